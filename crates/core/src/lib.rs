@@ -1,0 +1,21 @@
+//! Helpline's domain: who the people are, what a help request is and how it
+//! moves through its life, conversations and their messages, and the rules
+//! on who may do what. Pure logic: no I/O, no web framework, no database.
+//!
+//! Everything that crosses the wire is parsed into the types here at the
+//! edge (see [`input`]), so the rest of the server works with values that are
+//! already known to be valid.
+
+pub mod conversation;
+pub mod error;
+pub mod ids;
+pub mod input;
+pub mod message;
+pub mod permissions;
+pub mod request;
+pub mod time;
+pub mod user;
+
+pub use error::DomainError;
+pub use ids::{ConversationId, MessageId, RequestId, UserId};
+pub use time::Timestamp;

@@ -1,0 +1,74 @@
+//! Points in time. Stored as milliseconds since the Unix epoch (sortable and
+//! identical on SQLite and PostgreSQL); sent as RFC 3339 UTC strings with
+//! milliseconds, e.g. `2026-01-25T10:00:00.000Z`.
+
+use serde::{Serialize, Serializer};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A UTC instant with millisecond precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The current time.
+    pub fn now() -> Self {
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Self(millis)
+    }
+
+    /// From milliseconds since the epoch (as stored).
+    pub fn from_millis(millis: i64) -> Self {
+        Self(millis)
+    }
+
+    /// Milliseconds since the epoch (as stored).
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// This instant moved forward by `duration`.
+    pub fn plus(self, duration: Duration) -> Self {
+        Self(self.0.saturating_add(duration.as_millis() as i64))
+    }
+
+    /// RFC 3339 in UTC with milliseconds.
+    pub fn to_rfc3339(self) -> String {
+        let nanos = i128::from(self.0) * 1_000_000;
+        let format = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .ok()
+            .and_then(|t| t.format(&format).ok())
+            .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".into())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_rfc3339())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_milliseconds_in_utc() {
+        assert_eq!(
+            Timestamp::from_millis(1_769_335_200_007).to_rfc3339(),
+            "2026-01-25T10:00:00.007Z"
+        );
+        assert_eq!(Timestamp::from_millis(0).to_rfc3339(), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn plus_moves_forward() {
+        let t = Timestamp::from_millis(1000).plus(Duration::from_secs(2));
+        assert_eq!(t.millis(), 3000);
+    }
+}
