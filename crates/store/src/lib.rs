@@ -1,0 +1,195 @@
+//! Helpline's storage: one [`Store`] interface, implemented for SQLite (the
+//! embedded default) and PostgreSQL (for several server processes sharing
+//! one database). Both implementations list their methods in the order of
+//! the trait, run the same conformance suite (`tests/conformance.rs`), and
+//! carry their own migrations under `migrations/<backend>/`.
+//!
+//! Rules that must hold across processes are decided by the database, not by
+//! the caller: a claim is a conditional update, expiry a conditional update
+//! on the stored deadline, and `seq` is assigned inside the insert
+//! transaction.
+
+mod error;
+mod migrate;
+mod rows;
+pub mod postgres;
+pub mod sqlite;
+
+pub use error::StoreError;
+
+use async_trait::async_trait;
+use helpline_core::conversation::{Conversation, ConversationSummary};
+use helpline_core::message::{Appended, Message, NewMessage};
+use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::user::{NewAccount, User};
+use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use std::sync::Arc;
+
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An account with its stored password hash, for login only.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The account.
+    pub user: User,
+    /// The PHC-format password hash.
+    pub password_hash: String,
+}
+
+/// A pending request together with the name of the seeker who made it, as
+/// needed to tell a volunteer about it.
+#[derive(Debug, Clone)]
+pub struct OfferableRequest {
+    /// The request.
+    pub request: HelpRequest,
+    /// The seeker's display name.
+    pub seeker_display_name: String,
+}
+
+/// What a claim attempt did.
+#[derive(Debug, Clone)]
+pub enum ClaimOutcome {
+    /// This caller won: the request is accepted and its conversation exists.
+    Claimed {
+        /// The request, now accepted.
+        request: HelpRequest,
+        /// The conversation it opened.
+        conversation: Conversation,
+    },
+    /// Someone or something else moved the request first; here is its state now.
+    Lost(HelpRequest),
+    /// No such request.
+    Missing,
+}
+
+/// How a message append can end besides success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendRefusal {
+    /// No such conversation.
+    NoConversation,
+    /// The conversation has ended.
+    Ended,
+}
+
+/// Settings that shape how a store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// SQLite only: `synchronous=FULL` (durable across power loss) or `NORMAL`.
+    pub sqlite_synchronous_full: bool,
+    /// Largest number of connections in the pool (readers, for SQLite).
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { sqlite_synchronous_full: true, max_connections: 8 }
+    }
+}
+
+/// Everything Helpline keeps. Implementations must be safe to share between
+/// tasks and, for PostgreSQL, between processes.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- settings -------------------------------------------------------
+
+    /// Returns the setting `key`, storing `candidate` first if it has none.
+    /// Used for the generated token secret: the first process to start wins
+    /// and every later one reads the same value.
+    async fn setting_or_insert(&self, key: &str, candidate: &str) -> StoreResult<String>;
+
+    // ---- accounts -------------------------------------------------------
+
+    /// Stores a new account with an already hashed password.
+    /// A taken username is [`StoreError::UsernameTaken`].
+    async fn create_user(&self, account: &NewAccount, password_hash: &str, id: &UserId, now: Timestamp) -> StoreResult<User>;
+    /// The account with this id.
+    async fn user(&self, id: &UserId) -> StoreResult<Option<User>>;
+    /// The account and its hash, for login.
+    async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>>;
+    /// Every volunteer, ordered by display name.
+    async fn volunteers(&self) -> StoreResult<Vec<User>>;
+
+    // ---- help requests --------------------------------------------------
+
+    /// Stores a new pending request. A seeker who already has one pending
+    /// gets [`StoreError::PendingExists`] (a unique index decides).
+    async fn create_request(&self, new: &NewHelpRequest) -> StoreResult<HelpRequest>;
+    /// The request with this id.
+    async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
+    /// The seeker's pending request, if any.
+    async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>>;
+    /// The seeker's newest request, whatever its status.
+    async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>>;
+    /// A seeker's requests, or those a volunteer accepted or was asked for; newest first.
+    async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>>;
+    /// Moves `pending → cancelled`; `None` if it was not pending.
+    async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
+    /// Moves a targeted request `pending → rejected`; `None` if it was not pending.
+    async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
+    /// Records that these volunteers were told about the request.
+    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()>;
+    /// Records that a volunteer declined an open request (it is not offered to them again).
+    async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()>;
+    /// The volunteers the request was offered to.
+    async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>>;
+    /// Pending, unexpired requests a volunteer may be offered now, oldest first:
+    /// those made to them, and open ones they have not declined.
+    async fn offerable_requests(&self, volunteer: &UserId, now: Timestamp) -> StoreResult<Vec<OfferableRequest>>;
+    /// The claim: moves `pending → accepted` only if still pending and
+    /// unexpired, and opens the conversation, in one transaction.
+    async fn claim_request(&self, id: &RequestId, volunteer: &UserId, conversation: &ConversationId, now: Timestamp) -> StoreResult<ClaimOutcome>;
+    /// Moves up to `limit` pending requests whose deadline passed to `expired`
+    /// and returns them; each is returned by exactly one caller.
+    async fn expire_due_requests(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<HelpRequest>>;
+    /// Stores the seeker's rating once the request is completed; `None` if
+    /// it is not completed or already rated.
+    async fn set_feedback(&self, id: &RequestId, feedback: &Feedback) -> StoreResult<Option<HelpRequest>>;
+
+    // ---- conversations --------------------------------------------------
+
+    /// The conversation with this id.
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>>;
+    /// Its participants.
+    async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>>;
+    /// The user's active conversations.
+    async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>>;
+    /// The user's conversations, most recent activity first.
+    async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>>;
+    /// Ends an active conversation and completes its request; `None` if it had ended.
+    async fn end_conversation(&self, id: &ConversationId, by: &UserId, now: Timestamp) -> StoreResult<Option<Conversation>>;
+    /// Raises the user's read mark to `up_to_seq` (capped at the newest seq)
+    /// and returns the mark now stored.
+    async fn mark_read(&self, id: &ConversationId, user: &UserId, up_to_seq: i64) -> StoreResult<i64>;
+
+    // ---- messages -------------------------------------------------------
+
+    /// Appends a message with the next seq, or returns the one already stored
+    /// under the same (conversation, sender, clientMessageId). Resolves only
+    /// once the message is durable.
+    async fn append_message(&self, new: &NewMessage) -> StoreResult<Result<Appended, AppendRefusal>>;
+    /// Messages with seq greater than `after_seq`, ascending, at most `limit`.
+    async fn messages_after(&self, id: &ConversationId, after_seq: i64, limit: i64) -> StoreResult<Vec<Message>>;
+    /// The `limit` messages just before `before_seq` (or the newest), ascending.
+    async fn messages_before(&self, id: &ConversationId, before_seq: Option<i64>, limit: i64) -> StoreResult<Vec<Message>>;
+
+    // ---- lifecycle ------------------------------------------------------
+
+    /// Finishes in-flight writes and closes the connections.
+    async fn close(&self);
+}
+
+/// Opens the store a database URL names (`sqlite://PATH`, `postgres://…`)
+/// and brings its schema up to date.
+pub async fn open(url: &str, options: &StoreOptions) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PostgresStore::open(url, options).await?))
+    } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Ok(Arc::new(sqlite::SqliteStore::open(path, options).await?))
+    } else {
+        Err(StoreError::Config(format!(
+            "unsupported database URL scheme (use sqlite://PATH or postgres://…): {}",
+            url.split(':').next().unwrap_or("")
+        )))
+    }
+}

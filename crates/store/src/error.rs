@@ -1,0 +1,49 @@
+//! Storage errors. Outcomes a caller must act on (a taken username, a second
+//! pending request) have their own variants; everything else is a database
+//! failure the edge logs and reports as `internal`.
+
+use helpline_core::DomainError;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The username is registered already.
+    #[error("username taken")]
+    UsernameTaken,
+    /// The seeker already has a pending request.
+    #[error("a pending request exists")]
+    PendingExists,
+    /// The database URL or options are unusable.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A stored value could not be read back (a corrupt or foreign row).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// A write ran but its transaction could not be committed.
+    #[error("write not committed: {0}")]
+    NotCommitted(String),
+    /// The writer task is gone (the store is closing).
+    #[error("store is closed")]
+    Closed,
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<StoreError> for DomainError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::UsernameTaken => DomainError::UsernameTaken,
+            StoreError::PendingExists => DomainError::Conflict("you already have a pending request"),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                DomainError::Internal
+            }
+        }
+    }
+}
+
+/// Whether a database error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}

@@ -1,0 +1,119 @@
+//! Turning database rows into domain values, once for both backends.
+//! [`Columns`] is the few typed reads the mappers need; each backend's row
+//! type implements it, so the mapping itself is written a single time.
+
+use crate::StoreError;
+use helpline_core::conversation::{Conversation, ConversationStatus};
+use helpline_core::message::{Message, MessageType};
+use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
+use helpline_core::user::{Role, User};
+use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
+use sqlx::Row;
+
+/// Typed column reads that both backends' rows provide.
+pub(crate) trait Columns {
+    /// A non-null text column.
+    fn text(&self, column: &str) -> Result<String, StoreError>;
+    /// A nullable text column.
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError>;
+    /// A non-null integer column.
+    fn int(&self, column: &str) -> Result<i64, StoreError>;
+    /// A nullable integer column.
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError>;
+}
+
+macro_rules! impl_columns {
+    ($row:ty) => {
+        impl Columns for $row {
+            fn text(&self, column: &str) -> Result<String, StoreError> {
+                Ok(self.try_get(column)?)
+            }
+            fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+                Ok(self.try_get(column)?)
+            }
+            fn int(&self, column: &str) -> Result<i64, StoreError> {
+                Ok(self.try_get(column)?)
+            }
+            fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+                Ok(self.try_get(column)?)
+            }
+        }
+    };
+}
+impl_columns!(sqlx::sqlite::SqliteRow);
+impl_columns!(sqlx::postgres::PgRow);
+
+fn parsed<T>(value: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, StoreError> {
+    parse(value).ok_or_else(|| StoreError::Corrupt(format!("{what}: {value:?}")))
+}
+
+/// A `users` row.
+pub(crate) fn user(row: &impl Columns) -> Result<User, StoreError> {
+    let languages: Vec<String> = serde_json::from_str(&row.text("languages")?)
+        .map_err(|e| StoreError::Corrupt(format!("languages: {e}")))?;
+    Ok(User {
+        id: UserId::from_trusted(row.text("id")?),
+        username: row.text("username")?,
+        display_name: row.text("display_name")?,
+        role: parsed(&row.text("role")?, Role::parse, "role")?,
+        languages,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+    })
+}
+
+/// A `help_requests` row.
+pub(crate) fn help_request(row: &impl Columns) -> Result<HelpRequest, StoreError> {
+    let topic = match row.opt_text("topic")? {
+        Some(t) => Some(parsed(&t, Topic::parse, "topic")?),
+        None => None,
+    };
+    Ok(HelpRequest {
+        id: RequestId::from_trusted(row.text("id")?),
+        senior_id: UserId::from_trusted(row.text("senior_id")?),
+        target_volunteer_id: row.opt_text("target_volunteer_id")?.map(UserId::from_trusted),
+        volunteer_id: row.opt_text("volunteer_id")?.map(UserId::from_trusted),
+        conversation_id: row.opt_text("conversation_id")?.map(ConversationId::from_trusted),
+        request_type: parsed(&row.text("request_type")?, RequestType::parse, "request_type")?,
+        topic,
+        note: row.opt_text("note")?,
+        status: parsed(&row.text("status")?, RequestStatus::parse, "status")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        expires_at: Timestamp::from_millis(row.int("expires_at")?),
+        accepted_at: row.opt_int("accepted_at")?.map(Timestamp::from_millis),
+        completed_at: row.opt_int("completed_at")?.map(Timestamp::from_millis),
+        rating: row.opt_int("rating")?,
+        feedback: row.opt_text("feedback")?,
+    })
+}
+
+/// A `conversations` row.
+pub(crate) fn conversation(row: &impl Columns) -> Result<Conversation, StoreError> {
+    Ok(Conversation {
+        id: ConversationId::from_trusted(row.text("id")?),
+        status: parsed(&row.text("status")?, ConversationStatus::parse, "conversation status")?,
+        request_id: row.opt_text("request_id")?.map(RequestId::from_trusted),
+        last_seq: row.int("last_seq")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        ended_at: row.opt_int("ended_at")?.map(Timestamp::from_millis),
+        ended_by: row.opt_text("ended_by")?.map(UserId::from_trusted),
+    })
+}
+
+/// A `messages` row.
+pub(crate) fn message(row: &impl Columns) -> Result<Message, StoreError> {
+    Ok(Message {
+        id: MessageId::from_trusted(row.text("id")?),
+        conversation_id: ConversationId::from_trusted(row.text("conversation_id")?),
+        seq: row.int("seq")?,
+        sender_id: UserId::from_trusted(row.text("sender_id")?),
+        content: row.text("content")?,
+        message_type: parsed(&row.text("type")?, MessageType::parse, "message type")?,
+        client_message_id: row.text("client_message_id")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+    })
+}
+
+/// Maps every row with `map`.
+pub(crate) fn all<R, T>(rows: &[R], map: impl Fn(&R) -> Result<T, StoreError>) -> Result<Vec<T>, StoreError> {
+    rows.iter().map(map).collect()
+}

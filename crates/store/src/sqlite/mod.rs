@@ -1,0 +1,79 @@
+//! The SQLite store: the embedded default.
+//!
+//! WAL mode, a pool of read-only connections for reads, and one writing
+//! connection owned by [`writer::Writer`], which batches commits. The file's
+//! directory is created on first start.
+
+mod store;
+mod writer;
+
+use crate::migrate::{Migration, statements};
+use crate::{StoreError, StoreOptions, StoreResult};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
+use std::path::Path;
+use std::time::Duration;
+
+const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: include_str!("../../migrations/sqlite/0001_init.sql") }];
+
+/// Most jobs the writer commits together.
+const MAX_BATCH: usize = 512;
+
+/// The SQLite implementation of [`crate::Store`].
+pub struct SqliteStore {
+    readers: SqlitePool,
+    writer: writer::Writer,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    pub async fn open(path: &str, options: &StoreOptions) -> StoreResult<Self> {
+        if path.is_empty() || path.contains(":memory:") {
+            return Err(StoreError::Config("sqlite needs a file path (sqlite://PATH)".into()));
+        }
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let synchronous = if options.sqlite_synchronous_full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal };
+        let base = SqliteConnectOptions::new()
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .log_statements(tracing::log::LevelFilter::Trace);
+        let mut writing = base.clone().create_if_missing(true).connect().await?;
+        migrate(&mut writing).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Self { readers, writer: writer::Writer::start(writing, MAX_BATCH) })
+    }
+}
+
+async fn migrate(connection: &mut SqliteConnection) -> StoreResult<()> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+        .execute(&mut *connection)
+        .await?;
+    for migration in MIGRATIONS {
+        let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
+        let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+            .bind(migration.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if applied.is_none() {
+            for statement in statements(migration.sql) {
+                sqlx::query(statement).execute(&mut *tx).await?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+                .bind(migration.version)
+                .bind(helpline_core::Timestamp::now().millis())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
