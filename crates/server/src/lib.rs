@@ -1,0 +1,83 @@
+//! The Helpline server: REST and Socket.IO on one listener, backed by a
+//! [`helpline_store::Store`], with background jobs.
+//!
+//! [`serve`] takes a bound listener and a shutdown signal, so tests run the
+//! real server on port 0 and the binary runs it on the configured address.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod jobs;
+pub mod presence;
+pub mod realtime;
+
+use app::{App, AppParts};
+use auth::TokenKeys;
+use config::Settings;
+use helpline_store::StoreOptions;
+use presence::Presence;
+use realtime::fanout::Fanout;
+use socketioxide::SocketIo;
+use std::future::Future;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// A failure to start or run the server.
+pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Largest Socket.IO message accepted; payload limits are enforced per field
+/// by the handlers (which answer `invalid`), so this only stops abuse.
+const MAX_SOCKET_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// Opens the store the settings name.
+pub async fn open_store(settings: &Settings) -> Result<std::sync::Arc<dyn helpline_store::Store>, ServeError> {
+    let options = StoreOptions {
+        sqlite_synchronous_full: settings.sqlite_synchronous_full,
+        max_connections: settings.db_max_connections,
+    };
+    Ok(helpline_store::open(&settings.database_url, &options).await?)
+}
+
+/// Runs the server on `listener` until `shutdown` resolves, then closes every
+/// socket, lets in-flight writes finish and closes the store.
+pub async fn serve(listener: TcpListener, settings: Settings, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+    let store = open_store(&settings).await?;
+    let tokens = TokenKeys::load(settings.jwt_secret.as_deref(), store.as_ref(), settings.token_ttl_secs).await?;
+    let (layer, io) = SocketIo::builder()
+        .max_payload(MAX_SOCKET_MESSAGE_BYTES as u64)
+        .ws_max_message_size(MAX_SOCKET_MESSAGE_BYTES)
+        .ws_max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
+        .build_layer();
+    let app = App::new(AppParts { store: store.clone(), tokens, presence: Presence::default(), fanout: Fanout::new(io.clone()), settings });
+    realtime::attach(&io, app.clone());
+
+    let (stop_jobs, jobs_stopped) = watch::channel(false);
+    let sweeper = tokio::spawn(jobs::sweep_expired_requests(app.clone(), jobs_stopped));
+
+    let router = http::routes()
+        .with_state(app.clone())
+        .layer(layer)
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    tracing::info!(addr = %listener.local_addr()?, "helpline listening");
+    let closing_io = io.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing sockets");
+            // Disconnecting every socket lets the websocket connections end,
+            // so the HTTP server can finish.
+            if tokio::time::timeout(Duration::from_secs(10), closing_io.close()).await.is_err() {
+                tracing::warn!("closing sockets timed out");
+            }
+        })
+        .await?;
+    let _ = stop_jobs.send(true);
+    if let Err(error) = sweeper.await {
+        tracing::warn!(%error, "sweeper ended badly");
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,1 +1,75 @@
-pub struct PostgresStore; impl PostgresStore { pub async fn open(_: &str, _: &crate::StoreOptions) -> crate::StoreResult<Self> { todo!() } }
+//! The PostgreSQL store: for several server processes sharing one database.
+//!
+//! A connection pool; every write is its own transaction at READ COMMITTED
+//! (PostgreSQL groups the commits itself). Rules that must hold across
+//! processes are row locks and conditional updates, never in-process state.
+//! Migrations are applied at open under a transaction-scoped advisory lock,
+//! so processes starting together apply each one exactly once.
+
+mod store;
+
+use crate::migrate::{Migration, statements};
+use crate::{StoreError, StoreOptions, StoreResult};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, PgConnection};
+use std::str::FromStr;
+use std::time::Duration;
+
+const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: include_str!("../../migrations/postgres/0001_init.sql") }];
+
+/// The advisory lock key that serializes migrations ("Helpline" in ASCII).
+const MIGRATION_LOCK: i64 = 0x4865_6c70_6c69_6e65;
+
+/// The PostgreSQL implementation of [`crate::Store`].
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database `url` names and migrates it.
+    pub async fn open(url: &str, options: &StoreOptions) -> StoreResult<Self> {
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?
+            .log_statements(tracing::log::LevelFilter::Trace);
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(connect)
+            .await?;
+        let mut connection = pool.acquire().await?;
+        migrate(&mut connection).await?;
+        drop(connection);
+        Ok(Self { pool })
+    }
+}
+
+/// Applies every migration not yet recorded, each in its own transaction
+/// that first takes the advisory lock; a process that waited on the lock
+/// then sees the migration recorded and skips it.
+async fn migrate(connection: &mut PgConnection) -> StoreResult<()> {
+    for migration in MIGRATIONS {
+        let mut tx = sqlx::Connection::begin(&mut *connection).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *tx).await?;
+        // Under the lock too: concurrent CREATE TABLE IF NOT EXISTS can fail.
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            .execute(&mut *tx)
+            .await?;
+        let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(migration.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if applied.is_none() {
+            for statement in statements(migration.sql) {
+                sqlx::query(statement).execute(&mut *tx).await?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(migration.version)
+                .bind(helpline_core::Timestamp::now().millis())
+                .execute(&mut *tx)
+                .await?;
+            tracing::info!(version = migration.version, "applied postgres migration");
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! The shared services every handler uses, built once at start-up.
+
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::presence::Presence;
+use crate::realtime::fanout::Fanout;
+use helpline_store::Store;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct App(Arc<AppParts>);
+
+/// The parts of [`App`].
+pub struct AppParts {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Token signing and checking.
+    pub tokens: TokenKeys,
+    /// Who is connected to this process.
+    pub presence: Presence,
+    /// Outgoing events.
+    pub fanout: Fanout,
+    /// Resolved settings.
+    pub settings: Settings,
+}
+
+impl App {
+    /// Bundles the parts.
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl Deref for App {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}

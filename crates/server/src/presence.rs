@@ -1,0 +1,141 @@
+//! Who is connected to this process, and which volunteers take requests.
+//!
+//! A user may have several sockets (tabs, devices); they are online while at
+//! least one is connected. A volunteer is available on connect unless they
+//! set `away`; the choice lasts while they stay online. Presence is
+//! per-process memory: it is what this node can deliver to right now.
+
+use helpline_core::UserId;
+use helpline_core::user::Role;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A volunteer's stated availability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    /// Takes requests.
+    Available,
+    /// Connected but not taking requests.
+    Away,
+}
+
+impl Availability {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::Available => "available",
+            Availability::Away => "away",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "available" => Some(Self::Available),
+            "away" => Some(Self::Away),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    role: Role,
+    sockets: usize,
+    availability: Availability,
+}
+
+/// Shared presence table.
+#[derive(Debug, Clone, Default)]
+pub struct Presence {
+    users: Arc<Mutex<HashMap<UserId, Entry>>>,
+}
+
+impl Presence {
+    fn table(&self) -> MutexGuard<'_, HashMap<UserId, Entry>> {
+        // A panic while holding this lock cannot leave the map inconsistent
+        // (every update is a single insert or field write), so recover.
+        self.users.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts a new socket; true when it is the user's first.
+    pub fn connect(&self, user: &UserId, role: Role) -> bool {
+        let mut table = self.table();
+        let entry = table
+            .entry(user.clone())
+            .or_insert(Entry { role, sockets: 0, availability: Availability::Available });
+        entry.sockets += 1;
+        entry.sockets == 1
+    }
+
+    /// Forgets a socket; true when the user has none left.
+    pub fn disconnect(&self, user: &UserId) -> bool {
+        let mut table = self.table();
+        let Some(entry) = table.get_mut(user) else { return false };
+        entry.sockets = entry.sockets.saturating_sub(1);
+        if entry.sockets == 0 {
+            table.remove(user);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Sets a connected volunteer's availability; true when it changed.
+    pub fn set_availability(&self, user: &UserId, availability: Availability) -> bool {
+        match self.table().get_mut(user) {
+            Some(entry) if entry.availability != availability => {
+                entry.availability = availability;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the user has a connected socket here.
+    pub fn is_online(&self, user: &UserId) -> bool {
+        self.table().contains_key(user)
+    }
+
+    /// `Some(availability)` when online.
+    pub fn availability(&self, user: &UserId) -> Option<Availability> {
+        self.table().get(user).map(|e| e.availability)
+    }
+
+    /// Whether a volunteer is online and available.
+    pub fn is_available_volunteer(&self, user: &UserId) -> bool {
+        matches!(self.table().get(user), Some(e) if e.role == Role::Volunteer && e.availability == Availability::Available)
+    }
+
+    /// Every online, available volunteer.
+    pub fn available_volunteers(&self) -> Vec<UserId> {
+        self.table()
+            .iter()
+            .filter(|(_, e)| e.role == Role::Volunteer && e.availability == Availability::Available)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockets_and_availability() {
+        let p = Presence::default();
+        let v = UserId::from_trusted("v");
+        assert!(p.connect(&v, Role::Volunteer));
+        assert!(!p.connect(&v, Role::Volunteer));
+        assert!(p.is_available_volunteer(&v));
+        assert!(p.set_availability(&v, Availability::Away));
+        assert!(!p.set_availability(&v, Availability::Away));
+        assert!(p.available_volunteers().is_empty());
+        assert!(!p.disconnect(&v));
+        assert!(p.is_online(&v));
+        assert!(p.disconnect(&v));
+        assert!(!p.is_online(&v));
+        assert!(p.connect(&v, Role::Volunteer));
+        assert!(p.is_available_volunteer(&v), "availability resets when they come back");
+    }
+}

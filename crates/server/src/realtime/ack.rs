@@ -1,0 +1,131 @@
+//! From a raw event to one acknowledgement.
+//!
+//! [`Payload`] reads the event's first argument as JSON itself (so bad JSON,
+//! deep nesting or a missing argument become `invalid` instead of a handler
+//! that silently never runs). [`on`] registers a handler so that every
+//! event gets exactly one ack: `{"ok":true,…}` or `{"ok":false,"error"}`.
+
+use super::Caller;
+use crate::app::App;
+use helpline_core::DomainError;
+use serde::Serialize;
+use serde_json::{Value, json};
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::handler::FromMessageParts;
+use socketioxide::socket::Socket;
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+/// The first argument of an event, parsed, or why it could not be.
+pub struct Payload(pub Result<Value, DomainError>);
+
+impl<A: Adapter> FromMessageParts<A> for Payload {
+    type Error = Infallible;
+
+    fn from_message_parts(
+        _: &Arc<Socket<A>>,
+        value: &mut socketioxide_core::Value,
+        _: &Option<i64>,
+    ) -> Result<Self, Infallible> {
+        let parsed = match value.as_str() {
+            Some(raw) => match serde_json::from_str::<Vec<Value>>(raw.as_str()) {
+                // [event, first argument, …]; no argument means an empty object.
+                Ok(mut args) if args.len() >= 2 => Ok(args.swap_remove(1)),
+                Ok(_) => Ok(Value::Object(Default::default())),
+                Err(_) => Err(DomainError::invalid("payload is not valid JSON or is nested too deeply")),
+            },
+            None => Err(DomainError::invalid("binary payloads are not accepted")),
+        };
+        Ok(Payload(parsed.map(|v| if v.is_null() { Value::Object(Default::default()) } else { v })))
+    }
+}
+
+/// What a handler gets besides its payload.
+#[derive(Clone)]
+pub struct Context {
+    /// Shared services.
+    pub app: App,
+    /// Who sent the event.
+    pub caller: Caller,
+    /// The socket it came on.
+    pub socket: SocketRef,
+    ack: Arc<Mutex<Option<AckSender>>>,
+}
+
+impl Context {
+    /// Sends the acknowledgement now, before the handler finishes, for
+    /// handlers whose follow-up events must reach the client after it.
+    /// Only the first reply of an event is sent.
+    pub fn reply<T: Serialize>(&self, result: Result<T, DomainError>) {
+        let sender = self.ack.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(sender) = sender {
+            if let Err(error) = sender.send(&ack_body(result)) {
+                tracing::debug!(%error, "ack not delivered");
+            }
+        }
+    }
+}
+
+/// The acknowledgement body for a handler's result.
+pub fn ack_body<T: Serialize>(result: Result<T, DomainError>) -> Value {
+    match result.and_then(|fields| serde_json::to_value(fields).map_err(|_| DomainError::Internal)) {
+        Ok(Value::Object(mut fields)) => {
+            fields.insert("ok".into(), Value::Bool(true));
+            Value::Object(fields)
+        }
+        Ok(_) => json!({"ok": true}),
+        Err(error) => json!({"ok": false, "error": {"code": error.ack_code(), "message": error.message()}}),
+    }
+}
+
+/// Registers `handler` for `event` on `socket`: parse, run, ack once.
+pub fn on<F, Fut, T>(socket: &SocketRef, app: &App, caller: &Caller, event: &'static str, handler: F)
+where
+    F: Fn(Context, Value) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, DomainError>> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    let (app, caller) = (app.clone(), caller.clone());
+    socket.on(event, move |socket: SocketRef, Payload(payload): Payload, ack: AckSender| {
+        let context =
+            Context { app: app.clone(), caller: caller.clone(), socket, ack: Arc::new(Mutex::new(Some(ack))) };
+        let handler = handler.clone();
+        async move {
+            let result = match payload {
+                Ok(payload) => handler(context.clone(), payload).await,
+                Err(error) => Err(error),
+            };
+            if let Err(DomainError::Internal) = &result {
+                tracing::warn!(event, "event failed internally");
+            }
+            context.reply(result);
+        }
+    });
+}
+
+/// Answers events nobody handles, so a client waiting for an ack is not left hanging.
+pub fn unknown_events(socket: &SocketRef) {
+    socket.on_fallback(|ack: AckSender| async move {
+        let body = ack_body::<()>(Err(DomainError::invalid("unknown event")));
+        if let Err(error) = ack.send(&body) {
+            tracing::debug!(%error, "ack not delivered");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies() {
+        assert_eq!(ack_body(Ok(json!({"a": 1}))), json!({"ok": true, "a": 1}));
+        assert_eq!(ack_body::<()>(Ok(())), json!({"ok": true}));
+        assert_eq!(
+            ack_body::<()>(Err(DomainError::NotPending)),
+            json!({"ok": false, "error": {"code": "not_pending", "message": "the request is no longer pending"}})
+        );
+    }
+}

@@ -1,0 +1,27 @@
+//! The names of the events clients send. One constant per event; handlers
+//! are registered by these names only.
+
+/// A seeker asks for help.
+pub const SEEKER_REQUEST: &str = "seeker:request";
+/// A seeker withdraws a pending request.
+pub const REQUEST_CANCEL: &str = "request:cancel";
+/// A seeker asks for the state of a request.
+pub const REQUEST_STATUS: &str = "request:status";
+/// A volunteer accepts a request.
+pub const VOLUNTEER_ACCEPT: &str = "volunteer:accept";
+/// A volunteer declines a request.
+pub const VOLUNTEER_REJECT: &str = "volunteer:reject";
+/// A volunteer says whether they take requests.
+pub const VOLUNTEER_AVAILABILITY: &str = "volunteer:availability";
+/// A participant sends a message.
+pub const MESSAGE_SEND: &str = "message:send";
+/// A participant catches up on missed messages.
+pub const MESSAGE_SYNC: &str = "message:sync";
+/// A participant started typing.
+pub const TYPING_START: &str = "typing:start";
+/// A participant stopped typing.
+pub const TYPING_STOP: &str = "typing:stop";
+/// A participant read up to a seq.
+pub const MESSAGE_READ: &str = "message:read";
+/// A participant ends the conversation.
+pub const CHAT_END: &str = "chat:end";

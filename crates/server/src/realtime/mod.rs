@@ -1,0 +1,124 @@
+//! The Socket.IO side: who may connect, which rooms a socket joins, and
+//! which events it may send. Each event group lives in its own file;
+//! [`ack`] guarantees one acknowledgement per event; [`fanout`] is the only
+//! way events go out.
+
+pub mod ack;
+mod conversations;
+pub mod events;
+pub mod fanout;
+pub mod outbound;
+mod requests;
+
+use crate::app::App;
+use crate::presence::Availability;
+use fanout::{conversation_room, user_room};
+use helpline_core::user::Role;
+use helpline_core::{DomainError, UserId};
+use serde_json::Value;
+use socketioxide::SocketIo;
+use socketioxide::extract::{SocketRef, TryData};
+use socketioxide::handler::ConnectHandler;
+use std::fmt;
+
+pub use requests::{notify_expired, offer_pending_to};
+
+/// The authenticated user behind a socket (kept in its extensions).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user's id.
+    pub id: UserId,
+    /// The user's role.
+    pub role: Role,
+    /// The user's display name.
+    pub display_name: String,
+}
+
+/// Why a connection was refused; its text is what the client's
+/// `connect_error` carries.
+#[derive(Debug)]
+struct Refused;
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unauthorized")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Sets up the default namespace on `io`.
+pub fn attach(io: &SocketIo, app: App) {
+    let for_admit = app.clone();
+    let admit = move |socket: SocketRef, TryData(auth): TryData<Value>| {
+        let app = for_admit.clone();
+        async move { admit(app, socket, auth.ok()).await }
+    };
+    let connected = move |socket: SocketRef| {
+        let app = app.clone();
+        async move { connected(app, socket).await }
+    };
+    io.ns("/", connected.with(admit));
+}
+
+/// Runs before the client is told it is connected, so that every handler
+/// and room is in place before its first event can arrive.
+async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), Refused> {
+    let token = auth.as_ref().and_then(|a| a.get("token")).and_then(Value::as_str).ok_or(Refused)?;
+    let user_id = app.tokens.verify(token).map_err(|_| Refused)?;
+    let user = match app.store.user(&user_id).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(Refused),
+        Err(error) => {
+            tracing::error!(%error, "loading the connecting user failed");
+            return Err(Refused);
+        }
+    };
+    let conversations = app.store.active_conversations_of(&user.id).await.map_err(|error| {
+        tracing::error!(%error, "loading the connecting user's conversations failed");
+        Refused
+    })?;
+    let caller = Caller { id: user.id.clone(), role: user.role, display_name: user.display_name.clone() };
+    socket.extensions.insert(caller.clone());
+    socket.join(user_room(&caller.id));
+    for conversation in &conversations {
+        socket.join(conversation_room(conversation));
+    }
+    requests::register(&socket, &app, &caller);
+    conversations::register(&socket, &app, &caller);
+    ack::unknown_events(&socket);
+    app.presence.connect(&caller.id, caller.role);
+    let leaving = (app.clone(), caller.id.clone());
+    socket.on_disconnect(move || {
+        let (app, user) = leaving.clone();
+        async move {
+            app.presence.disconnect(&user);
+        }
+    });
+    tracing::debug!(user = %caller.id, role = caller.role.as_str(), "socket admitted");
+    Ok(())
+}
+
+/// Runs once the client knows it is connected: an available volunteer is
+/// offered the pending requests meant for them.
+async fn connected(app: App, socket: SocketRef) {
+    let Some(caller) = socket.extensions.get::<Caller>() else { return };
+    if caller.role == Role::Volunteer && app.presence.availability(&caller.id) == Some(Availability::Available) {
+        if let Err(error) = offer_pending_to(&app, &caller.id, Some(&socket)).await {
+            tracing::warn!(%error, "offering pending requests on connect failed");
+        }
+    }
+}
+
+/// The payload's object view, checked for caller-naming fields.
+pub(crate) fn caller_checked<'a>(
+    caller: &Caller,
+    payload: &'a Value,
+    caller_fields: &[&str],
+) -> Result<helpline_core::input::Fields<'a>, DomainError> {
+    let fields = helpline_core::input::Fields::of(payload)?;
+    for name in caller_fields {
+        fields.caller_field(name, caller.id.as_str())?;
+    }
+    Ok(fields)
+}

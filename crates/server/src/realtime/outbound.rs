@@ -1,0 +1,202 @@
+//! Every event the server sends, as one typed enum: the variant fixes both
+//! the event name and its payload, so no call site spells an event name or
+//! builds a payload by hand. Sent only through [`super::fanout`].
+
+use helpline_core::message::Message;
+use helpline_core::request::{HelpRequest, RequestType, Topic};
+use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use serde::Serialize;
+
+/// The seeker as shown to a volunteer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeekerCard {
+    /// The seeker's id.
+    pub id: UserId,
+    /// The seeker's display name.
+    pub display_name: String,
+}
+
+/// `seeker:incoming`: a request offered to a volunteer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncomingRequest {
+    /// The request.
+    pub request_id: RequestId,
+    /// The seeker's id.
+    pub senior_id: UserId,
+    /// The seeker.
+    pub seeker: SeekerCard,
+    /// Chat, voice or video.
+    pub request_type: RequestType,
+    /// What it is about.
+    pub topic: Option<Topic>,
+    /// The seeker's note.
+    pub note: Option<String>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it expires.
+    pub expires_at: Timestamp,
+}
+
+impl IncomingRequest {
+    /// The offer for `request`, made by a seeker called `seeker_name`.
+    pub fn new(request: &HelpRequest, seeker_name: &str) -> Self {
+        Self {
+            request_id: request.id.clone(),
+            senior_id: request.senior_id.clone(),
+            seeker: SeekerCard { id: request.senior_id.clone(), display_name: seeker_name.to_owned() },
+            request_type: request.request_type,
+            topic: request.topic,
+            note: request.note.clone(),
+            created_at: request.created_at,
+            expires_at: request.expires_at,
+        }
+    }
+}
+
+/// `request:cancelled`: to volunteers it carries `seniorId` (and `reason`
+/// when it expired); to the seeker it carries `status`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestCancelled {
+    /// The request.
+    pub request_id: RequestId,
+    /// The seeker (volunteers' copy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub senior_id: Option<UserId>,
+    /// `"cancelled"` (seeker's copy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    /// `"expired"` when it timed out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+}
+
+/// An event and its payload.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub enum ServerEvent {
+    /// A request is offered to a volunteer.
+    SeekerIncoming(IncomingRequest),
+    /// Nobody could be offered the seeker's request yet.
+    SeekerQueued {
+        /// The request.
+        request_id: RequestId,
+    },
+    /// A request was withdrawn or timed out.
+    RequestCancelled(RequestCancelled),
+    /// The seeker's request timed out.
+    RequestExpired {
+        /// The request.
+        request_id: RequestId,
+    },
+    /// Another volunteer took the request.
+    RequestClaimed {
+        /// The request.
+        request_id: RequestId,
+        /// The seeker.
+        senior_id: UserId,
+        /// The winner.
+        volunteer_id: UserId,
+    },
+    /// The chosen volunteer declined.
+    RequestRejected {
+        /// The request.
+        request_id: RequestId,
+    },
+    /// A request was accepted; the conversation is open.
+    SessionStarted {
+        /// The new conversation.
+        conversation_id: ConversationId,
+        /// The request.
+        request_id: RequestId,
+        /// The seeker.
+        senior_id: UserId,
+        /// The volunteer.
+        volunteer_id: UserId,
+        /// Chat, voice or video.
+        request_type: RequestType,
+    },
+    /// The answer to `request:status`, also sent as an event.
+    RequestStatusResponse {
+        /// The request, if any.
+        request: Option<HelpRequest>,
+    },
+    /// A stored message.
+    MessageNew(Message),
+    /// Someone started or stopped typing.
+    Typing {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Who.
+        user_id: UserId,
+        /// Started (true) or stopped.
+        is_typing: bool,
+    },
+    /// Someone read up to a seq.
+    MessageRead {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Who.
+        user_id: UserId,
+        /// The read mark.
+        up_to_seq: i64,
+        /// When.
+        read_at: Timestamp,
+    },
+    /// The conversation ended.
+    ChatEnded {
+        /// Which.
+        conversation_id: ConversationId,
+        /// Who ended it.
+        ended_by: UserId,
+    },
+}
+
+impl ServerEvent {
+    /// The event name on the wire.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::SeekerIncoming(_) => "seeker:incoming",
+            Self::SeekerQueued { .. } => "seeker:queued",
+            Self::RequestCancelled(_) => "request:cancelled",
+            Self::RequestExpired { .. } => "request:expired",
+            Self::RequestClaimed { .. } => "request:claimed",
+            Self::RequestRejected { .. } => "request:rejected",
+            Self::SessionStarted { .. } => "session:started",
+            Self::RequestStatusResponse { .. } => "request:status:response",
+            Self::MessageNew(_) => "message:new",
+            Self::Typing { .. } => "typing",
+            Self::MessageRead { .. } => "message:read",
+            Self::ChatEnded { .. } => "chat:ended",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payloads_are_camel_case_objects() {
+        let event = ServerEvent::RequestClaimed {
+            request_id: RequestId::from_trusted("r"),
+            senior_id: UserId::from_trusted("s"),
+            volunteer_id: UserId::from_trusted("v"),
+        };
+        assert_eq!(event.name(), "request:claimed");
+        assert_eq!(
+            serde_json::to_value(&event).expect("json"),
+            json!({"requestId":"r","seniorId":"s","volunteerId":"v"})
+        );
+        let cancelled = ServerEvent::RequestCancelled(RequestCancelled {
+            request_id: RequestId::from_trusted("r"),
+            senior_id: None,
+            status: Some("cancelled"),
+            reason: None,
+        });
+        assert_eq!(serde_json::to_value(&cancelled).expect("json"), json!({"requestId":"r","status":"cancelled"}));
+    }
+}

@@ -1,0 +1,222 @@
+//! Help-request events: `seeker:request`, `request:cancel`,
+//! `request:status`, `volunteer:accept`, `volunteer:reject`,
+//! `volunteer:availability`, and the offers and notices they cause.
+//! Every state change is a conditional update in the store; this file
+//! decides who is told what afterwards.
+
+use super::ack::{Context, on};
+use super::events;
+use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent};
+use super::{Caller, caller_checked};
+use crate::app::App;
+use crate::presence::Availability;
+use helpline_core::permissions::{RoleAction, require_role};
+use helpline_core::request::{HelpRequest, NewHelpRequest, RequestDraft, check_addressed_to, claim_refusal};
+use helpline_core::user::Role;
+use helpline_core::{ConversationId, DomainError, RequestId, Timestamp, UserId};
+use helpline_store::{ClaimOutcome, StoreError};
+use serde_json::{Value, json};
+use socketioxide::extract::SocketRef;
+use std::time::Duration;
+
+/// Fields that name the caller in seeker and volunteer payloads.
+const SEEKER_SELF: &[&str] = &["seniorId", "userId"];
+const VOLUNTEER_SELF: &[&str] = &["volunteerId", "userId"];
+
+/// Registers this group's handlers on a new socket.
+pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
+    on(socket, app, caller, events::SEEKER_REQUEST, seeker_request);
+    on(socket, app, caller, events::REQUEST_CANCEL, request_cancel);
+    on(socket, app, caller, events::REQUEST_STATUS, request_status);
+    on(socket, app, caller, events::VOLUNTEER_ACCEPT, volunteer_accept);
+    on(socket, app, caller, events::VOLUNTEER_REJECT, volunteer_reject);
+    on(socket, app, caller, events::VOLUNTEER_AVAILABILITY, volunteer_availability);
+}
+
+async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    require_role(ctx.caller.role, RoleAction::AskForHelp)?;
+    let draft = RequestDraft::parse(&caller_checked(&ctx.caller, &payload, SEEKER_SELF)?)?;
+    let app = &ctx.app;
+    if let Some(target) = &draft.target_volunteer_id {
+        match app.store.user(target).await? {
+            Some(user) if user.role == Role::Volunteer => {}
+            _ => return Err(DomainError::NotFound("no such volunteer")),
+        }
+    }
+    let now = Timestamp::now();
+    let new = NewHelpRequest {
+        id: RequestId::generate(),
+        seeker_id: ctx.caller.id.clone(),
+        expires_at: now.plus(Duration::from_secs(app.settings.request_timeout_secs)),
+        created_at: now,
+        draft,
+    };
+    let request = app.store.create_request(&new).await.map_err(|e| match e {
+        StoreError::PendingExists => DomainError::Conflict("you already have a pending request"),
+        other => other.into(),
+    })?;
+    let offered: Vec<UserId> = match &request.target_volunteer_id {
+        Some(target) => Some(target.clone()).filter(|t| app.presence.is_available_volunteer(t)).into_iter().collect(),
+        None => app.presence.available_volunteers(),
+    };
+    app.store.record_offers(&request.id, &offered).await?;
+    let incoming = ServerEvent::SeekerIncoming(IncomingRequest::new(&request, &ctx.caller.display_name));
+    app.fanout.to_users(&offered, &incoming).await;
+    ctx.reply(Ok(json!({"requestId": request.id, "status": "pending", "onlineVolunteers": offered.len()})));
+    if offered.is_empty() {
+        app.fanout.to_user(&ctx.caller.id, &ServerEvent::SeekerQueued { request_id: request.id }).await;
+    }
+    Ok(Value::Null)
+}
+
+/// The caller's own request: the one named, or by default their pending one.
+async fn own_request(ctx: &Context, requested: Option<&str>, default_pending: bool) -> Result<Option<HelpRequest>, DomainError> {
+    let store = &ctx.app.store;
+    Ok(match requested {
+        Some(id) => match store.request(&RequestId::from_trusted(id)).await? {
+            Some(request) if request.senior_id == ctx.caller.id => Some(request),
+            _ => return Err(DomainError::NotFound("no such request")),
+        },
+        None if default_pending => store.pending_request_of(&ctx.caller.id).await?,
+        None => store.latest_request_of(&ctx.caller.id).await?,
+    })
+}
+
+async fn request_cancel(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    require_role(ctx.caller.role, RoleAction::AskForHelp)?;
+    let fields = caller_checked(&ctx.caller, &payload, SEEKER_SELF)?;
+    let request = own_request(&ctx, fields.opt_id("requestId")?, true).await?.ok_or(DomainError::NotPending)?;
+    let cancelled = ctx.app.store.cancel_request(&request.id).await?.ok_or(DomainError::NotPending)?;
+    ctx.reply(Ok(json!({"requestId": cancelled.id, "status": "cancelled"})));
+    let app = &ctx.app;
+    let offered = app.store.offered_volunteers(&cancelled.id).await?;
+    let to_volunteers = RequestCancelled {
+        request_id: cancelled.id.clone(),
+        senior_id: Some(cancelled.senior_id.clone()),
+        status: None,
+        reason: None,
+    };
+    app.fanout.to_users(&offered, &ServerEvent::RequestCancelled(to_volunteers)).await;
+    let to_seeker = RequestCancelled { request_id: cancelled.id, senior_id: None, status: Some("cancelled"), reason: None };
+    app.fanout.to_user(&ctx.caller.id, &ServerEvent::RequestCancelled(to_seeker)).await;
+    Ok(Value::Null)
+}
+
+async fn request_status(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    require_role(ctx.caller.role, RoleAction::AskForHelp)?;
+    let fields = caller_checked(&ctx.caller, &payload, SEEKER_SELF)?;
+    let request = match own_request(&ctx, fields.opt_id("requestId")?, false).await {
+        Err(DomainError::NotFound(_)) => None,
+        other => other?,
+    };
+    ctx.reply(Ok(json!({ "request": request })));
+    ctx.app.fanout.to_socket(&ctx.socket, &ServerEvent::RequestStatusResponse { request });
+    Ok(Value::Null)
+}
+
+async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    require_role(ctx.caller.role, RoleAction::AnswerRequests)?;
+    let fields = caller_checked(&ctx.caller, &payload, VOLUNTEER_SELF)?;
+    let (request_id, senior_id) = (fields.opt_id("requestId")?, fields.opt_id("seniorId")?);
+    let app = &ctx.app;
+    let request = match (request_id, senior_id) {
+        (Some(id), _) => app.store.request(&RequestId::from_trusted(id)).await?,
+        (None, Some(seeker)) => app.store.latest_request_of(&UserId::from_trusted(seeker)).await?,
+        (None, None) => return Err(DomainError::invalid("requestId or seniorId is required")),
+    }
+    .ok_or(DomainError::NotFound("no such request"))?;
+    if matches!(senior_id, Some(s) if s != request.senior_id.as_str()) {
+        return Err(DomainError::invalid("requestId and seniorId do not match"));
+    }
+    check_addressed_to(&request, &ctx.caller.id)?;
+    let conversation_id = ConversationId::generate();
+    let outcome = app.store.claim_request(&request.id, &ctx.caller.id, &conversation_id, Timestamp::now()).await?;
+    let claimed = match outcome {
+        ClaimOutcome::Claimed { request, .. } => request,
+        ClaimOutcome::Lost(current) => return Err(claim_refusal(current.status)),
+        ClaimOutcome::Missing => return Err(DomainError::NotFound("no such request")),
+    };
+    let both = [claimed.senior_id.clone(), ctx.caller.id.clone()];
+    app.fanout.join_conversation(&both, &conversation_id).await;
+    ctx.reply(Ok(json!({"requestId": claimed.id, "conversationId": conversation_id})));
+    let started = ServerEvent::SessionStarted {
+        conversation_id,
+        request_id: claimed.id.clone(),
+        senior_id: claimed.senior_id.clone(),
+        volunteer_id: ctx.caller.id.clone(),
+        request_type: claimed.request_type,
+    };
+    app.fanout.to_users(&both, &started).await;
+    let others: Vec<UserId> =
+        app.store.offered_volunteers(&claimed.id).await?.into_iter().filter(|v| *v != ctx.caller.id).collect();
+    let taken = ServerEvent::RequestClaimed {
+        request_id: claimed.id,
+        senior_id: claimed.senior_id,
+        volunteer_id: ctx.caller.id.clone(),
+    };
+    app.fanout.to_users(&others, &taken).await;
+    Ok(Value::Null)
+}
+
+async fn volunteer_reject(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    require_role(ctx.caller.role, RoleAction::AnswerRequests)?;
+    let fields = caller_checked(&ctx.caller, &payload, VOLUNTEER_SELF)?;
+    let id = RequestId::from_trusted(fields.id("requestId")?);
+    let app = &ctx.app;
+    let request = app.store.request(&id).await?.ok_or(DomainError::NotFound("no such request"))?;
+    check_addressed_to(&request, &ctx.caller.id)?;
+    if request.status != helpline_core::request::RequestStatus::Pending {
+        return Err(DomainError::NotPending);
+    }
+    if request.target_volunteer_id.is_none() {
+        app.store.record_decline(&request.id, &ctx.caller.id).await?;
+        return Ok(json!({}));
+    }
+    let rejected = app.store.reject_request(&request.id).await?.ok_or(DomainError::NotPending)?;
+    ctx.reply(Ok(json!({})));
+    app.fanout.to_user(&rejected.senior_id, &ServerEvent::RequestRejected { request_id: rejected.id }).await;
+    Ok(Value::Null)
+}
+
+async fn volunteer_availability(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    require_role(ctx.caller.role, RoleAction::AnswerRequests)?;
+    let fields = caller_checked(&ctx.caller, &payload, VOLUNTEER_SELF)?;
+    let status = fields
+        .opt_enum("status", &["available", "away"], Availability::parse)?
+        .ok_or_else(|| DomainError::invalid("status is required"))?;
+    let changed = ctx.app.presence.set_availability(&ctx.caller.id, status);
+    ctx.reply(Ok(json!({"status": status.as_str()})));
+    if changed && status == Availability::Available {
+        offer_pending_to(&ctx.app, &ctx.caller.id, None).await?;
+    }
+    Ok(Value::Null)
+}
+
+/// Offers a volunteer every pending request meant for them: to one socket
+/// (just connected) or to all of theirs (just became available).
+pub async fn offer_pending_to(app: &App, volunteer: &UserId, socket: Option<&SocketRef>) -> Result<(), DomainError> {
+    let offerable = app.store.offerable_requests(volunteer, Timestamp::now()).await?;
+    for offer in offerable {
+        app.store.record_offers(&offer.request.id, std::slice::from_ref(volunteer)).await?;
+        let event = ServerEvent::SeekerIncoming(IncomingRequest::new(&offer.request, &offer.seeker_display_name));
+        match socket {
+            Some(socket) => app.fanout.to_socket(socket, &event),
+            None => app.fanout.to_user(volunteer, &event).await,
+        }
+    }
+    Ok(())
+}
+
+/// Tells everyone concerned that a request expired.
+pub async fn notify_expired(app: &App, request: &HelpRequest) -> Result<(), DomainError> {
+    app.fanout.to_user(&request.senior_id, &ServerEvent::RequestExpired { request_id: request.id.clone() }).await;
+    let offered = app.store.offered_volunteers(&request.id).await?;
+    let notice = RequestCancelled {
+        request_id: request.id.clone(),
+        senior_id: Some(request.senior_id.clone()),
+        status: None,
+        reason: Some("expired"),
+    };
+    app.fanout.to_users(&offered, &ServerEvent::RequestCancelled(notice)).await;
+    Ok(())
+}
