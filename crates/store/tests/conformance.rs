@@ -20,15 +20,18 @@ mod claims;
 mod conversations;
 #[path = "conformance/messages.rs"]
 mod messages;
+#[path = "conformance/lifecycle.rs"]
+mod lifecycle;
 
-/// Declares every case once per backend.
+/// Declares every case once per backend. `run` cases get a migrated store,
+/// `run_on_empty` cases only the URL of an empty database.
 macro_rules! conformance {
-    ($($module:ident :: $case:ident),+ $(,)?) => {
+    ($($runner:ident($module:ident :: $case:ident)),+ $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
-                    crate::harness::run(crate::harness::Backend::Sqlite, crate::$module::$case).await;
+                    crate::harness::$runner(crate::harness::Backend::Sqlite, crate::$module::$case).await;
                 }
             )+
         }
@@ -36,7 +39,7 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
-                    crate::harness::run(crate::harness::Backend::Postgres, crate::$module::$case).await;
+                    crate::harness::$runner(crate::harness::Backend::Postgres, crate::$module::$case).await;
                 }
             )+
         }
@@ -44,27 +47,28 @@ macro_rules! conformance {
 }
 
 conformance! {
-    accounts::users_are_created_and_read_back,
-    accounts::usernames_are_unique,
-    accounts::volunteers_are_ordered_by_display_name,
-    accounts::first_setting_wins_forever,
-    requests::one_pending_request_per_seeker,
-    requests::cancel_and_reject_move_only_pending,
-    requests::listings_are_newest_first,
-    requests::offers_and_declines_shape_what_is_offerable,
-    claims::one_of_many_concurrent_claims_wins,
-    claims::late_or_missing_claims_lose,
-    claims::expiry_takes_only_due_pending_requests,
-    claims::concurrent_sweeps_expire_each_request_once,
-    conversations::ending_completes_the_request_once,
-    conversations::feedback_only_once_and_only_when_completed,
-    conversations::read_marks_are_capped_and_never_lowered,
-    conversations::summaries_count_unread_and_follow_activity,
-    conversations::active_conversations_are_listed_per_user,
-    messages::concurrent_appends_get_gapless_seqs,
-    messages::retries_return_the_stored_message,
-    messages::concurrent_retries_store_one_message,
-    messages::appends_are_refused_when_ended_or_missing,
-    messages::history_pages_both_ways,
-    messages::data_survives_close_and_reopen,
+    run(accounts::users_are_created_and_read_back),
+    run(accounts::usernames_are_unique),
+    run(accounts::volunteers_are_ordered_by_display_name),
+    run(accounts::first_setting_wins_forever),
+    run(requests::one_pending_request_per_seeker),
+    run(requests::cancel_and_reject_move_only_pending),
+    run(requests::listings_are_newest_first),
+    run(requests::offers_and_declines_shape_what_is_offerable),
+    run(claims::one_of_many_concurrent_claims_wins),
+    run(claims::late_or_missing_claims_lose),
+    run(claims::expiry_takes_only_due_pending_requests),
+    run(claims::concurrent_sweeps_expire_each_request_once),
+    run(conversations::ending_completes_the_request_once),
+    run(conversations::feedback_only_once_and_only_when_completed),
+    run(conversations::read_marks_are_capped_and_never_lowered),
+    run(conversations::summaries_count_unread_and_follow_activity),
+    run(conversations::active_conversations_are_listed_per_user),
+    run(messages::concurrent_appends_get_gapless_seqs),
+    run(messages::retries_return_the_stored_message),
+    run(messages::concurrent_retries_store_one_message),
+    run(messages::appends_are_refused_when_ended_or_missing),
+    run(messages::history_pages_both_ways),
+    run(lifecycle::data_survives_close_and_reopen),
+    run_on_empty(lifecycle::concurrent_first_opens_migrate_once),
 }

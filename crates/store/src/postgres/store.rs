@@ -266,12 +266,15 @@ impl Store for PostgresStore {
 
     async fn expire_due_requests(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<HelpRequest>> {
         // Rows another sweeper (or a claim) holds are skipped, not waited
-        // for, so each expired request goes to exactly one caller.
+        // for, so each expired request goes to exactly one caller. The pick
+        // is a CTE, which runs once: as `WHERE id IN (subquery)` the planner
+        // may rescan the subquery per row, and each rescan skips the rows
+        // this statement already updated and locks `limit` more.
         let found = sqlx::query(
-            "UPDATE help_requests SET status = 'expired' WHERE id IN ( \
+            "WITH due AS ( \
                SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2 \
                FOR UPDATE SKIP LOCKED) \
-             AND status = 'pending' RETURNING *",
+             UPDATE help_requests r SET status = 'expired' FROM due WHERE r.id = due.id AND r.status = 'pending' RETURNING r.*",
         )
         .bind(now.millis())
         .bind(limit)

@@ -104,29 +104,38 @@ fn database_url(admin_url: &str, database: &str) -> String {
     format!("{server}/{database}{query}")
 }
 
-/// Runs one case on a fresh store of `backend`, then cleans up, then
-/// re-raises the case's panic if it had one.
-pub async fn run<F, Fut>(backend: Backend, case: F)
+/// Runs one case on an empty database of `backend` (the case gets its URL
+/// and opens stores itself), then removes the database, then re-raises the
+/// case's panic if it had one.
+pub async fn run_on_empty<F, Fut>(backend: Backend, case: F)
 where
-    F: FnOnce(Env) -> Fut,
+    F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()>,
 {
     let (location, url) = Location::create(backend).await;
-    let outcome = AssertUnwindSafe(async {
-        let store = helpline_store::open(&url, &options()).await.expect("open the store");
-        let env = Env { store: store.clone(), url };
-        let finished = tokio::time::timeout(CASE_TIMEOUT, case(env)).await;
-        store.close().await;
-        finished
-    })
-    .catch_unwind()
-    .await;
+    let outcome = AssertUnwindSafe(tokio::time::timeout(CASE_TIMEOUT, case(url))).catch_unwind().await;
     location.destroy().await;
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(_)) => panic!("the case took longer than {CASE_TIMEOUT:?}"),
         Err(panic) => resume_unwind(panic),
     }
+}
+
+/// Runs one case on a fresh, migrated store of `backend` and closes the
+/// store afterwards; cleanup as in [`run_on_empty`].
+pub async fn run<F, Fut>(backend: Backend, case: F)
+where
+    F: FnOnce(Env) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run_on_empty(backend, |url| async move {
+        let store = helpline_store::open(&url, &options()).await.expect("open the store");
+        let env = Env { store: store.clone(), url };
+        case(env).await;
+        store.close().await;
+    })
+    .await;
 }
 
 #[test]

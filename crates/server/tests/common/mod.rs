@@ -1,0 +1,194 @@
+//! Test harness: the real server on port 0 (in-process, or as the real
+//! `helpline` binary), on SQLite or on a fresh PostgreSQL database, with a
+//! real Socket.IO client and an HTTP client.
+#![allow(dead_code)]
+
+pub mod postgres;
+
+use helpline_client::Client;
+use helpline_server::config::Settings;
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::oneshot;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub settings: Settings,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _data: Option<tempfile::TempDir>,
+    _database: Option<postgres::TestDatabase>,
+}
+
+/// A registered user with a token.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub token: String,
+    pub user: Value,
+}
+
+static NAMES: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh username.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", NAMES.fetch_add(1, Ordering::Relaxed))
+}
+
+impl TestApp {
+    /// Starts a server on `backend` with `tweak` applied to the settings.
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = Settings { sweep_interval_ms: 50, ..Settings::default() };
+        let (data, database) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                settings.database_url = format!("sqlite://{}", dir.path().join("helpline.db").display());
+                (Some(dir), None)
+            }
+            Backend::Postgres => {
+                let database = postgres::TestDatabase::create().await;
+                settings.database_url = database.url.clone();
+                (None, Some(database))
+            }
+        };
+        tweak(&mut settings);
+        Self::start(settings, data, database).await
+    }
+
+    /// Starts a server on `backend` with test defaults.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts another server process-equivalent on the same database.
+    pub async fn sibling(&self) -> Self {
+        Self::start(self.settings.clone(), None, None).await
+    }
+
+    async fn start(settings: Settings, data: Option<tempfile::TempDir>, database: Option<postgres::TestDatabase>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let run_settings = settings.clone();
+        let task = tokio::spawn(async move {
+            helpline_server::serve(listener, run_settings, async move {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server ran");
+        });
+        let app = Self { base, http: reqwest::Client::new(), settings, stop: Some(stop), task: Some(task), _data: data, _database: database };
+        app.wait_healthy().await;
+        app
+    }
+
+    async fn wait_healthy(&self) {
+        for _ in 0..200 {
+            if let Ok(response) = self.http.get(format!("{}/healthz", self.base)).send().await {
+                if response.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("server did not become healthy");
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+    }
+
+    /// POST JSON, returning status and body.
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GET, returning status and body.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Registers a fresh account of `role`.
+    pub async fn register(&self, role: &str) -> Account {
+        let username = unique(&role[..3]);
+        let (status, body) = self
+            .post(
+                "/api/auth/register",
+                None,
+                json!({"username": username, "password": "password123", "displayName": format!("{role} {username}"), "role": role}),
+            )
+            .await;
+        assert_eq!(status, 201, "register: {body}");
+        Account { id: body["user"]["id"].as_str().expect("id").to_owned(), token: body["token"].as_str().expect("token").to_owned(), user: body["user"].clone() }
+    }
+
+    /// Connects a Socket.IO client as `account`.
+    pub async fn connect(&self, account: &Account) -> Client {
+        Client::connect(&self.base, json!({"token": account.token})).await.expect("connect")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Asserts an ack is `{"ok":true}` and returns it.
+#[track_caller]
+pub fn ok(ack: Value) -> Value {
+    assert_eq!(ack["ok"], json!(true), "expected ok, got {ack}");
+    ack
+}
+
+/// Asserts an ack failed with `code`.
+#[track_caller]
+pub fn refused(ack: &Value, code: &str) {
+    assert_eq!(ack["ok"], json!(false), "expected {code}, got {ack}");
+    assert_eq!(ack["error"]["code"], json!(code), "expected {code}, got {ack}");
+    assert!(ack["error"]["message"].is_string(), "{ack}");
+}
+
+/// Generates a `_sqlite` and a `_postgres` test from `async fn name(backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Backend::Postgres).await })+
+        }
+    };
+}

@@ -1,0 +1,178 @@
+//! Cases for the claim and for expiry: the moves out of `pending` that
+//! race with each other.
+
+use crate::fixtures::{at, claim, new_request, request_at, seeker, volunteer};
+use crate::harness::Env;
+use helpline_core::conversation::ConversationStatus;
+use helpline_core::request::{HelpRequest, RequestStatus};
+use helpline_core::{ConversationId, RequestId};
+use helpline_store::{ClaimOutcome, Store};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// The status a losing claim reports, or a panic if it did not lose.
+async fn lost(store: &Arc<dyn Store>, request: &RequestId, now_ms: i64) -> RequestStatus {
+    let volunteer = volunteer(store, &format!("late-{}", ConversationId::generate())).await;
+    let conversation = ConversationId::generate();
+    let outcome = store.claim_request(request, &volunteer.id, &conversation, at(now_ms)).await.expect("claim");
+    assert!(store.conversation(&conversation).await.expect("read").is_none(), "a lost claim opens nothing");
+    match outcome {
+        ClaimOutcome::Lost(current) => current.status,
+        other => panic!("expected a lost claim, got {other:?}"),
+    }
+}
+
+pub async fn one_of_many_concurrent_claims_wins(env: Env) {
+    let store = &env.store;
+    let ann = seeker(store, "ann").await;
+    let mut volunteers = Vec::new();
+    for i in 0..50 {
+        volunteers.push(volunteer(store, &format!("v{i:02}")).await);
+    }
+    let request = request_at(store, &ann, None, at(-1000)).await;
+    let mut tasks = Vec::new();
+    for v in &volunteers {
+        let (store, id, vid) = (store.clone(), request.id.clone(), v.id.clone());
+        let conversation = ConversationId::generate();
+        tasks.push(tokio::spawn(async move {
+            let outcome = store.claim_request(&id, &vid, &conversation, at(0)).await.expect("claim");
+            (conversation, outcome)
+        }));
+    }
+    let (mut winners, mut losers) = (Vec::new(), Vec::new());
+    for task in tasks {
+        match task.await.expect("task") {
+            (conversation, ClaimOutcome::Claimed { request, conversation: opened }) => winners.push((conversation, request, opened)),
+            (conversation, ClaimOutcome::Lost(current)) => losers.push((conversation, current)),
+            (_, ClaimOutcome::Missing) => panic!("the request exists"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one claim wins");
+    let (conversation_id, won, opened) = winners.remove(0);
+    let winner = won.volunteer_id.clone().expect("the winner is recorded");
+    assert_eq!(won.status, RequestStatus::Accepted);
+    assert_eq!((won.accepted_at, won.conversation_id.as_ref()), (Some(at(0)), Some(&conversation_id)));
+    assert_eq!(opened.id, conversation_id);
+    assert_eq!((opened.status, opened.request_id.as_ref(), opened.last_seq), (ConversationStatus::Active, Some(&request.id), 0));
+    assert_eq!((opened.created_at, opened.ended_at, opened.ended_by.as_ref()), (at(0), None, None));
+    assert_eq!(store.request(&request.id).await.expect("read"), Some(won.clone()));
+    assert_eq!(store.conversation(&conversation_id).await.expect("read"), Some(opened));
+    let mut expected = vec![ann.id.clone(), winner.clone()];
+    expected.sort();
+    assert_eq!(store.participants(&conversation_id).await.expect("participants"), expected);
+
+    assert_eq!(losers.len(), 49);
+    for (conversation, current) in losers {
+        assert_eq!(current, won, "a loser sees the accepted request");
+        assert!(store.conversation(&conversation).await.expect("read").is_none());
+    }
+}
+
+pub async fn late_or_missing_claims_lose(env: Env) {
+    let store = &env.store;
+    let vic = volunteer(store, "vic").await;
+    let mut seekers = Vec::new();
+    for name in ["sa", "sb", "sc", "sd", "se"] {
+        seekers.push(seeker(store, name).await);
+    }
+
+    // Expired but not yet swept: still pending, yet nobody may claim it.
+    let stale = store.create_request(&new_request(&seekers[0], None, at(-120_000), at(-60_000))).await.expect("create");
+    assert_eq!(lost(store, &stale.id, 0).await, RequestStatus::Pending);
+    let due_now = store.create_request(&new_request(&seekers[1], None, at(-10), at(0))).await.expect("create");
+    assert_eq!(lost(store, &due_now.id, 0).await, RequestStatus::Pending, "the deadline itself is too late");
+
+    let cancelled = request_at(store, &seekers[2], None, at(-10)).await;
+    store.cancel_request(&cancelled.id).await.expect("cancel").expect("pending");
+    assert_eq!(lost(store, &cancelled.id, 0).await, RequestStatus::Cancelled);
+
+    let taken = request_at(store, &seekers[3], None, at(-10)).await;
+    let conversation = claim(store, &taken, &vic, at(0)).await;
+    assert_eq!(lost(store, &taken.id, 1).await, RequestStatus::Accepted);
+    store.end_conversation(&conversation, &vic.id, at(2)).await.expect("end").expect("was active");
+    assert_eq!(lost(store, &taken.id, 3).await, RequestStatus::Completed);
+
+    let rejected = request_at(store, &seekers[4], Some(&vic), at(-10)).await;
+    store.reject_request(&rejected.id).await.expect("reject").expect("pending");
+    assert_eq!(lost(store, &rejected.id, 0).await, RequestStatus::Rejected);
+
+    let missing = ConversationId::generate();
+    let outcome = store.claim_request(&RequestId::from_trusted("missing"), &vic.id, &missing, at(0)).await.expect("claim");
+    assert!(matches!(outcome, ClaimOutcome::Missing), "{outcome:?}");
+    assert!(store.conversation(&missing).await.expect("read").is_none());
+}
+
+fn id_set(requests: &[HelpRequest]) -> HashSet<RequestId> {
+    requests.iter().map(|r| r.id.clone()).collect()
+}
+
+pub async fn expiry_takes_only_due_pending_requests(env: Env) {
+    let store = &env.store;
+    let vic = volunteer(store, "vic").await;
+    let mut s = Vec::new();
+    for i in 0..6 {
+        s.push(seeker(store, &format!("s{i}")).await);
+    }
+    let make = |i: usize, created: i64, expires: i64| new_request(&s[i], None, at(created), at(expires));
+    let oldest = store.create_request(&make(0, -10_000, -3000)).await.expect("create");
+    let older = store.create_request(&make(1, -10_000, -2000)).await.expect("create");
+    let at_deadline = store.create_request(&make(2, -10_000, 0)).await.expect("create");
+    let not_due = store.create_request(&make(3, -10_000, 1000)).await.expect("create");
+    let cancelled = store.create_request(&make(4, -10_000, -1000)).await.expect("create");
+    store.cancel_request(&cancelled.id).await.expect("cancel").expect("pending");
+    let accepted = store.create_request(&make(5, -10_000, -1000)).await.expect("create");
+    claim(store, &accepted, &vic, at(-5000)).await;
+
+    let first = store.expire_due_requests(at(0), 2).await.expect("expire");
+    assert_eq!(id_set(&first), id_set(&[oldest.clone(), older.clone()]), "earliest deadlines first, at most `limit`");
+    assert!(first.iter().all(|r| r.status == RequestStatus::Expired));
+    let rest = store.expire_due_requests(at(0), 10).await.expect("expire");
+    assert_eq!(id_set(&rest), id_set(std::slice::from_ref(&at_deadline)));
+    assert!(store.expire_due_requests(at(0), 10).await.expect("expire").is_empty(), "each is expired once");
+
+    let status = |id: RequestId| async move { store.request(&id).await.expect("read").map(|r| r.status) };
+    assert_eq!(status(oldest.id.clone()).await, Some(RequestStatus::Expired));
+    assert_eq!(status(not_due.id.clone()).await, Some(RequestStatus::Pending));
+    assert_eq!(status(cancelled.id.clone()).await, Some(RequestStatus::Cancelled));
+    assert_eq!(status(accepted.id.clone()).await, Some(RequestStatus::Accepted));
+    // An expired request no longer blocks a new one.
+    request_at(store, &s[0], None, at(1)).await;
+    assert_eq!(id_set(&store.expire_due_requests(at(1000), 10).await.expect("expire")), id_set(&[not_due]));
+}
+
+pub async fn concurrent_sweeps_expire_each_request_once(env: Env) {
+    let store = &env.store;
+    let mut due = HashSet::new();
+    for i in 0..40 {
+        let seeker = seeker(store, &format!("s{i:02}")).await;
+        let new = new_request(&seeker, None, at(-10_000), at(-5000 + i));
+        due.insert(store.create_request(&new).await.expect("create").id);
+    }
+    let keeper = seeker(store, "keeper").await;
+    let not_due = request_at(store, &keeper, None, at(0)).await;
+
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = store.expire_due_requests(at(0), 3).await.expect("expire");
+                if batch.is_empty() {
+                    return mine;
+                }
+                assert!(batch.iter().all(|r| r.status == RequestStatus::Expired));
+                mine.extend(batch.into_iter().map(|r| r.id));
+            }
+        }));
+    }
+    let mut returned = Vec::new();
+    for task in tasks {
+        returned.extend(task.await.expect("task"));
+    }
+    assert!(store.expire_due_requests(at(0), 100).await.expect("expire").is_empty());
+    let unique: HashSet<RequestId> = returned.iter().cloned().collect();
+    assert_eq!(returned.len(), unique.len(), "no request is returned twice");
+    assert_eq!(unique, due, "every due request is returned");
+    assert_eq!(store.request(&not_due.id).await.expect("read").map(|r| r.status), Some(RequestStatus::Pending));
+}
