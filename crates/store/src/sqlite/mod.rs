@@ -43,7 +43,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             .log_statements(tracing::log::LevelFilter::Trace);
-        let mut writing = base.clone().create_if_missing(true).connect().await?;
+        let mut writing = connect_writer(&base.clone().create_if_missing(true)).await?;
         migrate(&mut writing).await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
@@ -51,6 +51,28 @@ impl SqliteStore {
             .await?;
         Ok(Self { readers, writer: writer::Writer::start(writing, MAX_BATCH) })
     }
+}
+
+/// Opens the writing connection. Turning a new database file to WAL takes a
+/// lock SQLite cannot wait for (the busy timeout does not apply), so when
+/// several processes create the file at once the others fail with
+/// `SQLITE_BUSY`; they retry for a few seconds.
+async fn connect_writer(options: &SqliteConnectOptions) -> StoreResult<SqliteConnection> {
+    let mut attempt = 0u64;
+    loop {
+        match options.connect().await {
+            Err(sqlx::Error::Database(error)) if attempt < 50 && is_busy(error.code().as_deref()) => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(10 * attempt.min(10))).await;
+            }
+            connected => return Ok(connected?),
+        }
+    }
+}
+
+/// Whether a SQLite (extended) result code is `SQLITE_BUSY`.
+fn is_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5)
 }
 
 async fn migrate(connection: &mut SqliteConnection) -> StoreResult<()> {
