@@ -54,7 +54,9 @@ pub struct Client {
 /// Turns `http://host:port` into the Engine.IO websocket URL.
 fn socket_url(base: &str) -> String {
     let base = base.trim_end_matches('/');
-    let ws = base.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
+    let ws = base
+        .replacen("https://", "wss://", 1)
+        .replacen("http://", "ws://", 1);
     format!("{ws}/socket.io/?EIO=4&transport=websocket")
 }
 
@@ -67,7 +69,11 @@ impl Client {
         // Engine.IO open packet: 0{"sid":…,"pingInterval":…}
         match tokio::time::timeout(DEFAULT_WAIT, source.next()).await {
             Ok(Some(Ok(Frame::Text(text)))) if text.starts_with('0') => {}
-            Ok(Some(Ok(other))) => return Err(ClientError::Protocol(format!("expected open packet, got {other:?}"))),
+            Ok(Some(Ok(other))) => {
+                return Err(ClientError::Protocol(format!(
+                    "expected open packet, got {other:?}"
+                )));
+            }
             Ok(Some(Err(error))) => return Err(error.into()),
             Ok(None) => return Err(ClientError::Closed),
             Err(_) => return Err(ClientError::Timeout("the open packet".into())),
@@ -81,11 +87,14 @@ impl Client {
             };
             let Frame::Text(text) = frame else { continue };
             if let Some(body) = text.strip_prefix("40") {
-                let parsed: Value = serde_json::from_str(body).map_err(|e| ClientError::Protocol(e.to_string()))?;
+                let parsed: Value =
+                    serde_json::from_str(body).map_err(|e| ClientError::Protocol(e.to_string()))?;
                 break parsed["sid"].as_str().unwrap_or_default().to_owned();
             } else if let Some(body) = text.strip_prefix("44") {
                 let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-                return Err(ClientError::Refused(parsed["message"].as_str().unwrap_or(body).to_owned()));
+                return Err(ClientError::Refused(
+                    parsed["message"].as_str().unwrap_or(body).to_owned(),
+                ));
             } else if text.as_str() == "2" {
                 sink.send(Frame::text("3")).await?;
             }
@@ -114,7 +123,10 @@ impl Client {
                     }
                 } else if let Some(packet) = text.strip_prefix("43") {
                     if let Some((id, payload)) = parse_ack(packet) {
-                        let waiter = reader_acks.lock().ok().and_then(|mut acks| acks.remove(&id));
+                        let waiter = reader_acks
+                            .lock()
+                            .ok()
+                            .and_then(|mut acks| acks.remove(&id));
                         if let Some(waiter) = waiter {
                             let _ = waiter.send(payload);
                         }
@@ -124,7 +136,14 @@ impl Client {
                 }
             }
         });
-        Ok(Self { frames, events, buffered: VecDeque::new(), acks, next_ack: AtomicU64::new(1), sid })
+        Ok(Self {
+            frames,
+            events,
+            buffered: VecDeque::new(),
+            acks,
+            next_ack: AtomicU64::new(1),
+            sid,
+        })
     }
 
     /// Emits `event` with `payload` and waits for the acknowledgement.
@@ -138,8 +157,13 @@ impl Client {
     pub async fn ack_raw(&self, raw_args: &str) -> Result<Value, ClientError> {
         let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
         let (sender, answer) = oneshot::channel();
-        self.acks.lock().map_err(|_| ClientError::Closed)?.insert(id, sender);
-        self.frames.send(Frame::text(format!("42{id}{raw_args}"))).map_err(|_| ClientError::Closed)?;
+        self.acks
+            .lock()
+            .map_err(|_| ClientError::Closed)?
+            .insert(id, sender);
+        self.frames
+            .send(Frame::text(format!("42{id}{raw_args}")))
+            .map_err(|_| ClientError::Closed)?;
         match tokio::time::timeout(DEFAULT_WAIT, answer).await {
             Ok(Ok(payload)) => Ok(payload),
             Ok(Err(_)) => Err(ClientError::Closed),
@@ -150,7 +174,9 @@ impl Client {
     /// Emits without asking for an acknowledgement.
     pub fn emit(&self, event: &str, payload: Value) -> Result<(), ClientError> {
         let args = Value::Array(vec![Value::String(event.into()), payload]);
-        self.frames.send(Frame::text(format!("42{args}"))).map_err(|_| ClientError::Closed)
+        self.frames
+            .send(Frame::text(format!("42{args}")))
+            .map_err(|_| ClientError::Closed)
     }
 
     /// Waits for the next event called `name`; other events stay queued.
@@ -161,7 +187,11 @@ impl Client {
     /// Like [`Client::event`] with a custom limit.
     pub async fn event_within(&mut self, name: &str, wait: Duration) -> Result<Value, ClientError> {
         if let Some(index) = self.buffered.iter().position(|(n, _)| n == name) {
-            return Ok(self.buffered.remove(index).map(|(_, v)| v).unwrap_or(Value::Null));
+            return Ok(self
+                .buffered
+                .remove(index)
+                .map(|(_, v)| v)
+                .unwrap_or(Value::Null));
         }
         let deadline = tokio::time::Instant::now() + wait;
         loop {
@@ -179,7 +209,8 @@ impl Client {
         while let Ok(event) = self.events.try_recv() {
             self.buffered.push_back(event);
         }
-        let (matching, rest): (VecDeque<_>, VecDeque<_>) = self.buffered.drain(..).partition(|(n, _)| n == name);
+        let (matching, rest): (VecDeque<_>, VecDeque<_>) =
+            self.buffered.drain(..).partition(|(n, _)| n == name);
         self.buffered = rest;
         matching.into_iter().map(|(_, v)| v).collect()
     }
@@ -222,9 +253,18 @@ mod tests {
 
     #[test]
     fn parses_packets() {
-        assert_eq!(parse_event(r#"["a",{"x":1}]"#), Some(("a".into(), serde_json::json!({"x":1}))));
+        assert_eq!(
+            parse_event(r#"["a",{"x":1}]"#),
+            Some(("a".into(), serde_json::json!({"x":1})))
+        );
         assert_eq!(parse_event(r#"12["a"]"#), Some(("a".into(), Value::Null)));
-        assert_eq!(parse_ack(r#"7[{"ok":true}]"#), Some((7, serde_json::json!({"ok":true}))));
-        assert_eq!(socket_url("http://127.0.0.1:9/"), "ws://127.0.0.1:9/socket.io/?EIO=4&transport=websocket");
+        assert_eq!(
+            parse_ack(r#"7[{"ok":true}]"#),
+            Some((7, serde_json::json!({"ok":true})))
+        );
+        assert_eq!(
+            socket_url("http://127.0.0.1:9/"),
+            "ws://127.0.0.1:9/socket.io/?EIO=4&transport=websocket"
+        );
     }
 }

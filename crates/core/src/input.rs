@@ -36,13 +36,20 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional string of `min..=max` characters.
-    pub fn opt_str(&self, name: &str, min: usize, max: usize) -> Result<Option<&'a str>, DomainError> {
+    pub fn opt_str(
+        &self,
+        name: &str,
+        min: usize,
+        max: usize,
+    ) -> Result<Option<&'a str>, DomainError> {
         match self.present(name) {
             None => Ok(None),
             Some(Value::String(s)) => {
                 let n = char_count(s);
                 if n < min || n > max {
-                    Err(DomainError::invalid(format!("{name} must be {min}-{max} characters")))
+                    Err(DomainError::invalid(format!(
+                        "{name} must be {min}-{max} characters"
+                    )))
                 } else {
                     Ok(Some(s.as_str()))
                 }
@@ -61,8 +68,12 @@ impl<'a> Fields<'a> {
     pub fn opt_id(&self, name: &str) -> Result<Option<&'a str>, DomainError> {
         match self.present(name) {
             None => Ok(None),
-            Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_ID_LEN => Ok(Some(s.as_str())),
-            Some(_) => Err(DomainError::invalid(format!("{name} must be a non-empty id string"))),
+            Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_ID_LEN => {
+                Ok(Some(s.as_str()))
+            }
+            Some(_) => Err(DomainError::invalid(format!(
+                "{name} must be a non-empty id string"
+            ))),
         }
     }
 
@@ -144,7 +155,9 @@ impl<'a> Fields<'a> {
         match self.present(name) {
             None => Ok(()),
             Some(Value::String(s)) if s == caller => Ok(()),
-            Some(Value::String(_)) => Err(DomainError::Forbidden("an id in the payload is not yours")),
+            Some(Value::String(_)) => {
+                Err(DomainError::Forbidden("an id in the payload is not yours"))
+            }
             Some(_) => Err(DomainError::invalid(format!("{name} must be a string"))),
         }
     }
@@ -162,7 +175,13 @@ mod tests {
         assert_eq!(f.str("a", 1, 5).expect("str"), "héllo");
         assert_eq!(f.int("n", 0, 10).expect("int"), 3);
         assert_eq!(f.opt_str("none", 0, 5).expect("null"), None);
-        assert_eq!(f.opt_str_list("list", 5, 5).expect("list").expect("some").len(), 2);
+        assert_eq!(
+            f.opt_str_list("list", 5, 5)
+                .expect("list")
+                .expect("some")
+                .len(),
+            2
+        );
     }
 
     #[test]
@@ -174,7 +193,10 @@ mod tests {
         assert!(matches!(f.str("s", 0, 3), Err(DomainError::Invalid(_))));
         assert!(matches!(f.id("id"), Err(DomainError::Invalid(_))));
         assert!(matches!(f.int("big", 0, 10), Err(DomainError::Invalid(_))));
-        assert!(matches!(f.str("missing", 0, 3), Err(DomainError::Invalid(_))));
+        assert!(matches!(
+            f.str("missing", 0, 3),
+            Err(DomainError::Invalid(_))
+        ));
         assert!(Fields::of(&json!([1])).is_err());
     }
 
@@ -184,7 +206,13 @@ mod tests {
         let f = Fields::of(&v).expect("object");
         assert!(f.caller_field("seniorId", "me").is_ok());
         assert!(f.caller_field("absent", "me").is_ok());
-        assert!(matches!(f.caller_field("senderId", "me"), Err(DomainError::Forbidden(_))));
-        assert!(matches!(f.caller_field("userId", "me"), Err(DomainError::Invalid(_))));
+        assert!(matches!(
+            f.caller_field("senderId", "me"),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            f.caller_field("userId", "me"),
+            Err(DomainError::Invalid(_))
+        ));
     }
 }

@@ -70,7 +70,9 @@ impl MessageDraft {
     /// Parses a `message:send` payload.
     pub fn parse(fields: &Fields<'_>) -> Result<Self, DomainError> {
         let message_type = fields
-            .opt_enum("type", &["text"], |t| (t == "text").then_some(MessageType::Text))?
+            .opt_enum("type", &["text"], |t| {
+                (t == "text").then_some(MessageType::Text)
+            })?
             .unwrap_or(MessageType::Text);
         Ok(Self {
             conversation_id: ConversationId::from_trusted(fields.id("conversationId")?),
@@ -145,7 +147,10 @@ mod tests {
             json!({"conversationId":1,"content":"hi","clientMessageId":"m"}),
             json!({"conversationId":"c","content":["hi"],"clientMessageId":"m"}),
         ] {
-            assert!(MessageDraft::parse(&Fields::of(&bad).expect("obj")).is_err(), "{bad}");
+            assert!(
+                MessageDraft::parse(&Fields::of(&bad).expect("obj")).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -158,8 +163,10 @@ mod tests {
 
     #[test]
     fn sync_defaults_and_bounds() {
-        let q = SyncQuery::parse(&Fields::of(&json!({"conversationId":"c","afterSeq":0})).expect("obj"))
-            .expect("valid");
+        let q = SyncQuery::parse(
+            &Fields::of(&json!({"conversationId":"c","afterSeq":0})).expect("obj"),
+        )
+        .expect("valid");
         assert_eq!(q.limit, 100);
         let bad = json!({"conversationId":"c","afterSeq":-1});
         assert!(SyncQuery::parse(&Fields::of(&bad).expect("obj")).is_err());

@@ -40,7 +40,9 @@ pub fn require_participant(user: &UserId, participants: &[UserId]) -> Result<(),
     if participants.contains(user) {
         Ok(())
     } else {
-        Err(DomainError::Forbidden("you are not a participant of this conversation"))
+        Err(DomainError::Forbidden(
+            "you are not a participant of this conversation",
+        ))
     }
 }
 

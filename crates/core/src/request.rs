@@ -132,7 +132,9 @@ impl RequestDraft {
         Ok(Self {
             request_type,
             topic: fields.opt_enum("topic", Topic::NAMES, Topic::parse)?,
-            note: fields.opt_str("note", 0, MAX_NOTE_CHARS)?.map(str::to_owned),
+            note: fields
+                .opt_str("note", 0, MAX_NOTE_CHARS)?
+                .map(str::to_owned),
             target_volunteer_id: fields.opt_id("volunteerId")?.map(UserId::from_trusted),
         })
     }
@@ -167,7 +169,9 @@ impl Feedback {
     pub fn parse(fields: &Fields<'_>) -> Result<Self, DomainError> {
         Ok(Self {
             rating: fields.int("rating", 1, 5)?,
-            text: fields.opt_str("feedback", 0, MAX_FEEDBACK_CHARS)?.map(str::to_owned),
+            text: fields
+                .opt_str("feedback", 0, MAX_FEEDBACK_CHARS)?
+                .map(str::to_owned),
         })
     }
 }
@@ -184,9 +188,9 @@ pub fn claim_refusal(status_now: RequestStatus) -> DomainError {
 /// one volunteer is for that volunteer alone.
 pub fn check_addressed_to(request: &HelpRequest, volunteer: &UserId) -> Result<(), DomainError> {
     match &request.target_volunteer_id {
-        Some(target) if target != volunteer => {
-            Err(DomainError::Forbidden("this request was made to another volunteer"))
-        }
+        Some(target) if target != volunteer => Err(DomainError::Forbidden(
+            "this request was made to another volunteer",
+        )),
         _ => Ok(()),
     }
 }
@@ -209,16 +213,31 @@ mod tests {
             json!({"requestType":"chat","note":"x".repeat(501)}),
             json!({"requestType":"chat","volunteerId":7}),
         ] {
-            assert!(RequestDraft::parse(&Fields::of(&bad).expect("obj")).is_err(), "{bad}");
+            assert!(
+                RequestDraft::parse(&Fields::of(&bad).expect("obj")).is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn refusal_depends_on_current_status() {
-        assert_eq!(claim_refusal(RequestStatus::Accepted), DomainError::AlreadyClaimed);
-        assert_eq!(claim_refusal(RequestStatus::Completed), DomainError::AlreadyClaimed);
-        assert_eq!(claim_refusal(RequestStatus::Cancelled), DomainError::NotPending);
-        assert_eq!(claim_refusal(RequestStatus::Expired), DomainError::NotPending);
+        assert_eq!(
+            claim_refusal(RequestStatus::Accepted),
+            DomainError::AlreadyClaimed
+        );
+        assert_eq!(
+            claim_refusal(RequestStatus::Completed),
+            DomainError::AlreadyClaimed
+        );
+        assert_eq!(
+            claim_refusal(RequestStatus::Cancelled),
+            DomainError::NotPending
+        );
+        assert_eq!(
+            claim_refusal(RequestStatus::Expired),
+            DomainError::NotPending
+        );
     }
 
     #[test]

@@ -63,7 +63,10 @@ mod tests {
             Timestamp::from_millis(1_769_335_200_007).to_rfc3339(),
             "2026-01-25T10:00:00.007Z"
         );
-        assert_eq!(Timestamp::from_millis(0).to_rfc3339(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            Timestamp::from_millis(0).to_rfc3339(),
+            "1970-01-01T00:00:00.000Z"
+        );
     }
 
     #[test]

@@ -73,13 +73,15 @@ pub struct NewAccount {
 /// Checks a username: 3–32 of `a-z 0-9 _ . -`.
 pub fn check_username(username: &str) -> Result<(), DomainError> {
     let ok = (3..=32).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'));
+        && username.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
+        });
     if ok {
         Ok(())
     } else {
-        Err(DomainError::invalid("username must be 3-32 characters of a-z 0-9 _ . -"))
+        Err(DomainError::invalid(
+            "username must be 3-32 characters of a-z 0-9 _ . -",
+        ))
     }
 }
 
@@ -134,7 +136,9 @@ impl NewAccount {
                 some => some,
             })?
             .ok_or_else(|| DomainError::invalid("role is required"))?;
-        let languages = fields.opt_str_list("languages", 20, 35)?.unwrap_or_default();
+        let languages = fields
+            .opt_str_list("languages", 20, 35)?
+            .unwrap_or_default();
         Self::new(username, password, display_name, role, languages)
     }
 }
@@ -154,14 +158,17 @@ mod tests {
 
     #[test]
     fn registration_refuses_support_and_bad_fields() {
-        let ok = json!({"username":"ann","password":"longenough","displayName":" Ann ","role":"seeker"});
+        let ok =
+            json!({"username":"ann","password":"longenough","displayName":" Ann ","role":"seeker"});
         let acc = NewAccount::parse_registration(&Fields::of(&ok).expect("obj")).expect("valid");
         assert_eq!(acc.display_name, "Ann");
-        let support = json!({"username":"ann","password":"longenough","displayName":"A","role":"support"});
+        let support =
+            json!({"username":"ann","password":"longenough","displayName":"A","role":"support"});
         assert!(NewAccount::parse_registration(&Fields::of(&support).expect("obj")).is_err());
         let short = json!({"username":"ann","password":"short","displayName":"A","role":"seeker"});
         assert!(NewAccount::parse_registration(&Fields::of(&short).expect("obj")).is_err());
-        let blank = json!({"username":"ann","password":"longenough","displayName":"  ","role":"seeker"});
+        let blank =
+            json!({"username":"ann","password":"longenough","displayName":"  ","role":"seeker"});
         assert!(NewAccount::parse_registration(&Fields::of(&blank).expect("obj")).is_err());
     }
 }

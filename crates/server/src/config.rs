@@ -26,7 +26,12 @@ pub struct SettingsArgs {
     #[arg(long, env = "HELPLINE_REQUEST_TIMEOUT_SECS", value_name = "SECS")]
     pub request_timeout_secs: Option<u64>,
     /// Token signing secret (at least 32 bytes). Unset: a random one is generated on first start and kept in the database.
-    #[arg(long, env = "HELPLINE_JWT_SECRET", value_name = "SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "HELPLINE_JWT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
     pub jwt_secret: Option<String>,
     /// Lifetime of issued tokens in seconds [default: 86400].
     #[arg(long, env = "HELPLINE_TOKEN_TTL_SECS", value_name = "SECS")]
@@ -98,7 +103,14 @@ impl fmt::Debug for Settings {
             .field("addr", &self.addr)
             .field("database_url", &redact_url(&self.database_url))
             .field("request_timeout_secs", &self.request_timeout_secs)
-            .field("jwt_secret", &if self.jwt_secret.is_some() { "<set>" } else { "<generated>" })
+            .field(
+                "jwt_secret",
+                &if self.jwt_secret.is_some() {
+                    "<set>"
+                } else {
+                    "<generated>"
+                },
+            )
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("sqlite_synchronous_full", &self.sqlite_synchronous_full)
             .field("db_max_connections", &self.db_max_connections)
@@ -114,7 +126,12 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }
@@ -143,27 +160,61 @@ impl Settings {
     pub fn resolve(args: &SettingsArgs) -> Result<Self, String> {
         let file = match &args.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                toml::from_str::<FileSettings>(&text).map_err(|e| format!("{}: {e}", path.display()))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                toml::from_str::<FileSettings>(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?
             }
             None => FileSettings::default(),
         };
         let defaults = Settings::default();
-        let synchronous = args.sqlite_synchronous.clone().or(file.sqlite_synchronous).unwrap_or_else(|| "full".into());
-        let log_format = args.log_format.clone().or(file.log_format).unwrap_or_else(|| "text".into());
+        let synchronous = args
+            .sqlite_synchronous
+            .clone()
+            .or(file.sqlite_synchronous)
+            .unwrap_or_else(|| "full".into());
+        let log_format = args
+            .log_format
+            .clone()
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".into());
         let settings = Settings {
             addr: args.addr.or(file.addr).unwrap_or(defaults.addr),
-            database_url: args.database_url.clone().or(file.database_url).unwrap_or(defaults.database_url),
-            request_timeout_secs: args.request_timeout_secs.or(file.request_timeout_secs).unwrap_or(defaults.request_timeout_secs),
-            jwt_secret: args.jwt_secret.clone().or(file.jwt_secret).filter(|s| !s.is_empty()),
-            token_ttl_secs: args.token_ttl_secs.or(file.token_ttl_secs).unwrap_or(defaults.token_ttl_secs),
+            database_url: args
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .unwrap_or(defaults.database_url),
+            request_timeout_secs: args
+                .request_timeout_secs
+                .or(file.request_timeout_secs)
+                .unwrap_or(defaults.request_timeout_secs),
+            jwt_secret: args
+                .jwt_secret
+                .clone()
+                .or(file.jwt_secret)
+                .filter(|s| !s.is_empty()),
+            token_ttl_secs: args
+                .token_ttl_secs
+                .or(file.token_ttl_secs)
+                .unwrap_or(defaults.token_ttl_secs),
             sqlite_synchronous_full: match synchronous.to_ascii_lowercase().as_str() {
                 "full" => true,
                 "normal" => false,
-                other => return Err(format!("sqlite synchronous must be full or normal, got {other:?}")),
+                other => {
+                    return Err(format!(
+                        "sqlite synchronous must be full or normal, got {other:?}"
+                    ));
+                }
             },
-            db_max_connections: args.db_max_connections.or(file.db_max_connections).unwrap_or(defaults.db_max_connections),
-            sweep_interval_ms: args.sweep_interval_ms.or(file.sweep_interval_ms).unwrap_or(defaults.sweep_interval_ms),
+            db_max_connections: args
+                .db_max_connections
+                .or(file.db_max_connections)
+                .unwrap_or(defaults.db_max_connections),
+            sweep_interval_ms: args
+                .sweep_interval_ms
+                .or(file.sweep_interval_ms)
+                .unwrap_or(defaults.sweep_interval_ms),
             log_format: match log_format.as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
@@ -175,7 +226,8 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), String> {
-        if self.request_timeout_secs == 0 || self.token_ttl_secs == 0 || self.sweep_interval_ms == 0 {
+        if self.request_timeout_secs == 0 || self.token_ttl_secs == 0 || self.sweep_interval_ms == 0
+        {
             return Err("timeouts and intervals must be positive".into());
         }
         if self.db_max_connections == 0 {
@@ -197,8 +249,16 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("helpline-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let file = dir.join("helpline.toml");
-        std::fs::write(&file, "request_timeout_secs = 10\naddr = \"127.0.0.1:9000\"\n").expect("write");
-        let args = SettingsArgs { config: Some(file), addr: Some("127.0.0.1:9100".parse().expect("addr")), ..Default::default() };
+        std::fs::write(
+            &file,
+            "request_timeout_secs = 10\naddr = \"127.0.0.1:9000\"\n",
+        )
+        .expect("write");
+        let args = SettingsArgs {
+            config: Some(file),
+            addr: Some("127.0.0.1:9100".parse().expect("addr")),
+            ..Default::default()
+        };
         let s = Settings::resolve(&args).expect("valid");
         assert_eq!(s.request_timeout_secs, 10, "file beats default");
         assert_eq!(s.addr.port(), 9100, "flag/env beats file");
@@ -207,11 +267,20 @@ mod tests {
 
     #[test]
     fn refuses_bad_values_and_hides_secrets() {
-        let args = SettingsArgs { sqlite_synchronous: Some("off".into()), ..Default::default() };
+        let args = SettingsArgs {
+            sqlite_synchronous: Some("off".into()),
+            ..Default::default()
+        };
         assert!(Settings::resolve(&args).is_err());
-        let args = SettingsArgs { jwt_secret: Some("short".into()), ..Default::default() };
+        let args = SettingsArgs {
+            jwt_secret: Some("short".into()),
+            ..Default::default()
+        };
         assert!(Settings::resolve(&args).is_err());
-        let args = SettingsArgs { jwt_secret: Some("x".repeat(40)), ..Default::default() };
+        let args = SettingsArgs {
+            jwt_secret: Some("x".repeat(40)),
+            ..Default::default()
+        };
         let shown = format!("{:?}", Settings::resolve(&args).expect("valid"));
         assert!(!shown.contains(&"x".repeat(40)));
         assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");

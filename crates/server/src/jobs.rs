@@ -24,7 +24,11 @@ pub async fn sweep_expired_requests(app: App, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             return;
         }
-        match app.store.expire_due_requests(Timestamp::now(), SWEEP_BATCH).await {
+        match app
+            .store
+            .expire_due_requests(Timestamp::now(), SWEEP_BATCH)
+            .await
+        {
             Ok(expired) => {
                 for request in &expired {
                     tracing::info!(request = %request.id, "request expired");

@@ -32,7 +32,9 @@ pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
 const MAX_SOCKET_MESSAGE_BYTES: usize = 1024 * 1024;
 
 /// Opens the store the settings name.
-pub async fn open_store(settings: &Settings) -> Result<std::sync::Arc<dyn helpline_store::Store>, ServeError> {
+pub async fn open_store(
+    settings: &Settings,
+) -> Result<std::sync::Arc<dyn helpline_store::Store>, ServeError> {
     let options = StoreOptions {
         sqlite_synchronous_full: settings.sqlite_synchronous_full,
         max_connections: settings.db_max_connections,
@@ -42,15 +44,30 @@ pub async fn open_store(settings: &Settings) -> Result<std::sync::Arc<dyn helpli
 
 /// Runs the server on `listener` until `shutdown` resolves, then closes every
 /// socket, lets in-flight writes finish and closes the store.
-pub async fn serve(listener: TcpListener, settings: Settings, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+pub async fn serve(
+    listener: TcpListener,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let store = open_store(&settings).await?;
-    let tokens = TokenKeys::load(settings.jwt_secret.as_deref(), store.as_ref(), settings.token_ttl_secs).await?;
+    let tokens = TokenKeys::load(
+        settings.jwt_secret.as_deref(),
+        store.as_ref(),
+        settings.token_ttl_secs,
+    )
+    .await?;
     let (layer, io) = SocketIo::builder()
         .max_payload(MAX_SOCKET_MESSAGE_BYTES as u64)
         .ws_max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .ws_max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
         .build_layer();
-    let app = App::new(AppParts { store: store.clone(), tokens, presence: Presence::default(), fanout: Fanout::new(io.clone()), settings });
+    let app = App::new(AppParts {
+        store: store.clone(),
+        tokens,
+        presence: Presence::default(),
+        fanout: Fanout::new(io.clone()),
+        settings,
+    });
     realtime::attach(&io, app.clone());
 
     let (stop_jobs, jobs_stopped) = watch::channel(false);
@@ -68,7 +85,10 @@ pub async fn serve(listener: TcpListener, settings: Settings, shutdown: impl Fut
             tracing::info!("shutting down: closing sockets");
             // Disconnecting every socket lets the websocket connections end,
             // so the HTTP server can finish.
-            if tokio::time::timeout(Duration::from_secs(10), closing_io.close()).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(10), closing_io.close())
+                .await
+                .is_err()
+            {
                 tracing::warn!("closing sockets timed out");
             }
         })

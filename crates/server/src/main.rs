@@ -52,7 +52,9 @@ enum UserCommand {
 
 fn init_logs(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -72,8 +74,21 @@ async fn main() -> ExitCode {
     init_logs(settings.log_format);
     let outcome = match cli.command {
         None | Some(Command::Serve) => serve(settings).await,
-        Some(Command::User(UserCommand::Create { username, password_stdin: _, role, display_name, languages })) => {
-            create_user(&settings, &username, &role, display_name.as_deref(), languages).await
+        Some(Command::User(UserCommand::Create {
+            username,
+            password_stdin: _,
+            role,
+            display_name,
+            languages,
+        })) => {
+            create_user(
+                &settings,
+                &username,
+                &role,
+                display_name.as_deref(),
+                languages,
+            )
+            .await
         }
     };
     match outcome {
@@ -123,13 +138,26 @@ async fn create_user(
 ) -> Result<(), helpline_server::ServeError> {
     let mut password = String::new();
     std::io::stdin().read_to_string(&mut password)?;
-    let password = password.strip_suffix('\n').map(|p| p.strip_suffix('\r').unwrap_or(p)).unwrap_or(&password);
+    let password = password
+        .strip_suffix('\n')
+        .map(|p| p.strip_suffix('\r').unwrap_or(p))
+        .unwrap_or(&password);
     let role = Role::parse(role).ok_or("role must be seeker, volunteer or support")?;
-    let account = NewAccount::new(username, password, display_name.unwrap_or(username), role, languages)
-        .map_err(|e| e.message())?;
+    let account = NewAccount::new(
+        username,
+        password,
+        display_name.unwrap_or(username),
+        role,
+        languages,
+    )
+    .map_err(|e| e.message())?;
     let store = helpline_server::open_store(settings).await?;
-    let hash = helpline_server::auth::hash_password(account.password.clone()).await.map_err(|e| e.message())?;
-    let created = store.create_user(&account, &hash, &UserId::generate(), Timestamp::now()).await;
+    let hash = helpline_server::auth::hash_password(account.password.clone())
+        .await
+        .map_err(|e| e.message())?;
+    let created = store
+        .create_user(&account, &hash, &UserId::generate(), Timestamp::now())
+        .await;
     store.close().await;
     let user = created.map_err(|e| match e {
         helpline_store::StoreError::UsernameTaken => format!("username {username:?} is taken"),

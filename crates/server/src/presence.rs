@@ -55,15 +55,19 @@ impl Presence {
     fn table(&self) -> MutexGuard<'_, HashMap<UserId, Entry>> {
         // A panic while holding this lock cannot leave the map inconsistent
         // (every update is a single insert or field write), so recover.
-        self.users.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.users
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Counts a new socket; true when it is the user's first.
     pub fn connect(&self, user: &UserId, role: Role) -> bool {
         let mut table = self.table();
-        let entry = table
-            .entry(user.clone())
-            .or_insert(Entry { role, sockets: 0, availability: Availability::Available });
+        let entry = table.entry(user.clone()).or_insert(Entry {
+            role,
+            sockets: 0,
+            availability: Availability::Available,
+        });
         entry.sockets += 1;
         entry.sockets == 1
     }
@@ -71,7 +75,9 @@ impl Presence {
     /// Forgets a socket; true when the user has none left.
     pub fn disconnect(&self, user: &UserId) -> bool {
         let mut table = self.table();
-        let Some(entry) = table.get_mut(user) else { return false };
+        let Some(entry) = table.get_mut(user) else {
+            return false;
+        };
         entry.sockets = entry.sockets.saturating_sub(1);
         if entry.sockets == 0 {
             table.remove(user);
@@ -136,6 +142,9 @@ mod tests {
         assert!(p.disconnect(&v));
         assert!(!p.is_online(&v));
         assert!(p.connect(&v, Role::Volunteer));
-        assert!(p.is_available_volunteer(&v), "availability resets when they come back");
+        assert!(
+            p.is_available_volunteer(&v),
+            "availability resets when they come back"
+        );
     }
 }

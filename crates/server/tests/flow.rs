@@ -1,20 +1,39 @@
 //! The request → session → chat flow, end to end over Socket.IO and REST,
 //! on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 mod common;
 
 use common::{Backend, TestApp, ok, refused};
 use serde_json::json;
 
-both_backends!(basic_chat, cancel, queued_then_volunteer_arrives, targeted_request_and_reject, availability, expiry, seeker_in_two_conversations);
+both_backends!(
+    basic_chat,
+    cancel,
+    queued_then_volunteer_arrives,
+    targeted_request_and_reject,
+    availability,
+    expiry,
+    seeker_in_two_conversations
+);
 
 async fn basic_chat(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer) = (app.register("seeker").await, app.register("volunteer").await);
+    let (seeker, volunteer) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+    );
     let mut v = app.connect(&volunteer).await;
     let mut s = app.connect(&seeker).await;
 
-    let ack = ok(s.ack("seeker:request", json!({"requestType": "chat", "topic": "daily", "note": "Hello"})).await.unwrap());
+    let ack = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "topic": "daily", "note": "Hello"}),
+        )
+        .await
+        .unwrap());
     assert_eq!(ack["status"], "pending");
     assert_eq!(ack["onlineVolunteers"], 1);
     let request_id = ack["requestId"].as_str().unwrap().to_owned();
@@ -28,37 +47,89 @@ async fn basic_chat(backend: Backend) {
     assert_eq!(incoming["note"], "Hello");
     assert!(incoming["expiresAt"].as_str().unwrap().ends_with('Z'));
 
-    let accepted = ok(v.ack("volunteer:accept", json!({"requestId": request_id})).await.unwrap());
+    let accepted = ok(v
+        .ack("volunteer:accept", json!({"requestId": request_id}))
+        .await
+        .unwrap());
     let conversation = accepted["conversationId"].as_str().unwrap().to_owned();
     for client in [&mut s, &mut v] {
         let started = client.event("session:started").await.unwrap();
-        assert_eq!(started, json!({"conversationId": conversation, "requestId": request_id, "seniorId": seeker.id, "volunteerId": volunteer.id, "requestType": "chat"}));
+        assert_eq!(
+            started,
+            json!({"conversationId": conversation, "requestId": request_id, "seniorId": seeker.id, "volunteerId": volunteer.id, "requestType": "chat"})
+        );
     }
 
     let sent = ok(s.ack("message:send", json!({"conversationId": conversation, "content": "Hi there", "clientMessageId": "s-1"})).await.unwrap());
     assert_eq!(sent["message"]["seq"], 1);
     assert_eq!(sent["message"]["senderId"], seeker.id.as_str());
     assert_eq!(v.event("message:new").await.unwrap()["content"], "Hi there");
-    assert_eq!(s.event("message:new").await.unwrap()["seq"], 1, "the sender's sockets get it too");
+    assert_eq!(
+        s.event("message:new").await.unwrap()["seq"],
+        1,
+        "the sender's sockets get it too"
+    );
     ok(v.ack("message:send", json!({"conversationId": conversation, "content": "Hello!", "type": "text", "clientMessageId": "v-1"})).await.unwrap());
     let reply = s.event("message:new").await.unwrap();
-    assert_eq!((reply["seq"].clone(), reply["content"].clone()), (json!(2), json!("Hello!")));
+    assert_eq!(
+        (reply["seq"].clone(), reply["content"].clone()),
+        (json!(2), json!("Hello!"))
+    );
 
-    ok(s.ack("typing:start", json!({"conversationId": conversation})).await.unwrap());
-    assert_eq!(v.event("typing").await.unwrap(), json!({"conversationId": conversation, "userId": seeker.id, "isTyping": true}));
-    let read = ok(s.ack("message:read", json!({"conversationId": conversation, "upToSeq": 2})).await.unwrap());
+    ok(
+        s.ack("typing:start", json!({"conversationId": conversation}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        v.event("typing").await.unwrap(),
+        json!({"conversationId": conversation, "userId": seeker.id, "isTyping": true})
+    );
+    let read = ok(s
+        .ack(
+            "message:read",
+            json!({"conversationId": conversation, "upToSeq": 2}),
+        )
+        .await
+        .unwrap());
     assert_eq!(read["upToSeq"], 2);
     let receipt = v.event("message:read").await.unwrap();
-    assert_eq!((receipt["userId"].clone(), receipt["upToSeq"].clone()), (json!(seeker.id), json!(2)));
+    assert_eq!(
+        (receipt["userId"].clone(), receipt["upToSeq"].clone()),
+        (json!(seeker.id), json!(2))
+    );
 
-    ok(v.ack("chat:end", json!({"conversationId": conversation})).await.unwrap());
+    ok(v.ack("chat:end", json!({"conversationId": conversation}))
+        .await
+        .unwrap());
     for client in [&mut s, &mut v] {
-        assert_eq!(client.event("chat:ended").await.unwrap(), json!({"conversationId": conversation, "endedBy": volunteer.id}));
+        assert_eq!(
+            client.event("chat:ended").await.unwrap(),
+            json!({"conversationId": conversation, "endedBy": volunteer.id})
+        );
     }
-    refused(&s.ack("chat:end", json!({"conversationId": conversation})).await.unwrap(), "conversation_ended");
-    refused(&s.ack("message:send", json!({"conversationId": conversation, "content": "late", "clientMessageId": "s-2"})).await.unwrap(), "conversation_ended");
+    refused(
+        &s.ack("chat:end", json!({"conversationId": conversation}))
+            .await
+            .unwrap(),
+        "conversation_ended",
+    );
+    refused(
+        &s.ack(
+            "message:send",
+            json!({"conversationId": conversation, "content": "late", "clientMessageId": "s-2"}),
+        )
+        .await
+        .unwrap(),
+        "conversation_ended",
+    );
 
-    let (status, history) = app.get(&format!("/api/conversations/{conversation}/messages"), Some(&seeker.token)).await;
+    let (status, history) = app
+        .get(
+            &format!("/api/conversations/{conversation}/messages"),
+            Some(&seeker.token),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(history["messages"].as_array().unwrap().len(), 2);
     assert_eq!(history["hasMore"], false);
@@ -66,7 +137,10 @@ async fn basic_chat(backend: Backend) {
     assert_eq!(list[0]["id"], conversation.as_str());
     assert_eq!(list[0]["status"], "ended");
     assert_eq!(list[0]["lastMessage"]["seq"], 2);
-    assert_eq!(list[0]["unreadCount"], 1, "the seeker's first message is unread for the volunteer");
+    assert_eq!(
+        list[0]["unreadCount"], 1,
+        "the seeker's first message is unread for the volunteer"
+    );
     assert_eq!(list[0]["participants"].as_array().unwrap().len(), 2);
 
     let (_, requests) = app.get("/api/requests", Some(&seeker.token)).await;
@@ -74,109 +148,283 @@ async fn basic_chat(backend: Backend) {
     assert_eq!(requests[0]["volunteerId"], volunteer.id.as_str());
     assert!(requests[0]["completedAt"].is_string());
     let path = format!("/api/requests/{request_id}/feedback");
-    let (status, _) = app.post(&path, Some(&volunteer.token), json!({"rating": 5})).await;
+    let (status, _) = app
+        .post(&path, Some(&volunteer.token), json!({"rating": 5}))
+        .await;
     assert_eq!(status, 403, "only the seeker rates");
-    let (status, _) = app.post(&path, Some(&seeker.token), json!({"rating": 9})).await;
+    let (status, _) = app
+        .post(&path, Some(&seeker.token), json!({"rating": 9}))
+        .await;
     assert_eq!(status, 400);
-    let (status, rated) = app.post(&path, Some(&seeker.token), json!({"rating": 5, "feedback": "Lovely"})).await;
+    let (status, rated) = app
+        .post(
+            &path,
+            Some(&seeker.token),
+            json!({"rating": 5, "feedback": "Lovely"}),
+        )
+        .await;
     assert_eq!(status, 200, "{rated}");
-    assert_eq!((rated["rating"].clone(), rated["feedback"].clone()), (json!(5), json!("Lovely")));
-    let (status, again) = app.post(&path, Some(&seeker.token), json!({"rating": 4})).await;
-    assert_eq!((status, again["error"]["code"].clone()), (409, json!("conflict")));
+    assert_eq!(
+        (rated["rating"].clone(), rated["feedback"].clone()),
+        (json!(5), json!("Lovely"))
+    );
+    let (status, again) = app
+        .post(&path, Some(&seeker.token), json!({"rating": 4}))
+        .await;
+    assert_eq!(
+        (status, again["error"]["code"].clone()),
+        (409, json!("conflict"))
+    );
 }
 
 async fn cancel(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer) = (app.register("seeker").await, app.register("volunteer").await);
+    let (seeker, volunteer) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+    );
     let mut v = app.connect(&volunteer).await;
     let mut s = app.connect(&seeker).await;
-    let request_id = ok(s.ack("seeker:request", json!({"requestType": "voice"})).await.unwrap())["requestId"].clone();
+    let request_id = ok(s
+        .ack("seeker:request", json!({"requestType": "voice"}))
+        .await
+        .unwrap())["requestId"]
+        .clone();
     v.event("seeker:incoming").await.unwrap();
-    refused(&s.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap(), "conflict");
+    refused(
+        &s.ack("seeker:request", json!({"requestType": "chat"}))
+            .await
+            .unwrap(),
+        "conflict",
+    );
 
     let cancelled = ok(s.ack("request:cancel", json!({})).await.unwrap());
     assert_eq!(cancelled["requestId"], request_id);
     assert_eq!(cancelled["status"], "cancelled");
-    assert_eq!(v.event("request:cancelled").await.unwrap(), json!({"requestId": request_id, "seniorId": seeker.id}));
-    assert_eq!(s.event("request:cancelled").await.unwrap(), json!({"requestId": request_id, "status": "cancelled"}));
-    refused(&s.ack("request:cancel", json!({"requestId": request_id})).await.unwrap(), "not_pending");
-    refused(&v.ack("volunteer:accept", json!({"requestId": request_id})).await.unwrap(), "not_pending");
+    assert_eq!(
+        v.event("request:cancelled").await.unwrap(),
+        json!({"requestId": request_id, "seniorId": seeker.id})
+    );
+    assert_eq!(
+        s.event("request:cancelled").await.unwrap(),
+        json!({"requestId": request_id, "status": "cancelled"})
+    );
+    refused(
+        &s.ack("request:cancel", json!({"requestId": request_id}))
+            .await
+            .unwrap(),
+        "not_pending",
+    );
+    refused(
+        &v.ack("volunteer:accept", json!({"requestId": request_id}))
+            .await
+            .unwrap(),
+        "not_pending",
+    );
 
-    let status = ok(s.ack("request:status", json!({"requestId": request_id})).await.unwrap());
+    let status = ok(s
+        .ack("request:status", json!({"requestId": request_id}))
+        .await
+        .unwrap());
     assert_eq!(status["request"]["status"], "cancelled");
-    assert_eq!(s.event("request:status:response").await.unwrap()["request"]["id"], request_id);
-    ok(s.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap());
+    assert_eq!(
+        s.event("request:status:response").await.unwrap()["request"]["id"],
+        request_id
+    );
+    ok(s.ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
 }
 
 async fn queued_then_volunteer_arrives(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer) = (app.register("seeker").await, app.register("volunteer").await);
+    let (seeker, volunteer) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+    );
     let mut s = app.connect(&seeker).await;
-    let ack = ok(s.ack("seeker:request", json!({"requestType": "chat", "topic": "emotional"})).await.unwrap());
+    let ack = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "topic": "emotional"}),
+        )
+        .await
+        .unwrap());
     assert_eq!(ack["onlineVolunteers"], 0);
-    assert_eq!(s.event("seeker:queued").await.unwrap(), json!({"requestId": ack["requestId"]}));
+    assert_eq!(
+        s.event("seeker:queued").await.unwrap(),
+        json!({"requestId": ack["requestId"]})
+    );
 
     let mut v = app.connect(&volunteer).await;
     let incoming = v.event("seeker:incoming").await.unwrap();
     assert_eq!(incoming["requestId"], ack["requestId"]);
-    let accepted = ok(v.ack("volunteer:accept", json!({"seniorId": seeker.id})).await.unwrap());
+    let accepted = ok(v
+        .ack("volunteer:accept", json!({"seniorId": seeker.id}))
+        .await
+        .unwrap());
     assert_eq!(accepted["requestId"], ack["requestId"]);
-    assert_eq!(s.event("session:started").await.unwrap()["conversationId"], accepted["conversationId"]);
+    assert_eq!(
+        s.event("session:started").await.unwrap()["conversationId"],
+        accepted["conversationId"]
+    );
 }
 
 async fn targeted_request_and_reject(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let seeker = app.register("seeker").await;
-    let (chosen, other) = (app.register("volunteer").await, app.register("volunteer").await);
+    let (chosen, other) = (
+        app.register("volunteer").await,
+        app.register("volunteer").await,
+    );
     let mut c = app.connect(&chosen).await;
     let mut o = app.connect(&other).await;
     let mut s = app.connect(&seeker).await;
-    refused(&s.ack("seeker:request", json!({"requestType": "chat", "volunteerId": seeker.id})).await.unwrap(), "not_found");
-    let ack = ok(s.ack("seeker:request", json!({"requestType": "chat", "volunteerId": chosen.id})).await.unwrap());
+    refused(
+        &s.ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": seeker.id}),
+        )
+        .await
+        .unwrap(),
+        "not_found",
+    );
+    let ack = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": chosen.id}),
+        )
+        .await
+        .unwrap());
     assert_eq!(ack["onlineVolunteers"], 1);
     let request_id = ack["requestId"].clone();
-    assert_eq!(c.event("seeker:incoming").await.unwrap()["requestId"], request_id);
-    refused(&o.ack("volunteer:accept", json!({"requestId": request_id})).await.unwrap(), "forbidden");
-    refused(&o.ack("volunteer:reject", json!({"requestId": request_id})).await.unwrap(), "forbidden");
-    ok(c.ack("volunteer:reject", json!({"requestId": request_id})).await.unwrap());
-    assert_eq!(s.event("request:rejected").await.unwrap(), json!({"requestId": request_id}));
+    assert_eq!(
+        c.event("seeker:incoming").await.unwrap()["requestId"],
+        request_id
+    );
+    refused(
+        &o.ack("volunteer:accept", json!({"requestId": request_id}))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
+    refused(
+        &o.ack("volunteer:reject", json!({"requestId": request_id}))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
+    ok(c.ack("volunteer:reject", json!({"requestId": request_id}))
+        .await
+        .unwrap());
+    assert_eq!(
+        s.event("request:rejected").await.unwrap(),
+        json!({"requestId": request_id})
+    );
     let status = ok(s.ack("request:status", json!({})).await.unwrap());
     assert_eq!(status["request"]["status"], "rejected");
-    assert!(o.drain("seeker:incoming").is_empty(), "a targeted request goes to the chosen volunteer only");
+    assert!(
+        o.drain("seeker:incoming").is_empty(),
+        "a targeted request goes to the chosen volunteer only"
+    );
 
     // An open request declined by one volunteer stays pending for the others.
-    let open = ok(s.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap());
+    let open = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
     c.event("seeker:incoming").await.unwrap();
     o.event("seeker:incoming").await.unwrap();
-    ok(c.ack("volunteer:reject", json!({"requestId": open["requestId"]})).await.unwrap());
-    assert_eq!(ok(s.ack("request:status", json!({})).await.unwrap())["request"]["status"], "pending");
-    ok(o.ack("volunteer:accept", json!({"requestId": open["requestId"]})).await.unwrap());
+    ok(
+        c.ack("volunteer:reject", json!({"requestId": open["requestId"]}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        ok(s.ack("request:status", json!({})).await.unwrap())["request"]["status"],
+        "pending"
+    );
+    ok(
+        o.ack("volunteer:accept", json!({"requestId": open["requestId"]}))
+            .await
+            .unwrap(),
+    );
 }
 
 async fn availability(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer) = (app.register("seeker").await, app.register("volunteer").await);
+    let (seeker, volunteer) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+    );
     let mut v = app.connect(&volunteer).await;
     let (_, listed) = app.get("/api/volunteers", Some(&seeker.token)).await;
-    let me = listed.as_array().unwrap().iter().find(|x| x["id"] == volunteer.id.as_str()).unwrap().clone();
-    assert_eq!((me["online"].clone(), me["availability"].clone()), (json!(true), json!("available")));
+    let me = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == volunteer.id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (me["online"].clone(), me["availability"].clone()),
+        (json!(true), json!("available"))
+    );
 
-    assert_eq!(ok(v.ack("volunteer:availability", json!({"status": "away"})).await.unwrap())["status"], "away");
+    assert_eq!(
+        ok(v.ack("volunteer:availability", json!({"status": "away"}))
+            .await
+            .unwrap())["status"],
+        "away"
+    );
     let (_, listed) = app.get("/api/volunteers", Some(&seeker.token)).await;
-    assert!(listed.as_array().unwrap().iter().any(|x| x["id"] == volunteer.id.as_str() && x["availability"] == "away"));
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == volunteer.id.as_str() && x["availability"] == "away")
+    );
     let mut s = app.connect(&seeker).await;
-    let ack = ok(s.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap());
-    assert_eq!(ack["onlineVolunteers"], 0, "away volunteers are not offered requests");
+    let ack = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(
+        ack["onlineVolunteers"], 0,
+        "away volunteers are not offered requests"
+    );
     s.event("seeker:queued").await.unwrap();
-    ok(v.ack("volunteer:availability", json!({"status": "available"})).await.unwrap());
-    assert_eq!(v.event("seeker:incoming").await.unwrap()["requestId"], ack["requestId"]);
-    refused(&v.ack("volunteer:availability", json!({"status": "busy"})).await.unwrap(), "invalid");
-    refused(&s.ack("volunteer:availability", json!({"status": "away"})).await.unwrap(), "forbidden");
+    ok(
+        v.ack("volunteer:availability", json!({"status": "available"}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        v.event("seeker:incoming").await.unwrap()["requestId"],
+        ack["requestId"]
+    );
+    refused(
+        &v.ack("volunteer:availability", json!({"status": "busy"}))
+            .await
+            .unwrap(),
+        "invalid",
+    );
+    refused(
+        &s.ack("volunteer:availability", json!({"status": "away"}))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
     drop(v);
     // Once the volunteer's last socket is gone they are offline.
     for _ in 0..100 {
         let (_, listed) = app.get("/api/volunteers", Some(&seeker.token)).await;
-        if listed.as_array().unwrap().iter().any(|x| x["id"] == volunteer.id.as_str() && x["online"] == false && x["availability"] == "offline") {
+        if listed.as_array().unwrap().iter().any(|x| {
+            x["id"] == volunteer.id.as_str()
+                && x["online"] == false
+                && x["availability"] == "offline"
+        }) {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -186,50 +434,154 @@ async fn availability(backend: Backend) {
 
 async fn expiry(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.request_timeout_secs = 1).await;
-    let (seeker, volunteer) = (app.register("seeker").await, app.register("volunteer").await);
+    let (seeker, volunteer) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+    );
     let mut v = app.connect(&volunteer).await;
     let mut s = app.connect(&seeker).await;
-    let ack = ok(s.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap());
+    let ack = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
     let incoming = v.event("seeker:incoming").await.unwrap();
-    assert_eq!(s.event("request:expired").await.unwrap(), json!({"requestId": ack["requestId"]}));
-    assert_eq!(v.event("request:cancelled").await.unwrap(), json!({"requestId": ack["requestId"], "seniorId": seeker.id, "reason": "expired"}));
-    refused(&v.ack("volunteer:accept", json!({"requestId": incoming["requestId"]})).await.unwrap(), "not_pending");
+    assert_eq!(
+        s.event("request:expired").await.unwrap(),
+        json!({"requestId": ack["requestId"]})
+    );
+    assert_eq!(
+        v.event("request:cancelled").await.unwrap(),
+        json!({"requestId": ack["requestId"], "seniorId": seeker.id, "reason": "expired"})
+    );
+    refused(
+        &v.ack(
+            "volunteer:accept",
+            json!({"requestId": incoming["requestId"]}),
+        )
+        .await
+        .unwrap(),
+        "not_pending",
+    );
     let status = ok(s.ack("request:status", json!({})).await.unwrap());
     assert_eq!(status["request"]["status"], "expired");
-    ok(s.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap());
+    ok(s.ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
 }
 
 async fn seeker_in_two_conversations(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let seeker = app.register("seeker").await;
-    let (first, second) = (app.register("volunteer").await, app.register("volunteer").await);
+    let (first, second) = (
+        app.register("volunteer").await,
+        app.register("volunteer").await,
+    );
     let mut s = app.connect(&seeker).await;
     let mut a = app.connect(&first).await;
-    let request = ok(s.ack("seeker:request", json!({"requestType": "chat", "volunteerId": first.id})).await.unwrap());
-    let one = ok(a.ack("volunteer:accept", json!({"requestId": request["requestId"]})).await.unwrap())["conversationId"].clone();
+    let request = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": first.id}),
+        )
+        .await
+        .unwrap());
+    let one = ok(a
+        .ack(
+            "volunteer:accept",
+            json!({"requestId": request["requestId"]}),
+        )
+        .await
+        .unwrap())["conversationId"]
+        .clone();
     let mut b = app.connect(&second).await;
-    let request = ok(s.ack("seeker:request", json!({"requestType": "chat", "volunteerId": second.id})).await.unwrap());
-    let two = ok(b.ack("volunteer:accept", json!({"requestId": request["requestId"]})).await.unwrap())["conversationId"].clone();
+    let request = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": second.id}),
+        )
+        .await
+        .unwrap());
+    let two = ok(b
+        .ack(
+            "volunteer:accept",
+            json!({"requestId": request["requestId"]}),
+        )
+        .await
+        .unwrap())["conversationId"]
+        .clone();
     assert_ne!(one, two);
 
-    ok(s.ack("message:send", json!({"conversationId": one, "content": "to first", "clientMessageId": "1"})).await.unwrap());
-    ok(s.ack("message:send", json!({"conversationId": two, "content": "to second", "clientMessageId": "1"})).await.unwrap());
+    ok(s.ack(
+        "message:send",
+        json!({"conversationId": one, "content": "to first", "clientMessageId": "1"}),
+    )
+    .await
+    .unwrap());
+    ok(s.ack(
+        "message:send",
+        json!({"conversationId": two, "content": "to second", "clientMessageId": "1"}),
+    )
+    .await
+    .unwrap());
     assert_eq!(a.event("message:new").await.unwrap()["content"], "to first");
-    assert_eq!(b.event("message:new").await.unwrap()["content"], "to second");
-    ok(a.ack("message:send", json!({"conversationId": one, "content": "from first", "clientMessageId": "a"})).await.unwrap());
-    ok(b.ack("message:send", json!({"conversationId": two, "content": "from second", "clientMessageId": "b"})).await.unwrap());
-    assert_eq!(a.event("message:new").await.unwrap()["content"], "from first");
-    assert_eq!(b.event("message:new").await.unwrap()["content"], "from second");
-    refused(&a.ack("message:send", json!({"conversationId": two, "content": "sneak", "clientMessageId": "x"})).await.unwrap(), "forbidden");
+    assert_eq!(
+        b.event("message:new").await.unwrap()["content"],
+        "to second"
+    );
+    ok(a.ack(
+        "message:send",
+        json!({"conversationId": one, "content": "from first", "clientMessageId": "a"}),
+    )
+    .await
+    .unwrap());
+    ok(b.ack(
+        "message:send",
+        json!({"conversationId": two, "content": "from second", "clientMessageId": "b"}),
+    )
+    .await
+    .unwrap());
+    assert_eq!(
+        a.event("message:new").await.unwrap()["content"],
+        "from first"
+    );
+    assert_eq!(
+        b.event("message:new").await.unwrap()["content"],
+        "from second"
+    );
+    refused(
+        &a.ack(
+            "message:send",
+            json!({"conversationId": two, "content": "sneak", "clientMessageId": "x"}),
+        )
+        .await
+        .unwrap(),
+        "forbidden",
+    );
     // A round trip through each conversation proves nothing from the other arrived.
-    assert!(a.drain("message:new").is_empty(), "first volunteer saw another conversation");
-    assert!(b.drain("message:new").is_empty(), "second volunteer saw another conversation");
+    assert!(
+        a.drain("message:new").is_empty(),
+        "first volunteer saw another conversation"
+    );
+    assert!(
+        b.drain("message:new").is_empty(),
+        "second volunteer saw another conversation"
+    );
     let mut seen: Vec<String> = Vec::new();
     for _ in 0..4 {
-        seen.push(s.event("message:new").await.unwrap()["content"].as_str().unwrap().to_owned());
+        seen.push(
+            s.event("message:new").await.unwrap()["content"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     seen.sort();
     assert_eq!(seen, ["from first", "from second", "to first", "to second"]);
-    let (status, _) = app.get(&format!("/api/conversations/{}/messages", two.as_str().unwrap()), Some(&first.token)).await;
+    let (status, _) = app
+        .get(
+            &format!("/api/conversations/{}/messages", two.as_str().unwrap()),
+            Some(&first.token),
+        )
+        .await;
     assert_eq!(status, 404);
 }

@@ -1,6 +1,8 @@
 //! Message delivery: idempotent resend, gapless seq under concurrent
 //! senders, reconnect then sync, history paging, and who may read what.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 mod common;
 
 use common::{Account, Backend, TestApp, ok, refused};
@@ -8,15 +10,35 @@ use futures::future::join_all;
 use helpline_client::Client;
 use serde_json::{Value, json};
 
-both_backends!(idempotent_resend, gapless_seq_under_concurrent_senders, reconnect_then_sync, authorization);
+both_backends!(
+    idempotent_resend,
+    gapless_seq_under_concurrent_senders,
+    reconnect_then_sync,
+    authorization
+);
 
 /// A seeker and a volunteer in an accepted conversation.
 async fn session(app: &TestApp) -> (Account, Account, Client, Client, String) {
-    let (seeker, volunteer) = (app.register("seeker").await, app.register("volunteer").await);
+    let (seeker, volunteer) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+    );
     let v = app.connect(&volunteer).await;
     let mut s = app.connect(&seeker).await;
-    let request = ok(s.ack("seeker:request", json!({"requestType": "chat", "volunteerId": volunteer.id})).await.unwrap());
-    let accepted = ok(v.ack("volunteer:accept", json!({"requestId": request["requestId"]})).await.unwrap());
+    let request = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": volunteer.id}),
+        )
+        .await
+        .unwrap());
+    let accepted = ok(v
+        .ack(
+            "volunteer:accept",
+            json!({"requestId": request["requestId"]}),
+        )
+        .await
+        .unwrap());
     s.event("session:started").await.unwrap();
     let conversation = accepted["conversationId"].as_str().unwrap().to_owned();
     (seeker, volunteer, s, v, conversation)
@@ -28,7 +50,10 @@ async fn idempotent_resend(backend: Backend) {
     let payload = json!({"conversationId": conversation, "content": "only once", "clientMessageId": "retry-me"});
     let first = ok(s.ack("message:send", payload.clone()).await.unwrap());
     let again = ok(s.ack("message:send", payload.clone()).await.unwrap());
-    assert_eq!(first["message"], again["message"], "a retry gets the first message back");
+    assert_eq!(
+        first["message"], again["message"],
+        "a retry gets the first message back"
+    );
     let concurrent = join_all((0..5).map(|_| s.ack("message:send", payload.clone()))).await;
     for ack in concurrent {
         assert_eq!(ok(ack.unwrap())["message"]["id"], first["message"]["id"]);
@@ -39,12 +64,22 @@ async fn idempotent_resend(backend: Backend) {
     // Exactly two broadcasts: seq 1 and seq 2.
     assert_eq!(v.event("message:new").await.unwrap()["seq"], 1);
     assert_eq!(v.event("message:new").await.unwrap()["seq"], 2);
-    let sync = ok(v.ack("message:sync", json!({"conversationId": conversation, "afterSeq": 0})).await.unwrap());
+    let sync = ok(v
+        .ack(
+            "message:sync",
+            json!({"conversationId": conversation, "afterSeq": 0}),
+        )
+        .await
+        .unwrap());
     assert_eq!(sync["messages"].as_array().unwrap().len(), 2);
     assert!(v.drain("message:new").is_empty(), "nothing broadcast twice");
     let mut seqs: Vec<i64> = Vec::new();
     while seqs.len() < 2 {
-        seqs.push(s.event("message:new").await.unwrap()["seq"].as_i64().unwrap());
+        seqs.push(
+            s.event("message:new").await.unwrap()["seq"]
+                .as_i64()
+                .unwrap(),
+        );
     }
     assert_eq!(seqs, [1, 2]);
 }
@@ -62,43 +97,111 @@ async fn gapless_seq_under_concurrent_senders(backend: Backend) {
             client.ack("message:send", json!({"conversationId": conversation, "content": format!("{c}-{i}"), "clientMessageId": format!("c{c}-{i}")}))
         })
     });
-    let acks: Vec<Value> = join_all(sends).await.into_iter().map(|a| ok(a.unwrap())).collect();
-    let mut seqs: Vec<i64> = acks.iter().map(|a| a["message"]["seq"].as_i64().unwrap()).collect();
+    let acks: Vec<Value> = join_all(sends)
+        .await
+        .into_iter()
+        .map(|a| ok(a.unwrap()))
+        .collect();
+    let mut seqs: Vec<i64> = acks
+        .iter()
+        .map(|a| a["message"]["seq"].as_i64().unwrap())
+        .collect();
     seqs.sort_unstable();
     let expected: Vec<i64> = (1..=(clients.len() * EACH) as i64).collect();
     assert_eq!(seqs, expected, "seq is 1..n with no gaps or repeats");
-    let sync = ok(s.ack("message:sync", json!({"conversationId": conversation, "afterSeq": 0, "limit": 500})).await.unwrap());
-    let stored: Vec<i64> = sync["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    let sync = ok(s
+        .ack(
+            "message:sync",
+            json!({"conversationId": conversation, "afterSeq": 0, "limit": 500}),
+        )
+        .await
+        .unwrap());
+    let stored: Vec<i64> = sync["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
     assert_eq!(stored, expected, "sync returns them ascending");
 }
 
 async fn reconnect_then_sync(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (seeker, _, s, v, conversation) = session(&app).await;
-    ok(v.ack("message:send", json!({"conversationId": conversation, "content": "before", "clientMessageId": "0"})).await.unwrap());
+    ok(v.ack(
+        "message:send",
+        json!({"conversationId": conversation, "content": "before", "clientMessageId": "0"}),
+    )
+    .await
+    .unwrap());
     drop(s);
     for i in 1..=7 {
         ok(v.ack("message:send", json!({"conversationId": conversation, "content": format!("missed {i}"), "clientMessageId": format!("m{i}")})).await.unwrap());
     }
     let mut s = app.connect(&seeker).await;
-    let page = ok(s.ack("message:sync", json!({"conversationId": conversation, "afterSeq": 1, "limit": 5})).await.unwrap());
-    let seqs: Vec<i64> = page["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+    let page = ok(s
+        .ack(
+            "message:sync",
+            json!({"conversationId": conversation, "afterSeq": 1, "limit": 5}),
+        )
+        .await
+        .unwrap());
+    let seqs: Vec<i64> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
     assert_eq!(seqs, [2, 3, 4, 5, 6]);
     assert_eq!(page["hasMore"], true);
-    let rest = ok(s.ack("message:sync", json!({"conversationId": conversation, "afterSeq": 6})).await.unwrap());
+    let rest = ok(s
+        .ack(
+            "message:sync",
+            json!({"conversationId": conversation, "afterSeq": 6}),
+        )
+        .await
+        .unwrap());
     assert_eq!(rest["messages"][0]["content"], "missed 6");
     assert_eq!(rest["hasMore"], false);
     // The reconnected socket is back in the conversation's room.
-    ok(v.ack("message:send", json!({"conversationId": conversation, "content": "live", "clientMessageId": "live"})).await.unwrap());
+    ok(v.ack(
+        "message:send",
+        json!({"conversationId": conversation, "content": "live", "clientMessageId": "live"}),
+    )
+    .await
+    .unwrap());
     assert_eq!(s.event("message:new").await.unwrap()["content"], "live");
     // REST history pages backwards.
-    let (_, newest) = app.get(&format!("/api/conversations/{conversation}/messages?limit=3"), Some(&seeker.token)).await;
-    let seqs: Vec<i64> = newest["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect();
-    assert_eq!((seqs, newest["hasMore"].clone()), (vec![7, 8, 9], json!(true)));
-    let (_, older) = app.get(&format!("/api/conversations/{conversation}/messages?beforeSeq=3&limit=100"), Some(&seeker.token)).await;
+    let (_, newest) = app
+        .get(
+            &format!("/api/conversations/{conversation}/messages?limit=3"),
+            Some(&seeker.token),
+        )
+        .await;
+    let seqs: Vec<i64> = newest["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        (seqs, newest["hasMore"].clone()),
+        (vec![7, 8, 9], json!(true))
+    );
+    let (_, older) = app
+        .get(
+            &format!("/api/conversations/{conversation}/messages?beforeSeq=3&limit=100"),
+            Some(&seeker.token),
+        )
+        .await;
     assert_eq!(older["messages"].as_array().unwrap().len(), 2);
     assert_eq!(older["hasMore"], false);
-    let (status, _) = app.get(&format!("/api/conversations/{conversation}/messages?limit=abc"), Some(&seeker.token)).await;
+    let (status, _) = app
+        .get(
+            &format!("/api/conversations/{conversation}/messages?limit=abc"),
+            Some(&seeker.token),
+        )
+        .await;
     assert_eq!(status, 400);
 }
 
@@ -108,41 +211,122 @@ async fn authorization(backend: Backend) {
     let stranger = app.register("seeker").await;
     let x = app.connect(&stranger).await;
     for (event, payload) in [
-        ("message:send", json!({"conversationId": conversation, "content": "hi", "clientMessageId": "x"})),
-        ("message:sync", json!({"conversationId": conversation, "afterSeq": 0})),
+        (
+            "message:send",
+            json!({"conversationId": conversation, "content": "hi", "clientMessageId": "x"}),
+        ),
+        (
+            "message:sync",
+            json!({"conversationId": conversation, "afterSeq": 0}),
+        ),
         ("typing:start", json!({"conversationId": conversation})),
-        ("message:read", json!({"conversationId": conversation, "upToSeq": 1})),
+        (
+            "message:read",
+            json!({"conversationId": conversation, "upToSeq": 1}),
+        ),
         ("chat:end", json!({"conversationId": conversation})),
     ] {
         refused(&x.ack(event, payload.clone()).await.unwrap(), "forbidden");
     }
-    refused(&x.ack("message:send", json!({"conversationId": "nope", "content": "hi", "clientMessageId": "x"})).await.unwrap(), "not_found");
+    refused(
+        &x.ack(
+            "message:send",
+            json!({"conversationId": "nope", "content": "hi", "clientMessageId": "x"}),
+        )
+        .await
+        .unwrap(),
+        "not_found",
+    );
     // Wrong role.
-    refused(&v.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap(), "forbidden");
-    refused(&s.ack("volunteer:accept", json!({"requestId": "r"})).await.unwrap(), "forbidden");
-    refused(&s.ack("volunteer:reject", json!({"requestId": "r"})).await.unwrap(), "forbidden");
+    refused(
+        &v.ack("seeker:request", json!({"requestType": "chat"}))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
+    refused(
+        &s.ack("volunteer:accept", json!({"requestId": "r"}))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
+    refused(
+        &s.ack("volunteer:reject", json!({"requestId": "r"}))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
     // Spoofed ids: fields naming the caller must be the caller.
     refused(&s.ack("message:send", json!({"conversationId": conversation, "content": "hi", "clientMessageId": "y", "senderId": volunteer.id})).await.unwrap(), "forbidden");
-    refused(&x.ack("seeker:request", json!({"requestType": "chat", "seniorId": seeker.id})).await.unwrap(), "forbidden");
-    refused(&v.ack("volunteer:availability", json!({"status": "away", "volunteerId": stranger.id})).await.unwrap(), "forbidden");
+    refused(
+        &x.ack(
+            "seeker:request",
+            json!({"requestType": "chat", "seniorId": seeker.id}),
+        )
+        .await
+        .unwrap(),
+        "forbidden",
+    );
+    refused(
+        &v.ack(
+            "volunteer:availability",
+            json!({"status": "away", "volunteerId": stranger.id}),
+        )
+        .await
+        .unwrap(),
+        "forbidden",
+    );
     ok(s.ack("message:send", json!({"conversationId": conversation, "content": "mine", "clientMessageId": "z", "senderId": seeker.id})).await.unwrap());
     // Someone else's request is invisible.
-    let theirs = ok(x.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap());
-    refused(&s.ack("request:cancel", json!({"requestId": theirs["requestId"]})).await.unwrap(), "not_found");
-    assert_eq!(ok(s.ack("request:status", json!({"requestId": theirs["requestId"]})).await.unwrap())["request"], Value::Null);
+    let theirs = ok(x
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    refused(
+        &s.ack("request:cancel", json!({"requestId": theirs["requestId"]}))
+            .await
+            .unwrap(),
+        "not_found",
+    );
+    assert_eq!(
+        ok(
+            s.ack("request:status", json!({"requestId": theirs["requestId"]}))
+                .await
+                .unwrap()
+        )["request"],
+        Value::Null
+    );
     // REST.
     let (status, body) = app.get("/api/conversations", None).await;
-    assert_eq!((status, body["error"]["code"].clone()), (401, json!("unauthorized")));
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (401, json!("unauthorized"))
+    );
     let (status, _) = app.get("/api/me", Some("forged.token.here")).await;
     assert_eq!(status, 401);
     let (status, me) = app.get("/api/me", Some(&seeker.token)).await;
-    assert_eq!((status, me["id"].clone(), me["role"].clone()), (200, json!(seeker.id), json!("seeker")));
-    let (status, _) = app.get(&format!("/api/conversations/{conversation}/messages"), Some(&stranger.token)).await;
+    assert_eq!(
+        (status, me["id"].clone(), me["role"].clone()),
+        (200, json!(seeker.id), json!("seeker"))
+    );
+    let (status, _) = app
+        .get(
+            &format!("/api/conversations/{conversation}/messages"),
+            Some(&stranger.token),
+        )
+        .await;
     assert_eq!(status, 404);
     // Handshake.
-    for auth in [json!({}), json!({"token": "forged"}), json!({"token": 42}), json!({"token": expired_token(&seeker.token)})] {
+    for auth in [
+        json!({}),
+        json!({"token": "forged"}),
+        json!({"token": 42}),
+        json!({"token": expired_token(&seeker.token)}),
+    ] {
         match Client::connect(&app.base, auth.clone()).await {
-            Err(helpline_client::ClientError::Refused(message)) => assert_eq!(message, "unauthorized"),
+            Err(helpline_client::ClientError::Refused(message)) => {
+                assert_eq!(message, "unauthorized")
+            }
             Err(other) => panic!("{auth}: unexpected {other}"),
             Ok(_) => panic!("{auth}: connected without a valid token"),
         }
@@ -157,5 +341,10 @@ fn expired_token(token: &str) -> String {
     let parts: Vec<&str> = token.split('.').collect();
     let mut claims: Value = serde_json::from_slice(&engine.decode(parts[1]).unwrap()).unwrap();
     claims["exp"] = json!(1);
-    format!("{}.{}.{}", parts[0], engine.encode(claims.to_string()), parts[2])
+    format!(
+        "{}.{}.{}",
+        parts[0],
+        engine.encode(claims.to_string()),
+        parts[2]
+    )
 }

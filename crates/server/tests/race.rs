@@ -2,6 +2,8 @@
 //! exactly one wins every time, on SQLite, on PostgreSQL, and with the
 //! volunteers split across two servers sharing one PostgreSQL database.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 mod common;
 
 use common::{Backend, TestApp, ok};
@@ -38,19 +40,36 @@ async fn race(servers: &[&TestApp], rounds: usize) {
         volunteers.push((account, client));
     }
     for round in 0..rounds {
-        let request = ok(s.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap());
+        let request = ok(s
+            .ack("seeker:request", json!({"requestType": "chat"}))
+            .await
+            .unwrap());
         let request_id = request["requestId"].clone();
-        let acks: Vec<Value> = join_all(volunteers.iter().map(|(_, client): &(common::Account, Client)| {
-            client.ack("volunteer:accept", json!({"requestId": request_id}))
-        }))
+        let acks: Vec<Value> = join_all(volunteers.iter().map(
+            |(_, client): &(common::Account, Client)| {
+                client.ack("volunteer:accept", json!({"requestId": request_id}))
+            },
+        ))
         .await
         .into_iter()
         .map(|ack| ack.expect("ack"))
         .collect();
-        let winners: Vec<usize> = acks.iter().enumerate().filter(|(_, a)| a["ok"] == true).map(|(i, _)| i).collect();
-        assert_eq!(winners.len(), 1, "round {round}: exactly one winner, got {acks:?}");
+        let winners: Vec<usize> = acks
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a["ok"] == true)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: exactly one winner, got {acks:?}"
+        );
         for ack in acks.iter().filter(|a| a["ok"] != true) {
-            assert_eq!(ack["error"]["code"], "already_claimed", "round {round}: {ack}");
+            assert_eq!(
+                ack["error"]["code"], "already_claimed",
+                "round {round}: {ack}"
+            );
         }
         let (winner, winner_client) = &mut volunteers[winners[0]];
         let conversation = acks[winners[0]]["conversationId"].clone();
@@ -59,13 +78,22 @@ async fn race(servers: &[&TestApp], rounds: usize) {
         if servers.len() == 1 {
             // Realtime fan-out is per process: only a single server can tell
             // a seeker on it about a claim decided on another node.
-            assert_eq!(s.event("session:started").await.unwrap()["volunteerId"], winner.id.as_str());
+            assert_eq!(
+                s.event("session:started").await.unwrap()["volunteerId"],
+                winner.id.as_str()
+            );
         }
-        let status = ok(s.ack("request:status", json!({"requestId": request_id})).await.unwrap());
+        let status = ok(s
+            .ack("request:status", json!({"requestId": request_id}))
+            .await
+            .unwrap());
         assert_eq!(status["request"]["volunteerId"], winner.id.as_str());
         assert_eq!(status["request"]["conversationId"], conversation);
         // End the session so the seeker can ask again.
-        ok(winner_client.ack("chat:end", json!({"conversationId": conversation})).await.unwrap());
+        ok(winner_client
+            .ack("chat:end", json!({"conversationId": conversation}))
+            .await
+            .unwrap());
     }
     // The volunteers this server offered the request to heard who took it.
     let (_, first) = &mut volunteers[0];

@@ -34,7 +34,9 @@ impl From<StoreError> for DomainError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::UsernameTaken => DomainError::UsernameTaken,
-            StoreError::PendingExists => DomainError::Conflict("you already have a pending request"),
+            StoreError::PendingExists => {
+                DomainError::Conflict("you already have a pending request")
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 DomainError::Internal

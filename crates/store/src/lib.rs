@@ -11,8 +11,8 @@
 
 mod error;
 mod migrate;
-mod rows;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 pub use error::StoreError;
@@ -83,7 +83,10 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { sqlite_synchronous_full: true, max_connections: 8 }
+        Self {
+            sqlite_synchronous_full: true,
+            max_connections: 8,
+        }
     }
 }
 
@@ -102,7 +105,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a new account with an already hashed password.
     /// A taken username is [`StoreError::UsernameTaken`].
-    async fn create_user(&self, account: &NewAccount, password_hash: &str, id: &UserId, now: Timestamp) -> StoreResult<User>;
+    async fn create_user(
+        &self,
+        account: &NewAccount,
+        password_hash: &str,
+        id: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<User>;
     /// The account with this id.
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>>;
     /// The account and its hash, for login.
@@ -135,16 +144,34 @@ pub trait Store: Send + Sync + 'static {
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>>;
     /// Pending, unexpired requests a volunteer may be offered now, oldest first:
     /// those made to them, and open ones they have not declined.
-    async fn offerable_requests(&self, volunteer: &UserId, now: Timestamp) -> StoreResult<Vec<OfferableRequest>>;
+    async fn offerable_requests(
+        &self,
+        volunteer: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<OfferableRequest>>;
     /// The claim: moves `pending → accepted` only if still pending and
     /// unexpired, and opens the conversation, in one transaction.
-    async fn claim_request(&self, id: &RequestId, volunteer: &UserId, conversation: &ConversationId, now: Timestamp) -> StoreResult<ClaimOutcome>;
+    async fn claim_request(
+        &self,
+        id: &RequestId,
+        volunteer: &UserId,
+        conversation: &ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome>;
     /// Moves up to `limit` pending requests whose deadline passed to `expired`
     /// and returns them; each is returned by exactly one caller.
-    async fn expire_due_requests(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<HelpRequest>>;
+    async fn expire_due_requests(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>>;
     /// Stores the seeker's rating once the request is completed; `None` if
     /// it is not completed or already rated.
-    async fn set_feedback(&self, id: &RequestId, feedback: &Feedback) -> StoreResult<Option<HelpRequest>>;
+    async fn set_feedback(
+        &self,
+        id: &RequestId,
+        feedback: &Feedback,
+    ) -> StoreResult<Option<HelpRequest>>;
 
     // ---- conversations --------------------------------------------------
 
@@ -157,21 +184,44 @@ pub trait Store: Send + Sync + 'static {
     /// The user's conversations, most recent activity first.
     async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>>;
     /// Ends an active conversation and completes its request; `None` if it had ended.
-    async fn end_conversation(&self, id: &ConversationId, by: &UserId, now: Timestamp) -> StoreResult<Option<Conversation>>;
+    async fn end_conversation(
+        &self,
+        id: &ConversationId,
+        by: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Conversation>>;
     /// Raises the user's read mark to `up_to_seq` (capped at the newest seq)
     /// and returns the mark now stored.
-    async fn mark_read(&self, id: &ConversationId, user: &UserId, up_to_seq: i64) -> StoreResult<i64>;
+    async fn mark_read(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        up_to_seq: i64,
+    ) -> StoreResult<i64>;
 
     // ---- messages -------------------------------------------------------
 
     /// Appends a message with the next seq, or returns the one already stored
     /// under the same (conversation, sender, clientMessageId). Resolves only
     /// once the message is durable.
-    async fn append_message(&self, new: &NewMessage) -> StoreResult<Result<Appended, AppendRefusal>>;
+    async fn append_message(
+        &self,
+        new: &NewMessage,
+    ) -> StoreResult<Result<Appended, AppendRefusal>>;
     /// Messages with seq greater than `after_seq`, ascending, at most `limit`.
-    async fn messages_after(&self, id: &ConversationId, after_seq: i64, limit: i64) -> StoreResult<Vec<Message>>;
+    async fn messages_after(
+        &self,
+        id: &ConversationId,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>>;
     /// The `limit` messages just before `before_seq` (or the newest), ascending.
-    async fn messages_before(&self, id: &ConversationId, before_seq: Option<i64>, limit: i64) -> StoreResult<Vec<Message>>;
+    async fn messages_before(
+        &self,
+        id: &ConversationId,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>>;
 
     // ---- lifecycle ------------------------------------------------------
 
@@ -184,7 +234,10 @@ pub trait Store: Send + Sync + 'static {
 pub async fn open(url: &str, options: &StoreOptions) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(postgres::PostgresStore::open(url, options).await?))
-    } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    } else if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         Ok(Arc::new(sqlite::SqliteStore::open(path, options).await?))
     } else {
         Err(StoreError::Config(format!(

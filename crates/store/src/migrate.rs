@@ -13,5 +13,7 @@ pub(crate) struct Migration {
 
 /// Splits a migration into statements (no `;` inside our statements' bodies).
 pub(crate) fn statements(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(";\n").map(str::trim).filter(|s| !s.is_empty() && !s.lines().all(|l| l.trim_start().starts_with("--")))
+    sql.split(";\n")
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !s.lines().all(|l| l.trim_start().starts_with("--")))
 }

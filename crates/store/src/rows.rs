@@ -70,10 +70,18 @@ pub(crate) fn help_request(row: &impl Columns) -> Result<HelpRequest, StoreError
     Ok(HelpRequest {
         id: RequestId::from_trusted(row.text("id")?),
         senior_id: UserId::from_trusted(row.text("senior_id")?),
-        target_volunteer_id: row.opt_text("target_volunteer_id")?.map(UserId::from_trusted),
+        target_volunteer_id: row
+            .opt_text("target_volunteer_id")?
+            .map(UserId::from_trusted),
         volunteer_id: row.opt_text("volunteer_id")?.map(UserId::from_trusted),
-        conversation_id: row.opt_text("conversation_id")?.map(ConversationId::from_trusted),
-        request_type: parsed(&row.text("request_type")?, RequestType::parse, "request_type")?,
+        conversation_id: row
+            .opt_text("conversation_id")?
+            .map(ConversationId::from_trusted),
+        request_type: parsed(
+            &row.text("request_type")?,
+            RequestType::parse,
+            "request_type",
+        )?,
         topic,
         note: row.opt_text("note")?,
         status: parsed(&row.text("status")?, RequestStatus::parse, "status")?,
@@ -90,7 +98,11 @@ pub(crate) fn help_request(row: &impl Columns) -> Result<HelpRequest, StoreError
 pub(crate) fn conversation(row: &impl Columns) -> Result<Conversation, StoreError> {
     Ok(Conversation {
         id: ConversationId::from_trusted(row.text("id")?),
-        status: parsed(&row.text("status")?, ConversationStatus::parse, "conversation status")?,
+        status: parsed(
+            &row.text("status")?,
+            ConversationStatus::parse,
+            "conversation status",
+        )?,
         request_id: row.opt_text("request_id")?.map(RequestId::from_trusted),
         last_seq: row.int("last_seq")?,
         created_at: Timestamp::from_millis(row.int("created_at")?),
@@ -114,6 +126,9 @@ pub(crate) fn message(row: &impl Columns) -> Result<Message, StoreError> {
 }
 
 /// Maps every row with `map`.
-pub(crate) fn all<R, T>(rows: &[R], map: impl Fn(&R) -> Result<T, StoreError>) -> Result<Vec<T>, StoreError> {
+pub(crate) fn all<R, T>(
+    rows: &[R],
+    map: impl Fn(&R) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
     rows.iter().map(map).collect()
 }

@@ -6,22 +6,22 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`) that is dropped when the
 //! case ends, whether it passed or not.
 
-#[path = "conformance/harness.rs"]
-mod harness;
-#[path = "conformance/fixtures.rs"]
-mod fixtures;
 #[path = "conformance/accounts.rs"]
 mod accounts;
-#[path = "conformance/requests.rs"]
-mod requests;
 #[path = "conformance/claims.rs"]
 mod claims;
 #[path = "conformance/conversations.rs"]
 mod conversations;
-#[path = "conformance/messages.rs"]
-mod messages;
+#[path = "conformance/fixtures.rs"]
+mod fixtures;
+#[path = "conformance/harness.rs"]
+mod harness;
 #[path = "conformance/lifecycle.rs"]
 mod lifecycle;
+#[path = "conformance/messages.rs"]
+mod messages;
+#[path = "conformance/requests.rs"]
+mod requests;
 
 /// Declares every case once per backend. `run` cases get a migrated store,
 /// `run_on_empty` cases only the URL of an empty database.

@@ -13,29 +13,44 @@ use helpline_core::{DomainError, Timestamp, UserId};
 use serde_json::{Value, json};
 
 /// Creates an account (seeker or volunteer) and a token for it.
-pub async fn register(State(app): State<App>, JsonBody(body): JsonBody) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn register(
+    State(app): State<App>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let account = NewAccount::parse_registration(&Fields::of(&body)?)?;
     let user = create_account(&app, account).await?;
     let token = app.tokens.issue(&user.id)?;
     tracing::info!(user = %user.id, role = user.role.as_str(), "account registered");
-    Ok((StatusCode::CREATED, Json(json!({"token": token, "user": user}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": token, "user": user})),
+    ))
 }
 
 /// Hashes the password and stores the account.
 pub async fn create_account(app: &App, account: NewAccount) -> Result<User, DomainError> {
     let hash = hash_password(account.password.clone()).await?;
-    Ok(app.store.create_user(&account, &hash, &UserId::generate(), Timestamp::now()).await?)
+    Ok(app
+        .store
+        .create_user(&account, &hash, &UserId::generate(), Timestamp::now())
+        .await?)
 }
 
 /// Exchanges a username and password for a token.
-pub async fn login(State(app): State<App>, JsonBody(body): JsonBody) -> Result<Json<Value>, ApiError> {
+pub async fn login(
+    State(app): State<App>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
     let fields = Fields::of(&body)?;
     let username = fields.str("username", 1, 64)?;
     let password = fields.str("password", 1, 1024)?;
     let credentials = app.store.credentials(username).await?;
     let hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let verified = verify_password(password.to_owned(), hash).await;
-    let user = credentials.filter(|_| verified).ok_or(DomainError::InvalidCredentials)?.user;
+    let user = credentials
+        .filter(|_| verified)
+        .ok_or(DomainError::InvalidCredentials)?
+        .user;
     let token = app.tokens.issue(&user.id)?;
     Ok(Json(json!({"token": token, "user": user})))
 }

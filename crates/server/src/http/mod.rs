@@ -22,7 +22,10 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The REST routes.
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/healthz", get(async || axum::Json(serde_json::json!({"status": "ok"}))))
+        .route(
+            "/healthz",
+            get(async || axum::Json(serde_json::json!({"status": "ok"}))),
+        )
         .route("/api/auth/register", post(accounts::register))
         .route("/api/auth/login", post(accounts::login))
         .route("/api/me", get(accounts::me))
@@ -45,11 +48,18 @@ impl FromRequestParts<App> for AuthUser {
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .ok_or(DomainError::Unauthorized)?;
         let id = app.tokens.verify(token)?;
-        let user = app.store.user(&id).await?.ok_or(DomainError::Unauthorized)?;
+        let user = app
+            .store
+            .user(&id)
+            .await?
+            .ok_or(DomainError::Unauthorized)?;
         Ok(Self(user))
     }
 }

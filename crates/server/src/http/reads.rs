@@ -14,7 +14,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// `GET /api/volunteers`: every volunteer with online state and availability.
-pub async fn volunteers(State(app): State<App>, AuthUser(_): AuthUser) -> Result<Json<Value>, ApiError> {
+pub async fn volunteers(
+    State(app): State<App>,
+    AuthUser(_): AuthUser,
+) -> Result<Json<Value>, ApiError> {
     let listed: Vec<Value> = app
         .store
         .volunteers()
@@ -35,7 +38,10 @@ pub async fn volunteers(State(app): State<App>, AuthUser(_): AuthUser) -> Result
 }
 
 /// `GET /api/conversations`: the caller's conversations, most recent first.
-pub async fn conversations(State(app): State<App>, AuthUser(user): AuthUser) -> Result<Json<Value>, ApiError> {
+pub async fn conversations(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Value>, ApiError> {
     let summaries = app.store.conversation_summaries(&user.id).await?;
     Ok(Json(json!(summaries)))
 }
@@ -54,7 +60,9 @@ fn number(raw: Option<&str>, name: &str, min: i64, max: i64) -> Result<Option<i6
         text.parse::<i64>()
             .ok()
             .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| DomainError::invalid(format!("{name} must be an integer between {min} and {max}")))
+            .ok_or_else(|| {
+                DomainError::invalid(format!("{name} must be an integer between {min} and {max}"))
+            })
     })
     .transpose()
 }
@@ -67,12 +75,22 @@ pub async fn messages(
     Query(query): Query<HistoryQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let before_seq = number(query.before_seq.as_deref(), "beforeSeq", 0, i64::MAX)?;
-    let limit = number(query.limit.as_deref(), "limit", 1, i64::MAX)?.unwrap_or(MAX_HISTORY_LIMIT).min(MAX_HISTORY_LIMIT);
+    let limit = number(query.limit.as_deref(), "limit", 1, i64::MAX)?
+        .unwrap_or(MAX_HISTORY_LIMIT)
+        .min(MAX_HISTORY_LIMIT);
     let conversation = ConversationId::from_trusted(id);
-    if !app.store.participants(&conversation).await?.contains(&user.id) {
+    if !app
+        .store
+        .participants(&conversation)
+        .await?
+        .contains(&user.id)
+    {
         return Err(DomainError::NotFound("no such conversation").into());
     }
-    let mut page = app.store.messages_before(&conversation, before_seq, limit + 1).await?;
+    let mut page = app
+        .store
+        .messages_before(&conversation, before_seq, limit + 1)
+        .await?;
     let has_more = page.len() as i64 > limit;
     if has_more {
         page.remove(0);
@@ -81,7 +99,10 @@ pub async fn messages(
 }
 
 /// `GET /api/requests`: the caller's requests, newest first.
-pub async fn requests(State(app): State<App>, AuthUser(user): AuthUser) -> Result<Json<Vec<HelpRequest>>, ApiError> {
+pub async fn requests(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Vec<HelpRequest>>, ApiError> {
     Ok(Json(app.store.requests_of(&user).await?))
 }
 
@@ -94,13 +115,23 @@ pub async fn feedback(
 ) -> Result<Json<HelpRequest>, ApiError> {
     let feedback = Feedback::parse(&Fields::of(&body)?)?;
     let id = RequestId::from_trusted(id);
-    let request = app.store.request(&id).await?.ok_or(DomainError::NotFound("no such request"))?;
+    let request = app
+        .store
+        .request(&id)
+        .await?
+        .ok_or(DomainError::NotFound("no such request"))?;
     if request.senior_id != user.id {
         return Err(DomainError::Forbidden("only the seeker who asked can leave feedback").into());
     }
     if request.status != RequestStatus::Completed {
-        return Err(DomainError::Conflict("feedback is possible once the request is completed").into());
+        return Err(
+            DomainError::Conflict("feedback is possible once the request is completed").into(),
+        );
     }
-    let rated = app.store.set_feedback(&id, &feedback).await?.ok_or(DomainError::Conflict("feedback was already given"))?;
+    let rated = app
+        .store
+        .set_feedback(&id, &feedback)
+        .await?
+        .ok_or(DomainError::Conflict("feedback was already given"))?;
     Ok(Json(rated))
 }

@@ -34,11 +34,19 @@ impl<A: Adapter> FromMessageParts<A> for Payload {
                 // [event, first argument, …]; no argument means an empty object.
                 Ok(mut args) if args.len() >= 2 => Ok(args.swap_remove(1)),
                 Ok(_) => Ok(Value::Object(Default::default())),
-                Err(_) => Err(DomainError::invalid("payload is not valid JSON or is nested too deeply")),
+                Err(_) => Err(DomainError::invalid(
+                    "payload is not valid JSON or is nested too deeply",
+                )),
             },
             None => Err(DomainError::invalid("binary payloads are not accepted")),
         };
-        Ok(Payload(parsed.map(|v| if v.is_null() { Value::Object(Default::default()) } else { v })))
+        Ok(Payload(parsed.map(|v| {
+            if v.is_null() {
+                Value::Object(Default::default())
+            } else {
+                v
+            }
+        })))
     }
 }
 
@@ -60,49 +68,64 @@ impl Context {
     /// Only the first reply of an event is sent.
     pub fn reply<T: Serialize>(&self, result: Result<T, DomainError>) {
         let sender = self.ack.lock().ok().and_then(|mut slot| slot.take());
-        if let Some(sender) = sender {
-            if let Err(error) = sender.send(&ack_body(result)) {
-                tracing::debug!(%error, "ack not delivered");
-            }
+        if let Some(sender) = sender
+            && let Err(error) = sender.send(&ack_body(result))
+        {
+            tracing::debug!(%error, "ack not delivered");
         }
     }
 }
 
 /// The acknowledgement body for a handler's result.
 pub fn ack_body<T: Serialize>(result: Result<T, DomainError>) -> Value {
-    match result.and_then(|fields| serde_json::to_value(fields).map_err(|_| DomainError::Internal)) {
+    match result.and_then(|fields| serde_json::to_value(fields).map_err(|_| DomainError::Internal))
+    {
         Ok(Value::Object(mut fields)) => {
             fields.insert("ok".into(), Value::Bool(true));
             Value::Object(fields)
         }
         Ok(_) => json!({"ok": true}),
-        Err(error) => json!({"ok": false, "error": {"code": error.ack_code(), "message": error.message()}}),
+        Err(error) => {
+            json!({"ok": false, "error": {"code": error.ack_code(), "message": error.message()}})
+        }
     }
 }
 
 /// Registers `handler` for `event` on `socket`: parse, run, ack once.
-pub fn on<F, Fut, T>(socket: &SocketRef, app: &App, caller: &Caller, event: &'static str, handler: F)
-where
+pub fn on<F, Fut, T>(
+    socket: &SocketRef,
+    app: &App,
+    caller: &Caller,
+    event: &'static str,
+    handler: F,
+) where
     F: Fn(Context, Value) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<T, DomainError>> + Send + 'static,
     T: Serialize + Send + 'static,
 {
     let (app, caller) = (app.clone(), caller.clone());
-    socket.on(event, move |socket: SocketRef, Payload(payload): Payload, ack: AckSender| {
-        let context =
-            Context { app: app.clone(), caller: caller.clone(), socket, ack: Arc::new(Mutex::new(Some(ack))) };
-        let handler = handler.clone();
-        async move {
-            let result = match payload {
-                Ok(payload) => handler(context.clone(), payload).await,
-                Err(error) => Err(error),
+    socket.on(
+        event,
+        move |socket: SocketRef, Payload(payload): Payload, ack: AckSender| {
+            let context = Context {
+                app: app.clone(),
+                caller: caller.clone(),
+                socket,
+                ack: Arc::new(Mutex::new(Some(ack))),
             };
-            if let Err(DomainError::Internal) = &result {
-                tracing::warn!(event, "event failed internally");
+            let handler = handler.clone();
+            async move {
+                let result = match payload {
+                    Ok(payload) => handler(context.clone(), payload).await,
+                    Err(error) => Err(error),
+                };
+                if let Err(DomainError::Internal) = &result {
+                    tracing::warn!(event, "event failed internally");
+                }
+                context.reply(result);
             }
-            context.reply(result);
-        }
-    });
+        },
+    );
 }
 
 /// Answers events nobody handles, so a client waiting for an ack is not left hanging.

@@ -21,36 +21,56 @@ const PARTICIPANT_SELF: &[&str] = &["senderId", "userId"];
 pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
     on(socket, app, caller, events::MESSAGE_SEND, message_send);
     on(socket, app, caller, events::MESSAGE_SYNC, message_sync);
-    on(socket, app, caller, events::TYPING_START, |ctx, payload| typing(ctx, payload, true));
-    on(socket, app, caller, events::TYPING_STOP, |ctx, payload| typing(ctx, payload, false));
+    on(socket, app, caller, events::TYPING_START, |ctx, payload| {
+        typing(ctx, payload, true)
+    });
+    on(socket, app, caller, events::TYPING_STOP, |ctx, payload| {
+        typing(ctx, payload, false)
+    });
     on(socket, app, caller, events::MESSAGE_READ, message_read);
     on(socket, app, caller, events::CHAT_END, chat_end);
 }
 
 /// The conversation's participants other than the caller; refuses
 /// strangers (`forbidden`) and unknown conversations (`not_found`).
-async fn others_in(ctx: &Context, conversation: &ConversationId) -> Result<Vec<UserId>, DomainError> {
+async fn others_in(
+    ctx: &Context,
+    conversation: &ConversationId,
+) -> Result<Vec<UserId>, DomainError> {
     let participants = ctx.app.store.participants(conversation).await?;
     if participants.is_empty() {
         return Err(DomainError::NotFound("no such conversation"));
     }
     require_participant(&ctx.caller.id, &participants)?;
-    Ok(participants.into_iter().filter(|p| *p != ctx.caller.id).collect())
+    Ok(participants
+        .into_iter()
+        .filter(|p| *p != ctx.caller.id)
+        .collect())
 }
 
 async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let draft = MessageDraft::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
     others_in(&ctx, &draft.conversation_id).await?;
-    let new = NewMessage { id: MessageId::generate(), sender_id: ctx.caller.id.clone(), draft, created_at: Timestamp::now() };
+    let new = NewMessage {
+        id: MessageId::generate(),
+        sender_id: ctx.caller.id.clone(),
+        draft,
+        created_at: Timestamp::now(),
+    };
     let appended = match ctx.app.store.append_message(&new).await? {
         Ok(appended) => appended,
         Err(AppendRefusal::Ended) => return Err(DomainError::ConversationEnded),
-        Err(AppendRefusal::NoConversation) => return Err(DomainError::NotFound("no such conversation")),
+        Err(AppendRefusal::NoConversation) => {
+            return Err(DomainError::NotFound("no such conversation"));
+        }
     };
     ctx.reply(Ok(json!({ "message": appended.message })));
     if appended.created {
         let conversation = appended.message.conversation_id.clone();
-        ctx.app.fanout.to_conversation(&conversation, &ServerEvent::MessageNew(appended.message)).await;
+        ctx.app
+            .fanout
+            .to_conversation(&conversation, &ServerEvent::MessageNew(appended.message))
+            .await;
     }
     Ok(Value::Null)
 }
@@ -58,7 +78,11 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
 async fn message_sync(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let query = SyncQuery::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
     others_in(&ctx, &query.conversation_id).await?;
-    let mut messages = ctx.app.store.messages_after(&query.conversation_id, query.after_seq, query.limit + 1).await?;
+    let mut messages = ctx
+        .app
+        .store
+        .messages_after(&query.conversation_id, query.after_seq, query.limit + 1)
+        .await?;
     let has_more = messages.len() as i64 > query.limit;
     messages.truncate(query.limit as usize);
     Ok(json!({"messages": messages, "hasMore": has_more}))
@@ -69,11 +93,16 @@ async fn typing(ctx: Context, payload: Value, is_typing: bool) -> Result<Value, 
     let conversation_id = ConversationId::from_trusted(fields.id("conversationId")?);
     let others = others_in(&ctx, &conversation_id).await?;
     let conversation = ctx.app.store.conversation(&conversation_id).await?;
-    if !matches!(conversation, Some(c) if c.status == helpline_core::conversation::ConversationStatus::Active) {
+    if !matches!(conversation, Some(c) if c.status == helpline_core::conversation::ConversationStatus::Active)
+    {
         return Err(DomainError::ConversationEnded);
     }
     ctx.reply(Ok(json!({})));
-    let event = ServerEvent::Typing { conversation_id, user_id: ctx.caller.id.clone(), is_typing };
+    let event = ServerEvent::Typing {
+        conversation_id,
+        user_id: ctx.caller.id.clone(),
+        is_typing,
+    };
     ctx.app.fanout.to_users(&others, &event).await;
     Ok(Value::Null)
 }
@@ -83,10 +112,19 @@ async fn message_read(ctx: Context, payload: Value) -> Result<Value, DomainError
     let conversation_id = ConversationId::from_trusted(fields.id("conversationId")?);
     let requested = fields.int("upToSeq", 0, MAX_SAFE_INTEGER)?;
     let others = others_in(&ctx, &conversation_id).await?;
-    let up_to_seq = ctx.app.store.mark_read(&conversation_id, &ctx.caller.id, requested).await?;
+    let up_to_seq = ctx
+        .app
+        .store
+        .mark_read(&conversation_id, &ctx.caller.id, requested)
+        .await?;
     let read_at = Timestamp::now();
     ctx.reply(Ok(json!({"upToSeq": up_to_seq, "readAt": read_at})));
-    let event = ServerEvent::MessageRead { conversation_id, user_id: ctx.caller.id.clone(), up_to_seq, read_at };
+    let event = ServerEvent::MessageRead {
+        conversation_id,
+        user_id: ctx.caller.id.clone(),
+        up_to_seq,
+        read_at,
+    };
     ctx.app.fanout.to_users(&others, &event).await;
     Ok(Value::Null)
 }
@@ -101,8 +139,14 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
         .await?
         .ok_or(DomainError::ConversationEnded)?;
     ctx.reply(Ok(json!({})));
-    let ended = ServerEvent::ChatEnded { conversation_id: conversation_id.clone(), ended_by: ctx.caller.id.clone() };
-    ctx.app.fanout.to_conversation(&conversation_id, &ended).await;
+    let ended = ServerEvent::ChatEnded {
+        conversation_id: conversation_id.clone(),
+        ended_by: ctx.caller.id.clone(),
+    };
+    ctx.app
+        .fanout
+        .to_conversation(&conversation_id, &ended)
+        .await;
     ctx.app.fanout.close_conversation(&conversation_id).await;
     Ok(Value::Null)
 }

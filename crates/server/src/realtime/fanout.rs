@@ -49,7 +49,12 @@ impl Fanout {
 
     /// To every socket in a conversation's room.
     pub async fn to_conversation(&self, conversation: &ConversationId, event: &ServerEvent) {
-        if let Err(error) = self.io.to(conversation_room(conversation)).emit(event.name(), event).await {
+        if let Err(error) = self
+            .io
+            .to(conversation_room(conversation))
+            .emit(event.name(), event)
+            .await
+        {
             tracing::warn!(event = event.name(), %error, "broadcast to conversation failed");
         }
     }
@@ -64,7 +69,12 @@ impl Fanout {
     /// Puts every socket of `users` into the conversation's room.
     pub async fn join_conversation(&self, users: &[UserId], conversation: &ConversationId) {
         let rooms: Vec<String> = users.iter().map(user_room).collect();
-        if let Err(error) = self.io.within(rooms).join(conversation_room(conversation)).await {
+        if let Err(error) = self
+            .io
+            .within(rooms)
+            .join(conversation_room(conversation))
+            .await
+        {
             tracing::warn!(%error, "joining conversation room failed");
         }
     }

@@ -64,7 +64,11 @@ pub fn attach(io: &SocketIo, app: App) {
 /// Runs before the client is told it is connected, so that every handler
 /// and room is in place before its first event can arrive.
 async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), Refused> {
-    let token = auth.as_ref().and_then(|a| a.get("token")).and_then(Value::as_str).ok_or(Refused)?;
+    let token = auth
+        .as_ref()
+        .and_then(|a| a.get("token"))
+        .and_then(Value::as_str)
+        .ok_or(Refused)?;
     let user_id = app.tokens.verify(token).map_err(|_| Refused)?;
     let user = match app.store.user(&user_id).await {
         Ok(Some(user)) => user,
@@ -74,11 +78,19 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
             return Err(Refused);
         }
     };
-    let conversations = app.store.active_conversations_of(&user.id).await.map_err(|error| {
-        tracing::error!(%error, "loading the connecting user's conversations failed");
-        Refused
-    })?;
-    let caller = Caller { id: user.id.clone(), role: user.role, display_name: user.display_name.clone() };
+    let conversations = app
+        .store
+        .active_conversations_of(&user.id)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "loading the connecting user's conversations failed");
+            Refused
+        })?;
+    let caller = Caller {
+        id: user.id.clone(),
+        role: user.role,
+        display_name: user.display_name.clone(),
+    };
     socket.extensions.insert(caller.clone());
     socket.join(user_room(&caller.id));
     for conversation in &conversations {
@@ -102,11 +114,14 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
 /// Runs once the client knows it is connected: an available volunteer is
 /// offered the pending requests meant for them.
 async fn connected(app: App, socket: SocketRef) {
-    let Some(caller) = socket.extensions.get::<Caller>() else { return };
-    if caller.role == Role::Volunteer && app.presence.availability(&caller.id) == Some(Availability::Available) {
-        if let Err(error) = offer_pending_to(&app, &caller.id, Some(&socket)).await {
-            tracing::warn!(%error, "offering pending requests on connect failed");
-        }
+    let Some(caller) = socket.extensions.get::<Caller>() else {
+        return;
+    };
+    if caller.role == Role::Volunteer
+        && app.presence.availability(&caller.id) == Some(Availability::Available)
+        && let Err(error) = offer_pending_to(&app, &caller.id, Some(&socket)).await
+    {
+        tracing::warn!(%error, "offering pending requests on connect failed");
     }
 }
 

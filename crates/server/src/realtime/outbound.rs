@@ -45,7 +45,10 @@ impl IncomingRequest {
         Self {
             request_id: request.id.clone(),
             senior_id: request.senior_id.clone(),
-            seeker: SeekerCard { id: request.senior_id.clone(), display_name: seeker_name.to_owned() },
+            seeker: SeekerCard {
+                id: request.senior_id.clone(),
+                display_name: seeker_name.to_owned(),
+            },
             request_type: request.request_type,
             topic: request.topic,
             note: request.note.clone(),
@@ -197,6 +200,9 @@ mod tests {
             status: Some("cancelled"),
             reason: None,
         });
-        assert_eq!(serde_json::to_value(&cancelled).expect("json"), json!({"requestId":"r","status":"cancelled"}));
+        assert_eq!(
+            serde_json::to_value(&cancelled).expect("json"),
+            json!({"requestId":"r","status":"cancelled"})
+        );
     }
 }

@@ -11,7 +11,9 @@ use super::{Caller, caller_checked};
 use crate::app::App;
 use crate::presence::Availability;
 use helpline_core::permissions::{RoleAction, require_role};
-use helpline_core::request::{HelpRequest, NewHelpRequest, RequestDraft, check_addressed_to, claim_refusal};
+use helpline_core::request::{
+    HelpRequest, NewHelpRequest, RequestDraft, check_addressed_to, claim_refusal,
+};
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, DomainError, RequestId, Timestamp, UserId};
 use helpline_store::{ClaimOutcome, StoreError};
@@ -28,9 +30,27 @@ pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
     on(socket, app, caller, events::SEEKER_REQUEST, seeker_request);
     on(socket, app, caller, events::REQUEST_CANCEL, request_cancel);
     on(socket, app, caller, events::REQUEST_STATUS, request_status);
-    on(socket, app, caller, events::VOLUNTEER_ACCEPT, volunteer_accept);
-    on(socket, app, caller, events::VOLUNTEER_REJECT, volunteer_reject);
-    on(socket, app, caller, events::VOLUNTEER_AVAILABILITY, volunteer_availability);
+    on(
+        socket,
+        app,
+        caller,
+        events::VOLUNTEER_ACCEPT,
+        volunteer_accept,
+    );
+    on(
+        socket,
+        app,
+        caller,
+        events::VOLUNTEER_REJECT,
+        volunteer_reject,
+    );
+    on(
+        socket,
+        app,
+        caller,
+        events::VOLUNTEER_AVAILABILITY,
+        volunteer_availability,
+    );
 }
 
 async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainError> {
@@ -56,21 +76,38 @@ async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainErr
         other => other.into(),
     })?;
     let offered: Vec<UserId> = match &request.target_volunteer_id {
-        Some(target) => Some(target.clone()).filter(|t| app.presence.is_available_volunteer(t)).into_iter().collect(),
+        Some(target) => Some(target.clone())
+            .filter(|t| app.presence.is_available_volunteer(t))
+            .into_iter()
+            .collect(),
         None => app.presence.available_volunteers(),
     };
     app.store.record_offers(&request.id, &offered).await?;
-    let incoming = ServerEvent::SeekerIncoming(IncomingRequest::new(&request, &ctx.caller.display_name));
+    let incoming =
+        ServerEvent::SeekerIncoming(IncomingRequest::new(&request, &ctx.caller.display_name));
     app.fanout.to_users(&offered, &incoming).await;
-    ctx.reply(Ok(json!({"requestId": request.id, "status": "pending", "onlineVolunteers": offered.len()})));
+    ctx.reply(Ok(
+        json!({"requestId": request.id, "status": "pending", "onlineVolunteers": offered.len()}),
+    ));
     if offered.is_empty() {
-        app.fanout.to_user(&ctx.caller.id, &ServerEvent::SeekerQueued { request_id: request.id }).await;
+        app.fanout
+            .to_user(
+                &ctx.caller.id,
+                &ServerEvent::SeekerQueued {
+                    request_id: request.id,
+                },
+            )
+            .await;
     }
     Ok(Value::Null)
 }
 
 /// The caller's own request: the one named, or by default their pending one.
-async fn own_request(ctx: &Context, requested: Option<&str>, default_pending: bool) -> Result<Option<HelpRequest>, DomainError> {
+async fn own_request(
+    ctx: &Context,
+    requested: Option<&str>,
+    default_pending: bool,
+) -> Result<Option<HelpRequest>, DomainError> {
     let store = &ctx.app.store;
     Ok(match requested {
         Some(id) => match store.request(&RequestId::from_trusted(id)).await? {
@@ -85,9 +122,18 @@ async fn own_request(ctx: &Context, requested: Option<&str>, default_pending: bo
 async fn request_cancel(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     require_role(ctx.caller.role, RoleAction::AskForHelp)?;
     let fields = caller_checked(&ctx.caller, &payload, SEEKER_SELF)?;
-    let request = own_request(&ctx, fields.opt_id("requestId")?, true).await?.ok_or(DomainError::NotPending)?;
-    let cancelled = ctx.app.store.cancel_request(&request.id).await?.ok_or(DomainError::NotPending)?;
-    ctx.reply(Ok(json!({"requestId": cancelled.id, "status": "cancelled"})));
+    let request = own_request(&ctx, fields.opt_id("requestId")?, true)
+        .await?
+        .ok_or(DomainError::NotPending)?;
+    let cancelled = ctx
+        .app
+        .store
+        .cancel_request(&request.id)
+        .await?
+        .ok_or(DomainError::NotPending)?;
+    ctx.reply(Ok(
+        json!({"requestId": cancelled.id, "status": "cancelled"}),
+    ));
     let app = &ctx.app;
     let offered = app.store.offered_volunteers(&cancelled.id).await?;
     let to_volunteers = RequestCancelled {
@@ -96,9 +142,18 @@ async fn request_cancel(ctx: Context, payload: Value) -> Result<Value, DomainErr
         status: None,
         reason: None,
     };
-    app.fanout.to_users(&offered, &ServerEvent::RequestCancelled(to_volunteers)).await;
-    let to_seeker = RequestCancelled { request_id: cancelled.id, senior_id: None, status: Some("cancelled"), reason: None };
-    app.fanout.to_user(&ctx.caller.id, &ServerEvent::RequestCancelled(to_seeker)).await;
+    app.fanout
+        .to_users(&offered, &ServerEvent::RequestCancelled(to_volunteers))
+        .await;
+    let to_seeker = RequestCancelled {
+        request_id: cancelled.id,
+        senior_id: None,
+        status: Some("cancelled"),
+        reason: None,
+    };
+    app.fanout
+        .to_user(&ctx.caller.id, &ServerEvent::RequestCancelled(to_seeker))
+        .await;
     Ok(Value::Null)
 }
 
@@ -110,7 +165,9 @@ async fn request_status(ctx: Context, payload: Value) -> Result<Value, DomainErr
         other => other?,
     };
     ctx.reply(Ok(json!({ "request": request })));
-    ctx.app.fanout.to_socket(&ctx.socket, &ServerEvent::RequestStatusResponse { request });
+    ctx.app
+        .fanout
+        .to_socket(&ctx.socket, &ServerEvent::RequestStatusResponse { request });
     Ok(Value::Null)
 }
 
@@ -121,7 +178,11 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
     let app = &ctx.app;
     let request = match (request_id, senior_id) {
         (Some(id), _) => app.store.request(&RequestId::from_trusted(id)).await?,
-        (None, Some(seeker)) => app.store.latest_request_of(&UserId::from_trusted(seeker)).await?,
+        (None, Some(seeker)) => {
+            app.store
+                .latest_request_of(&UserId::from_trusted(seeker))
+                .await?
+        }
         (None, None) => return Err(DomainError::invalid("requestId or seniorId is required")),
     }
     .ok_or(DomainError::NotFound("no such request"))?;
@@ -130,7 +191,15 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
     }
     check_addressed_to(&request, &ctx.caller.id)?;
     let conversation_id = ConversationId::generate();
-    let outcome = app.store.claim_request(&request.id, &ctx.caller.id, &conversation_id, Timestamp::now()).await?;
+    let outcome = app
+        .store
+        .claim_request(
+            &request.id,
+            &ctx.caller.id,
+            &conversation_id,
+            Timestamp::now(),
+        )
+        .await?;
     let claimed = match outcome {
         ClaimOutcome::Claimed { request, .. } => request,
         ClaimOutcome::Lost(current) => return Err(claim_refusal(current.status)),
@@ -138,7 +207,9 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
     };
     let both = [claimed.senior_id.clone(), ctx.caller.id.clone()];
     app.fanout.join_conversation(&both, &conversation_id).await;
-    ctx.reply(Ok(json!({"requestId": claimed.id, "conversationId": conversation_id})));
+    ctx.reply(Ok(
+        json!({"requestId": claimed.id, "conversationId": conversation_id}),
+    ));
     let started = ServerEvent::SessionStarted {
         conversation_id,
         request_id: claimed.id.clone(),
@@ -147,8 +218,13 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
         request_type: claimed.request_type,
     };
     app.fanout.to_users(&both, &started).await;
-    let others: Vec<UserId> =
-        app.store.offered_volunteers(&claimed.id).await?.into_iter().filter(|v| *v != ctx.caller.id).collect();
+    let others: Vec<UserId> = app
+        .store
+        .offered_volunteers(&claimed.id)
+        .await?
+        .into_iter()
+        .filter(|v| *v != ctx.caller.id)
+        .collect();
     let taken = ServerEvent::RequestClaimed {
         request_id: claimed.id,
         senior_id: claimed.senior_id,
@@ -163,18 +239,35 @@ async fn volunteer_reject(ctx: Context, payload: Value) -> Result<Value, DomainE
     let fields = caller_checked(&ctx.caller, &payload, VOLUNTEER_SELF)?;
     let id = RequestId::from_trusted(fields.id("requestId")?);
     let app = &ctx.app;
-    let request = app.store.request(&id).await?.ok_or(DomainError::NotFound("no such request"))?;
+    let request = app
+        .store
+        .request(&id)
+        .await?
+        .ok_or(DomainError::NotFound("no such request"))?;
     check_addressed_to(&request, &ctx.caller.id)?;
     if request.status != helpline_core::request::RequestStatus::Pending {
         return Err(DomainError::NotPending);
     }
     if request.target_volunteer_id.is_none() {
-        app.store.record_decline(&request.id, &ctx.caller.id).await?;
+        app.store
+            .record_decline(&request.id, &ctx.caller.id)
+            .await?;
         return Ok(json!({}));
     }
-    let rejected = app.store.reject_request(&request.id).await?.ok_or(DomainError::NotPending)?;
+    let rejected = app
+        .store
+        .reject_request(&request.id)
+        .await?
+        .ok_or(DomainError::NotPending)?;
     ctx.reply(Ok(json!({})));
-    app.fanout.to_user(&rejected.senior_id, &ServerEvent::RequestRejected { request_id: rejected.id }).await;
+    app.fanout
+        .to_user(
+            &rejected.senior_id,
+            &ServerEvent::RequestRejected {
+                request_id: rejected.id,
+            },
+        )
+        .await;
     Ok(Value::Null)
 }
 
@@ -194,11 +287,23 @@ async fn volunteer_availability(ctx: Context, payload: Value) -> Result<Value, D
 
 /// Offers a volunteer every pending request meant for them: to one socket
 /// (just connected) or to all of theirs (just became available).
-pub async fn offer_pending_to(app: &App, volunteer: &UserId, socket: Option<&SocketRef>) -> Result<(), DomainError> {
-    let offerable = app.store.offerable_requests(volunteer, Timestamp::now()).await?;
+pub async fn offer_pending_to(
+    app: &App,
+    volunteer: &UserId,
+    socket: Option<&SocketRef>,
+) -> Result<(), DomainError> {
+    let offerable = app
+        .store
+        .offerable_requests(volunteer, Timestamp::now())
+        .await?;
     for offer in offerable {
-        app.store.record_offers(&offer.request.id, std::slice::from_ref(volunteer)).await?;
-        let event = ServerEvent::SeekerIncoming(IncomingRequest::new(&offer.request, &offer.seeker_display_name));
+        app.store
+            .record_offers(&offer.request.id, std::slice::from_ref(volunteer))
+            .await?;
+        let event = ServerEvent::SeekerIncoming(IncomingRequest::new(
+            &offer.request,
+            &offer.seeker_display_name,
+        ));
         match socket {
             Some(socket) => app.fanout.to_socket(socket, &event),
             None => app.fanout.to_user(volunteer, &event).await,
@@ -209,7 +314,14 @@ pub async fn offer_pending_to(app: &App, volunteer: &UserId, socket: Option<&Soc
 
 /// Tells everyone concerned that a request expired.
 pub async fn notify_expired(app: &App, request: &HelpRequest) -> Result<(), DomainError> {
-    app.fanout.to_user(&request.senior_id, &ServerEvent::RequestExpired { request_id: request.id.clone() }).await;
+    app.fanout
+        .to_user(
+            &request.senior_id,
+            &ServerEvent::RequestExpired {
+                request_id: request.id.clone(),
+            },
+        )
+        .await;
     let offered = app.store.offered_volunteers(&request.id).await?;
     let notice = RequestCancelled {
         request_id: request.id.clone(),
@@ -217,6 +329,8 @@ pub async fn notify_expired(app: &App, request: &HelpRequest) -> Result<(), Doma
         status: None,
         reason: Some("expired"),
     };
-    app.fanout.to_users(&offered, &ServerEvent::RequestCancelled(notice)).await;
+    app.fanout
+        .to_users(&offered, &ServerEvent::RequestCancelled(notice))
+        .await;
     Ok(())
 }

@@ -47,11 +47,15 @@ pub fn unique(prefix: &str) -> String {
 impl TestApp {
     /// Starts a server on `backend` with `tweak` applied to the settings.
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
-        let mut settings = Settings { sweep_interval_ms: 50, ..Settings::default() };
+        let mut settings = Settings {
+            sweep_interval_ms: 50,
+            ..Settings::default()
+        };
         let (data, database) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("tempdir");
-                settings.database_url = format!("sqlite://{}", dir.path().join("helpline.db").display());
+                settings.database_url =
+                    format!("sqlite://{}", dir.path().join("helpline.db").display());
                 (Some(dir), None)
             }
             Backend::Postgres => {
@@ -74,8 +78,14 @@ impl TestApp {
         Self::start(self.settings.clone(), None, None).await
     }
 
-    async fn start(settings: Settings, data: Option<tempfile::TempDir>, database: Option<postgres::TestDatabase>) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    async fn start(
+        settings: Settings,
+        data: Option<tempfile::TempDir>,
+        database: Option<postgres::TestDatabase>,
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         let run_settings = settings.clone();
@@ -86,17 +96,25 @@ impl TestApp {
             .await
             .expect("server ran");
         });
-        let app = Self { base, http: reqwest::Client::new(), settings, stop: Some(stop), task: Some(task), _data: data, _database: database };
+        let app = Self {
+            base,
+            http: reqwest::Client::new(),
+            settings,
+            stop: Some(stop),
+            task: Some(task),
+            _data: data,
+            _database: database,
+        };
         app.wait_healthy().await;
         app
     }
 
     async fn wait_healthy(&self) {
         for _ in 0..200 {
-            if let Ok(response) = self.http.get(format!("{}/healthz", self.base)).send().await {
-                if response.status().is_success() {
-                    return;
-                }
+            if let Ok(response) = self.http.get(format!("{}/healthz", self.base)).send().await
+                && response.status().is_success()
+            {
+                return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
@@ -146,12 +164,18 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, 201, "register: {body}");
-        Account { id: body["user"]["id"].as_str().expect("id").to_owned(), token: body["token"].as_str().expect("token").to_owned(), user: body["user"].clone() }
+        Account {
+            id: body["user"]["id"].as_str().expect("id").to_owned(),
+            token: body["token"].as_str().expect("token").to_owned(),
+            user: body["user"].clone(),
+        }
     }
 
     /// Connects a Socket.IO client as `account`.
     pub async fn connect(&self, account: &Account) -> Client {
-        Client::connect(&self.base, json!({"token": account.token})).await.expect("connect")
+        Client::connect(&self.base, json!({"token": account.token}))
+            .await
+            .expect("connect")
     }
 }
 
@@ -174,7 +198,11 @@ pub fn ok(ack: Value) -> Value {
 #[track_caller]
 pub fn refused(ack: &Value, code: &str) {
     assert_eq!(ack["ok"], json!(false), "expected {code}, got {ack}");
-    assert_eq!(ack["error"]["code"], json!(code), "expected {code}, got {ack}");
+    assert_eq!(
+        ack["error"]["code"],
+        json!(code),
+        "expected {code}, got {ack}"
+    );
     assert!(ack["error"]["message"].is_string(), "{ack}");
 }
 

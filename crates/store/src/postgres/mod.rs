@@ -15,7 +15,10 @@ use sqlx::{ConnectOptions, PgConnection};
 use std::str::FromStr;
 use std::time::Duration;
 
-const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: include_str!("../../migrations/postgres/0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../../migrations/postgres/0001_init.sql"),
+}];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).
 const MIGRATION_LOCK: i64 = 0x4865_6c70_6c69_6e65;
@@ -49,15 +52,19 @@ impl PostgresStore {
 async fn migrate(connection: &mut PgConnection) -> StoreResult<()> {
     for migration in MIGRATIONS {
         let mut tx = sqlx::Connection::begin(&mut *connection).await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *tx).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await?;
         // Under the lock too: concurrent CREATE TABLE IF NOT EXISTS can fail.
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             .execute(&mut *tx)
             .await?;
-        let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-            .bind(migration.version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(migration.version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if applied.is_none() {
             for statement in statements(migration.sql) {
                 sqlx::query(statement).execute(&mut *tx).await?;

@@ -11,7 +11,9 @@
 use super::PostgresStore;
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
-use crate::{AppendRefusal, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError, StoreResult};
+use crate::{
+    AppendRefusal, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError, StoreResult,
+};
 use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant};
 use helpline_core::message::{Appended, Message, NewMessage};
@@ -21,22 +23,34 @@ use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
 use sqlx::PgConnection;
 
 async fn request_on(conn: &mut PgConnection, id: &str) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("SELECT * FROM help_requests WHERE id = $1").bind(id).fetch_optional(conn).await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
-
-/// A conditional status move out of `pending`; returns the moved request.
-async fn move_pending(store: &PostgresStore, id: &str, to: &str) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("UPDATE help_requests SET status = $1 WHERE id = $2 AND status = 'pending' RETURNING *")
-        .bind(to)
+    let row = sqlx::query("SELECT * FROM help_requests WHERE id = $1")
         .bind(id)
-        .fetch_optional(&store.pool)
+        .fetch_optional(conn)
         .await?;
     row.as_ref().map(rows::help_request).transpose()
 }
 
+/// A conditional status move out of `pending`; returns the moved request.
+async fn move_pending(
+    store: &PostgresStore,
+    id: &str,
+    to: &str,
+) -> StoreResult<Option<HelpRequest>> {
+    let row = sqlx::query(
+        "UPDATE help_requests SET status = $1 WHERE id = $2 AND status = 'pending' RETURNING *",
+    )
+    .bind(to)
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.as_ref().map(rows::help_request).transpose()
+}
+
 /// The message `sender` stored under `client_message_id`, if any.
-async fn message_by_client_id(conn: &mut PgConnection, new: &NewMessage) -> StoreResult<Option<Message>> {
+async fn message_by_client_id(
+    conn: &mut PgConnection,
+    new: &NewMessage,
+) -> StoreResult<Option<Message>> {
     let row = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_message_id = $3")
         .bind(new.draft.conversation_id.as_str())
         .bind(new.sender_id.as_str())
@@ -52,17 +66,28 @@ impl Store for PostgresStore {
         let mut tx = self.pool.begin().await?;
         // A racing insert of the same key makes this wait for its commit,
         // and the SELECT (a new snapshot at READ COMMITTED) then reads it.
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(candidate)
+        .execute(&mut *tx)
+        .await?;
+        let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
-            .bind(candidate)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-        let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok(value)
     }
 
-    async fn create_user(&self, account: &NewAccount, password_hash: &str, id: &UserId, now: Timestamp) -> StoreResult<User> {
+    async fn create_user(
+        &self,
+        account: &NewAccount,
+        password_hash: &str,
+        id: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<User> {
         let user = User {
             id: id.clone(),
             username: account.username.clone(),
@@ -71,7 +96,8 @@ impl Store for PostgresStore {
             languages: account.languages.clone(),
             created_at: now,
         };
-        let languages = serde_json::to_string(&user.languages).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let languages = serde_json::to_string(&user.languages)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO users (id, username, password_hash, display_name, role, languages, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -90,19 +116,33 @@ impl Store for PostgresStore {
     }
 
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = $1").bind(id.as_str()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(rows::user).transpose()
     }
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = $1").bind(username).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref()
-            .map(|r| Ok(Credentials { user: rows::user(r)?, password_hash: r.text("password_hash")? }))
+            .map(|r| {
+                Ok(Credentials {
+                    user: rows::user(r)?,
+                    password_hash: r.text("password_hash")?,
+                })
+            })
             .transpose()
     }
 
     async fn volunteers(&self) -> StoreResult<Vec<User>> {
-        let found = sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id").fetch_all(&self.pool).await?;
+        let found =
+            sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
+                .fetch_all(&self.pool)
+                .await?;
         rows::all(&found, rows::user)
     }
 
@@ -132,10 +172,11 @@ impl Store for PostgresStore {
     }
 
     async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        let row = sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 AND status = 'pending'")
-            .bind(seeker.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 AND status = 'pending'")
+                .bind(seeker.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(rows::help_request).transpose()
     }
 
@@ -149,13 +190,18 @@ impl Store for PostgresStore {
 
     async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
         let sql = match user.role {
-            Role::Seeker => "SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC",
+            Role::Seeker => {
+                "SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC"
+            }
             _ => {
                 "SELECT * FROM help_requests WHERE volunteer_id = $1 OR target_volunteer_id = $1 \
                  ORDER BY created_at DESC, id DESC"
             }
         };
-        let found = sqlx::query(sql).bind(user.id.as_str()).fetch_all(&self.pool).await?;
+        let found = sqlx::query(sql)
+            .bind(user.id.as_str())
+            .fetch_all(&self.pool)
+            .await?;
         rows::all(&found, rows::help_request)
     }
 
@@ -199,14 +245,19 @@ impl Store for PostgresStore {
     }
 
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
-        let ids: Vec<String> = sqlx::query_scalar("SELECT volunteer_id FROM request_offers WHERE request_id = $1")
-            .bind(id.as_str())
-            .fetch_all(&self.pool)
-            .await?;
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT volunteer_id FROM request_offers WHERE request_id = $1")
+                .bind(id.as_str())
+                .fetch_all(&self.pool)
+                .await?;
         Ok(ids.into_iter().map(UserId::from_trusted).collect())
     }
 
-    async fn offerable_requests(&self, volunteer: &UserId, now: Timestamp) -> StoreResult<Vec<OfferableRequest>> {
+    async fn offerable_requests(
+        &self,
+        volunteer: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<OfferableRequest>> {
         let found = sqlx::query(
             "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id \
              WHERE r.status = 'pending' AND r.expires_at > $1 \
@@ -219,11 +270,20 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await?;
         rows::all(&found, |r| {
-            Ok(OfferableRequest { request: rows::help_request(r)?, seeker_display_name: r.text("seeker_display_name")? })
+            Ok(OfferableRequest {
+                request: rows::help_request(r)?,
+                seeker_display_name: r.text("seeker_display_name")?,
+            })
         })
     }
 
-    async fn claim_request(&self, id: &RequestId, volunteer: &UserId, conversation: &ConversationId, now: Timestamp) -> StoreResult<ClaimOutcome> {
+    async fn claim_request(
+        &self,
+        id: &RequestId,
+        volunteer: &UserId,
+        conversation: &ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome> {
         let mut tx = self.pool.begin().await?;
         // A racing claim waits here for the winner's commit, then finds the
         // row no longer pending and updates nothing.
@@ -254,17 +314,26 @@ impl Store for PostgresStore {
             .await?;
         let opened = rows::conversation(&row)?;
         for user in [&request.senior_id, volunteer] {
-            sqlx::query("INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)")
-                .bind(conversation.as_str())
-                .bind(user.as_str())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
+            )
+            .bind(conversation.as_str())
+            .bind(user.as_str())
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
-        Ok(ClaimOutcome::Claimed { request, conversation: opened })
+        Ok(ClaimOutcome::Claimed {
+            request,
+            conversation: opened,
+        })
     }
 
-    async fn expire_due_requests(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<HelpRequest>> {
+    async fn expire_due_requests(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>> {
         // Rows another sweeper (or a claim) holds are skipped, not waited
         // for, so each expired request goes to exactly one caller. The pick
         // is a CTE, which runs once: as `WHERE id IN (subquery)` the planner
@@ -283,7 +352,11 @@ impl Store for PostgresStore {
         rows::all(&found, rows::help_request)
     }
 
-    async fn set_feedback(&self, id: &RequestId, feedback: &Feedback) -> StoreResult<Option<HelpRequest>> {
+    async fn set_feedback(
+        &self,
+        id: &RequestId,
+        feedback: &Feedback,
+    ) -> StoreResult<Option<HelpRequest>> {
         let row = sqlx::query(
             "UPDATE help_requests SET rating = $1, feedback = $2 WHERE id = $3 AND status = 'completed' AND rating IS NULL \
              RETURNING *",
@@ -297,7 +370,10 @@ impl Store for PostgresStore {
     }
 
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-        let row = sqlx::query("SELECT * FROM conversations WHERE id = $1").bind(id.as_str()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT * FROM conversations WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(rows::conversation).transpose()
     }
 
@@ -345,14 +421,16 @@ impl Store for PostgresStore {
                 Ok(Participant {
                     id: UserId::from_trusted(r.text("id")?),
                     display_name: r.text("display_name")?,
-                    role: Role::parse(&r.text("role")?).ok_or_else(|| StoreError::Corrupt("role".into()))?,
+                    role: Role::parse(&r.text("role")?)
+                        .ok_or_else(|| StoreError::Corrupt("role".into()))?,
                 })
             })?;
-            let last = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND seq = $2")
-                .bind(conversation.id.as_str())
-                .bind(conversation.last_seq)
-                .fetch_optional(&self.pool)
-                .await?;
+            let last =
+                sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND seq = $2")
+                    .bind(conversation.id.as_str())
+                    .bind(conversation.last_seq)
+                    .fetch_optional(&self.pool)
+                    .await?;
             summaries.push(ConversationSummary {
                 id: conversation.id,
                 status: conversation.status,
@@ -368,7 +446,12 @@ impl Store for PostgresStore {
         Ok(summaries)
     }
 
-    async fn end_conversation(&self, id: &ConversationId, by: &UserId, now: Timestamp) -> StoreResult<Option<Conversation>> {
+    async fn end_conversation(
+        &self,
+        id: &ConversationId,
+        by: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Conversation>> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1 \
@@ -395,7 +478,12 @@ impl Store for PostgresStore {
         Ok(Some(ended))
     }
 
-    async fn mark_read(&self, id: &ConversationId, user: &UserId, up_to_seq: i64) -> StoreResult<i64> {
+    async fn mark_read(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        up_to_seq: i64,
+    ) -> StoreResult<i64> {
         let mark: Option<i64> = sqlx::query_scalar(
             "UPDATE conversation_participants SET last_read_seq = GREATEST(last_read_seq, \
                LEAST($1, (SELECT last_seq FROM conversations WHERE id = $2))) \
@@ -409,13 +497,19 @@ impl Store for PostgresStore {
         Ok(mark.unwrap_or(0))
     }
 
-    async fn append_message(&self, new: &NewMessage) -> StoreResult<Result<Appended, AppendRefusal>> {
+    async fn append_message(
+        &self,
+        new: &NewMessage,
+    ) -> StoreResult<Result<Appended, AppendRefusal>> {
         let d = &new.draft;
         let mut tx = self.pool.begin().await?;
         // Fast path for a retry whose first attempt committed long ago.
         if let Some(message) = message_by_client_id(&mut tx, new).await? {
             tx.rollback().await?;
-            return Ok(Ok(Appended { message, created: false }));
+            return Ok(Ok(Appended {
+                message,
+                created: false,
+            }));
         }
         // Locks the conversation row until commit: appends to one
         // conversation queue here, so seq is gapless and the check below
@@ -431,13 +525,17 @@ impl Store for PostgresStore {
         let existing = message_by_client_id(&mut tx, new).await?;
         let Some(seq) = seq.filter(|_| existing.is_none()) else {
             // Nothing to keep: undo the seq bump, if there was one.
-            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)")
-                .bind(d.conversation_id.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)")
+                    .bind(d.conversation_id.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
             tx.rollback().await?;
             return Ok(match existing {
-                Some(message) => Ok(Appended { message, created: false }),
+                Some(message) => Ok(Appended {
+                    message,
+                    created: false,
+                }),
                 None if exists => Err(AppendRefusal::Ended),
                 None => Err(AppendRefusal::NoConversation),
             });
@@ -467,20 +565,35 @@ impl Store for PostgresStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Ok(Appended { message, created: true }))
+        Ok(Ok(Appended {
+            message,
+            created: true,
+        }))
     }
 
-    async fn messages_after(&self, id: &ConversationId, after_seq: i64, limit: i64) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
-            .bind(id.as_str())
-            .bind(after_seq)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+    async fn messages_after(
+        &self,
+        id: &ConversationId,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        let found = sqlx::query(
+            "SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(id.as_str())
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows::all(&found, rows::message)
     }
 
-    async fn messages_before(&self, id: &ConversationId, before_seq: Option<i64>, limit: i64) -> StoreResult<Vec<Message>> {
+    async fn messages_before(
+        &self,
+        id: &ConversationId,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
         let found = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3")
             .bind(id.as_str())
             .bind(before_seq.unwrap_or(i64::MAX))

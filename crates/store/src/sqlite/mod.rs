@@ -9,12 +9,17 @@ mod writer;
 
 use crate::migrate::{Migration, statements};
 use crate::{StoreError, StoreOptions, StoreResult};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use std::path::Path;
 use std::time::Duration;
 
-const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: include_str!("../../migrations/sqlite/0001_init.sql") }];
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+}];
 
 /// Most jobs the writer commits together.
 const MAX_BATCH: usize = 512;
@@ -29,13 +34,22 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and migrates it.
     pub async fn open(path: &str, options: &StoreOptions) -> StoreResult<Self> {
         if path.is_empty() || path.contains(":memory:") {
-            return Err(StoreError::Config("sqlite needs a file path (sqlite://PATH)".into()));
+            return Err(StoreError::Config(
+                "sqlite needs a file path (sqlite://PATH)".into(),
+            ));
         }
-        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let synchronous = if options.sqlite_synchronous_full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal };
+        let synchronous = if options.sqlite_synchronous_full {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Normal
+        };
         let base = SqliteConnectOptions::new()
             .filename(path)
             .journal_mode(SqliteJournalMode::Wal)
@@ -49,7 +63,10 @@ impl SqliteStore {
             .max_connections(options.max_connections.max(1))
             .connect_with(base.read_only(true))
             .await?;
-        Ok(Self { readers, writer: writer::Writer::start(writing, MAX_BATCH) })
+        Ok(Self {
+            readers,
+            writer: writer::Writer::start(writing, MAX_BATCH),
+        })
     }
 }
 
@@ -61,7 +78,9 @@ async fn connect_writer(options: &SqliteConnectOptions) -> StoreResult<SqliteCon
     let mut attempt = 0u64;
     loop {
         match options.connect().await {
-            Err(sqlx::Error::Database(error)) if attempt < 50 && is_busy(error.code().as_deref()) => {
+            Err(sqlx::Error::Database(error))
+                if attempt < 50 && is_busy(error.code().as_deref()) =>
+            {
                 attempt += 1;
                 tokio::time::sleep(Duration::from_millis(10 * attempt.min(10))).await;
             }
@@ -72,7 +91,8 @@ async fn connect_writer(options: &SqliteConnectOptions) -> StoreResult<SqliteCon
 
 /// Whether a SQLite (extended) result code is `SQLITE_BUSY`.
 fn is_busy(code: Option<&str>) -> bool {
-    code.and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5)
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 5)
 }
 
 async fn migrate(connection: &mut SqliteConnection) -> StoreResult<()> {
@@ -81,10 +101,11 @@ async fn migrate(connection: &mut SqliteConnection) -> StoreResult<()> {
         .await?;
     for migration in MIGRATIONS {
         let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
-        let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-            .bind(migration.version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+                .bind(migration.version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if applied.is_none() {
             for statement in statements(migration.sql) {
                 sqlx::query(statement).execute(&mut *tx).await?;

@@ -4,7 +4,9 @@
 use super::SqliteStore;
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
-use crate::{AppendRefusal, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError, StoreResult};
+use crate::{
+    AppendRefusal, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError, StoreResult,
+};
 use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant};
 use helpline_core::message::{Appended, Message, NewMessage};
@@ -22,8 +24,14 @@ async fn request_on(conn: &mut SqliteConnection, id: &str) -> StoreResult<Option
 }
 
 /// A conditional status move out of `pending`; returns the moved request.
-async fn move_pending(conn: &mut SqliteConnection, id: &str, to: &str) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("UPDATE help_requests SET status = ? WHERE id = ? AND status = 'pending' RETURNING *")
+async fn move_pending(
+    conn: &mut SqliteConnection,
+    id: &str,
+    to: &str,
+) -> StoreResult<Option<HelpRequest>> {
+    let row = sqlx::query(
+        "UPDATE help_requests SET status = ? WHERE id = ? AND status = 'pending' RETURNING *",
+    )
     .bind(to)
     .bind(id)
     .fetch_optional(conn)
@@ -49,7 +57,13 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn create_user(&self, account: &NewAccount, password_hash: &str, id: &UserId, now: Timestamp) -> StoreResult<User> {
+    async fn create_user(
+        &self,
+        account: &NewAccount,
+        password_hash: &str,
+        id: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<User> {
         let user = User {
             id: id.clone(),
             username: account.username.clone(),
@@ -58,7 +72,8 @@ impl Store for SqliteStore {
             languages: account.languages.clone(),
             created_at: now,
         };
-        let languages = serde_json::to_string(&user.languages).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let languages = serde_json::to_string(&user.languages)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let (stored, hash) = (user.clone(), password_hash.to_owned());
         self.writer
             .run(move |conn| {
@@ -85,21 +100,33 @@ impl Store for SqliteStore {
     }
 
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?").bind(id.as_str()).fetch_optional(&self.readers).await?;
+        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.readers)
+            .await?;
         row.as_ref().map(rows::user).transpose()
     }
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = ?").bind(username).fetch_optional(&self.readers).await?;
+        let row = sqlx::query("SELECT * FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.readers)
+            .await?;
         row.as_ref()
-            .map(|r| Ok(Credentials { user: rows::user(r)?, password_hash: r.text("password_hash")? }))
+            .map(|r| {
+                Ok(Credentials {
+                    user: rows::user(r)?,
+                    password_hash: r.text("password_hash")?,
+                })
+            })
             .transpose()
     }
 
     async fn volunteers(&self) -> StoreResult<Vec<User>> {
-        let found = sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
-            .fetch_all(&self.readers)
-            .await?;
+        let found =
+            sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
+                .fetch_all(&self.readers)
+                .await?;
         rows::all(&found, rows::user)
     }
 
@@ -134,10 +161,11 @@ impl Store for SqliteStore {
     }
 
     async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        let row = sqlx::query("SELECT * FROM help_requests WHERE senior_id = ? AND status = 'pending'")
-            .bind(seeker.as_str())
-            .fetch_optional(&self.readers)
-            .await?;
+        let row =
+            sqlx::query("SELECT * FROM help_requests WHERE senior_id = ? AND status = 'pending'")
+                .bind(seeker.as_str())
+                .fetch_optional(&self.readers)
+                .await?;
         row.as_ref().map(rows::help_request).transpose()
     }
 
@@ -151,24 +179,37 @@ impl Store for SqliteStore {
 
     async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
         let sql = match user.role {
-            Role::Seeker => "SELECT * FROM help_requests WHERE senior_id = ?1 ORDER BY created_at DESC, id DESC",
+            Role::Seeker => {
+                "SELECT * FROM help_requests WHERE senior_id = ?1 ORDER BY created_at DESC, id DESC"
+            }
             _ => {
                 "SELECT * FROM help_requests WHERE volunteer_id = ?1 OR target_volunteer_id = ?1 \
                  ORDER BY created_at DESC, id DESC"
             }
         };
-        let found = sqlx::query(sql).bind(user.id.as_str()).fetch_all(&self.readers).await?;
+        let found = sqlx::query(sql)
+            .bind(user.id.as_str())
+            .fetch_all(&self.readers)
+            .await?;
         rows::all(&found, rows::help_request)
     }
 
     async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
         let id = id.clone();
-        self.writer.run(move |conn| Box::pin(async move { move_pending(conn, id.as_str(), "cancelled").await })).await
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { move_pending(conn, id.as_str(), "cancelled").await })
+            })
+            .await
     }
 
     async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
         let id = id.clone();
-        self.writer.run(move |conn| Box::pin(async move { move_pending(conn, id.as_str(), "rejected").await })).await
+        self.writer
+            .run(move |conn| {
+                Box::pin(async move { move_pending(conn, id.as_str(), "rejected").await })
+            })
+            .await
     }
 
     async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
@@ -212,14 +253,19 @@ impl Store for SqliteStore {
     }
 
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
-        let ids: Vec<String> = sqlx::query_scalar("SELECT volunteer_id FROM request_offers WHERE request_id = ?")
-            .bind(id.as_str())
-            .fetch_all(&self.readers)
-            .await?;
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT volunteer_id FROM request_offers WHERE request_id = ?")
+                .bind(id.as_str())
+                .fetch_all(&self.readers)
+                .await?;
         Ok(ids.into_iter().map(UserId::from_trusted).collect())
     }
 
-    async fn offerable_requests(&self, volunteer: &UserId, now: Timestamp) -> StoreResult<Vec<OfferableRequest>> {
+    async fn offerable_requests(
+        &self,
+        volunteer: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<OfferableRequest>> {
         let found = sqlx::query(
             "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id \
              WHERE r.status = 'pending' AND r.expires_at > ?1 \
@@ -232,12 +278,22 @@ impl Store for SqliteStore {
         .fetch_all(&self.readers)
         .await?;
         rows::all(&found, |r| {
-            Ok(OfferableRequest { request: rows::help_request(r)?, seeker_display_name: r.text("seeker_display_name")? })
+            Ok(OfferableRequest {
+                request: rows::help_request(r)?,
+                seeker_display_name: r.text("seeker_display_name")?,
+            })
         })
     }
 
-    async fn claim_request(&self, id: &RequestId, volunteer: &UserId, conversation: &ConversationId, now: Timestamp) -> StoreResult<ClaimOutcome> {
-        let (id, volunteer, conversation_id) = (id.clone(), volunteer.clone(), conversation.clone());
+    async fn claim_request(
+        &self,
+        id: &RequestId,
+        volunteer: &UserId,
+        conversation: &ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome> {
+        let (id, volunteer, conversation_id) =
+            (id.clone(), volunteer.clone(), conversation.clone());
         self.writer
             .run(move |conn| {
                 Box::pin(async move {
@@ -278,7 +334,11 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn expire_due_requests(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<HelpRequest>> {
+    async fn expire_due_requests(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>> {
         self.writer
             .run(move |conn| {
                 Box::pin(async move {
@@ -295,7 +355,11 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn set_feedback(&self, id: &RequestId, feedback: &Feedback) -> StoreResult<Option<HelpRequest>> {
+    async fn set_feedback(
+        &self,
+        id: &RequestId,
+        feedback: &Feedback,
+    ) -> StoreResult<Option<HelpRequest>> {
         let (id, feedback) = (id.clone(), feedback.clone());
         self.writer
             .run(move |conn| {
@@ -314,7 +378,10 @@ impl Store for SqliteStore {
     }
 
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-        let row = sqlx::query("SELECT * FROM conversations WHERE id = ?").bind(id.as_str()).fetch_optional(&self.readers).await?;
+        let row = sqlx::query("SELECT * FROM conversations WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.readers)
+            .await?;
         row.as_ref().map(rows::conversation).transpose()
     }
 
@@ -363,7 +430,8 @@ impl Store for SqliteStore {
                 Ok(Participant {
                     id: UserId::from_trusted(r.text("id")?),
                     display_name: r.text("display_name")?,
-                    role: Role::parse(&r.text("role")?).ok_or_else(|| StoreError::Corrupt("role".into()))?,
+                    role: Role::parse(&r.text("role")?)
+                        .ok_or_else(|| StoreError::Corrupt("role".into()))?,
                 })
             })?;
             let last = sqlx::query("SELECT * FROM messages WHERE conversation_id = ? AND seq = ?")
@@ -386,7 +454,12 @@ impl Store for SqliteStore {
         Ok(summaries)
     }
 
-    async fn end_conversation(&self, id: &ConversationId, by: &UserId, now: Timestamp) -> StoreResult<Option<Conversation>> {
+    async fn end_conversation(
+        &self,
+        id: &ConversationId,
+        by: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Conversation>> {
         let (id, by) = (id.clone(), by.clone());
         self.writer
             .run(move |conn| {
@@ -415,7 +488,12 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn mark_read(&self, id: &ConversationId, user: &UserId, up_to_seq: i64) -> StoreResult<i64> {
+    async fn mark_read(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        up_to_seq: i64,
+    ) -> StoreResult<i64> {
         let (id, user) = (id.clone(), user.clone());
         self.writer
             .run(move |conn| {
@@ -436,7 +514,10 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn append_message(&self, new: &NewMessage) -> StoreResult<Result<Appended, AppendRefusal>> {
+    async fn append_message(
+        &self,
+        new: &NewMessage,
+    ) -> StoreResult<Result<Appended, AppendRefusal>> {
         let new = new.clone();
         self.writer
             .run(move |conn| {
@@ -496,17 +577,29 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn messages_after(&self, id: &ConversationId, after_seq: i64, limit: i64) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query("SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?")
-            .bind(id.as_str())
-            .bind(after_seq)
-            .bind(limit)
-            .fetch_all(&self.readers)
-            .await?;
+    async fn messages_after(
+        &self,
+        id: &ConversationId,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        let found = sqlx::query(
+            "SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(id.as_str())
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.readers)
+        .await?;
         rows::all(&found, rows::message)
     }
 
-    async fn messages_before(&self, id: &ConversationId, before_seq: Option<i64>, limit: i64) -> StoreResult<Vec<Message>> {
+    async fn messages_before(
+        &self,
+        id: &ConversationId,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
         let found = sqlx::query("SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
             .bind(id.as_str())
             .bind(before_seq.unwrap_or(i64::MAX))

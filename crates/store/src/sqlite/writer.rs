@@ -19,7 +19,8 @@ use tokio::task::JoinHandle;
 /// Reports a job's outcome once the batch's commit is known.
 type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A unit of work run on the writing connection; says whether it succeeded.
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
+type Job =
+    Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
 
 /// Handle to the writer task.
 pub(crate) struct Writer {
@@ -32,14 +33,19 @@ impl Writer {
     pub(crate) fn start(connection: SqliteConnection, max_batch: usize) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
         let task = tokio::spawn(write_loop(connection, receiver, max_batch));
-        Self { jobs: Mutex::new(Some(sender)), task: Mutex::new(Some(task)) }
+        Self {
+            jobs: Mutex::new(Some(sender)),
+            task: Mutex::new(Some(task)),
+        }
     }
 
     /// Runs `work` in the next batch and returns its result after the commit.
     pub(crate) async fn run<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
     {
         let (reply, answer) = oneshot::channel::<StoreResult<T>>();
         let job: Job = Box::new(move |connection| {
@@ -54,7 +60,10 @@ impl Writer {
             })
         });
         let sender = self.jobs.lock().map_err(|_| StoreError::Closed)?.clone();
-        sender.ok_or(StoreError::Closed)?.send(job).map_err(|_| StoreError::Closed)?;
+        sender
+            .ok_or(StoreError::Closed)?
+            .send(job)
+            .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -64,15 +73,19 @@ impl Writer {
             jobs.take();
         }
         let task = self.task.lock().ok().and_then(|mut t| t.take());
-        if let Some(task) = task {
-            if let Err(error) = task.await {
-                tracing::error!(%error, "sqlite writer task failed");
-            }
+        if let Some(task) = task
+            && let Err(error) = task.await
+        {
+            tracing::error!(%error, "sqlite writer task failed");
         }
     }
 }
 
-async fn write_loop(mut connection: SqliteConnection, mut jobs: mpsc::UnboundedReceiver<Job>, max_batch: usize) {
+async fn write_loop(
+    mut connection: SqliteConnection,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    max_batch: usize,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
         if let Err(error) = run_batch(&mut connection, &mut batch).await {
@@ -86,8 +99,13 @@ async fn write_loop(mut connection: SqliteConnection, mut jobs: mpsc::UnboundedR
     }
 }
 
-async fn run_batch(connection: &mut SqliteConnection, batch: &mut Vec<Job>) -> Result<(), sqlx::Error> {
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *connection).await?;
+async fn run_batch(
+    connection: &mut SqliteConnection,
+    batch: &mut Vec<Job>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *connection)
+        .await?;
     let mut finishes = Vec::with_capacity(batch.len());
     let mut failure = None;
     for job in batch.drain(..) {
@@ -97,14 +115,21 @@ async fn run_batch(connection: &mut SqliteConnection, batch: &mut Vec<Job>) -> R
         }
         let (succeeded, finish) = job(connection).await;
         finishes.push(finish);
-        let end = if succeeded { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let end = if succeeded {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
         if let Err(error) = sqlx::raw_sql(end).execute(&mut *connection).await {
             failure = Some(error);
             break;
         }
     }
     let outcome = match failure {
-        None => sqlx::query("COMMIT").execute(&mut *connection).await.map(drop),
+        None => sqlx::query("COMMIT")
+            .execute(&mut *connection)
+            .await
+            .map(drop),
         Some(error) => Err(error),
     };
     if outcome.is_err() {
@@ -113,7 +138,7 @@ async fn run_batch(connection: &mut SqliteConnection, batch: &mut Vec<Job>) -> R
     }
     let shared = outcome.as_ref().map(|_| ()).map_err(|e| e.to_string());
     for finish in finishes {
-        finish(shared.clone().map_err(|message| StoreError::NotCommitted(message)));
+        finish(shared.clone().map_err(StoreError::NotCommitted));
     }
     outcome
 }

@@ -18,15 +18,41 @@ pub async fn users_are_created_and_read_back(env: Env) {
     assert_eq!(ann.created_at, at(0));
     assert_eq!(store.user(&id).await.expect("user"), Some(ann.clone()));
 
-    let credentials = store.credentials("ann").await.expect("credentials").expect("ann has credentials");
+    let credentials = store
+        .credentials("ann")
+        .await
+        .expect("credentials")
+        .expect("ann has credentials");
     assert_eq!(credentials.user, ann);
     assert_eq!(credentials.password_hash, "hash-of-ann");
 
     let support = account(store, "staff", "Staff", Role::Support).await;
-    assert_eq!(store.user(&support.id).await.expect("user").map(|u| u.role), Some(Role::Support));
-    assert!(store.user(&UserId::from_trusted("nobody")).await.expect("user").is_none());
-    assert!(store.credentials("nobody").await.expect("credentials").is_none());
-    assert!(store.credentials("ANN").await.expect("credentials").is_none(), "usernames match exactly");
+    assert_eq!(
+        store.user(&support.id).await.expect("user").map(|u| u.role),
+        Some(Role::Support)
+    );
+    assert!(
+        store
+            .user(&UserId::from_trusted("nobody"))
+            .await
+            .expect("user")
+            .is_none()
+    );
+    assert!(
+        store
+            .credentials("nobody")
+            .await
+            .expect("credentials")
+            .is_none()
+    );
+    assert!(
+        store
+            .credentials("ANN")
+            .await
+            .expect("credentials")
+            .is_none(),
+        "usernames match exactly"
+    );
 }
 
 pub async fn usernames_are_unique(env: Env) {
@@ -39,10 +65,22 @@ pub async fn usernames_are_unique(env: Env) {
         role: Role::Volunteer,
         languages: vec![],
     };
-    let refused = store.create_user(&again, "other-hash", &UserId::generate(), at(1)).await;
-    assert!(matches!(refused, Err(StoreError::UsernameTaken)), "{refused:?}");
-    let kept = store.credentials("ann").await.expect("credentials").expect("ann exists");
-    assert_eq!((kept.user, kept.password_hash.as_str()), (first, "hash-of-ann"));
+    let refused = store
+        .create_user(&again, "other-hash", &UserId::generate(), at(1))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::UsernameTaken)),
+        "{refused:?}"
+    );
+    let kept = store
+        .credentials("ann")
+        .await
+        .expect("credentials")
+        .expect("ann exists");
+    assert_eq!(
+        (kept.user, kept.password_hash.as_str()),
+        (first, "hash-of-ann")
+    );
 
     // Racing registrations of one name: exactly one gets it.
     let mut tasks = Vec::new();
@@ -55,7 +93,11 @@ pub async fn usernames_are_unique(env: Env) {
             role: Role::Seeker,
             languages: vec![],
         };
-        tasks.push(tokio::spawn(async move { store.create_user(&new, "h", &UserId::generate(), at(i)).await }));
+        tasks.push(tokio::spawn(async move {
+            store
+                .create_user(&new, "h", &UserId::generate(), at(i))
+                .await
+        }));
     }
     let mut created = 0;
     for task in tasks {
@@ -82,7 +124,14 @@ pub async fn volunteers_are_ordered_by_display_name(env: Env) {
         ("vol-f", "emile", "Émile"),
     ];
     for (id, username, name) in people {
-        account_with_id(store, &UserId::from_trusted(id), username, name, Role::Volunteer).await;
+        account_with_id(
+            store,
+            &UserId::from_trusted(id),
+            username,
+            name,
+            Role::Volunteer,
+        )
+        .await;
     }
     account(store, "aaron", "Aaron", Role::Seeker).await;
     account(store, "aardvark", "Aardvark", Role::Support).await;
@@ -93,28 +142,75 @@ pub async fn volunteers_are_ordered_by_display_name(env: Env) {
         .into_iter()
         .map(|u| (u.id.as_str().to_owned(), u.display_name))
         .collect();
-    let expected = [("vol-b", "Alice"), ("vola", "Alice"), ("vol-e", "Zed"), ("vol-d", "alice"), ("vol-c", "bob"), ("vol-f", "Émile")];
-    let expected: Vec<(String, String)> = expected.iter().map(|(i, n)| ((*i).to_owned(), (*n).to_owned())).collect();
+    let expected = [
+        ("vol-b", "Alice"),
+        ("vola", "Alice"),
+        ("vol-e", "Zed"),
+        ("vol-d", "alice"),
+        ("vol-c", "bob"),
+        ("vol-f", "Émile"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(i, n)| ((*i).to_owned(), (*n).to_owned()))
+        .collect();
     assert_eq!(listed, expected);
 }
 
 pub async fn first_setting_wins_forever(env: Env) {
     let store = &env.store;
-    assert_eq!(store.setting_or_insert("token_secret", "first").await.expect("setting"), "first");
-    assert_eq!(store.setting_or_insert("token_secret", "second").await.expect("setting"), "first");
-    assert_eq!(store.setting_or_insert("other", "x").await.expect("setting"), "x");
-    assert_eq!(store.setting_or_insert("token_secret", "third").await.expect("setting"), "first");
+    assert_eq!(
+        store
+            .setting_or_insert("token_secret", "first")
+            .await
+            .expect("setting"),
+        "first"
+    );
+    assert_eq!(
+        store
+            .setting_or_insert("token_secret", "second")
+            .await
+            .expect("setting"),
+        "first"
+    );
+    assert_eq!(
+        store
+            .setting_or_insert("other", "x")
+            .await
+            .expect("setting"),
+        "x"
+    );
+    assert_eq!(
+        store
+            .setting_or_insert("token_secret", "third")
+            .await
+            .expect("setting"),
+        "first"
+    );
 
     let mut tasks = Vec::new();
     for i in 0..16 {
         let store = store.clone();
-        tasks.push(tokio::spawn(async move { store.setting_or_insert("race", &format!("candidate-{i}")).await }));
+        tasks.push(tokio::spawn(async move {
+            store
+                .setting_or_insert("race", &format!("candidate-{i}"))
+                .await
+        }));
     }
     let mut seen = Vec::new();
     for task in tasks {
         seen.push(task.await.expect("task").expect("setting"));
     }
     assert!(seen[0].starts_with("candidate-"));
-    assert!(seen.iter().all(|v| *v == seen[0]), "everyone reads the winner: {seen:?}");
-    assert_eq!(store.setting_or_insert("race", "late").await.expect("setting"), seen[0]);
+    assert!(
+        seen.iter().all(|v| *v == seen[0]),
+        "everyone reads the winner: {seen:?}"
+    );
+    assert_eq!(
+        store
+            .setting_or_insert("race", "late")
+            .await
+            .expect("setting"),
+        seen[0]
+    );
 }

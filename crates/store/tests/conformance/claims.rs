@@ -14,8 +14,18 @@ use std::sync::Arc;
 async fn lost(store: &Arc<dyn Store>, request: &RequestId, now_ms: i64) -> RequestStatus {
     let volunteer = volunteer(store, &format!("late-{}", ConversationId::generate())).await;
     let conversation = ConversationId::generate();
-    let outcome = store.claim_request(request, &volunteer.id, &conversation, at(now_ms)).await.expect("claim");
-    assert!(store.conversation(&conversation).await.expect("read").is_none(), "a lost claim opens nothing");
+    let outcome = store
+        .claim_request(request, &volunteer.id, &conversation, at(now_ms))
+        .await
+        .expect("claim");
+    assert!(
+        store
+            .conversation(&conversation)
+            .await
+            .expect("read")
+            .is_none(),
+        "a lost claim opens nothing"
+    );
     match outcome {
         ClaimOutcome::Lost(current) => current.status,
         other => panic!("expected a lost claim, got {other:?}"),
@@ -35,14 +45,23 @@ pub async fn one_of_many_concurrent_claims_wins(env: Env) {
         let (store, id, vid) = (store.clone(), request.id.clone(), v.id.clone());
         let conversation = ConversationId::generate();
         tasks.push(tokio::spawn(async move {
-            let outcome = store.claim_request(&id, &vid, &conversation, at(0)).await.expect("claim");
+            let outcome = store
+                .claim_request(&id, &vid, &conversation, at(0))
+                .await
+                .expect("claim");
             (conversation, outcome)
         }));
     }
     let (mut winners, mut losers) = (Vec::new(), Vec::new());
     for task in tasks {
         match task.await.expect("task") {
-            (conversation, ClaimOutcome::Claimed { request, conversation: opened }) => winners.push((conversation, request, opened)),
+            (
+                conversation,
+                ClaimOutcome::Claimed {
+                    request,
+                    conversation: opened,
+                },
+            ) => winners.push((conversation, request, opened)),
             (conversation, ClaimOutcome::Lost(current)) => losers.push((conversation, current)),
             (_, ClaimOutcome::Missing) => panic!("the request exists"),
         }
@@ -51,20 +70,47 @@ pub async fn one_of_many_concurrent_claims_wins(env: Env) {
     let (conversation_id, won, opened) = winners.remove(0);
     let winner = won.volunteer_id.clone().expect("the winner is recorded");
     assert_eq!(won.status, RequestStatus::Accepted);
-    assert_eq!((won.accepted_at, won.conversation_id.as_ref()), (Some(at(0)), Some(&conversation_id)));
+    assert_eq!(
+        (won.accepted_at, won.conversation_id.as_ref()),
+        (Some(at(0)), Some(&conversation_id))
+    );
     assert_eq!(opened.id, conversation_id);
-    assert_eq!((opened.status, opened.request_id.as_ref(), opened.last_seq), (ConversationStatus::Active, Some(&request.id), 0));
-    assert_eq!((opened.created_at, opened.ended_at, opened.ended_by.as_ref()), (at(0), None, None));
-    assert_eq!(store.request(&request.id).await.expect("read"), Some(won.clone()));
-    assert_eq!(store.conversation(&conversation_id).await.expect("read"), Some(opened));
+    assert_eq!(
+        (opened.status, opened.request_id.as_ref(), opened.last_seq),
+        (ConversationStatus::Active, Some(&request.id), 0)
+    );
+    assert_eq!(
+        (opened.created_at, opened.ended_at, opened.ended_by.as_ref()),
+        (at(0), None, None)
+    );
+    assert_eq!(
+        store.request(&request.id).await.expect("read"),
+        Some(won.clone())
+    );
+    assert_eq!(
+        store.conversation(&conversation_id).await.expect("read"),
+        Some(opened)
+    );
     let mut expected = vec![ann.id.clone(), winner.clone()];
     expected.sort();
-    assert_eq!(store.participants(&conversation_id).await.expect("participants"), expected);
+    assert_eq!(
+        store
+            .participants(&conversation_id)
+            .await
+            .expect("participants"),
+        expected
+    );
 
     assert_eq!(losers.len(), 49);
     for (conversation, current) in losers {
         assert_eq!(current, won, "a loser sees the accepted request");
-        assert!(store.conversation(&conversation).await.expect("read").is_none());
+        assert!(
+            store
+                .conversation(&conversation)
+                .await
+                .expect("read")
+                .is_none()
+        );
     }
 }
 
@@ -77,27 +123,60 @@ pub async fn late_or_missing_claims_lose(env: Env) {
     }
 
     // Expired but not yet swept: still pending, yet nobody may claim it.
-    let stale = store.create_request(&new_request(&seekers[0], None, at(-120_000), at(-60_000))).await.expect("create");
+    let stale = store
+        .create_request(&new_request(&seekers[0], None, at(-120_000), at(-60_000)))
+        .await
+        .expect("create");
     assert_eq!(lost(store, &stale.id, 0).await, RequestStatus::Pending);
-    let due_now = store.create_request(&new_request(&seekers[1], None, at(-10), at(0))).await.expect("create");
-    assert_eq!(lost(store, &due_now.id, 0).await, RequestStatus::Pending, "the deadline itself is too late");
+    let due_now = store
+        .create_request(&new_request(&seekers[1], None, at(-10), at(0)))
+        .await
+        .expect("create");
+    assert_eq!(
+        lost(store, &due_now.id, 0).await,
+        RequestStatus::Pending,
+        "the deadline itself is too late"
+    );
 
     let cancelled = request_at(store, &seekers[2], None, at(-10)).await;
-    store.cancel_request(&cancelled.id).await.expect("cancel").expect("pending");
-    assert_eq!(lost(store, &cancelled.id, 0).await, RequestStatus::Cancelled);
+    store
+        .cancel_request(&cancelled.id)
+        .await
+        .expect("cancel")
+        .expect("pending");
+    assert_eq!(
+        lost(store, &cancelled.id, 0).await,
+        RequestStatus::Cancelled
+    );
 
     let taken = request_at(store, &seekers[3], None, at(-10)).await;
     let conversation = claim(store, &taken, &vic, at(0)).await;
     assert_eq!(lost(store, &taken.id, 1).await, RequestStatus::Accepted);
-    store.end_conversation(&conversation, &vic.id, at(2)).await.expect("end").expect("was active");
+    store
+        .end_conversation(&conversation, &vic.id, at(2))
+        .await
+        .expect("end")
+        .expect("was active");
     assert_eq!(lost(store, &taken.id, 3).await, RequestStatus::Completed);
 
     let rejected = request_at(store, &seekers[4], Some(&vic), at(-10)).await;
-    store.reject_request(&rejected.id).await.expect("reject").expect("pending");
+    store
+        .reject_request(&rejected.id)
+        .await
+        .expect("reject")
+        .expect("pending");
     assert_eq!(lost(store, &rejected.id, 0).await, RequestStatus::Rejected);
 
     let missing = ConversationId::generate();
-    let outcome = store.claim_request(&RequestId::from_trusted("missing"), &vic.id, &missing, at(0)).await.expect("claim");
+    let outcome = store
+        .claim_request(
+            &RequestId::from_trusted("missing"),
+            &vic.id,
+            &missing,
+            at(0),
+        )
+        .await
+        .expect("claim");
     assert!(matches!(outcome, ClaimOutcome::Missing), "{outcome:?}");
     assert!(store.conversation(&missing).await.expect("read").is_none());
 }
@@ -113,31 +192,86 @@ pub async fn expiry_takes_only_due_pending_requests(env: Env) {
     for i in 0..6 {
         s.push(seeker(store, &format!("s{i}")).await);
     }
-    let make = |i: usize, created: i64, expires: i64| new_request(&s[i], None, at(created), at(expires));
-    let oldest = store.create_request(&make(0, -10_000, -3000)).await.expect("create");
-    let older = store.create_request(&make(1, -10_000, -2000)).await.expect("create");
-    let at_deadline = store.create_request(&make(2, -10_000, 0)).await.expect("create");
-    let not_due = store.create_request(&make(3, -10_000, 1000)).await.expect("create");
-    let cancelled = store.create_request(&make(4, -10_000, -1000)).await.expect("create");
-    store.cancel_request(&cancelled.id).await.expect("cancel").expect("pending");
-    let accepted = store.create_request(&make(5, -10_000, -1000)).await.expect("create");
+    let make =
+        |i: usize, created: i64, expires: i64| new_request(&s[i], None, at(created), at(expires));
+    let oldest = store
+        .create_request(&make(0, -10_000, -3000))
+        .await
+        .expect("create");
+    let older = store
+        .create_request(&make(1, -10_000, -2000))
+        .await
+        .expect("create");
+    let at_deadline = store
+        .create_request(&make(2, -10_000, 0))
+        .await
+        .expect("create");
+    let not_due = store
+        .create_request(&make(3, -10_000, 1000))
+        .await
+        .expect("create");
+    let cancelled = store
+        .create_request(&make(4, -10_000, -1000))
+        .await
+        .expect("create");
+    store
+        .cancel_request(&cancelled.id)
+        .await
+        .expect("cancel")
+        .expect("pending");
+    let accepted = store
+        .create_request(&make(5, -10_000, -1000))
+        .await
+        .expect("create");
     claim(store, &accepted, &vic, at(-5000)).await;
 
     let first = store.expire_due_requests(at(0), 2).await.expect("expire");
-    assert_eq!(id_set(&first), id_set(&[oldest.clone(), older.clone()]), "earliest deadlines first, at most `limit`");
+    assert_eq!(
+        id_set(&first),
+        id_set(&[oldest.clone(), older.clone()]),
+        "earliest deadlines first, at most `limit`"
+    );
     assert!(first.iter().all(|r| r.status == RequestStatus::Expired));
     let rest = store.expire_due_requests(at(0), 10).await.expect("expire");
     assert_eq!(id_set(&rest), id_set(std::slice::from_ref(&at_deadline)));
-    assert!(store.expire_due_requests(at(0), 10).await.expect("expire").is_empty(), "each is expired once");
+    assert!(
+        store
+            .expire_due_requests(at(0), 10)
+            .await
+            .expect("expire")
+            .is_empty(),
+        "each is expired once"
+    );
 
-    let status = |id: RequestId| async move { store.request(&id).await.expect("read").map(|r| r.status) };
-    assert_eq!(status(oldest.id.clone()).await, Some(RequestStatus::Expired));
-    assert_eq!(status(not_due.id.clone()).await, Some(RequestStatus::Pending));
-    assert_eq!(status(cancelled.id.clone()).await, Some(RequestStatus::Cancelled));
-    assert_eq!(status(accepted.id.clone()).await, Some(RequestStatus::Accepted));
+    let status =
+        |id: RequestId| async move { store.request(&id).await.expect("read").map(|r| r.status) };
+    assert_eq!(
+        status(oldest.id.clone()).await,
+        Some(RequestStatus::Expired)
+    );
+    assert_eq!(
+        status(not_due.id.clone()).await,
+        Some(RequestStatus::Pending)
+    );
+    assert_eq!(
+        status(cancelled.id.clone()).await,
+        Some(RequestStatus::Cancelled)
+    );
+    assert_eq!(
+        status(accepted.id.clone()).await,
+        Some(RequestStatus::Accepted)
+    );
     // An expired request no longer blocks a new one.
     request_at(store, &s[0], None, at(1)).await;
-    assert_eq!(id_set(&store.expire_due_requests(at(1000), 10).await.expect("expire")), id_set(&[not_due]));
+    assert_eq!(
+        id_set(
+            &store
+                .expire_due_requests(at(1000), 10)
+                .await
+                .expect("expire")
+        ),
+        id_set(&[not_due])
+    );
 }
 
 pub async fn concurrent_sweeps_expire_each_request_once(env: Env) {
@@ -170,9 +304,22 @@ pub async fn concurrent_sweeps_expire_each_request_once(env: Env) {
     for task in tasks {
         returned.extend(task.await.expect("task"));
     }
-    assert!(store.expire_due_requests(at(0), 100).await.expect("expire").is_empty());
+    assert!(
+        store
+            .expire_due_requests(at(0), 100)
+            .await
+            .expect("expire")
+            .is_empty()
+    );
     let unique: HashSet<RequestId> = returned.iter().cloned().collect();
     assert_eq!(returned.len(), unique.len(), "no request is returned twice");
     assert_eq!(unique, due, "every due request is returned");
-    assert_eq!(store.request(&not_due.id).await.expect("read").map(|r| r.status), Some(RequestStatus::Pending));
+    assert_eq!(
+        store
+            .request(&not_due.id)
+            .await
+            .expect("read")
+            .map(|r| r.status),
+        Some(RequestStatus::Pending)
+    );
 }

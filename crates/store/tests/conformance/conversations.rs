@@ -19,27 +19,86 @@ pub async fn ending_completes_the_request_once(env: Env) {
     assert_eq!(c.request.status, RequestStatus::Accepted);
     send(store, &c.conversation, &c.seeker, "m1", at(100)).await;
 
-    let ended = store.end_conversation(&c.conversation, &c.seeker.id, at(5000)).await.expect("end").expect("was active");
-    assert_eq!((ended.id.clone(), ended.status), (c.conversation.clone(), ConversationStatus::Ended));
-    assert_eq!((ended.ended_at, ended.ended_by.as_ref()), (Some(at(5000)), Some(&c.seeker.id)));
-    assert_eq!((ended.request_id.as_ref(), ended.last_seq, ended.created_at), (Some(&c.request.id), 1, at(0)));
-    assert_eq!(store.conversation(&c.conversation).await.expect("read"), Some(ended.clone()));
+    let ended = store
+        .end_conversation(&c.conversation, &c.seeker.id, at(5000))
+        .await
+        .expect("end")
+        .expect("was active");
+    assert_eq!(
+        (ended.id.clone(), ended.status),
+        (c.conversation.clone(), ConversationStatus::Ended)
+    );
+    assert_eq!(
+        (ended.ended_at, ended.ended_by.as_ref()),
+        (Some(at(5000)), Some(&c.seeker.id))
+    );
+    assert_eq!(
+        (ended.request_id.as_ref(), ended.last_seq, ended.created_at),
+        (Some(&c.request.id), 1, at(0))
+    );
+    assert_eq!(
+        store.conversation(&c.conversation).await.expect("read"),
+        Some(ended.clone())
+    );
 
-    let request = store.request(&c.request.id).await.expect("read").expect("exists");
-    assert_eq!((request.status, request.completed_at), (RequestStatus::Completed, Some(at(5000))));
-    assert_eq!((request.volunteer_id.as_ref(), request.accepted_at), (Some(&c.volunteer.id), Some(at(0))));
+    let request = store
+        .request(&c.request.id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        (request.status, request.completed_at),
+        (RequestStatus::Completed, Some(at(5000)))
+    );
+    assert_eq!(
+        (request.volunteer_id.as_ref(), request.accepted_at),
+        (Some(&c.volunteer.id), Some(at(0)))
+    );
 
-    assert!(store.end_conversation(&c.conversation, &c.volunteer.id, at(6000)).await.expect("end").is_none(), "ends once");
-    assert_eq!(store.conversation(&c.conversation).await.expect("read"), Some(ended));
-    assert_eq!(store.request(&c.request.id).await.expect("read").and_then(|r| r.completed_at), Some(at(5000)));
-    assert!(store.end_conversation(&ConversationId::from_trusted("missing"), &c.seeker.id, at(0)).await.expect("end").is_none());
+    assert!(
+        store
+            .end_conversation(&c.conversation, &c.volunteer.id, at(6000))
+            .await
+            .expect("end")
+            .is_none(),
+        "ends once"
+    );
+    assert_eq!(
+        store.conversation(&c.conversation).await.expect("read"),
+        Some(ended)
+    );
+    assert_eq!(
+        store
+            .request(&c.request.id)
+            .await
+            .expect("read")
+            .and_then(|r| r.completed_at),
+        Some(at(5000))
+    );
+    assert!(
+        store
+            .end_conversation(
+                &ConversationId::from_trusted("missing"),
+                &c.seeker.id,
+                at(0)
+            )
+            .await
+            .expect("end")
+            .is_none()
+    );
 
     // Racing ends: one ends it.
     let d = chat(store, "b").await;
     let mut tasks = Vec::new();
     for i in 0..10 {
-        let (store, id, by) = (store.clone(), d.conversation.clone(), d.volunteer.id.clone());
-        tasks.push(tokio::spawn(async move { store.end_conversation(&id, &by, at(i)).await }));
+        let (store, id, by) = (
+            store.clone(),
+            d.conversation.clone(),
+            d.volunteer.id.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            store.end_conversation(&id, &by, at(i)).await
+        }));
     }
     let mut ended = 0;
     for task in tasks {
@@ -50,48 +109,133 @@ pub async fn ending_completes_the_request_once(env: Env) {
 
 pub async fn feedback_only_once_and_only_when_completed(env: Env) {
     let store = &env.store;
-    let rating = |rating, text: Option<&str>| Feedback { rating, text: text.map(str::to_owned) };
+    let rating = |rating, text: Option<&str>| Feedback {
+        rating,
+        text: text.map(str::to_owned),
+    };
     let ann = seeker(store, "ann").await;
     let pending = request_at(store, &ann, None, at(0)).await;
-    assert!(store.set_feedback(&pending.id, &rating(5, None)).await.expect("feedback").is_none(), "pending");
+    assert!(
+        store
+            .set_feedback(&pending.id, &rating(5, None))
+            .await
+            .expect("feedback")
+            .is_none(),
+        "pending"
+    );
 
     let c = chat(store, "a").await;
-    assert!(store.set_feedback(&c.request.id, &rating(5, None)).await.expect("feedback").is_none(), "accepted");
-    store.end_conversation(&c.conversation, &c.volunteer.id, at(10)).await.expect("end").expect("was active");
-    let rated = store.set_feedback(&c.request.id, &rating(4, Some("thanks"))).await.expect("feedback").expect("completed");
-    assert_eq!((rated.rating, rated.feedback.as_deref(), rated.status), (Some(4), Some("thanks"), RequestStatus::Completed));
-    assert!(store.set_feedback(&c.request.id, &rating(1, Some("changed my mind"))).await.expect("feedback").is_none(), "once");
-    assert_eq!(store.request(&c.request.id).await.expect("read"), Some(rated));
+    assert!(
+        store
+            .set_feedback(&c.request.id, &rating(5, None))
+            .await
+            .expect("feedback")
+            .is_none(),
+        "accepted"
+    );
+    store
+        .end_conversation(&c.conversation, &c.volunteer.id, at(10))
+        .await
+        .expect("end")
+        .expect("was active");
+    let rated = store
+        .set_feedback(&c.request.id, &rating(4, Some("thanks")))
+        .await
+        .expect("feedback")
+        .expect("completed");
+    assert_eq!(
+        (rated.rating, rated.feedback.as_deref(), rated.status),
+        (Some(4), Some("thanks"), RequestStatus::Completed)
+    );
+    assert!(
+        store
+            .set_feedback(&c.request.id, &rating(1, Some("changed my mind")))
+            .await
+            .expect("feedback")
+            .is_none(),
+        "once"
+    );
+    assert_eq!(
+        store.request(&c.request.id).await.expect("read"),
+        Some(rated)
+    );
 
     let d = chat(store, "b").await;
-    store.end_conversation(&d.conversation, &d.seeker.id, at(10)).await.expect("end").expect("was active");
-    let bare = store.set_feedback(&d.request.id, &rating(5, None)).await.expect("feedback").expect("completed");
+    store
+        .end_conversation(&d.conversation, &d.seeker.id, at(10))
+        .await
+        .expect("end")
+        .expect("was active");
+    let bare = store
+        .set_feedback(&d.request.id, &rating(5, None))
+        .await
+        .expect("feedback")
+        .expect("completed");
     assert_eq!((bare.rating, bare.feedback), (Some(5), None));
-    assert!(store.set_feedback(&RequestId::from_trusted("missing"), &rating(3, None)).await.expect("feedback").is_none());
+    assert!(
+        store
+            .set_feedback(&RequestId::from_trusted("missing"), &rating(3, None))
+            .await
+            .expect("feedback")
+            .is_none()
+    );
 }
 
 pub async fn read_marks_are_capped_and_never_lowered(env: Env) {
     let store = &env.store;
     let c = chat(store, "a").await;
     let id = &c.conversation;
-    assert_eq!(store.mark_read(id, &c.seeker.id, 10).await.expect("mark"), 0, "capped at an empty conversation's 0");
+    assert_eq!(
+        store.mark_read(id, &c.seeker.id, 10).await.expect("mark"),
+        0,
+        "capped at an empty conversation's 0"
+    );
     for i in 1..=5 {
         send(store, id, &c.volunteer, &format!("m{i}"), at(i)).await;
     }
     assert_eq!(store.mark_read(id, &c.seeker.id, 3).await.expect("mark"), 3);
-    assert_eq!(store.mark_read(id, &c.seeker.id, 2).await.expect("mark"), 3, "never lowered");
-    assert_eq!(store.mark_read(id, &c.seeker.id, 100).await.expect("mark"), 5, "capped at last_seq");
-    assert_eq!(store.mark_read(id, &c.seeker.id, -1).await.expect("mark"), 5);
-    assert_eq!(store.mark_read(id, &c.volunteer.id, 0).await.expect("mark"), 0, "marks are per participant");
+    assert_eq!(
+        store.mark_read(id, &c.seeker.id, 2).await.expect("mark"),
+        3,
+        "never lowered"
+    );
+    assert_eq!(
+        store.mark_read(id, &c.seeker.id, 100).await.expect("mark"),
+        5,
+        "capped at last_seq"
+    );
+    assert_eq!(
+        store.mark_read(id, &c.seeker.id, -1).await.expect("mark"),
+        5
+    );
+    assert_eq!(
+        store.mark_read(id, &c.volunteer.id, 0).await.expect("mark"),
+        0,
+        "marks are per participant"
+    );
     let outsider = seeker(store, "outsider").await;
     assert_eq!(store.mark_read(id, &outsider.id, 5).await.expect("mark"), 0);
-    assert_eq!(store.mark_read(&ConversationId::from_trusted("missing"), &c.seeker.id, 5).await.expect("mark"), 0);
-    let summary = store.conversation_summaries(&c.seeker.id).await.expect("summaries").remove(0);
+    assert_eq!(
+        store
+            .mark_read(&ConversationId::from_trusted("missing"), &c.seeker.id, 5)
+            .await
+            .expect("mark"),
+        0
+    );
+    let summary = store
+        .conversation_summaries(&c.seeker.id)
+        .await
+        .expect("summaries")
+        .remove(0);
     assert_eq!((summary.last_read_seq, summary.unread_count), (5, 0));
 }
 
 fn participant(user: &User) -> Participant {
-    Participant { id: user.id.clone(), display_name: user.display_name.clone(), role: user.role }
+    Participant {
+        id: user.id.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role,
+    }
 }
 
 pub async fn summaries_count_unread_and_follow_activity(env: Env) {
@@ -103,13 +247,37 @@ pub async fn summaries_count_unread_and_follow_activity(env: Env) {
     let second_request = request_at(store, &bea, None, at(-1000)).await;
     let second = claim(store, &second_request, &vic, at(10)).await;
 
-    let summaries = store.conversation_summaries(&vic.id).await.expect("summaries");
-    assert_eq!(summaries.iter().map(|s| &s.id).collect::<Vec<_>>(), [&second, &first], "newest activity first");
+    let summaries = store
+        .conversation_summaries(&vic.id)
+        .await
+        .expect("summaries");
+    assert_eq!(
+        summaries.iter().map(|s| &s.id).collect::<Vec<_>>(),
+        [&second, &first],
+        "newest activity first"
+    );
     let s = &summaries[1];
-    assert_eq!((s.status, s.request_id.as_ref(), s.created_at, s.ended_at), (ConversationStatus::Active, Some(&first_request.id), at(0), None));
-    assert_eq!((s.last_message.as_ref(), s.unread_count, s.last_read_seq), (None, 0, 0));
-    assert_eq!(s.participants, sorted_by_id(vec![participant(&ann), participant(&vic)]));
-    assert_eq!(summaries[0].participants, sorted_by_id(vec![participant(&bea), participant(&vic)]));
+    assert_eq!(
+        (s.status, s.request_id.as_ref(), s.created_at, s.ended_at),
+        (
+            ConversationStatus::Active,
+            Some(&first_request.id),
+            at(0),
+            None
+        )
+    );
+    assert_eq!(
+        (s.last_message.as_ref(), s.unread_count, s.last_read_seq),
+        (None, 0, 0)
+    );
+    assert_eq!(
+        s.participants,
+        sorted_by_id(vec![participant(&ann), participant(&vic)])
+    );
+    assert_eq!(
+        summaries[0].participants,
+        sorted_by_id(vec![participant(&bea), participant(&vic)])
+    );
 
     for i in 1..=3 {
         send(store, &first, &ann, &format!("a{i}"), at(100 + i)).await;
@@ -117,23 +285,76 @@ pub async fn summaries_count_unread_and_follow_activity(env: Env) {
     let reply = send(store, &first, &vic, "v1", at(200)).await.message;
     send(store, &second, &bea, "b1", at(50)).await;
 
-    let summaries = store.conversation_summaries(&vic.id).await.expect("summaries");
-    assert_eq!(summaries.iter().map(|s| &s.id).collect::<Vec<_>>(), [&first, &second]);
-    assert_eq!((summaries[0].unread_count, summaries[0].last_message.as_ref()), (3, Some(&reply)), "own messages are not unread");
+    let summaries = store
+        .conversation_summaries(&vic.id)
+        .await
+        .expect("summaries");
+    assert_eq!(
+        summaries.iter().map(|s| &s.id).collect::<Vec<_>>(),
+        [&first, &second]
+    );
+    assert_eq!(
+        (
+            summaries[0].unread_count,
+            summaries[0].last_message.as_ref()
+        ),
+        (3, Some(&reply)),
+        "own messages are not unread"
+    );
     assert_eq!(summaries[1].unread_count, 1);
-    assert_eq!(summaries[1].last_message.as_ref().map(|m| m.client_message_id.as_str()), Some("b1"));
-    let anns = store.conversation_summaries(&ann.id).await.expect("summaries");
-    assert_eq!(anns.iter().map(|s| (&s.id, s.unread_count)).collect::<Vec<_>>(), [(&first, 1)]);
+    assert_eq!(
+        summaries[1]
+            .last_message
+            .as_ref()
+            .map(|m| m.client_message_id.as_str()),
+        Some("b1")
+    );
+    let anns = store
+        .conversation_summaries(&ann.id)
+        .await
+        .expect("summaries");
+    assert_eq!(
+        anns.iter()
+            .map(|s| (&s.id, s.unread_count))
+            .collect::<Vec<_>>(),
+        [(&first, 1)]
+    );
 
     store.mark_read(&first, &vic.id, 2).await.expect("mark");
-    let summaries = store.conversation_summaries(&vic.id).await.expect("summaries");
-    assert_eq!((summaries[0].unread_count, summaries[0].last_read_seq), (1, 2));
+    let summaries = store
+        .conversation_summaries(&vic.id)
+        .await
+        .expect("summaries");
+    assert_eq!(
+        (summaries[0].unread_count, summaries[0].last_read_seq),
+        (1, 2)
+    );
 
-    store.end_conversation(&second, &bea.id, at(300)).await.expect("end").expect("was active");
-    let summaries = store.conversation_summaries(&vic.id).await.expect("summaries");
-    assert_eq!(summaries.iter().map(|s| &s.id).collect::<Vec<_>>(), [&second, &first], "ending is activity");
-    assert_eq!((summaries[0].status, summaries[0].ended_at), (ConversationStatus::Ended, Some(at(300))));
-    assert!(store.conversation_summaries(&seeker(store, "nobody").await.id).await.expect("summaries").is_empty());
+    store
+        .end_conversation(&second, &bea.id, at(300))
+        .await
+        .expect("end")
+        .expect("was active");
+    let summaries = store
+        .conversation_summaries(&vic.id)
+        .await
+        .expect("summaries");
+    assert_eq!(
+        summaries.iter().map(|s| &s.id).collect::<Vec<_>>(),
+        [&second, &first],
+        "ending is activity"
+    );
+    assert_eq!(
+        (summaries[0].status, summaries[0].ended_at),
+        (ConversationStatus::Ended, Some(at(300)))
+    );
+    assert!(
+        store
+            .conversation_summaries(&seeker(store, "nobody").await.id)
+            .await
+            .expect("summaries")
+            .is_empty()
+    );
 }
 
 fn sorted_by_id(mut people: Vec<Participant>) -> Vec<Participant> {
@@ -149,14 +370,26 @@ pub async fn active_conversations_are_listed_per_user(env: Env) {
     let first = claim(store, &first_request, &vic, at(0)).await;
     let second_request = request_at(store, &bea, None, at(-1000)).await;
     let second = claim(store, &second_request, &vic, at(10)).await;
-    let active = |user: UserId| async move { sorted(store.active_conversations_of(&user).await.expect("active")) };
+    let active = |user: UserId| async move {
+        sorted(store.active_conversations_of(&user).await.expect("active"))
+    };
 
-    assert_eq!(active(vic.id.clone()).await, sorted(vec![first.clone(), second.clone()]));
+    assert_eq!(
+        active(vic.id.clone()).await,
+        sorted(vec![first.clone(), second.clone()])
+    );
     assert_eq!(active(ann.id.clone()).await, [first.clone()]);
-    store.end_conversation(&first, &ann.id, at(20)).await.expect("end").expect("was active");
+    store
+        .end_conversation(&first, &ann.id, at(20))
+        .await
+        .expect("end")
+        .expect("was active");
     assert_eq!(active(vic.id.clone()).await, [second.clone()]);
     assert!(active(ann.id.clone()).await.is_empty());
     assert_eq!(active(bea.id.clone()).await, [second]);
     assert!(active(UserId::from_trusted("nobody")).await.is_empty());
-    assert_eq!(store.participants(&first).await.expect("participants"), sorted(vec![ann.id.clone(), vic.id.clone()]));
+    assert_eq!(
+        store.participants(&first).await.expect("participants"),
+        sorted(vec![ann.id.clone(), vic.id.clone()])
+    );
 }

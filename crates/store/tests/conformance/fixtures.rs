@@ -20,12 +20,23 @@ pub fn at(ms: i64) -> Timestamp {
 }
 
 /// Creates an account with a generated id.
-pub async fn account(store: &Arc<dyn Store>, username: &str, display_name: &str, role: Role) -> User {
+pub async fn account(
+    store: &Arc<dyn Store>,
+    username: &str,
+    display_name: &str,
+    role: Role,
+) -> User {
     account_with_id(store, &UserId::generate(), username, display_name, role).await
 }
 
 /// Creates an account with the given id.
-pub async fn account_with_id(store: &Arc<dyn Store>, id: &UserId, username: &str, display_name: &str, role: Role) -> User {
+pub async fn account_with_id(
+    store: &Arc<dyn Store>,
+    id: &UserId,
+    username: &str,
+    display_name: &str,
+    role: Role,
+) -> User {
     let new = NewAccount {
         username: username.to_owned(),
         password: "not stored".to_owned(),
@@ -33,7 +44,10 @@ pub async fn account_with_id(store: &Arc<dyn Store>, id: &UserId, username: &str
         role,
         languages: vec!["en".to_owned(), "Français".to_owned()],
     };
-    store.create_user(&new, &format!("hash-of-{username}"), id, at(0)).await.expect("create account")
+    store
+        .create_user(&new, &format!("hash-of-{username}"), id, at(0))
+        .await
+        .expect("create account")
 }
 
 /// A seeker named after `username`.
@@ -43,11 +57,22 @@ pub async fn seeker(store: &Arc<dyn Store>, username: &str) -> User {
 
 /// A volunteer named after `username`.
 pub async fn volunteer(store: &Arc<dyn Store>, username: &str) -> User {
-    account(store, username, &format!("Volunteer {username}"), Role::Volunteer).await
+    account(
+        store,
+        username,
+        &format!("Volunteer {username}"),
+        Role::Volunteer,
+    )
+    .await
 }
 
 /// The values of a new request made at `created` that expires at `expires`.
-pub fn new_request(seeker: &User, target: Option<&User>, created: Timestamp, expires: Timestamp) -> NewHelpRequest {
+pub fn new_request(
+    seeker: &User,
+    target: Option<&User>,
+    created: Timestamp,
+    expires: Timestamp,
+) -> NewHelpRequest {
     NewHelpRequest {
         id: RequestId::generate(),
         seeker_id: seeker.id.clone(),
@@ -63,16 +88,38 @@ pub fn new_request(seeker: &User, target: Option<&User>, created: Timestamp, exp
 }
 
 /// Stores a request made at `created`, expiring `TTL_MS` later.
-pub async fn request_at(store: &Arc<dyn Store>, seeker: &User, target: Option<&User>, created: Timestamp) -> HelpRequest {
-    let new = new_request(seeker, target, created, Timestamp::from_millis(created.millis() + TTL_MS));
+pub async fn request_at(
+    store: &Arc<dyn Store>,
+    seeker: &User,
+    target: Option<&User>,
+    created: Timestamp,
+) -> HelpRequest {
+    let new = new_request(
+        seeker,
+        target,
+        created,
+        Timestamp::from_millis(created.millis() + TTL_MS),
+    );
     store.create_request(&new).await.expect("create request")
 }
 
 /// Claims `request` for `volunteer` at `now`, expecting to win.
-pub async fn claim(store: &Arc<dyn Store>, request: &HelpRequest, volunteer: &User, now: Timestamp) -> ConversationId {
+pub async fn claim(
+    store: &Arc<dyn Store>,
+    request: &HelpRequest,
+    volunteer: &User,
+    now: Timestamp,
+) -> ConversationId {
     let conversation = ConversationId::generate();
-    match store.claim_request(&request.id, &volunteer.id, &conversation, now).await.expect("claim") {
-        ClaimOutcome::Claimed { conversation: opened, .. } => {
+    match store
+        .claim_request(&request.id, &volunteer.id, &conversation, now)
+        .await
+        .expect("claim")
+    {
+        ClaimOutcome::Claimed {
+            conversation: opened,
+            ..
+        } => {
             assert_eq!(opened.id, conversation);
             conversation
         }
@@ -94,12 +141,27 @@ pub async fn chat(store: &Arc<dyn Store>, tag: &str) -> Chat {
     let volunteer = volunteer(store, &format!("volunteer-{tag}")).await;
     let request = request_at(store, &seeker, None, at(-1000)).await;
     let conversation = claim(store, &request, &volunteer, at(0)).await;
-    let request = store.request(&request.id).await.expect("read").expect("request exists");
-    Chat { seeker, volunteer, request, conversation }
+    let request = store
+        .request(&request.id)
+        .await
+        .expect("read")
+        .expect("request exists");
+    Chat {
+        seeker,
+        volunteer,
+        request,
+        conversation,
+    }
 }
 
 /// The values of a text message.
-pub fn new_message(conversation: &ConversationId, sender: &User, client_id: &str, content: &str, now: Timestamp) -> NewMessage {
+pub fn new_message(
+    conversation: &ConversationId,
+    sender: &User,
+    client_id: &str,
+    content: &str,
+    now: Timestamp,
+) -> NewMessage {
     NewMessage {
         id: MessageId::generate(),
         sender_id: sender.id.clone(),
@@ -114,8 +176,16 @@ pub fn new_message(conversation: &ConversationId, sender: &User, client_id: &str
 }
 
 /// Appends a message, expecting it to be accepted.
-pub async fn send(store: &Arc<dyn Store>, conversation: &ConversationId, sender: &User, client_id: &str, now: Timestamp) -> Appended {
-    try_send(store, conversation, sender, client_id, now).await.expect("append accepted")
+pub async fn send(
+    store: &Arc<dyn Store>,
+    conversation: &ConversationId,
+    sender: &User,
+    client_id: &str,
+    now: Timestamp,
+) -> Appended {
+    try_send(store, conversation, sender, client_id, now)
+        .await
+        .expect("append accepted")
 }
 
 /// Appends a message and returns what the store said.
@@ -126,6 +196,12 @@ pub async fn try_send(
     client_id: &str,
     now: Timestamp,
 ) -> Result<Appended, AppendRefusal> {
-    let new = new_message(conversation, sender, client_id, &format!("content of {client_id}"), now);
+    let new = new_message(
+        conversation,
+        sender,
+        client_id,
+        &format!("content of {client_id}"),
+        now,
+    );
     store.append_message(&new).await.expect("append")
 }

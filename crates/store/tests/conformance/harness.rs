@@ -34,12 +34,17 @@ impl Env {
     /// Opens a second store on the same database (after closing the first,
     /// this is a restart).
     pub async fn reopen(&self) -> Arc<dyn Store> {
-        helpline_store::open(&self.url, &options()).await.expect("reopen the store")
+        helpline_store::open(&self.url, &options())
+            .await
+            .expect("reopen the store")
     }
 }
 
 fn options() -> StoreOptions {
-    StoreOptions { sqlite_synchronous_full: false, max_connections: 6 }
+    StoreOptions {
+        sqlite_synchronous_full: false,
+        max_connections: 6,
+    }
 }
 
 /// The storage a case's store lives in, removed by [`Location::destroy`].
@@ -57,22 +62,37 @@ impl Location {
                 (Location::Sqlite(dir), url)
             }
             Backend::Postgres => {
-                let admin_url =
-                    std::env::var("HELPLINE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+                let admin_url = std::env::var("HELPLINE_TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
                 let database = format!("helpline_test_{}", uuid::Uuid::now_v7().simple());
-                let mut admin = PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL server");
+                let mut admin = PgConnection::connect(&admin_url)
+                    .await
+                    .expect("connect to the test PostgreSQL server");
                 // An ICU locale, where the server has one, so that ordering
                 // must not depend on the database's default collation.
                 let icu = format!(
                     "CREATE DATABASE \"{database}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en'"
                 );
-                if sqlx::raw_sql(AssertSqlSafe(icu)).execute(&mut admin).await.is_err() {
+                if sqlx::raw_sql(AssertSqlSafe(icu))
+                    .execute(&mut admin)
+                    .await
+                    .is_err()
+                {
                     let plain = format!("CREATE DATABASE \"{database}\"");
-                    sqlx::raw_sql(AssertSqlSafe(plain)).execute(&mut admin).await.expect("create the test database");
+                    sqlx::raw_sql(AssertSqlSafe(plain))
+                        .execute(&mut admin)
+                        .await
+                        .expect("create the test database");
                 }
                 let _ = admin.close().await;
                 let url = database_url(&admin_url, &database);
-                (Location::Postgres { admin_url, database }, url)
+                (
+                    Location::Postgres {
+                        admin_url,
+                        database,
+                    },
+                    url,
+                )
             }
         }
     }
@@ -80,10 +100,18 @@ impl Location {
     async fn destroy(self) {
         match self {
             Location::Sqlite(dir) => drop(dir),
-            Location::Postgres { admin_url, database } => {
-                let mut admin = PgConnection::connect(&admin_url).await.expect("connect to drop the test database");
+            Location::Postgres {
+                admin_url,
+                database,
+            } => {
+                let mut admin = PgConnection::connect(&admin_url)
+                    .await
+                    .expect("connect to drop the test database");
                 let drop_sql = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-                sqlx::raw_sql(AssertSqlSafe(drop_sql)).execute(&mut admin).await.expect("drop the test database");
+                sqlx::raw_sql(AssertSqlSafe(drop_sql))
+                    .execute(&mut admin)
+                    .await
+                    .expect("drop the test database");
                 let _ = admin.close().await;
             }
         }
@@ -113,7 +141,9 @@ where
     Fut: Future<Output = ()>,
 {
     let (location, url) = Location::create(backend).await;
-    let outcome = AssertUnwindSafe(tokio::time::timeout(CASE_TIMEOUT, case(url))).catch_unwind().await;
+    let outcome = AssertUnwindSafe(tokio::time::timeout(CASE_TIMEOUT, case(url)))
+        .catch_unwind()
+        .await;
     location.destroy().await;
     match outcome {
         Ok(Ok(())) => {}
@@ -130,8 +160,13 @@ where
     Fut: Future<Output = ()>,
 {
     run_on_empty(backend, |url| async move {
-        let store = helpline_store::open(&url, &options()).await.expect("open the store");
-        let env = Env { store: store.clone(), url };
+        let store = helpline_store::open(&url, &options())
+            .await
+            .expect("open the store");
+        let env = Env {
+            store: store.clone(),
+            url,
+        };
         case(env).await;
         store.close().await;
     })
@@ -140,7 +175,13 @@ where
 
 #[test]
 fn database_urls_swap_only_the_name() {
-    assert_eq!(database_url("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-    assert_eq!(database_url("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+    assert_eq!(
+        database_url("postgres://u@h:5432/postgres", "x"),
+        "postgres://u@h:5432/x"
+    );
+    assert_eq!(
+        database_url("postgres://u@h/postgres?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
     assert_eq!(database_url("postgres://u@h", "x"), "postgres://u@h/x");
 }

@@ -25,31 +25,80 @@ pub async fn one_pending_request_per_seeker(env: Env) {
     assert_eq!(first.id, new.id);
     assert_eq!(first.senior_id, ann.id);
     assert_eq!(first.status, RequestStatus::Pending);
-    assert_eq!((first.request_type, first.topic, first.note.as_deref()), (RequestType::Chat, Some(Topic::Daily), Some("a note")));
+    assert_eq!(
+        (first.request_type, first.topic, first.note.as_deref()),
+        (RequestType::Chat, Some(Topic::Daily), Some("a note"))
+    );
     assert_eq!((first.created_at, first.expires_at), (at(0), at(TTL_MS)));
-    assert!(first.target_volunteer_id.is_none() && first.volunteer_id.is_none() && first.conversation_id.is_none());
+    assert!(
+        first.target_volunteer_id.is_none()
+            && first.volunteer_id.is_none()
+            && first.conversation_id.is_none()
+    );
     assert!(first.accepted_at.is_none() && first.completed_at.is_none());
     assert!(first.rating.is_none() && first.feedback.is_none());
-    assert_eq!(store.request(&first.id).await.expect("read"), Some(first.clone()));
-    assert_eq!(store.pending_request_of(&ann.id).await.expect("pending"), Some(first.clone()));
+    assert_eq!(
+        store.request(&first.id).await.expect("read"),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.pending_request_of(&ann.id).await.expect("pending"),
+        Some(first.clone())
+    );
 
-    let second = store.create_request(&new_request(&ann, None, at(1), at(TTL_MS))).await;
-    assert!(matches!(second, Err(StoreError::PendingExists)), "{second:?}");
-    assert!(store.pending_request_of(&seeker(store, "bea").await.id).await.expect("pending").is_none());
-    assert!(store.request(&RequestId::from_trusted("missing")).await.expect("read").is_none());
+    let second = store
+        .create_request(&new_request(&ann, None, at(1), at(TTL_MS)))
+        .await;
+    assert!(
+        matches!(second, Err(StoreError::PendingExists)),
+        "{second:?}"
+    );
+    assert!(
+        store
+            .pending_request_of(&seeker(store, "bea").await.id)
+            .await
+            .expect("pending")
+            .is_none()
+    );
+    assert!(
+        store
+            .request(&RequestId::from_trusted("missing"))
+            .await
+            .expect("read")
+            .is_none()
+    );
 
     // Once it is no longer pending, a new one may be made.
-    store.cancel_request(&first.id).await.expect("cancel").expect("was pending");
-    assert!(store.pending_request_of(&ann.id).await.expect("pending").is_none());
+    store
+        .cancel_request(&first.id)
+        .await
+        .expect("cancel")
+        .expect("was pending");
+    assert!(
+        store
+            .pending_request_of(&ann.id)
+            .await
+            .expect("pending")
+            .is_none()
+    );
     let next = request_at(store, &ann, None, at(2)).await;
-    assert_eq!(store.pending_request_of(&ann.id).await.expect("pending").map(|r| r.id), Some(next.id));
+    assert_eq!(
+        store
+            .pending_request_of(&ann.id)
+            .await
+            .expect("pending")
+            .map(|r| r.id),
+        Some(next.id)
+    );
 
     // Racing creates by one seeker: exactly one is stored.
     let cy = seeker(store, "cy").await;
     let mut tasks = Vec::new();
     for i in 0..10 {
         let (store, new) = (store.clone(), new_request(&cy, None, at(i), at(TTL_MS)));
-        tasks.push(tokio::spawn(async move { store.create_request(&new).await }));
+        tasks.push(tokio::spawn(
+            async move { store.create_request(&new).await },
+        ));
     }
     let mut created = 0;
     for task in tasks {
@@ -64,30 +113,99 @@ pub async fn one_pending_request_per_seeker(env: Env) {
 
 pub async fn cancel_and_reject_move_only_pending(env: Env) {
     let store = &env.store;
-    let (ann, bea, cy) = (seeker(store, "ann").await, seeker(store, "bea").await, seeker(store, "cy").await);
+    let (ann, bea, cy) = (
+        seeker(store, "ann").await,
+        seeker(store, "bea").await,
+        seeker(store, "cy").await,
+    );
     let vic = volunteer(store, "vic").await;
 
     let open = request_at(store, &ann, None, at(0)).await;
-    let cancelled = store.cancel_request(&open.id).await.expect("cancel").expect("was pending");
+    let cancelled = store
+        .cancel_request(&open.id)
+        .await
+        .expect("cancel")
+        .expect("was pending");
     assert_eq!(cancelled.status, RequestStatus::Cancelled);
     assert_eq!(cancelled.id, open.id);
-    assert!(store.cancel_request(&open.id).await.expect("cancel").is_none(), "cancel happens once");
-    assert!(store.reject_request(&open.id).await.expect("reject").is_none());
-    assert_eq!(store.request(&open.id).await.expect("read").map(|r| r.status), Some(RequestStatus::Cancelled));
+    assert!(
+        store
+            .cancel_request(&open.id)
+            .await
+            .expect("cancel")
+            .is_none(),
+        "cancel happens once"
+    );
+    assert!(
+        store
+            .reject_request(&open.id)
+            .await
+            .expect("reject")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .request(&open.id)
+            .await
+            .expect("read")
+            .map(|r| r.status),
+        Some(RequestStatus::Cancelled)
+    );
 
     let targeted = request_at(store, &bea, Some(&vic), at(0)).await;
     assert_eq!(targeted.target_volunteer_id.as_ref(), Some(&vic.id));
-    let rejected = store.reject_request(&targeted.id).await.expect("reject").expect("was pending");
+    let rejected = store
+        .reject_request(&targeted.id)
+        .await
+        .expect("reject")
+        .expect("was pending");
     assert_eq!(rejected.status, RequestStatus::Rejected);
-    assert!(store.reject_request(&targeted.id).await.expect("reject").is_none());
-    assert!(store.cancel_request(&targeted.id).await.expect("cancel").is_none());
+    assert!(
+        store
+            .reject_request(&targeted.id)
+            .await
+            .expect("reject")
+            .is_none()
+    );
+    assert!(
+        store
+            .cancel_request(&targeted.id)
+            .await
+            .expect("cancel")
+            .is_none()
+    );
 
     let taken = request_at(store, &cy, None, at(0)).await;
     claim(store, &taken, &vic, at(1)).await;
-    assert!(store.cancel_request(&taken.id).await.expect("cancel").is_none());
-    assert!(store.reject_request(&taken.id).await.expect("reject").is_none());
-    assert_eq!(store.request(&taken.id).await.expect("read").map(|r| r.status), Some(RequestStatus::Accepted));
-    assert!(store.cancel_request(&RequestId::from_trusted("missing")).await.expect("cancel").is_none());
+    assert!(
+        store
+            .cancel_request(&taken.id)
+            .await
+            .expect("cancel")
+            .is_none()
+    );
+    assert!(
+        store
+            .reject_request(&taken.id)
+            .await
+            .expect("reject")
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .request(&taken.id)
+            .await
+            .expect("read")
+            .map(|r| r.status),
+        Some(RequestStatus::Accepted)
+    );
+    assert!(
+        store
+            .cancel_request(&RequestId::from_trusted("missing"))
+            .await
+            .expect("cancel")
+            .is_none()
+    );
 
     // Racing cancels: one moves it.
     let racing = request_at(store, &ann, None, at(2)).await;
@@ -106,7 +224,11 @@ pub async fn cancel_and_reject_move_only_pending(env: Env) {
 pub async fn listings_are_newest_first(env: Env) {
     let store = &env.store;
     let (ann, other) = (seeker(store, "ann").await, seeker(store, "other").await);
-    let (v1, v2, v3) = (volunteer(store, "v1").await, volunteer(store, "v2").await, volunteer(store, "v3").await);
+    let (v1, v2, v3) = (
+        volunteer(store, "v1").await,
+        volunteer(store, "v2").await,
+        volunteer(store, "v3").await,
+    );
 
     // Two cancelled requests made at the same instant: newest first means
     // id descending, byte-wise ("reqa" > "req-x" because 'a' > '-').
@@ -114,20 +236,41 @@ pub async fn listings_are_newest_first(env: Env) {
         let mut new = new_request(&ann, None, at(-5000), at(TTL_MS));
         new.id = RequestId::from_trusted(id);
         store.create_request(&new).await.expect("create");
-        store.cancel_request(&new.id).await.expect("cancel").expect("pending");
+        store
+            .cancel_request(&new.id)
+            .await
+            .expect("cancel")
+            .expect("pending");
     }
     let accepted = request_at(store, &ann, None, at(-4000)).await;
     claim(store, &accepted, &v1, at(-3900)).await;
     let rejected = request_at(store, &ann, Some(&v2), at(-3000)).await;
-    store.reject_request(&rejected.id).await.expect("reject").expect("pending");
+    store
+        .reject_request(&rejected.id)
+        .await
+        .expect("reject")
+        .expect("pending");
     let pending = request_at(store, &ann, Some(&v2), at(-2000)).await;
     let others = request_at(store, &other, None, at(-1500)).await;
     claim(store, &others, &v1, at(-1400)).await;
 
-    let latest = store.latest_request_of(&ann.id).await.expect("latest").expect("ann has requests");
+    let latest = store
+        .latest_request_of(&ann.id)
+        .await
+        .expect("latest")
+        .expect("ann has requests");
     assert_eq!(latest.id, pending.id);
     let mine = store.requests_of(&ann).await.expect("requests");
-    assert_eq!(ids(&mine), [pending.id.as_str(), rejected.id.as_str(), accepted.id.as_str(), "reqa", "req-x"]);
+    assert_eq!(
+        ids(&mine),
+        [
+            pending.id.as_str(),
+            rejected.id.as_str(),
+            accepted.id.as_str(),
+            "reqa",
+            "req-x"
+        ]
+    );
     assert_eq!(mine[2].status, RequestStatus::Accepted);
 
     let by_v1 = store.requests_of(&v1).await.expect("requests");
@@ -135,11 +278,21 @@ pub async fn listings_are_newest_first(env: Env) {
     let to_v2 = store.requests_of(&v2).await.expect("requests");
     assert_eq!(ids(&to_v2), [pending.id.as_str(), rejected.id.as_str()]);
     assert!(store.requests_of(&v3).await.expect("requests").is_empty());
-    assert!(store.latest_request_of(&v3.id).await.expect("latest").is_none());
+    assert!(
+        store
+            .latest_request_of(&v3.id)
+            .await
+            .expect("latest")
+            .is_none()
+    );
 }
 
 async fn offerable_ids(env: &Env, volunteer: &User, now_ms: i64) -> Vec<RequestId> {
-    let offerable = env.store.offerable_requests(&volunteer.id, at(now_ms)).await.expect("offerable");
+    let offerable = env
+        .store
+        .offerable_requests(&volunteer.id, at(now_ms))
+        .await
+        .expect("offerable");
     offerable.into_iter().map(|o| o.request.id).collect()
 }
 
@@ -149,44 +302,117 @@ pub async fn offers_and_declines_shape_what_is_offerable(env: Env) {
     for name in ["sa", "sb", "sc", "sd", "se", "sf"] {
         seekers.push(seeker(store, name).await);
     }
-    let (v1, v2, v3) = (volunteer(store, "v1").await, volunteer(store, "v2").await, volunteer(store, "v3").await);
+    let (v1, v2, v3) = (
+        volunteer(store, "v1").await,
+        volunteer(store, "v2").await,
+        volunteer(store, "v3").await,
+    );
 
     let open = request_at(store, &seekers[0], None, at(-4000)).await;
     let targeted = request_at(store, &seekers[1], Some(&v2), at(-3000)).await;
     let declined_by_v1 = request_at(store, &seekers[2], None, at(-2000)).await;
-    let due_now = store.create_request(&new_request(&seekers[3], None, at(-10), at(0))).await.expect("create");
-    let long_expired = store.create_request(&new_request(&seekers[4], None, at(-120_000), at(-60_000))).await.expect("create");
+    let due_now = store
+        .create_request(&new_request(&seekers[3], None, at(-10), at(0)))
+        .await
+        .expect("create");
+    let long_expired = store
+        .create_request(&new_request(&seekers[4], None, at(-120_000), at(-60_000)))
+        .await
+        .expect("create");
     let cancelled = request_at(store, &seekers[5], None, at(-1000)).await;
-    store.cancel_request(&cancelled.id).await.expect("cancel").expect("pending");
+    store
+        .cancel_request(&cancelled.id)
+        .await
+        .expect("cancel")
+        .expect("pending");
 
-    store.record_offers(&open.id, &[v1.id.clone(), v2.id.clone(), v1.id.clone()]).await.expect("offers");
-    assert_eq!(sorted(store.offered_volunteers(&open.id).await.expect("offered")), sorted(vec![v1.id.clone(), v2.id.clone()]));
-    store.record_offers(&open.id, &[v2.id.clone(), v3.id.clone()]).await.expect("offers again");
+    store
+        .record_offers(&open.id, &[v1.id.clone(), v2.id.clone(), v1.id.clone()])
+        .await
+        .expect("offers");
+    assert_eq!(
+        sorted(store.offered_volunteers(&open.id).await.expect("offered")),
+        sorted(vec![v1.id.clone(), v2.id.clone()])
+    );
+    store
+        .record_offers(&open.id, &[v2.id.clone(), v3.id.clone()])
+        .await
+        .expect("offers again");
     store.record_offers(&open.id, &[]).await.expect("no offers");
     let all_three = sorted(vec![v1.id.clone(), v2.id.clone(), v3.id.clone()]);
-    assert_eq!(sorted(store.offered_volunteers(&open.id).await.expect("offered")), all_three);
-    assert!(store.offered_volunteers(&targeted.id).await.expect("offered").is_empty());
+    assert_eq!(
+        sorted(store.offered_volunteers(&open.id).await.expect("offered")),
+        all_three
+    );
+    assert!(
+        store
+            .offered_volunteers(&targeted.id)
+            .await
+            .expect("offered")
+            .is_empty()
+    );
 
-    store.record_decline(&declined_by_v1.id, &v1.id).await.expect("decline");
-    store.record_decline(&declined_by_v1.id, &v1.id).await.expect("decline twice");
-    store.record_decline(&open.id, &v3.id).await.expect("decline after an offer");
-    assert_eq!(sorted(store.offered_volunteers(&open.id).await.expect("offered")), all_three, "a decline keeps the offer");
+    store
+        .record_decline(&declined_by_v1.id, &v1.id)
+        .await
+        .expect("decline");
+    store
+        .record_decline(&declined_by_v1.id, &v1.id)
+        .await
+        .expect("decline twice");
+    store
+        .record_decline(&open.id, &v3.id)
+        .await
+        .expect("decline after an offer");
+    assert_eq!(
+        sorted(store.offered_volunteers(&open.id).await.expect("offered")),
+        all_three,
+        "a decline keeps the offer"
+    );
 
     // Oldest first; targeted ones only for their volunteer; declined, expired
     // (a deadline of exactly now included) and cancelled ones never.
     assert_eq!(offerable_ids(&env, &v1, 0).await, [open.id.clone()]);
-    assert_eq!(offerable_ids(&env, &v2, 0).await, [open.id.clone(), targeted.id.clone(), declined_by_v1.id.clone()]);
-    assert_eq!(offerable_ids(&env, &v3, 0).await, [declined_by_v1.id.clone()]);
-    assert_eq!(offerable_ids(&env, &v2, -20).await.last(), Some(&due_now.id), "offerable before its deadline");
-    assert!(offerable_ids(&env, &v2, -70_000).await.contains(&long_expired.id), "offerable before its deadline");
+    assert_eq!(
+        offerable_ids(&env, &v2, 0).await,
+        [
+            open.id.clone(),
+            targeted.id.clone(),
+            declined_by_v1.id.clone()
+        ]
+    );
+    assert_eq!(
+        offerable_ids(&env, &v3, 0).await,
+        [declined_by_v1.id.clone()]
+    );
+    assert_eq!(
+        offerable_ids(&env, &v2, -20).await.last(),
+        Some(&due_now.id),
+        "offerable before its deadline"
+    );
+    assert!(
+        offerable_ids(&env, &v2, -70_000)
+            .await
+            .contains(&long_expired.id),
+        "offerable before its deadline"
+    );
 
-    let listed = store.offerable_requests(&v2.id, at(0)).await.expect("offerable");
+    let listed = store
+        .offerable_requests(&v2.id, at(0))
+        .await
+        .expect("offerable");
     assert_eq!(listed[0].seeker_display_name, seekers[0].display_name);
     assert_eq!(listed[0].request, open);
     assert_eq!(listed[1].seeker_display_name, seekers[1].display_name);
 
     // Later, the older requests have expired; a claimed one is gone too.
-    assert_eq!(offerable_ids(&env, &v2, TTL_MS - 3500).await, [targeted.id.clone(), declined_by_v1.id.clone()]);
+    assert_eq!(
+        offerable_ids(&env, &v2, TTL_MS - 3500).await,
+        [targeted.id.clone(), declined_by_v1.id.clone()]
+    );
     claim(store, &targeted, &v2, at(1)).await;
-    assert_eq!(offerable_ids(&env, &v2, 0).await, [open.id.clone(), declined_by_v1.id.clone()]);
+    assert_eq!(
+        offerable_ids(&env, &v2, 0).await,
+        [open.id.clone(), declined_by_v1.id.clone()]
+    );
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test Helpline has: formatting and lints, the Rust unit and
+# integration tests (SQLite and PostgreSQL; each PostgreSQL test creates and
+# drops its own database), and the interop test with the official
+# socket.io-client from npm. Starts what it needs: PostgreSQL if it is not
+# running, npm packages through `npm ci`.
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$root"
+
+export HELPLINE_TEST_POSTGRES_URL="${HELPLINE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+ensure_postgres() {
+  if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
+    return
+  fi
+  echo "== PostgreSQL is not answering on 127.0.0.1:5432; trying to start it"
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    for version in /etc/postgresql/*; do
+      pg_ctlcluster --skip-systemctl-redirect "$(basename "$version")" main start || true
+    done
+  fi
+  for _ in $(seq 1 50); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && return
+    sleep 0.2
+  done
+  echo "PostgreSQL is needed at $HELPLINE_TEST_POSTGRES_URL (set HELPLINE_TEST_POSTGRES_URL to use another)" >&2
+  exit 1
+}
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+ensure_postgres
+echo "== cargo test"
+cargo test --workspace --locked
+echo "== interop test (socket.io-client 4.8.4)"
+HELPLINE_BIN="$root/target/debug/helpline" "$root/scripts/interop-test.sh"
