@@ -20,6 +20,8 @@ mod harness;
 mod lifecycle;
 #[path = "conformance/messages.rs"]
 mod messages;
+#[path = "conformance/offers.rs"]
+mod offers;
 #[path = "conformance/requests.rs"]
 mod requests;
 
@@ -54,7 +56,7 @@ conformance! {
     run(requests::one_pending_request_per_seeker),
     run(requests::cancel_and_reject_move_only_pending),
     run(requests::listings_are_newest_first),
-    run(requests::offers_and_declines_shape_what_is_offerable),
+    run(offers::offers_and_declines_shape_what_is_offerable),
     run(claims::one_of_many_concurrent_claims_wins),
     run(claims::late_or_missing_claims_lose),
     run(claims::expiry_takes_only_due_pending_requests),

@@ -8,10 +8,10 @@ CREATE TABLE settings (
 );
 
 CREATE TABLE users (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   username TEXT NOT NULL UNIQUE,
   password_hash TEXT NOT NULL,
-  display_name TEXT NOT NULL,
+  display_name TEXT COLLATE "C" NOT NULL,
   role TEXT NOT NULL CHECK (role IN ('seeker', 'volunteer', 'support')),
   languages TEXT NOT NULL DEFAULT '[]',
   created_at BIGINT NOT NULL
@@ -19,7 +19,7 @@ CREATE TABLE users (
 CREATE INDEX users_role ON users (role, display_name);
 
 CREATE TABLE help_requests (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   senior_id TEXT NOT NULL REFERENCES users (id),
   target_volunteer_id TEXT REFERENCES users (id),
   volunteer_id TEXT REFERENCES users (id),
@@ -50,7 +50,7 @@ CREATE TABLE request_offers (
 );
 
 CREATE TABLE conversations (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   request_id TEXT UNIQUE REFERENCES help_requests (id),
   status TEXT NOT NULL DEFAULT 'active',
   last_seq BIGINT NOT NULL DEFAULT 0,
@@ -62,14 +62,14 @@ CREATE TABLE conversations (
 
 CREATE TABLE conversation_participants (
   conversation_id TEXT NOT NULL REFERENCES conversations (id),
-  user_id TEXT NOT NULL REFERENCES users (id),
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id),
   last_read_seq BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (conversation_id, user_id)
 );
 CREATE INDEX participants_user ON conversation_participants (user_id);
 
 CREATE TABLE messages (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   conversation_id TEXT NOT NULL REFERENCES conversations (id),
   seq BIGINT NOT NULL,
   sender_id TEXT NOT NULL REFERENCES users (id),

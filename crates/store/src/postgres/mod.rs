@@ -6,6 +6,7 @@
 //! Migrations are applied at open under a transaction-scoped advisory lock,
 //! so processes starting together apply each one exactly once.
 
+mod compound;
 mod store;
 
 use crate::migrate::{Migration, statements};

@@ -7,28 +7,20 @@
 //! LOCKED`, so concurrent sweepers split the work; an append bumps
 //! `conversations.last_seq` first, which locks the conversation, so seq
 //! stays gapless and retries of one `clientMessageId` are serialized.
+//! Methods of more than one statement live in [`super::compound`].
 
-use super::PostgresStore;
+use super::{PostgresStore, compound};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
     AppendRefusal, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError, StoreResult,
 };
 use async_trait::async_trait;
-use helpline_core::conversation::{Conversation, ConversationSummary, Participant};
+use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{NewAccount, Role, User};
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
-use sqlx::PgConnection;
-
-async fn request_on(conn: &mut PgConnection, id: &str) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("SELECT * FROM help_requests WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
 
 /// A conditional status move out of `pending`; returns the moved request.
 async fn move_pending(
@@ -44,20 +36,6 @@ async fn move_pending(
     .fetch_optional(&store.pool)
     .await?;
     row.as_ref().map(rows::help_request).transpose()
-}
-
-/// The message `sender` stored under `client_message_id`, if any.
-async fn message_by_client_id(
-    conn: &mut PgConnection,
-    new: &NewMessage,
-) -> StoreResult<Option<Message>> {
-    let row = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_message_id = $3")
-        .bind(new.draft.conversation_id.as_str())
-        .bind(new.sender_id.as_str())
-        .bind(&new.draft.client_message_id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(rows::message).transpose()
 }
 
 #[async_trait]
@@ -168,7 +146,7 @@ impl Store for PostgresStore {
 
     async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
         let mut conn = self.pool.acquire().await?;
-        request_on(&mut conn, id.as_str()).await
+        compound::request_on(&mut conn, id.as_str()).await
     }
 
     async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
@@ -284,49 +262,7 @@ impl Store for PostgresStore {
         conversation: &ConversationId,
         now: Timestamp,
     ) -> StoreResult<ClaimOutcome> {
-        let mut tx = self.pool.begin().await?;
-        // A racing claim waits here for the winner's commit, then finds the
-        // row no longer pending and updates nothing.
-        let claimed = sqlx::query(
-            "UPDATE help_requests SET status = 'accepted', volunteer_id = $1, accepted_at = $2, conversation_id = $3 \
-             WHERE id = $4 AND status = 'pending' AND expires_at > $2 RETURNING *",
-        )
-        .bind(volunteer.as_str())
-        .bind(now.millis())
-        .bind(conversation.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(claimed) = claimed else {
-            let current = request_on(&mut tx, id.as_str()).await?;
-            tx.rollback().await?;
-            return Ok(match current {
-                Some(current) => ClaimOutcome::Lost(current),
-                None => ClaimOutcome::Missing,
-            });
-        };
-        let request = rows::help_request(&claimed)?;
-        let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at) VALUES ($1, $2, $3, $3) RETURNING *")
-            .bind(conversation.as_str())
-            .bind(id.as_str())
-            .bind(now.millis())
-            .fetch_one(&mut *tx)
-            .await?;
-        let opened = rows::conversation(&row)?;
-        for user in [&request.senior_id, volunteer] {
-            sqlx::query(
-                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
-            )
-            .bind(conversation.as_str())
-            .bind(user.as_str())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(ClaimOutcome::Claimed {
-            request,
-            conversation: opened,
-        })
+        compound::claim_request(&self.pool, id, volunteer, conversation, now).await
     }
 
     async fn expire_due_requests(
@@ -397,53 +333,7 @@ impl Store for PostgresStore {
     }
 
     async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
-        let found = sqlx::query(
-            "SELECT c.*, p.last_read_seq AS my_read_seq, \
-                    (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
-                       AND m.sender_id <> p.user_id) AS unread_count \
-             FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
-             WHERE p.user_id = $1 ORDER BY c.last_activity_at DESC, c.id DESC",
-        )
-        .bind(user.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut summaries = Vec::with_capacity(found.len());
-        for row in &found {
-            let conversation = rows::conversation(row)?;
-            let people = sqlx::query(
-                "SELECT u.id, u.display_name, u.role FROM conversation_participants p JOIN users u ON u.id = p.user_id \
-                 WHERE p.conversation_id = $1 ORDER BY u.id",
-            )
-            .bind(conversation.id.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-            let participants = rows::all(&people, |r| {
-                Ok(Participant {
-                    id: UserId::from_trusted(r.text("id")?),
-                    display_name: r.text("display_name")?,
-                    role: Role::parse(&r.text("role")?)
-                        .ok_or_else(|| StoreError::Corrupt("role".into()))?,
-                })
-            })?;
-            let last =
-                sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND seq = $2")
-                    .bind(conversation.id.as_str())
-                    .bind(conversation.last_seq)
-                    .fetch_optional(&self.pool)
-                    .await?;
-            summaries.push(ConversationSummary {
-                id: conversation.id,
-                status: conversation.status,
-                request_id: conversation.request_id,
-                participants,
-                last_message: last.as_ref().map(rows::message).transpose()?,
-                unread_count: row.int("unread_count")?,
-                last_read_seq: row.int("my_read_seq")?,
-                created_at: conversation.created_at,
-                ended_at: conversation.ended_at,
-            });
-        }
-        Ok(summaries)
+        compound::conversation_summaries(&self.pool, user).await
     }
 
     async fn end_conversation(
@@ -452,30 +342,7 @@ impl Store for PostgresStore {
         by: &UserId,
         now: Timestamp,
     ) -> StoreResult<Option<Conversation>> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1 \
-             WHERE id = $3 AND status = 'active' RETURNING *",
-        )
-        .bind(now.millis())
-        .bind(by.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Ok(None);
-        };
-        let ended = rows::conversation(&row)?;
-        if let Some(request_id) = &ended.request_id {
-            sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = $1 WHERE id = $2 AND status = 'accepted'")
-                .bind(now.millis())
-                .bind(request_id.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(Some(ended))
+        compound::end_conversation(&self.pool, id, by, now).await
     }
 
     async fn mark_read(
@@ -501,74 +368,7 @@ impl Store for PostgresStore {
         &self,
         new: &NewMessage,
     ) -> StoreResult<Result<Appended, AppendRefusal>> {
-        let d = &new.draft;
-        let mut tx = self.pool.begin().await?;
-        // Fast path for a retry whose first attempt committed long ago.
-        if let Some(message) = message_by_client_id(&mut tx, new).await? {
-            tx.rollback().await?;
-            return Ok(Ok(Appended {
-                message,
-                created: false,
-            }));
-        }
-        // Locks the conversation row until commit: appends to one
-        // conversation queue here, so seq is gapless and the check below
-        // sees any concurrent retry of this clientMessageId that got in first.
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $1 WHERE id = $2 AND status = 'active' \
-             RETURNING last_seq",
-        )
-        .bind(new.created_at.millis())
-        .bind(d.conversation_id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let existing = message_by_client_id(&mut tx, new).await?;
-        let Some(seq) = seq.filter(|_| existing.is_none()) else {
-            // Nothing to keep: undo the seq bump, if there was one.
-            let exists: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)")
-                    .bind(d.conversation_id.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-            tx.rollback().await?;
-            return Ok(match existing {
-                Some(message) => Ok(Appended {
-                    message,
-                    created: false,
-                }),
-                None if exists => Err(AppendRefusal::Ended),
-                None => Err(AppendRefusal::NoConversation),
-            });
-        };
-        let message = Message {
-            id: new.id.clone(),
-            conversation_id: d.conversation_id.clone(),
-            seq,
-            sender_id: new.sender_id.clone(),
-            content: d.content.clone(),
-            message_type: d.message_type,
-            client_message_id: d.client_message_id.clone(),
-            created_at: new.created_at,
-        };
-        sqlx::query(
-            "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(message.id.as_str())
-        .bind(message.conversation_id.as_str())
-        .bind(seq)
-        .bind(message.sender_id.as_str())
-        .bind(&message.content)
-        .bind(message.message_type.as_str())
-        .bind(&message.client_message_id)
-        .bind(message.created_at.millis())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Ok(Appended {
-            message,
-            created: true,
-        }))
+        compound::append_message(&self.pool, new).await
     }
 
     async fn messages_after(

@@ -6,6 +6,7 @@ use helpline_core::UserId;
 use helpline_core::user::{NewAccount, Role};
 use helpline_store::StoreError;
 
+/// Accounts read back as stored, by id and by username (with the hash).
 pub async fn users_are_created_and_read_back(env: Env) {
     let store = &env.store;
     let id = UserId::from_trusted("user-ann");
@@ -55,6 +56,7 @@ pub async fn users_are_created_and_read_back(env: Env) {
     );
 }
 
+/// A taken username is `UsernameTaken`, also when registrations race.
 pub async fn usernames_are_unique(env: Env) {
     let store = &env.store;
     let first = account(store, "ann", "Ann", Role::Seeker).await;
@@ -110,15 +112,16 @@ pub async fn usernames_are_unique(env: Env) {
     assert_eq!(created, 1);
 }
 
+/// Only volunteers are listed, by display name then id, compared byte-wise.
 pub async fn volunteers_are_ordered_by_display_name(env: Env) {
     let store = &env.store;
     // Byte order, as SQLite compares text: upper case before lower case,
     // accented letters last; equal names by id, again byte-wise
-    // ("vol-b" < "vola" because '-' < 'a').
+    // ("vol-B" < "vol-a" because 'B' < 'a').
     let people = [
         ("vol-c", "bob", "bob"),
-        ("vola", "alice1", "Alice"),
-        ("vol-b", "alice2", "Alice"),
+        ("vol-a", "alice1", "Alice"),
+        ("vol-B", "alice2", "Alice"),
         ("vol-d", "alice3", "alice"),
         ("vol-e", "zed", "Zed"),
         ("vol-f", "emile", "Émile"),
@@ -143,8 +146,8 @@ pub async fn volunteers_are_ordered_by_display_name(env: Env) {
         .map(|u| (u.id.as_str().to_owned(), u.display_name))
         .collect();
     let expected = [
-        ("vol-b", "Alice"),
-        ("vola", "Alice"),
+        ("vol-B", "Alice"),
+        ("vol-a", "Alice"),
         ("vol-e", "Zed"),
         ("vol-d", "alice"),
         ("vol-c", "bob"),
@@ -157,6 +160,7 @@ pub async fn volunteers_are_ordered_by_display_name(env: Env) {
     assert_eq!(listed, expected);
 }
 
+/// `setting_or_insert` keeps the first value, also when callers race.
 pub async fn first_setting_wins_forever(env: Env) {
     let store = &env.store;
     assert_eq!(

@@ -32,6 +32,7 @@ async fn lost(store: &Arc<dyn Store>, request: &RequestId, now_ms: i64) -> Reque
     }
 }
 
+/// Of 50 concurrent claims exactly one wins; the others see it accepted.
 pub async fn one_of_many_concurrent_claims_wins(env: Env) {
     let store = &env.store;
     let ann = seeker(store, "ann").await;
@@ -114,6 +115,7 @@ pub async fn one_of_many_concurrent_claims_wins(env: Env) {
     }
 }
 
+/// Claims of expired (even unswept), cancelled, taken, rejected or unknown requests lose.
 pub async fn late_or_missing_claims_lose(env: Env) {
     let store = &env.store;
     let vic = volunteer(store, "vic").await;
@@ -185,6 +187,7 @@ fn id_set(requests: &[HelpRequest]) -> HashSet<RequestId> {
     requests.iter().map(|r| r.id.clone()).collect()
 }
 
+/// Expiry moves only pending requests whose deadline passed, at most `limit` at a time.
 pub async fn expiry_takes_only_due_pending_requests(env: Env) {
     let store = &env.store;
     let vic = volunteer(store, "vic").await;
@@ -274,6 +277,7 @@ pub async fn expiry_takes_only_due_pending_requests(env: Env) {
     );
 }
 
+/// Concurrent sweeps hand each due request to exactly one of them.
 pub async fn concurrent_sweeps_expire_each_request_once(env: Env) {
     let store = &env.store;
     let mut due = HashSet::new();

@@ -129,9 +129,13 @@ pub async fn claim(
 
 /// A seeker, a volunteer and the active conversation between them, opened at `at(0)`.
 pub struct Chat {
+    /// Who asked (`seeker-<tag>`).
     pub seeker: User,
+    /// Who accepted (`volunteer-<tag>`).
     pub volunteer: User,
+    /// The request, as stored after the claim.
     pub request: HelpRequest,
+    /// The conversation the claim opened.
     pub conversation: ConversationId,
 }
 

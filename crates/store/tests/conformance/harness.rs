@@ -19,13 +19,16 @@ const CASE_TIMEOUT: Duration = Duration::from_secs(120);
 /// A store implementation under test.
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
+    /// A fresh file in a temporary directory.
     Sqlite,
+    /// A freshly created database on the test server.
     Postgres,
 }
 
 /// What a case gets: its store, and a way to open the same data again.
 #[derive(Clone)]
 pub struct Env {
+    /// The store under test.
     pub store: Arc<dyn Store>,
     url: String,
 }

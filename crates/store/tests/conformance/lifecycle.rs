@@ -6,6 +6,7 @@ use crate::harness::Env;
 use helpline_core::request::Feedback;
 use helpline_store::{StoreOptions, open};
 
+/// Several stores opening one empty database at once all end up migrated.
 pub async fn concurrent_first_opens_migrate_once(url: String) {
     let options = StoreOptions {
         sqlite_synchronous_full: false,
@@ -31,6 +32,7 @@ pub async fn concurrent_first_opens_migrate_once(url: String) {
     }
 }
 
+/// Everything written is there again after a close and a reopen.
 pub async fn data_survives_close_and_reopen(env: Env) {
     let store = &env.store;
     store
@@ -123,7 +125,7 @@ pub async fn data_survives_close_and_reopen(env: Env) {
             .offered_volunteers(&pending.id)
             .await
             .expect("offered"),
-        [c.volunteer.id.clone()]
+        std::slice::from_ref(&c.volunteer.id)
     );
     assert_eq!(
         reopened
@@ -144,7 +146,7 @@ pub async fn data_survives_close_and_reopen(env: Env) {
             .active_conversations_of(&ongoing.seeker.id)
             .await
             .expect("active"),
-        [ongoing.conversation.clone()]
+        std::slice::from_ref(&ongoing.conversation)
     );
     let next = send(
         &reopened,

@@ -12,6 +12,7 @@ fn seqs(messages: &[Message]) -> Vec<i64> {
     messages.iter().map(|m| m.seq).collect()
 }
 
+/// 20 concurrent senders × 25 messages get seqs 1..500 without gaps.
 pub async fn concurrent_appends_get_gapless_seqs(env: Env) {
     let store = &env.store;
     let c = chat(store, "a").await;
@@ -75,6 +76,7 @@ pub async fn concurrent_appends_get_gapless_seqs(env: Env) {
     );
 }
 
+/// A retried clientMessageId returns the stored message and takes no seq.
 pub async fn retries_return_the_stored_message(env: Env) {
     let store = &env.store;
     let c = chat(store, "a").await;
@@ -140,6 +142,7 @@ pub async fn retries_return_the_stored_message(env: Env) {
     );
 }
 
+/// Concurrent retries of one clientMessageId store one message.
 pub async fn concurrent_retries_store_one_message(env: Env) {
     let store = &env.store;
     let c = chat(store, "a").await;
@@ -211,6 +214,7 @@ pub async fn concurrent_retries_store_one_message(env: Env) {
     assert_eq!(keys.len(), all.len());
 }
 
+/// Appends to ended or unknown conversations are refused and take no seq.
 pub async fn appends_are_refused_when_ended_or_missing(env: Env) {
     let store = &env.store;
     let c = chat(store, "a").await;
@@ -255,6 +259,7 @@ pub async fn appends_are_refused_when_ended_or_missing(env: Env) {
     );
 }
 
+/// `messages_after` and `messages_before` page through one conversation.
 pub async fn history_pages_both_ways(env: Env) {
     let store = &env.store;
     let c = chat(store, "a").await;

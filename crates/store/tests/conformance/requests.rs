@@ -1,22 +1,17 @@
 //! Cases for help requests before a claim: creation, the one-pending rule,
-//! cancel and reject, listings, offers and declines.
+//! cancel and reject, and the listings.
 
 use crate::fixtures::{TTL_MS, at, claim, new_request, request_at, seeker, volunteer};
 use crate::harness::Env;
+use helpline_core::RequestId;
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
-use helpline_core::user::User;
-use helpline_core::{RequestId, UserId};
 use helpline_store::StoreError;
 
 fn ids(requests: &[HelpRequest]) -> Vec<&str> {
     requests.iter().map(|r| r.id.as_str()).collect()
 }
 
-fn sorted(mut ids: Vec<UserId>) -> Vec<UserId> {
-    ids.sort();
-    ids
-}
-
+/// A request reads back as stored; a seeker has at most one pending.
 pub async fn one_pending_request_per_seeker(env: Env) {
     let store = &env.store;
     let ann = seeker(store, "ann").await;
@@ -111,6 +106,7 @@ pub async fn one_pending_request_per_seeker(env: Env) {
     assert_eq!(created, 1);
 }
 
+/// Cancel and reject move a pending request once and nothing else.
 pub async fn cancel_and_reject_move_only_pending(env: Env) {
     let store = &env.store;
     let (ann, bea, cy) = (
@@ -221,6 +217,7 @@ pub async fn cancel_and_reject_move_only_pending(env: Env) {
     assert_eq!(moved, 1);
 }
 
+/// Latest and listed requests, for seekers and volunteers, newest first.
 pub async fn listings_are_newest_first(env: Env) {
     let store = &env.store;
     let (ann, other) = (seeker(store, "ann").await, seeker(store, "other").await);
@@ -231,8 +228,8 @@ pub async fn listings_are_newest_first(env: Env) {
     );
 
     // Two cancelled requests made at the same instant: newest first means
-    // id descending, byte-wise ("reqa" > "req-x" because 'a' > '-').
-    for id in ["req-x", "reqa"] {
+    // id descending, byte-wise ("req-a" > "req-B" because 'a' > 'B').
+    for id in ["req-B", "req-a"] {
         let mut new = new_request(&ann, None, at(-5000), at(TTL_MS));
         new.id = RequestId::from_trusted(id);
         store.create_request(&new).await.expect("create");
@@ -267,8 +264,8 @@ pub async fn listings_are_newest_first(env: Env) {
             pending.id.as_str(),
             rejected.id.as_str(),
             accepted.id.as_str(),
-            "reqa",
-            "req-x"
+            "req-a",
+            "req-B"
         ]
     );
     assert_eq!(mine[2].status, RequestStatus::Accepted);
@@ -284,135 +281,5 @@ pub async fn listings_are_newest_first(env: Env) {
             .await
             .expect("latest")
             .is_none()
-    );
-}
-
-async fn offerable_ids(env: &Env, volunteer: &User, now_ms: i64) -> Vec<RequestId> {
-    let offerable = env
-        .store
-        .offerable_requests(&volunteer.id, at(now_ms))
-        .await
-        .expect("offerable");
-    offerable.into_iter().map(|o| o.request.id).collect()
-}
-
-pub async fn offers_and_declines_shape_what_is_offerable(env: Env) {
-    let store = &env.store;
-    let mut seekers = Vec::new();
-    for name in ["sa", "sb", "sc", "sd", "se", "sf"] {
-        seekers.push(seeker(store, name).await);
-    }
-    let (v1, v2, v3) = (
-        volunteer(store, "v1").await,
-        volunteer(store, "v2").await,
-        volunteer(store, "v3").await,
-    );
-
-    let open = request_at(store, &seekers[0], None, at(-4000)).await;
-    let targeted = request_at(store, &seekers[1], Some(&v2), at(-3000)).await;
-    let declined_by_v1 = request_at(store, &seekers[2], None, at(-2000)).await;
-    let due_now = store
-        .create_request(&new_request(&seekers[3], None, at(-10), at(0)))
-        .await
-        .expect("create");
-    let long_expired = store
-        .create_request(&new_request(&seekers[4], None, at(-120_000), at(-60_000)))
-        .await
-        .expect("create");
-    let cancelled = request_at(store, &seekers[5], None, at(-1000)).await;
-    store
-        .cancel_request(&cancelled.id)
-        .await
-        .expect("cancel")
-        .expect("pending");
-
-    store
-        .record_offers(&open.id, &[v1.id.clone(), v2.id.clone(), v1.id.clone()])
-        .await
-        .expect("offers");
-    assert_eq!(
-        sorted(store.offered_volunteers(&open.id).await.expect("offered")),
-        sorted(vec![v1.id.clone(), v2.id.clone()])
-    );
-    store
-        .record_offers(&open.id, &[v2.id.clone(), v3.id.clone()])
-        .await
-        .expect("offers again");
-    store.record_offers(&open.id, &[]).await.expect("no offers");
-    let all_three = sorted(vec![v1.id.clone(), v2.id.clone(), v3.id.clone()]);
-    assert_eq!(
-        sorted(store.offered_volunteers(&open.id).await.expect("offered")),
-        all_three
-    );
-    assert!(
-        store
-            .offered_volunteers(&targeted.id)
-            .await
-            .expect("offered")
-            .is_empty()
-    );
-
-    store
-        .record_decline(&declined_by_v1.id, &v1.id)
-        .await
-        .expect("decline");
-    store
-        .record_decline(&declined_by_v1.id, &v1.id)
-        .await
-        .expect("decline twice");
-    store
-        .record_decline(&open.id, &v3.id)
-        .await
-        .expect("decline after an offer");
-    assert_eq!(
-        sorted(store.offered_volunteers(&open.id).await.expect("offered")),
-        all_three,
-        "a decline keeps the offer"
-    );
-
-    // Oldest first; targeted ones only for their volunteer; declined, expired
-    // (a deadline of exactly now included) and cancelled ones never.
-    assert_eq!(offerable_ids(&env, &v1, 0).await, [open.id.clone()]);
-    assert_eq!(
-        offerable_ids(&env, &v2, 0).await,
-        [
-            open.id.clone(),
-            targeted.id.clone(),
-            declined_by_v1.id.clone()
-        ]
-    );
-    assert_eq!(
-        offerable_ids(&env, &v3, 0).await,
-        [declined_by_v1.id.clone()]
-    );
-    assert_eq!(
-        offerable_ids(&env, &v2, -20).await.last(),
-        Some(&due_now.id),
-        "offerable before its deadline"
-    );
-    assert!(
-        offerable_ids(&env, &v2, -70_000)
-            .await
-            .contains(&long_expired.id),
-        "offerable before its deadline"
-    );
-
-    let listed = store
-        .offerable_requests(&v2.id, at(0))
-        .await
-        .expect("offerable");
-    assert_eq!(listed[0].seeker_display_name, seekers[0].display_name);
-    assert_eq!(listed[0].request, open);
-    assert_eq!(listed[1].seeker_display_name, seekers[1].display_name);
-
-    // Later, the older requests have expired; a claimed one is gone too.
-    assert_eq!(
-        offerable_ids(&env, &v2, TTL_MS - 3500).await,
-        [targeted.id.clone(), declined_by_v1.id.clone()]
-    );
-    claim(store, &targeted, &v2, at(1)).await;
-    assert_eq!(
-        offerable_ids(&env, &v2, 0).await,
-        [open.id.clone(), declined_by_v1.id.clone()]
     );
 }

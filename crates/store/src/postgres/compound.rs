@@ -1,0 +1,253 @@
+//! The PostgreSQL store's operations that take more than one statement:
+//! the claim, ending a conversation and appending a message (each one READ
+//! COMMITTED transaction on the pool), and conversation summaries (several
+//! reads). [`super::store`] delegates to them, keeping the trait's order.
+
+use crate::rows::{self, Columns};
+use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
+use helpline_core::conversation::{Conversation, ConversationSummary, Participant};
+use helpline_core::message::{Appended, Message, NewMessage};
+use helpline_core::request::HelpRequest;
+use helpline_core::user::Role;
+use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use sqlx::{PgConnection, PgPool};
+
+/// The request with this id, read on `conn`.
+pub(super) async fn request_on(
+    conn: &mut PgConnection,
+    id: &str,
+) -> StoreResult<Option<HelpRequest>> {
+    let row = sqlx::query("SELECT * FROM help_requests WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::help_request).transpose()
+}
+
+/// The message `new`'s sender already stored under its `clientMessageId`, if any.
+async fn message_by_client_id(
+    conn: &mut PgConnection,
+    new: &NewMessage,
+) -> StoreResult<Option<Message>> {
+    let row = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_message_id = $3")
+        .bind(new.draft.conversation_id.as_str())
+        .bind(new.sender_id.as_str())
+        .bind(&new.draft.client_message_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::message).transpose()
+}
+
+/// See [`crate::Store::claim_request`].
+pub(super) async fn claim_request(
+    pool: &PgPool,
+    id: &RequestId,
+    volunteer: &UserId,
+    conversation: &ConversationId,
+    now: Timestamp,
+) -> StoreResult<ClaimOutcome> {
+    let mut tx = pool.begin().await?;
+    // A racing claim waits here for the winner's commit, then finds the
+    // row no longer pending and updates nothing.
+    let claimed = sqlx::query(
+        "UPDATE help_requests SET status = 'accepted', volunteer_id = $1, accepted_at = $2, conversation_id = $3 \
+         WHERE id = $4 AND status = 'pending' AND expires_at > $2 RETURNING *",
+    )
+    .bind(volunteer.as_str())
+    .bind(now.millis())
+    .bind(conversation.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(claimed) = claimed else {
+        let current = request_on(&mut tx, id.as_str()).await?;
+        tx.rollback().await?;
+        return Ok(match current {
+            Some(current) => ClaimOutcome::Lost(current),
+            None => ClaimOutcome::Missing,
+        });
+    };
+    let request = rows::help_request(&claimed)?;
+    let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at) VALUES ($1, $2, $3, $3) RETURNING *")
+        .bind(conversation.as_str())
+        .bind(id.as_str())
+        .bind(now.millis())
+        .fetch_one(&mut *tx)
+        .await?;
+    let opened = rows::conversation(&row)?;
+    for user in [&request.senior_id, volunteer] {
+        sqlx::query(
+            "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
+        )
+        .bind(conversation.as_str())
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ClaimOutcome::Claimed {
+        request,
+        conversation: opened,
+    })
+}
+
+/// See [`crate::Store::conversation_summaries`].
+pub(super) async fn conversation_summaries(
+    pool: &PgPool,
+    user: &UserId,
+) -> StoreResult<Vec<ConversationSummary>> {
+    let found = sqlx::query(
+        "SELECT c.*, p.last_read_seq AS my_read_seq, \
+                (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
+                   AND m.sender_id <> p.user_id) AS unread_count \
+         FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
+         WHERE p.user_id = $1 ORDER BY c.last_activity_at DESC, c.id DESC",
+    )
+    .bind(user.as_str())
+    .fetch_all(pool)
+    .await?;
+    let mut summaries = Vec::with_capacity(found.len());
+    for row in &found {
+        let conversation = rows::conversation(row)?;
+        let people = sqlx::query(
+            "SELECT u.id, u.display_name, u.role FROM conversation_participants p JOIN users u ON u.id = p.user_id \
+             WHERE p.conversation_id = $1 ORDER BY u.id",
+        )
+        .bind(conversation.id.as_str())
+        .fetch_all(pool)
+        .await?;
+        let participants = rows::all(&people, |r| {
+            Ok(Participant {
+                id: UserId::from_trusted(r.text("id")?),
+                display_name: r.text("display_name")?,
+                role: Role::parse(&r.text("role")?)
+                    .ok_or_else(|| StoreError::Corrupt("role".into()))?,
+            })
+        })?;
+        let last = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND seq = $2")
+            .bind(conversation.id.as_str())
+            .bind(conversation.last_seq)
+            .fetch_optional(pool)
+            .await?;
+        summaries.push(ConversationSummary {
+            id: conversation.id,
+            status: conversation.status,
+            request_id: conversation.request_id,
+            participants,
+            last_message: last.as_ref().map(rows::message).transpose()?,
+            unread_count: row.int("unread_count")?,
+            last_read_seq: row.int("my_read_seq")?,
+            created_at: conversation.created_at,
+            ended_at: conversation.ended_at,
+        });
+    }
+    Ok(summaries)
+}
+
+/// See [`crate::Store::end_conversation`].
+pub(super) async fn end_conversation(
+    pool: &PgPool,
+    id: &ConversationId,
+    by: &UserId,
+    now: Timestamp,
+) -> StoreResult<Option<Conversation>> {
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(
+        "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1 \
+         WHERE id = $3 AND status = 'active' RETURNING *",
+    )
+    .bind(now.millis())
+    .bind(by.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        tx.rollback().await?;
+        return Ok(None);
+    };
+    let ended = rows::conversation(&row)?;
+    if let Some(request_id) = &ended.request_id {
+        sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = $1 WHERE id = $2 AND status = 'accepted'")
+            .bind(now.millis())
+            .bind(request_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(ended))
+}
+
+/// See [`crate::Store::append_message`].
+pub(super) async fn append_message(
+    pool: &PgPool,
+    new: &NewMessage,
+) -> StoreResult<Result<Appended, AppendRefusal>> {
+    let d = &new.draft;
+    let mut tx = pool.begin().await?;
+    // Fast path for a retry whose first attempt committed long ago.
+    if let Some(message) = message_by_client_id(&mut tx, new).await? {
+        tx.rollback().await?;
+        return Ok(Ok(Appended {
+            message,
+            created: false,
+        }));
+    }
+    // Locks the conversation row until commit: appends to one conversation
+    // queue here, so seq is gapless, and the check after it sees any
+    // concurrent retry of this clientMessageId that got in first.
+    let seq: Option<i64> = sqlx::query_scalar(
+        "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $1 WHERE id = $2 AND status = 'active' \
+         RETURNING last_seq",
+    )
+    .bind(new.created_at.millis())
+    .bind(d.conversation_id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let existing = message_by_client_id(&mut tx, new).await?;
+    let Some(seq) = seq.filter(|_| existing.is_none()) else {
+        // Nothing to keep: undo the seq bump, if there was one.
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)")
+                .bind(d.conversation_id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.rollback().await?;
+        return Ok(match existing {
+            Some(message) => Ok(Appended {
+                message,
+                created: false,
+            }),
+            None if exists => Err(AppendRefusal::Ended),
+            None => Err(AppendRefusal::NoConversation),
+        });
+    };
+    let message = Message {
+        id: new.id.clone(),
+        conversation_id: d.conversation_id.clone(),
+        seq,
+        sender_id: new.sender_id.clone(),
+        content: d.content.clone(),
+        message_type: d.message_type,
+        client_message_id: d.client_message_id.clone(),
+        created_at: new.created_at,
+    };
+    sqlx::query(
+        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(message.id.as_str())
+    .bind(message.conversation_id.as_str())
+    .bind(seq)
+    .bind(message.sender_id.as_str())
+    .bind(&message.content)
+    .bind(message.message_type.as_str())
+    .bind(&message.client_message_id)
+    .bind(message.created_at.millis())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(Appended {
+        message,
+        created: true,
+    }))
+}
