@@ -23,7 +23,12 @@ pub struct SettingsArgs {
     #[arg(long, global = true, env = "HELPLINE_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
     /// Seconds a help request stays pending before it expires [default: 300].
-    #[arg(long, global = true, env = "HELPLINE_REQUEST_TIMEOUT_SECS", value_name = "SECS")]
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_REQUEST_TIMEOUT_SECS",
+        value_name = "SECS"
+    )]
     pub request_timeout_secs: Option<u64>,
     /// Token signing secret (at least 32 bytes). Unset: a random one is generated on first start and kept in the database.
     #[arg(
@@ -34,19 +39,44 @@ pub struct SettingsArgs {
     )]
     pub jwt_secret: Option<String>,
     /// Lifetime of issued tokens in seconds [default: 86400].
-    #[arg(long, global = true, env = "HELPLINE_TOKEN_TTL_SECS", value_name = "SECS")]
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_TOKEN_TTL_SECS",
+        value_name = "SECS"
+    )]
     pub token_ttl_secs: Option<u64>,
     /// SQLite durability: `full` (survives power loss) or `normal` (survives a process crash) [default: full].
-    #[arg(long, global = true, env = "HELPLINE_SQLITE_SYNCHRONOUS", value_name = "full|normal")]
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_SQLITE_SYNCHRONOUS",
+        value_name = "full|normal"
+    )]
     pub sqlite_synchronous: Option<String>,
     /// Database connection pool size [default: 8].
-    #[arg(long, global = true, env = "HELPLINE_DB_MAX_CONNECTIONS", value_name = "N")]
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_DB_MAX_CONNECTIONS",
+        value_name = "N"
+    )]
     pub db_max_connections: Option<u32>,
     /// How often the sweeper looks for expired requests, in milliseconds [default: 250].
-    #[arg(long, global = true, env = "HELPLINE_SWEEP_INTERVAL_MS", value_name = "MS")]
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_SWEEP_INTERVAL_MS",
+        value_name = "MS"
+    )]
     pub sweep_interval_ms: Option<u64>,
     /// Log format: `text` or `json` [default: text]. Verbosity comes from RUST_LOG (default `info`).
-    #[arg(long, global = true, env = "HELPLINE_LOG_FORMAT", value_name = "text|json")]
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_LOG_FORMAT",
+        value_name = "text|json"
+    )]
     pub log_format: Option<String>,
 }
 
