@@ -10,6 +10,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
+use helpline_core::user::{NewAccount, User};
 use helpline_core::{DomainError, Timestamp, UserId};
 use helpline_store::Store;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -34,6 +35,15 @@ pub async fn hash_password(password: String) -> Result<String, DomainError> {
         tracing::error!(%error, "password hashing failed");
         DomainError::Internal
     })
+}
+
+/// Hashes the account's password and stores the account. Used by
+/// registration and by `helpline user create`.
+pub async fn create_account(store: &dyn Store, account: &NewAccount) -> Result<User, DomainError> {
+    let hash = hash_password(account.password.clone()).await?;
+    Ok(store
+        .create_user(account, &hash, &UserId::generate(), Timestamp::now())
+        .await?)
 }
 
 /// Checks a password against a stored hash. A missing account still pays for

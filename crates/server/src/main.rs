@@ -2,8 +2,8 @@
 //! `helpline user create …` adds an account of any role from the command line.
 
 use clap::{Parser, Subcommand};
+use helpline_core::DomainError;
 use helpline_core::user::{NewAccount, Role};
-use helpline_core::{Timestamp, UserId};
 use helpline_server::config::{LogFormat, Settings, SettingsArgs};
 use std::io::Read;
 use std::process::ExitCode;
@@ -152,16 +152,11 @@ async fn create_user(
     )
     .map_err(|e| e.message())?;
     let store = helpline_server::open_store(settings).await?;
-    let hash = helpline_server::auth::hash_password(account.password.clone())
-        .await
-        .map_err(|e| e.message())?;
-    let created = store
-        .create_user(&account, &hash, &UserId::generate(), Timestamp::now())
-        .await;
+    let created = helpline_server::auth::create_account(store.as_ref(), &account).await;
     store.close().await;
     let user = created.map_err(|e| match e {
-        helpline_store::StoreError::UsernameTaken => format!("username {username:?} is taken"),
-        other => other.to_string(),
+        DomainError::UsernameTaken => format!("username {username:?} is taken"),
+        other => other.message(),
     })?;
     println!("{}", serde_json::to_string(&user)?);
     Ok(())

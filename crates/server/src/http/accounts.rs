@@ -3,13 +3,13 @@
 use super::error::ApiError;
 use super::{AuthUser, JsonBody};
 use crate::app::App;
-use crate::auth::{hash_password, verify_password};
+use crate::auth::{create_account, verify_password};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use helpline_core::DomainError;
 use helpline_core::input::Fields;
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{DomainError, Timestamp, UserId};
 use serde_json::{Value, json};
 
 /// Creates an account (seeker or volunteer) and a token for it.
@@ -18,22 +18,13 @@ pub async fn register(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let account = NewAccount::parse_registration(&Fields::of(&body)?)?;
-    let user = create_account(&app, account).await?;
+    let user = create_account(app.store.as_ref(), &account).await?;
     let token = app.tokens.issue(&user.id)?;
     tracing::info!(user = %user.id, role = user.role.as_str(), "account registered");
     Ok((
         StatusCode::CREATED,
         Json(json!({"token": token, "user": user})),
     ))
-}
-
-/// Hashes the password and stores the account.
-pub async fn create_account(app: &App, account: NewAccount) -> Result<User, DomainError> {
-    let hash = hash_password(account.password.clone()).await?;
-    Ok(app
-        .store
-        .create_user(&account, &hash, &UserId::generate(), Timestamp::now())
-        .await?)
 }
 
 /// Exchanges a username and password for a token.
