@@ -4,6 +4,7 @@
 //! connection owned by [`writer::Writer`], which batches commits. The file's
 //! directory is created on first start.
 
+mod compound;
 mod store;
 mod writer;
 

@@ -1,0 +1,310 @@
+//! The SQLite store's operations that take more than one statement, or that
+//! several methods share: reading or seeding a setting, the move out of
+//! `pending` (cancel and reject), recording offers, the claim, ending a
+//! conversation and appending a message (each one job on the single
+//! group-committing writer, see [`super::writer`], so it runs alone in its
+//! own SAVEPOINT of the batch's transaction and is answered only after the
+//! commit), and conversation summaries (several reads on the reader pool).
+//! [`super::store`] delegates to them, keeping the trait's order.
+
+use super::writer::Writer;
+use crate::rows::{self, Columns};
+use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
+use helpline_core::conversation::{Conversation, ConversationSummary, Participant};
+use helpline_core::message::{Appended, Message, NewMessage};
+use helpline_core::request::HelpRequest;
+use helpline_core::user::Role;
+use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// The request with this id, read on `conn`.
+pub(super) async fn request_on(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> StoreResult<Option<HelpRequest>> {
+    let row = sqlx::query("SELECT * FROM help_requests WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::help_request).transpose()
+}
+
+/// See [`crate::Store::setting_or_insert`].
+pub(super) async fn setting_or_insert(
+    writer: &Writer,
+    key: &str,
+    candidate: &str,
+) -> StoreResult<String> {
+    let (key, candidate) = (key.to_owned(), candidate.to_owned());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(&key)
+                .bind(&candidate)
+                .execute(&mut *conn)
+                .await?;
+                Ok(
+                    sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                        .bind(&key)
+                        .fetch_one(conn)
+                        .await?,
+                )
+            })
+        })
+        .await
+}
+
+/// A conditional status move out of `pending`, as one writer job; returns
+/// the moved request. See [`crate::Store::cancel_request`] and
+/// [`crate::Store::reject_request`].
+pub(super) async fn move_pending(
+    writer: &Writer,
+    id: &RequestId,
+    to: &'static str,
+) -> StoreResult<Option<HelpRequest>> {
+    let id = id.clone();
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query(
+                    "UPDATE help_requests SET status = ? WHERE id = ? AND status = 'pending' RETURNING *",
+                )
+                .bind(to)
+                .bind(id.as_str())
+                .fetch_optional(conn)
+                .await?;
+                row.as_ref().map(rows::help_request).transpose()
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::record_offers`].
+pub(super) async fn record_offers(
+    writer: &Writer,
+    id: &RequestId,
+    volunteers: &[UserId],
+) -> StoreResult<()> {
+    if volunteers.is_empty() {
+        return Ok(());
+    }
+    let (id, volunteers) = (id.clone(), volunteers.to_vec());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                for volunteer in &volunteers {
+                    sqlx::query("INSERT INTO request_offers (request_id, volunteer_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                        .bind(id.as_str())
+                        .bind(volunteer.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::claim_request`].
+pub(super) async fn claim_request(
+    writer: &Writer,
+    id: &RequestId,
+    volunteer: &UserId,
+    conversation: &ConversationId,
+    now: Timestamp,
+) -> StoreResult<ClaimOutcome> {
+    let (id, volunteer, conversation_id) = (id.clone(), volunteer.clone(), conversation.clone());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let claimed = sqlx::query("UPDATE help_requests SET status = 'accepted', volunteer_id = ?1, accepted_at = ?2, conversation_id = ?3 \
+                     WHERE id = ?4 AND status = 'pending' AND expires_at > ?2 RETURNING *")
+                .bind(volunteer.as_str())
+                .bind(now.millis())
+                .bind(conversation_id.as_str())
+                .bind(id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                let Some(claimed) = claimed else {
+                    return Ok(match request_on(conn, id.as_str()).await? {
+                        Some(current) => ClaimOutcome::Lost(current),
+                        None => ClaimOutcome::Missing,
+                    });
+                };
+                let request = rows::help_request(&claimed)?;
+                let row = sqlx::query(
+                    "INSERT INTO conversations (id, request_id, created_at, last_activity_at) VALUES (?1, ?2, ?3, ?3) RETURNING *",
+                )
+                .bind(conversation_id.as_str())
+                .bind(id.as_str())
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await?;
+                let conversation = rows::conversation(&row)?;
+                for user in [&request.senior_id, &volunteer] {
+                    sqlx::query("INSERT INTO conversation_participants (conversation_id, user_id) VALUES (?, ?)")
+                        .bind(conversation_id.as_str())
+                        .bind(user.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(ClaimOutcome::Claimed { request, conversation })
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::conversation_summaries`].
+pub(super) async fn conversation_summaries(
+    readers: &SqlitePool,
+    user: &UserId,
+) -> StoreResult<Vec<ConversationSummary>> {
+    let found = sqlx::query(
+        "SELECT c.*, p.last_read_seq AS my_read_seq, \
+                (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
+                   AND m.sender_id <> p.user_id) AS unread_count \
+         FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
+         WHERE p.user_id = ? ORDER BY c.last_activity_at DESC, c.id DESC",
+    )
+    .bind(user.as_str())
+    .fetch_all(readers)
+    .await?;
+    let mut summaries = Vec::with_capacity(found.len());
+    for row in &found {
+        let conversation = rows::conversation(row)?;
+        let people = sqlx::query(
+            "SELECT u.id, u.display_name, u.role FROM conversation_participants p JOIN users u ON u.id = p.user_id \
+             WHERE p.conversation_id = ? ORDER BY u.id",
+        )
+        .bind(conversation.id.as_str())
+        .fetch_all(readers)
+        .await?;
+        let participants = rows::all(&people, |r| {
+            Ok(Participant {
+                id: UserId::from_trusted(r.text("id")?),
+                display_name: r.text("display_name")?,
+                role: Role::parse(&r.text("role")?)
+                    .ok_or_else(|| StoreError::Corrupt("role".into()))?,
+            })
+        })?;
+        let last = sqlx::query("SELECT * FROM messages WHERE conversation_id = ? AND seq = ?")
+            .bind(conversation.id.as_str())
+            .bind(conversation.last_seq)
+            .fetch_optional(readers)
+            .await?;
+        summaries.push(ConversationSummary {
+            id: conversation.id,
+            status: conversation.status,
+            request_id: conversation.request_id,
+            participants,
+            last_message: last.as_ref().map(rows::message).transpose()?,
+            unread_count: row.int("unread_count")?,
+            last_read_seq: row.int("my_read_seq")?,
+            created_at: conversation.created_at,
+            ended_at: conversation.ended_at,
+        });
+    }
+    Ok(summaries)
+}
+
+/// See [`crate::Store::end_conversation`].
+pub(super) async fn end_conversation(
+    writer: &Writer,
+    id: &ConversationId,
+    by: &UserId,
+    now: Timestamp,
+) -> StoreResult<Option<Conversation>> {
+    let (id, by) = (id.clone(), by.clone());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query(
+                    "UPDATE conversations SET status = 'ended', ended_at = ?1, ended_by = ?2, last_activity_at = ?1 \
+                     WHERE id = ?3 AND status = 'active' RETURNING *",
+                )
+                .bind(now.millis())
+                .bind(by.as_str())
+                .bind(id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let ended = rows::conversation(&row)?;
+                if let Some(request_id) = &ended.request_id {
+                    sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'accepted'")
+                        .bind(now.millis())
+                        .bind(request_id.as_str())
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(Some(ended))
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::append_message`].
+pub(super) async fn append_message(
+    writer: &Writer,
+    new: &NewMessage,
+) -> StoreResult<Result<Appended, AppendRefusal>> {
+    let new = new.clone();
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let d = &new.draft;
+                let existing = sqlx::query("SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ?")
+                    .bind(d.conversation_id.as_str())
+                    .bind(new.sender_id.as_str())
+                    .bind(&d.client_message_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if let Some(row) = existing {
+                    return Ok(Ok(Appended { message: rows::message(&row)?, created: false }));
+                }
+                let seq: Option<i64> = sqlx::query_scalar(
+                    "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? AND status = 'active' \
+                     RETURNING last_seq",
+                )
+                .bind(new.created_at.millis())
+                .bind(d.conversation_id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                let Some(seq) = seq else {
+                    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM conversations WHERE id = ?")
+                        .bind(d.conversation_id.as_str())
+                        .fetch_optional(conn)
+                        .await?;
+                    return Ok(Err(if exists.is_some() { AppendRefusal::Ended } else { AppendRefusal::NoConversation }));
+                };
+                let message = Message {
+                    id: new.id.clone(),
+                    conversation_id: d.conversation_id.clone(),
+                    seq,
+                    sender_id: new.sender_id.clone(),
+                    content: d.content.clone(),
+                    message_type: d.message_type,
+                    client_message_id: d.client_message_id.clone(),
+                    created_at: new.created_at,
+                };
+                sqlx::query(
+                    "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(message.id.as_str())
+                .bind(message.conversation_id.as_str())
+                .bind(seq)
+                .bind(message.sender_id.as_str())
+                .bind(&message.content)
+                .bind(message.message_type.as_str())
+                .bind(&message.client_message_id)
+                .bind(message.created_at.millis())
+                .execute(conn)
+                .await?;
+                Ok(Ok(Appended { message, created: true }))
+            })
+        })
+        .await
+}
