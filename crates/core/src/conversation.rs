@@ -12,6 +12,22 @@ wire_enum!(
     /// Whether messages may still be sent.
     ConversationStatus { Active = "active", Ended = "ended" }
 );
+wire_enum!(
+    /// How a conversation came to be.
+    ConversationKind {
+        /// Opened by a volunteer accepting a help request.
+        Request = "request",
+        /// Started directly by one participant (`conversation:start`).
+        Direct = "direct",
+    }
+);
+
+/// The key that makes "one active direct conversation per pair" a unique
+/// index: the two ids in sorted order.
+pub fn direct_key(a: &UserId, b: &UserId) -> String {
+    let (low, high) = if a <= b { (a, b) } else { (b, a) };
+    format!("{low}|{high}")
+}
 
 /// A conversation's stored state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +36,8 @@ pub struct Conversation {
     pub id: ConversationId,
     /// Active or ended.
     pub status: ConversationStatus,
+    /// Opened by a request or started directly.
+    pub kind: ConversationKind,
     /// The request that opened it.
     pub request_id: Option<RequestId>,
     /// The seq of its newest message (0 when empty).
@@ -52,6 +70,8 @@ pub struct ConversationSummary {
     pub id: ConversationId,
     /// Active or ended.
     pub status: ConversationStatus,
+    /// Opened by a request or started directly.
+    pub kind: ConversationKind,
     /// The request that opened it.
     pub request_id: Option<RequestId>,
     /// Everyone in it.

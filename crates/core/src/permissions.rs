@@ -1,6 +1,14 @@
-//! Who may do what. Every role rule of the server is decided here, so the
-//! Socket.IO handlers and REST routes ask one place instead of comparing
-//! roles themselves.
+//! Who may do what. Every role and membership rule of the server is decided
+//! here, so Socket.IO handlers and REST routes ask one place instead of
+//! comparing roles themselves.
+//!
+//! Two kinds of rule:
+//! - by role alone: asking for help is for seekers, answering for volunteers;
+//!   starting a direct conversation depends on both people's roles
+//!   ([`may_start_conversation`]).
+//! - by membership: everything inside a conversation ([`ConversationAction`])
+//!   is for its participants, whatever their role; writing needs it active;
+//!   changing a message is for its sender.
 
 use crate::error::DomainError;
 use crate::ids::UserId;
@@ -35,6 +43,115 @@ pub fn require_role(role: Role, action: RoleAction) -> Result<(), DomainError> {
     }
 }
 
+/// Whether someone of role `caller` may open a direct conversation with
+/// someone of role `other`. Seekers may reach volunteers and support;
+/// volunteers may reach support but never a seeker (they meet seekers
+/// through requests only); support may reach anyone.
+pub fn may_start_conversation(caller: Role, other: Role) -> bool {
+    match caller {
+        Role::Seeker => matches!(other, Role::Volunteer | Role::Support),
+        Role::Volunteer => other == Role::Support,
+        Role::Support => true,
+    }
+}
+
+/// Refuses a direct conversation that [`may_start_conversation`] does not allow.
+pub fn require_may_start(
+    caller: &UserId,
+    caller_role: Role,
+    other: &UserId,
+    other_role: Role,
+) -> Result<(), DomainError> {
+    if caller == other {
+        return Err(DomainError::invalid(
+            "you cannot start a conversation with yourself",
+        ));
+    }
+    if may_start_conversation(caller_role, other_role) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(
+            "your role may not start a conversation with this person",
+        ))
+    }
+}
+
+/// Something done inside a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationAction {
+    /// Send a message.
+    Send,
+    /// Read history, sync, receipts.
+    ReadHistory,
+    /// Search its messages.
+    Search,
+    /// Upload an attachment to it.
+    Upload,
+    /// Download one of its attachments.
+    Download,
+    /// Edit one's own message.
+    Edit,
+    /// Delete one's own message.
+    Delete,
+    /// React to a message.
+    React,
+    /// Report a message to support.
+    Report,
+}
+
+impl ConversationAction {
+    /// Every action, for tables.
+    pub const ALL: [ConversationAction; 9] = [
+        Self::Send,
+        Self::ReadHistory,
+        Self::Search,
+        Self::Upload,
+        Self::Download,
+        Self::Edit,
+        Self::Delete,
+        Self::React,
+        Self::Report,
+    ];
+
+    /// Whether the action writes, so needs an active conversation.
+    pub fn needs_active(self) -> bool {
+        matches!(self, Self::Send | Self::Upload | Self::Edit | Self::React)
+    }
+}
+
+/// What the rules need to know about a conversation.
+#[derive(Debug, Clone, Copy)]
+pub struct ConversationFacts<'a> {
+    /// Everyone in it.
+    pub participants: &'a [UserId],
+    /// Whether it is still active.
+    pub active: bool,
+}
+
+/// Decides `action` by `caller` in a conversation. `author` is the sender
+/// of the message acted on, for edit and delete.
+pub fn check_conversation_action(
+    action: ConversationAction,
+    caller: &UserId,
+    conversation: ConversationFacts<'_>,
+    author: Option<&UserId>,
+) -> Result<(), DomainError> {
+    require_participant(caller, conversation.participants)?;
+    if matches!(
+        action,
+        ConversationAction::Edit | ConversationAction::Delete
+    ) && author != Some(caller)
+    {
+        return Err(DomainError::Forbidden(
+            "only the sender can change a message",
+        ));
+    }
+    if action.needs_active() && !conversation.active {
+        return Err(DomainError::ConversationEnded);
+    }
+    Ok(())
+}
+
 /// Refuses with `forbidden` unless `user` is one of `participants`.
 pub fn require_participant(user: &UserId, participants: &[UserId]) -> Result<(), DomainError> {
     if participants.contains(user) {
@@ -63,6 +180,82 @@ mod tests {
         for (role, action, allowed) in table {
             assert_eq!(role_may(role, action), allowed, "{role:?} {action:?}");
             assert_eq!(require_role(role, action).is_ok(), allowed);
+        }
+    }
+
+    #[test]
+    fn who_may_start_a_conversation_with_whom() {
+        use Role::{Seeker, Support, Volunteer};
+        let table = [
+            (Seeker, Seeker, false),
+            (Seeker, Volunteer, true),
+            (Seeker, Support, true),
+            (Volunteer, Seeker, false),
+            (Volunteer, Volunteer, false),
+            (Volunteer, Support, true),
+            (Support, Seeker, true),
+            (Support, Volunteer, true),
+            (Support, Support, true),
+        ];
+        let (me, other) = (UserId::from_trusted("me"), UserId::from_trusted("other"));
+        for (caller, target, allowed) in table {
+            assert_eq!(
+                may_start_conversation(caller, target),
+                allowed,
+                "{caller:?} → {target:?}"
+            );
+            let decided = require_may_start(&me, caller, &other, target);
+            assert_eq!(decided.is_ok(), allowed);
+            if !allowed {
+                assert_eq!(decided.err().map(|e| e.code()), Some("forbidden"));
+            }
+            assert!(
+                require_may_start(&me, caller, &me, target).is_err(),
+                "never with yourself"
+            );
+        }
+    }
+
+    /// Every role pair × every action inside a conversation: membership
+    /// decides, never role; writes need an active conversation; edits and
+    /// deletes need authorship.
+    #[test]
+    fn conversation_action_table() {
+        let (me, them, stranger) = (
+            UserId::from_trusted("me"),
+            UserId::from_trusted("them"),
+            UserId::from_trusted("x"),
+        );
+        let both = [me.clone(), them.clone()];
+        for action in ConversationAction::ALL {
+            for active in [true, false] {
+                let facts = ConversationFacts {
+                    participants: &both,
+                    active,
+                };
+                let own = check_conversation_action(action, &me, facts, Some(&me));
+                let theirs = check_conversation_action(action, &me, facts, Some(&them));
+                let outsider = check_conversation_action(action, &stranger, facts, Some(&stranger));
+                let needs_author = matches!(
+                    action,
+                    ConversationAction::Edit | ConversationAction::Delete
+                );
+                let expect_own = active || !action.needs_active();
+                assert_eq!(own.is_ok(), expect_own, "{action:?} active={active}");
+                if !expect_own {
+                    assert_eq!(own, Err(DomainError::ConversationEnded));
+                }
+                assert_eq!(
+                    theirs.is_ok(),
+                    expect_own && !needs_author,
+                    "{action:?} on another's message"
+                );
+                assert_eq!(
+                    outsider.map_err(|e| e.code()),
+                    Err("forbidden"),
+                    "{action:?} by a stranger"
+                );
+            }
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod direct;
 pub mod http;
 pub mod jobs;
 pub mod presence;

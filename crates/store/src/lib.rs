@@ -183,6 +183,16 @@ pub trait Store: Send + Sync + 'static {
     async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>>;
     /// The user's conversations, most recent activity first.
     async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>>;
+    /// Returns the active direct conversation between `caller` and `other`,
+    /// or opens one with id `id` (true when it was opened now). A unique
+    /// index on the pair makes concurrent starts agree on one conversation.
+    async fn start_direct_conversation(
+        &self,
+        caller: &UserId,
+        other: &UserId,
+        id: &ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<(Conversation, bool)>;
     /// Ends an active conversation and completes its request; `None` if it had ended.
     async fn end_conversation(
         &self,

@@ -3,7 +3,7 @@
 //! type implements it, so the mapping itself is written a single time.
 
 use crate::StoreError;
-use helpline_core::conversation::{Conversation, ConversationStatus};
+use helpline_core::conversation::{Conversation, ConversationKind, ConversationStatus};
 use helpline_core::message::{Message, MessageType};
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
 use helpline_core::user::{Role, User};
@@ -102,6 +102,11 @@ pub(crate) fn conversation(row: &impl Columns) -> Result<Conversation, StoreErro
             &row.text("status")?,
             ConversationStatus::parse,
             "conversation status",
+        )?,
+        kind: parsed(
+            &row.text("kind")?,
+            ConversationKind::parse,
+            "conversation kind",
         )?,
         request_id: row.opt_text("request_id")?.map(RequestId::from_trusted),
         last_seq: row.int("last_seq")?,

@@ -12,6 +12,8 @@ mod accounts;
 mod claims;
 #[path = "conformance/conversations.rs"]
 mod conversations;
+#[path = "conformance/direct.rs"]
+mod direct;
 #[path = "conformance/fixtures.rs"]
 mod fixtures;
 #[path = "conformance/harness.rs"]
@@ -66,6 +68,8 @@ conformance! {
     run(conversations::read_marks_are_capped_and_never_lowered),
     run(conversations::summaries_count_unread_and_follow_activity),
     run(conversations::active_conversations_are_listed_per_user),
+    run(direct::one_active_direct_conversation_per_pair),
+    run(direct::concurrent_starts_agree),
     run(messages::concurrent_appends_get_gapless_seqs),
     run(messages::retries_return_the_stored_message),
     run(messages::concurrent_retries_store_one_message),

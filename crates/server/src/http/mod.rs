@@ -30,7 +30,10 @@ pub fn routes() -> Router<App> {
         .route("/api/auth/login", post(accounts::login))
         .route("/api/me", get(accounts::me))
         .route("/api/volunteers", get(reads::volunteers))
-        .route("/api/conversations", get(reads::conversations))
+        .route(
+            "/api/conversations",
+            get(reads::conversations).post(reads::start_conversation),
+        )
         .route("/api/conversations/{id}/messages", get(reads::messages))
         .route("/api/requests", get(reads::requests))
         .route("/api/requests/{id}/feedback", post(reads::feedback))

@@ -6,6 +6,7 @@ use super::{AuthUser, JsonBody};
 use crate::app::App;
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use helpline_core::input::Fields;
 use helpline_core::message::MAX_HISTORY_LIMIT;
 use helpline_core::request::{Feedback, HelpRequest, RequestStatus};
@@ -44,6 +45,23 @@ pub async fn conversations(
 ) -> Result<Json<Value>, ApiError> {
     let summaries = app.store.conversation_summaries(&user.id).await?;
     Ok(Json(json!(summaries)))
+}
+
+/// `POST /api/conversations {"participantId"}`: the active direct
+/// conversation with that person (200), or a new one (201).
+pub async fn start_conversation(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let participant = crate::direct::parse_participant(&Fields::of(&body)?)?;
+    let (conversation, created) = crate::direct::start_direct(&app, &user, &participant).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!(conversation))))
 }
 
 /// Query of `GET /api/conversations/{id}/messages`, read as text so that

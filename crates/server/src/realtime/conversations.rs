@@ -1,5 +1,6 @@
-//! Conversation events: `message:send`, `message:sync`, `typing:start`,
-//! `typing:stop`, `message:read` and `chat:end`. Only participants may use
+//! Conversation events: `conversation:start`, `message:send`,
+//! `message:sync`, `typing:start`, `typing:stop`, `message:read` and
+//! `chat:end`. Only participants may use
 //! them; a message is acknowledged only once it is durably stored.
 
 use super::ack::{Context, on};
@@ -19,6 +20,13 @@ const PARTICIPANT_SELF: &[&str] = &["senderId", "userId"];
 
 /// Registers this group's handlers on a new socket.
 pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
+    on(
+        socket,
+        app,
+        caller,
+        events::CONVERSATION_START,
+        conversation_start,
+    );
     on(socket, app, caller, events::MESSAGE_SEND, message_send);
     on(socket, app, caller, events::MESSAGE_SYNC, message_sync);
     on(socket, app, caller, events::TYPING_START, |ctx, payload| {
@@ -46,6 +54,19 @@ async fn others_in(
         .into_iter()
         .filter(|p| *p != ctx.caller.id)
         .collect())
+}
+
+async fn conversation_start(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    let participant =
+        crate::direct::parse_participant(&caller_checked(&ctx.caller, &payload, &["userId"])?)?;
+    let caller = ctx
+        .app
+        .store
+        .user(&ctx.caller.id)
+        .await?
+        .ok_or(DomainError::Unauthorized)?;
+    let (conversation, _) = crate::direct::start_direct(&ctx.app, &caller, &participant).await?;
+    Ok(json!({ "conversation": conversation }))
 }
 
 async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError> {

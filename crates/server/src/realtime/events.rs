@@ -23,5 +23,7 @@ pub const TYPING_START: &str = "typing:start";
 pub const TYPING_STOP: &str = "typing:stop";
 /// A participant read up to a seq.
 pub const MESSAGE_READ: &str = "message:read";
+/// Start (or reopen the active) direct conversation with someone.
+pub const CONVERSATION_START: &str = "conversation:start";
 /// A participant ends the conversation.
 pub const CHAT_END: &str = "chat:end";

@@ -2,6 +2,7 @@
 //! the event name and its payload, so no call site spells an event name or
 //! builds a payload by hand. Sent only through [`super::fanout`].
 
+use helpline_core::conversation::ConversationSummary;
 use helpline_core::message::Message;
 use helpline_core::request::{HelpRequest, RequestType, Topic};
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
@@ -148,6 +149,11 @@ pub enum ServerEvent {
         /// When.
         read_at: Timestamp,
     },
+    /// Someone started a direct conversation with this user.
+    ConversationStarted {
+        /// The conversation as the receiver sees it.
+        conversation: ConversationSummary,
+    },
     /// The conversation ended.
     ChatEnded {
         /// Which.
@@ -172,6 +178,7 @@ impl ServerEvent {
             Self::MessageNew(_) => "message:new",
             Self::Typing { .. } => "typing",
             Self::MessageRead { .. } => "message:read",
+            Self::ConversationStarted { .. } => "conversation:started",
             Self::ChatEnded { .. } => "chat:ended",
         }
     }

@@ -171,6 +171,40 @@ impl TestApp {
         }
     }
 
+    /// Creates an account of any role the way `helpline user create` does
+    /// (support accounts cannot register), then logs it in.
+    pub async fn create_account(&self, role: helpline_core::user::Role) -> Account {
+        let username = unique(&role.as_str()[..3]);
+        let account = helpline_core::user::NewAccount::new(
+            &username,
+            "password123",
+            &format!("Staff {username}"),
+            role,
+            vec![],
+        )
+        .expect("valid account");
+        let store = helpline_server::open_store(&self.settings)
+            .await
+            .expect("open store");
+        helpline_server::auth::create_account(store.as_ref(), &account)
+            .await
+            .expect("create account");
+        store.close().await;
+        let (status, body) = self
+            .post(
+                "/api/auth/login",
+                None,
+                json!({"username": username, "password": "password123"}),
+            )
+            .await;
+        assert_eq!(status, 200, "login: {body}");
+        Account {
+            id: body["user"]["id"].as_str().expect("id").to_owned(),
+            token: body["token"].as_str().expect("token").to_owned(),
+            user: body["user"].clone(),
+        }
+    }
+
     /// Connects a Socket.IO client as `account`.
     pub async fn connect(&self, account: &Account) -> Client {
         Client::connect(&self.base, json!({"token": account.token}))

@@ -5,7 +5,7 @@
 
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
-use helpline_core::conversation::{Conversation, ConversationSummary, Participant};
+use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
 use helpline_core::message::{Appended, Message, NewMessage};
 use helpline_core::request::HelpRequest;
 use helpline_core::user::Role;
@@ -132,6 +132,7 @@ pub(super) async fn conversation_summaries(
         summaries.push(ConversationSummary {
             id: conversation.id,
             status: conversation.status,
+            kind: conversation.kind,
             request_id: conversation.request_id,
             participants,
             last_message: last.as_ref().map(rows::message).transpose()?,
@@ -142,6 +143,49 @@ pub(super) async fn conversation_summaries(
         });
     }
     Ok(summaries)
+}
+
+/// See [`crate::Store::start_direct_conversation`]: the insert yields to
+/// a concurrent one through the partial unique index, then reads the winner.
+pub(super) async fn start_direct_conversation(
+    pool: &PgPool,
+    caller: &UserId,
+    other: &UserId,
+    id: &ConversationId,
+    now: Timestamp,
+) -> StoreResult<(Conversation, bool)> {
+    let key = direct_key(caller, other);
+    let select = "SELECT * FROM conversations WHERE direct_key = $1 AND status = 'active' AND kind = 'direct'";
+    if let Some(row) = sqlx::query(select).bind(&key).fetch_optional(pool).await? {
+        return Ok((rows::conversation(&row)?, false));
+    }
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO conversations (id, kind, direct_key, created_at, last_activity_at) \
+         VALUES ($1, 'direct', $2, $3, $3) \
+         ON CONFLICT (direct_key) WHERE status = 'active' AND kind = 'direct' DO NOTHING RETURNING *",
+    )
+    .bind(id.as_str())
+    .bind(&key)
+    .bind(now.millis())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = inserted else {
+        tx.rollback().await?;
+        let row = sqlx::query(select).bind(&key).fetch_one(pool).await?;
+        return Ok((rows::conversation(&row)?, false));
+    };
+    for user in [caller, other] {
+        sqlx::query(
+            "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
+        )
+        .bind(id.as_str())
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok((rows::conversation(&row)?, true))
 }
 
 /// See [`crate::Store::end_conversation`].

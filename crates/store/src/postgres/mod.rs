@@ -16,10 +16,16 @@ use sqlx::{ConnectOptions, PgConnection};
 use std::str::FromStr;
 use std::time::Duration;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../migrations/postgres/0002_direct_conversations.sql"),
+    },
+];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).
 const MIGRATION_LOCK: i64 = 0x4865_6c70_6c69_6e65;

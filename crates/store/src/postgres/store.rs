@@ -336,6 +336,16 @@ impl Store for PostgresStore {
         compound::conversation_summaries(&self.pool, user).await
     }
 
+    async fn start_direct_conversation(
+        &self,
+        caller: &UserId,
+        other: &UserId,
+        id: &ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<(Conversation, bool)> {
+        compound::start_direct_conversation(&self.pool, caller, other, id, now).await
+    }
+
     async fn end_conversation(
         &self,
         id: &ConversationId,

@@ -10,7 +10,7 @@
 use super::writer::Writer;
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
-use helpline_core::conversation::{Conversation, ConversationSummary, Participant};
+use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
 use helpline_core::message::{Appended, Message, NewMessage};
 use helpline_core::request::HelpRequest;
 use helpline_core::user::Role;
@@ -198,6 +198,7 @@ pub(super) async fn conversation_summaries(
         summaries.push(ConversationSummary {
             id: conversation.id,
             status: conversation.status,
+            kind: conversation.kind,
             request_id: conversation.request_id,
             participants,
             last_message: last.as_ref().map(rows::message).transpose()?,
@@ -240,6 +241,50 @@ pub(super) async fn end_conversation(
                         .await?;
                 }
                 Ok(Some(ended))
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::start_direct_conversation`].
+pub(super) async fn start_direct_conversation(
+    writer: &Writer,
+    caller: &UserId,
+    other: &UserId,
+    id: &ConversationId,
+    now: Timestamp,
+) -> StoreResult<(Conversation, bool)> {
+    let (caller, other, id) = (caller.clone(), other.clone(), id.clone());
+    let key = direct_key(&caller, &other);
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let existing = sqlx::query(
+                    "SELECT * FROM conversations WHERE direct_key = ? AND status = 'active' AND kind = 'direct'",
+                )
+                .bind(&key)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if let Some(row) = existing {
+                    return Ok((rows::conversation(&row)?, false));
+                }
+                let row = sqlx::query(
+                    "INSERT INTO conversations (id, kind, direct_key, created_at, last_activity_at) \
+                     VALUES (?1, 'direct', ?2, ?3, ?3) RETURNING *",
+                )
+                .bind(id.as_str())
+                .bind(&key)
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await?;
+                for user in [&caller, &other] {
+                    sqlx::query("INSERT INTO conversation_participants (conversation_id, user_id) VALUES (?, ?)")
+                        .bind(id.as_str())
+                        .bind(user.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok((rows::conversation(&row)?, true))
             })
         })
         .await

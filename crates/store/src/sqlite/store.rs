@@ -307,6 +307,16 @@ impl Store for SqliteStore {
         compound::conversation_summaries(&self.readers, user).await
     }
 
+    async fn start_direct_conversation(
+        &self,
+        caller: &UserId,
+        other: &UserId,
+        id: &ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<(Conversation, bool)> {
+        compound::start_direct_conversation(&self.writer, caller, other, id, now).await
+    }
+
     async fn end_conversation(
         &self,
         id: &ConversationId,

@@ -1,0 +1,77 @@
+//! Direct conversations: started by one person with another, through REST
+//! (`POST /api/conversations`) or Socket.IO (`conversation:start`). Both
+//! edges call [`start_direct`], so the role rules
+//! ([`helpline_core::permissions::may_start_conversation`]) and the fan-out
+//! are the same whichever way a client asks.
+
+use crate::app::App;
+use crate::realtime::outbound::ServerEvent;
+use helpline_core::conversation::ConversationSummary;
+use helpline_core::input::Fields;
+use helpline_core::permissions::require_may_start;
+use helpline_core::user::User;
+use helpline_core::{ConversationId, DomainError, Timestamp, UserId};
+
+/// Reads `{"participantId"}`.
+pub fn parse_participant(fields: &Fields<'_>) -> Result<UserId, DomainError> {
+    Ok(UserId::from_trusted(fields.id("participantId")?))
+}
+
+/// The caller's summary of one conversation.
+pub async fn summary_for(
+    app: &App,
+    user: &UserId,
+    conversation: &ConversationId,
+) -> Result<ConversationSummary, DomainError> {
+    app.store
+        .conversation_summaries(user)
+        .await?
+        .into_iter()
+        .find(|summary| summary.id == *conversation)
+        .ok_or(DomainError::Internal)
+}
+
+/// Returns the active direct conversation between `caller` and
+/// `participant`, opening it if there is none. A new conversation puts
+/// both people's sockets in its room and tells the other person with
+/// `conversation:started`. True when it was opened now.
+pub async fn start_direct(
+    app: &App,
+    caller: &User,
+    participant: &UserId,
+) -> Result<(ConversationSummary, bool), DomainError> {
+    let other = app
+        .store
+        .user(participant)
+        .await?
+        .ok_or(DomainError::NotFound("no such user"))?;
+    require_may_start(&caller.id, caller.role, &other.id, other.role)?;
+    let (conversation, created) = app
+        .store
+        .start_direct_conversation(
+            &caller.id,
+            &other.id,
+            &ConversationId::generate(),
+            Timestamp::now(),
+        )
+        .await?;
+    if created {
+        tracing::info!(conversation = %conversation.id, "direct conversation started");
+        app.fanout
+            .join_conversation(&[caller.id.clone(), other.id.clone()], &conversation.id)
+            .await;
+        let theirs = summary_for(app, &other.id, &conversation.id).await?;
+        app.fanout
+            .to_user(
+                &other.id,
+                &ServerEvent::ConversationStarted {
+                    conversation: theirs,
+                },
+            )
+            .await;
+    }
+    Ok((
+        summary_for(app, &caller.id, &conversation.id).await?,
+        created,
+    ))
+}
