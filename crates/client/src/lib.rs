@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as Frame;
 
 /// How long [`Client::ack`] and [`Client::event`] wait by default.
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(20);
 
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]

@@ -51,7 +51,48 @@ pub struct Message {
     pub client_message_id: String,
     /// When it was stored.
     pub created_at: Timestamp,
+    /// The message this one answers, with a short preview.
+    pub reply_to: Option<ReplyPreview>,
+    /// When the sender last edited it.
+    pub edited_at: Option<Timestamp>,
+    /// When the sender deleted it; its content is gone, its seq stays.
+    pub deleted_at: Option<Timestamp>,
+    /// Reactions, one entry per emoji, ordered by the earliest reaction still standing.
+    pub reactions: Vec<Reaction>,
 }
+
+/// What a reply shows of the message it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyPreview {
+    /// The answered message.
+    pub id: MessageId,
+    /// Its seq.
+    pub seq: i64,
+    /// Its sender.
+    pub sender_id: UserId,
+    /// Its first characters (empty once it is deleted).
+    pub preview: String,
+    /// Whether it has been deleted.
+    pub deleted: bool,
+}
+
+/// How many people reacted with one emoji, and who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// How many people.
+    pub count: i64,
+    /// Who, in the order they reacted.
+    pub user_ids: Vec<UserId>,
+}
+
+/// Characters of the answered message shown in a reply.
+pub const REPLY_PREVIEW_CHARS: usize = 100;
+/// Longest reaction, in characters (an emoji with modifiers and joiners).
+pub const MAX_EMOJI_CHARS: usize = 16;
 
 /// A checked `message:send` payload.
 #[derive(Debug, Clone)]
@@ -64,6 +105,8 @@ pub struct MessageDraft {
     pub message_type: MessageType,
     /// 1–64 characters chosen by the client; a retry reuses it.
     pub client_message_id: String,
+    /// The message this one answers (same conversation only).
+    pub reply_to_id: Option<MessageId>,
 }
 
 impl MessageDraft {
@@ -81,8 +124,53 @@ impl MessageDraft {
             client_message_id: fields
                 .str("clientMessageId", 1, MAX_CLIENT_MESSAGE_ID_CHARS)?
                 .to_owned(),
+            reply_to_id: fields.opt_id("replyToId")?.map(MessageId::from_trusted),
         })
     }
+}
+
+/// A checked `message:edit`, `message:delete` or `message:react` target.
+#[derive(Debug, Clone)]
+pub struct MessageRef {
+    /// The conversation the client says the message is in.
+    pub conversation_id: ConversationId,
+    /// The message.
+    pub message_id: MessageId,
+}
+
+impl MessageRef {
+    /// Parses `{"conversationId","messageId"}`.
+    pub fn parse(fields: &Fields<'_>) -> Result<Self, DomainError> {
+        Ok(Self {
+            conversation_id: ConversationId::from_trusted(fields.id("conversationId")?),
+            message_id: MessageId::from_trusted(fields.id("messageId")?),
+        })
+    }
+}
+
+/// The new text of a `message:edit`.
+pub fn parse_edit(fields: &Fields<'_>) -> Result<(MessageRef, String), DomainError> {
+    Ok((
+        MessageRef::parse(fields)?,
+        fields.str("content", 1, MAX_CONTENT_CHARS)?.to_owned(),
+    ))
+}
+
+/// The emoji of a `message:react`: 1–16 characters, no whitespace or control characters.
+pub fn parse_reaction(fields: &Fields<'_>) -> Result<(MessageRef, String), DomainError> {
+    let emoji = fields.str("emoji", 1, MAX_EMOJI_CHARS)?;
+    if emoji
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c.is_ascii_alphanumeric())
+    {
+        return Err(DomainError::invalid("emoji must be an emoji"));
+    }
+    Ok((MessageRef::parse(fields)?, emoji.to_owned()))
+}
+
+/// The first characters of `content`, for a reply.
+pub fn preview_of(content: &str) -> String {
+    content.chars().take(REPLY_PREVIEW_CHARS).collect()
 }
 
 /// Everything needed to append a message.
@@ -152,6 +240,43 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn edits_reactions_and_replies() {
+        let edit = json!({"conversationId":"c","messageId":"m","content":"new"});
+        assert_eq!(
+            parse_edit(&Fields::of(&edit).expect("obj"))
+                .expect("valid")
+                .1,
+            "new"
+        );
+        let empty = json!({"conversationId":"c","messageId":"m","content":""});
+        assert!(parse_edit(&Fields::of(&empty).expect("obj")).is_err());
+        for (emoji, ok) in [
+            ("👍", true),
+            ("❤️", true),
+            ("👩‍👩‍👧‍👦", true),
+            ("", false),
+            ("a", false),
+            (" ", false),
+            ("👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍", false),
+        ] {
+            let v = json!({"conversationId":"c","messageId":"m","emoji":emoji});
+            assert_eq!(
+                parse_reaction(&Fields::of(&v).expect("obj")).is_ok(),
+                ok,
+                "{emoji:?}"
+            );
+        }
+        let reply =
+            json!({"conversationId":"c","content":"hi","clientMessageId":"m","replyToId":"x"});
+        let draft = MessageDraft::parse(&Fields::of(&reply).expect("obj")).expect("valid");
+        assert_eq!(draft.reply_to_id, Some(MessageId::from_trusted("x")));
+        assert_eq!(
+            preview_of(&"é".repeat(300)).chars().count(),
+            REPLY_PREVIEW_CHARS
+        );
     }
 
     #[test]

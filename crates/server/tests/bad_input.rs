@@ -138,6 +138,33 @@ async fn every_event_refuses_bad_input_and_the_connection_survives() {
         ("s", "message:read", json!({"conversationId": conversation})),
         ("s", "chat:end", json!({})),
         ("s", "chat:end", json!({"conversationId": false})),
+        ("s", "conversation:start", json!({})),
+        ("s", "conversation:start", json!({"participantId": ["x"]})),
+        (
+            "s",
+            "message:edit",
+            json!({"conversationId": conversation, "messageId": 1, "content": "x"}),
+        ),
+        (
+            "s",
+            "message:edit",
+            json!({"conversationId": conversation, "messageId": "m"}),
+        ),
+        (
+            "s",
+            "message:delete",
+            json!({"conversationId": conversation}),
+        ),
+        (
+            "s",
+            "message:react",
+            json!({"conversationId": conversation, "messageId": "m", "emoji": {"x": 1}}),
+        ),
+        (
+            "s",
+            "message:send",
+            json!({"conversationId": conversation, "content": "hi", "clientMessageId": "a", "replyToId": 3}),
+        ),
         ("s", "no:such:event", json!({})),
     ];
     for (who, event, payload) in &cases {

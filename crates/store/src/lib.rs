@@ -19,10 +19,10 @@ pub use error::StoreError;
 
 use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary};
-use helpline_core::message::{Appended, Message, NewMessage};
+use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use std::sync::Arc;
 
 /// Shorthand for store results.
@@ -70,6 +70,8 @@ pub enum AppendRefusal {
     NoConversation,
     /// The conversation has ended.
     Ended,
+    /// `replyToId` names no live message of this conversation.
+    BadReply,
 }
 
 /// Settings that shape how a store is opened.
@@ -218,6 +220,29 @@ pub trait Store: Send + Sync + 'static {
         &self,
         new: &NewMessage,
     ) -> StoreResult<Result<Appended, AppendRefusal>>;
+    /// The message with this id (a deleted one as its tombstone).
+    async fn message(&self, id: &MessageId) -> StoreResult<Option<Message>>;
+    /// Replaces the text of a message that is not deleted; `None` otherwise.
+    async fn edit_message(
+        &self,
+        id: &MessageId,
+        content: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Message>>;
+    /// Deletes a message for everyone: its content and reactions are erased
+    /// from storage and a tombstone keeps its seq. `None` if it is missing
+    /// or was deleted already.
+    async fn delete_message(&self, id: &MessageId, now: Timestamp) -> StoreResult<Option<Message>>;
+    /// Adds `user`'s `emoji` reaction, or takes it back if present, and
+    /// returns the message's reactions now. `None` if the message is
+    /// missing or deleted.
+    async fn toggle_reaction(
+        &self,
+        id: &MessageId,
+        user: &UserId,
+        emoji: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Vec<Reaction>>>;
     /// Messages with seq greater than `after_seq`, ascending, at most `limit`.
     async fn messages_after(
         &self,

@@ -4,7 +4,7 @@
 
 use crate::StoreError;
 use helpline_core::conversation::{Conversation, ConversationKind, ConversationStatus};
-use helpline_core::message::{Message, MessageType};
+use helpline_core::message::{Message, MessageType, Reaction, ReplyPreview};
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
 use helpline_core::user::{Role, User};
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
@@ -127,7 +127,25 @@ pub(crate) fn message(row: &impl Columns) -> Result<Message, StoreError> {
         message_type: parsed(&row.text("type")?, MessageType::parse, "message type")?,
         client_message_id: row.text("client_message_id")?,
         created_at: Timestamp::from_millis(row.int("created_at")?),
+        reply_to: match row.opt_text("reply_to_id")? {
+            Some(id) => Some(ReplyPreview {
+                id: MessageId::from_trusted(id),
+                seq: row.int("reply_seq")?,
+                sender_id: UserId::from_trusted(row.text("reply_sender_id")?),
+                preview: row.opt_text("reply_preview")?.unwrap_or_default(),
+                deleted: row.opt_int("reply_deleted_at")?.is_some(),
+            }),
+            None => None,
+        },
+        edited_at: row.opt_int("edited_at")?.map(Timestamp::from_millis),
+        deleted_at: row.opt_int("deleted_at")?.map(Timestamp::from_millis),
+        reactions: reactions(&row.text("reactions")?)?,
     })
+}
+
+/// The `reactions` column: a JSON array built by the query.
+pub(crate) fn reactions(json: &str) -> Result<Vec<Reaction>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("reactions: {e}")))
 }
 
 /// Maps every row with `map`.

@@ -14,6 +14,8 @@ mod claims;
 mod conversations;
 #[path = "conformance/direct.rs"]
 mod direct;
+#[path = "conformance/edits.rs"]
+mod edits;
 #[path = "conformance/fixtures.rs"]
 mod fixtures;
 #[path = "conformance/harness.rs"]
@@ -70,6 +72,10 @@ conformance! {
     run(conversations::active_conversations_are_listed_per_user),
     run(direct::one_active_direct_conversation_per_pair),
     run(direct::concurrent_starts_agree),
+    run(edits::replies_show_what_they_answer),
+    run(edits::edits_replace_text),
+    run(edits::deletion_leaves_a_tombstone),
+    run(edits::reactions_toggle),
     run(messages::concurrent_appends_get_gapless_seqs),
     run(messages::retries_return_the_stored_message),
     run(messages::concurrent_retries_store_one_message),

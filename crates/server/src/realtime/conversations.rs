@@ -84,6 +84,11 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
         Err(AppendRefusal::NoConversation) => {
             return Err(DomainError::NotFound("no such conversation"));
         }
+        Err(AppendRefusal::BadReply) => {
+            return Err(DomainError::invalid(
+                "replyToId must name a message of this conversation",
+            ));
+        }
     };
     ctx.reply(Ok(json!({ "message": appended.message })));
     if appended.created {

@@ -15,6 +15,12 @@ pub const VOLUNTEER_REJECT: &str = "volunteer:reject";
 pub const VOLUNTEER_AVAILABILITY: &str = "volunteer:availability";
 /// A participant sends a message.
 pub const MESSAGE_SEND: &str = "message:send";
+/// The sender edits a message's text.
+pub const MESSAGE_EDIT: &str = "message:edit";
+/// The sender deletes a message for everyone.
+pub const MESSAGE_DELETE: &str = "message:delete";
+/// A participant toggles a reaction.
+pub const MESSAGE_REACT: &str = "message:react";
 /// A participant catches up on missed messages.
 pub const MESSAGE_SYNC: &str = "message:sync";
 /// A participant started typing.

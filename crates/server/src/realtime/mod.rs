@@ -5,6 +5,7 @@
 
 pub mod ack;
 mod conversations;
+mod edits;
 pub mod events;
 pub mod fanout;
 pub mod outbound;
@@ -98,6 +99,7 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     }
     requests::register(&socket, &app, &caller);
     conversations::register(&socket, &app, &caller);
+    edits::register(&socket, &app, &caller);
     ack::unknown_events(&socket);
     app.presence.connect(&caller.id, caller.role);
     let leaving = (app.clone(), caller.id.clone());

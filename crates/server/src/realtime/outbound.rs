@@ -3,9 +3,9 @@
 //! builds a payload by hand. Sent only through [`super::fanout`].
 
 use helpline_core::conversation::ConversationSummary;
-use helpline_core::message::Message;
+use helpline_core::message::{Message, Reaction};
 use helpline_core::request::{HelpRequest, RequestType, Topic};
-use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use serde::Serialize;
 
 /// The seeker as shown to a volunteer.
@@ -129,6 +129,26 @@ pub enum ServerEvent {
     },
     /// A stored message.
     MessageNew(Message),
+    /// A message's text was edited (the whole message, as stored now).
+    MessageEdited(Message),
+    /// A message was deleted for everyone; its seq stays as a tombstone.
+    MessageDeleted {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Which.
+        message_id: MessageId,
+        /// Its seq.
+        seq: i64,
+    },
+    /// A message's reactions changed.
+    MessageReaction {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Which.
+        message_id: MessageId,
+        /// All its reactions now.
+        reactions: Vec<Reaction>,
+    },
     /// Someone started or stopped typing.
     Typing {
         /// Where.
@@ -176,6 +196,9 @@ impl ServerEvent {
             Self::SessionStarted { .. } => "session:started",
             Self::RequestStatusResponse { .. } => "request:status:response",
             Self::MessageNew(_) => "message:new",
+            Self::MessageEdited(_) => "message:edited",
+            Self::MessageDeleted { .. } => "message:deleted",
+            Self::MessageReaction { .. } => "message:reaction",
             Self::Typing { .. } => "typing",
             Self::MessageRead { .. } => "message:read",
             Self::ConversationStarted { .. } => "conversation:started",

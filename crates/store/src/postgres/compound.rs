@@ -6,10 +6,10 @@
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
-use helpline_core::message::{Appended, Message, NewMessage};
+use helpline_core::message::{Appended, Message, NewMessage, ReplyPreview, preview_of};
 use helpline_core::request::HelpRequest;
 use helpline_core::user::Role;
-use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
 
 /// The request with this id, read on `conn`.
@@ -29,12 +29,14 @@ async fn message_by_client_id(
     conn: &mut PgConnection,
     new: &NewMessage,
 ) -> StoreResult<Option<Message>> {
-    let row = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_message_id = $3")
-        .bind(new.draft.conversation_id.as_str())
-        .bind(new.sender_id.as_str())
-        .bind(&new.draft.client_message_id)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(select_messages!(
+        "WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3"
+    ))
+    .bind(new.draft.conversation_id.as_str())
+    .bind(new.sender_id.as_str())
+    .bind(&new.draft.client_message_id)
+    .fetch_optional(conn)
+    .await?;
     row.as_ref().map(rows::message).transpose()
 }
 
@@ -124,11 +126,13 @@ pub(super) async fn conversation_summaries(
                     .ok_or_else(|| StoreError::Corrupt("role".into()))?,
             })
         })?;
-        let last = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND seq = $2")
-            .bind(conversation.id.as_str())
-            .bind(conversation.last_seq)
-            .fetch_optional(pool)
-            .await?;
+        let last = sqlx::query(select_messages!(
+            "WHERE m.conversation_id = $1 AND m.seq = $2"
+        ))
+        .bind(conversation.id.as_str())
+        .bind(conversation.last_seq)
+        .fetch_optional(pool)
+        .await?;
         summaries.push(ConversationSummary {
             id: conversation.id,
             status: conversation.status,
@@ -221,6 +225,31 @@ pub(super) async fn end_conversation(
     Ok(Some(ended))
 }
 
+/// What a reply to `reply_id` shows, if that message is alive in `conversation`.
+async fn reply_preview(
+    conn: &mut PgConnection,
+    conversation: &ConversationId,
+    reply_id: &MessageId,
+) -> StoreResult<Option<ReplyPreview>> {
+    let row = sqlx::query(
+        "SELECT seq, sender_id, content FROM messages WHERE id = $1 AND conversation_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(reply_id.as_str())
+    .bind(conversation.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(ReplyPreview {
+            id: reply_id.clone(),
+            seq: row.int("seq")?,
+            sender_id: UserId::from_trusted(row.text("sender_id")?),
+            preview: preview_of(&row.text("content")?),
+            deleted: false,
+        })
+    })
+    .transpose()
+}
+
 /// See [`crate::Store::append_message`].
 pub(super) async fn append_message(
     pool: &PgPool,
@@ -236,6 +265,16 @@ pub(super) async fn append_message(
             created: false,
         }));
     }
+    let reply_to = match &d.reply_to_id {
+        Some(reply_id) => match reply_preview(&mut tx, &d.conversation_id, reply_id).await? {
+            Some(preview) => Some(preview),
+            None => {
+                tx.rollback().await?;
+                return Ok(Err(AppendRefusal::BadReply));
+            }
+        },
+        None => None,
+    };
     // Locks the conversation row until commit: appends to one conversation
     // queue here, so seq is gapless, and the check after it sees any
     // concurrent retry of this clientMessageId that got in first.
@@ -274,10 +313,14 @@ pub(super) async fn append_message(
         message_type: d.message_type,
         client_message_id: d.client_message_id.clone(),
         created_at: new.created_at,
+        reply_to,
+        edited_at: None,
+        deleted_at: None,
+        reactions: Vec::new(),
     };
     sqlx::query(
-        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(message.id.as_str())
     .bind(message.conversation_id.as_str())
@@ -287,6 +330,7 @@ pub(super) async fn append_message(
     .bind(message.message_type.as_str())
     .bind(&message.client_message_id)
     .bind(message.created_at.millis())
+    .bind(d.reply_to_id.as_ref().map(MessageId::as_str))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

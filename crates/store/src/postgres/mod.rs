@@ -6,7 +6,27 @@
 //! Migrations are applied at open under a transaction-scoped advisory lock,
 //! so processes starting together apply each one exactly once.
 
+/// A message read: the row, a preview of the message it answers, and its
+/// reactions as a JSON array (one entry per emoji, in first-use order).
+/// Conditions follow as `$rest`, with the message table aliased `m`.
+macro_rules! select_messages {
+    ($rest:literal) => {
+        concat!(
+            "SELECT m.*, r.seq AS reply_seq, r.sender_id AS reply_sender_id, \
+             left(r.content, 100) AS reply_preview, r.deleted_at AS reply_deleted_at, \
+             COALESCE((SELECT json_agg(json_build_object('emoji', g.emoji, 'count', g.n, 'userIds', g.ids) \
+                                       ORDER BY g.first, g.emoji) \
+                         FROM (SELECT emoji, COUNT(*) AS n, json_agg(user_id ORDER BY created_at, user_id) AS ids, \
+                                      MIN(created_at) AS first \
+                                 FROM message_reactions WHERE message_id = m.id GROUP BY emoji) g)::text, '[]') AS reactions \
+             FROM messages m LEFT JOIN messages r ON r.id = m.reply_to_id ",
+            $rest
+        )
+    };
+}
+
 mod compound;
+mod edits;
 mod store;
 
 use crate::migrate::{Migration, statements};
@@ -24,6 +44,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 2,
         sql: include_str!("../../migrations/postgres/0002_direct_conversations.sql"),
+    },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/postgres/0003_message_edits.sql"),
     },
 ];
 

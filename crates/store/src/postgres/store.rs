@@ -9,7 +9,7 @@
 //! stays gapless and retries of one `clientMessageId` are serialized.
 //! Methods of more than one statement live in [`super::compound`].
 
-use super::{PostgresStore, compound};
+use super::{PostgresStore, compound, edits};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -17,10 +17,10 @@ use crate::{
 };
 use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary};
-use helpline_core::message::{Appended, Message, NewMessage};
+use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{NewAccount, Role, User};
-use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 
 /// A conditional status move out of `pending`; returns the moved request.
 async fn move_pending(
@@ -381,15 +381,42 @@ impl Store for PostgresStore {
         compound::append_message(&self.pool, new).await
     }
 
+    async fn message(&self, id: &MessageId) -> StoreResult<Option<Message>> {
+        edits::message(&self.pool, id).await
+    }
+
+    async fn edit_message(
+        &self,
+        id: &MessageId,
+        content: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Message>> {
+        edits::edit_message(&self.pool, id, content, now).await
+    }
+
+    async fn delete_message(&self, id: &MessageId, now: Timestamp) -> StoreResult<Option<Message>> {
+        edits::delete_message(&self.pool, id, now).await
+    }
+
+    async fn toggle_reaction(
+        &self,
+        id: &MessageId,
+        user: &UserId,
+        emoji: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Vec<Reaction>>> {
+        edits::toggle_reaction(&self.pool, id, user, emoji, now).await
+    }
+
     async fn messages_after(
         &self,
         id: &ConversationId,
         after_seq: i64,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query(
-            "SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        )
+        let found = sqlx::query(select_messages!(
+            "WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
+        ))
         .bind(id.as_str())
         .bind(after_seq)
         .bind(limit)
@@ -404,12 +431,14 @@ impl Store for PostgresStore {
         before_seq: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query("SELECT * FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3")
-            .bind(id.as_str())
-            .bind(before_seq.unwrap_or(i64::MAX))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let found = sqlx::query(select_messages!(
+            "WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"
+        ))
+        .bind(id.as_str())
+        .bind(before_seq.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         let mut messages = rows::all(&found, rows::message)?;
         messages.reverse();
         Ok(messages)

@@ -11,10 +11,10 @@ use super::writer::Writer;
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
-use helpline_core::message::{Appended, Message, NewMessage};
+use helpline_core::message::{Appended, Message, NewMessage, ReplyPreview, preview_of};
 use helpline_core::request::HelpRequest;
 use helpline_core::user::Role;
-use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// The request with this id, read on `conn`.
@@ -190,11 +190,13 @@ pub(super) async fn conversation_summaries(
                     .ok_or_else(|| StoreError::Corrupt("role".into()))?,
             })
         })?;
-        let last = sqlx::query("SELECT * FROM messages WHERE conversation_id = ? AND seq = ?")
-            .bind(conversation.id.as_str())
-            .bind(conversation.last_seq)
-            .fetch_optional(readers)
-            .await?;
+        let last = sqlx::query(select_messages!(
+            "WHERE m.conversation_id = ? AND m.seq = ?"
+        ))
+        .bind(conversation.id.as_str())
+        .bind(conversation.last_seq)
+        .fetch_optional(readers)
+        .await?;
         summaries.push(ConversationSummary {
             id: conversation.id,
             status: conversation.status,
@@ -290,6 +292,31 @@ pub(super) async fn start_direct_conversation(
         .await
 }
 
+/// What a reply to `reply_id` shows, if that message is alive in `conversation`.
+async fn reply_preview(
+    conn: &mut SqliteConnection,
+    conversation: &ConversationId,
+    reply_id: &MessageId,
+) -> StoreResult<Option<ReplyPreview>> {
+    let row = sqlx::query(
+        "SELECT seq, sender_id, content FROM messages WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL",
+    )
+    .bind(reply_id.as_str())
+    .bind(conversation.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(ReplyPreview {
+            id: reply_id.clone(),
+            seq: row.int("seq")?,
+            sender_id: UserId::from_trusted(row.text("sender_id")?),
+            preview: preview_of(&row.text("content")?),
+            deleted: false,
+        })
+    })
+    .transpose()
+}
+
 /// See [`crate::Store::append_message`].
 pub(super) async fn append_message(
     writer: &Writer,
@@ -300,7 +327,9 @@ pub(super) async fn append_message(
         .run(move |conn| {
             Box::pin(async move {
                 let d = &new.draft;
-                let existing = sqlx::query("SELECT * FROM messages WHERE conversation_id = ? AND sender_id = ? AND client_message_id = ?")
+                let existing = sqlx::query(select_messages!(
+                    "WHERE m.conversation_id = ? AND m.sender_id = ? AND m.client_message_id = ?"
+                ))
                     .bind(d.conversation_id.as_str())
                     .bind(new.sender_id.as_str())
                     .bind(&d.client_message_id)
@@ -309,6 +338,13 @@ pub(super) async fn append_message(
                 if let Some(row) = existing {
                     return Ok(Ok(Appended { message: rows::message(&row)?, created: false }));
                 }
+                let reply_to = match &d.reply_to_id {
+                    Some(reply_id) => match reply_preview(&mut *conn, &d.conversation_id, reply_id).await? {
+                        Some(preview) => Some(preview),
+                        None => return Ok(Err(AppendRefusal::BadReply)),
+                    },
+                    None => None,
+                };
                 let seq: Option<i64> = sqlx::query_scalar(
                     "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? AND status = 'active' \
                      RETURNING last_seq",
@@ -333,10 +369,14 @@ pub(super) async fn append_message(
                     message_type: d.message_type,
                     client_message_id: d.client_message_id.clone(),
                     created_at: new.created_at,
+                    reply_to,
+                    edited_at: None,
+                    deleted_at: None,
+                    reactions: Vec::new(),
                 };
                 sqlx::query(
-                    "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(message.id.as_str())
                 .bind(message.conversation_id.as_str())
@@ -346,6 +386,7 @@ pub(super) async fn append_message(
                 .bind(message.message_type.as_str())
                 .bind(&message.client_message_id)
                 .bind(message.created_at.millis())
+                .bind(d.reply_to_id.as_ref().map(MessageId::as_str))
                 .execute(conn)
                 .await?;
                 Ok(Ok(Appended { message, created: true }))

@@ -4,7 +4,26 @@
 //! connection owned by [`writer::Writer`], which batches commits. The file's
 //! directory is created on first start.
 
+/// A message read: the row, a preview of the message it answers, and its
+/// reactions as a JSON array (one entry per emoji, in first-use order).
+/// Conditions follow as `$rest`, with the message table aliased `m`.
+macro_rules! select_messages {
+    ($rest:literal) => {
+        concat!(
+            "SELECT m.*, r.seq AS reply_seq, r.sender_id AS reply_sender_id, \
+             substr(r.content, 1, 100) AS reply_preview, r.deleted_at AS reply_deleted_at, \
+             (SELECT json_group_array(json_object('emoji', g.emoji, 'count', g.n, 'userIds', json(g.ids))) \
+                FROM (SELECT emoji, COUNT(*) AS n, json_group_array(user_id) AS ids, MIN(created_at) AS first \
+                        FROM (SELECT * FROM message_reactions WHERE message_id = m.id ORDER BY created_at, user_id) \
+                       GROUP BY emoji ORDER BY first, emoji) g) AS reactions \
+             FROM messages m LEFT JOIN messages r ON r.id = m.reply_to_id ",
+            $rest
+        )
+    };
+}
+
 mod compound;
+mod edits;
 mod store;
 mod writer;
 
@@ -25,6 +44,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 2,
         sql: include_str!("../../migrations/sqlite/0002_direct_conversations.sql"),
+    },
+    Migration {
+        version: 3,
+        sql: include_str!("../../migrations/sqlite/0003_message_edits.sql"),
     },
 ];
 

@@ -2,7 +2,7 @@
 //! group-committing writer. Methods follow the trait's order; those of more
 //! than one statement live in [`super::compound`].
 
-use super::{SqliteStore, compound};
+use super::{SqliteStore, compound, edits};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -10,10 +10,10 @@ use crate::{
 };
 use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary};
-use helpline_core::message::{Appended, Message, NewMessage};
+use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{NewAccount, Role, User};
-use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -359,15 +359,42 @@ impl Store for SqliteStore {
         compound::append_message(&self.writer, new).await
     }
 
+    async fn message(&self, id: &MessageId) -> StoreResult<Option<Message>> {
+        edits::message(&self.readers, id).await
+    }
+
+    async fn edit_message(
+        &self,
+        id: &MessageId,
+        content: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Message>> {
+        edits::edit_message(&self.writer, id, content, now).await
+    }
+
+    async fn delete_message(&self, id: &MessageId, now: Timestamp) -> StoreResult<Option<Message>> {
+        edits::delete_message(&self.writer, id, now).await
+    }
+
+    async fn toggle_reaction(
+        &self,
+        id: &MessageId,
+        user: &UserId,
+        emoji: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Vec<Reaction>>> {
+        edits::toggle_reaction(&self.writer, id, user, emoji, now).await
+    }
+
     async fn messages_after(
         &self,
         id: &ConversationId,
         after_seq: i64,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query(
-            "SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-        )
+        let found = sqlx::query(select_messages!(
+            "WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?"
+        ))
         .bind(id.as_str())
         .bind(after_seq)
         .bind(limit)
@@ -382,12 +409,14 @@ impl Store for SqliteStore {
         before_seq: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query("SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?")
-            .bind(id.as_str())
-            .bind(before_seq.unwrap_or(i64::MAX))
-            .bind(limit)
-            .fetch_all(&self.readers)
-            .await?;
+        let found = sqlx::query(select_messages!(
+            "WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"
+        ))
+        .bind(id.as_str())
+        .bind(before_seq.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(&self.readers)
+        .await?;
         let mut messages = rows::all(&found, rows::message)?;
         messages.reverse();
         Ok(messages)

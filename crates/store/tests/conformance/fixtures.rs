@@ -174,6 +174,7 @@ pub fn new_message(
             content: content.to_owned(),
             message_type: MessageType::Text,
             client_message_id: client_id.to_owned(),
+            reply_to_id: None,
         },
         created_at: now,
     }

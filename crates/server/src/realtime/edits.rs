@@ -1,0 +1,120 @@
+//! Changing messages after they were sent: `message:edit` and
+//! `message:delete` (the sender only) and `message:react` (any
+//! participant). Each checks the one permission table, changes the store,
+//! acknowledges, then tells the conversation's room.
+
+use super::ack::{Context, on};
+use super::outbound::ServerEvent;
+use super::{Caller, caller_checked, events};
+use crate::app::App;
+use helpline_core::conversation::ConversationStatus;
+use helpline_core::message::{Message, MessageRef, parse_edit, parse_reaction};
+use helpline_core::permissions::{
+    ConversationAction, ConversationFacts, check_conversation_action,
+};
+use helpline_core::{DomainError, Timestamp};
+use serde_json::{Value, json};
+use socketioxide::extract::SocketRef;
+
+/// Fields that name the caller in these payloads.
+const PARTICIPANT_SELF: &[&str] = &["senderId", "userId"];
+
+/// Registers this group's handlers on a new socket.
+pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
+    on(socket, app, caller, events::MESSAGE_EDIT, message_edit);
+    on(socket, app, caller, events::MESSAGE_DELETE, message_delete);
+    on(socket, app, caller, events::MESSAGE_REACT, message_react);
+}
+
+/// The live message `target` names, once `action` on it is allowed.
+/// Messages of other conversations, deleted ones and strangers' requests
+/// for them all look the same: `not_found` or `forbidden`, never the content.
+async fn checked_target(
+    ctx: &Context,
+    target: &MessageRef,
+    action: ConversationAction,
+) -> Result<Message, DomainError> {
+    let store = &ctx.app.store;
+    let participants = store.participants(&target.conversation_id).await?;
+    let conversation = store
+        .conversation(&target.conversation_id)
+        .await?
+        .ok_or(DomainError::NotFound("no such conversation"))?;
+    let facts = ConversationFacts {
+        participants: &participants,
+        active: conversation.status == ConversationStatus::Active,
+    };
+    // Membership first, so a stranger learns nothing about the message.
+    check_conversation_action(ConversationAction::ReadHistory, &ctx.caller.id, facts, None)?;
+    let message = store
+        .message(&target.message_id)
+        .await?
+        .filter(|m| m.conversation_id == target.conversation_id && m.deleted_at.is_none())
+        .ok_or(DomainError::NotFound("no such message"))?;
+    check_conversation_action(action, &ctx.caller.id, facts, Some(&message.sender_id))?;
+    Ok(message)
+}
+
+async fn message_edit(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    let (target, content) = parse_edit(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
+    checked_target(&ctx, &target, ConversationAction::Edit).await?;
+    let edited = ctx
+        .app
+        .store
+        .edit_message(&target.message_id, &content, Timestamp::now())
+        .await?
+        .ok_or(DomainError::NotFound("no such message"))?;
+    ctx.reply(Ok(json!({ "message": edited })));
+    ctx.app
+        .fanout
+        .to_conversation(&target.conversation_id, &ServerEvent::MessageEdited(edited))
+        .await;
+    Ok(Value::Null)
+}
+
+async fn message_delete(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    let target = MessageRef::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
+    checked_target(&ctx, &target, ConversationAction::Delete).await?;
+    let tombstone = ctx
+        .app
+        .store
+        .delete_message(&target.message_id, Timestamp::now())
+        .await?
+        .ok_or(DomainError::NotFound("no such message"))?;
+    ctx.reply(Ok(json!({"messageId": tombstone.id, "seq": tombstone.seq})));
+    let deleted = ServerEvent::MessageDeleted {
+        conversation_id: target.conversation_id.clone(),
+        message_id: tombstone.id,
+        seq: tombstone.seq,
+    };
+    ctx.app
+        .fanout
+        .to_conversation(&target.conversation_id, &deleted)
+        .await;
+    Ok(Value::Null)
+}
+
+async fn message_react(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    let (target, emoji) =
+        parse_reaction(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
+    checked_target(&ctx, &target, ConversationAction::React).await?;
+    let reactions = ctx
+        .app
+        .store
+        .toggle_reaction(&target.message_id, &ctx.caller.id, &emoji, Timestamp::now())
+        .await?
+        .ok_or(DomainError::NotFound("no such message"))?;
+    ctx.reply(Ok(
+        json!({"messageId": target.message_id, "reactions": reactions}),
+    ));
+    let event = ServerEvent::MessageReaction {
+        conversation_id: target.conversation_id.clone(),
+        message_id: target.message_id,
+        reactions,
+    };
+    ctx.app
+        .fanout
+        .to_conversation(&target.conversation_id, &event)
+        .await;
+    Ok(Value::Null)
+}

@@ -1,0 +1,119 @@
+//! Changing stored messages on PostgreSQL: reading one, editing its text,
+//! deleting it for everyone (content and reactions erased, the tombstone
+//! keeps the seq), and toggling reactions. Each write is one transaction
+//! that locks the message row first, so concurrent toggles and deletes of
+//! one message run one after another.
+
+use crate::StoreResult;
+use crate::rows;
+use helpline_core::message::{Message, Reaction};
+use helpline_core::{MessageId, Timestamp, UserId};
+use sqlx::{PgConnection, PgPool};
+
+async fn message_on(conn: &mut PgConnection, id: &str) -> StoreResult<Option<Message>> {
+    let row = sqlx::query(select_messages!("WHERE m.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::message).transpose()
+}
+
+/// See [`crate::Store::message`].
+pub(super) async fn message(pool: &PgPool, id: &MessageId) -> StoreResult<Option<Message>> {
+    let mut conn = pool.acquire().await?;
+    message_on(&mut conn, id.as_str()).await
+}
+
+/// See [`crate::Store::edit_message`].
+pub(super) async fn edit_message(
+    pool: &PgPool,
+    id: &MessageId,
+    content: &str,
+    now: Timestamp,
+) -> StoreResult<Option<Message>> {
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3 AND deleted_at IS NULL",
+    )
+    .bind(content)
+    .bind(now.millis())
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let message = message_on(&mut tx, id.as_str()).await?;
+    tx.commit().await?;
+    Ok(message)
+}
+
+/// See [`crate::Store::delete_message`].
+pub(super) async fn delete_message(
+    pool: &PgPool,
+    id: &MessageId,
+    now: Timestamp,
+) -> StoreResult<Option<Message>> {
+    let mut tx = pool.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE messages SET content = '', deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL",
+    )
+    .bind(now.millis())
+    .bind(id.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    sqlx::query("DELETE FROM message_reactions WHERE message_id = $1")
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let message = message_on(&mut tx, id.as_str()).await?;
+    tx.commit().await?;
+    Ok(message)
+}
+
+/// See [`crate::Store::toggle_reaction`].
+pub(super) async fn toggle_reaction(
+    pool: &PgPool,
+    id: &MessageId,
+    user: &UserId,
+    emoji: &str,
+    now: Timestamp,
+) -> StoreResult<Option<Vec<Reaction>>> {
+    let mut tx = pool.begin().await?;
+    // Locks the message: toggles of it, and its deletion, queue here.
+    let alive: Option<i64> = sqlx::query_scalar(
+        "SELECT 1::BIGINT FROM messages WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+    )
+    .bind(id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if alive.is_none() {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    let removed = sqlx::query(
+        "DELETE FROM message_reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
+    )
+    .bind(id.as_str())
+    .bind(user.as_str())
+    .bind(emoji)
+    .execute(&mut *tx)
+    .await?;
+    if removed.rows_affected() == 0 {
+        sqlx::query("INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.as_str())
+            .bind(user.as_str())
+            .bind(emoji)
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let reactions = message_on(&mut tx, id.as_str()).await?.map(|m| m.reactions);
+    tx.commit().await?;
+    Ok(reactions)
+}

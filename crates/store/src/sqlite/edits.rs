@@ -1,0 +1,117 @@
+//! Changing stored messages on SQLite: reading one, editing its text,
+//! deleting it for everyone (content and reactions erased, the tombstone
+//! keeps the seq), and toggling reactions. Writes are jobs on the single
+//! writer ([`super::writer`]); each re-reads the message on the writing
+//! connection so the answer is what was committed.
+
+use super::writer::Writer;
+use crate::StoreResult;
+use crate::rows;
+use helpline_core::message::{Message, Reaction};
+use helpline_core::{MessageId, Timestamp, UserId};
+use sqlx::{SqliteConnection, SqlitePool};
+
+async fn message_on(conn: &mut SqliteConnection, id: &str) -> StoreResult<Option<Message>> {
+    let row = sqlx::query(select_messages!("WHERE m.id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::message).transpose()
+}
+
+/// See [`crate::Store::message`].
+pub(super) async fn message(readers: &SqlitePool, id: &MessageId) -> StoreResult<Option<Message>> {
+    let mut conn = readers.acquire().await?;
+    message_on(&mut conn, id.as_str()).await
+}
+
+/// See [`crate::Store::edit_message`].
+pub(super) async fn edit_message(
+    writer: &Writer,
+    id: &MessageId,
+    content: &str,
+    now: Timestamp,
+) -> StoreResult<Option<Message>> {
+    let (id, content) = (id.clone(), content.to_owned());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let changed = sqlx::query("UPDATE messages SET content = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL")
+                    .bind(&content)
+                    .bind(now.millis())
+                    .bind(id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                if changed.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                message_on(conn, id.as_str()).await
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::delete_message`].
+pub(super) async fn delete_message(
+    writer: &Writer,
+    id: &MessageId,
+    now: Timestamp,
+) -> StoreResult<Option<Message>> {
+    let id = id.clone();
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let changed = sqlx::query("UPDATE messages SET content = '', deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+                    .bind(now.millis())
+                    .bind(id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                if changed.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                sqlx::query("DELETE FROM message_reactions WHERE message_id = ?").bind(id.as_str()).execute(&mut *conn).await?;
+                message_on(conn, id.as_str()).await
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::toggle_reaction`].
+pub(super) async fn toggle_reaction(
+    writer: &Writer,
+    id: &MessageId,
+    user: &UserId,
+    emoji: &str,
+    now: Timestamp,
+) -> StoreResult<Option<Vec<Reaction>>> {
+    let (id, user, emoji) = (id.clone(), user.clone(), emoji.to_owned());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let alive: Option<i64> = sqlx::query_scalar("SELECT 1 FROM messages WHERE id = ? AND deleted_at IS NULL")
+                    .bind(id.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if alive.is_none() {
+                    return Ok(None);
+                }
+                let removed = sqlx::query("DELETE FROM message_reactions WHERE message_id = ? AND user_id = ? AND emoji = ?")
+                    .bind(id.as_str())
+                    .bind(user.as_str())
+                    .bind(&emoji)
+                    .execute(&mut *conn)
+                    .await?;
+                if removed.rows_affected() == 0 {
+                    sqlx::query("INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)")
+                        .bind(id.as_str())
+                        .bind(user.as_str())
+                        .bind(&emoji)
+                        .bind(now.millis())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(message_on(conn, id.as_str()).await?.map(|m| m.reactions))
+            })
+        })
+        .await
+}
