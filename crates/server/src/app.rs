@@ -4,6 +4,7 @@ use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::presence::Presence;
 use crate::realtime::fanout::Fanout;
+use crate::typing::Typing;
 use helpline_store::Store;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub struct AppParts {
     pub presence: Presence,
     /// Outgoing events.
     pub fanout: Fanout,
+    /// Who is typing where.
+    pub typing: Typing,
     /// Resolved settings.
     pub settings: Settings,
 }

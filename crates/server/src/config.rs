@@ -70,6 +70,14 @@ pub struct SettingsArgs {
         value_name = "MS"
     )]
     pub sweep_interval_ms: Option<u64>,
+    /// Milliseconds after which a `typing:start` without a stop lapses [default: 6000].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_TYPING_TIMEOUT_MS",
+        value_name = "MS"
+    )]
+    pub typing_timeout_ms: Option<u64>,
     /// Log format: `text` or `json` [default: text]. Verbosity comes from RUST_LOG (default `info`).
     #[arg(
         long,
@@ -92,6 +100,7 @@ struct FileSettings {
     sqlite_synchronous: Option<String>,
     db_max_connections: Option<u32>,
     sweep_interval_ms: Option<u64>,
+    typing_timeout_ms: Option<u64>,
     log_format: Option<String>,
 }
 
@@ -123,6 +132,8 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Expiry sweep period.
     pub sweep_interval_ms: u64,
+    /// How long a typing indicator lasts without renewal.
+    pub typing_timeout_ms: u64,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -145,6 +156,7 @@ impl fmt::Debug for Settings {
             .field("sqlite_synchronous_full", &self.sqlite_synchronous_full)
             .field("db_max_connections", &self.db_max_connections)
             .field("sweep_interval_ms", &self.sweep_interval_ms)
+            .field("typing_timeout_ms", &self.typing_timeout_ms)
             .field("log_format", &self.log_format)
             .finish()
     }
@@ -180,12 +192,18 @@ impl Default for Settings {
             sqlite_synchronous_full: true,
             db_max_connections: 8,
             sweep_interval_ms: 250,
+            typing_timeout_ms: 6000,
             log_format: LogFormat::Text,
         }
     }
 }
 
 impl Settings {
+    /// How long a typing indicator lasts without renewal.
+    pub fn typing_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.typing_timeout_ms)
+    }
+
     /// Resolves defaults → file → environment/flags (clap has already merged those two).
     pub fn resolve(args: &SettingsArgs) -> Result<Self, String> {
         let file = match &args.config {
@@ -245,6 +263,10 @@ impl Settings {
                 .sweep_interval_ms
                 .or(file.sweep_interval_ms)
                 .unwrap_or(defaults.sweep_interval_ms),
+            typing_timeout_ms: args
+                .typing_timeout_ms
+                .or(file.typing_timeout_ms)
+                .unwrap_or(defaults.typing_timeout_ms),
             log_format: match log_format.as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
@@ -256,7 +278,10 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), String> {
-        if self.request_timeout_secs == 0 || self.token_ttl_secs == 0 || self.sweep_interval_ms == 0
+        if self.request_timeout_secs == 0
+            || self.token_ttl_secs == 0
+            || self.sweep_interval_ms == 0
+            || self.typing_timeout_ms == 0
         {
             return Err("timeouts and intervals must be positive".into());
         }

@@ -12,6 +12,7 @@ pub mod http;
 pub mod jobs;
 pub mod presence;
 pub mod realtime;
+pub mod typing;
 
 use app::{App, AppParts};
 use auth::TokenKeys;
@@ -66,6 +67,7 @@ pub async fn serve(
         store: store.clone(),
         tokens,
         presence: Presence::default(),
+        typing: typing::Typing::default(),
         fanout: Fanout::new(io.clone()),
         settings,
     });

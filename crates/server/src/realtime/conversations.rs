@@ -71,7 +71,18 @@ async fn conversation_start(ctx: Context, payload: Value) -> Result<Value, Domai
 
 async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let draft = MessageDraft::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
-    others_in(&ctx, &draft.conversation_id).await?;
+    let others = others_in(&ctx, &draft.conversation_id).await?;
+    // Sending ends typing.
+    if ctx.app.typing.stop(&draft.conversation_id, &ctx.caller.id) {
+        relay_typing(
+            &ctx.app,
+            &others,
+            &draft.conversation_id,
+            &ctx.caller.id,
+            false,
+        )
+        .await;
+    }
     let new = NewMessage {
         id: MessageId::generate(),
         sender_id: ctx.caller.id.clone(),
@@ -124,13 +135,45 @@ async fn typing(ctx: Context, payload: Value, is_typing: bool) -> Result<Value, 
         return Err(DomainError::ConversationEnded);
     }
     ctx.reply(Ok(json!({})));
+    let (app, user) = (&ctx.app, &ctx.caller.id);
+    if !is_typing {
+        if app.typing.stop(&conversation_id, user) {
+            relay_typing(app, &others, &conversation_id, user, false).await;
+        }
+        return Ok(Value::Null);
+    }
+    let started = app.typing.start(&conversation_id, user);
+    if started.relay {
+        relay_typing(app, &others, &conversation_id, user, true).await;
+    }
+    // Lapse by itself unless renewed or stopped first.
+    let (app, user, timeout) = (app.clone(), user.clone(), app.settings.typing_timeout());
+    tokio::spawn(async move {
+        tokio::time::sleep(timeout).await;
+        if app
+            .typing
+            .lapse(&conversation_id, &user, started.generation)
+        {
+            relay_typing(&app, &others, &conversation_id, &user, false).await;
+        }
+    });
+    Ok(Value::Null)
+}
+
+/// Tells `others` that `user` started or stopped typing.
+async fn relay_typing(
+    app: &App,
+    others: &[UserId],
+    conversation: &ConversationId,
+    user: &UserId,
+    is_typing: bool,
+) {
     let event = ServerEvent::Typing {
-        conversation_id,
-        user_id: ctx.caller.id.clone(),
+        conversation_id: conversation.clone(),
+        user_id: user.clone(),
         is_typing,
     };
-    ctx.app.fanout.to_users(&others, &event).await;
-    Ok(Value::Null)
+    app.fanout.to_users(others, &event).await;
 }
 
 async fn message_read(ctx: Context, payload: Value) -> Result<Value, DomainError> {
