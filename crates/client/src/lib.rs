@@ -3,8 +3,10 @@
 //! generator. It speaks the wire protocol directly so a test can also send
 //! what no well-behaved client would (bad JSON, deep nesting, odd types).
 //!
-//! One reader task per connection answers pings, resolves acks by id and
-//! queues events; [`Client::event`] waits for the next event of a name.
+//! One reader task per connection answers pings, resolves acks by id,
+//! acknowledges server events that ask for it (as a handler calling its
+//! callback would) and queues events; [`Client::event`] waits for the next
+//! event of a name.
 
 use futures::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -118,6 +120,11 @@ impl Client {
                 if text == "2" {
                     let _ = pong.send(Frame::text("3"));
                 } else if let Some(packet) = text.strip_prefix("42") {
+                    // An event with an ack id asks for an acknowledgement:
+                    // answer it, like a handler that calls its callback.
+                    if let Some(id) = ack_id(packet) {
+                        let _ = pong.send(Frame::text(format!("43{id}[]")));
+                    }
                     if let Some((name, payload)) = parse_event(packet) {
                         let _ = event_sender.send((name, payload));
                     }
@@ -237,6 +244,12 @@ fn parse_event(packet: &str) -> Option<(String, Value)> {
     }
     let name = args.remove(0).as_str()?.to_owned();
     Some((name, args.into_iter().next().unwrap_or(Value::Null)))
+}
+
+/// The ack id of `<id>[…]`, if the packet has one.
+fn ack_id(packet: &str) -> Option<u64> {
+    let start = packet.find('[')?;
+    packet[..start].parse().ok()
 }
 
 /// `<id>[payload]` → (id, payload).

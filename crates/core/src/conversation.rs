@@ -60,6 +60,10 @@ pub struct Participant {
     pub display_name: String,
     /// The user's role.
     pub role: Role,
+    /// The highest seq this participant has read.
+    pub read_seq: i64,
+    /// The highest seq one of this participant's devices has received.
+    pub delivered_seq: i64,
 }
 
 /// One entry of `GET /api/conversations`.
@@ -82,6 +86,8 @@ pub struct ConversationSummary {
     pub unread_count: i64,
     /// The caller's read mark (the highest seq the caller has read).
     pub last_read_seq: i64,
+    /// Whether the caller archived it (it comes back with the next message).
+    pub archived: bool,
     /// When it was opened.
     pub created_at: Timestamp,
     /// When it ended.

@@ -12,6 +12,7 @@ pub mod http;
 pub mod jobs;
 pub mod presence;
 pub mod realtime;
+pub mod receipts;
 pub mod typing;
 
 use app::{App, AppParts};

@@ -11,36 +11,91 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_is_throttled_stopped_and_lapses() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| s.typing_timeout_ms = 300).await;
-    let (seeker, volunteer) = (app.register("seeker").await, app.register("volunteer").await);
+    let (seeker, volunteer) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+    );
     let mut v = app.connect(&volunteer).await;
     let s = app.connect(&seeker).await;
-    let request = ok(s.ack("seeker:request", json!({"requestType": "chat", "volunteerId": volunteer.id})).await.unwrap());
-    let conversation = ok(v.ack("volunteer:accept", json!({"requestId": request["requestId"]})).await.unwrap())["conversationId"].clone();
+    let request = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": volunteer.id}),
+        )
+        .await
+        .unwrap());
+    let conversation = ok(v
+        .ack(
+            "volunteer:accept",
+            json!({"requestId": request["requestId"]}),
+        )
+        .await
+        .unwrap())["conversationId"]
+        .clone();
     let typing = |is_typing: bool| json!({"conversationId": conversation, "userId": seeker.id, "isTyping": is_typing});
 
     // Many starts in a row are one relay; the stop is the next thing heard.
     for _ in 0..5 {
-        ok(s.ack("typing:start", json!({"conversationId": conversation})).await.unwrap());
+        ok(
+            s.ack("typing:start", json!({"conversationId": conversation}))
+                .await
+                .unwrap(),
+        );
     }
-    ok(s.ack("typing:stop", json!({"conversationId": conversation})).await.unwrap());
+    ok(
+        s.ack("typing:stop", json!({"conversationId": conversation}))
+            .await
+            .unwrap(),
+    );
     assert_eq!(v.event("typing").await.unwrap(), typing(true));
     assert_eq!(v.event("typing").await.unwrap(), typing(false));
     // A stop when not typing is not relayed.
-    ok(s.ack("typing:stop", json!({"conversationId": conversation})).await.unwrap());
+    ok(
+        s.ack("typing:stop", json!({"conversationId": conversation}))
+            .await
+            .unwrap(),
+    );
 
     // Sending a message ends typing.
-    ok(s.ack("typing:start", json!({"conversationId": conversation})).await.unwrap());
+    ok(
+        s.ack("typing:start", json!({"conversationId": conversation}))
+            .await
+            .unwrap(),
+    );
     assert_eq!(v.event("typing").await.unwrap(), typing(true));
-    ok(s.ack("message:send", json!({"conversationId": conversation, "content": "hi", "clientMessageId": "1"})).await.unwrap());
+    ok(s.ack(
+        "message:send",
+        json!({"conversationId": conversation, "content": "hi", "clientMessageId": "1"}),
+    )
+    .await
+    .unwrap());
     assert_eq!(v.event("typing").await.unwrap(), typing(false));
     v.event("message:new").await.unwrap();
 
     // Silence: the indicator lapses by itself.
-    ok(s.ack("typing:start", json!({"conversationId": conversation})).await.unwrap());
+    ok(
+        s.ack("typing:start", json!({"conversationId": conversation}))
+            .await
+            .unwrap(),
+    );
     assert_eq!(v.event("typing").await.unwrap(), typing(true));
-    assert_eq!(v.event("typing").await.unwrap(), typing(false), "lapsed without a stop");
-    assert!(v.drain("typing").is_empty(), "exactly one start and one stop each time");
+    assert_eq!(
+        v.event("typing").await.unwrap(),
+        typing(false),
+        "lapsed without a stop"
+    );
+    assert!(
+        v.drain("typing").is_empty(),
+        "exactly one start and one stop each time"
+    );
 
-    ok(s.ack("chat:end", json!({"conversationId": conversation})).await.unwrap());
-    refused(&s.ack("typing:start", json!({"conversationId": conversation})).await.unwrap(), "conversation_ended");
+    ok(s.ack("chat:end", json!({"conversationId": conversation}))
+        .await
+        .unwrap());
+    refused(
+        &s.ack("typing:start", json!({"conversationId": conversation}))
+            .await
+            .unwrap(),
+        "conversation_ended",
+    );
 }

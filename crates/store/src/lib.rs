@@ -203,13 +203,32 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<Option<Conversation>>;
     /// Raises the user's read mark to `up_to_seq` (capped at the newest seq)
-    /// and returns the mark now stored.
+    /// and returns the mark now stored. Reading implies delivery, so the
+    /// delivered mark rises with it.
     async fn mark_read(
         &self,
         id: &ConversationId,
         user: &UserId,
         up_to_seq: i64,
     ) -> StoreResult<i64>;
+
+    /// Raises the user's delivered mark to `up_to_seq` (capped at the
+    /// newest seq); the new mark if it rose, `None` if it did not.
+    async fn mark_delivered(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        up_to_seq: i64,
+    ) -> StoreResult<Option<i64>>;
+    /// Archives (or brings back) the conversation for one participant; false
+    /// if they are not in it. A new message brings it back for everyone.
+    async fn set_archived(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        archived: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
 
     // ---- messages -------------------------------------------------------
 

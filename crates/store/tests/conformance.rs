@@ -26,6 +26,8 @@ mod lifecycle;
 mod messages;
 #[path = "conformance/offers.rs"]
 mod offers;
+#[path = "conformance/receipts.rs"]
+mod receipts;
 #[path = "conformance/requests.rs"]
 mod requests;
 
@@ -81,6 +83,9 @@ conformance! {
     run(messages::concurrent_retries_store_one_message),
     run(messages::appends_are_refused_when_ended_or_missing),
     run(messages::history_pages_both_ways),
+    run(receipts::delivered_marks_rise_and_reading_implies_delivery),
+    run(receipts::archiving_is_per_person_until_the_next_message),
+    run(receipts::deleted_messages_are_not_unread),
     run(lifecycle::data_survives_close_and_reopen),
     run_on_empty(lifecycle::concurrent_first_opens_migrate_once),
 }

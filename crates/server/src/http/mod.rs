@@ -2,6 +2,7 @@
 //! and the health check. Bodies are JSON; errors go through [`error::ApiError`].
 
 mod accounts;
+mod conversations;
 pub mod error;
 mod reads;
 
@@ -32,9 +33,21 @@ pub fn routes() -> Router<App> {
         .route("/api/volunteers", get(reads::volunteers))
         .route(
             "/api/conversations",
-            get(reads::conversations).post(reads::start_conversation),
+            get(conversations::conversations).post(conversations::start_conversation),
         )
-        .route("/api/conversations/{id}/messages", get(reads::messages))
+        .route(
+            "/api/conversations/{id}/messages",
+            get(conversations::messages),
+        )
+        .route(
+            "/api/conversations/{id}/archive",
+            post(conversations::archive),
+        )
+        .route(
+            "/api/conversations/{id}/unarchive",
+            post(conversations::unarchive),
+        )
+        .route("/api/unread", get(conversations::unread))
         .route("/api/requests", get(reads::requests))
         .route("/api/requests/{id}/feedback", post(reads::feedback))
         .fallback(async || ApiError(DomainError::NotFound("no such route")))

@@ -8,6 +8,7 @@ use super::events;
 use super::outbound::ServerEvent;
 use super::{Caller, caller_checked};
 use crate::app::App;
+use futures::StreamExt;
 use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
 use helpline_core::permissions::require_participant;
 use helpline_core::{ConversationId, DomainError, MessageId, Timestamp, UserId};
@@ -103,11 +104,27 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
     };
     ctx.reply(Ok(json!({ "message": appended.message })));
     if appended.created {
-        let conversation = appended.message.conversation_id.clone();
-        ctx.app
-            .fanout
-            .to_conversation(&conversation, &ServerEvent::MessageNew(appended.message))
-            .await;
+        let (conversation, seq) = (
+            appended.message.conversation_id.clone(),
+            appended.message.seq,
+        );
+        if let Some(receivers) = ctx.app.fanout.deliver_message(appended.message).await {
+            // Each device's ack is a delivery receipt for its user.
+            let (app, sender) = (ctx.app.clone(), ctx.caller.id.clone());
+            tokio::spawn(async move {
+                let mut receivers = std::pin::pin!(receivers);
+                let mut counted = std::collections::HashSet::new();
+                while let Some(user) = receivers.next().await {
+                    if user != sender && counted.insert(user.clone()) {
+                        if let Err(error) =
+                            crate::receipts::delivered(&app, &conversation, &user, seq).await
+                        {
+                            tracing::warn!(%error, "recording a delivery failed");
+                        }
+                    }
+                }
+            });
+        }
     }
     Ok(Value::Null)
 }
@@ -122,7 +139,9 @@ async fn message_sync(ctx: Context, payload: Value) -> Result<Value, DomainError
         .await?;
     let has_more = messages.len() as i64 > query.limit;
     messages.truncate(query.limit as usize);
-    Ok(json!({"messages": messages, "hasMore": has_more}))
+    ctx.reply(Ok(json!({"messages": messages, "hasMore": has_more})));
+    crate::receipts::fetched(&ctx.app, &query.conversation_id, &ctx.caller.id, &messages).await?;
+    Ok(Value::Null)
 }
 
 async fn typing(ctx: Context, payload: Value, is_typing: bool) -> Result<Value, DomainError> {
@@ -189,12 +208,13 @@ async fn message_read(ctx: Context, payload: Value) -> Result<Value, DomainError
     let read_at = Timestamp::now();
     ctx.reply(Ok(json!({"upToSeq": up_to_seq, "readAt": read_at})));
     let event = ServerEvent::MessageRead {
-        conversation_id,
+        conversation_id: conversation_id.clone(),
         user_id: ctx.caller.id.clone(),
         up_to_seq,
         read_at,
     };
     ctx.app.fanout.to_users(&others, &event).await;
+    crate::receipts::announce_unread(&ctx.app, &ctx.caller.id, &conversation_id).await?;
     Ok(Value::Null)
 }
 

@@ -4,8 +4,13 @@
 //! Delivery failures (a socket that just went away) are logged, not lost
 //! silently; durable state never depends on them (clients resync).
 
+use super::Caller;
 use super::outbound::ServerEvent;
+use futures::{Stream, StreamExt};
+use helpline_core::message::Message;
 use helpline_core::{ConversationId, UserId};
+use serde::de::IgnoredAny;
+use socketioxide::AckError;
 use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
 
@@ -57,6 +62,44 @@ impl Fanout {
         {
             tracing::warn!(event = event.name(), %error, "broadcast to conversation failed");
         }
+    }
+
+    /// Sends a new message to its conversation's room, asking each device
+    /// to acknowledge it, and returns who acknowledged (one entry per
+    /// device, as acks arrive, until all answered or the ack timeout).
+    /// A client whose handler takes no callback simply never acks.
+    pub async fn deliver_message(
+        &self,
+        message: Message,
+    ) -> Option<impl Stream<Item = UserId> + Send + 'static> {
+        let event = ServerEvent::MessageNew(message);
+        let room = match &event {
+            ServerEvent::MessageNew(m) => conversation_room(&m.conversation_id),
+            _ => return None,
+        };
+        let acks = match self
+            .io
+            .to(room)
+            .emit_with_ack::<_, IgnoredAny>(event.name(), &event)
+            .await
+        {
+            Ok(acks) => acks,
+            Err(error) => {
+                tracing::warn!(event = event.name(), %error, "broadcast to conversation failed");
+                return None;
+            }
+        };
+        let io = self.io.clone();
+        Some(acks.filter_map(move |(sid, answer)| {
+            // An ack whose payload we cannot read is still an ack.
+            let acked = matches!(answer, Ok(_) | Err(AckError::Decode(_)));
+            let user = acked
+                .then(|| io.get_socket(sid))
+                .flatten()
+                .and_then(|socket| socket.extensions.get::<Caller>())
+                .map(|caller| caller.id);
+            std::future::ready(user)
+        }))
     }
 
     /// To one socket.

@@ -149,6 +149,31 @@ pub enum ServerEvent {
         /// All its reactions now.
         reactions: Vec<Reaction>,
     },
+    /// A participant's devices have received messages up to a seq.
+    MessageDelivered {
+        /// Where.
+        conversation_id: ConversationId,
+        /// Who received them.
+        user_id: UserId,
+        /// Their delivered mark now.
+        up_to_seq: i64,
+    },
+    /// The receiver's unread counts after they read on one of their devices.
+    UnreadUpdated {
+        /// The conversation read.
+        conversation_id: ConversationId,
+        /// Its unread messages now.
+        unread_count: i64,
+        /// Unread messages across all their conversations.
+        total: i64,
+    },
+    /// The receiver archived or brought back a conversation (on any device).
+    ConversationArchived {
+        /// Which.
+        conversation_id: ConversationId,
+        /// Archived now or not.
+        archived: bool,
+    },
     /// Someone started or stopped typing.
     Typing {
         /// Where.
@@ -199,6 +224,9 @@ impl ServerEvent {
             Self::MessageEdited(_) => "message:edited",
             Self::MessageDeleted { .. } => "message:deleted",
             Self::MessageReaction { .. } => "message:reaction",
+            Self::MessageDelivered { .. } => "message:delivered",
+            Self::UnreadUpdated { .. } => "unread:updated",
+            Self::ConversationArchived { .. } => "conversation:archived",
             Self::Typing { .. } => "typing",
             Self::MessageRead { .. } => "message:read",
             Self::ConversationStarted { .. } => "conversation:started",

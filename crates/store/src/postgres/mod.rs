@@ -27,6 +27,7 @@ macro_rules! select_messages {
 
 mod compound;
 mod edits;
+mod receipts;
 mod store;
 
 use crate::migrate::{Migration, statements};
@@ -48,6 +49,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 3,
         sql: include_str!("../../migrations/postgres/0003_message_edits.sql"),
+    },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/postgres/0004_receipts_archive.sql"),
     },
 ];
 

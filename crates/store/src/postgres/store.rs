@@ -9,7 +9,7 @@
 //! stays gapless and retries of one `clientMessageId` are serialized.
 //! Methods of more than one statement live in [`super::compound`].
 
-use super::{PostgresStore, compound, edits};
+use super::{PostgresStore, compound, edits, receipts};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -362,9 +362,12 @@ impl Store for PostgresStore {
         up_to_seq: i64,
     ) -> StoreResult<i64> {
         let mark: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversation_participants SET last_read_seq = GREATEST(last_read_seq, \
-               LEAST($1, (SELECT last_seq FROM conversations WHERE id = $2))) \
-             WHERE conversation_id = $2 AND user_id = $3 RETURNING last_read_seq",
+            "WITH capped AS (SELECT GREATEST(p.last_read_seq, LEAST($1, c.last_seq)) AS mark \
+                               FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
+                              WHERE p.conversation_id = $2 AND p.user_id = $3) \
+             UPDATE conversation_participants SET last_read_seq = capped.mark, \
+                    last_delivered_seq = GREATEST(last_delivered_seq, capped.mark) \
+               FROM capped WHERE conversation_id = $2 AND user_id = $3 RETURNING last_read_seq",
         )
         .bind(up_to_seq)
         .bind(id.as_str())
@@ -372,6 +375,25 @@ impl Store for PostgresStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(mark.unwrap_or(0))
+    }
+
+    async fn mark_delivered(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        up_to_seq: i64,
+    ) -> StoreResult<Option<i64>> {
+        receipts::mark_delivered(&self.pool, id, user, up_to_seq).await
+    }
+
+    async fn set_archived(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        archived: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        receipts::set_archived(&self.pool, id, user, archived, now).await
     }
 
     async fn append_message(

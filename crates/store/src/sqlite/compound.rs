@@ -163,9 +163,9 @@ pub(super) async fn conversation_summaries(
     user: &UserId,
 ) -> StoreResult<Vec<ConversationSummary>> {
     let found = sqlx::query(
-        "SELECT c.*, p.last_read_seq AS my_read_seq, \
+        "SELECT c.*, p.last_read_seq AS my_read_seq, p.archived_at AS my_archived_at, \
                 (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
-                   AND m.sender_id <> p.user_id) AS unread_count \
+                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL) AS unread_count \
          FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
          WHERE p.user_id = ? ORDER BY c.last_activity_at DESC, c.id DESC",
     )
@@ -176,7 +176,8 @@ pub(super) async fn conversation_summaries(
     for row in &found {
         let conversation = rows::conversation(row)?;
         let people = sqlx::query(
-            "SELECT u.id, u.display_name, u.role FROM conversation_participants p JOIN users u ON u.id = p.user_id \
+            "SELECT u.id, u.display_name, u.role, p.last_read_seq, p.last_delivered_seq \
+             FROM conversation_participants p JOIN users u ON u.id = p.user_id \
              WHERE p.conversation_id = ? ORDER BY u.id",
         )
         .bind(conversation.id.as_str())
@@ -188,6 +189,8 @@ pub(super) async fn conversation_summaries(
                 display_name: r.text("display_name")?,
                 role: Role::parse(&r.text("role")?)
                     .ok_or_else(|| StoreError::Corrupt("role".into()))?,
+                read_seq: r.int("last_read_seq")?,
+                delivered_seq: r.int("last_delivered_seq")?,
             })
         })?;
         let last = sqlx::query(select_messages!(
@@ -206,6 +209,7 @@ pub(super) async fn conversation_summaries(
             last_message: last.as_ref().map(rows::message).transpose()?,
             unread_count: row.int("unread_count")?,
             last_read_seq: row.int("my_read_seq")?,
+            archived: row.opt_int("my_archived_at")?.is_some(),
             created_at: conversation.created_at,
             ended_at: conversation.ended_at,
         });
@@ -387,8 +391,13 @@ pub(super) async fn append_message(
                 .bind(&message.client_message_id)
                 .bind(message.created_at.millis())
                 .bind(d.reply_to_id.as_ref().map(MessageId::as_str))
-                .execute(conn)
+                .execute(&mut *conn)
                 .await?;
+                // A new message brings an archived conversation back for everyone.
+                sqlx::query("UPDATE conversation_participants SET archived_at = NULL WHERE conversation_id = ? AND archived_at IS NOT NULL")
+                    .bind(d.conversation_id.as_str())
+                    .execute(conn)
+                    .await?;
                 Ok(Ok(Appended { message, created: true }))
             })
         })

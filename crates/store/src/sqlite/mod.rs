@@ -24,6 +24,7 @@ macro_rules! select_messages {
 
 mod compound;
 mod edits;
+mod receipts;
 mod store;
 mod writer;
 
@@ -48,6 +49,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 3,
         sql: include_str!("../../migrations/sqlite/0003_message_edits.sql"),
+    },
+    Migration {
+        version: 4,
+        sql: include_str!("../../migrations/sqlite/0004_receipts_archive.sql"),
     },
 ];
 

@@ -2,7 +2,7 @@
 //! group-committing writer. Methods follow the trait's order; those of more
 //! than one statement live in [`super::compound`].
 
-use super::{SqliteStore, compound, edits};
+use super::{SqliteStore, compound, edits, receipts};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -344,12 +344,39 @@ impl Store for SqliteStore {
                     .bind(up_to_seq)
                     .bind(id.as_str())
                     .bind(user.as_str())
-                    .fetch_optional(conn)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                    sqlx::query(
+                        "UPDATE conversation_participants SET last_delivered_seq = MAX(last_delivered_seq, last_read_seq) \
+                         WHERE conversation_id = ? AND user_id = ?",
+                    )
+                    .bind(id.as_str())
+                    .bind(user.as_str())
+                    .execute(conn)
                     .await?;
                     Ok(mark.unwrap_or(0))
                 })
             })
             .await
+    }
+
+    async fn mark_delivered(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        up_to_seq: i64,
+    ) -> StoreResult<Option<i64>> {
+        receipts::mark_delivered(&self.writer, id, user, up_to_seq).await
+    }
+
+    async fn set_archived(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        archived: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        receipts::set_archived(&self.writer, id, user, archived, now).await
     }
 
     async fn append_message(

@@ -238,6 +238,8 @@ fn participant(user: &User) -> Participant {
         id: user.id.clone(),
         display_name: user.display_name.clone(),
         role: user.role,
+        read_seq: 0,
+        delivered_seq: 0,
     }
 }
 
