@@ -13,6 +13,7 @@ pub mod input;
 pub mod message;
 pub mod permissions;
 pub mod request;
+pub mod search;
 pub mod time;
 pub mod user;
 

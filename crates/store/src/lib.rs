@@ -21,6 +21,7 @@ use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use std::sync::Arc;
@@ -275,6 +276,14 @@ pub trait Store: Send + Sync + 'static {
         id: &ConversationId,
         before_seq: Option<i64>,
         limit: i64,
+    ) -> StoreResult<Vec<Message>>;
+
+    /// Live messages containing every term of `query`, in conversations
+    /// `user` takes part in, most relevant first (then newest).
+    async fn search_messages(
+        &self,
+        user: &UserId,
+        query: &SearchQuery,
     ) -> StoreResult<Vec<Message>>;
 
     // ---- lifecycle ------------------------------------------------------

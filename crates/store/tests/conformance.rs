@@ -30,6 +30,8 @@ mod offers;
 mod receipts;
 #[path = "conformance/requests.rs"]
 mod requests;
+#[path = "conformance/search.rs"]
+mod search;
 
 /// Declares every case once per backend. `run` cases get a migrated store,
 /// `run_on_empty` cases only the URL of an empty database.
@@ -86,6 +88,8 @@ conformance! {
     run(receipts::delivered_marks_rise_and_reading_implies_delivery),
     run(receipts::archiving_is_per_person_until_the_next_message),
     run(receipts::deleted_messages_are_not_unread),
+    run(search::search_finds_words_only_in_ones_conversations),
+    run(search::search_forgets_deleted_and_edited_text_and_pages),
     run(lifecycle::data_survives_close_and_reopen),
     run_on_empty(lifecycle::concurrent_first_opens_migrate_once),
 }

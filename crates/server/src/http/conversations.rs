@@ -1,5 +1,6 @@
 //! Conversations over REST: the caller's list (with archiving), direct
-//! conversations, history pages (which count as delivery), and unread counts.
+//! conversations, history pages (which count as delivery), search, and
+//! unread counts.
 
 use super::error::ApiError;
 use super::{AuthUser, JsonBody};
@@ -9,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use helpline_core::input::Fields;
 use helpline_core::message::MAX_HISTORY_LIMIT;
+use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, DomainError, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -65,6 +67,51 @@ async fn set_archived(
     Ok(Json(
         json!({"conversationId": conversation, "archived": archived}),
     ))
+}
+
+/// Query of `GET /api/search`, read as text so bad numbers get `invalid`.
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    #[serde(rename = "conversationId")]
+    conversation_id: Option<String>,
+    #[serde(rename = "beforeSeq")]
+    before_seq: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+/// `GET /api/search?q=…[&conversationId][&beforeSeq][&limit][&offset]`:
+/// the caller's live messages containing every word, most relevant first.
+pub async fn search(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<Value>, ApiError> {
+    let conversation = params.conversation_id.map(ConversationId::from_trusted);
+    let mut query = SearchQuery::new(
+        params.q.as_deref().unwrap_or(""),
+        conversation.clone(),
+        number(params.before_seq.as_deref(), "beforeSeq", 0, i64::MAX)?,
+        number(params.limit.as_deref(), "limit", 1, i64::MAX)?,
+        number(params.offset.as_deref(), "offset", 0, i64::MAX)?,
+    )?;
+    // Searching one conversation needs a place in it (404 like history).
+    if let Some(conversation) = &conversation
+        && !app
+            .store
+            .participants(conversation)
+            .await?
+            .contains(&user.id)
+    {
+        return Err(DomainError::NotFound("no such conversation").into());
+    }
+    let page = query.limit;
+    query.limit += 1;
+    let mut results = app.store.search_messages(&user.id, &query).await?;
+    let has_more = results.len() as i64 > page;
+    results.truncate(page as usize);
+    Ok(Json(json!({"results": results, "hasMore": has_more})))
 }
 
 /// `GET /api/unread`: unread messages in total and per conversation.

@@ -48,6 +48,7 @@ pub fn routes() -> Router<App> {
             post(conversations::unarchive),
         )
         .route("/api/unread", get(conversations::unread))
+        .route("/api/search", get(conversations::search))
         .route("/api/requests", get(reads::requests))
         .route("/api/requests/{id}/feedback", post(reads::feedback))
         .fallback(async || ApiError(DomainError::NotFound("no such route")))

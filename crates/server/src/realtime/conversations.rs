@@ -115,12 +115,12 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
                 let mut receivers = std::pin::pin!(receivers);
                 let mut counted = std::collections::HashSet::new();
                 while let Some(user) = receivers.next().await {
-                    if user != sender && counted.insert(user.clone()) {
-                        if let Err(error) =
+                    if user != sender
+                        && counted.insert(user.clone())
+                        && let Err(error) =
                             crate::receipts::delivered(&app, &conversation, &user, seq).await
-                        {
-                            tracing::warn!(%error, "recording a delivery failed");
-                        }
+                    {
+                        tracing::warn!(%error, "recording a delivery failed");
                     }
                 }
             });

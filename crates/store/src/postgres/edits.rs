@@ -1,4 +1,5 @@
-//! Changing stored messages on PostgreSQL: reading one, editing its text,
+//! Reading, searching and changing stored messages on PostgreSQL: one
+//! message, full-text search (tsvector), editing its text,
 //! deleting it for everyone (content and reactions erased, the tombstone
 //! keeps the seq), and toggling reactions. Each write is one transaction
 //! that locks the message row first, so concurrent toggles and deletes of
@@ -7,7 +8,8 @@
 use crate::StoreResult;
 use crate::rows;
 use helpline_core::message::{Message, Reaction};
-use helpline_core::{MessageId, Timestamp, UserId};
+use helpline_core::search::SearchQuery;
+use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
 
 async fn message_on(conn: &mut PgConnection, id: &str) -> StoreResult<Option<Message>> {
@@ -116,4 +118,28 @@ pub(super) async fn toggle_reaction(
     let reactions = message_on(&mut tx, id.as_str()).await?.map(|m| m.reactions);
     tx.commit().await?;
     Ok(reactions)
+}
+
+/// See [`crate::Store::search_messages`].
+pub(super) async fn search_messages(
+    pool: &PgPool,
+    user: &UserId,
+    query: &SearchQuery,
+) -> StoreResult<Vec<Message>> {
+    let found = sqlx::query(select_messages!(
+        "JOIN conversation_participants p ON p.conversation_id = m.conversation_id AND p.user_id = $1 \
+         WHERE m.search @@ plainto_tsquery('simple', $2) AND m.deleted_at IS NULL \
+           AND ($3::TEXT IS NULL OR m.conversation_id = $3) AND ($4::BIGINT IS NULL OR m.seq < $4) \
+         ORDER BY ts_rank(m.search, plainto_tsquery('simple', $2)) DESC, m.created_at DESC, m.id DESC \
+         LIMIT $5 OFFSET $6"
+    ))
+    .bind(user.as_str())
+    .bind(query.plain())
+    .bind(query.conversation_id.as_ref().map(ConversationId::as_str))
+    .bind(query.before_seq)
+    .bind(query.limit)
+    .bind(query.offset)
+    .fetch_all(pool)
+    .await?;
+    rows::all(&found, rows::message)
 }

@@ -54,6 +54,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../../migrations/postgres/0004_receipts_archive.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/postgres/0005_search.sql"),
+    },
 ];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).

@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, Role, User};
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 
@@ -464,6 +465,14 @@ impl Store for PostgresStore {
         let mut messages = rows::all(&found, rows::message)?;
         messages.reverse();
         Ok(messages)
+    }
+
+    async fn search_messages(
+        &self,
+        user: &UserId,
+        query: &SearchQuery,
+    ) -> StoreResult<Vec<Message>> {
+        edits::search_messages(&self.pool, user, query).await
     }
 
     async fn close(&self) {

@@ -1,4 +1,5 @@
-//! Changing stored messages on SQLite: reading one, editing its text,
+//! Reading, searching and changing stored messages on SQLite: one message,
+//! full-text search (FTS5), editing its text,
 //! deleting it for everyone (content and reactions erased, the tombstone
 //! keeps the seq), and toggling reactions. Writes are jobs on the single
 //! writer ([`super::writer`]); each re-reads the message on the writing
@@ -8,7 +9,8 @@ use super::writer::Writer;
 use crate::StoreResult;
 use crate::rows;
 use helpline_core::message::{Message, Reaction};
-use helpline_core::{MessageId, Timestamp, UserId};
+use helpline_core::search::SearchQuery;
+use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
 
 async fn message_on(conn: &mut SqliteConnection, id: &str) -> StoreResult<Option<Message>> {
@@ -114,4 +116,28 @@ pub(super) async fn toggle_reaction(
             })
         })
         .await
+}
+
+/// See [`crate::Store::search_messages`].
+pub(super) async fn search_messages(
+    readers: &SqlitePool,
+    user: &UserId,
+    query: &SearchQuery,
+) -> StoreResult<Vec<Message>> {
+    let found = sqlx::query(select_messages!(
+        "JOIN messages_fts f ON f.rowid = m.rowid \
+         JOIN conversation_participants p ON p.conversation_id = m.conversation_id AND p.user_id = ?1 \
+         WHERE messages_fts MATCH ?2 AND m.deleted_at IS NULL \
+           AND (?3 IS NULL OR m.conversation_id = ?3) AND (?4 IS NULL OR m.seq < ?4) \
+         ORDER BY bm25(messages_fts), m.created_at DESC, m.id DESC LIMIT ?5 OFFSET ?6"
+    ))
+    .bind(user.as_str())
+    .bind(query.fts5())
+    .bind(query.conversation_id.as_ref().map(ConversationId::as_str))
+    .bind(query.before_seq)
+    .bind(query.limit)
+    .bind(query.offset)
+    .fetch_all(readers)
+    .await?;
+    rows::all(&found, rows::message)
 }

@@ -54,6 +54,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("../../migrations/sqlite/0004_receipts_archive.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../../migrations/sqlite/0005_search.sql"),
+    },
 ];
 
 /// Most jobs the writer commits together.
