@@ -53,6 +53,10 @@ id_type!(
     /// Identifies a stored message.
     MessageId
 );
+id_type!(
+    /// Identifies a report to support.
+    ReportId
+);
 
 /// The longest id string accepted from a client.
 pub const MAX_ID_LEN: usize = 128;

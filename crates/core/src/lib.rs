@@ -13,10 +13,11 @@ pub mod input;
 pub mod message;
 pub mod permissions;
 pub mod request;
+pub mod safety;
 pub mod search;
 pub mod time;
 pub mod user;
 
 pub use error::DomainError;
-pub use ids::{ConversationId, MessageId, RequestId, UserId};
+pub use ids::{ConversationId, MessageId, ReportId, RequestId, UserId};
 pub use time::Timestamp;

@@ -21,13 +21,17 @@ pub enum RoleAction {
     AskForHelp,
     /// `volunteer:accept`, `volunteer:reject`, `volunteer:availability`.
     AnswerRequests,
+    /// `GET /api/reports`, `POST /api/reports/{id}/resolve`.
+    ModerateReports,
 }
 
 /// Whether `role` may perform `action`.
 pub fn role_may(role: Role, action: RoleAction) -> bool {
     matches!(
         (role, action),
-        (Role::Seeker, RoleAction::AskForHelp) | (Role::Volunteer, RoleAction::AnswerRequests)
+        (Role::Seeker, RoleAction::AskForHelp)
+            | (Role::Volunteer, RoleAction::AnswerRequests)
+            | (Role::Support, RoleAction::ModerateReports)
     )
 }
 
@@ -39,6 +43,7 @@ pub fn require_role(role: Role, action: RoleAction) -> Result<(), DomainError> {
         Err(DomainError::Forbidden(match action {
             RoleAction::AskForHelp => "only seekers can do this",
             RoleAction::AnswerRequests => "only volunteers can do this",
+            RoleAction::ModerateReports => "only support can do this",
         }))
     }
 }
@@ -73,6 +78,22 @@ pub fn require_may_start(
         Err(DomainError::Forbidden(
             "your role may not start a conversation with this person",
         ))
+    }
+}
+
+/// Refuses when any of `counterparts` is among `caller_blockers` (the people
+/// who blocked the caller): a block stops the blocked person from starting
+/// conversations with, or messaging, the blocker.
+pub fn require_not_blocked(
+    caller_blockers: &[UserId],
+    counterparts: &[UserId],
+) -> Result<(), DomainError> {
+    if counterparts.iter().any(|c| caller_blockers.contains(c)) {
+        Err(DomainError::Forbidden(
+            "this person does not accept messages from you",
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -176,6 +197,9 @@ mod tests {
             (Role::Volunteer, RoleAction::AnswerRequests, true),
             (Role::Support, RoleAction::AskForHelp, false),
             (Role::Support, RoleAction::AnswerRequests, false),
+            (Role::Seeker, RoleAction::ModerateReports, false),
+            (Role::Volunteer, RoleAction::ModerateReports, false),
+            (Role::Support, RoleAction::ModerateReports, true),
         ];
         for (role, action, allowed) in table {
             assert_eq!(role_may(role, action), allowed, "{role:?} {action:?}");
@@ -257,6 +281,18 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn blocks_stop_the_blocked() {
+        let blockers = [UserId::from_trusted("them")];
+        let (other, them) = (UserId::from_trusted("o"), UserId::from_trusted("them"));
+        assert!(require_not_blocked(&blockers, std::slice::from_ref(&other)).is_ok());
+        assert_eq!(
+            require_not_blocked(&blockers, &[other, them]).map_err(|e| e.code()),
+            Err("forbidden")
+        );
+        assert!(require_not_blocked(&[], &[UserId::from_trusted("me")]).is_ok());
     }
 
     #[test]

@@ -21,9 +21,10 @@ use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
 use std::sync::Arc;
 
 /// Shorthand for store results.
@@ -146,7 +147,8 @@ pub trait Store: Send + Sync + 'static {
     /// The volunteers the request was offered to.
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>>;
     /// Pending, unexpired requests a volunteer may be offered now, oldest first:
-    /// those made to them, and open ones they have not declined.
+    /// those made to them, and open ones they have not declined, never from
+    /// a seeker they blocked.
     async fn offerable_requests(
         &self,
         volunteer: &UserId,
@@ -285,6 +287,30 @@ pub trait Store: Send + Sync + 'static {
         user: &UserId,
         query: &SearchQuery,
     ) -> StoreResult<Vec<Message>>;
+
+    // ---- safety ---------------------------------------------------------
+
+    /// Blocks (or unblocks) `blocked` for `blocker`; repeating either is harmless.
+    async fn set_block(
+        &self,
+        blocker: &UserId,
+        blocked: &UserId,
+        blocking: bool,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Everyone who has blocked `user`.
+    async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>>;
+    /// Stores a new report.
+    async fn create_report(&self, report: &Report) -> StoreResult<()>;
+    /// Reports, open ones first, then newest first; only `status` if given.
+    async fn reports(&self, status: Option<ReportStatus>) -> StoreResult<Vec<Report>>;
+    /// Marks an open report resolved; `None` if missing or already resolved.
+    async fn resolve_report(
+        &self,
+        id: &ReportId,
+        by: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Report>>;
 
     // ---- lifecycle ------------------------------------------------------
 

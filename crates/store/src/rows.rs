@@ -6,8 +6,9 @@ use crate::StoreError;
 use helpline_core::conversation::{Conversation, ConversationKind, ConversationStatus};
 use helpline_core::message::{Message, MessageType, Reaction, ReplyPreview};
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
+use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::user::{Role, User};
-use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
 use sqlx::Row;
 
 /// Typed column reads that both backends' rows provide.
@@ -146,6 +147,25 @@ pub(crate) fn message(row: &impl Columns) -> Result<Message, StoreError> {
 /// The `reactions` column: a JSON array built by the query.
 pub(crate) fn reactions(json: &str) -> Result<Vec<Reaction>, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("reactions: {e}")))
+}
+
+/// A `reports` row.
+pub(crate) fn report(row: &impl Columns) -> Result<Report, StoreError> {
+    Ok(Report {
+        id: ReportId::from_trusted(row.text("id")?),
+        reporter_id: UserId::from_trusted(row.text("reporter_id")?),
+        user_id: UserId::from_trusted(row.text("user_id")?),
+        message_id: row.opt_text("message_id")?.map(MessageId::from_trusted),
+        conversation_id: row
+            .opt_text("conversation_id")?
+            .map(ConversationId::from_trusted),
+        message_excerpt: row.opt_text("message_excerpt")?,
+        reason: row.text("reason")?,
+        status: parsed(&row.text("status")?, ReportStatus::parse, "report status")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        resolved_at: row.opt_int("resolved_at")?.map(Timestamp::from_millis),
+        resolved_by: row.opt_text("resolved_by")?.map(UserId::from_trusted),
+    })
 }
 
 /// Maps every row with `map`.

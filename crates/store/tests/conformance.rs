@@ -30,6 +30,8 @@ mod offers;
 mod receipts;
 #[path = "conformance/requests.rs"]
 mod requests;
+#[path = "conformance/safety.rs"]
+mod safety;
 #[path = "conformance/search.rs"]
 mod search;
 
@@ -90,6 +92,8 @@ conformance! {
     run(receipts::deleted_messages_are_not_unread),
     run(search::search_finds_words_only_in_ones_conversations),
     run(search::search_forgets_deleted_and_edited_text_and_pages),
+    run(safety::blocks_hide_requests_one_way),
+    run(safety::reports_resolve_once),
     run(lifecycle::data_survives_close_and_reopen),
     run_on_empty(lifecycle::concurrent_first_opens_migrate_once),
 }

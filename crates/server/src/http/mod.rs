@@ -5,6 +5,7 @@ mod accounts;
 mod conversations;
 pub mod error;
 mod reads;
+mod safety;
 
 use crate::app::App;
 use axum::Router;
@@ -49,6 +50,10 @@ pub fn routes() -> Router<App> {
         )
         .route("/api/unread", get(conversations::unread))
         .route("/api/search", get(conversations::search))
+        .route("/api/users/{id}/block", post(safety::block))
+        .route("/api/users/{id}/unblock", post(safety::unblock))
+        .route("/api/reports", get(safety::list).post(safety::create))
+        .route("/api/reports/{id}/resolve", post(safety::resolve))
         .route("/api/requests", get(reads::requests))
         .route("/api/requests/{id}/feedback", post(reads::feedback))
         .fallback(async || ApiError(DomainError::NotFound("no such route")))

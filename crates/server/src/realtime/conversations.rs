@@ -10,7 +10,7 @@ use super::{Caller, caller_checked};
 use crate::app::App;
 use futures::StreamExt;
 use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
-use helpline_core::permissions::require_participant;
+use helpline_core::permissions::{require_not_blocked, require_participant};
 use helpline_core::{ConversationId, DomainError, MessageId, Timestamp, UserId};
 use helpline_store::AppendRefusal;
 use serde_json::{Value, json};
@@ -73,6 +73,7 @@ async fn conversation_start(ctx: Context, payload: Value) -> Result<Value, Domai
 async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let draft = MessageDraft::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
     let others = others_in(&ctx, &draft.conversation_id).await?;
+    require_not_blocked(&ctx.app.store.blockers_of(&ctx.caller.id).await?, &others)?;
     // Sending ends typing.
     if ctx.app.typing.stop(&draft.conversation_id, &ctx.caller.id) {
         relay_typing(

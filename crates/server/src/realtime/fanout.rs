@@ -1,6 +1,6 @@
 //! The one way events leave the server. Rooms: `user:{id}` holds every
 //! socket of a user, `conv:{id}` every socket of a conversation's
-//! participants. A broadcast is encoded once for all its receivers.
+//! participants, `role:support` every support agent's sockets. A broadcast is encoded once for all its receivers.
 //! Delivery failures (a socket that just went away) are logged, not lost
 //! silently; durable state never depends on them (clients resync).
 
@@ -23,6 +23,9 @@ pub fn user_room(user: &UserId) -> String {
 pub fn conversation_room(conversation: &ConversationId) -> String {
     format!("conv:{conversation}")
 }
+
+/// The room of every support agent's sockets.
+pub const SUPPORT_ROOM: &str = "role:support";
 
 /// Sends [`ServerEvent`]s to users, conversations and sockets.
 #[derive(Clone)]
@@ -50,6 +53,13 @@ impl Fanout {
     /// To every socket of one user.
     pub async fn to_user(&self, user: &UserId, event: &ServerEvent) {
         self.to_users(std::slice::from_ref(user), event).await;
+    }
+
+    /// To every connected support agent.
+    pub async fn to_support(&self, event: &ServerEvent) {
+        if let Err(error) = self.io.to(SUPPORT_ROOM).emit(event.name(), event).await {
+            tracing::warn!(event = event.name(), %error, "broadcast to support failed");
+        }
     }
 
     /// To every socket in a conversation's room.

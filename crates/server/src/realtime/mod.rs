@@ -97,6 +97,9 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     for conversation in &conversations {
         socket.join(conversation_room(conversation));
     }
+    if caller.role == Role::Support {
+        socket.join(fanout::SUPPORT_ROOM);
+    }
     requests::register(&socket, &app, &caller);
     conversations::register(&socket, &app, &caller);
     edits::register(&socket, &app, &caller);

@@ -5,6 +5,7 @@
 use helpline_core::conversation::ConversationSummary;
 use helpline_core::message::{Message, Reaction};
 use helpline_core::request::{HelpRequest, RequestType, Topic};
+use helpline_core::safety::Report;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use serde::Serialize;
 
@@ -174,6 +175,8 @@ pub enum ServerEvent {
         /// Archived now or not.
         archived: bool,
     },
+    /// A new report for support.
+    ReportNew(Report),
     /// Someone started or stopped typing.
     Typing {
         /// Where.
@@ -227,6 +230,7 @@ impl ServerEvent {
             Self::MessageDelivered { .. } => "message:delivered",
             Self::UnreadUpdated { .. } => "unread:updated",
             Self::ConversationArchived { .. } => "conversation:archived",
+            Self::ReportNew(_) => "report:new",
             Self::Typing { .. } => "typing",
             Self::MessageRead { .. } => "message:read",
             Self::ConversationStarted { .. } => "conversation:started",

@@ -75,13 +75,16 @@ async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainErr
         StoreError::PendingExists => DomainError::Conflict("you already have a pending request"),
         other => other.into(),
     })?;
-    let offered: Vec<UserId> = match &request.target_volunteer_id {
+    // Volunteers who blocked this seeker are never offered the request.
+    let blockers = app.store.blockers_of(&ctx.caller.id).await?;
+    let mut offered: Vec<UserId> = match &request.target_volunteer_id {
         Some(target) => Some(target.clone())
             .filter(|t| app.presence.is_available_volunteer(t))
             .into_iter()
             .collect(),
         None => app.presence.available_volunteers(),
     };
+    offered.retain(|v| !blockers.contains(v));
     app.store.record_offers(&request.id, &offered).await?;
     let incoming =
         ServerEvent::SeekerIncoming(IncomingRequest::new(&request, &ctx.caller.display_name));

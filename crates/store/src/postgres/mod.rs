@@ -28,6 +28,7 @@ macro_rules! select_messages {
 mod compound;
 mod edits;
 mod receipts;
+mod safety;
 mod store;
 
 use crate::migrate::{Migration, statements};
@@ -57,6 +58,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 5,
         sql: include_str!("../../migrations/postgres/0005_search.sql"),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("../../migrations/postgres/0006_blocks_reports.sql"),
     },
 ];
 

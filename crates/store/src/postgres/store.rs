@@ -9,7 +9,7 @@
 //! stays gapless and retries of one `clientMessageId` are serialized.
 //! Methods of more than one statement live in [`super::compound`].
 
-use super::{PostgresStore, compound, edits, receipts};
+use super::{PostgresStore, compound, edits, receipts, safety};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -19,9 +19,10 @@ use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, Role, User};
-use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
 
 /// A conditional status move out of `pending`; returns the moved request.
 async fn move_pending(
@@ -242,6 +243,7 @@ impl Store for PostgresStore {
              WHERE r.status = 'pending' AND r.expires_at > $1 \
                AND (r.target_volunteer_id = $2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
                     SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = $2 AND o.declined = 1))) \
+               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $2 AND b.blocked_id = r.senior_id) \
              ORDER BY r.created_at, r.id",
         )
         .bind(now.millis())
@@ -473,6 +475,37 @@ impl Store for PostgresStore {
         query: &SearchQuery,
     ) -> StoreResult<Vec<Message>> {
         edits::search_messages(&self.pool, user, query).await
+    }
+
+    async fn set_block(
+        &self,
+        blocker: &UserId,
+        blocked: &UserId,
+        blocking: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        safety::set_block(&self.pool, blocker, blocked, blocking, now).await
+    }
+
+    async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
+        safety::blockers_of(&self.pool, user).await
+    }
+
+    async fn create_report(&self, report: &Report) -> StoreResult<()> {
+        safety::create_report(&self.pool, report).await
+    }
+
+    async fn reports(&self, status: Option<ReportStatus>) -> StoreResult<Vec<Report>> {
+        safety::reports(&self.pool, status).await
+    }
+
+    async fn resolve_report(
+        &self,
+        id: &ReportId,
+        by: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Report>> {
+        safety::resolve_report(&self.pool, id, by, now).await
     }
 
     async fn close(&self) {

@@ -2,7 +2,7 @@
 //! group-committing writer. Methods follow the trait's order; those of more
 //! than one statement live in [`super::compound`].
 
-use super::{SqliteStore, compound, edits, receipts};
+use super::{SqliteStore, compound, edits, receipts, safety};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -12,9 +12,10 @@ use async_trait::async_trait;
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, Role, User};
-use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -209,6 +210,7 @@ impl Store for SqliteStore {
              WHERE r.status = 'pending' AND r.expires_at > ?1 \
                AND (r.target_volunteer_id = ?2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
                     SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = ?2 AND o.declined = 1))) \
+               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ?2 AND b.blocked_id = r.senior_id) \
              ORDER BY r.created_at, r.id",
         )
         .bind(now.millis())
@@ -456,6 +458,37 @@ impl Store for SqliteStore {
         query: &SearchQuery,
     ) -> StoreResult<Vec<Message>> {
         edits::search_messages(&self.readers, user, query).await
+    }
+
+    async fn set_block(
+        &self,
+        blocker: &UserId,
+        blocked: &UserId,
+        blocking: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        safety::set_block(&self.writer, blocker, blocked, blocking, now).await
+    }
+
+    async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
+        safety::blockers_of(&self.readers, user).await
+    }
+
+    async fn create_report(&self, report: &Report) -> StoreResult<()> {
+        safety::create_report(&self.writer, report).await
+    }
+
+    async fn reports(&self, status: Option<ReportStatus>) -> StoreResult<Vec<Report>> {
+        safety::reports(&self.readers, status).await
+    }
+
+    async fn resolve_report(
+        &self,
+        id: &ReportId,
+        by: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Report>> {
+        safety::resolve_report(&self.writer, id, by, now).await
     }
 
     async fn close(&self) {

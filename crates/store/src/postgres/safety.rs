@@ -1,0 +1,96 @@
+//! Blocks and reports on PostgreSQL: each write one statement.
+
+use crate::StoreResult;
+use crate::rows;
+use helpline_core::safety::{Report, ReportStatus};
+use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
+use sqlx::PgPool;
+
+/// See [`crate::Store::set_block`].
+pub(super) async fn set_block(
+    pool: &PgPool,
+    blocker: &UserId,
+    blocked: &UserId,
+    blocking: bool,
+    now: Timestamp,
+) -> StoreResult<()> {
+    if blocking {
+        sqlx::query("INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(blocker.as_str())
+            .bind(blocked.as_str())
+            .bind(now.millis())
+            .execute(pool)
+            .await?;
+    } else {
+        sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
+            .bind(blocker.as_str())
+            .bind(blocked.as_str())
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// See [`crate::Store::blockers_of`].
+pub(super) async fn blockers_of(pool: &PgPool, user: &UserId) -> StoreResult<Vec<UserId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT blocker_id FROM blocks WHERE blocked_id = $1 ORDER BY blocker_id",
+    )
+    .bind(user.as_str())
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().map(UserId::from_trusted).collect())
+}
+
+/// See [`crate::Store::create_report`].
+pub(super) async fn create_report(pool: &PgPool, report: &Report) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO reports (id, reporter_id, user_id, message_id, conversation_id, message_excerpt, reason, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(report.id.as_str())
+    .bind(report.reporter_id.as_str())
+    .bind(report.user_id.as_str())
+    .bind(report.message_id.as_ref().map(MessageId::as_str))
+    .bind(report.conversation_id.as_ref().map(ConversationId::as_str))
+    .bind(report.message_excerpt.as_deref())
+    .bind(&report.reason)
+    .bind(report.status.as_str())
+    .bind(report.created_at.millis())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// See [`crate::Store::reports`].
+pub(super) async fn reports(
+    pool: &PgPool,
+    status: Option<ReportStatus>,
+) -> StoreResult<Vec<Report>> {
+    let found = sqlx::query(
+        "SELECT * FROM reports WHERE $1::TEXT IS NULL OR status = $1 \
+         ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, created_at DESC, id DESC",
+    )
+    .bind(status.map(ReportStatus::as_str))
+    .fetch_all(pool)
+    .await?;
+    rows::all(&found, rows::report)
+}
+
+/// See [`crate::Store::resolve_report`].
+pub(super) async fn resolve_report(
+    pool: &PgPool,
+    id: &ReportId,
+    by: &UserId,
+    now: Timestamp,
+) -> StoreResult<Option<Report>> {
+    let row = sqlx::query(
+        "UPDATE reports SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3 AND status = 'open' RETURNING *",
+    )
+    .bind(now.millis())
+    .bind(by.as_str())
+    .bind(id.as_str())
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(rows::report).transpose()
+}
