@@ -1,28 +1,17 @@
 //! The PostgreSQL store's operations that take more than one statement:
 //! the claim, ending a conversation and appending a message (each one READ
 //! COMMITTED transaction on the pool), and conversation summaries (several
-//! reads). [`super::store`] delegates to them, keeping the trait's order.
+//! reads). [`super::store`] delegates to them, keeping the trait's order;
+//! the other help-request operations are in [`super::requests`].
 
+use super::requests;
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
 use helpline_core::message::{Appended, Message, NewMessage, ReplyPreview, preview_of};
-use helpline_core::request::HelpRequest;
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
-
-/// The request with this id, read on `conn`.
-pub(super) async fn request_on(
-    conn: &mut PgConnection,
-    id: &str,
-) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("SELECT * FROM help_requests WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
 
 /// The message `new`'s sender already stored under its `clientMessageId`, if any.
 async fn message_by_client_id(
@@ -62,7 +51,7 @@ pub(super) async fn claim_request(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(claimed) = claimed else {
-        let current = request_on(&mut tx, id.as_str()).await?;
+        let current = requests::request_on(&mut tx, id.as_str()).await?;
         tx.rollback().await?;
         return Ok(match current {
             Some(current) => ClaimOutcome::Lost(current),

@@ -28,6 +28,7 @@ macro_rules! select_messages {
 mod compound;
 mod edits;
 mod receipts;
+mod requests;
 mod safety;
 mod store;
 

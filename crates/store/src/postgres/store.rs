@@ -7,9 +7,10 @@
 //! LOCKED`, so concurrent sweepers split the work; an append bumps
 //! `conversations.last_seq` first, which locks the conversation, so seq
 //! stays gapless and retries of one `clientMessageId` are serialized.
-//! Methods of more than one statement live in [`super::compound`].
+//! Methods of more than one statement live in [`super::compound`], help
+//! requests in [`super::requests`].
 
-use super::{PostgresStore, compound, edits, receipts, safety};
+use super::{PostgresStore, compound, edits, receipts, requests, safety};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -21,24 +22,8 @@ use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
-use helpline_core::user::{NewAccount, Role, User};
+use helpline_core::user::{NewAccount, User};
 use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
-
-/// A conditional status move out of `pending`; returns the moved request.
-async fn move_pending(
-    store: &PostgresStore,
-    id: &str,
-    to: &str,
-) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query(
-        "UPDATE help_requests SET status = $1 WHERE id = $2 AND status = 'pending' RETURNING *",
-    )
-    .bind(to)
-    .bind(id)
-    .fetch_optional(&store.pool)
-    .await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
 
 #[async_trait]
 impl Store for PostgresStore {
@@ -127,110 +112,43 @@ impl Store for PostgresStore {
     }
 
     async fn create_request(&self, new: &NewHelpRequest) -> StoreResult<HelpRequest> {
-        let d = &new.draft;
-        let row = sqlx::query(
-            "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, \
-             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING *",
-        )
-        .bind(new.id.as_str())
-        .bind(new.seeker_id.as_str())
-        .bind(d.target_volunteer_id.as_ref().map(UserId::as_str))
-        .bind(d.request_type.as_str())
-        .bind(d.topic.map(|t| t.as_str()))
-        .bind(d.note.as_deref())
-        .bind(new.created_at.millis())
-        .bind(new.expires_at.millis())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { StoreError::PendingExists } else { e.into() })?;
-        rows::help_request(&row)
+        requests::create_request(&self.pool, new).await
     }
 
     async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        let mut conn = self.pool.acquire().await?;
-        compound::request_on(&mut conn, id.as_str()).await
+        requests::request(&self.pool, id).await
     }
 
     async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        let row =
-            sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 AND status = 'pending'")
-                .bind(seeker.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        row.as_ref().map(rows::help_request).transpose()
+        requests::pending_request_of(&self.pool, seeker).await
     }
 
     async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        let row = sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1")
-            .bind(seeker.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(rows::help_request).transpose()
+        requests::latest_request_of(&self.pool, seeker).await
     }
 
     async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
-        let sql = match user.role {
-            Role::Seeker => {
-                "SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC"
-            }
-            _ => {
-                "SELECT * FROM help_requests WHERE volunteer_id = $1 OR target_volunteer_id = $1 \
-                 ORDER BY created_at DESC, id DESC"
-            }
-        };
-        let found = sqlx::query(sql)
-            .bind(user.id.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-        rows::all(&found, rows::help_request)
+        requests::requests_of(&self.pool, user).await
     }
 
     async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        move_pending(self, id.as_str(), "cancelled").await
+        requests::move_pending(&self.pool, id.as_str(), "cancelled").await
     }
 
     async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        move_pending(self, id.as_str(), "rejected").await
+        requests::move_pending(&self.pool, id.as_str(), "rejected").await
     }
 
     async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
-        if volunteers.is_empty() {
-            return Ok(());
-        }
-        // Sorted, so two overlapping inserts take their row locks in the same order.
-        let mut ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        sqlx::query(
-            "INSERT INTO request_offers (request_id, volunteer_id) SELECT $1, v FROM UNNEST($2::TEXT[]) AS v \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(id.as_str())
-        .bind(ids)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        requests::record_offers(&self.pool, id, volunteers).await
     }
 
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES ($1, $2, 1) \
-             ON CONFLICT (request_id, volunteer_id) DO UPDATE SET declined = 1",
-        )
-        .bind(id.as_str())
-        .bind(volunteer.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        requests::record_decline(&self.pool, id, volunteer).await
     }
 
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT volunteer_id FROM request_offers WHERE request_id = $1")
-                .bind(id.as_str())
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+        requests::offered_volunteers(&self.pool, id).await
     }
 
     async fn offerable_requests(
@@ -238,24 +156,7 @@ impl Store for PostgresStore {
         volunteer: &UserId,
         now: Timestamp,
     ) -> StoreResult<Vec<OfferableRequest>> {
-        let found = sqlx::query(
-            "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id \
-             WHERE r.status = 'pending' AND r.expires_at > $1 \
-               AND (r.target_volunteer_id = $2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
-                    SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = $2 AND o.declined = 1))) \
-               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $2 AND b.blocked_id = r.senior_id) \
-             ORDER BY r.created_at, r.id",
-        )
-        .bind(now.millis())
-        .bind(volunteer.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows::all(&found, |r| {
-            Ok(OfferableRequest {
-                request: rows::help_request(r)?,
-                seeker_display_name: r.text("seeker_display_name")?,
-            })
-        })
+        requests::offerable_requests(&self.pool, volunteer, now).await
     }
 
     async fn claim_request(
@@ -273,22 +174,7 @@ impl Store for PostgresStore {
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>> {
-        // Rows another sweeper (or a claim) holds are skipped, not waited
-        // for, so each expired request goes to exactly one caller. The pick
-        // is a CTE, which runs once: as `WHERE id IN (subquery)` the planner
-        // may rescan the subquery per row, and each rescan skips the rows
-        // this statement already updated and locks `limit` more.
-        let found = sqlx::query(
-            "WITH due AS ( \
-               SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2 \
-               FOR UPDATE SKIP LOCKED) \
-             UPDATE help_requests r SET status = 'expired' FROM due WHERE r.id = due.id AND r.status = 'pending' RETURNING r.*",
-        )
-        .bind(now.millis())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows::all(&found, rows::help_request)
+        requests::expire_due_requests(&self.pool, now, limit).await
     }
 
     async fn set_feedback(
@@ -296,16 +182,7 @@ impl Store for PostgresStore {
         id: &RequestId,
         feedback: &Feedback,
     ) -> StoreResult<Option<HelpRequest>> {
-        let row = sqlx::query(
-            "UPDATE help_requests SET rating = $1, feedback = $2 WHERE id = $3 AND status = 'completed' AND rating IS NULL \
-             RETURNING *",
-        )
-        .bind(feedback.rating)
-        .bind(feedback.text.as_deref())
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(rows::help_request).transpose()
+        requests::set_feedback(&self.pool, id, feedback).await
     }
 
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {

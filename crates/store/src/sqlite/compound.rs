@@ -1,33 +1,21 @@
 //! The SQLite store's operations that take more than one statement, or that
-//! several methods share: reading or seeding a setting, the move out of
-//! `pending` (cancel and reject), recording offers, the claim, ending a
+//! several methods share: reading or seeding a setting, the claim, ending a
 //! conversation and appending a message (each one job on the single
 //! group-committing writer, see [`super::writer`], so it runs alone in its
 //! own SAVEPOINT of the batch's transaction and is answered only after the
 //! commit), and conversation summaries (several reads on the reader pool).
-//! [`super::store`] delegates to them, keeping the trait's order.
+//! [`super::store`] delegates to them, keeping the trait's order; the other
+//! help-request operations are in [`super::requests`].
 
+use super::requests;
 use super::writer::Writer;
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
 use helpline_core::message::{Appended, Message, NewMessage, ReplyPreview, preview_of};
-use helpline_core::request::HelpRequest;
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
-
-/// The request with this id, read on `conn`.
-pub(super) async fn request_on(
-    conn: &mut SqliteConnection,
-    id: &str,
-) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("SELECT * FROM help_requests WHERE id = ?")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
 
 /// See [`crate::Store::setting_or_insert`].
 pub(super) async fn setting_or_insert(
@@ -57,57 +45,6 @@ pub(super) async fn setting_or_insert(
         .await
 }
 
-/// A conditional status move out of `pending`, as one writer job; returns
-/// the moved request. See [`crate::Store::cancel_request`] and
-/// [`crate::Store::reject_request`].
-pub(super) async fn move_pending(
-    writer: &Writer,
-    id: &RequestId,
-    to: &'static str,
-) -> StoreResult<Option<HelpRequest>> {
-    let id = id.clone();
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let row = sqlx::query(
-                    "UPDATE help_requests SET status = ? WHERE id = ? AND status = 'pending' RETURNING *",
-                )
-                .bind(to)
-                .bind(id.as_str())
-                .fetch_optional(conn)
-                .await?;
-                row.as_ref().map(rows::help_request).transpose()
-            })
-        })
-        .await
-}
-
-/// See [`crate::Store::record_offers`].
-pub(super) async fn record_offers(
-    writer: &Writer,
-    id: &RequestId,
-    volunteers: &[UserId],
-) -> StoreResult<()> {
-    if volunteers.is_empty() {
-        return Ok(());
-    }
-    let (id, volunteers) = (id.clone(), volunteers.to_vec());
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                for volunteer in &volunteers {
-                    sqlx::query("INSERT INTO request_offers (request_id, volunteer_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                        .bind(id.as_str())
-                        .bind(volunteer.as_str())
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                Ok(())
-            })
-        })
-        .await
-}
-
 /// See [`crate::Store::claim_request`].
 pub(super) async fn claim_request(
     writer: &Writer,
@@ -129,7 +66,7 @@ pub(super) async fn claim_request(
                 .fetch_optional(&mut *conn)
                 .await?;
                 let Some(claimed) = claimed else {
-                    return Ok(match request_on(conn, id.as_str()).await? {
+                    return Ok(match requests::request_on(conn, id.as_str()).await? {
                         Some(current) => ClaimOutcome::Lost(current),
                         None => ClaimOutcome::Missing,
                     });

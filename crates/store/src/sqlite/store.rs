@@ -1,8 +1,9 @@
 //! [`Store`] for SQLite: reads on the reader pool, writes through the
 //! group-committing writer. Methods follow the trait's order; those of more
-//! than one statement live in [`super::compound`].
+//! than one statement live in [`super::compound`], help requests in
+//! [`super::requests`].
 
-use super::{SqliteStore, compound, edits, receipts, safety};
+use super::{SqliteStore, compound, edits, receipts, requests, safety};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -14,7 +15,7 @@ use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
-use helpline_core::user::{NewAccount, Role, User};
+use helpline_core::user::{NewAccount, User};
 use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
 
 #[async_trait]
@@ -97,107 +98,43 @@ impl Store for SqliteStore {
     }
 
     async fn create_request(&self, new: &NewHelpRequest) -> StoreResult<HelpRequest> {
-        let new = new.clone();
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move {
-                    let d = &new.draft;
-                    let row = sqlx::query("INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, \
-                         created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *")
-                    .bind(new.id.as_str())
-                    .bind(new.seeker_id.as_str())
-                    .bind(d.target_volunteer_id.as_ref().map(UserId::as_str))
-                    .bind(d.request_type.as_str())
-                    .bind(d.topic.map(|t| t.as_str()))
-                    .bind(d.note.as_deref())
-                    .bind(new.created_at.millis())
-                    .bind(new.expires_at.millis())
-                    .fetch_one(conn)
-                    .await
-                    .map_err(|e| if is_unique_violation(&e) { StoreError::PendingExists } else { e.into() })?;
-                    rows::help_request(&row)
-                })
-            })
-            .await
+        requests::create_request(&self.writer, new).await
     }
 
     async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        let mut conn = self.readers.acquire().await?;
-        compound::request_on(&mut conn, id.as_str()).await
+        requests::request(&self.readers, id).await
     }
 
     async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        let row =
-            sqlx::query("SELECT * FROM help_requests WHERE senior_id = ? AND status = 'pending'")
-                .bind(seeker.as_str())
-                .fetch_optional(&self.readers)
-                .await?;
-        row.as_ref().map(rows::help_request).transpose()
+        requests::pending_request_of(&self.readers, seeker).await
     }
 
     async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        let row = sqlx::query("SELECT * FROM help_requests WHERE senior_id = ? ORDER BY created_at DESC, id DESC LIMIT 1")
-        .bind(seeker.as_str())
-        .fetch_optional(&self.readers)
-        .await?;
-        row.as_ref().map(rows::help_request).transpose()
+        requests::latest_request_of(&self.readers, seeker).await
     }
 
     async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
-        let sql = match user.role {
-            Role::Seeker => {
-                "SELECT * FROM help_requests WHERE senior_id = ?1 ORDER BY created_at DESC, id DESC"
-            }
-            _ => {
-                "SELECT * FROM help_requests WHERE volunteer_id = ?1 OR target_volunteer_id = ?1 \
-                 ORDER BY created_at DESC, id DESC"
-            }
-        };
-        let found = sqlx::query(sql)
-            .bind(user.id.as_str())
-            .fetch_all(&self.readers)
-            .await?;
-        rows::all(&found, rows::help_request)
+        requests::requests_of(&self.readers, user).await
     }
 
     async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        compound::move_pending(&self.writer, id, "cancelled").await
+        requests::move_pending(&self.writer, id, "cancelled").await
     }
 
     async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        compound::move_pending(&self.writer, id, "rejected").await
+        requests::move_pending(&self.writer, id, "rejected").await
     }
 
     async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
-        compound::record_offers(&self.writer, id, volunteers).await
+        requests::record_offers(&self.writer, id, volunteers).await
     }
 
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
-        let (id, volunteer) = (id.clone(), volunteer.clone());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES (?, ?, 1) \
-                         ON CONFLICT (request_id, volunteer_id) DO UPDATE SET declined = 1",
-                    )
-                    .bind(id.as_str())
-                    .bind(volunteer.as_str())
-                    .execute(conn)
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        requests::record_decline(&self.writer, id, volunteer).await
     }
 
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT volunteer_id FROM request_offers WHERE request_id = ?")
-                .bind(id.as_str())
-                .fetch_all(&self.readers)
-                .await?;
-        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+        requests::offered_volunteers(&self.readers, id).await
     }
 
     async fn offerable_requests(
@@ -205,24 +142,7 @@ impl Store for SqliteStore {
         volunteer: &UserId,
         now: Timestamp,
     ) -> StoreResult<Vec<OfferableRequest>> {
-        let found = sqlx::query(
-            "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id \
-             WHERE r.status = 'pending' AND r.expires_at > ?1 \
-               AND (r.target_volunteer_id = ?2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
-                    SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = ?2 AND o.declined = 1))) \
-               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ?2 AND b.blocked_id = r.senior_id) \
-             ORDER BY r.created_at, r.id",
-        )
-        .bind(now.millis())
-        .bind(volunteer.as_str())
-        .fetch_all(&self.readers)
-        .await?;
-        rows::all(&found, |r| {
-            Ok(OfferableRequest {
-                request: rows::help_request(r)?,
-                seeker_display_name: r.text("seeker_display_name")?,
-            })
-        })
+        requests::offerable_requests(&self.readers, volunteer, now).await
     }
 
     async fn claim_request(
@@ -240,20 +160,7 @@ impl Store for SqliteStore {
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>> {
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move {
-                    let found = sqlx::query("UPDATE help_requests SET status = 'expired' WHERE id IN ( \
-                           SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2) \
-                         AND status = 'pending' RETURNING *")
-                    .bind(now.millis())
-                    .bind(limit)
-                    .fetch_all(conn)
-                    .await?;
-                    rows::all(&found, rows::help_request)
-                })
-            })
-            .await
+        requests::expire_due_requests(&self.writer, now, limit).await
     }
 
     async fn set_feedback(
@@ -261,21 +168,7 @@ impl Store for SqliteStore {
         id: &RequestId,
         feedback: &Feedback,
     ) -> StoreResult<Option<HelpRequest>> {
-        let (id, feedback) = (id.clone(), feedback.clone());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move {
-                    let row = sqlx::query("UPDATE help_requests SET rating = ?, feedback = ? WHERE id = ? AND status = 'completed' AND rating IS NULL \
-                         RETURNING *")
-                    .bind(feedback.rating)
-                    .bind(feedback.text.as_deref())
-                    .bind(id.as_str())
-                    .fetch_optional(conn)
-                    .await?;
-                    row.as_ref().map(rows::help_request).transpose()
-                })
-            })
-            .await
+        requests::set_feedback(&self.writer, id, feedback).await
     }
 
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {

@@ -1,0 +1,270 @@
+//! Help requests on SQLite: creating and reading them, the moves out of
+//! `pending` (cancel, reject, expiry), offers and declines, and feedback.
+//! Writes are jobs on the single writer ([`super::writer`]); reads use the
+//! reader pool. The claim, which also opens the conversation, is in
+//! [`super::compound`].
+
+use super::writer::Writer;
+use crate::error::is_unique_violation;
+use crate::rows::{self, Columns};
+use crate::{OfferableRequest, StoreError, StoreResult};
+use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::user::{Role, User};
+use helpline_core::{RequestId, Timestamp, UserId};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// The request with this id, read on `conn`.
+pub(super) async fn request_on(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> StoreResult<Option<HelpRequest>> {
+    let row = sqlx::query("SELECT * FROM help_requests WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::help_request).transpose()
+}
+
+/// See [`crate::Store::create_request`].
+pub(super) async fn create_request(
+    writer: &Writer,
+    new: &NewHelpRequest,
+) -> StoreResult<HelpRequest> {
+    let new = new.clone();
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let d = &new.draft;
+                let row = sqlx::query("INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, \
+                     created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *")
+                .bind(new.id.as_str())
+                .bind(new.seeker_id.as_str())
+                .bind(d.target_volunteer_id.as_ref().map(UserId::as_str))
+                .bind(d.request_type.as_str())
+                .bind(d.topic.map(|t| t.as_str()))
+                .bind(d.note.as_deref())
+                .bind(new.created_at.millis())
+                .bind(new.expires_at.millis())
+                .fetch_one(conn)
+                .await
+                .map_err(|e| if is_unique_violation(&e) { StoreError::PendingExists } else { e.into() })?;
+                rows::help_request(&row)
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::request`].
+pub(super) async fn request(
+    readers: &SqlitePool,
+    id: &RequestId,
+) -> StoreResult<Option<HelpRequest>> {
+    let mut conn = readers.acquire().await?;
+    request_on(&mut conn, id.as_str()).await
+}
+
+/// See [`crate::Store::pending_request_of`].
+pub(super) async fn pending_request_of(
+    readers: &SqlitePool,
+    seeker: &UserId,
+) -> StoreResult<Option<HelpRequest>> {
+    let row = sqlx::query("SELECT * FROM help_requests WHERE senior_id = ? AND status = 'pending'")
+        .bind(seeker.as_str())
+        .fetch_optional(readers)
+        .await?;
+    row.as_ref().map(rows::help_request).transpose()
+}
+
+/// See [`crate::Store::latest_request_of`].
+pub(super) async fn latest_request_of(
+    readers: &SqlitePool,
+    seeker: &UserId,
+) -> StoreResult<Option<HelpRequest>> {
+    let row = sqlx::query(
+        "SELECT * FROM help_requests WHERE senior_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(seeker.as_str())
+    .fetch_optional(readers)
+    .await?;
+    row.as_ref().map(rows::help_request).transpose()
+}
+
+/// See [`crate::Store::requests_of`].
+pub(super) async fn requests_of(
+    readers: &SqlitePool,
+    user: &User,
+) -> StoreResult<Vec<HelpRequest>> {
+    let sql = match user.role {
+        Role::Seeker => {
+            "SELECT * FROM help_requests WHERE senior_id = ?1 ORDER BY created_at DESC, id DESC"
+        }
+        _ => {
+            "SELECT * FROM help_requests WHERE volunteer_id = ?1 OR target_volunteer_id = ?1 \
+             ORDER BY created_at DESC, id DESC"
+        }
+    };
+    let found = sqlx::query(sql)
+        .bind(user.id.as_str())
+        .fetch_all(readers)
+        .await?;
+    rows::all(&found, rows::help_request)
+}
+
+/// A conditional status move out of `pending`, as one writer job; returns
+/// the moved request. See [`crate::Store::cancel_request`] and
+/// [`crate::Store::reject_request`].
+pub(super) async fn move_pending(
+    writer: &Writer,
+    id: &RequestId,
+    to: &'static str,
+) -> StoreResult<Option<HelpRequest>> {
+    let id = id.clone();
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query(
+                    "UPDATE help_requests SET status = ? WHERE id = ? AND status = 'pending' RETURNING *",
+                )
+                .bind(to)
+                .bind(id.as_str())
+                .fetch_optional(conn)
+                .await?;
+                row.as_ref().map(rows::help_request).transpose()
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::record_offers`].
+pub(super) async fn record_offers(
+    writer: &Writer,
+    id: &RequestId,
+    volunteers: &[UserId],
+) -> StoreResult<()> {
+    if volunteers.is_empty() {
+        return Ok(());
+    }
+    let (id, volunteers) = (id.clone(), volunteers.to_vec());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                for volunteer in &volunteers {
+                    sqlx::query("INSERT INTO request_offers (request_id, volunteer_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                        .bind(id.as_str())
+                        .bind(volunteer.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::record_decline`].
+pub(super) async fn record_decline(
+    writer: &Writer,
+    id: &RequestId,
+    volunteer: &UserId,
+) -> StoreResult<()> {
+    let (id, volunteer) = (id.clone(), volunteer.clone());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES (?, ?, 1) \
+                     ON CONFLICT (request_id, volunteer_id) DO UPDATE SET declined = 1",
+                )
+                .bind(id.as_str())
+                .bind(volunteer.as_str())
+                .execute(conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::offered_volunteers`].
+pub(super) async fn offered_volunteers(
+    readers: &SqlitePool,
+    id: &RequestId,
+) -> StoreResult<Vec<UserId>> {
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT volunteer_id FROM request_offers WHERE request_id = ?")
+            .bind(id.as_str())
+            .fetch_all(readers)
+            .await?;
+    Ok(ids.into_iter().map(UserId::from_trusted).collect())
+}
+
+/// See [`crate::Store::offerable_requests`].
+pub(super) async fn offerable_requests(
+    readers: &SqlitePool,
+    volunteer: &UserId,
+    now: Timestamp,
+) -> StoreResult<Vec<OfferableRequest>> {
+    let found = sqlx::query(
+        "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id \
+         WHERE r.status = 'pending' AND r.expires_at > ?1 \
+           AND (r.target_volunteer_id = ?2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
+                SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = ?2 AND o.declined = 1))) \
+           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ?2 AND b.blocked_id = r.senior_id) \
+         ORDER BY r.created_at, r.id",
+    )
+    .bind(now.millis())
+    .bind(volunteer.as_str())
+    .fetch_all(readers)
+    .await?;
+    rows::all(&found, |r| {
+        Ok(OfferableRequest {
+            request: rows::help_request(r)?,
+            seeker_display_name: r.text("seeker_display_name")?,
+        })
+    })
+}
+
+/// See [`crate::Store::expire_due_requests`].
+pub(super) async fn expire_due_requests(
+    writer: &Writer,
+    now: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<HelpRequest>> {
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let found = sqlx::query("UPDATE help_requests SET status = 'expired' WHERE id IN ( \
+                       SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2) \
+                     AND status = 'pending' RETURNING *")
+                .bind(now.millis())
+                .bind(limit)
+                .fetch_all(conn)
+                .await?;
+                rows::all(&found, rows::help_request)
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::set_feedback`].
+pub(super) async fn set_feedback(
+    writer: &Writer,
+    id: &RequestId,
+    feedback: &Feedback,
+) -> StoreResult<Option<HelpRequest>> {
+    let (id, feedback) = (id.clone(), feedback.clone());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query("UPDATE help_requests SET rating = ?, feedback = ? WHERE id = ? AND status = 'completed' AND rating IS NULL \
+                     RETURNING *")
+                .bind(feedback.rating)
+                .bind(feedback.text.as_deref())
+                .bind(id.as_str())
+                .fetch_optional(conn)
+                .await?;
+                row.as_ref().map(rows::help_request).transpose()
+            })
+        })
+        .await
+}
