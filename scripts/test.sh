@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test Helpline has: formatting and lints, the Rust unit and
 # integration tests (SQLite and PostgreSQL; each PostgreSQL test creates and
-# drops its own database), and the interop test with the official
-# socket.io-client from npm. Starts what it needs: PostgreSQL if it is not
-# running, npm packages through `npm ci`.
+# drops its own database), the interop test with the official
+# socket.io-client from npm, and the web app's browser tests (Playwright with
+# Debian's chromium). Starts or installs what it needs: PostgreSQL if it is
+# not running, npm packages through `npm ci`, chromium through apt.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
@@ -37,3 +38,5 @@ echo "== cargo test"
 cargo test --workspace --locked
 echo "== interop test (socket.io-client 4.8.4)"
 HELPLINE_BIN="$root/target/debug/helpline" "$root/scripts/interop-test.sh"
+echo "== browser tests (web app)"
+HELPLINE_BIN="$root/target/debug/helpline" "$root/scripts/browser-test.sh"

@@ -1,10 +1,14 @@
 //! Who is typing where. Never stored: typing is a moment, not a fact.
 //!
-//! A `typing:start` is relayed only when the person was not typing yet or
-//! the last relay is older than [`RELAY_EVERY`] (so a client that sends it
-//! on every keystroke costs the others one event every few seconds), and
-//! it lapses by itself after the configured timeout unless renewed, so a
-//! client that vanishes mid-sentence never leaves "typing…" behind.
+//! The table remembers what the others were last told. A `typing:start` is
+//! relayed when they were last told "not typing", or when the last relay is
+//! older than [`RELAY_EVERY`] (so a client that sends it on every keystroke
+//! costs the others one event every few seconds); a stop is relayed only
+//! when they were last told "typing". Starts lapse by themselves after the
+//! configured timeout unless renewed, so a client that vanishes
+//! mid-sentence never leaves "typing…" behind. Events of one socket may be
+//! handled out of order; deciding by what was last relayed keeps what the
+//! others see consistent either way.
 
 use helpline_core::{ConversationId, UserId};
 use std::collections::HashMap;
@@ -16,7 +20,10 @@ pub const RELAY_EVERY: Duration = Duration::from_secs(3);
 
 #[derive(Debug)]
 struct Entry {
+    /// What the others were last told, and when.
+    told_typing: bool,
     relayed_at: Instant,
+    /// The latest start; its lapse is the only one that counts.
     generation: u64,
 }
 
@@ -46,48 +53,34 @@ impl Typing {
 
     /// Records a start and says whether to relay it.
     pub fn start(&self, conversation: &ConversationId, user: &UserId) -> Started {
-        let generation = self
-            .generations
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1;
+        let generation = self.generations.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let now = Instant::now();
         let mut table = self.table();
-        let key = (conversation.clone(), user.clone());
-        let relay = table
-            .get(&key)
-            .is_none_or(|e| now.duration_since(e.relayed_at) >= RELAY_EVERY);
-        let relayed_at = if relay {
-            now
-        } else {
-            table.get(&key).map_or(now, |e| e.relayed_at)
-        };
-        table.insert(
-            key,
-            Entry {
-                relayed_at,
-                generation,
-            },
-        );
+        let entry = table
+            .entry((conversation.clone(), user.clone()))
+            .or_insert(Entry { told_typing: false, relayed_at: now, generation });
+        let relay = !entry.told_typing || now.duration_since(entry.relayed_at) >= RELAY_EVERY;
+        if relay {
+            entry.told_typing = true;
+            entry.relayed_at = now;
+        }
+        entry.generation = generation;
         Started { relay, generation }
     }
 
-    /// Records a stop; true when the person was typing (so the others must hear it).
+    /// Records a stop; true when the others were told "typing" and must now hear it stopped.
     pub fn stop(&self, conversation: &ConversationId, user: &UserId) -> bool {
-        self.table()
-            .remove(&(conversation.clone(), user.clone()))
-            .is_some()
+        self.table().remove(&(conversation.clone(), user.clone())).is_some_and(|e| e.told_typing)
     }
 
     /// Ends the start `generation` if it is still the latest; true when it
-    /// lapsed now (so the others must hear that typing stopped).
+    /// lapsed now and the others must hear that typing stopped.
     pub fn lapse(&self, conversation: &ConversationId, user: &UserId, generation: u64) -> bool {
         let mut table = self.table();
         let key = (conversation.clone(), user.clone());
-        if table.get(&key).is_some_and(|e| e.generation == generation) {
-            table.remove(&key);
-            true
-        } else {
-            false
+        match table.get(&key) {
+            Some(entry) if entry.generation == generation => table.remove(&key).is_some_and(|e| e.told_typing),
+            _ => false,
         }
     }
 }

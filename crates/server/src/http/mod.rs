@@ -6,6 +6,7 @@ mod conversations;
 pub mod error;
 mod reads;
 mod safety;
+mod web;
 
 use crate::app::App;
 use axum::Router;
@@ -56,7 +57,7 @@ pub fn routes() -> Router<App> {
         .route("/api/reports/{id}/resolve", post(safety::resolve))
         .route("/api/requests", get(reads::requests))
         .route("/api/requests/{id}/feedback", post(reads::feedback))
-        .fallback(async || ApiError(DomainError::NotFound("no such route")))
+        .fallback(web::fallback)
 }
 
 /// The user a request's bearer token names.

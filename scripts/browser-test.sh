@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs the web app's browser tests (tests/browser): Playwright (playwright-core
+# from npm) driving Debian's chromium against a real helpline server.
+#
+#   scripts/browser-test.sh                        # builds helpline-server, then tests
+#   HELPLINE_BIN=/path/to/helpline scripts/browser-test.sh
+#   scripts/browser-test.sh --update-screenshots   # also refresh docs/screenshots/
+#
+# It installs chromium with apt-get when /usr/bin/chromium is missing (needs
+# root), never lets Playwright download a browser, starts the server on a free
+# port with a temporary database, and always stops it. Screenshots and
+# failure captures land in tests/browser/artifacts/.
+set -euo pipefail
+
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+browser_dir="$root/tests/browser"
+update_screenshots=0
+if [[ "${1:-}" == "--update-screenshots" ]]; then
+  update_screenshots=1
+  shift
+fi
+
+command -v node >/dev/null || { echo "browser-test: node (>= 20) is required" >&2; exit 1; }
+command -v npm >/dev/null || { echo "browser-test: npm is required" >&2; exit 1; }
+
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+if [[ ! -x "$CHROMIUM" ]]; then
+  echo "== installing Debian's chromium" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y chromium
+fi
+
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+echo "== npm ci (tests/browser)" >&2
+(cd "$browser_dir" && npm ci --no-audit --no-fund)
+
+if [[ -n "${HELPLINE_BIN:-}" ]]; then
+  case "$HELPLINE_BIN" in
+    /*) ;;
+    *) HELPLINE_BIN="$(pwd)/$HELPLINE_BIN" ;;
+  esac
+else
+  echo "== cargo build -p helpline-server" >&2
+  (cd "$root" && cargo build -p helpline-server)
+  HELPLINE_BIN="$root/target/debug/helpline"
+fi
+[[ -x "$HELPLINE_BIN" ]] || { echo "browser-test: no helpline binary at $HELPLINE_BIN" >&2; exit 1; }
+export HELPLINE_BIN
+
+data="$(mktemp -d "${TMPDIR:-/tmp}/helpline-browser.XXXXXX")"
+server_pid=""
+stop_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$data"
+}
+trap stop_server EXIT INT TERM
+
+port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+export HELPLINE_URL="http://127.0.0.1:$port"
+export HELPLINE_DATABASE_URL="sqlite://$data/helpline.db"
+# Settings come only from here, not from the caller's environment.
+env -u HELPLINE_CONFIG -u HELPLINE_JWT_SECRET -u HELPLINE_REQUEST_TIMEOUT_SECS \
+  HELPLINE_ADDR="127.0.0.1:$port" HELPLINE_DATABASE_URL="$HELPLINE_DATABASE_URL" \
+  HELPLINE_SQLITE_SYNCHRONOUS=normal RUST_LOG="${RUST_LOG:-warn}" \
+  "$HELPLINE_BIN" serve >"$data/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 200); do
+  if curl -sf "$HELPLINE_URL/healthz" >/dev/null 2>&1 || node -e "fetch('$HELPLINE_URL/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then
+    break
+  fi
+  kill -0 "$server_pid" 2>/dev/null || { cat "$data/server.log" >&2; echo "browser-test: the server did not start" >&2; exit 1; }
+  sleep 0.1
+done
+
+echo "== browser tests against $HELPLINE_URL" >&2
+rm -rf "$browser_dir/artifacts"
+cd "$browser_dir"
+status=0
+# One file at a time: each launches its own chromium, and the screens test
+# expects no other test's volunteers to be online.
+node --test --test-concurrency=1 "$@" \
+  client.test.mjs screens.test.mjs chat.test.mjs requests.test.mjs offline.test.mjs support.test.mjs || status=$?
+if (( status != 0 )); then
+  echo "== server log (last 40 lines)" >&2
+  tail -n 40 "$data/server.log" >&2 || true
+  exit "$status"
+fi
+if (( update_screenshots )); then
+  mkdir -p "$root/docs/screenshots"
+  rm -f "$root/docs/screenshots/"*.png
+  find "$browser_dir/artifacts" -maxdepth 1 -name '*.png' -exec cp {} "$root/docs/screenshots/" \;
+  echo "== docs/screenshots/ updated" >&2
+fi

@@ -1,0 +1,119 @@
+// DOM helpers. Every piece of text goes in as a text node: nothing a user
+// typed (or the server sent) is ever parsed as HTML.
+
+/** Builds an element: h("button", { class: "primary", onclick }, "Send"). */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value == null || value === false) continue;
+    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else if (key === "class") el.className = value;
+    else if (key === "text") el.textContent = value;
+    else if (key === "value" || key === "checked") el[key] = value;
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child == null || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** Replaces an element's children. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** Says `text` to screen readers through the page's live regions. */
+export function announce(text, urgent = false) {
+  const region = document.getElementById(urgent ? "alert-region" : "status-region");
+  if (!region) return;
+  region.textContent = "";
+  requestAnimationFrame(() => (region.textContent = text));
+}
+
+/** Shows a short notice that disappears by itself. */
+export function notice(text) {
+  const list = document.getElementById("notices");
+  if (!list) return;
+  const item = h("p", { class: "notice", role: "status" }, text);
+  list.append(item);
+  setTimeout(() => item.remove(), 8000);
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long" });
+
+export const clock = (iso) => timeFormat.format(new Date(iso));
+
+/** "Today", "Yesterday" or the date. */
+export function dayLabel(iso) {
+  const date = new Date(iso);
+  const today = new Date();
+  const yesterday = new Date(Date.now() - 86_400_000);
+  if (date.toDateString() === today.toDateString()) return "Today";
+  if (date.toDateString() === yesterday.toDateString()) return "Yesterday";
+  return dayFormat.format(date);
+}
+
+/** "just now", "2 minutes", "1 hour 5 minutes". */
+export function waited(iso, now = Date.now()) {
+  const seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
+  if (seconds < 60) return seconds < 10 ? "just now" : `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return plural(minutes, "minute");
+  return `${plural(Math.floor(minutes / 60), "hour")} ${plural(minutes % 60, "minute")}`;
+}
+
+export const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export const TOPICS = {
+  emotional: "Feeling low or worried",
+  daily: "Daily life",
+  health: "Health",
+  other: "Something else",
+};
+
+export const KINDS = { chat: "Chat", voice: "Voice call", video: "Video call" };
+
+export const ROLES = { seeker: "Member", volunteer: "Volunteer", support: "Support" };
+
+/** A small inline icon (decorative: the text next to it carries the meaning). */
+export function icon(name) {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "icon");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", ICONS[name] ?? "");
+  svg.append(path);
+  return svg;
+}
+
+const ICONS = {
+  tick: "M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z",
+  clock: "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 11h-5v-2h3V6h2z",
+  chat: "M4 4h16v12H7l-3 3z",
+  bell: "M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11a6 6 0 0 0-5-5.9V4h-2v1.1A6 6 0 0 0 6 11v5l-2 2v1h16v-1z",
+  back: "M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z",
+};
+
+/** Asks the app to show another path (handled in main.js). */
+export function go(path) {
+  document.dispatchEvent(new CustomEvent("hl-navigate", { detail: path }));
+}
+
+/** Rebuilds `el` with `render()` but keeps focus on the element that has the
+ *  same `data-key` afterwards (lists refresh without losing the keyboard). */
+export function keepFocus(el, render) {
+  const key = document.activeElement?.closest?.("[data-key]")?.dataset.key;
+  const within = el.contains(document.activeElement);
+  render();
+  if (within && key) el.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+}

@@ -1,0 +1,164 @@
+// Boots the app: the signed-in check, the top bar with the connection
+// state, the routes, and the dialogs that float above every screen.
+
+import { h, fill, announce } from "./dom.js";
+import { loadSession, saveSession, clearSession } from "./api.js";
+import { store } from "./state.js";
+import "./views/auth.js";
+import "./views/seeker.js";
+import "./views/volunteer.js";
+import "./views/chats.js";
+import "./views/support.js";
+
+const main = document.getElementById("main");
+const topbar = document.getElementById("topbar");
+const banner = document.getElementById("connection-banner");
+
+/** Goes to an app path without reloading. */
+export function navigate(path, { replace = false } = {}) {
+  if (path !== location.pathname) history[replace ? "replaceState" : "pushState"](null, "", path);
+  route();
+}
+document.addEventListener("hl-navigate", (event) => navigate(event.detail));
+
+function route() {
+  if (!store.user) {
+    document.title = "Sign in – Helpline";
+    return show(h("hl-auth"));
+  }
+  const path = location.pathname;
+  const chat = /^\/chats\/([^/]+)$/.exec(path);
+  const role = store.user.role;
+  let view;
+  if (chat && role !== "support") view = h("hl-chats", { conversation: decodeURIComponent(chat[1]) });
+  else if (path === "/chats" && role !== "support") view = h("hl-chats");
+  else if (role === "seeker") view = h("hl-seeker-home");
+  else if (role === "volunteer") view = h("hl-volunteer-home");
+  else view = h("hl-support-dashboard");
+  if (!chat && path !== "/chats" && path !== "/") history.replaceState(null, "", "/");
+  show(view);
+  renderTopbar();
+  const tray = document.getElementById("tray-slot");
+  const wantTray = role === "volunteer" && location.pathname !== "/";
+  if (wantTray && !tray.firstElementChild) tray.append(h("hl-offer-tray"));
+  if (!wantTray) tray.replaceChildren();
+}
+
+function show(view) {
+  const current = main.firstElementChild;
+  if (current?.tagName === view.tagName) {
+    if (view.tagName === "HL-CHATS") current.open(view.getAttribute("conversation"));
+    return;
+  }
+  fill(main, view);
+  main.scrollTop = 0;
+  // Move focus to the new screen's heading so screen readers announce it.
+  requestAnimationFrame(() => (main.querySelector("h1") ?? main).focus({ preventScroll: true }));
+}
+
+function renderTopbar() {
+  const user = store.user;
+  topbar.hidden = false;
+  const here = (path) => (location.pathname === path || (path === "/chats" && location.pathname.startsWith("/chats/")) ? "page" : null);
+  const unread = store.unread;
+  const links = [h("li", null, h("a", { href: "/", "data-link": true, "aria-current": here("/") }, user.role === "support" ? "Dashboard" : "Home"))];
+  if (user.role !== "support")
+    links.push(
+      h(
+        "li",
+        null,
+        h(
+          "a",
+          { href: "/chats", "data-link": true, "aria-current": here("/chats") },
+          "Chats",
+          unread ? h("span", { class: "badge" }, String(unread), h("span", { class: "visually-hidden" }, " unread")) : null,
+        ),
+      ),
+    );
+  fill(
+    topbar,
+    h("a", { class: "brand", href: "/", "data-link": true }, h("img", { src: "/icons/icon.svg", alt: "", width: 32, height: 32 }), "Helpline"),
+    h("nav", { "aria-label": "Main" }, h("ul", null, links)),
+    connectionPill(),
+    h("div", { class: "me" }, h("span", { class: "me-name" }, user.displayName), h("button", { type: "button", class: "link", onclick: signOut }, "Sign out")),
+  );
+}
+
+const STATES = {
+  connected: ["Connected", "ok"],
+  connecting: ["Connecting…", "wait"],
+  reconnecting: ["Reconnecting…", "wait"],
+  offline: ["Offline", "off"],
+  unauthorized: ["Signed out", "off"],
+  closed: ["Not connected", "off"],
+};
+
+function connectionPill() {
+  const [text, kind] = STATES[store.connection] ?? STATES.closed;
+  return h("p", { class: `conn conn-${kind}`, id: "connection-state", "data-state": store.connection }, h("span", { class: "dot", "aria-hidden": "true" }), text);
+}
+
+function renderConnection(state) {
+  const pill = document.getElementById("connection-state");
+  if (pill) pill.replaceWith(connectionPill());
+  const text = {
+    reconnecting: "Reconnecting… Messages you write now will be sent when the connection is back.",
+    offline: "You are offline. Messages you write are kept and sent when you are back online.",
+  }[state];
+  banner.hidden = !text;
+  banner.className = `banner banner-${state}`;
+  banner.textContent = text ?? "";
+}
+
+function startApp(session) {
+  store.start(session);
+  route();
+}
+
+function signOut(message) {
+  // Signing out on purpose forgets this user's data on the device (a shared
+  // computer); an expired session keeps it, so unsent messages go out after
+  // signing in again.
+  if (typeof message !== "string" && store.user) {
+    const prefix = `helpline:${store.user.id}:`;
+    for (const key of Object.keys(localStorage)) if (key.startsWith(prefix)) localStorage.removeItem(key);
+  }
+  store.stop();
+  document.getElementById("tray-slot").replaceChildren();
+  clearSession();
+  topbar.hidden = true;
+  banner.hidden = true;
+  document.querySelectorAll("dialog[open]").forEach((d) => d.close());
+  history.replaceState(null, "", "/");
+  route();
+  if (typeof message === "string") announce(message, true);
+  if (typeof message === "string") main.querySelector("hl-auth")?.showMessage(message);
+}
+
+store.on("connection", renderConnection);
+store.on("conversations", () => store.user && renderTopbar());
+store.on("signedout", (message) => signOut(message));
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-link]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  navigate(link.getAttribute("href"));
+});
+addEventListener("popstate", route);
+
+// The sign-in screen hands over a fresh session.
+document.addEventListener("hl-signed-in", (event) => {
+  saveSession(event.detail);
+  startApp(event.detail);
+});
+
+const session = loadSession();
+if (session) startApp(session);
+else route();
+
+document.body.append(h("hl-request-overlay"), h("hl-rating-dialog"));
+
+if ("serviceWorker" in navigator && location.protocol !== "file:") {
+  addEventListener("load", () => navigator.serviceWorker.register("/sw.js").catch(() => {}));
+}
