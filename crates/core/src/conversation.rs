@@ -22,6 +22,66 @@ wire_enum!(
     }
 );
 
+/// The disappearing-message timers the apps offer, in seconds: view once
+/// (`0`: gone once every other participant has read it), 30 s, 5 min, 1 h,
+/// 8 h, 1 day, 1 week, 4 weeks. `null` turns the timer off.
+pub const AUTO_DELETE_PRESETS: [i64; 8] = [0, 30, 300, 3_600, 28_800, 86_400, 604_800, 2_419_200];
+
+/// Reads an optional timer field: absent or `null` is off, anything else
+/// must be one of [`AUTO_DELETE_PRESETS`].
+pub fn parse_timer(
+    fields: &crate::input::Fields<'_>,
+    name: &str,
+) -> Result<Option<i64>, crate::DomainError> {
+    match fields.opt_int(name, 0, i64::MAX)? {
+        None => Ok(None),
+        Some(secs) if AUTO_DELETE_PRESETS.contains(&secs) => Ok(Some(secs)),
+        Some(_) => Err(crate::DomainError::invalid(format!(
+            "{name} must be null or one of {AUTO_DELETE_PRESETS:?}"
+        ))),
+    }
+}
+
+/// A checked `conversation:settings` payload.
+#[derive(Debug, Clone)]
+pub struct SettingsChange {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// The new timer (`None`: off).
+    pub auto_delete_secs: Option<i64>,
+}
+
+impl SettingsChange {
+    /// Parses `{"conversationId","autoDeleteSecs"}`; the timer field must be present (null turns it off).
+    pub fn parse(fields: &crate::input::Fields<'_>) -> Result<Self, crate::DomainError> {
+        Ok(Self {
+            conversation_id: ConversationId::from_trusted(fields.id("conversationId")?),
+            auto_delete_secs: parse_timer(fields, "autoDeleteSecs")?,
+        })
+    }
+}
+
+/// How a timer reads in a system message: "30 seconds", "1 hour", "view once".
+pub fn describe_timer(secs: Option<i64>) -> String {
+    match secs {
+        None => "off".into(),
+        Some(0) => "view once".into(),
+        Some(s) if s % 604_800 == 0 => plural(s / 604_800, "week"),
+        Some(s) if s % 86_400 == 0 => plural(s / 86_400, "day"),
+        Some(s) if s % 3_600 == 0 => plural(s / 3_600, "hour"),
+        Some(s) if s % 60 == 0 => plural(s / 60, "minute"),
+        Some(s) => plural(s, "second"),
+    }
+}
+
+fn plural(n: i64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
 /// The key that makes "one active direct conversation per pair" a unique
 /// index: the two ids in sorted order.
 pub fn direct_key(a: &UserId, b: &UserId) -> String {
@@ -40,6 +100,8 @@ pub struct Conversation {
     pub kind: ConversationKind,
     /// The request that opened it.
     pub request_id: Option<RequestId>,
+    /// Its disappearing-message timer (`Some(0)`: view once).
+    pub auto_delete_secs: Option<i64>,
     /// The seq of its newest message (0 when empty).
     pub last_seq: i64,
     /// When it was opened.
@@ -88,8 +150,41 @@ pub struct ConversationSummary {
     pub last_read_seq: i64,
     /// Whether the caller archived it (it comes back with the next message).
     pub archived: bool,
+    /// Its disappearing-message timer (`Some(0)`: view once).
+    pub auto_delete_secs: Option<i64>,
     /// When it was opened.
     pub created_at: Timestamp,
     /// When it ended.
     pub ended_at: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Fields;
+    use serde_json::json;
+
+    #[test]
+    fn timers_are_presets_or_off() {
+        for (value, ok) in [
+            (json!(null), true),
+            (json!(0), true),
+            (json!(3600), true),
+            (json!(60), false),
+            (json!(-1), false),
+            (json!("1h"), false),
+        ] {
+            let v = json!({"conversationId": "c", "autoDeleteSecs": value});
+            assert_eq!(
+                SettingsChange::parse(&Fields::of(&v).expect("obj")).is_ok(),
+                ok,
+                "{value}"
+            );
+        }
+        assert_eq!(describe_timer(Some(28_800)), "8 hours");
+        assert_eq!(describe_timer(Some(2_419_200)), "4 weeks");
+        assert_eq!(describe_timer(Some(30)), "30 seconds");
+        assert_eq!(describe_timer(Some(0)), "view once");
+        assert_eq!(describe_timer(None), "off");
+    }
 }

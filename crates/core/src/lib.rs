@@ -20,4 +20,4 @@ pub mod user;
 
 pub use error::DomainError;
 pub use ids::{ConversationId, MessageId, ReportId, RequestId, UserId};
-pub use time::Timestamp;
+pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -59,6 +59,10 @@ pub struct Message {
     pub deleted_at: Option<Timestamp>,
     /// Reactions, one entry per emoji, ordered by the earliest reaction still standing.
     pub reactions: Vec<Reaction>,
+    /// When it disappears, if a timer applies.
+    pub expires_at: Option<Timestamp>,
+    /// Whether it disappears once every other participant has read it.
+    pub view_once: bool,
 }
 
 /// What a reply shows of the message it answers.
@@ -107,6 +111,8 @@ pub struct MessageDraft {
     pub client_message_id: String,
     /// The message this one answers (same conversation only).
     pub reply_to_id: Option<MessageId>,
+    /// This message's own timer, overriding the conversation's (`Some(0)`: view once).
+    pub expires_in_secs: Option<i64>,
 }
 
 impl MessageDraft {
@@ -125,6 +131,7 @@ impl MessageDraft {
                 .str("clientMessageId", 1, MAX_CLIENT_MESSAGE_ID_CHARS)?
                 .to_owned(),
             reply_to_id: fields.opt_id("replyToId")?.map(MessageId::from_trusted),
+            expires_in_secs: crate::conversation::parse_timer(fields, "expiresInSecs")?,
         })
     }
 }

@@ -3,7 +3,51 @@
 //! milliseconds, e.g. `2026-01-25T10:00:00.000Z`.
 
 use serde::{Serialize, Serializer};
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where the server gets "now" from. Deadlines (request expiry, disappearing
+/// messages) are computed and swept with it, so tests can move time forward
+/// instead of sleeping.
+pub trait Clock: Send + Sync + Debug + 'static {
+    /// The current time.
+    fn now(&self) -> Timestamp;
+}
+
+/// The system's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// The system's clock plus an offset that only grows: for tests that need
+/// hours to pass in a moment.
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl ManualClock {
+    /// Moves this clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms
+            .fetch_add(by.as_millis() as i64, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now().plus(Duration::from_millis(
+            self.offset_ms.load(Ordering::SeqCst) as u64
+        ))
+    }
+}
 
 /// A UTC instant with millisecond precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -67,6 +111,14 @@ mod tests {
             Timestamp::from_millis(0).to_rfc3339(),
             "1970-01-01T00:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn manual_clock_moves_forward() {
+        let clock = ManualClock::default();
+        let before = clock.now();
+        clock.advance(Duration::from_secs(3600));
+        assert!(clock.now().millis() - before.millis() >= 3_600_000);
     }
 
     #[test]

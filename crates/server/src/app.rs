@@ -5,6 +5,7 @@ use crate::config::Settings;
 use crate::presence::Presence;
 use crate::realtime::fanout::Fanout;
 use crate::typing::Typing;
+use helpline_core::Clock;
 use helpline_store::Store;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct AppParts {
     pub typing: Typing,
     /// Resolved settings.
     pub settings: Settings,
+    /// Where "now" comes from (deadlines, sweeps, stored times).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl App {

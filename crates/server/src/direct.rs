@@ -10,7 +10,7 @@ use helpline_core::conversation::ConversationSummary;
 use helpline_core::input::Fields;
 use helpline_core::permissions::{require_may_start, require_not_blocked};
 use helpline_core::user::User;
-use helpline_core::{ConversationId, DomainError, Timestamp, UserId};
+use helpline_core::{ConversationId, DomainError, UserId};
 
 /// Reads `{"participantId"}`.
 pub fn parse_participant(fields: &Fields<'_>) -> Result<UserId, DomainError> {
@@ -56,7 +56,7 @@ pub async fn start_direct(
             &caller.id,
             &other.id,
             &ConversationId::generate(),
-            Timestamp::now(),
+            app.clock.now(),
         )
         .await?;
     if created {

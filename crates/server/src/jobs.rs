@@ -1,11 +1,14 @@
-//! Background jobs. The expiry sweeper moves pending requests whose stored
-//! deadline has passed to `expired` with a conditional update, so each one
-//! is expired (and announced) exactly once even with several processes on
-//! one database, and a restart loses nothing: the deadline is in the row.
+//! Background jobs. One sweeper, on a short interval:
+//! - moves pending requests whose stored deadline has passed to `expired`;
+//! - deletes disappearing messages that are due (past their deadline, or
+//!   view-once and read by everyone else).
+//!
+//! Both are conditional updates in the database, so each request or message
+//! is handled (and announced) exactly once even with several processes on
+//! one database, and a restart loses nothing: the deadlines are in the rows.
 
 use crate::app::App;
-use crate::realtime::notify_expired;
-use helpline_core::Timestamp;
+use crate::realtime::{announce_expired, notify_expired};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -13,7 +16,7 @@ use tokio::sync::watch;
 const SWEEP_BATCH: i64 = 500;
 
 /// Runs the sweeper until `stop` turns true.
-pub async fn sweep_expired_requests(app: App, mut stop: watch::Receiver<bool>) {
+pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_millis(app.settings.sweep_interval_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -26,7 +29,7 @@ pub async fn sweep_expired_requests(app: App, mut stop: watch::Receiver<bool>) {
         }
         match app
             .store
-            .expire_due_requests(Timestamp::now(), SWEEP_BATCH)
+            .expire_due_requests(app.clock.now(), SWEEP_BATCH)
             .await
         {
             Ok(expired) => {
@@ -38,6 +41,18 @@ pub async fn sweep_expired_requests(app: App, mut stop: watch::Receiver<bool>) {
                 }
             }
             Err(error) => tracing::error!(%error, "expiry sweep failed"),
+        }
+        match app
+            .store
+            .expire_messages(app.clock.now(), SWEEP_BATCH)
+            .await
+        {
+            Ok(expired) if !expired.is_empty() => {
+                tracing::debug!(count = expired.len(), "messages disappeared");
+                announce_expired(&app, expired).await;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "message expiry sweep failed"),
         }
     }
 }

@@ -18,11 +18,13 @@ pub mod typing;
 use app::{App, AppParts};
 use auth::TokenKeys;
 use config::Settings;
+use helpline_core::{Clock, SystemClock};
 use helpline_store::StoreOptions;
 use presence::Presence;
 use realtime::fanout::Fanout;
 use socketioxide::SocketIo;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -52,6 +54,17 @@ pub async fn serve(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    serve_with_clock(listener, settings, Arc::new(SystemClock), shutdown).await
+}
+
+/// [`serve`] with a chosen clock: tests move time forward with a
+/// [`helpline_core::ManualClock`] instead of sleeping.
+pub async fn serve_with_clock(
+    listener: TcpListener,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let store = open_store(&settings).await?;
     let tokens = TokenKeys::load(
         settings.jwt_secret.as_deref(),
@@ -71,11 +84,12 @@ pub async fn serve(
         typing: typing::Typing::default(),
         fanout: Fanout::new(io.clone()),
         settings,
+        clock,
     });
     realtime::attach(&io, app.clone());
 
     let (stop_jobs, jobs_stopped) = watch::channel(false);
-    let sweeper = tokio::spawn(jobs::sweep_expired_requests(app.clone(), jobs_stopped));
+    let sweeper = tokio::spawn(jobs::sweep(app.clone(), jobs_stopped));
 
     let router = http::routes()
         .with_state(app.clone())

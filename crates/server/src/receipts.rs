@@ -126,12 +126,7 @@ pub async fn set_archived(
 ) -> Result<(), DomainError> {
     if !app
         .store
-        .set_archived(
-            conversation,
-            user,
-            archived,
-            helpline_core::Timestamp::now(),
-        )
+        .set_archived(conversation, user, archived, app.clock.now())
         .await?
     {
         return Err(DomainError::NotFound("no such conversation"));

@@ -53,12 +53,19 @@ impl Typing {
 
     /// Records a start and says whether to relay it.
     pub fn start(&self, conversation: &ConversationId, user: &UserId) -> Started {
-        let generation = self.generations.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let generation = self
+            .generations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         let now = Instant::now();
         let mut table = self.table();
         let entry = table
             .entry((conversation.clone(), user.clone()))
-            .or_insert(Entry { told_typing: false, relayed_at: now, generation });
+            .or_insert(Entry {
+                told_typing: false,
+                relayed_at: now,
+                generation,
+            });
         let relay = !entry.told_typing || now.duration_since(entry.relayed_at) >= RELAY_EVERY;
         if relay {
             entry.told_typing = true;
@@ -70,7 +77,9 @@ impl Typing {
 
     /// Records a stop; true when the others were told "typing" and must now hear it stopped.
     pub fn stop(&self, conversation: &ConversationId, user: &UserId) -> bool {
-        self.table().remove(&(conversation.clone(), user.clone())).is_some_and(|e| e.told_typing)
+        self.table()
+            .remove(&(conversation.clone(), user.clone()))
+            .is_some_and(|e| e.told_typing)
     }
 
     /// Ends the start `generation` if it is still the latest; true when it
@@ -79,7 +88,9 @@ impl Typing {
         let mut table = self.table();
         let key = (conversation.clone(), user.clone());
         match table.get(&key) {
-            Some(entry) if entry.generation == generation => table.remove(&key).is_some_and(|e| e.told_typing),
+            Some(entry) if entry.generation == generation => {
+                table.remove(&key).is_some_and(|e| e.told_typing)
+            }
             _ => false,
         }
     }

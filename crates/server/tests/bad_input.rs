@@ -165,6 +165,17 @@ async fn every_event_refuses_bad_input_and_the_connection_survives() {
             "message:send",
             json!({"conversationId": conversation, "content": "hi", "clientMessageId": "a", "replyToId": 3}),
         ),
+        (
+            "s",
+            "conversation:settings",
+            json!({"conversationId": conversation, "autoDeleteSecs": "1h"}),
+        ),
+        ("s", "conversation:settings", json!({"autoDeleteSecs": 30})),
+        (
+            "s",
+            "message:send",
+            json!({"conversationId": conversation, "content": "hi", "clientMessageId": "a", "expiresInSecs": -5}),
+        ),
         ("s", "no:such:event", json!({})),
     ];
     for (who, event, payload) in &cases {

@@ -236,7 +236,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- messages -------------------------------------------------------
 
     /// Appends a message with the next seq, or returns the one already stored
-    /// under the same (conversation, sender, clientMessageId). Resolves only
+    /// under the same (conversation, sender, clientMessageId). Its timer is
+    /// its own `expires_in_secs`, else the conversation's; system messages
+    /// never disappear. Resolves only
     /// once the message is durable.
     async fn append_message(
         &self,
@@ -287,6 +289,21 @@ pub trait Store: Send + Sync + 'static {
         user: &UserId,
         query: &SearchQuery,
     ) -> StoreResult<Vec<Message>>;
+
+    // ---- disappearing messages ---------------------------------------------
+
+    /// Sets a conversation's timer (`None` off, `Some(0)` view once) for
+    /// messages sent from now on; `None` if there is no such conversation.
+    async fn set_auto_delete(
+        &self,
+        id: &ConversationId,
+        secs: Option<i64>,
+    ) -> StoreResult<Option<Conversation>>;
+    /// Deletes (as tombstones) up to `limit` messages that are due: past
+    /// their deadline, or view-once and read by every other participant —
+    /// except in conversations with an open report. Each is returned by
+    /// exactly one caller, also across processes.
+    async fn expire_messages(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<Message>>;
 
     // ---- safety ---------------------------------------------------------
 

@@ -110,6 +110,7 @@ pub(crate) fn conversation(row: &impl Columns) -> Result<Conversation, StoreErro
             "conversation kind",
         )?,
         request_id: row.opt_text("request_id")?.map(RequestId::from_trusted),
+        auto_delete_secs: row.opt_int("auto_delete_secs")?,
         last_seq: row.int("last_seq")?,
         created_at: Timestamp::from_millis(row.int("created_at")?),
         ended_at: row.opt_int("ended_at")?.map(Timestamp::from_millis),
@@ -141,6 +142,8 @@ pub(crate) fn message(row: &impl Columns) -> Result<Message, StoreError> {
         edited_at: row.opt_int("edited_at")?.map(Timestamp::from_millis),
         deleted_at: row.opt_int("deleted_at")?.map(Timestamp::from_millis),
         reactions: reactions(&row.text("reactions")?)?,
+        expires_at: row.opt_int("expires_at")?.map(Timestamp::from_millis),
+        view_once: row.int("view_once")? != 0,
     })
 }
 

@@ -34,6 +34,8 @@ mod requests;
 mod safety;
 #[path = "conformance/search.rs"]
 mod search;
+#[path = "conformance/timers.rs"]
+mod timers;
 
 /// Declares every case once per backend. `run` cases get a migrated store,
 /// `run_on_empty` cases only the URL of an empty database.
@@ -94,6 +96,8 @@ conformance! {
     run(search::search_forgets_deleted_and_edited_text_and_pages),
     run(safety::blocks_hide_requests_one_way),
     run(safety::reports_resolve_once),
+    run(timers::timers_pick_deadlines_and_sweeps_take_them_once),
+    run(timers::view_once_waits_for_readers_and_reports_hold),
     run(lifecycle::data_survives_close_and_reopen),
     run_on_empty(lifecycle::concurrent_first_opens_migrate_once),
 }

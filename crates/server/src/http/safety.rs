@@ -17,7 +17,7 @@ use helpline_core::permissions::{
 };
 use helpline_core::safety::{Report, ReportDraft, ReportStatus, ReportTarget};
 use helpline_core::user::User;
-use helpline_core::{DomainError, ReportId, Timestamp, UserId};
+use helpline_core::{DomainError, ReportId, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -54,7 +54,7 @@ async fn set_block(
         .await?
         .ok_or(DomainError::NotFound("no such user"))?;
     app.store
-        .set_block(&user.id, &other, blocking, Timestamp::now())
+        .set_block(&user.id, &other, blocking, app.clock.now())
         .await?;
     Ok(Json(json!({"userId": other, "blocked": blocking})))
 }
@@ -118,7 +118,7 @@ pub async fn create(
         message_excerpt: excerpt,
         reason: draft.reason,
         status: ReportStatus::Open,
-        created_at: Timestamp::now(),
+        created_at: app.clock.now(),
         resolved_at: None,
         resolved_by: None,
     };
@@ -162,7 +162,7 @@ pub async fn resolve(
     require_role(user.role, RoleAction::ModerateReports)?;
     let resolved = app
         .store
-        .resolve_report(&ReportId::from_trusted(id), &user.id, Timestamp::now())
+        .resolve_report(&ReportId::from_trusted(id), &user.id, app.clock.now())
         .await?
         .ok_or(DomainError::NotFound("no open report with this id"))?;
     Ok(Json(resolved))

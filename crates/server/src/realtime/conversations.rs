@@ -11,7 +11,7 @@ use crate::app::App;
 use futures::StreamExt;
 use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
 use helpline_core::permissions::{require_not_blocked, require_participant};
-use helpline_core::{ConversationId, DomainError, MessageId, Timestamp, UserId};
+use helpline_core::{ConversationId, DomainError, MessageId, UserId};
 use helpline_store::AppendRefusal;
 use serde_json::{Value, json};
 use socketioxide::extract::SocketRef;
@@ -89,7 +89,7 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
         id: MessageId::generate(),
         sender_id: ctx.caller.id.clone(),
         draft,
-        created_at: Timestamp::now(),
+        created_at: ctx.app.clock.now(),
     };
     let appended = match ctx.app.store.append_message(&new).await? {
         Ok(appended) => appended,
@@ -206,7 +206,7 @@ async fn message_read(ctx: Context, payload: Value) -> Result<Value, DomainError
         .store
         .mark_read(&conversation_id, &ctx.caller.id, requested)
         .await?;
-    let read_at = Timestamp::now();
+    let read_at = ctx.app.clock.now();
     ctx.reply(Ok(json!({"upToSeq": up_to_seq, "readAt": read_at})));
     let event = ServerEvent::MessageRead {
         conversation_id: conversation_id.clone(),
@@ -225,7 +225,7 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     others_in(&ctx, &conversation_id).await?;
     ctx.app
         .store
-        .end_conversation(&conversation_id, &ctx.caller.id, Timestamp::now())
+        .end_conversation(&conversation_id, &ctx.caller.id, ctx.app.clock.now())
         .await?
         .ok_or(DomainError::ConversationEnded)?;
     ctx.reply(Ok(json!({})));

@@ -7,12 +7,12 @@ use super::ack::{Context, on};
 use super::outbound::ServerEvent;
 use super::{Caller, caller_checked, events};
 use crate::app::App;
+use helpline_core::DomainError;
 use helpline_core::conversation::ConversationStatus;
 use helpline_core::message::{Message, MessageRef, parse_edit, parse_reaction};
 use helpline_core::permissions::{
     ConversationAction, ConversationFacts, check_conversation_action,
 };
-use helpline_core::{DomainError, Timestamp};
 use serde_json::{Value, json};
 use socketioxide::extract::SocketRef;
 
@@ -61,7 +61,7 @@ async fn message_edit(ctx: Context, payload: Value) -> Result<Value, DomainError
     let edited = ctx
         .app
         .store
-        .edit_message(&target.message_id, &content, Timestamp::now())
+        .edit_message(&target.message_id, &content, ctx.app.clock.now())
         .await?
         .ok_or(DomainError::NotFound("no such message"))?;
     ctx.reply(Ok(json!({ "message": edited })));
@@ -78,7 +78,7 @@ async fn message_delete(ctx: Context, payload: Value) -> Result<Value, DomainErr
     let tombstone = ctx
         .app
         .store
-        .delete_message(&target.message_id, Timestamp::now())
+        .delete_message(&target.message_id, ctx.app.clock.now())
         .await?
         .ok_or(DomainError::NotFound("no such message"))?;
     ctx.reply(Ok(json!({"messageId": tombstone.id, "seq": tombstone.seq})));
@@ -101,7 +101,12 @@ async fn message_react(ctx: Context, payload: Value) -> Result<Value, DomainErro
     let reactions = ctx
         .app
         .store
-        .toggle_reaction(&target.message_id, &ctx.caller.id, &emoji, Timestamp::now())
+        .toggle_reaction(
+            &target.message_id,
+            &ctx.caller.id,
+            &emoji,
+            ctx.app.clock.now(),
+        )
         .await?
         .ok_or(DomainError::NotFound("no such message"))?;
     ctx.reply(Ok(

@@ -31,5 +31,7 @@ pub const TYPING_STOP: &str = "typing:stop";
 pub const MESSAGE_READ: &str = "message:read";
 /// Start (or reopen the active) direct conversation with someone.
 pub const CONVERSATION_START: &str = "conversation:start";
+/// A participant sets the conversation's disappearing-message timer.
+pub const CONVERSATION_SETTINGS: &str = "conversation:settings";
 /// A participant ends the conversation.
 pub const CHAT_END: &str = "chat:end";

@@ -10,6 +10,7 @@ pub mod events;
 pub mod fanout;
 pub mod outbound;
 mod requests;
+mod timers;
 
 use crate::app::App;
 use crate::presence::Availability;
@@ -23,6 +24,7 @@ use socketioxide::handler::ConnectHandler;
 use std::fmt;
 
 pub use requests::{notify_expired, offer_pending_to};
+pub use timers::announce_expired;
 
 /// The authenticated user behind a socket (kept in its extensions).
 #[derive(Debug, Clone)]
@@ -103,6 +105,7 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     requests::register(&socket, &app, &caller);
     conversations::register(&socket, &app, &caller);
     edits::register(&socket, &app, &caller);
+    timers::register(&socket, &app, &caller);
     ack::unknown_events(&socket);
     app.presence.connect(&caller.id, caller.role);
     let leaving = (app.clone(), caller.id.clone());

@@ -175,6 +175,15 @@ pub enum ServerEvent {
         /// Archived now or not.
         archived: bool,
     },
+    /// A conversation's disappearing-message timer changed.
+    ConversationSettings {
+        /// Which.
+        conversation_id: ConversationId,
+        /// The timer now (`null` off, `0` view once).
+        auto_delete_secs: Option<i64>,
+        /// Who changed it.
+        changed_by: UserId,
+    },
     /// A new report for support.
     ReportNew(Report),
     /// Someone started or stopped typing.
@@ -230,6 +239,7 @@ impl ServerEvent {
             Self::MessageDelivered { .. } => "message:delivered",
             Self::UnreadUpdated { .. } => "unread:updated",
             Self::ConversationArchived { .. } => "conversation:archived",
+            Self::ConversationSettings { .. } => "conversation:settings",
             Self::ReportNew(_) => "report:new",
             Self::Typing { .. } => "typing",
             Self::MessageRead { .. } => "message:read",

@@ -15,7 +15,7 @@ use helpline_core::request::{
     HelpRequest, NewHelpRequest, RequestDraft, check_addressed_to, claim_refusal,
 };
 use helpline_core::user::Role;
-use helpline_core::{ConversationId, DomainError, RequestId, Timestamp, UserId};
+use helpline_core::{ConversationId, DomainError, RequestId, UserId};
 use helpline_store::{ClaimOutcome, StoreError};
 use serde_json::{Value, json};
 use socketioxide::extract::SocketRef;
@@ -63,7 +63,7 @@ async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainErr
             _ => return Err(DomainError::NotFound("no such volunteer")),
         }
     }
-    let now = Timestamp::now();
+    let now = ctx.app.clock.now();
     let new = NewHelpRequest {
         id: RequestId::generate(),
         seeker_id: ctx.caller.id.clone(),
@@ -200,7 +200,7 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
             &request.id,
             &ctx.caller.id,
             &conversation_id,
-            Timestamp::now(),
+            ctx.app.clock.now(),
         )
         .await?;
     let claimed = match outcome {
@@ -297,7 +297,7 @@ pub async fn offer_pending_to(
 ) -> Result<(), DomainError> {
     let offerable = app
         .store
-        .offerable_requests(volunteer, Timestamp::now())
+        .offerable_requests(volunteer, app.clock.now())
         .await?;
     for offer in offerable {
         app.store

@@ -21,6 +21,8 @@ pub enum Backend {
 /// A running server.
 pub struct TestApp {
     pub base: String,
+    /// The server's clock: `clock.advance(…)` makes time pass at once.
+    pub clock: helpline_core::ManualClock,
     pub http: reqwest::Client,
     pub settings: Settings,
     stop: Option<oneshot::Sender<()>>,
@@ -65,7 +67,13 @@ impl TestApp {
             }
         };
         tweak(&mut settings);
-        Self::start(settings, data, database).await
+        Self::start(
+            settings,
+            helpline_core::ManualClock::default(),
+            data,
+            database,
+        )
+        .await
     }
 
     /// Starts a server on `backend` with test defaults.
@@ -75,11 +83,12 @@ impl TestApp {
 
     /// Starts another server process-equivalent on the same database.
     pub async fn sibling(&self) -> Self {
-        Self::start(self.settings.clone(), None, None).await
+        Self::start(self.settings.clone(), self.clock.clone(), None, None).await
     }
 
     async fn start(
         settings: Settings,
+        clock: helpline_core::ManualClock,
         data: Option<tempfile::TempDir>,
         database: Option<postgres::TestDatabase>,
     ) -> Self {
@@ -89,8 +98,10 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         let run_settings = settings.clone();
+        let run_clock = clock.clone();
         let task = tokio::spawn(async move {
-            helpline_server::serve(listener, run_settings, async move {
+            let clock = std::sync::Arc::new(run_clock);
+            helpline_server::serve_with_clock(listener, run_settings, clock, async move {
                 let _ = stopped.await;
             })
             .await
@@ -98,6 +109,7 @@ impl TestApp {
         });
         let app = Self {
             base,
+            clock,
             http: reqwest::Client::new(),
             settings,
             stop: Some(stop),

@@ -8,10 +8,13 @@ use super::requests;
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
-use helpline_core::message::{Appended, Message, NewMessage, ReplyPreview, preview_of};
+use helpline_core::message::{
+    Appended, Message, MessageType, NewMessage, ReplyPreview, preview_of,
+};
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
+use std::time::Duration;
 
 /// The message `new`'s sender already stored under its `clientMessageId`, if any.
 async fn message_by_client_id(
@@ -135,6 +138,7 @@ pub(super) async fn conversation_summaries(
             unread_count: row.int("unread_count")?,
             last_read_seq: row.int("my_read_seq")?,
             archived: row.opt_int("my_archived_at")?.is_some(),
+            auto_delete_secs: conversation.auto_delete_secs,
             created_at: conversation.created_at,
             ended_at: conversation.ended_at,
         });
@@ -271,16 +275,16 @@ pub(super) async fn append_message(
     // Locks the conversation row until commit: appends to one conversation
     // queue here, so seq is gapless, and the check after it sees any
     // concurrent retry of this clientMessageId that got in first.
-    let seq: Option<i64> = sqlx::query_scalar(
+    let bumped: Option<(i64, Option<i64>)> = sqlx::query_as(
         "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $1 WHERE id = $2 AND status = 'active' \
-         RETURNING last_seq",
+         RETURNING last_seq, auto_delete_secs",
     )
     .bind(new.created_at.millis())
     .bind(d.conversation_id.as_str())
     .fetch_optional(&mut *tx)
     .await?;
     let existing = message_by_client_id(&mut tx, new).await?;
-    let Some(seq) = seq.filter(|_| existing.is_none()) else {
+    let Some((seq, conversation_timer)) = bumped.filter(|_| existing.is_none()) else {
         // Nothing to keep: undo the seq bump, if there was one.
         let exists: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)")
@@ -297,6 +301,12 @@ pub(super) async fn append_message(
             None => Err(AppendRefusal::NoConversation),
         });
     };
+    // The message's own timer wins over the conversation's; system notices stay.
+    let timer = if d.message_type == MessageType::System {
+        None
+    } else {
+        d.expires_in_secs.or(conversation_timer)
+    };
     let message = Message {
         id: new.id.clone(),
         conversation_id: d.conversation_id.clone(),
@@ -310,10 +320,14 @@ pub(super) async fn append_message(
         edited_at: None,
         deleted_at: None,
         reactions: Vec::new(),
+        expires_at: timer
+            .filter(|secs| *secs > 0)
+            .map(|secs| new.created_at.plus(Duration::from_secs(secs as u64))),
+        view_once: timer == Some(0),
     };
     sqlx::query(
-        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id, \
+         expires_at, view_once) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(message.id.as_str())
     .bind(message.conversation_id.as_str())
@@ -324,6 +338,8 @@ pub(super) async fn append_message(
     .bind(&message.client_message_id)
     .bind(message.created_at.millis())
     .bind(d.reply_to_id.as_ref().map(MessageId::as_str))
+    .bind(message.expires_at.map(Timestamp::millis))
+    .bind(i64::from(message.view_once))
     .execute(&mut *tx)
     .await?;
     // A new message brings an archived conversation back for everyone.

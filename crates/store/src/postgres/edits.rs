@@ -12,7 +12,7 @@ use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
 
-async fn message_on(conn: &mut PgConnection, id: &str) -> StoreResult<Option<Message>> {
+pub(super) async fn message_on(conn: &mut PgConnection, id: &str) -> StoreResult<Option<Message>> {
     let row = sqlx::query(select_messages!("WHERE m.id = $1"))
         .bind(id)
         .fetch_optional(conn)

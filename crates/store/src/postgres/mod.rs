@@ -31,6 +31,7 @@ mod receipts;
 mod requests;
 mod safety;
 mod store;
+mod timers;
 
 use crate::migrate::{Migration, statements};
 use crate::{StoreError, StoreOptions, StoreResult};
@@ -63,6 +64,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 6,
         sql: include_str!("../../migrations/postgres/0006_blocks_reports.sql"),
+    },
+    Migration {
+        version: 7,
+        sql: include_str!("../../migrations/postgres/0007_disappearing_messages.sql"),
     },
 ];
 

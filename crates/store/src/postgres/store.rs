@@ -10,7 +10,7 @@
 //! Methods of more than one statement live in [`super::compound`], help
 //! requests in [`super::requests`].
 
-use super::{PostgresStore, compound, edits, receipts, requests, safety};
+use super::{PostgresStore, compound, edits, receipts, requests, safety, timers};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -352,6 +352,18 @@ impl Store for PostgresStore {
         query: &SearchQuery,
     ) -> StoreResult<Vec<Message>> {
         edits::search_messages(&self.pool, user, query).await
+    }
+
+    async fn set_auto_delete(
+        &self,
+        id: &ConversationId,
+        secs: Option<i64>,
+    ) -> StoreResult<Option<Conversation>> {
+        timers::set_auto_delete(&self.pool, id, secs).await
+    }
+
+    async fn expire_messages(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<Message>> {
+        timers::expire_messages(&self.pool, now, limit).await
     }
 
     async fn set_block(

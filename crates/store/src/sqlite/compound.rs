@@ -12,10 +12,13 @@ use super::writer::Writer;
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
-use helpline_core::message::{Appended, Message, NewMessage, ReplyPreview, preview_of};
+use helpline_core::message::{
+    Appended, Message, MessageType, NewMessage, ReplyPreview, preview_of,
+};
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
+use std::time::Duration;
 
 /// See [`crate::Store::setting_or_insert`].
 pub(super) async fn setting_or_insert(
@@ -147,6 +150,7 @@ pub(super) async fn conversation_summaries(
             unread_count: row.int("unread_count")?,
             last_read_seq: row.int("my_read_seq")?,
             archived: row.opt_int("my_archived_at")?.is_some(),
+            auto_delete_secs: conversation.auto_delete_secs,
             created_at: conversation.created_at,
             ended_at: conversation.ended_at,
         });
@@ -286,21 +290,23 @@ pub(super) async fn append_message(
                     },
                     None => None,
                 };
-                let seq: Option<i64> = sqlx::query_scalar(
+                let bumped: Option<(i64, Option<i64>)> = sqlx::query_as(
                     "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? AND status = 'active' \
-                     RETURNING last_seq",
+                     RETURNING last_seq, auto_delete_secs",
                 )
                 .bind(new.created_at.millis())
                 .bind(d.conversation_id.as_str())
                 .fetch_optional(&mut *conn)
                 .await?;
-                let Some(seq) = seq else {
+                let Some((seq, conversation_timer)) = bumped else {
                     let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM conversations WHERE id = ?")
                         .bind(d.conversation_id.as_str())
                         .fetch_optional(conn)
                         .await?;
                     return Ok(Err(if exists.is_some() { AppendRefusal::Ended } else { AppendRefusal::NoConversation }));
                 };
+                // The message's own timer wins over the conversation's; system notices stay.
+                let timer = if d.message_type == MessageType::System { None } else { d.expires_in_secs.or(conversation_timer) };
                 let message = Message {
                     id: new.id.clone(),
                     conversation_id: d.conversation_id.clone(),
@@ -314,10 +320,12 @@ pub(super) async fn append_message(
                     edited_at: None,
                     deleted_at: None,
                     reactions: Vec::new(),
+                    expires_at: timer.filter(|secs| *secs > 0).map(|secs| new.created_at.plus(Duration::from_secs(secs as u64))),
+                    view_once: timer == Some(0),
                 };
                 sqlx::query(
-                    "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id, \
+                     expires_at, view_once) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(message.id.as_str())
                 .bind(message.conversation_id.as_str())
@@ -328,6 +336,8 @@ pub(super) async fn append_message(
                 .bind(&message.client_message_id)
                 .bind(message.created_at.millis())
                 .bind(d.reply_to_id.as_ref().map(MessageId::as_str))
+                .bind(message.expires_at.map(Timestamp::millis))
+                .bind(i64::from(message.view_once))
                 .execute(&mut *conn)
                 .await?;
                 // A new message brings an archived conversation back for everyone.

@@ -13,7 +13,10 @@ use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
 
-async fn message_on(conn: &mut SqliteConnection, id: &str) -> StoreResult<Option<Message>> {
+pub(super) async fn message_on(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> StoreResult<Option<Message>> {
     let row = sqlx::query(select_messages!("WHERE m.id = ?"))
         .bind(id)
         .fetch_optional(conn)

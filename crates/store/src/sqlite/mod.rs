@@ -28,6 +28,7 @@ mod receipts;
 mod requests;
 mod safety;
 mod store;
+mod timers;
 mod writer;
 
 use crate::migrate::{Migration, statements};
@@ -63,6 +64,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 6,
         sql: include_str!("../../migrations/sqlite/0006_blocks_reports.sql"),
+    },
+    Migration {
+        version: 7,
+        sql: include_str!("../../migrations/sqlite/0007_disappearing_messages.sql"),
     },
 ];
 

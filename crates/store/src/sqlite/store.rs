@@ -3,7 +3,7 @@
 //! than one statement live in [`super::compound`], help requests in
 //! [`super::requests`].
 
-use super::{SqliteStore, compound, edits, receipts, requests, safety};
+use super::{SqliteStore, compound, edits, receipts, requests, safety, timers};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -351,6 +351,18 @@ impl Store for SqliteStore {
         query: &SearchQuery,
     ) -> StoreResult<Vec<Message>> {
         edits::search_messages(&self.readers, user, query).await
+    }
+
+    async fn set_auto_delete(
+        &self,
+        id: &ConversationId,
+        secs: Option<i64>,
+    ) -> StoreResult<Option<Conversation>> {
+        timers::set_auto_delete(&self.writer, id, secs).await
+    }
+
+    async fn expire_messages(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<Message>> {
+        timers::expire_messages(&self.writer, now, limit).await
     }
 
     async fn set_block(

@@ -175,6 +175,7 @@ pub fn new_message(
             message_type: MessageType::Text,
             client_message_id: client_id.to_owned(),
             reply_to_id: None,
+            expires_in_secs: None,
         },
         created_at: now,
     }

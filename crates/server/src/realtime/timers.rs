@@ -1,0 +1,109 @@
+//! Disappearing messages: `conversation:settings` sets a conversation's
+//! timer (any participant; the room is told with a system message and a
+//! `conversation:settings` event), and [`announce_expired`] tells rooms
+//! about messages the sweeper deleted.
+
+use super::ack::{Context, on};
+use super::outbound::ServerEvent;
+use super::{Caller, caller_checked, events};
+use crate::app::App;
+use helpline_core::conversation::{ConversationStatus, SettingsChange, describe_timer};
+use helpline_core::message::{Message, MessageDraft, MessageType, NewMessage};
+use helpline_core::permissions::{
+    ConversationAction, ConversationFacts, check_conversation_action,
+};
+use helpline_core::{DomainError, MessageId};
+use helpline_store::AppendRefusal;
+use serde_json::{Value, json};
+use socketioxide::extract::SocketRef;
+
+/// Registers this group's handlers on a new socket.
+pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
+    on(
+        socket,
+        app,
+        caller,
+        events::CONVERSATION_SETTINGS,
+        conversation_settings,
+    );
+}
+
+async fn conversation_settings(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    let change = SettingsChange::parse(&caller_checked(&ctx.caller, &payload, &["userId"])?)?;
+    let store = &ctx.app.store;
+    let participants = store.participants(&change.conversation_id).await?;
+    let conversation = store
+        .conversation(&change.conversation_id)
+        .await?
+        .ok_or(DomainError::NotFound("no such conversation"))?;
+    let facts = ConversationFacts {
+        participants: &participants,
+        active: conversation.status == ConversationStatus::Active,
+    };
+    // Changing the timer writes a system message, so it is a send.
+    check_conversation_action(ConversationAction::Send, &ctx.caller.id, facts, None)?;
+    store
+        .set_auto_delete(&change.conversation_id, change.auto_delete_secs)
+        .await?;
+    let note = match change.auto_delete_secs {
+        None => format!(
+            "{} turned off disappearing messages",
+            ctx.caller.display_name
+        ),
+        Some(secs) => format!(
+            "{} set messages to disappear: {}",
+            ctx.caller.display_name,
+            describe_timer(Some(secs))
+        ),
+    };
+    let system = NewMessage {
+        id: MessageId::generate(),
+        sender_id: ctx.caller.id.clone(),
+        draft: MessageDraft {
+            conversation_id: change.conversation_id.clone(),
+            content: note,
+            message_type: MessageType::System,
+            client_message_id: format!("system:{}", MessageId::generate()),
+            reply_to_id: None,
+            // The notice itself stays.
+            expires_in_secs: None,
+        },
+        created_at: ctx.app.clock.now(),
+    };
+    let appended = match store.append_message(&system).await? {
+        Ok(appended) => appended,
+        Err(AppendRefusal::Ended) => return Err(DomainError::ConversationEnded),
+        Err(_) => return Err(DomainError::NotFound("no such conversation")),
+    };
+    ctx.reply(Ok(json!({"conversationId": change.conversation_id, "autoDeleteSecs": change.auto_delete_secs})));
+    let fanout = &ctx.app.fanout;
+    let settings = ServerEvent::ConversationSettings {
+        conversation_id: change.conversation_id.clone(),
+        auto_delete_secs: change.auto_delete_secs,
+        changed_by: ctx.caller.id.clone(),
+    };
+    fanout
+        .to_conversation(&change.conversation_id, &settings)
+        .await;
+    fanout
+        .to_conversation(
+            &change.conversation_id,
+            &ServerEvent::MessageNew(appended.message),
+        )
+        .await;
+    Ok(Value::Null)
+}
+
+/// Tells each message's room that the sweeper deleted it.
+pub async fn announce_expired(app: &App, expired: Vec<Message>) {
+    for message in expired {
+        let event = ServerEvent::MessageDeleted {
+            conversation_id: message.conversation_id.clone(),
+            message_id: message.id,
+            seq: message.seq,
+        };
+        app.fanout
+            .to_conversation(&message.conversation_id, &event)
+            .await;
+    }
+}
