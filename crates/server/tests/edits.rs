@@ -7,40 +7,13 @@
 mod common;
 
 use common::{Backend, TestApp, ok, refused};
-use helpline_client::Client;
-use serde_json::{Value, json};
+use serde_json::json;
 
 both_backends!(replies_edits_and_deletes, reactions);
 
-/// A seeker and a volunteer in an accepted conversation: (seeker, volunteer, conversation id).
-async fn session(app: &TestApp) -> (common::Account, common::Account, Client, Client, Value) {
-    let (seeker, volunteer) = (
-        app.register("seeker").await,
-        app.register("volunteer").await,
-    );
-    let v = app.connect(&volunteer).await;
-    let s = app.connect(&seeker).await;
-    let request = ok(s
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "volunteerId": volunteer.id}),
-        )
-        .await
-        .unwrap());
-    let conversation = ok(v
-        .ack(
-            "volunteer:accept",
-            json!({"requestId": request["requestId"]}),
-        )
-        .await
-        .unwrap())["conversationId"]
-        .clone();
-    (seeker, volunteer, s, v, conversation)
-}
-
 async fn replies_edits_and_deletes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, s, mut v, conversation) = session(&app).await;
+    let (seeker, volunteer, s, mut v, conversation) = common::session(&app).await;
     let mut v_phone = app.connect(&volunteer).await;
     let first = ok(s.ack("message:send", json!({"conversationId": conversation, "content": "How do I call my grandson?", "clientMessageId": "1"})).await.unwrap())["message"].clone();
     let id = first["id"].clone();
@@ -210,7 +183,7 @@ async fn replies_edits_and_deletes(backend: Backend) {
 
 async fn reactions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, mut s, v, conversation) = session(&app).await;
+    let (seeker, volunteer, mut s, v, conversation) = common::session(&app).await;
     let id = ok(s.ack("message:send", json!({"conversationId": conversation, "content": "Thank you!", "clientMessageId": "1"})).await.unwrap())["message"]["id"].clone();
     let added = ok(v
         .ack(

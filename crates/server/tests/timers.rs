@@ -8,40 +8,14 @@
 mod common;
 
 use common::{Backend, TestApp, ok, refused};
-use helpline_client::Client;
 use serde_json::{Value, json};
 use std::time::Duration;
 
 both_backends!(timers_delete_messages, view_once_and_reports);
 
-async fn pair(app: &TestApp) -> (common::Account, common::Account, Client, Client, Value) {
-    let (seeker, volunteer) = (
-        app.register("seeker").await,
-        app.register("volunteer").await,
-    );
-    let v = app.connect(&volunteer).await;
-    let s = app.connect(&seeker).await;
-    let request = ok(s
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "volunteerId": volunteer.id}),
-        )
-        .await
-        .unwrap());
-    let conversation = ok(v
-        .ack(
-            "volunteer:accept",
-            json!({"requestId": request["requestId"]}),
-        )
-        .await
-        .unwrap())["conversationId"]
-        .clone();
-    (seeker, volunteer, s, v, conversation)
-}
-
 async fn timers_delete_messages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, mut s, mut v, conversation) = pair(&app).await;
+    let (seeker, volunteer, mut s, mut v, conversation) = common::session(&app).await;
     let mut v_phone = app.connect(&volunteer).await;
     refused(
         &s.ack(
@@ -139,7 +113,7 @@ async fn timers_delete_messages(backend: Backend) {
 
 async fn view_once_and_reports(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, mut s, v, conversation) = pair(&app).await;
+    let (seeker, volunteer, mut s, v, conversation) = common::session(&app).await;
     // View once: gone as soon as the other participant has read it.
     let once = ok(s.ack("message:send", json!({"conversationId": conversation, "content": "PIN 4321", "clientMessageId": "1", "expiresInSecs": 0})).await.unwrap())["message"].clone();
     assert_eq!(once["viewOnce"], true);

@@ -233,6 +233,32 @@ impl Drop for TestApp {
     }
 }
 
+/// A seeker and a volunteer in a freshly accepted conversation:
+/// (seeker, volunteer, seeker's client, volunteer's client, conversation id).
+pub async fn session(app: &TestApp) -> (Account, Account, Client, Client, Value) {
+    let (seeker, volunteer) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+    );
+    let v = app.connect(&volunteer).await;
+    let s = app.connect(&seeker).await;
+    let request = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": volunteer.id}),
+        )
+        .await
+        .expect("ack"));
+    let accepted = ok(v
+        .ack(
+            "volunteer:accept",
+            json!({"requestId": request["requestId"]}),
+        )
+        .await
+        .expect("ack"));
+    (seeker, volunteer, s, v, accepted["conversationId"].clone())
+}
+
 /// Asserts an ack is `{"ok":true}` and returns it.
 #[track_caller]
 pub fn ok(ack: Value) -> Value {
