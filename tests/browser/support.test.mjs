@@ -1,5 +1,6 @@
 // The support dashboard: a support account made with `helpline user create`
-// on the server's database sees the volunteers' presence change live.
+// on the server's database sees, live, a request waiting, then the chat it
+// became, and the volunteers' presence change; then messages the seeker.
 
 import { after, before } from "node:test";
 import { scenario, launch, open, user, signIn, createWithCli, checkA11y, noProblems } from "./lib.mjs";
@@ -8,7 +9,7 @@ let browser;
 before(async () => (browser = await launch()));
 after(() => browser?.close());
 
-scenario("the support dashboard follows volunteers coming, going away and leaving", async () => {
+scenario("the support dashboard follows requests, chats and volunteers live, and support messages a seeker", async () => {
   const staff = createWithCli("support", "Sam (support)");
   const { context, page } = await open(browser);
   await signIn(page, staff);
@@ -16,10 +17,30 @@ scenario("the support dashboard follows volunteers coming, going away and leavin
   await checkA11y(page, "support dashboard");
 
   const v = await user(browser, "volunteer", "Nadia", { languages: ["en", "ar"] });
-  const row = page.locator("tr", { hasText: "Nadia" }).first();
+  const row = page.locator("tr[data-volunteer]", { hasText: "Nadia" });
   await row.getByText("Available").waitFor();
   await row.getByText("en, ar").waitFor();
 
+  // A request waits, with its waiting time.
+  const s = await user(browser, "seeker", "Winifred");
+  await s.page.getByLabel("Daily life").check();
+  await s.page.getByLabel("Anything you would like them to know? (optional)").fill("Lost my keys");
+  await s.page.getByRole("button", { name: "Talk to anyone now" }).click();
+  const waiting = page.locator("tr[data-request]", { hasText: "Winifred" });
+  await waiting.getByText("Lost my keys").waitFor();
+  await waiting.getByText(/just now|seconds|minute/).waitFor();
+  await waiting.getByRole("button", { name: "Message Winifred" }).waitFor();
+  await checkA11y(page, "support dashboard with a request waiting");
+
+  // Nadia accepts: the request becomes a chat in progress.
+  await v.page.locator(".offer", { hasText: "Winifred" }).getByRole("button", { name: "Accept Winifred" }).click();
+  const session = page.locator("tr[data-conversation]", { hasText: "Winifred" });
+  await session.getByRole("cell", { name: "Nadia", exact: true }).waitFor();
+  await waiting.waitFor({ state: "detached" });
+  await session.getByRole("button", { name: "Message Nadia" }).waitFor();
+
+  // Accepting opened the chat; the availability switch is on Home.
+  await v.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Home" }).click();
   await v.page.getByRole("switch", { name: "Available for new requests" }).click();
   await v.page.getByText("Off: you are away").waitFor();
   await row.getByText("Away").waitFor();
@@ -27,6 +48,20 @@ scenario("the support dashboard follows volunteers coming, going away and leavin
   await v.context.close();
   await row.getByText("Offline").waitFor();
   await checkA11y(page, "support dashboard after changes");
-  noProblems(page);
+
+  // Support messages the seeker; the chat opens in the Chats screen.
+  await session.getByRole("button", { name: "Message Winifred" }).click();
+  await page.getByRole("heading", { name: "Winifred", level: 1 }).waitFor();
+  await page.getByLabel("Message to Winifred").fill("Hello Winifred, this is support.");
+  await page.keyboard.press("Enter");
+  await page.locator(".msg", { hasText: "Hello Winifred, this is support." }).getByText(/^(Sent|Seen)$/).waitFor();
+  await checkA11y(page, "support's chat with a seeker");
+
+  await s.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /^Chats/ }).click();
+  await s.page.locator(".conv", { hasText: "Sam (support)" }).click();
+  await s.page.locator(".msg.theirs", { hasText: "Hello Winifred, this is support." }).waitFor();
+
+  noProblems(page, s.page);
+  await s.context.close();
   await context.close();
 });

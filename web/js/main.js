@@ -30,8 +30,8 @@ function route() {
   const chat = /^\/chats\/([^/]+)$/.exec(path);
   const role = store.user.role;
   let view;
-  if (chat && role !== "support") view = h("hl-chats", { conversation: decodeURIComponent(chat[1]) });
-  else if (path === "/chats" && role !== "support") view = h("hl-chats");
+  if (chat) view = h("hl-chats", { conversation: decodeURIComponent(chat[1]) });
+  else if (path === "/chats") view = h("hl-chats");
   else if (role === "seeker") view = h("hl-seeker-home");
   else if (role === "volunteer") view = h("hl-volunteer-home");
   else view = h("hl-support-dashboard");
@@ -62,19 +62,18 @@ function renderTopbar() {
   const here = (path) => (location.pathname === path || (path === "/chats" && location.pathname.startsWith("/chats/")) ? "page" : null);
   const unread = store.unread;
   const links = [h("li", null, h("a", { href: "/", "data-link": true, "aria-current": here("/") }, user.role === "support" ? "Dashboard" : "Home"))];
-  if (user.role !== "support")
-    links.push(
+  links.push(
+    h(
+      "li",
+      null,
       h(
-        "li",
-        null,
-        h(
-          "a",
-          { href: "/chats", "data-link": true, "aria-current": here("/chats") },
-          "Chats",
-          unread ? h("span", { class: "badge" }, String(unread), h("span", { class: "visually-hidden" }, " unread")) : null,
-        ),
+        "a",
+        { href: "/chats", "data-link": true, "aria-current": here("/chats") },
+        "Chats",
+        unread ? h("span", { class: "badge" }, String(unread), h("span", { class: "visually-hidden" }, " unread")) : null,
       ),
-    );
+    ),
+  );
   fill(
     topbar,
     h("a", { class: "brand", href: "/", "data-link": true }, h("img", { src: "/icons/icon.svg", alt: "", width: 32, height: 32 }), "Helpline"),

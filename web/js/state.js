@@ -49,7 +49,8 @@ class Store {
     for (const c of cache?.conversations ?? []) this.conversations.set(c.id, c);
     for (const [id, list] of Object.entries(cache?.messages ?? {}))
       this.messages.set(id, { list, hasMore: (list[0]?.seq ?? 1) > 1, loaded: false });
-    this.socket = new Socket(() => ({ token: this.token }));
+    // receipts: this app acknowledges message:new, which tells senders it was delivered.
+    this.socket = new Socket(() => ({ token: this.token, receipts: true }));
     this.bind();
     this.socket.connect();
     this.refreshConversations();
@@ -126,6 +127,8 @@ class Store {
     });
     s.on("request:rejected", ({ requestId }) => this.requestEnded(requestId, "declined"));
     s.on("request:expired", ({ requestId }) => this.requestEnded(requestId, "expired"));
+    s.on("conversation:started", () => this.refreshConversations());
+    s.on("support:changed", (change) => this.emit("support", change));
   }
 
   async onConnect() {
@@ -186,6 +189,14 @@ class Store {
   }
 
   // -- conversations and messages ---------------------------------------------
+
+  /** Opens (or finds) a direct conversation with `participantId`; resolves with its id. */
+  async startConversation(participantId) {
+    const ack = await this.socket.request("conversation:start", { participantId });
+    if (!ack.ok) throw new Error(ack.error?.message ?? "Something went wrong.");
+    await this.refreshConversations();
+    return ack.conversation.id;
+  }
 
   async refreshConversations() {
     try {

@@ -23,6 +23,8 @@ pub enum RoleAction {
     AnswerRequests,
     /// `GET /api/reports`, `POST /api/reports/{id}/resolve`.
     ModerateReports,
+    /// `GET /api/support/overview`.
+    SeeOverview,
 }
 
 /// Whether `role` may perform `action`.
@@ -31,7 +33,10 @@ pub fn role_may(role: Role, action: RoleAction) -> bool {
         (role, action),
         (Role::Seeker, RoleAction::AskForHelp)
             | (Role::Volunteer, RoleAction::AnswerRequests)
-            | (Role::Support, RoleAction::ModerateReports)
+            | (
+                Role::Support,
+                RoleAction::ModerateReports | RoleAction::SeeOverview
+            )
     )
 }
 
@@ -43,7 +48,7 @@ pub fn require_role(role: Role, action: RoleAction) -> Result<(), DomainError> {
         Err(DomainError::Forbidden(match action {
             RoleAction::AskForHelp => "only seekers can do this",
             RoleAction::AnswerRequests => "only volunteers can do this",
-            RoleAction::ModerateReports => "only support can do this",
+            RoleAction::ModerateReports | RoleAction::SeeOverview => "only support can do this",
         }))
     }
 }
@@ -200,6 +205,9 @@ mod tests {
             (Role::Seeker, RoleAction::ModerateReports, false),
             (Role::Volunteer, RoleAction::ModerateReports, false),
             (Role::Support, RoleAction::ModerateReports, true),
+            (Role::Seeker, RoleAction::SeeOverview, false),
+            (Role::Volunteer, RoleAction::SeeOverview, false),
+            (Role::Support, RoleAction::SeeOverview, true),
         ];
         for (role, action, allowed) in table {
             assert_eq!(role_may(role, action), allowed, "{role:?} {action:?}");

@@ -8,6 +8,7 @@
 //! one database, and a restart loses nothing: the deadlines are in the rows.
 
 use crate::app::App;
+use crate::realtime::outbound::SupportChange;
 use crate::realtime::{announce_expired, notify_expired};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -38,6 +39,9 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
                     if let Err(error) = notify_expired(&app, request).await {
                         tracing::warn!(%error, "announcing an expired request failed");
                     }
+                }
+                if !expired.is_empty() {
+                    app.fanout.support_changed(SupportChange::Request).await;
                 }
             }
             Err(error) => tracing::error!(%error, "expiry sweep failed"),

@@ -49,6 +49,25 @@ pub struct OfferableRequest {
     pub seeker_display_name: String,
 }
 
+/// A request's open conversation, with both people, for support's overview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveSession {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// The request that opened it.
+    pub request_id: RequestId,
+    /// The seeker's id.
+    pub seeker_id: UserId,
+    /// The seeker's display name.
+    pub seeker_display_name: String,
+    /// The volunteer's id.
+    pub volunteer_id: UserId,
+    /// The volunteer's display name.
+    pub volunteer_display_name: String,
+    /// When the conversation opened.
+    pub started_at: Timestamp,
+}
+
 /// What a claim attempt did.
 #[derive(Debug, Clone)]
 pub enum ClaimOutcome {
@@ -328,6 +347,13 @@ pub trait Store: Send + Sync + 'static {
         by: &UserId,
         now: Timestamp,
     ) -> StoreResult<Option<Report>>;
+
+    // ---- support ----------------------------------------------------------
+
+    /// Every pending, unexpired request with its seeker's name, oldest first.
+    async fn pending_requests(&self, now: Timestamp) -> StoreResult<Vec<OfferableRequest>>;
+    /// Every active conversation opened by a request, oldest first.
+    async fn active_sessions(&self) -> StoreResult<Vec<ActiveSession>>;
 
     // ---- lifecycle ------------------------------------------------------
 

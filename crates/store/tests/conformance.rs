@@ -34,6 +34,8 @@ mod requests;
 mod safety;
 #[path = "conformance/search.rs"]
 mod search;
+#[path = "conformance/support.rs"]
+mod support;
 #[path = "conformance/timers.rs"]
 mod timers;
 
@@ -96,6 +98,8 @@ conformance! {
     run(search::search_forgets_deleted_and_edited_text_and_pages),
     run(safety::blocks_hide_requests_one_way),
     run(safety::reports_resolve_once),
+    run(support::pending_requests_are_listed_oldest_first),
+    run(support::active_sessions_name_both_people),
     run(timers::timers_pick_deadlines_and_sweeps_take_them_once),
     run(timers::view_once_waits_for_readers_and_reports_hold),
     run(lifecycle::data_survives_close_and_reopen),

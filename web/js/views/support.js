@@ -1,81 +1,205 @@
-// The support dashboard. Today the server shares one thing with support
-// accounts: the volunteers with their presence (GET /api/volunteers), which
-// this screen polls. What else it needs is listed in docs/web.md.
+// The support dashboard: people waiting (with how long), chats in progress
+// and volunteers with their presence, from GET /api/support/overview. The
+// server sends `support:changed` whenever any of it changes, and the screen
+// refetches (debounced). Every person has a "Message" button that opens a
+// direct chat with them (conversation:start) in the Chats screen.
 
-import { h, fill, keepFocus, plural } from "../dom.js";
+import { h, fill, keepFocus, plural, waited, notice, announce, go, TOPICS, KINDS } from "../dom.js";
 import { api } from "../api.js";
+import { store } from "../state.js";
 
-const REFRESH_MS = 5000;
+const DEBOUNCE_MS = 250;
+const TICK_MS = 5000;
+const FALLBACK_MS = 60_000;
 const LABELS = { available: "Available", away: "Away", offline: "Offline" };
 
 class SupportDashboard extends HTMLElement {
   connectedCallback() {
     document.title = "Support dashboard – Helpline";
     this.summary = h("div", { class: "stats", role: "status", "aria-live": "polite" });
-    this.table = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Volunteers table" });
+    this.pending = region("People waiting table");
+    this.sessions = region("Chats in progress table");
+    this.table = region("Volunteers table");
+    this.pendingTitle = h("h2", { id: "pending-title" }, "People waiting");
+    this.sessionsTitle = h("h2", { id: "sessions-title" }, "Chats in progress");
     this.updated = h("span", { class: "muted" });
     fill(
       this,
       h("h1", { tabindex: "-1" }, "Support dashboard"),
       h("p", { class: "refresh" }, this.updated, h("button", { type: "button", class: "secondary", onclick: () => this.refresh() }, "Refresh now")),
       this.summary,
+      h("section", { "aria-labelledby": "pending-title" }, this.pendingTitle, this.pending),
+      h("section", { "aria-labelledby": "sessions-title" }, this.sessionsTitle, this.sessions),
       h("section", { "aria-labelledby": "vol-title" }, h("h2", { id: "vol-title" }, "Volunteers"), this.table),
-      h("p", { class: "muted" }, "Waiting requests and active chats are not shared with support accounts yet."),
     );
     this.refresh();
-    this.timer = setInterval(() => document.visibilityState === "visible" && this.refresh(), REFRESH_MS);
+    this.unsubscribe = [
+      store.on("support", () => this.soon()),
+      store.on("connection", (state) => state === "connected" && this.soon()),
+    ];
+    // Waiting times and chat lengths tick on the device; a slow poll covers
+    // changes on other server processes, which send no events here.
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.poll = setInterval(() => document.visibilityState === "visible" && this.refresh(), FALLBACK_MS);
   }
 
   disconnectedCallback() {
-    clearInterval(this.timer);
+    clearTimeout(this.debounce);
+    clearInterval(this.ticker);
+    clearInterval(this.poll);
+    this.unsubscribe?.forEach((off) => off());
+  }
+
+  /** Refetches shortly, once for a burst of changes. */
+  soon() {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.refresh(), DEBOUNCE_MS);
+  }
+
+  tick() {
+    this.querySelectorAll("[data-since]").forEach((el) => (el.textContent = waited(el.dataset.since)));
   }
 
   async refresh() {
+    let overview;
     try {
-      const list = await api("GET", "/api/volunteers");
-      const online = list.filter((v) => v.online);
-      const available = online.filter((v) => v.availability === "available").length;
-      const text = `${plural(online.length, "volunteer")} online: ${available} available, ${online.length - available} away.`;
-      if (this.summary.dataset.text !== text) {
-        this.summary.dataset.text = text;
-        fill(
-          this.summary,
-          stat("Online", online.length, "online"),
-          stat("Available", available, "available"),
-          stat("Away", online.length - available, "away"),
-          h("span", { class: "visually-hidden" }, text),
-        );
-      }
-      const sorted = [...online, ...list.filter((v) => !v.online)];
-      keepFocus(this.table, () =>
-        fill(
-          this.table,
-          h(
-            "table",
-            null,
-            h("caption", { class: "visually-hidden" }, "Volunteers, online first"),
-            h("thead", null, h("tr", null, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Languages"))),
-            h(
-              "tbody",
-              null,
-              sorted.map((v) =>
+      overview = await api("GET", "/api/support/overview");
+    } catch {
+      this.updated.textContent = "Could not refresh. Trying again shortly.";
+      return;
+    }
+    const { pendingRequests: pending, activeSessions: sessions, volunteers } = overview;
+    const online = volunteers.filter((v) => v.online);
+    const available = online.filter((v) => v.availability === "available").length;
+    const text =
+      `${pending.length} waiting, ${plural(sessions.length, "chat")} in progress. ` +
+      `${plural(online.length, "volunteer")} online: ${available} available, ${online.length - available} away.`;
+    if (this.summary.dataset.text !== text) {
+      this.summary.dataset.text = text;
+      fill(
+        this.summary,
+        stat("Waiting", pending.length, "waiting"),
+        stat("In chats", sessions.length, "chats"),
+        stat("Online", online.length, "online"),
+        stat("Available", available, "available"),
+        stat("Away", online.length - available, "away"),
+        h("span", { class: "visually-hidden" }, text),
+      );
+    }
+    this.pendingTitle.textContent = pending.length ? `People waiting (${pending.length})` : "People waiting";
+    this.sessionsTitle.textContent = sessions.length ? `Chats in progress (${sessions.length})` : "Chats in progress";
+    this.renderPending(pending);
+    this.renderSessions(sessions);
+    this.renderVolunteers([...online, ...volunteers.filter((v) => !v.online)]);
+    this.updated.textContent = `Updated at ${new Date().toLocaleTimeString()}. Updates live.`;
+  }
+
+  renderPending(pending) {
+    keepFocus(this.pending, () =>
+      fill(
+        this.pending,
+        pending.length
+          ? table(
+              "People waiting, longest first",
+              ["Name", "Asked for", "Note", "Waiting", "Actions"],
+              pending.map((r) =>
                 h(
                   "tr",
-                  { "data-volunteer": v.id, "data-availability": v.availability },
-                  h("th", { scope: "row" }, v.displayName),
-                  h("td", null, h("span", { class: `presence presence-${v.availability}` }, h("span", { class: "dot", "aria-hidden": "true" }), LABELS[v.availability] ?? v.availability)),
-                  h("td", null, v.languages.join(", ") || "—"),
+                  { "data-request": r.id },
+                  h("th", { scope: "row" }, r.seekerName),
+                  h("td", null, [KINDS[r.requestType] ?? r.requestType, r.topic ? `, ${TOPICS[r.topic] ?? r.topic}` : "", r.targetVolunteerId ? " (one volunteer)" : ""].join("")),
+                  h("td", null, r.note || "—"),
+                  h("td", { "data-since": r.createdAt }, waited(r.createdAt)),
+                  h("td", null, this.messageButton(r.seniorId, r.seekerName)),
                 ),
               ),
+            )
+          : h("p", { class: "muted empty" }, "No one is waiting right now."),
+      ),
+    );
+  }
+
+  renderSessions(sessions) {
+    keepFocus(this.sessions, () =>
+      fill(
+        this.sessions,
+        sessions.length
+          ? table(
+              "Chats in progress, oldest first",
+              ["Member", "Volunteer", "Going on for", "Actions"],
+              sessions.map((s) =>
+                h(
+                  "tr",
+                  { "data-conversation": s.conversationId },
+                  h("th", { scope: "row" }, s.seeker.displayName),
+                  h("td", null, s.volunteer.displayName),
+                  h("td", { "data-since": s.startedAt }, waited(s.startedAt)),
+                  h("td", null, h("div", { class: "actions" }, this.messageButton(s.seeker.id, s.seeker.displayName), this.messageButton(s.volunteer.id, s.volunteer.displayName))),
+                ),
+              ),
+            )
+          : h("p", { class: "muted empty" }, "No chats are in progress."),
+      ),
+    );
+  }
+
+  renderVolunteers(list) {
+    keepFocus(this.table, () =>
+      fill(
+        this.table,
+        table(
+          "Volunteers, online first",
+          ["Name", "Status", "Languages", "Actions"],
+          list.map((v) =>
+            h(
+              "tr",
+              { "data-volunteer": v.id, "data-availability": v.availability },
+              h("th", { scope: "row" }, v.displayName),
+              h("td", null, h("span", { class: `presence presence-${v.availability}` }, h("span", { class: "dot", "aria-hidden": "true" }), LABELS[v.availability] ?? v.availability)),
+              h("td", null, v.languages.join(", ") || "—"),
+              h("td", null, this.messageButton(v.id, v.displayName)),
             ),
           ),
         ),
-      );
-      this.updated.textContent = `Updated at ${new Date().toLocaleTimeString()}. Refreshes every ${REFRESH_MS / 1000} seconds.`;
-    } catch {
-      this.updated.textContent = "Could not refresh. Trying again shortly.";
+      ),
+    );
+  }
+
+  messageButton(userId, name) {
+    return h(
+      "button",
+      { type: "button", class: "secondary", "data-key": `message-${userId}`, onclick: (event) => this.message(userId, name, event.currentTarget) },
+      "Message",
+      h("span", { class: "visually-hidden" }, ` ${name}`),
+    );
+  }
+
+  /** Opens (or finds) a direct chat with the person and shows it. */
+  async message(userId, name, button) {
+    button.disabled = true;
+    announce(`Opening a chat with ${name}…`);
+    try {
+      const id = await store.startConversation(userId);
+      go(`/chats/${encodeURIComponent(id)}`);
+    } catch (error) {
+      notice(`Could not open a chat with ${name}. ${error.message}`);
+      button.disabled = false;
     }
   }
+}
+
+function region(label) {
+  return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": label });
+}
+
+function table(caption, columns, rows) {
+  return h(
+    "table",
+    null,
+    h("caption", { class: "visually-hidden" }, caption),
+    h("thead", null, h("tr", null, columns.map((c) => h("th", { scope: "col" }, c)))),
+    h("tbody", null, rows),
+  );
 }
 
 function stat(label, value, kind) {

@@ -6,6 +6,7 @@ mod conversations;
 pub mod error;
 mod reads;
 mod safety;
+mod support;
 mod web;
 
 use crate::app::App;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<App> {
         .route("/api/auth/login", post(accounts::login))
         .route("/api/me", get(accounts::me))
         .route("/api/volunteers", get(reads::volunteers))
+        .route("/api/support/overview", get(support::overview))
         .route(
             "/api/conversations",
             get(conversations::conversations).post(conversations::start_conversation),

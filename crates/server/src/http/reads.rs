@@ -16,6 +16,12 @@ pub async fn volunteers(
     State(app): State<App>,
     AuthUser(_): AuthUser,
 ) -> Result<Json<Value>, ApiError> {
+    Ok(Json(volunteer_list(&app).await?))
+}
+
+/// Every volunteer with online state and availability on this process, as
+/// `GET /api/volunteers` and support's overview list them.
+pub(super) async fn volunteer_list(app: &App) -> Result<Value, ApiError> {
     let listed: Vec<Value> = app
         .store
         .volunteers()
@@ -32,7 +38,7 @@ pub async fn volunteers(
             })
         })
         .collect();
-    Ok(Json(Value::Array(listed)))
+    Ok(Value::Array(listed))
 }
 
 /// `GET /api/requests`: the caller's requests, newest first.

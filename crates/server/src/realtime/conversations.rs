@@ -5,7 +5,7 @@
 
 use super::ack::{Context, on};
 use super::events;
-use super::outbound::ServerEvent;
+use super::outbound::{ServerEvent, SupportChange};
 use super::{Caller, caller_checked};
 use crate::app::App;
 use futures::StreamExt;
@@ -223,12 +223,16 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let fields = caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?;
     let conversation_id = ConversationId::from_trusted(fields.id("conversationId")?);
     others_in(&ctx, &conversation_id).await?;
-    ctx.app
+    let ended_conversation = ctx
+        .app
         .store
         .end_conversation(&conversation_id, &ctx.caller.id, ctx.app.clock.now())
         .await?
         .ok_or(DomainError::ConversationEnded)?;
     ctx.reply(Ok(json!({})));
+    if ended_conversation.request_id.is_some() {
+        ctx.app.fanout.support_changed(SupportChange::Session).await;
+    }
     let ended = ServerEvent::ChatEnded {
         conversation_id: conversation_id.clone(),
         ended_by: ctx.caller.id.clone(),

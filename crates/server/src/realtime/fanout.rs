@@ -5,7 +5,7 @@
 //! silently; durable state never depends on them (clients resync).
 
 use super::Caller;
-use super::outbound::ServerEvent;
+use super::outbound::{ServerEvent, SupportChange};
 use futures::{Stream, StreamExt};
 use helpline_core::message::Message;
 use helpline_core::{ConversationId, UserId};
@@ -17,6 +17,17 @@ use socketioxide::extract::SocketRef;
 /// The room of all of a user's sockets.
 pub fn user_room(user: &UserId) -> String {
     format!("user:{user}")
+}
+
+/// The room of a user's sockets that asked to acknowledge `message:new`
+/// (handshake `auth.receipts: true`).
+pub fn user_receipts_room(user: &UserId) -> String {
+    format!("user:{user}:receipts")
+}
+
+/// The room of a conversation's sockets that acknowledge `message:new`.
+pub fn conversation_receipts_room(conversation: &ConversationId) -> String {
+    format!("conv:{conversation}:receipts")
 }
 
 /// The room of a conversation.
@@ -62,6 +73,19 @@ impl Fanout {
         }
     }
 
+    /// Tells support their overview changed: one broadcast to the support
+    /// room. Also called from disconnect handlers, which run while the
+    /// server shuts down, so a namespace already gone is skipped quietly.
+    pub async fn support_changed(&self, reason: SupportChange) {
+        let event = ServerEvent::SupportChanged { reason };
+        let Some(namespace) = self.io.of("/") else {
+            return;
+        };
+        if let Err(error) = namespace.to(SUPPORT_ROOM).emit(event.name(), &event).await {
+            tracing::warn!(event = event.name(), %error, "broadcast to support failed");
+        }
+    }
+
     /// To every socket in a conversation's room.
     pub async fn to_conversation(&self, conversation: &ConversationId, event: &ServerEvent) {
         if let Err(error) = self
@@ -74,22 +98,33 @@ impl Fanout {
         }
     }
 
-    /// Sends a new message to its conversation's room, asking each device
-    /// to acknowledge it, and returns who acknowledged (one entry per
-    /// device, as acks arrive, until all answered or the ack timeout).
-    /// A client whose handler takes no callback simply never acks.
+    /// Sends a new message to its conversation's room. Devices that asked for
+    /// receipts at the handshake are asked to acknowledge it; the result
+    /// yields who acknowledged (one entry per device, as acks arrive, until
+    /// all answered or the ack timeout).
     pub async fn deliver_message(
         &self,
         message: Message,
     ) -> Option<impl Stream<Item = UserId> + Send + 'static> {
+        let (room, receipts_room) = (
+            conversation_room(&message.conversation_id),
+            conversation_receipts_room(&message.conversation_id),
+        );
         let event = ServerEvent::MessageNew(message);
-        let room = match &event {
-            ServerEvent::MessageNew(m) => conversation_room(&m.conversation_id),
-            _ => return None,
-        };
-        let acks = match self
+        // Sockets that did not ask for receipts get the plain event, exactly
+        // as the contract has it; the others are asked to acknowledge it.
+        if let Err(error) = self
             .io
             .to(room)
+            .except(receipts_room.clone())
+            .emit(event.name(), &event)
+            .await
+        {
+            tracing::warn!(event = event.name(), %error, "broadcast to conversation failed");
+        }
+        let acks = match self
+            .io
+            .to(receipts_room)
             .emit_with_ack::<_, IgnoredAny>(event.name(), &event)
             .await
         {
@@ -122,21 +157,31 @@ impl Fanout {
     /// Puts every socket of `users` into the conversation's room.
     pub async fn join_conversation(&self, users: &[UserId], conversation: &ConversationId) {
         let rooms: Vec<String> = users.iter().map(user_room).collect();
-        if let Err(error) = self
+        let receipt_rooms: Vec<String> = users.iter().map(user_receipts_room).collect();
+        let joined = self
             .io
             .within(rooms)
             .join(conversation_room(conversation))
-            .await
-        {
+            .await;
+        let joined_receipts = self
+            .io
+            .within(receipt_rooms)
+            .join(conversation_receipts_room(conversation))
+            .await;
+        if let Err(error) = joined.and(joined_receipts) {
             tracing::warn!(%error, "joining conversation room failed");
         }
     }
 
     /// Empties a conversation's room.
     pub async fn close_conversation(&self, conversation: &ConversationId) {
-        let room = conversation_room(conversation);
-        if let Err(error) = self.io.within(room.clone()).leave(room).await {
-            tracing::warn!(%error, "leaving conversation room failed");
+        for room in [
+            conversation_room(conversation),
+            conversation_receipts_room(conversation),
+        ] {
+            if let Err(error) = self.io.within(room.clone()).leave(room).await {
+                tracing::warn!(%error, "leaving conversation room failed");
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::presence::Availability;
 use fanout::{conversation_room, user_room};
 use helpline_core::user::Role;
 use helpline_core::{DomainError, UserId};
+use outbound::SupportChange;
 use serde_json::Value;
 use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, TryData};
@@ -35,6 +36,9 @@ pub struct Caller {
     pub role: Role,
     /// The user's display name.
     pub display_name: String,
+    /// Whether this socket acknowledges `message:new` (delivery receipts);
+    /// asked for with `auth: {token, receipts: true}`.
+    pub receipts: bool,
 }
 
 /// Why a connection was refused; its text is what the client's
@@ -93,11 +97,22 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
         id: user.id.clone(),
         role: user.role,
         display_name: user.display_name.clone(),
+        receipts: auth
+            .as_ref()
+            .and_then(|a| a.get("receipts"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     };
     socket.extensions.insert(caller.clone());
     socket.join(user_room(&caller.id));
     for conversation in &conversations {
         socket.join(conversation_room(conversation));
+    }
+    if caller.receipts {
+        socket.join(fanout::user_receipts_room(&caller.id));
+        for conversation in &conversations {
+            socket.join(fanout::conversation_receipts_room(conversation));
+        }
     }
     if caller.role == Role::Support {
         socket.join(fanout::SUPPORT_ROOM);
@@ -107,12 +122,17 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     edits::register(&socket, &app, &caller);
     timers::register(&socket, &app, &caller);
     ack::unknown_events(&socket);
-    app.presence.connect(&caller.id, caller.role);
-    let leaving = (app.clone(), caller.id.clone());
+    let first = app.presence.connect(&caller.id, caller.role);
+    if first && caller.role == Role::Volunteer {
+        app.fanout.support_changed(SupportChange::Presence).await;
+    }
+    let leaving = (app.clone(), caller.id.clone(), caller.role);
     socket.on_disconnect(move || {
-        let (app, user) = leaving.clone();
+        let (app, user, role) = leaving.clone();
         async move {
-            app.presence.disconnect(&user);
+            if app.presence.disconnect(&user) && role == Role::Volunteer {
+                app.fanout.support_changed(SupportChange::Presence).await;
+            }
         }
     });
     tracing::debug!(user = %caller.id, role = caller.role.as_str(), "socket admitted");

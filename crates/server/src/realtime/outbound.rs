@@ -78,6 +78,18 @@ pub struct RequestCancelled {
     pub reason: Option<&'static str>,
 }
 
+/// Why support's overview changed (`support:changed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SupportChange {
+    /// A request was made, or left `pending` other than by a claim.
+    Request,
+    /// A request was claimed (a session began) or a chat ended.
+    Session,
+    /// A volunteer came online, left, or changed availability.
+    Presence,
+}
+
 /// An event and its payload.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged, rename_all_fields = "camelCase")]
@@ -211,6 +223,11 @@ pub enum ServerEvent {
         /// The conversation as the receiver sees it.
         conversation: ConversationSummary,
     },
+    /// Support's overview changed; support refetches it.
+    SupportChanged {
+        /// What changed.
+        reason: SupportChange,
+    },
     /// The conversation ended.
     ChatEnded {
         /// Which.
@@ -244,6 +261,7 @@ impl ServerEvent {
             Self::Typing { .. } => "typing",
             Self::MessageRead { .. } => "message:read",
             Self::ConversationStarted { .. } => "conversation:started",
+            Self::SupportChanged { .. } => "support:changed",
             Self::ChatEnded { .. } => "chat:ended",
         }
     }
@@ -275,6 +293,14 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&cancelled).expect("json"),
             json!({"requestId":"r","status":"cancelled"})
+        );
+        let changed = ServerEvent::SupportChanged {
+            reason: SupportChange::Presence,
+        };
+        assert_eq!(changed.name(), "support:changed");
+        assert_eq!(
+            serde_json::to_value(&changed).expect("json"),
+            json!({"reason":"presence"})
         );
     }
 }

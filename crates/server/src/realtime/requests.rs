@@ -6,7 +6,7 @@
 
 use super::ack::{Context, on};
 use super::events;
-use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent};
+use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
 use super::{Caller, caller_checked};
 use crate::app::App;
 use crate::presence::Availability;
@@ -92,6 +92,7 @@ async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainErr
     ctx.reply(Ok(
         json!({"requestId": request.id, "status": "pending", "onlineVolunteers": offered.len()}),
     ));
+    app.fanout.support_changed(SupportChange::Request).await;
     if offered.is_empty() {
         app.fanout
             .to_user(
@@ -138,6 +139,7 @@ async fn request_cancel(ctx: Context, payload: Value) -> Result<Value, DomainErr
         json!({"requestId": cancelled.id, "status": "cancelled"}),
     ));
     let app = &ctx.app;
+    app.fanout.support_changed(SupportChange::Request).await;
     let offered = app.store.offered_volunteers(&cancelled.id).await?;
     let to_volunteers = RequestCancelled {
         request_id: cancelled.id.clone(),
@@ -221,6 +223,7 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
         request_type: claimed.request_type,
     };
     app.fanout.to_users(&both, &started).await;
+    app.fanout.support_changed(SupportChange::Session).await;
     let others: Vec<UserId> = app
         .store
         .offered_volunteers(&claimed.id)
@@ -263,6 +266,7 @@ async fn volunteer_reject(ctx: Context, payload: Value) -> Result<Value, DomainE
         .await?
         .ok_or(DomainError::NotPending)?;
     ctx.reply(Ok(json!({})));
+    app.fanout.support_changed(SupportChange::Request).await;
     app.fanout
         .to_user(
             &rejected.senior_id,
@@ -282,6 +286,12 @@ async fn volunteer_availability(ctx: Context, payload: Value) -> Result<Value, D
         .ok_or_else(|| DomainError::invalid("status is required"))?;
     let changed = ctx.app.presence.set_availability(&ctx.caller.id, status);
     ctx.reply(Ok(json!({"status": status.as_str()})));
+    if changed {
+        ctx.app
+            .fanout
+            .support_changed(SupportChange::Presence)
+            .await;
+    }
     if changed && status == Availability::Available {
         offer_pending_to(&ctx.app, &ctx.caller.id, None).await?;
     }

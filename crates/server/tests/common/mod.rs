@@ -219,9 +219,12 @@ impl TestApp {
 
     /// Connects a Socket.IO client as `account`.
     pub async fn connect(&self, account: &Account) -> Client {
-        Client::connect(&self.base, json!({"token": account.token}))
-            .await
-            .expect("connect")
+        Client::connect(
+            &self.base,
+            json!({"token": account.token, "receipts": true}),
+        )
+        .await
+        .expect("connect")
     }
 }
 

@@ -31,6 +31,7 @@ mod receipts;
 mod requests;
 mod safety;
 mod store;
+mod support;
 mod timers;
 
 use crate::migrate::{Migration, statements};

@@ -397,6 +397,14 @@ impl Store for PostgresStore {
         safety::resolve_report(&self.pool, id, by, now).await
     }
 
+    async fn pending_requests(&self, now: Timestamp) -> StoreResult<Vec<OfferableRequest>> {
+        super::support::pending_requests(&self.pool, now).await
+    }
+
+    async fn active_sessions(&self) -> StoreResult<Vec<crate::ActiveSession>> {
+        super::support::active_sessions(&self.pool).await
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

@@ -28,6 +28,7 @@ mod receipts;
 mod requests;
 mod safety;
 mod store;
+mod support;
 mod timers;
 mod writer;
 

@@ -396,6 +396,14 @@ impl Store for SqliteStore {
         safety::resolve_report(&self.writer, id, by, now).await
     }
 
+    async fn pending_requests(&self, now: Timestamp) -> StoreResult<Vec<OfferableRequest>> {
+        super::support::pending_requests(&self.readers, now).await
+    }
+
+    async fn active_sessions(&self) -> StoreResult<Vec<crate::ActiveSession>> {
+        super::support::active_sessions(&self.readers).await
+    }
+
     async fn close(&self) {
         self.writer.close().await;
         self.readers.close().await;
