@@ -5,7 +5,7 @@
 
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { scenario, launch, open, unique, checkA11y, noProblems, restGet, PHONE } from "./lib.mjs";
+import { scenario, launch, open, unique, checkA11y, noProblems, restGet, watch, PHONE } from "./lib.mjs";
 
 let browser;
 before(async () => (browser = await launch()));
@@ -160,6 +160,62 @@ scenario("older messages load when scrolling up", async () => {
   assert.equal(await v.page.locator(".msg").count(), 70);
   await v.page.getByRole("button", { name: "Show earlier messages" }).waitFor({ state: "hidden" });
   noProblems(s.page, v.page);
+  await s.context.close();
+  await v.context.close();
+});
+
+scenario("delivered ticks, and archiving a chat from two devices", async () => {
+  const { user } = await import("./lib.mjs");
+  const v = await user(browser, "volunteer", "Ravi");
+  const s = await user(browser, "seeker", "Edna");
+  await s.page.locator(".person", { hasText: "Ravi" }).getByRole("button", { name: "Chat now with Ravi" }).click();
+  await v.page.locator(".offer", { hasText: "Edna" }).getByRole("button", { name: "Accept Edna" }).click();
+  await s.page.getByRole("heading", { name: "Ravi", level: 1 }).waitFor();
+  await v.page.getByRole("heading", { name: "Edna", level: 1 }).waitFor();
+
+  // Ravi is on the chat list, not in the thread: the message is delivered, not seen.
+  await v.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /^Chats/ }).click();
+  await v.page.getByRole("heading", { name: "Your chats", level: 1 }).waitFor();
+  await s.page.getByLabel("Message to Ravi").fill("Are you there?");
+  await s.page.getByLabel("Message to Ravi").press("Enter");
+  const state = s.page.locator(".msg.mine .state").last();
+  await state.getByText("Delivered", { exact: true }).waitFor();
+  // After a reload the tick comes from the participants' deliveredSeq.
+  await s.page.reload();
+  await s.page.locator(".msg.mine .state").last().getByText("Delivered", { exact: true }).waitFor();
+  await checkA11y(s.page, "thread with a delivered message");
+
+  // Archive, with a second device of Ravi's following along.
+  const other = await v.context.newPage();
+  watch(other);
+  await other.goto("/chats");
+  await other.locator(".conv", { hasText: "Edna" }).waitFor();
+  await v.page.locator(".conv", { hasText: "Edna" }).waitFor();
+  await checkA11y(v.page, "chat list with archive buttons");
+  await v.page.getByRole("button", { name: "Archive chat with Edna" }).click();
+  await v.page.locator(".conv", { hasText: "Edna" }).waitFor({ state: "detached" });
+  await other.locator(".conv", { hasText: "Edna" }).waitFor({ state: "detached" });
+  await v.page.getByRole("button", { name: "Archived chats (1)" }).click();
+  await v.page.getByRole("heading", { name: "Archived chats" }).waitFor();
+  await checkA11y(v.page, "archived chats");
+  // Unarchive by keyboard.
+  await v.page.getByRole("button", { name: "Unarchive chat with Edna" }).focus();
+  await v.page.keyboard.press("Enter");
+  await v.page.getByRole("heading", { name: "Your chats" }).waitFor();
+  await v.page.locator(".conv", { hasText: "Edna" }).waitFor();
+  await other.locator(".conv", { hasText: "Edna" }).waitFor();
+  // Archived again, a new message brings it back.
+  await v.page.getByRole("button", { name: "Archive chat with Edna" }).click();
+  await v.page.locator(".conv", { hasText: "Edna" }).waitFor({ state: "detached" });
+  await s.page.getByLabel("Message to Ravi").fill("Hello again");
+  await s.page.getByLabel("Message to Ravi").press("Enter");
+  await v.page.locator(".conv", { hasText: "Edna" }).getByText("Hello again").waitFor();
+  await other.locator(".conv", { hasText: "Edna" }).waitFor();
+
+  // Opening the thread marks both as seen.
+  await v.page.locator(".conv", { hasText: "Edna" }).click();
+  await s.page.locator(".msg.mine .state").last().getByText("Seen", { exact: true }).waitFor();
+  noProblems(s.page, v.page, other);
   await s.context.close();
   await v.context.close();
 });

@@ -8,10 +8,15 @@
 //   HELPLINE_BIN           the helpline binary (for `helpline user create`)
 //   HELPLINE_DATABASE_URL  the server's database
 //   CHROMIUM               the browser (default /usr/bin/chromium)
+//   HELPLINE_WEB_DIR       optional: serve the app's files from this folder
+//                          (the working tree's web/) instead of the copies
+//                          embedded in the binary, keeping the server's headers,
+//                          so web/ changes can be tested without a rebuild
 
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, existsSync, statSync } from "node:fs";
+import { join, normalize } from "node:path";
 import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -44,6 +49,9 @@ export function launch() {
       "--disable-component-update",
       "--disable-sync",
       "--autoplay-policy=no-user-gesture-required",
+      // A page fulfilled by the test (HELPLINE_WEB_DIR) has no address space,
+      // so Chromium would block its WebSocket to 127.0.0.1 as a local-network request.
+      ...(process.env.HELPLINE_WEB_DIR ? ["--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessChecks"] : []),
     ],
   });
 }
@@ -53,6 +61,7 @@ export function launch() {
 export async function open(browser, { viewport = DESKTOP, serviceWorkers = "block", notifications = false } = {}) {
   const context = await browser.newContext({ viewport, serviceWorkers, baseURL: BASE });
   context.setDefaultTimeout(WAIT);
+  if (process.env.HELPLINE_WEB_DIR) await serveWebDir(context, process.env.HELPLINE_WEB_DIR);
   if (notifications) await context.grantPermissions(["notifications"], { origin: BASE });
   // Record notifications and chimes so tests can see the alerts happen.
   await context.addInitScript(() => {
@@ -78,6 +87,29 @@ export async function open(browser, { viewport = DESKTOP, serviceWorkers = "bloc
   watch(page);
   openPages.add(page);
   return { context, page };
+}
+
+/** Replaces the bodies of the app's own files with those in `dir` (see
+ *  HELPLINE_WEB_DIR). The server still answers, so status and headers (CSP
+ *  included) are its own; sw.js and anything under /api, /socket.io and
+ *  /healthz are left alone. */
+async function serveWebDir(context, dir) {
+  const origin = new URL(BASE).origin;
+  await context.route(
+    (url) => url.origin === origin && !/^\/(api|socket\.io|healthz)(\/|$)/.test(url.pathname) && url.pathname !== "/sw.js",
+    async (route) => {
+      const response = await route.fetch();
+      const path = new URL(route.request().url()).pathname;
+      let file = path === "/" ? "index.html" : normalize(decodeURIComponent(path)).replace(/^\/+/, "");
+      if (file.startsWith("..") || !existsSync(join(dir, file)) || !statSync(join(dir, file)).isFile())
+        file = (response.headers()["content-type"] ?? "").startsWith("text/html") ? "index.html" : null;
+      if (response.status() !== 200 || !file) return route.fulfill({ response });
+      const headers = { ...response.headers() };
+      delete headers.etag;
+      delete headers["content-length"];
+      await route.fulfill({ response, headers, body: readFileSync(join(dir, file)) });
+    },
+  );
 }
 
 export function watch(page) {

@@ -54,7 +54,7 @@ scenario("the support dashboard follows requests, chats and volunteers live, and
   await page.getByRole("heading", { name: "Winifred", level: 1 }).waitFor();
   await page.getByLabel("Message to Winifred").fill("Hello Winifred, this is support.");
   await page.keyboard.press("Enter");
-  await page.locator(".msg", { hasText: "Hello Winifred, this is support." }).getByText(/^(Sent|Seen)$/).waitFor();
+  await page.locator(".msg", { hasText: "Hello Winifred, this is support." }).getByText(/^(Sent|Delivered|Seen)$/).waitFor();
   await checkA11y(page, "support's chat with a seeker");
 
   await s.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /^Chats/ }).click();

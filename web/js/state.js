@@ -42,6 +42,7 @@ class Store {
     this.request = null;
     this.viewing = null;
     this.flushing = false;
+    this.archived = [];
     this.outbox = this.load("outbox") ?? [];
     this.otherRead = this.load("read") ?? {};
     this.availability = this.load("availability") ?? "available";
@@ -103,11 +104,17 @@ class Store {
     s.on("connect", () => this.onConnect());
     s.on("message:new", (m) => this.onMessage(m));
     s.on("typing", ({ conversationId, isTyping }) => this.setTyping(conversationId, isTyping));
-    s.on("message:read", ({ conversationId, upToSeq }) => {
+    s.on("message:read", ({ conversationId, userId, upToSeq }) => {
       this.otherRead[conversationId] = Math.max(this.otherRead[conversationId] ?? 0, upToSeq);
       this.save("read", this.otherRead);
+      this.raiseMark(conversationId, userId, "readSeq", upToSeq);
       this.emit("messages", conversationId);
     });
+    s.on("message:delivered", ({ conversationId, userId, upToSeq }) => {
+      this.raiseMark(conversationId, userId, "deliveredSeq", upToSeq);
+      this.emit("messages", conversationId);
+    });
+    s.on("conversation:archived", () => this.refreshConversations());
     s.on("chat:ended", ({ conversationId, endedBy }) => this.onEnded(conversationId, endedBy));
     s.on("session:started", (session) => this.onSession(session));
     s.on("seeker:incoming", (offer) => {
@@ -190,6 +197,27 @@ class Store {
 
   // -- conversations and messages ---------------------------------------------
 
+  /** Raises a participant's read or delivered mark (never lowers it). */
+  raiseMark(id, userId, field, seq) {
+    const p = this.conversations.get(id)?.participants?.find((x) => x.id === userId);
+    if (p) p[field] = Math.max(p[field] ?? 0, seq);
+    if (field === "readSeq" && p) p.deliveredSeq = Math.max(p.deliveredSeq ?? 0, seq);
+    this.saveCache();
+  }
+
+  /** The other person's marks: { seen, delivered } (reading implies delivery). */
+  marks(id) {
+    const p = this.other(this.conversations.get(id));
+    const seen = Math.max(this.otherRead[id] ?? 0, p.readSeq ?? 0);
+    return { seen, delivered: Math.max(seen, p.deliveredSeq ?? 0) };
+  }
+
+  /** Archives (or brings back) a conversation for this user. */
+  async archive(id, archived) {
+    await api("POST", `/api/conversations/${encodeURIComponent(id)}/${archived ? "archive" : "unarchive"}`, {});
+    await this.refreshConversations();
+  }
+
   /** Opens (or finds) a direct conversation with `participantId`; resolves with its id. */
   async startConversation(participantId) {
     const ack = await this.socket.request("conversation:start", { participantId });
@@ -200,8 +228,12 @@ class Store {
 
   async refreshConversations() {
     try {
-      const list = await api("GET", "/api/conversations", undefined, this.token);
+      const [list, archived] = await Promise.all([
+        api("GET", "/api/conversations", undefined, this.token),
+        api("GET", "/api/conversations?archived=true", undefined, this.token),
+      ]);
       this.conversations = new Map(list.map((c) => [c.id, c]));
+      this.archived = archived;
       this.emit("conversations");
       this.saveCache();
     } catch (error) {

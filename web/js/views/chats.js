@@ -31,27 +31,68 @@ class Chats extends HTMLElement {
   }
 
   renderList() {
-    const conversations = [...store.conversations.values()];
     const Heading = this.conversationId ? "h2" : "h1";
+    if (this.showArchived) {
+      const archived = store.archived ?? [];
+      return fill(
+        this.list,
+        h(Heading, { id: "conv-list-title", tabindex: "-1" }, "Archived chats"),
+        h("button", { type: "button", class: "secondary", "data-key": "archived-toggle", onclick: () => this.toggleArchived(false) }, "Back to your chats"),
+        archived.length
+          ? h("ul", { class: "plain" }, archived.map((c) => this.item(c, true)))
+          : h("p", { class: "muted" }, "You have no archived chats."),
+      );
+    }
+    const conversations = [...store.conversations.values()];
     fill(
       this.list,
       h(Heading, { id: "conv-list-title", tabindex: "-1" }, "Your chats"),
       conversations.length
         ? h("ul", { class: "plain" }, conversations.map((c) => this.item(c)))
         : h("p", { class: "muted" }, store.user.role === "seeker" ? "You have no chats yet. Go to Home to talk to someone." : "You have no chats yet."),
+      store.archived?.length
+        ? h("button", { type: "button", class: "secondary", "data-key": "archived-toggle", onclick: () => this.toggleArchived(true) }, `Archived chats (${store.archived.length})`)
+        : null,
     );
   }
 
-  item(c) {
+  toggleArchived(on) {
+    this.showArchived = on;
+    this.renderList();
+    this.list.querySelector("h1, h2")?.focus();
+  }
+
+  async setArchived(c, archived) {
+    const name = store.other(c).displayName;
+    try {
+      await store.archive(c.id, archived);
+      announce(archived ? `The chat with ${name} is archived.` : `The chat with ${name} is back in your chats.`);
+      if (!archived && !store.archived.length) this.showArchived = false;
+      this.renderList();
+      this.list.querySelector("h1, h2")?.focus();
+    } catch {
+      announce("That did not work. Please try again.");
+    }
+  }
+
+  item(c, archived = false) {
     const other = store.other(c);
     const last = c.lastMessage;
-    const preview = last ? `${last.senderId === store.user.id ? "You: " : ""}${last.content}` : "No messages yet";
+    const preview = last ? `${last.senderId === store.user.id ? "You: " : ""}${last.deletedAt ? "Message deleted" : last.content}` : "No messages yet";
+    const action = h(
+      "button",
+      { type: "button", class: "secondary conv-action", "data-key": `arch-${c.id}`, onclick: () => this.setArchived(c, !archived) },
+      archived ? "Unarchive" : "Archive",
+      h("span", { class: "visually-hidden" }, ` chat with ${other.displayName}`),
+    );
     return h(
       "li",
-      null,
+      { class: "conv-item" },
       h(
-        "a",
-        { class: "conv", href: `/chats/${c.id}`, "data-link": true, "data-key": `conv-${c.id}`, "aria-current": c.id === this.conversationId ? "page" : null },
+        archived ? "div" : "a",
+        archived
+          ? { class: "conv" }
+          : { class: "conv", href: `/chats/${c.id}`, "data-link": true, "data-key": `conv-${c.id}`, "aria-current": c.id === this.conversationId ? "page" : null },
         h("span", { class: "avatar", "aria-hidden": "true" }, other.displayName.slice(0, 1).toUpperCase()),
         h(
           "span",
@@ -67,6 +108,7 @@ class Chats extends HTMLElement {
           c.unreadCount ? h("span", { class: "badge" }, String(c.unreadCount), h("span", { class: "visually-hidden" }, " unread")) : null,
         ),
       ),
+      action,
     );
   }
 }
@@ -201,7 +243,7 @@ class Thread extends HTMLElement {
     const entry = store.messages.get(this.cid) ?? { list: [], hasMore: false };
     const near = this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 120;
     const me = store.user.id;
-    const seen = store.otherRead[this.cid] ?? 0;
+    const { seen, delivered } = store.marks(this.cid);
     const wanted = [];
     let day = null;
     const dated = (iso) => {
@@ -213,7 +255,7 @@ class Thread extends HTMLElement {
       dated(m.createdAt);
       const mine = m.senderId === me;
       const key = mine && m.clientMessageId ? `c:${m.clientMessageId}` : `s:${m.seq}`;
-      const state = mine ? (m.seq <= seen ? "Seen" : "Sent") : "";
+      const state = mine ? (m.seq <= seen ? "Seen" : m.seq <= delivered ? "Delivered" : "Sent") : "";
       wanted.push({ key, state, make: () => this.bubble(m, mine), update: (li) => this.mark(li, state, mine ? "sent" : "") });
     }
     for (const p of store.pending(this.cid)) {
