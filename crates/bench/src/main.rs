@@ -1,0 +1,147 @@
+//! `helpline-bench`: runs Helpline's benchmark scenarios against R
+//! (Helpline), N (the Node reference peer) and F (a floor server in this
+//! crate) and writes `benchmarks.md`, `.json` and `-latency.png`.
+//!
+//! The generator pins itself to core 1 and every server to core 0
+//! (`taskset`), and raises the open-file limit (`prlimit`) and its
+//! scheduling priority (`renice -10`) for itself and the servers it starts. `helpline-bench floor --addr A` runs F.
+
+mod accounts;
+mod cli;
+mod client;
+mod floor;
+mod machine;
+mod metrics;
+mod plan;
+mod report;
+mod runner;
+mod scenarios;
+mod servers;
+
+use clap::Parser;
+use cli::{Cli, Sub};
+use std::process::{Command, ExitCode};
+
+/// Open files allowed to the generator and the servers.
+const OPEN_FILES: u64 = 262_144;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Sub::Floor { addr }) = cli.command {
+        return floor_main(&addr);
+    }
+    let options = cli.options;
+    let pid = std::process::id().to_string();
+    // Before the runtime starts its threads, so they all inherit these.
+    let open_files = raise_open_files(&pid);
+    // The machine may be shared: ask for a larger share of the cores for the
+    // generator and the servers it starts (they inherit it).
+    if !Command::new("renice")
+        .args(["-n", "-10", "-p", &pid])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("bench: could not raise the priority (renice)");
+    }
+    if !options.no_pin
+        && !Command::new("taskset")
+            .args(["-a", "-cp", "1", &pid])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    {
+        eprintln!("bench: could not pin the generator to core 1");
+    }
+    client::ack_server_events(!options.no_event_acks);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = format!(
+        "cargo run --release -p helpline-bench -- {}",
+        args.join(" ")
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime"); // start-up: nothing to do without it
+    let out_dir = options
+        .out
+        .clone()
+        .unwrap_or_else(|| options.work_dir.join("report"));
+    let report = match runtime.block_on(plan::execute(
+        options,
+        command.trim_end().to_owned(),
+        open_files,
+    )) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = report.write(&out_dir) {
+        eprintln!("bench: writing the report: {e}");
+        return ExitCode::FAILURE;
+    }
+    eprintln!("bench: report in {}", out_dir.display());
+    let failures = report.failures();
+    if failures.is_empty() {
+        eprintln!("bench: every correctness check passed");
+        ExitCode::SUCCESS
+    } else {
+        for f in &failures {
+            eprintln!("bench: FAILED {f}");
+        }
+        ExitCode::FAILURE
+    }
+}
+
+/// Raises the open-file limit as far as allowed (the hard limit itself
+/// needs CAP_SYS_RESOURCE); returns the soft limit in force.
+fn raise_open_files(pid: &str) -> u64 {
+    let set = |soft: u64, hard: &str| {
+        Command::new("prlimit")
+            .args(["--pid", pid, &format!("--nofile={soft}:{hard}")])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let limit = || {
+        let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+        let line = limits.lines().find(|l| l.starts_with("Max open files"));
+        let fields: Vec<&str> = line
+            .map(|l| l.split_whitespace().collect())
+            .unwrap_or_default();
+        let parse = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1024)
+        };
+        (parse(3), parse(4))
+    };
+    if !set(OPEN_FILES, &OPEN_FILES.to_string()) {
+        let (_, hard) = limit();
+        set(hard, &hard.to_string());
+    }
+    let (soft, _) = limit();
+    if soft < OPEN_FILES {
+        eprintln!(
+            "bench: open files limited to {soft} (raising the hard limit is not permitted here); bigger cases are capped"
+        );
+    }
+    soft
+}
+
+fn floor_main(addr: &str) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime"); // start-up: nothing to do without it
+    match runtime.block_on(floor::run(addr)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("floor: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The plan of one invocation: prepare each server's accounts once, then
+//! for every scenario, case and repetition start each server afresh (R and
+//! N on a copy of their snapshot, R on PostgreSQL on a clone of its
+//! template), run the scenario, stop the server, and keep the results.
+
+use crate::accounts::{self, Need, Pool};
+use crate::cli::{Options, Sizes};
+use crate::client::Hub;
+use crate::report::Record;
+use crate::scenarios::{self, Outcome, Run};
+use crate::servers::{Kind, Programs, Running};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Which database a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Db {
+    /// SQLite with the server's default settings.
+    Default,
+    /// SQLite, `synchronous=NORMAL`.
+    Normal,
+    /// SQLite, `synchronous=FULL`.
+    Full,
+    /// A fresh PostgreSQL database.
+    Postgres,
+}
+
+/// What one run does.
+#[derive(Clone, Debug)]
+pub enum Job {
+    Idle(usize),
+    Storm(usize),
+    ChatSaturation,
+    ChatSweep { rates: Vec<f64>, fixed: f64 },
+    Dispatch(usize),
+    Claim(usize),
+    Storage,
+}
+
+/// A whole run can take no longer than this.
+const RUN_LIMIT: Duration = Duration::from_secs(3600);
+const PG_RUN_DB: &str = "helpline_bench_run";
+
+/// Accounts per server, made once.
+pub struct Runner {
+    pub options: Options,
+    pub sizes: Sizes,
+    programs: Programs,
+    snapshots: HashMap<Kind, (Option<PathBuf>, Pool)>,
+    pg: Option<(String, Pool)>,
+    run_dir: PathBuf,
+}
+
+impl Runner {
+    /// Resolves paths and prepares every server's accounts.
+    pub async fn prepare(
+        options: Options,
+        servers: &[Kind],
+        scenarios: &[String],
+    ) -> Result<Self, String> {
+        let sizes = options.sizes();
+        let absolute = |p: &PathBuf| std::path::absolute(p).map_err(|e| e.to_string());
+        let work = absolute(&options.work_dir)?;
+        let programs = Programs {
+            helpline: absolute(&options.helpline)?,
+            peer: absolute(&options.peer)?,
+            bench: std::env::current_exe().map_err(|e| e.to_string())?,
+            pin: !options.no_pin,
+            logs: work.join("logs"),
+        };
+        let has = |s: &str| scenarios.iter().any(|x| x == s);
+        let max = |v: &[usize]| v.iter().copied().max().unwrap_or(0);
+        let (mut seekers, mut volunteers) = (1, 1);
+        let mut want = |s: usize, v: usize| {
+            seekers = seekers.max(s);
+            volunteers = volunteers.max(v);
+        };
+        if has("S1") {
+            want(max(&sizes.idle) / 2, max(&sizes.idle) / 2);
+        }
+        if has("S2") {
+            want(sizes.storm / 2, sizes.storm - sizes.storm / 2);
+        }
+        if has("S3") {
+            want(sizes.chat_conversations, sizes.chat_conversations);
+        }
+        if has("S4") {
+            want(1, max(&sizes.dispatch_volunteers));
+        }
+        if has("S5") {
+            want(1, max(&sizes.race_volunteers));
+        }
+        if has("S6") {
+            want(sizes.storage_conversations, sizes.storage_conversations);
+        }
+        let need = Need {
+            seekers,
+            volunteers,
+        };
+        let cache = work.join("cache");
+        let mut snapshots = HashMap::new();
+        for &kind in servers {
+            let prepared = match kind {
+                Kind::F => (None, Pool::floor(need)),
+                _ => {
+                    let (db, pool) =
+                        accounts::sqlite_snapshot(&programs, &cache, kind, need).await?;
+                    (Some(db), pool)
+                }
+            };
+            snapshots.insert(kind, prepared);
+        }
+        let pg = if has("S6") && servers.contains(&Kind::R) && !options.no_postgres {
+            let n = sizes.storage_conversations;
+            let pg_need = Need {
+                seekers: n,
+                volunteers: n,
+            };
+            Some(accounts::pg_template(&programs, &cache, &options.postgres, pg_need).await?)
+        } else {
+            None
+        };
+        Ok(Self {
+            options,
+            sizes,
+            programs,
+            snapshots,
+            pg,
+            run_dir: work.join("run"),
+        })
+    }
+
+    /// Whether PostgreSQL runs are prepared.
+    pub fn has_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// Runs `job` once on a fresh `kind` server and adds the result to `record`.
+    pub async fn once(&self, kind: Kind, db: Db, job: &Job, record: &mut Record) {
+        let label = format!("{} {} {}", record.scenario, record.case, kind.letter());
+        match tokio::time::timeout(RUN_LIMIT, self.try_once(kind, db, job)).await {
+            Ok(Ok(outcome)) => {
+                eprintln!("bench: {label}: {}", summary(&outcome));
+                for v in &outcome.violations {
+                    eprintln!("bench: {label}: VIOLATION {v}");
+                }
+                record.runs.push(outcome.metrics);
+                record.violations.extend(outcome.violations);
+            }
+            Ok(Err(e)) => {
+                eprintln!("bench: {label}: ERROR {e}");
+                record.errors.push(e);
+            }
+            Err(_) => record.errors.push(format!("run exceeded {RUN_LIMIT:?}")),
+        }
+        record.finish();
+    }
+
+    async fn try_once(&self, kind: Kind, db: Db, job: &Job) -> Result<Outcome, String> {
+        let (snapshot, pool) = self
+            .snapshots
+            .get(&kind)
+            .ok_or_else(|| format!("{} is not prepared", kind.letter()))?;
+        let mut env: Vec<(&str, String)> = self
+            .options
+            .server_env
+            .iter()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k, v.to_owned()))
+            .collect();
+        let mut pool = pool;
+        let url = match (kind, db) {
+            (Kind::F, _) => None,
+            (_, Db::Postgres) => {
+                let (template, pg_pool) = self.pg.as_ref().ok_or("PostgreSQL is not prepared")?;
+                let admin = &self.options.postgres;
+                accounts::psql(
+                    admin,
+                    &format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)"),
+                )?;
+                accounts::psql(
+                    admin,
+                    &format!("CREATE DATABASE {PG_RUN_DB} TEMPLATE {template}"),
+                )?;
+                pool = pg_pool;
+                Some(accounts::pg_url(admin, PG_RUN_DB))
+            }
+            (_, db) => {
+                let snapshot = snapshot.as_ref().ok_or("no snapshot")?;
+                std::fs::create_dir_all(&self.run_dir).map_err(|e| e.to_string())?;
+                let path = self.run_dir.join(format!("{}.db", kind.letter()));
+                accounts::copy_db(snapshot, &path)?;
+                match db {
+                    Db::Normal => env.push(("HELPLINE_SQLITE_SYNCHRONOUS", "normal".to_string())),
+                    Db::Full => env.push(("HELPLINE_SQLITE_SYNCHRONOUS", "full".to_string())),
+                    _ => {}
+                }
+                Some(format!("sqlite://{}", path.display()))
+            }
+        };
+        let mut server = Running::start(&self.programs, kind, url.as_deref(), &env, true).await?;
+        let hub = Hub::new();
+        let result = self.job(&mut server, pool, hub.clone(), job).await;
+        hub.ignore_events();
+        server.stop().await;
+        if db == Db::Postgres && kind != Kind::F {
+            let drop = format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)");
+            let _ = accounts::psql(&self.options.postgres, &drop);
+        }
+        result
+    }
+
+    async fn job(
+        &self,
+        server: &mut Running,
+        pool: &Pool,
+        hub: std::sync::Arc<Hub>,
+        job: &Job,
+    ) -> Result<Outcome, String> {
+        let s = &self.sizes;
+        let run = Run {
+            server,
+            pool,
+            hub,
+            smoke: self.options.smoke,
+        };
+        match job {
+            Job::Idle(n) => scenarios::idle::run(run, *n).await,
+            Job::Storm(n) => scenarios::storm::run(run, *n, self.options.storm_concurrency).await,
+            Job::ChatSaturation => {
+                let window = self.options.chat_window;
+                scenarios::load::saturation(run, s.chat_conversations, window, s.chat_secs).await
+            }
+            Job::ChatSweep { rates, fixed } => {
+                let n = s.chat_conversations;
+                scenarios::load::sweep(run, n, rates, *fixed, s.rate_secs).await
+            }
+            Job::Dispatch(v) => scenarios::dispatch::run(run, *v, s.dispatch_requests).await,
+            Job::Claim(v) => scenarios::claim::run(run, *v, s.races).await,
+            Job::Storage => {
+                let window = self.options.storage_window;
+                let n = s.storage_conversations;
+                scenarios::load::storage(run, n, window, s.storage_secs).await
+            }
+        }
+    }
+}
+
+/// A few headline numbers of one run, for the progress log.
+fn summary(outcome: &Outcome) -> String {
+    const KEYS: &[&str] = &[
+        "rss_per_conn_kb",
+        "conns_per_sec",
+        "connect_p99_ms",
+        "delivered_per_cpu_s",
+        "acked_per_sec",
+        "fixed_ack_p99_ms",
+        "saturated_at_per_sec",
+        "last_incoming_p99_ms",
+        "double_wins",
+        "decision_p99_ms",
+        "persisted_per_sec",
+    ];
+    KEYS.iter()
+        .filter_map(|k| outcome.metrics.get(*k).map(|v| format!("{k}={v:.2}")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs the benchmark harness in its smoke mode: every scenario (S1–S6)
+# against all three servers (R = Helpline, N = the Node reference peer in
+# ../shared/peer, F = the floor) with tiny sizes, in well under two minutes.
+# It checks correctness only (zero double wins, every message acked and
+# delivered with gapless seqs, every volunteer offered every request, no
+# dropped connection) and never timing; it exits non-zero on any failure.
+#
+# Builds what it needs: the release binaries of helpline-bench and
+# helpline-server, and a copy of the peer (shared/ is read-only) with its
+# npm packages. Needs PostgreSQL on 127.0.0.1:5432 for S6 (started if it is
+# installed but stopped); set BENCH_NO_POSTGRES=1 to skip that case.
+# Extra arguments go to helpline-bench (e.g. --servers R,F).
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$root"
+
+peer_src="${HELPLINE_PEER_DIR:-$root/../shared/peer}"
+peer_copy="$root/target/peer"
+
+echo "== building helpline-bench and helpline-server (release)"
+cargo build --release --locked -p helpline-bench -p helpline-server
+
+echo "== preparing the Node reference peer in $peer_copy"
+command -v node >/dev/null || { echo "bench-smoke: node (>= 20) is required" >&2; exit 1; }
+mkdir -p "$peer_copy"
+# Copy the sources (not node_modules) whenever they changed.
+for f in "$peer_src"/*; do
+  name="$(basename "$f")"
+  [ "$name" = node_modules ] && continue
+  if ! cmp -s "$f" "$peer_copy/$name"; then
+    cp -f "$f" "$peer_copy/$name"
+    chmod u+w "$peer_copy/$name"
+  fi
+done
+if [ ! -d "$peer_copy/node_modules" ] || ! cmp -s "$peer_copy/package-lock.json" "$peer_copy/node_modules/.package-lock.json.bench"; then
+  (cd "$peer_copy" && npm ci --no-audit --no-fund)
+  cp "$peer_copy/package-lock.json" "$peer_copy/node_modules/.package-lock.json.bench"
+fi
+
+extra=()
+if [ "${BENCH_NO_POSTGRES:-}" = 1 ]; then
+  extra+=(--no-postgres)
+else
+  if ! { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }; then
+    echo "== PostgreSQL is not answering on 127.0.0.1:5432; trying to start it"
+    if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+      for version in /etc/postgresql/*; do
+        pg_ctlcluster --skip-systemctl-redirect "$(basename "$version")" main start || true
+      done
+    fi
+    for _ in $(seq 1 50); do
+      pg_isready -q -h 127.0.0.1 -p 5432 && break
+      sleep 0.2
+    done
+    pg_isready -q -h 127.0.0.1 -p 5432 || {
+      echo "bench-smoke: PostgreSQL is needed on 127.0.0.1:5432 (or set BENCH_NO_POSTGRES=1)" >&2
+      exit 1
+    }
+  fi
+fi
+
+echo "== helpline-bench --smoke"
+exec "$root/target/release/helpline-bench" --smoke \
+  --helpline "$root/target/release/helpline" \
+  --peer "$peer_copy/helpline-peer" \
+  --work-dir "$root/target/bench-smoke" \
+  "${extra[@]}" "$@"
