@@ -10,6 +10,7 @@
 import { Socket } from "./socket.js";
 import { api } from "./api.js";
 import { notice, announce } from "./dom.js";
+import { requestMethods } from "./requests.js";
 
 const CACHED_MESSAGES = 60;
 const PAGE = 50;
@@ -440,129 +441,6 @@ class Store {
     const body = feedback ? { rating, feedback } : { rating };
     return api("POST", `/api/requests/${encodeURIComponent(requestId)}/feedback`, body);
   }
-
-  // -- the seeker's request ---------------------------------------------------
-
-  setRequest(patch) {
-    this.request = patch === null ? null : { ...(this.request ?? {}), ...patch };
-    this.emit("request", this.request);
-  }
-
-  /** Asks for help: one volunteer (`target`) or anyone. */
-  async ask({ target = null, topic = null, note = "", requestType = "chat" } = {}) {
-    this.setRequest(null);
-    this.setRequest({ phase: target ? "waiting" : "searching", target, topic, note, since: new Date().toISOString() });
-    const payload = { requestType };
-    if (topic) payload.topic = topic;
-    if (note.trim()) payload.note = note.trim();
-    if (target) payload.volunteerId = target.id;
-    let ack;
-    try {
-      ack = await this.socket.request("seeker:request", payload);
-    } catch {
-      return this.setRequest({ phase: "failed", message: "You are not connected right now. Please try again in a moment." });
-    }
-    if (ack.ok) {
-      this.setRequest({ requestId: ack.requestId, offered: ack.onlineVolunteers, queued: ack.onlineVolunteers === 0 });
-    } else if (ack.error?.code === "conflict") {
-      await this.checkRequest(true);
-    } else {
-      this.setRequest({ phase: "failed", message: ack.error?.message ?? "Something went wrong." });
-    }
-  }
-
-  async cancelRequest() {
-    const requestId = this.request?.requestId;
-    try {
-      const ack = await this.socket.request("request:cancel", requestId ? { requestId } : {});
-      if (ack.ok) this.requestEnded(ack.requestId, "cancelled");
-      else await this.checkRequest();
-    } catch {
-      notice("You are not connected, so the request could not be cancelled yet.");
-    }
-  }
-
-  requestEnded(requestId, phase) {
-    if (this.request && this.request.requestId === requestId && ["waiting", "searching"].includes(this.request.phase))
-      this.setRequest({ phase });
-  }
-
-  /** Picks up the newest request's state (after a reload or reconnect). */
-  async checkRequest(adopt = false) {
-    let ack;
-    try {
-      ack = await this.socket.request("request:status", {});
-    } catch {
-      return;
-    }
-    const r = ack.ok ? ack.request : null;
-    if (!r) return;
-    const tracking = this.request?.requestId === r.id;
-    if (r.status === "pending" && (!tracking || adopt)) {
-      const target = r.targetVolunteerId ? { id: r.targetVolunteerId, name: this.request?.target?.name } : null;
-      this.setRequest(null);
-      this.setRequest({ phase: target ? "waiting" : "searching", requestId: r.id, target, since: r.createdAt });
-    } else if (tracking && ["waiting", "searching"].includes(this.request.phase)) {
-      if (r.status === "accepted") this.onSession({ conversationId: r.conversationId, requestId: r.id });
-      else if (r.status !== "pending")
-        this.setRequest({ phase: { rejected: "declined", expired: "expired" }[r.status] ?? "cancelled" });
-    }
-  }
-
-  // -- the volunteer's offers -------------------------------------------------
-
-  dropOffer(requestId, why) {
-    const offer = this.offers.get(requestId);
-    if (!offer) return;
-    this.offers.delete(requestId);
-    this.emit("offers");
-    const name = offer.seeker.displayName;
-    notice(
-      why === "claimed"
-        ? `Another volunteer is already helping ${name}.`
-        : why === "expired"
-          ? `${name}'s request has timed out.`
-          : `${name} cancelled their request.`,
-    );
-  }
-
-  async accept(offer) {
-    const ack = await this.socket.request("volunteer:accept", { requestId: offer.requestId });
-    // A request:claimed or request:cancelled may have removed it (with its notice) already.
-    const told = !this.offers.delete(offer.requestId);
-    this.emit("offers");
-    if (ack.ok) {
-      await this.refreshConversations();
-      return ack.conversationId;
-    }
-    if (told) return null;
-    const name = offer.seeker.displayName;
-    notice(
-      ack.error?.code === "already_claimed"
-        ? `Another volunteer is already helping ${name}.`
-        : `${name}'s request is no longer waiting.`,
-    );
-    return null;
-  }
-
-  async decline(offer) {
-    await this.socket.request("volunteer:reject", { requestId: offer.requestId }).catch(() => null);
-    this.offers.delete(offer.requestId);
-    this.emit("offers");
-    notice(`You declined ${offer.seeker.displayName}'s request.`);
-  }
-
-  async setAvailability(status) {
-    const ack = await this.socket.request("volunteer:availability", { status });
-    if (!ack.ok) throw new Error(ack.error?.message);
-    this.availability = status;
-    this.save("availability", status);
-    if (status === "away") {
-      this.offers.clear();
-      this.emit("offers");
-    }
-    this.emit("availability", status);
-  }
 }
 
 /** The last seq before the first hole (what `message:sync` continues from). */
@@ -574,5 +452,7 @@ function contiguousEnd(list) {
   }
   return end;
 }
+
+Object.assign(Store.prototype, requestMethods);
 
 export const store = new Store();
