@@ -20,6 +20,14 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Sub {
+    /// Rewrites benchmarks.md and -latency.png from a benchmarks.json.
+    Render {
+        /// The benchmarks.json to read.
+        json: PathBuf,
+        /// Where to write [default: beside the json].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Runs F, the floor server (the harness starts it itself).
     Floor {
         /// Listen address.
@@ -68,7 +76,7 @@ pub struct Options {
     /// S3: measured seconds per offered rate [default: 5].
     #[arg(long)]
     pub rate_secs: Option<f64>,
-    /// S3: highest offered rate, as a multiple of N's maximum [default: 64; smoke: 1].
+    /// S3: highest offered rate, as a multiple of N's maximum [default: 32; smoke: 1].
     #[arg(long)]
     pub sweep_max: Option<f64>,
     /// S3: use this as "N's maximum" (msgs/s) instead of measuring it.
@@ -169,7 +177,7 @@ impl Options {
             chat_conversations: scale(self.chat_conversations.unwrap_or(pick(5_000, 10))),
             chat_secs: secs(self.chat_secs, 10.0),
             rate_secs: secs(self.rate_secs, 5.0),
-            sweep_max: self.sweep_max.unwrap_or(if smoke { 1.0 } else { 64.0 }),
+            sweep_max: self.sweep_max.unwrap_or(if smoke { 1.0 } else { 32.0 }),
             dispatch_volunteers: list(&self.dispatch_volunteers, &[100, 1000], &[5, 20]),
             dispatch_requests: scale(self.dispatch_requests.unwrap_or(pick(200, 10))),
             race_volunteers: list(&self.race_volunteers, &[10, 100], &[3, 10]),

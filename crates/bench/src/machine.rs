@@ -1,11 +1,11 @@
 //! What the results were measured on: CPU, cores, memory, kernel, tool
 //! versions and the commit of the code under test.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::process::Command;
 
 /// The machine and software versions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     pub cpu: String,
     pub cores: usize,
@@ -49,7 +49,11 @@ impl Machine {
         let commit = output("git", &["rev-parse", "--short", "HEAD"]);
         Self {
             cpu,
-            cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            // Not available_parallelism: the generator is pinned to one core.
+            cores: cpuinfo
+                .lines()
+                .filter(|l| l.starts_with("processor"))
+                .count(),
             memory_gib: (kb / 1048576.0 * 10.0).round() / 10.0,
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .unwrap_or_default()

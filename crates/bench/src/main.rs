@@ -27,8 +27,10 @@ const OPEN_FILES: u64 = 262_144;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Sub::Floor { addr }) = cli.command {
-        return floor_main(&addr);
+    match cli.command {
+        Some(Sub::Floor { addr }) => return floor_main(&addr),
+        Some(Sub::Render { json, out }) => return render_main(&json, out),
+        None => {}
     }
     let options = cli.options;
     let pid = std::process::id().to_string();
@@ -130,6 +132,17 @@ fn raise_open_files(pid: &str) -> u64 {
         );
     }
     soft
+}
+
+fn render_main(json: &std::path::Path, out: Option<std::path::PathBuf>) -> ExitCode {
+    let dir = out.unwrap_or_else(|| json.parent().map(Into::into).unwrap_or_default());
+    match report::Report::read(json).and_then(|r| r.write(&dir)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn floor_main(addr: &str) -> ExitCode {

@@ -6,7 +6,7 @@
 
 use crate::client::Target;
 use crate::metrics;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -18,7 +18,7 @@ use tokio::process::{Child, Command};
 pub const JWT_SECRET: &str = "helpline-bench-secret-0123456789abcdef";
 
 /// Which implementation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Kind {
     /// Helpline.
     R,

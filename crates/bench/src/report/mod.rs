@@ -8,12 +8,12 @@ mod markdown;
 use crate::machine::Machine;
 use crate::metrics::{Metrics, median};
 use crate::servers::Kind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
 
 /// One scenario case on one server.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     /// `S1` … `S6`.
     pub scenario: String,
@@ -56,7 +56,7 @@ impl Record {
 }
 
 /// Everything one invocation measured.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Report {
     /// The machine it ran on.
     pub machine: Machine,
@@ -96,6 +96,12 @@ impl Report {
                     .map(move |v| format!("{head}: {v}"))
             })
             .collect()
+    }
+
+    /// Reads a `benchmarks.json` written earlier.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// Writes `benchmarks.json`, `benchmarks.md` and
