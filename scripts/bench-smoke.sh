@@ -6,8 +6,9 @@
 # delivered with gapless seqs, every volunteer offered every request, no
 # dropped connection) and never timing; it exits non-zero on any failure.
 #
-# Builds what it needs: the release binaries of helpline-bench and
-# helpline-server, and a copy of the peer (shared/ is read-only) with its
+# Builds what it needs: the binaries of helpline-bench and helpline-server
+# (release; BENCH_SMOKE_PROFILE=debug reuses the debug build that
+# `cargo test` made, which is all a correctness check needs), and a copy of the peer (shared/ is read-only) with its
 # npm packages. Needs PostgreSQL on 127.0.0.1:5432 for S6 (started if it is
 # installed but stopped); set BENCH_NO_POSTGRES=1 to skip that case.
 # Extra arguments go to helpline-bench (e.g. --servers R,F).
@@ -18,8 +19,14 @@ cd "$root"
 peer_src="${HELPLINE_PEER_DIR:-$root/../shared/peer}"
 peer_copy="$root/target/peer"
 
-echo "== building helpline-bench and helpline-server (release)"
-cargo build --release --locked -p helpline-bench -p helpline-server
+profile="${BENCH_SMOKE_PROFILE:-release}"
+case "$profile" in
+  release) cargo_profile=(--release) ;;
+  debug) cargo_profile=() ;;
+  *) echo "bench-smoke: BENCH_SMOKE_PROFILE must be release or debug" >&2; exit 1 ;;
+esac
+echo "== building helpline-bench and helpline-server ($profile)"
+cargo build "${cargo_profile[@]}" --locked -p helpline-bench -p helpline-server
 
 echo "== preparing the Node reference peer in $peer_copy"
 command -v node >/dev/null || { echo "bench-smoke: node (>= 20) is required" >&2; exit 1; }
@@ -61,8 +68,8 @@ else
 fi
 
 echo "== helpline-bench --smoke"
-exec "$root/target/release/helpline-bench" --smoke \
-  --helpline "$root/target/release/helpline" \
+exec "$root/target/$profile/helpline-bench" --smoke \
+  --helpline "$root/target/$profile/helpline" \
   --peer "$peer_copy/helpline-peer" \
   --work-dir "$root/target/bench-smoke" \
   "${extra[@]}" "$@"

@@ -3,7 +3,9 @@
 # integration tests (SQLite and PostgreSQL; each PostgreSQL test creates and
 # drops its own database), the interop test with the official
 # socket.io-client from npm, and the web app's browser tests (Playwright with
-# Debian's chromium). Starts or installs what it needs: PostgreSQL if it is
+# Debian's chromium), and a smoke run of the benchmark harness (every scenario
+# against Helpline, the Node peer and the floor, tiny sizes, correctness
+# checks only). Starts or installs what it needs: PostgreSQL if it is
 # not running, npm packages through `npm ci`, chromium through apt.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -40,3 +42,5 @@ echo "== interop test (socket.io-client 4.8.4)"
 HELPLINE_BIN="$root/target/debug/helpline" "$root/scripts/interop-test.sh"
 echo "== browser tests (web app)"
 HELPLINE_BIN="$root/target/debug/helpline" "$root/scripts/browser-test.sh"
+echo "== benchmark smoke (helpline-bench --smoke, correctness only)"
+BENCH_SMOKE_PROFILE=debug "$root/scripts/bench-smoke.sh"
