@@ -2,6 +2,7 @@
 
 use crate::auth::TokenKeys;
 use crate::config::Settings;
+use crate::limits::RateLimits;
 use crate::presence::Presence;
 use crate::realtime::fanout::Fanout;
 use crate::typing::Typing;
@@ -30,6 +31,8 @@ pub struct AppParts {
     pub settings: Settings,
     /// Where "now" comes from (deadlines, sweeps, stored times).
     pub clock: Arc<dyn Clock>,
+    /// Per-user event and per-username login limits.
+    pub limits: RateLimits,
 }
 
 impl App {

@@ -78,6 +78,25 @@ pub struct SettingsArgs {
         value_name = "MS"
     )]
     pub typing_timeout_ms: Option<u64>,
+    /// Socket.IO events one user may send per second, across all their sockets; 0 switches the limit off [default: 100].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_RATE_EVENTS_PER_SEC",
+        value_name = "N"
+    )]
+    pub rate_events_per_sec: Option<f64>,
+    /// Events one user may send at once before the per-second rate applies [default: 200].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_RATE_EVENTS_BURST",
+        value_name = "N"
+    )]
+    pub rate_events_burst: Option<u32>,
+    /// Failed logins allowed per username in 15 minutes; then logins for it answer 429 until the allowance refills; 0 switches the limit off [default: 10].
+    #[arg(long, global = true, env = "HELPLINE_LOGIN_ATTEMPTS", value_name = "N")]
+    pub login_attempts: Option<u32>,
     /// Log format: `text` or `json` [default: text]. Verbosity comes from RUST_LOG (default `info`).
     #[arg(
         long,
@@ -101,6 +120,9 @@ struct FileSettings {
     db_max_connections: Option<u32>,
     sweep_interval_ms: Option<u64>,
     typing_timeout_ms: Option<u64>,
+    rate_events_per_sec: Option<f64>,
+    rate_events_burst: Option<u32>,
+    login_attempts: Option<u32>,
     log_format: Option<String>,
 }
 
@@ -134,6 +156,12 @@ pub struct Settings {
     pub sweep_interval_ms: u64,
     /// How long a typing indicator lasts without renewal.
     pub typing_timeout_ms: u64,
+    /// Events per second per user (0: no limit).
+    pub rate_events_per_sec: f64,
+    /// Event burst per user.
+    pub rate_events_burst: u32,
+    /// Failed logins per username per 15 minutes (0: no limit).
+    pub login_attempts: u32,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -157,6 +185,9 @@ impl fmt::Debug for Settings {
             .field("db_max_connections", &self.db_max_connections)
             .field("sweep_interval_ms", &self.sweep_interval_ms)
             .field("typing_timeout_ms", &self.typing_timeout_ms)
+            .field("rate_events_per_sec", &self.rate_events_per_sec)
+            .field("rate_events_burst", &self.rate_events_burst)
+            .field("login_attempts", &self.login_attempts)
             .field("log_format", &self.log_format)
             .finish()
     }
@@ -193,12 +224,28 @@ impl Default for Settings {
             db_max_connections: 8,
             sweep_interval_ms: 250,
             typing_timeout_ms: 6000,
+            rate_events_per_sec: 100.0,
+            rate_events_burst: 200,
+            login_attempts: 10,
             log_format: LogFormat::Text,
         }
     }
 }
 
 impl Settings {
+    /// The per-user event limit, `None` when switched off.
+    pub fn event_rate(&self) -> Option<crate::limits::Rate> {
+        crate::limits::Rate::new(self.rate_events_burst, self.rate_events_per_sec)
+    }
+
+    /// The failed-login limit, `None` when switched off.
+    pub fn login_rate(&self) -> Option<crate::limits::Rate> {
+        crate::limits::Rate::new(
+            self.login_attempts,
+            f64::from(self.login_attempts) / crate::limits::LOGIN_WINDOW_SECS,
+        )
+    }
+
     /// How long a typing indicator lasts without renewal.
     pub fn typing_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.typing_timeout_ms)
@@ -267,6 +314,18 @@ impl Settings {
                 .typing_timeout_ms
                 .or(file.typing_timeout_ms)
                 .unwrap_or(defaults.typing_timeout_ms),
+            rate_events_per_sec: args
+                .rate_events_per_sec
+                .or(file.rate_events_per_sec)
+                .unwrap_or(defaults.rate_events_per_sec),
+            rate_events_burst: args
+                .rate_events_burst
+                .or(file.rate_events_burst)
+                .unwrap_or(defaults.rate_events_burst),
+            login_attempts: args
+                .login_attempts
+                .or(file.login_attempts)
+                .unwrap_or(defaults.login_attempts),
             log_format: match log_format.as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
@@ -284,6 +343,12 @@ impl Settings {
             || self.typing_timeout_ms == 0
         {
             return Err("timeouts and intervals must be positive".into());
+        }
+        if !self.rate_events_per_sec.is_finite() || self.rate_events_per_sec < 0.0 {
+            return Err("the event rate must be a number of events per second, 0 or more".into());
+        }
+        if self.rate_events_per_sec > 0.0 && self.rate_events_burst == 0 {
+            return Err("the event burst must be at least 1 when events are limited".into());
         }
         if self.db_max_connections == 0 {
             return Err("db max connections must be at least 1".into());

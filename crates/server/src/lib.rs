@@ -10,6 +10,7 @@ pub mod config;
 pub mod direct;
 pub mod http;
 pub mod jobs;
+pub mod limits;
 pub mod presence;
 pub mod realtime;
 pub mod receipts;
@@ -83,6 +84,11 @@ pub async fn serve_with_clock(
         presence: Presence::default(),
         typing: typing::Typing::default(),
         fanout: Fanout::new(io.clone()),
+        limits: limits::RateLimits::new(
+            clock.clone(),
+            settings.event_rate(),
+            settings.login_rate(),
+        ),
         settings,
         clock,
     });

@@ -35,13 +35,14 @@ pub async fn login(
     let fields = Fields::of(&body)?;
     let username = fields.str("username", 1, 64)?;
     let password = fields.str("password", 1, 1024)?;
+    app.limits.login_allowed(username)?;
     let credentials = app.store.credentials(username).await?;
     let hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let verified = verify_password(password.to_owned(), hash).await;
-    let user = credentials
-        .filter(|_| verified)
-        .ok_or(DomainError::InvalidCredentials)?
-        .user;
+    let Some(user) = credentials.filter(|_| verified).map(|c| c.user) else {
+        app.limits.login_failed(username);
+        return Err(DomainError::InvalidCredentials.into());
+    };
     let token = app.tokens.issue(&user.id)?;
     Ok(Json(json!({"token": token, "user": user})))
 }

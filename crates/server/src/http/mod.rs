@@ -80,6 +80,7 @@ impl FromRequestParts<App> for AuthUser {
             .map(str::trim)
             .ok_or(DomainError::Unauthorized)?;
         let id = app.tokens.verify(token)?;
+        app.limits.event(&id)?;
         let user = app
             .store
             .user(&id)

@@ -3,7 +3,8 @@
 //! [`Payload`] reads the event's first argument as JSON itself (so bad JSON,
 //! deep nesting or a missing argument become `invalid` instead of a handler
 //! that silently never runs). [`on`] registers a handler so that every
-//! event gets exactly one ack: `{"ok":true,…}` or `{"ok":false,"error"}`.
+//! event gets exactly one ack: `{"ok":true,…}` or `{"ok":false,"error"}`,
+//! after drawing on the caller's event allowance (`rate_limited` when spent).
 
 use super::Caller;
 use crate::app::App;
@@ -115,9 +116,10 @@ pub fn on<F, Fut, T>(
             };
             let handler = handler.clone();
             async move {
-                let result = match payload {
-                    Ok(payload) => handler(context.clone(), payload).await,
-                    Err(error) => Err(error),
+                let result = match (context.app.limits.event(&context.caller.id), payload) {
+                    (Err(limited), _) => Err(limited),
+                    (Ok(()), Ok(payload)) => handler(context.clone(), payload).await,
+                    (Ok(()), Err(error)) => Err(error),
                 };
                 if let Err(DomainError::Internal) = &result {
                     tracing::warn!(event, "event failed internally");
