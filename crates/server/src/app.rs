@@ -4,6 +4,7 @@ use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::limits::RateLimits;
 use crate::presence::Presence;
+use crate::realtime::expiry::TokenDeadlines;
 use crate::realtime::fanout::Fanout;
 use crate::typing::Typing;
 use helpline_core::Clock;
@@ -33,6 +34,8 @@ pub struct AppParts {
     pub clock: Arc<dyn Clock>,
     /// Per-user event and per-username login limits.
     pub limits: RateLimits,
+    /// When each connected socket's token expires.
+    pub token_deadlines: TokenDeadlines,
 }
 
 impl App {

@@ -11,10 +11,11 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{DomainError, Timestamp, UserId};
+use helpline_core::{Clock, DomainError, Timestamp, UserId};
 use helpline_store::Store;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The settings key under which a generated secret is kept.
 const SECRET_SETTING: &str = "jwt_secret";
@@ -100,21 +101,25 @@ struct Claims {
     exp: i64,
 }
 
-/// Issues and checks tokens with one secret.
+/// Issues and checks tokens with one secret. Issue and expiry times come
+/// from the app's clock, so they agree with everything else that is timed
+/// (and tests can let tokens expire by moving that clock).
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     ttl_secs: u64,
+    clock: Arc<dyn Clock>,
 }
 
 impl TokenKeys {
     /// Keys for `secret`.
-    pub fn new(secret: &[u8], ttl_secs: u64) -> Self {
+    pub fn new(secret: &[u8], ttl_secs: u64, clock: Arc<dyn Clock>) -> Self {
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             ttl_secs,
+            clock,
         }
     }
 
@@ -124,6 +129,7 @@ impl TokenKeys {
         configured: Option<&str>,
         store: &dyn Store,
         ttl_secs: u64,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, DomainError> {
         let secret = match configured {
             Some(secret) => secret.to_owned(),
@@ -134,12 +140,12 @@ impl TokenKeys {
                 store.setting_or_insert(SECRET_SETTING, &candidate).await?
             }
         };
-        Ok(Self::new(secret.as_bytes(), ttl_secs))
+        Ok(Self::new(secret.as_bytes(), ttl_secs, clock))
     }
 
     /// A token for `user`, valid for the configured lifetime.
     pub fn issue(&self, user: &UserId) -> Result<String, DomainError> {
-        let now = Timestamp::now().millis() / 1000;
+        let now = self.clock.now().millis() / 1000;
         let claims = Claims {
             sub: user.to_string(),
             iat: now,
@@ -155,21 +161,33 @@ impl TokenKeys {
 
     /// The user a valid, unexpired token names.
     pub fn verify(&self, token: &str) -> Result<UserId, DomainError> {
+        self.verify_until(token).map(|(user, _)| user)
+    }
+
+    /// The user a valid, unexpired token names, and when the token expires.
+    pub fn verify_until(&self, token: &str) -> Result<(UserId, Timestamp), DomainError> {
         if token.is_empty() || token.len() > MAX_TOKEN_LEN {
             return Err(DomainError::Unauthorized);
         }
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
+        // Expiry is checked below against the app's clock.
+        validation.validate_exp = false;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map(|data| UserId::from_trusted(data.claims.sub))
-            .map_err(|_| DomainError::Unauthorized)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| DomainError::Unauthorized)?
+            .claims;
+        let expires = Timestamp::from_millis(claims.exp.saturating_mul(1000));
+        if expires <= self.clock.now() {
+            return Err(DomainError::Unauthorized);
+        }
+        Ok((UserId::from_trusted(claims.sub), expires))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use helpline_core::SystemClock;
 
     #[tokio::test]
     async fn passwords_round_trip() {
@@ -182,11 +200,15 @@ mod tests {
 
     #[test]
     fn tokens_verify_only_with_the_same_secret() {
-        let keys = TokenKeys::new(&[7u8; 32], 60);
+        let keys = TokenKeys::new(&[7u8; 32], 60, Arc::new(SystemClock));
         let user = UserId::from_trusted("u1");
         let token = keys.issue(&user).expect("token");
         assert_eq!(keys.verify(&token).expect("valid"), user);
-        assert!(TokenKeys::new(&[8u8; 32], 60).verify(&token).is_err());
+        assert!(
+            TokenKeys::new(&[8u8; 32], 60, Arc::new(SystemClock))
+                .verify(&token)
+                .is_err()
+        );
         assert!(keys.verify("garbage").is_err());
         let mut tampered = token.clone();
         tampered.push('x');
@@ -195,7 +217,7 @@ mod tests {
 
     #[test]
     fn expired_tokens_are_refused() {
-        let keys = TokenKeys::new(&[7u8; 32], 60);
+        let keys = TokenKeys::new(&[7u8; 32], 60, Arc::new(SystemClock));
         let claims = Claims {
             sub: "u1".into(),
             iat: 0,

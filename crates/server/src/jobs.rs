@@ -1,13 +1,15 @@
 //! Background jobs. One sweeper, on a short interval:
 //! - moves pending requests whose stored deadline has passed to `expired`;
 //! - deletes disappearing messages that are due (past their deadline, or
-//!   view-once and read by everyone else).
+//!   view-once and read by everyone else);
+//! - disconnects sockets whose token has expired (in memory, per process).
 //!
 //! Both are conditional updates in the database, so each request or message
 //! is handled (and announced) exactly once even with several processes on
 //! one database, and a restart loses nothing: the deadlines are in the rows.
 
 use crate::app::App;
+use crate::realtime::expiry::disconnect_expired;
 use crate::realtime::outbound::SupportChange;
 use crate::realtime::{announce_expired, notify_expired};
 use std::time::Duration;
@@ -58,5 +60,6 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "message expiry sweep failed"),
         }
+        disconnect_expired(&app).await;
     }
 }

@@ -71,6 +71,7 @@ pub async fn serve_with_clock(
         settings.jwt_secret.as_deref(),
         store.as_ref(),
         settings.token_ttl_secs,
+        clock.clone(),
     )
     .await?;
     let (layer, io) = SocketIo::builder()
@@ -89,6 +90,7 @@ pub async fn serve_with_clock(
             settings.event_rate(),
             settings.login_rate(),
         ),
+        token_deadlines: Default::default(),
         settings,
         clock,
     });

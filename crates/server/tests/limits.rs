@@ -2,7 +2,8 @@
 //! requests faster than the allowance gets `rate_limited` (429) and nothing
 //! changes; a username with
 //! too many failed logins answers 429 — even with the right password — until
-//! the allowance refills. Time moves with the server's clock, not sleeps.
+//! the allowance refills; a socket is disconnected when its token expires.
+//! Time moves with the server's clock, not sleeps.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
@@ -116,4 +117,50 @@ async fn failed_logins_lock_a_username_for_a_while() {
     let (status, body) = login(&ann_name, "password123").await;
     assert_eq!(status, 200, "{body}");
     assert!(body["token"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_is_disconnected_when_its_token_expires() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.token_ttl_secs = 60;
+    })
+    .await;
+    let seeker = app.register("seeker").await;
+    let mut expiring = app.connect(&seeker).await;
+    app.clock.advance(Duration::from_secs(30));
+    // A token issued now lives 30 s longer than the first one.
+    let later = app.register("seeker").await;
+    let mut lasting = app.connect(&later).await;
+    ok(expiring.ack("request:status", json!({})).await.unwrap());
+    app.clock.advance(Duration::from_secs(31));
+    expiring.event("auth:expired").await.unwrap();
+    assert!(
+        expiring.event("anything").await.is_err(),
+        "the server closes the socket after auth:expired"
+    );
+    // The later token is still valid: that socket stays and answers.
+    ok(lasting.ack("request:status", json!({})).await.unwrap());
+    assert!(lasting.drain("auth:expired").is_empty());
+    // The expired token is refused at the handshake and on REST...
+    let refused = helpline_client::Client::connect(&app.base, json!({"token": seeker.token})).await;
+    assert!(refused.is_err(), "an expired token must not connect");
+    let (status, _) = app.get("/api/me", Some(&seeker.token)).await;
+    assert_eq!(status, 401);
+    // ...and a fresh one from /api/auth/login connects again.
+    let (status, body) = app
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"username": seeker.user["username"], "password": "password123"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let renewed = common::Account {
+        token: body["token"].as_str().unwrap().to_owned(),
+        ..seeker.clone()
+    };
+    let again = app.connect(&renewed).await;
+    ok(again.ack("request:status", json!({})).await.unwrap());
+    app.clock.advance(Duration::from_secs(30));
+    lasting.event("auth:expired").await.unwrap();
 }

@@ -147,6 +147,11 @@ impl Fanout {
         }))
     }
 
+    /// The socket with this id, if it is connected to this process.
+    pub fn socket(&self, sid: socketioxide::socket::Sid) -> Option<SocketRef> {
+        self.io.get_socket(sid)
+    }
+
     /// To one socket.
     pub fn to_socket(&self, socket: &SocketRef, event: &ServerEvent) {
         if let Err(error) = socket.emit(event.name(), event) {

@@ -7,6 +7,7 @@ pub mod ack;
 mod conversations;
 mod edits;
 pub mod events;
+pub mod expiry;
 pub mod fanout;
 pub mod outbound;
 mod requests;
@@ -76,7 +77,7 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
         .and_then(|a| a.get("token"))
         .and_then(Value::as_str)
         .ok_or(Refused)?;
-    let user_id = app.tokens.verify(token).map_err(|_| Refused)?;
+    let (user_id, token_expires) = app.tokens.verify_until(token).map_err(|_| Refused)?;
     let user = match app.store.user(&user_id).await {
         Ok(Some(user)) => user,
         Ok(None) => return Err(Refused),
@@ -126,10 +127,12 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     if first && caller.role == Role::Volunteer {
         app.fanout.support_changed(SupportChange::Presence).await;
     }
-    let leaving = (app.clone(), caller.id.clone(), caller.role);
+    app.token_deadlines.add(socket.id, token_expires);
+    let leaving = (app.clone(), caller.id.clone(), caller.role, socket.id);
     socket.on_disconnect(move || {
-        let (app, user, role) = leaving.clone();
+        let (app, user, role, sid) = leaving.clone();
         async move {
+            app.token_deadlines.remove(sid, token_expires);
             if app.presence.disconnect(&user) && role == Role::Volunteer {
                 app.fanout.support_changed(SupportChange::Presence).await;
             }

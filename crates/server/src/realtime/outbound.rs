@@ -228,6 +228,8 @@ pub enum ServerEvent {
         /// What changed.
         reason: SupportChange,
     },
+    /// The socket's token expired; the server disconnects it next.
+    AuthExpired {},
     /// The conversation ended.
     ChatEnded {
         /// Which.
@@ -262,6 +264,7 @@ impl ServerEvent {
             Self::MessageRead { .. } => "message:read",
             Self::ConversationStarted { .. } => "conversation:started",
             Self::SupportChanged { .. } => "support:changed",
+            Self::AuthExpired {} => "auth:expired",
             Self::ChatEnded { .. } => "chat:ended",
         }
     }
