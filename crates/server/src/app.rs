@@ -1,6 +1,7 @@
 //! The shared services every handler uses, built once at start-up.
 
 use crate::auth::TokenKeys;
+use crate::calls::CallWatch;
 use crate::config::Settings;
 use crate::limits::RateLimits;
 use crate::presence::Presence;
@@ -36,6 +37,8 @@ pub struct AppParts {
     pub limits: RateLimits,
     /// When each connected socket's token expires.
     pub token_deadlines: TokenDeadlines,
+    /// Call participants whose devices are all gone, since when.
+    pub call_watch: CallWatch,
 }
 
 impl App {

@@ -3,6 +3,7 @@
 //! (each later source wins). Secrets have no default and are never logged:
 //! [`Settings`]'s `Debug` prints `jwt_secret` as `<set>` or `<generated>`.
 
+use crate::calls::config::{CallArgs, CallFile, CallSettings};
 use clap::Args;
 use serde::Deserialize;
 use std::fmt;
@@ -105,6 +106,9 @@ pub struct SettingsArgs {
         value_name = "text|json"
     )]
     pub log_format: Option<String>,
+    /// Call settings (ring timeout, disconnect grace, STUN/TURN).
+    #[command(flatten)]
+    pub calls: CallArgs,
 }
 
 /// The same settings as read from a TOML file.
@@ -124,6 +128,12 @@ struct FileSettings {
     rate_events_burst: Option<u32>,
     login_attempts: Option<u32>,
     log_format: Option<String>,
+    call_ring_timeout_secs: Option<u64>,
+    call_disconnect_grace_secs: Option<u64>,
+    stun_urls: Option<String>,
+    turn_urls: Option<String>,
+    turn_secret: Option<String>,
+    turn_ttl_secs: Option<u64>,
 }
 
 /// How logs are written.
@@ -164,6 +174,8 @@ pub struct Settings {
     pub login_attempts: u32,
     /// Log format.
     pub log_format: LogFormat,
+    /// Calls: ring timeout, disconnect grace, STUN/TURN.
+    pub calls: CallSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -189,6 +201,7 @@ impl fmt::Debug for Settings {
             .field("rate_events_burst", &self.rate_events_burst)
             .field("login_attempts", &self.login_attempts)
             .field("log_format", &self.log_format)
+            .field("calls", &self.calls)
             .finish()
     }
 }
@@ -228,6 +241,7 @@ impl Default for Settings {
             rate_events_burst: 200,
             login_attempts: 10,
             log_format: LogFormat::Text,
+            calls: CallSettings::default(),
         }
     }
 }
@@ -273,7 +287,19 @@ impl Settings {
             .clone()
             .or(file.log_format)
             .unwrap_or_else(|| "text".into());
+        let calls = CallSettings::resolve(
+            &args.calls,
+            CallFile {
+                call_ring_timeout_secs: file.call_ring_timeout_secs,
+                call_disconnect_grace_secs: file.call_disconnect_grace_secs,
+                stun_urls: file.stun_urls,
+                turn_urls: file.turn_urls,
+                turn_secret: file.turn_secret,
+                turn_ttl_secs: file.turn_ttl_secs,
+            },
+        )?;
         let settings = Settings {
+            calls,
             addr: args.addr.or(file.addr).unwrap_or(defaults.addr),
             database_url: args
                 .database_url

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod calls;
 pub mod config;
 pub mod direct;
 pub mod http;
@@ -93,6 +94,7 @@ pub async fn serve_with_clock(
         token_deadlines: Default::default(),
         settings,
         clock,
+        call_watch: calls::CallWatch::default(),
     });
     realtime::attach(&io, app.clone());
 

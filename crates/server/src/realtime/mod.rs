@@ -1,9 +1,11 @@
 //! The Socket.IO side: who may connect, which rooms a socket joins, and
-//! which events it may send. Each event group lives in its own file;
+//! which events it may send (requests, conversations, edits, timers, calls,
+//! WebRTC signaling). Each event group lives in its own file;
 //! [`ack`] guarantees one acknowledgement per event; [`fanout`] is the only
 //! way events go out.
 
 pub mod ack;
+mod calls;
 mod conversations;
 mod edits;
 pub mod events;
@@ -11,6 +13,7 @@ pub mod expiry;
 pub mod fanout;
 pub mod outbound;
 mod requests;
+mod signaling;
 mod timers;
 
 use crate::app::App;
@@ -105,6 +108,8 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
             .unwrap_or(false),
     };
     socket.extensions.insert(caller.clone());
+    // Its own room, so one device can be addressed (the two devices of a call).
+    socket.join(socket.id);
     socket.join(user_room(&caller.id));
     for conversation in &conversations {
         socket.join(conversation_room(conversation));
@@ -122,8 +127,11 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     conversations::register(&socket, &app, &caller);
     edits::register(&socket, &app, &caller);
     timers::register(&socket, &app, &caller);
+    calls::register(&socket, &app, &caller);
+    signaling::register(&socket, &app, &caller);
     ack::unknown_events(&socket);
     let first = app.presence.connect(&caller.id, caller.role);
+    app.call_watch.back(&caller.id);
     if first && caller.role == Role::Volunteer {
         app.fanout.support_changed(SupportChange::Presence).await;
     }
@@ -133,8 +141,12 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
         let (app, user, role, sid) = leaving.clone();
         async move {
             app.token_deadlines.remove(sid, token_expires);
-            if app.presence.disconnect(&user) && role == Role::Volunteer {
+            let gone = app.presence.disconnect(&user);
+            if gone && role == Role::Volunteer {
                 app.fanout.support_changed(SupportChange::Presence).await;
+            }
+            if gone {
+                crate::calls::watch::user_gone(&app, &user).await;
             }
         }
     });
