@@ -231,6 +231,7 @@ scenario("disappearing messages: the chat's timer, one message's, and the notice
   // One message of its own: view once, gone once Stanley has read it.
   await v.getByRole("button", { name: "Timer for your next message" }).click();
   await v.getByRole("heading", { name: "Timer for your next message" }).waitFor();
+  await v.getByRole("dialog").getByLabel("Same as this chat (1 hour)").waitFor();
   await v.getByRole("dialog").getByLabel(/^View once/).check();
   await v.getByRole("dialog").getByRole("button", { name: "Save" }).click();
   await v.getByRole("button", { name: "Timer: View once for your next message" }).waitFor();

@@ -1,7 +1,7 @@
 // The chat's own options, in a dialog: the disappearing-messages timer,
 // blocking (or unblocking) the other person, and reporting them to support.
 
-import { h, modal, announce, confirmBox, timerLabel } from "../dom.js";
+import { h, modal, announce, notice, confirmBox, timerLabel } from "../dom.js";
 import { store } from "../state.js";
 import { chooseTimer } from "./timer-dialog.js";
 import { reportDialog } from "./report-dialog.js";
@@ -19,7 +19,7 @@ export async function changeTimer(thread) {
     await store.setTimer(thread.cid, value);
     announce(`Disappearing messages: ${timerLabel(value)}.`);
   } catch (error) {
-    announce(error.message, true);
+    notice(error.message);
   }
 }
 
@@ -75,6 +75,6 @@ async function block(other, blocking, restore) {
     await store.setBlocked(other.id, blocking);
     announce(blocking ? `You blocked ${other.displayName}.` : `You unblocked ${other.displayName}.`);
   } catch (error) {
-    announce(error.message, true);
+    notice(error.message);
   }
 }

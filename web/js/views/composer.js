@@ -4,7 +4,7 @@
 // message its own disappearing timer. `.composer-tools` holds the buttons
 // beside the text box (the timer; other features add theirs there).
 
-import { h, fill, announce, timerLabel } from "../dom.js";
+import { h, fill, announce, notice, timerLabel } from "../dom.js";
 import { store } from "../state.js";
 import { excerpt } from "./bubble.js";
 import { chooseTimer } from "./timer-dialog.js";
@@ -122,15 +122,17 @@ class Composer extends HTMLElement {
 
   async pickTimer() {
     const chat = this.conversation?.autoDeleteSecs ?? null;
+    // A message cannot opt out of the chat's timer (null means "the chat's").
     const value = await chooseTimer({
       title: "Timer for your next message",
       text: `Your next message disappears after the time you choose. This chat's setting is: ${timerLabel(chat)}.`,
-      current: this.timer === undefined ? chat : this.timer,
+      current: this.timer ?? null,
+      offLabel: chat === null ? "Off" : `Same as this chat (${timerLabel(chat)})`,
     });
     if (value === undefined) return;
-    this.timer = value === chat ? undefined : value;
+    this.timer = value === null || value === chat ? undefined : value;
     this.renderTools();
-    announce(`Your next message: ${timerLabel(value)}.`);
+    announce(`Your next message: ${timerLabel(this.timer ?? chat)}.`);
   }
 
   async send() {
@@ -143,7 +145,7 @@ class Composer extends HTMLElement {
         await store.editMessage(this.cid, m.id, text);
         announce("Your message was changed.");
       } catch (error) {
-        return announce(error.message, true);
+        return notice(error.message);
       }
     } else {
       store.send(this.cid, text, { replyTo: this.mode?.reply ?? null, expiresInSecs: this.timer });

@@ -2,7 +2,7 @@
 // emoji, each with its word), reply, and for one's own messages edit and
 // delete for everyone; others' messages can be reported to support.
 
-import { h, modal, announce, confirmBox } from "../dom.js";
+import { h, modal, announce, notice, confirmBox } from "../dom.js";
 import { store } from "../state.js";
 import { REACTIONS, excerpt } from "./bubble.js";
 import { reportDialog } from "./report-dialog.js";
@@ -82,6 +82,6 @@ async function remove(thread, m) {
     await store.deleteMessage(thread.cid, m.id);
     announce("Your message was deleted.");
   } catch (error) {
-    announce(error.message, true);
+    notice(error.message);
   }
 }

@@ -5,7 +5,7 @@
 // (<hl-composer>) or, once ended, the rating prompt. Edits, deletions and
 // reactions arrive through the store and rebuild only the bubbles they touch.
 
-import { h, fill, keepFocus, ROLES, icon, announce, confirmBox, timerLabel, dayLabel } from "../dom.js";
+import { h, fill, keepFocus, ROLES, icon, announce, notice, confirmBox, timerLabel, dayLabel } from "../dom.js";
 import { api } from "../api.js";
 import { store } from "../state.js";
 import { fillBubble, signature, reactionName } from "./bubble.js";
@@ -266,7 +266,7 @@ class Thread extends HTMLElement {
       await store.react(this.cid, m.id, emoji);
       announce(had ? `Reaction ${reactionName(emoji)} removed.` : `You reacted: ${reactionName(emoji)}.`);
     } catch (error) {
-      announce(error.message, true);
+      notice(error.message);
     }
   }
 
@@ -298,7 +298,7 @@ class Thread extends HTMLElement {
       await store.endChat(this.cid);
       announce("The chat has ended.");
     } catch {
-      announce("The chat could not be ended: you are not connected. Please try again.", true);
+      notice("The chat could not be ended: you are not connected. Please try again.");
     }
   }
 }

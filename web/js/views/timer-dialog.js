@@ -4,8 +4,9 @@
 
 import { h, modal, TIMERS } from "../dom.js";
 
-/** Resolves with the chosen timer (null: off), or undefined when cancelled. */
-export function chooseTimer({ title, text, current = null }) {
+/** Resolves with the chosen timer (null: off, or for one message the
+ *  chat's own setting, named by `offLabel`), or undefined when cancelled. */
+export function chooseTimer({ title, text, current = null, offLabel = "Off" }) {
   return new Promise((done) => {
     let chosen;
     const options = TIMERS.map(([value, label], i) =>
@@ -13,7 +14,7 @@ export function chooseTimer({ title, text, current = null }) {
         "div",
         { class: "choice" },
         h("input", { type: "radio", name: "timer", id: `timer-${i}`, value: String(value), checked: value === current }),
-        h("label", { for: `timer-${i}` }, label, value === 0 ? h("span", { class: "muted" }, " – gone once read") : null),
+        h("label", { for: `timer-${i}` }, value === null ? offLabel : label, value === 0 ? h("span", { class: "muted" }, " – gone once read") : null),
       ),
     );
     const dialog = h(
