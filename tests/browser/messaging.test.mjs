@@ -29,6 +29,16 @@ async function say(page, to, text) {
   await page.getByLabel(`Message to ${to}`).press("Enter");
 }
 
+/** Fails when the page, or an open dialog, is wider than the viewport. */
+async function noSideScroll(page, label) {
+  const wide = await page.evaluate(() =>
+    [document.scrollingElement, ...document.querySelectorAll("main, .messages, dialog[open], .thread-head, .composer")]
+      .filter((el) => el.scrollWidth > el.clientWidth + 1)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}`),
+  );
+  assert.deepEqual(wide, [], `sideways scrolling on ${label}`);
+}
+
 /** The bubble whose text contains `text`. */
 const bubble = (page, text) => page.locator(".msg", { has: page.locator(".text", { hasText: text }) });
 
@@ -124,6 +134,16 @@ scenario("reactions from a small picker, counted live on both sides, by keyboard
   await bubble(v, "planted the tomatoes").getByRole("button", { name: "Love: 1, including you" }).waitFor();
   await bubble(s, "planted the tomatoes").getByRole("button", { name: "Love: 1", exact: true }).waitFor();
   await checkTextSize(s, "thread with reactions");
+
+  // At 320 CSS px (a phone at 200 % zoom) nothing needs sideways scrolling,
+  // the thread nor the picker.
+  await s.setViewportSize({ width: 320, height: 640 });
+  await noSideScroll(s, "thread at 320 px");
+  await bubble(s, "planted the tomatoes").getByRole("button", { name: /^Options/ }).click();
+  await s.getByRole("group", { name: "React" }).waitFor();
+  await noSideScroll(s, "message options at 320 px");
+  await checkA11y(s, "message options at 320 px");
+  await s.getByRole("button", { name: "Close" }).click();
   noProblems(s, v);
   await close();
 });
