@@ -80,6 +80,8 @@ async function remove(thread, m) {
   if (!yes) return;
   try {
     await store.deleteMessage(thread.cid, m.id);
+    // Its Options button is gone: the focus goes to the tombstone.
+    thread.focusMessage(m.seq);
     announce("Your message was deleted.");
   } catch (error) {
     notice(error.message);

@@ -239,6 +239,15 @@ class Thread extends HTMLElement {
     );
   }
 
+  /** Moves the focus to message `seq` (when shown); returns its element. */
+  focusMessage(seq) {
+    const li = this.log.querySelector(`li[data-seq="${seq}"]`);
+    if (!li) return null;
+    li.tabIndex = -1;
+    li.focus({ preventScroll: true });
+    return li;
+  }
+
   /** Scrolls to message `seq` (loading older pages if needed), marks it for
    *  a moment and moves focus to it, so screen readers read it. */
   async reveal(seq) {
@@ -246,13 +255,11 @@ class Thread extends HTMLElement {
     try {
       const found = await store.loadUntil(this.cid, seq);
       this.renderMessages();
-      const li = found && this.log.querySelector(`li[data-seq="${seq}"]`);
+      const li = found && this.focusMessage(seq);
       if (!li) return announce("That message is no longer in this chat.");
       this.log.querySelector(".hit")?.classList.remove("hit");
       li.classList.add("hit");
-      li.tabIndex = -1;
       li.scrollIntoView({ block: "center" });
-      li.focus({ preventScroll: true });
     } catch {
       announce("Could not load that message.");
     } finally {
