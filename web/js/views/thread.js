@@ -298,7 +298,7 @@ class Thread extends HTMLElement {
       text: "You will not be able to send more messages in this chat.",
       yes: "Yes, end the chat",
       no: "No, keep chatting",
-      restore: () => this.head.querySelector("button"),
+      restore: () => this.head.querySelector("[data-key=end]") ?? this.head.querySelector("h1"),
     });
     if (!yes) return;
     try {
