@@ -7,7 +7,7 @@
 #   scripts/browser-test.sh --update-screenshots   # also refresh docs/screenshots/
 #
 # It installs chromium with apt-get when /usr/bin/chromium is missing (needs
-# root), never lets Playwright download a browser, starts the server on a free
+# root), and a colour emoji font when there is none, never lets Playwright download a browser, starts the server on a free
 # port with a temporary database, and always stops it. Screenshots and
 # failure captures land in tests/browser/artifacts/.
 set -euo pipefail
@@ -29,6 +29,12 @@ if [[ ! -x "$CHROMIUM" ]]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
   apt-get install -y chromium
+fi
+# A colour emoji font, so reactions show as emoji (not empty boxes) in the
+# screenshots; the app names each reaction in words as well.
+if command -v fc-list >/dev/null && ! fc-list | grep -qi 'color emoji'; then
+  echo "== installing Debian's fonts-noto-color-emoji" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-color-emoji || echo "browser-test: no emoji font; continuing" >&2
 fi
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
@@ -88,7 +94,7 @@ status=0
 # One file at a time: each launches its own chromium, and the screens test
 # expects no other test's volunteers to be online.
 node --test --test-concurrency=1 "$@" \
-  client.test.mjs screens.test.mjs chat.test.mjs requests.test.mjs offline.test.mjs support.test.mjs || status=$?
+  client.test.mjs screens.test.mjs chat.test.mjs messaging.test.mjs requests.test.mjs offline.test.mjs support.test.mjs || status=$?
 if (( status != 0 )); then
   echo "== server log (last 40 lines)" >&2
   tail -n 40 "$data/server.log" >&2 || true

@@ -180,8 +180,26 @@ export async function checkA11y(page, label) {
   assert.deepEqual(violations, [], `axe on ${label}`);
 }
 
+/** Fails when any text on the page as it is (shown, not visually hidden)
+ *  is smaller than 18 CSS px: labels, footers and badges included. */
+export async function checkTextSize(page, label) {
+  const small = await page.evaluate(() => {
+    const found = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!node.textContent.trim() || !el || el.closest(".visually-hidden, script, style, noscript")) continue;
+      if (!el.getClientRects().length) continue;
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      if (size < 18) found.add(`${el.tagName.toLowerCase()}.${el.className} “${node.textContent.trim().slice(0, 30)}” ${size}px`);
+    }
+    return [...found].slice(0, 10);
+  });
+  assert.deepEqual(small, [], `text under 18 px on ${label}`);
+}
+
 /** Saves the screen at phone and desktop width (then restores the size),
- *  and checks it with axe at both widths. */
+ *  and checks it with axe and for text under 18 px at both widths. */
 export async function snap(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const original = page.viewportSize();
@@ -189,6 +207,7 @@ export async function snap(page, name) {
     await page.setViewportSize(size);
     await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     await checkA11y(page, `${name} (${suffix})`);
+    await checkTextSize(page, `${name} (${suffix})`);
     await page.screenshot({ path: `${ARTIFACTS}${name}-${suffix}.png`, animations: "disabled", caret: "initial" });
   }
   await page.setViewportSize(original);

@@ -54,12 +54,33 @@ scenario("screens", async () => {
   await p.locator(".msg.theirs", { hasText: "thank you for answering" }).waitFor();
   await say(p, "Margaret", "Hello Margaret! It's lovely to meet you. How has your day been?");
   await m.locator(".msg.theirs", { hasText: "How has your day been?" }).waitFor();
-  await say(m, "Priya", "Quiet. My daughter called this morning,\nand I finished the crossword.");
+  await say(m, "Priya", "Quiet. My daughter called this morning,\nand I finishd the crossword.");
   await p.locator(".msg.theirs", { hasText: "crossword" }).waitFor();
+  // Margaret fixes a typo (edit), Priya reacts and replies to it.
+  await m.locator(".msg.mine", { hasText: "crossword" }).getByRole("button", { name: /^Options/ }).click();
+  await m.getByRole("button", { name: "Edit", exact: true }).click();
+  await m.getByLabel("Message to Priya").fill("Quiet. My daughter called this morning,\nand I finished the crossword.");
+  await m.keyboard.press("Enter");
+  await p.locator(".msg.theirs", { hasText: "finished the crossword" }).getByText("Edited").waitFor();
+  await p.locator(".msg.theirs", { hasText: "crossword" }).getByRole("button", { name: /^Options/ }).click();
+  await snap(p, "message-options");
+  await p.getByRole("button", { name: "Love", exact: true }).click();
+  await p.locator(".msg.theirs", { hasText: "crossword" }).getByRole("button", { name: /^Options/ }).click();
+  await p.getByRole("button", { name: "Reply", exact: true }).click();
+  await say(p, "Margaret", "Well done! The whole crossword?");
+  await m.locator(".msg.theirs", { hasText: "The whole crossword?" }).waitFor();
+  await m.locator(".msg.mine", { hasText: "crossword" }).getByRole("button", { name: "Love: 1" }).waitFor();
   await m.locator(".msg.mine .state", { hasText: "Seen" }).last().waitFor();
   await p.getByLabel("Message to Margaret").pressSequentially("That sounds");
   await m.getByText("Priya is typing…").waitFor();
   await snap(m, "thread");
+  await p.getByLabel("Message to Margaret").fill("");
+  await m.getByRole("button", { name: "More chat options" }).click();
+  await m.getByRole("dialog").getByRole("button", { name: "Disappearing messages: Off" }).click();
+  await m.getByRole("dialog").getByLabel("1 day", { exact: true }).check();
+  await snap(m, "disappearing-messages");
+  await m.getByRole("dialog").getByRole("button", { name: "Save" }).click();
+  await p.locator(".msg.system", { hasText: "Margaret set messages to disappear: 1 day" }).waitFor();
 
   // A second chat for Priya, with an unread message.
   await arthur.page.locator(".person", { hasText: "Priya" }).getByRole("button", { name: "Chat now with Priya" }).click();
@@ -70,6 +91,10 @@ scenario("screens", async () => {
   await say(arthur.page, "Priya", "Hello, is this the right place to talk?");
   await p.locator(".conv", { hasText: "Arthur" }).getByText("1 unread").waitFor();
   await snap(p, "volunteer-chats");
+  await p.getByLabel("Search your chats").fill("crossword");
+  await p.getByLabel("Search your chats").press("Enter");
+  await p.getByRole("status").filter({ hasText: "found for" }).waitFor();
+  await snap(p, "search");
 
   await m.getByRole("button", { name: "End chat" }).click();
   await m.getByRole("heading", { name: "End this chat with Priya?" }).waitFor();

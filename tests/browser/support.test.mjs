@@ -65,3 +65,34 @@ scenario("the support dashboard follows requests, chats and volunteers live, and
   await s.context.close();
   await context.close();
 });
+
+scenario("a report reaches the dashboard live, with the message as evidence, and support resolves it", async () => {
+  const staff = createWithCli("support", "Sam (support)");
+  const { context, page } = await open(browser);
+  await signIn(page, staff);
+  await page.getByRole("heading", { name: /^Reports/ }).waitFor();
+
+  const v = await user(browser, "volunteer", "Kofi");
+  const s = await user(browser, "seeker", "Doreen");
+  await s.page.locator(".person", { hasText: "Kofi" }).getByRole("button", { name: "Chat now with Kofi" }).click();
+  await v.page.locator(".offer", { hasText: "Doreen" }).getByRole("button", { name: "Accept Doreen" }).click();
+  await s.page.getByRole("heading", { name: "Kofi", level: 1 }).waitFor();
+  await v.page.getByLabel("Message to Doreen").fill("What is your address, Doreen?");
+  await v.page.keyboard.press("Enter");
+  const message = s.page.locator(".msg.theirs", { hasText: "What is your address" });
+  await message.getByRole("button", { name: /^Options/ }).click();
+  await s.page.getByRole("button", { name: "Report this message" }).click();
+  await s.page.getByLabel("What happened?").fill("Asked where I live");
+  await s.page.getByRole("button", { name: "Send report" }).click();
+  await s.page.getByRole("heading", { name: "Thank you for telling us" }).waitFor();
+
+  // Live on the dashboard, with names the dashboard knows.
+  const row = page.locator("tr[data-report]", { hasText: "Asked where I live" });
+  await row.getByText("What is your address, Doreen?").waitFor();
+  await row.getByRole("rowheader", { name: "Kofi (by Doreen)" }).waitFor();
+  await checkA11y(page, "support dashboard with a report");
+  await row.getByRole("button", { name: "Resolve the report about Kofi" }).click();
+  await row.waitFor({ state: "detached" });
+  noProblems(page, s.page, v.page);
+  for (const c of [s.context, v.context, context]) await c.close();
+});

@@ -82,6 +82,21 @@ export const TOPICS = {
 
 export const KINDS = { chat: "Chat", voice: "Voice call", video: "Video call" };
 
+/** The disappearing-message presets the server accepts (null: off, 0: view once). */
+export const TIMERS = [
+  [null, "Off"],
+  [0, "View once"],
+  [30, "30 seconds"],
+  [300, "5 minutes"],
+  [3600, "1 hour"],
+  [28800, "8 hours"],
+  [86400, "1 day"],
+  [604800, "1 week"],
+  [2419200, "4 weeks"],
+];
+
+export const timerLabel = (secs) => TIMERS.find(([value]) => value === (secs ?? null))?.[1] ?? plural(secs, "second");
+
 export const ROLES = { seeker: "Member", volunteer: "Volunteer", support: "Support" };
 
 /** A small inline icon (decorative: the text next to it carries the meaning). */
@@ -101,6 +116,7 @@ const ICONS = {
   clock: "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 11h-5v-2h3V6h2z",
   chat: "M4 4h16v12H7l-3 3z",
   bell: "M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11a6 6 0 0 0-5-5.9V4h-2v1.1A6 6 0 0 0 6 11v5l-2 2v1h16v-1z",
+  reply: "M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z",
   back: "M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z",
 };
 
@@ -116,4 +132,44 @@ export function keepFocus(el, render) {
   const within = el.contains(document.activeElement);
   render();
   if (within && key) el.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+}
+
+/** Shows a modal <dialog>: focus goes to `focus` (or its first button), and
+ *  when it closes it is removed and focus returns to where it was (or to
+ *  `restore()` when that element is gone) unless something else took it. */
+export function modal(dialog, { focus, restore } = {}) {
+  const opener = document.activeElement;
+  document.body.append(dialog);
+  dialog.addEventListener("close", () => {
+    dialog.remove();
+    // Only when nothing else took the focus (another dialog, the composer).
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (!lost || document.querySelector("dialog[open]")) return;
+    const back = opener?.isConnected ? opener : restore?.();
+    back?.focus();
+  });
+  dialog.showModal();
+  (focus ?? dialog.querySelector("button"))?.focus();
+  return dialog;
+}
+
+/** Asks a yes/no question in a dialog; resolves true for yes. */
+export function confirmBox({ title, text, yes, no, restore }) {
+  return new Promise((done) => {
+    let answer = false;
+    const dialog = h(
+      "dialog",
+      { class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" },
+      h("h2", { id: "confirm-title" }, title),
+      h("p", { id: "confirm-text" }, text),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", class: "danger big", onclick: () => ((answer = true), dialog.close()) }, yes),
+        h("button", { type: "button", class: "secondary big", onclick: () => dialog.close() }, no),
+      ),
+    );
+    dialog.addEventListener("close", () => done(answer));
+    modal(dialog, { focus: dialog.querySelector(".secondary"), restore });
+  });
 }

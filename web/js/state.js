@@ -5,15 +5,21 @@
 // Kept on this device (localStorage, per user): the outbox (messages written
 // but not yet acknowledged, so they survive a reload), a cache of the
 // conversation list and the last messages of each conversation (so the app
-// opens instantly and works offline), and the volunteer's availability.
+// opens instantly and works offline), the volunteer's availability, and
+// whom this user blocked.
+//
+// The messages (history, edits, reactions), the outbox, the help request and
+// blocking/reporting live in their own modules, installed onto the Store.
 
 import { Socket } from "./socket.js";
 import { api } from "./api.js";
 import { notice, announce } from "./dom.js";
 import { requestMethods } from "./requests.js";
+import { History } from "./messages.js";
+import { Outbox } from "./outbox.js";
+import { Safety } from "./safety.js";
 
 const CACHED_MESSAGES = 60;
-const PAGE = 50;
 
 class Store {
   constructor() {
@@ -47,6 +53,7 @@ class Store {
     this.outbox = this.load("outbox") ?? [];
     this.otherRead = this.load("read") ?? {};
     this.availability = this.load("availability") ?? "available";
+    this.blocked = new Set(this.load("blocked") ?? []);
     const cache = this.load("cache");
     for (const c of cache?.conversations ?? []) this.conversations.set(c.id, c);
     for (const [id, list] of Object.entries(cache?.messages ?? {}))
@@ -115,6 +122,10 @@ class Store {
       this.raiseMark(conversationId, userId, "deliveredSeq", upToSeq);
       this.emit("messages", conversationId);
     });
+    s.on("message:edited", (m) => this.replaceMessage(m));
+    s.on("message:deleted", (change) => this.onDeleted(change));
+    s.on("message:reaction", (change) => this.onReaction(change));
+    s.on("conversation:settings", (change) => this.onSettings(change));
     s.on("conversation:archived", () => this.refreshConversations());
     s.on("chat:ended", ({ conversationId, endedBy }) => this.onEnded(conversationId, endedBy));
     s.on("session:started", (session) => this.onSession(session));
@@ -137,6 +148,7 @@ class Store {
     s.on("request:expired", ({ requestId }) => this.requestEnded(requestId, "expired"));
     s.on("conversation:started", () => this.refreshConversations());
     s.on("support:changed", (change) => this.emit("support", change));
+    s.on("report:new", (report) => this.emit("reports", report));
   }
 
   async onConnect() {
@@ -261,176 +273,6 @@ class Store {
     return total;
   }
 
-  entry(id) {
-    if (!this.messages.has(id)) this.messages.set(id, { list: [], hasMore: false, loaded: false });
-    return this.messages.get(id);
-  }
-
-  /** Adds server messages (by seq, without duplicates). */
-  merge(id, messages, { front = false } = {}) {
-    const entry = this.entry(id);
-    const last = entry.list.at(-1)?.seq ?? 0;
-    const bySeq = new Map(entry.list.map((m) => [m.seq, m]));
-    for (const m of messages) bySeq.set(m.seq, m);
-    entry.list = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-    // seq counts 1, 2, 3… without gaps: older messages exist unless we hold seq 1.
-    entry.hasMore = (entry.list[0]?.seq ?? 1) > 1;
-    // A gap after what we had means we missed something: catch up.
-    if (!front && last && messages.length && messages[0].seq > last + 1) this.sync(id);
-  }
-
-  /** The newest page, joined to what this device has when they meet. */
-  async loadLatest(id) {
-    const entry = this.entry(id);
-    try {
-      const page = await api("GET", `/api/conversations/${encodeURIComponent(id)}/messages?limit=${PAGE}`);
-      const last = entry.list.at(-1)?.seq ?? 0;
-      if (page.messages.length && page.messages[0].seq > last + 1) entry.list = [];
-      entry.loaded = true;
-      this.merge(id, page.messages);
-    } catch (error) {
-      if (error.status === 404) this.messages.delete(id);
-    }
-    this.emit("messages", id);
-    this.saveCache();
-  }
-
-  async loadOlder(id) {
-    const entry = this.entry(id);
-    const first = entry.list[0]?.seq;
-    if (!first || !entry.hasMore) return;
-    const path = `/api/conversations/${encodeURIComponent(id)}/messages?beforeSeq=${first}&limit=${PAGE}`;
-    const page = await api("GET", path);
-    this.merge(id, page.messages, { front: true });
-    this.emit("messages", id);
-  }
-
-  /** Fetches what was missed while disconnected. */
-  async sync(id) {
-    const entry = this.entry(id);
-    if (entry.syncing || !this.socket?.connected) return;
-    entry.syncing = true;
-    try {
-      for (;;) {
-        const after = contiguousEnd(entry.list);
-        const ack = await this.socket.request("message:sync", { conversationId: id, afterSeq: after, limit: 500 });
-        if (!ack.ok) break;
-        this.merge(id, ack.messages);
-        if (!ack.hasMore || !ack.messages.length) break;
-      }
-      const conversation = this.conversations.get(id);
-      const newest = entry.list.at(-1);
-      if (conversation && newest && (!conversation.lastMessage || conversation.lastMessage.seq < newest.seq))
-        conversation.lastMessage = newest;
-      if (this.viewing === id) this.markRead(id);
-      this.emit("messages", id);
-      this.emit("conversations");
-      this.saveCache();
-    } catch {
-      // disconnected again: the next connect syncs.
-    } finally {
-      entry.syncing = false;
-    }
-  }
-
-  markRead(id) {
-    const conversation = this.conversations.get(id);
-    const newest = this.messages.get(id)?.list.at(-1)?.seq ?? conversation?.lastMessage?.seq ?? 0;
-    if (!conversation || document.visibilityState !== "visible") return;
-    if ((conversation.lastReadSeq ?? 0) >= newest && !conversation.unreadCount) return;
-    conversation.lastReadSeq = newest;
-    conversation.unreadCount = 0;
-    this.emit("conversations");
-    this.socket?.request("message:read", { conversationId: id, upToSeq: newest }).catch(() => {});
-  }
-
-  setTyping(id, isTyping) {
-    clearTimeout(this.typingTimers.get(id));
-    this.typingTimers.delete(id);
-    if (isTyping) this.typingTimers.set(id, setTimeout(() => this.setTyping(id, false), 8000));
-    this.emit("typing", id);
-  }
-
-  isTyping(id) {
-    return this.typingTimers.has(id);
-  }
-
-  /** Tells the other person we are typing (at most every few seconds). */
-  typing(id, active) {
-    if (!this.socket?.connected) return;
-    const sent = this.typingSent.get(id);
-    if (active) {
-      clearTimeout(sent?.stop);
-      const stop = setTimeout(() => this.typing(id, false), 4000);
-      if (!sent) this.socket.request("typing:start", { conversationId: id }).catch(() => {});
-      this.typingSent.set(id, { stop });
-    } else if (sent) {
-      clearTimeout(sent.stop);
-      this.typingSent.delete(id);
-      this.socket.request("typing:stop", { conversationId: id }).catch(() => {});
-    }
-  }
-
-  // -- sending, with the offline outbox ---------------------------------------
-
-  send(conversationId, content) {
-    const clientMessageId = crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    this.outbox.push({ clientMessageId, conversationId, content, createdAt: new Date().toISOString(), status: "pending" });
-    this.save("outbox", this.outbox);
-    this.typing(conversationId, false);
-    this.emit("messages", conversationId);
-    this.flush();
-  }
-
-  pending(id) {
-    return this.outbox.filter((item) => item.conversationId === id);
-  }
-
-  unqueue(clientMessageId, id) {
-    const before = this.outbox.length;
-    this.outbox = this.outbox.filter((i) => !(i.clientMessageId === clientMessageId && i.conversationId === id));
-    if (this.outbox.length !== before) this.save("outbox", this.outbox);
-  }
-
-  discard(clientMessageId) {
-    const item = this.outbox.find((i) => i.clientMessageId === clientMessageId);
-    this.outbox = this.outbox.filter((i) => i !== item);
-    this.save("outbox", this.outbox);
-    if (item) this.emit("messages", item.conversationId);
-  }
-
-  /** Sends every pending message, oldest first, each with its clientMessageId
-   *  (so a retry after a lost ack is stored once). Stops at the first failure
-   *  of the connection; the next connect continues. */
-  async flush() {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      let item;
-      while (this.socket?.connected && (item = this.outbox.find((i) => i.status === "pending"))) {
-        const { conversationId, content, clientMessageId } = item;
-        let ack;
-        try {
-          ack = await this.socket.request("message:send", { conversationId, content, clientMessageId }, 15_000);
-        } catch {
-          break;
-        }
-        if (ack.ok) {
-          this.unqueue(clientMessageId, conversationId);
-          this.onMessage(ack.message);
-        } else {
-          item.status = "failed";
-          item.error =
-            ack.error?.code === "conversation_ended" ? "Not sent: this chat has ended." : "Not sent: it was refused.";
-          this.save("outbox", this.outbox);
-          this.emit("messages", conversationId);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
   async endChat(id) {
     const ack = await this.socket.request("chat:end", { conversationId: id });
     if (!ack.ok && ack.error?.code !== "conversation_ended") throw new Error(ack.error?.message);
@@ -443,16 +285,15 @@ class Store {
   }
 }
 
-/** The last seq before the first hole (what `message:sync` continues from). */
-function contiguousEnd(list) {
-  let end = list[0]?.seq ?? 0;
-  for (const m of list) {
-    if (m.seq > end + 1) break;
-    end = m.seq;
-  }
-  return end;
+/** Copies a class's methods onto the Store (the store is split by topic). */
+function mixin(source) {
+  for (const name of Object.getOwnPropertyNames(source.prototype))
+    if (name !== "constructor") Object.defineProperty(Store.prototype, name, Object.getOwnPropertyDescriptor(source.prototype, name));
 }
 
 Object.assign(Store.prototype, requestMethods);
+mixin(History);
+mixin(Outbox);
+mixin(Safety);
 
 export const store = new Store();

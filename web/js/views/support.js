@@ -2,11 +2,13 @@
 // and volunteers with their presence, from GET /api/support/overview. The
 // server sends `support:changed` whenever any of it changes, and the screen
 // refetches (debounced). Every person has a "Message" button that opens a
-// direct chat with them (conversation:start) in the Chats screen.
+// direct chat with them (conversation:start) in the Chats screen. Reports
+// from members and volunteers are listed below (<hl-reports>).
 
 import { h, fill, keepFocus, plural, waited, notice, announce, go, TOPICS, KINDS } from "../dom.js";
 import { api } from "../api.js";
 import { store } from "../state.js";
+import "./reports.js";
 
 const DEBOUNCE_MS = 250;
 const TICK_MS = 5000;
@@ -31,6 +33,7 @@ class SupportDashboard extends HTMLElement {
       h("section", { "aria-labelledby": "pending-title" }, this.pendingTitle, this.pending),
       h("section", { "aria-labelledby": "sessions-title" }, this.sessionsTitle, this.sessions),
       h("section", { "aria-labelledby": "vol-title" }, h("h2", { id: "vol-title" }, "Volunteers"), this.table),
+      (this.reports = h("hl-reports")),
     );
     this.refresh();
     this.unsubscribe = [
@@ -88,10 +91,21 @@ class SupportDashboard extends HTMLElement {
     }
     this.pendingTitle.textContent = pending.length ? `People waiting (${pending.length})` : "People waiting";
     this.sessionsTitle.textContent = sessions.length ? `Chats in progress (${sessions.length})` : "Chats in progress";
+    this.learnNames(overview);
     this.renderPending(pending);
     this.renderSessions(sessions);
     this.renderVolunteers([...online, ...volunteers.filter((v) => !v.online)]);
     this.updated.textContent = `Updated at ${new Date().toLocaleTimeString()}. Updates live.`;
+  }
+
+  /** Tells the reports list the names the dashboard knows. */
+  learnNames({ pendingRequests, activeSessions, volunteers }) {
+    const names = this.reports.names ?? new Map();
+    for (const r of pendingRequests) names.set(r.seniorId, r.seekerName);
+    for (const s of activeSessions) names.set(s.seeker.id, s.seeker.displayName).set(s.volunteer.id, s.volunteer.displayName);
+    for (const v of volunteers) names.set(v.id, v.displayName);
+    this.reports.names = names;
+    this.reports.render?.();
   }
 
   renderPending(pending) {
