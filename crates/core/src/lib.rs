@@ -6,6 +6,7 @@
 //! edge (see [`input`]), so the rest of the server works with values that are
 //! already known to be valid.
 
+pub mod attachment;
 pub mod conversation;
 pub mod error;
 pub mod ids;
@@ -15,9 +16,10 @@ pub mod permissions;
 pub mod request;
 pub mod safety;
 pub mod search;
+pub mod sniff;
 pub mod time;
 pub mod user;
 
 pub use error::DomainError;
-pub use ids::{ConversationId, MessageId, ReportId, RequestId, UserId};
+pub use ids::{AttachmentId, ConversationId, MessageId, ReportId, RequestId, UserId};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -1,5 +1,6 @@
 //! The shared services every handler uses, built once at start-up.
 
+use crate::attachments::Attachments;
 use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::presence::Presence;
@@ -30,6 +31,8 @@ pub struct AppParts {
     pub settings: Settings,
     /// Where "now" comes from (deadlines, sweeps, stored times).
     pub clock: Arc<dyn Clock>,
+    /// Where attachment files live.
+    pub attachments: Attachments,
 }
 
 impl App {

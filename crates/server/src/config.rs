@@ -78,6 +78,30 @@ pub struct SettingsArgs {
         value_name = "MS"
     )]
     pub typing_timeout_ms: Option<u64>,
+    /// Directory for attachment files [default: `attachments/` beside the SQLite file, else ./data/attachments].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ATTACHMENTS_DIR",
+        value_name = "DIR"
+    )]
+    pub attachments_dir: Option<PathBuf>,
+    /// Largest attachment upload in bytes [default: 10485760 (10 MiB)].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ATTACHMENT_MAX_BYTES",
+        value_name = "BYTES"
+    )]
+    pub attachment_max_bytes: Option<u64>,
+    /// Total bytes of attachments one user may have stored [default: 104857600 (100 MiB)].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ATTACHMENT_QUOTA_BYTES",
+        value_name = "BYTES"
+    )]
+    pub attachment_quota_bytes: Option<u64>,
     /// Log format: `text` or `json` [default: text]. Verbosity comes from RUST_LOG (default `info`).
     #[arg(
         long,
@@ -101,6 +125,9 @@ struct FileSettings {
     db_max_connections: Option<u32>,
     sweep_interval_ms: Option<u64>,
     typing_timeout_ms: Option<u64>,
+    attachments_dir: Option<PathBuf>,
+    attachment_max_bytes: Option<u64>,
+    attachment_quota_bytes: Option<u64>,
     log_format: Option<String>,
 }
 
@@ -134,6 +161,12 @@ pub struct Settings {
     pub sweep_interval_ms: u64,
     /// How long a typing indicator lasts without renewal.
     pub typing_timeout_ms: u64,
+    /// Configured directory for attachment files (see [`Settings::attachments_dir`]).
+    pub attachments_dir: Option<PathBuf>,
+    /// Largest attachment upload, in bytes.
+    pub attachment_max_bytes: u64,
+    /// Total attachment bytes one user may have stored.
+    pub attachment_quota_bytes: u64,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -157,6 +190,9 @@ impl fmt::Debug for Settings {
             .field("db_max_connections", &self.db_max_connections)
             .field("sweep_interval_ms", &self.sweep_interval_ms)
             .field("typing_timeout_ms", &self.typing_timeout_ms)
+            .field("attachments_dir", &self.attachments_dir())
+            .field("attachment_max_bytes", &self.attachment_max_bytes)
+            .field("attachment_quota_bytes", &self.attachment_quota_bytes)
             .field("log_format", &self.log_format)
             .finish()
     }
@@ -193,12 +229,41 @@ impl Default for Settings {
             db_max_connections: 8,
             sweep_interval_ms: 250,
             typing_timeout_ms: 6000,
+            attachments_dir: None,
+            attachment_max_bytes: DEFAULT_ATTACHMENT_MAX_BYTES,
+            attachment_quota_bytes: 100 * 1024 * 1024,
             log_format: LogFormat::Text,
         }
     }
 }
 
+/// Default largest attachment: 10 MiB.
+pub const DEFAULT_ATTACHMENT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// Largest attachment limit accepted (uploads are held in memory).
+const MAX_ATTACHMENT_LIMIT: u64 = 1024 * 1024 * 1024;
+
 impl Settings {
+    /// Where attachment files live: the configured directory, else
+    /// `attachments/` beside the SQLite database file, else
+    /// `./data/attachments`.
+    pub fn attachments_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.attachments_dir {
+            return dir.clone();
+        }
+        let sqlite_file = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"));
+        match sqlite_file
+            .map(std::path::Path::new)
+            .and_then(|p| p.parent())
+        {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.join("attachments"),
+            Some(_) => PathBuf::from("attachments"),
+            None => PathBuf::from("./data/attachments"),
+        }
+    }
+
     /// How long a typing indicator lasts without renewal.
     pub fn typing_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.typing_timeout_ms)
@@ -267,6 +332,15 @@ impl Settings {
                 .typing_timeout_ms
                 .or(file.typing_timeout_ms)
                 .unwrap_or(defaults.typing_timeout_ms),
+            attachments_dir: args.attachments_dir.clone().or(file.attachments_dir),
+            attachment_max_bytes: args
+                .attachment_max_bytes
+                .or(file.attachment_max_bytes)
+                .unwrap_or(defaults.attachment_max_bytes),
+            attachment_quota_bytes: args
+                .attachment_quota_bytes
+                .or(file.attachment_quota_bytes)
+                .unwrap_or(defaults.attachment_quota_bytes),
             log_format: match log_format.as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
@@ -284,6 +358,12 @@ impl Settings {
             || self.typing_timeout_ms == 0
         {
             return Err("timeouts and intervals must be positive".into());
+        }
+        if self.attachment_max_bytes == 0 || self.attachment_max_bytes > MAX_ATTACHMENT_LIMIT {
+            return Err("attachment max bytes must be between 1 and 1 GiB".into());
+        }
+        if self.attachment_quota_bytes == 0 {
+            return Err("attachment quota bytes must be at least 1".into());
         }
         if self.db_max_connections == 0 {
             return Err("db max connections must be at least 1".into());
@@ -318,6 +398,12 @@ mod tests {
         assert_eq!(s.request_timeout_secs, 10, "file beats default");
         assert_eq!(s.addr.port(), 9100, "flag/env beats file");
         assert_eq!(s.token_ttl_secs, 86_400, "default stays");
+        assert_eq!(s.attachment_max_bytes, DEFAULT_ATTACHMENT_MAX_BYTES);
+        assert_eq!(
+            s.attachments_dir(),
+            PathBuf::from("./data/attachments"),
+            "beside the default database"
+        );
     }
 
     #[test]
@@ -339,5 +425,16 @@ mod tests {
         let shown = format!("{:?}", Settings::resolve(&args).expect("valid"));
         assert!(!shown.contains(&"x".repeat(40)));
         assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        let args = SettingsArgs {
+            attachment_max_bytes: Some(0),
+            ..Default::default()
+        };
+        assert!(Settings::resolve(&args).is_err());
+        let args = SettingsArgs {
+            database_url: Some("postgres://h/db".into()),
+            ..Default::default()
+        };
+        let s = Settings::resolve(&args).expect("valid");
+        assert_eq!(s.attachments_dir(), PathBuf::from("./data/attachments"));
     }
 }

@@ -1,7 +1,9 @@
 //! Background jobs. One sweeper, on a short interval:
 //! - moves pending requests whose stored deadline has passed to `expired`;
 //! - deletes disappearing messages that are due (past their deadline, or
-//!   view-once and read by everyone else).
+//!   view-once and read by everyone else);
+//! - removes attachments nobody can reach any more (of deleted or expired
+//!   messages, or never sent within a day), rows first, then files.
 //!
 //! Both are conditional updates in the database, so each request or message
 //! is handled (and announced) exactly once even with several processes on
@@ -46,17 +48,22 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
             }
             Err(error) => tracing::error!(%error, "expiry sweep failed"),
         }
-        match app
+        let expired = match app
             .store
             .expire_messages(app.clock.now(), SWEEP_BATCH)
             .await
         {
-            Ok(expired) if !expired.is_empty() => {
-                tracing::debug!(count = expired.len(), "messages disappeared");
-                announce_expired(&app, expired).await;
+            Ok(expired) => expired,
+            Err(error) => {
+                tracing::error!(%error, "message expiry sweep failed");
+                Vec::new()
             }
-            Ok(_) => {}
-            Err(error) => tracing::error!(%error, "message expiry sweep failed"),
+        };
+        // Files of expired messages go before the rooms hear of it.
+        crate::attachments::sweep(&app).await;
+        if !expired.is_empty() {
+            tracing::debug!(count = expired.len(), "messages disappeared");
+            announce_expired(&app, expired).await;
         }
     }
 }

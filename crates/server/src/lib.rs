@@ -5,6 +5,7 @@
 //! real server on port 0 and the binary runs it on the configured address.
 
 pub mod app;
+pub mod attachments;
 pub mod auth;
 pub mod config;
 pub mod direct;
@@ -77,6 +78,12 @@ pub async fn serve_with_clock(
         .ws_max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .ws_max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
         .build_layer();
+    let blobs = attachments::storage::LocalDisk::open(settings.attachments_dir()).map_err(|e| {
+        format!(
+            "cannot use the attachments directory {}: {e}",
+            settings.attachments_dir().display()
+        )
+    })?;
     let app = App::new(AppParts {
         store: store.clone(),
         tokens,
@@ -85,6 +92,9 @@ pub async fn serve_with_clock(
         fanout: Fanout::new(io.clone()),
         settings,
         clock,
+        attachments: attachments::Attachments {
+            blobs: Arc::new(blobs),
+        },
     });
     realtime::attach(&io, app.clone());
 

@@ -18,13 +18,16 @@ pub mod sqlite;
 pub use error::StoreError;
 
 use async_trait::async_trait;
+use helpline_core::attachment::Attachment;
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
+use helpline_core::{
+    AttachmentId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId,
+};
 use std::sync::Arc;
 
 /// Shorthand for store results.
@@ -93,6 +96,8 @@ pub enum AppendRefusal {
     Ended,
     /// `replyToId` names no live message of this conversation.
     BadReply,
+    /// `attachmentId` names no unsent upload of this sender in this conversation.
+    BadAttachment,
 }
 
 /// Settings that shape how a store is opened.
@@ -255,7 +260,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- messages -------------------------------------------------------
 
     /// Appends a message with the next seq, or returns the one already stored
-    /// under the same (conversation, sender, clientMessageId). Its timer is
+    /// under the same (conversation, sender, clientMessageId). An
+    /// `attachmentId` must name an unsent upload of the sender in this
+    /// conversation, which the message then carries. Its timer is
     /// its own `expires_in_secs`, else the conversation's; system messages
     /// never disappear. Resolves only
     /// once the message is durable.
@@ -273,7 +280,8 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<Option<Message>>;
     /// Deletes a message for everyone: its content and reactions are erased
-    /// from storage and a tombstone keeps its seq. `None` if it is missing
+    /// from storage, its attachment is left for the sweep
+    /// ([`Store::take_dead_attachments`]), and a tombstone keeps its seq. `None` if it is missing
     /// or was deleted already.
     async fn delete_message(&self, id: &MessageId, now: Timestamp) -> StoreResult<Option<Message>>;
     /// Adds `user`'s `emoji` reaction, or takes it back if present, and
@@ -323,6 +331,28 @@ pub trait Store: Send + Sync + 'static {
     /// except in conversations with an open report. Each is returned by
     /// exactly one caller, also across processes.
     async fn expire_messages(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<Message>>;
+
+    // ---- attachments ------------------------------------------------------
+
+    /// Stores a new upload unless it would take its uploader's stored
+    /// attachments past `quota_bytes` in total; false, with nothing stored,
+    /// if it would. The check and the insert are one atomic step.
+    async fn create_attachment(
+        &self,
+        attachment: &Attachment,
+        quota_bytes: i64,
+    ) -> StoreResult<bool>;
+    /// The upload with this id, unless its message was deleted or expired.
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>>;
+    /// Removes and returns up to `limit` attachments nobody can reach any
+    /// more, so their files can be deleted: those whose message was deleted
+    /// or expired, and uploads never sent that were made before
+    /// `unsent_before`. Each is returned by exactly one caller.
+    async fn take_dead_attachments(
+        &self,
+        unsent_before: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Attachment>>;
 
     // ---- safety ---------------------------------------------------------
 

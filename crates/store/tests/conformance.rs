@@ -8,6 +8,8 @@
 
 #[path = "conformance/accounts.rs"]
 mod accounts;
+#[path = "conformance/attachments.rs"]
+mod attachments;
 #[path = "conformance/claims.rs"]
 mod claims;
 #[path = "conformance/conversations.rs"]
@@ -102,6 +104,10 @@ conformance! {
     run(support::active_sessions_name_both_people),
     run(timers::timers_pick_deadlines_and_sweeps_take_them_once),
     run(timers::view_once_waits_for_readers_and_reports_hold),
+    run(attachments::uploads_are_stored_within_the_quota),
+    run(attachments::concurrent_uploads_respect_the_quota),
+    run(attachments::an_attachment_goes_with_one_message),
+    run(attachments::dead_attachments_are_swept_once),
     run(lifecycle::data_survives_close_and_reopen),
     run_on_empty(lifecycle::concurrent_first_opens_migrate_once),
 }

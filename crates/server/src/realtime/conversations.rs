@@ -9,6 +9,7 @@ use super::outbound::{ServerEvent, SupportChange};
 use super::{Caller, caller_checked};
 use crate::app::App;
 use futures::StreamExt;
+use helpline_core::attachment::require_fits;
 use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
 use helpline_core::permissions::{require_not_blocked, require_participant};
 use helpline_core::{ConversationId, DomainError, MessageId, UserId};
@@ -74,6 +75,18 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
     let draft = MessageDraft::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
     let others = others_in(&ctx, &draft.conversation_id).await?;
     require_not_blocked(&ctx.app.store.blockers_of(&ctx.caller.id).await?, &others)?;
+    if let Some(id) = &draft.attachment_id {
+        let attachment = ctx
+            .app
+            .store
+            .attachment(id)
+            .await?
+            .filter(|a| {
+                a.conversation_id == draft.conversation_id && a.uploader_id == ctx.caller.id
+            })
+            .ok_or_else(unsendable)?;
+        require_fits(draft.message_type, &attachment.mime)?;
+    }
     // Sending ends typing.
     if ctx.app.typing.stop(&draft.conversation_id, &ctx.caller.id) {
         relay_typing(
@@ -102,6 +115,7 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
                 "replyToId must name a message of this conversation",
             ));
         }
+        Err(AppendRefusal::BadAttachment) => return Err(unsendable()),
     };
     ctx.reply(Ok(json!({ "message": appended.message })));
     if appended.created {
@@ -128,6 +142,13 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
         }
     }
     Ok(Value::Null)
+}
+
+/// An `attachmentId` that is not the caller's unsent upload in this conversation.
+fn unsendable() -> DomainError {
+    DomainError::invalid(
+        "attachmentId must name your own upload to this conversation, not sent with another message",
+    )
 }
 
 async fn message_sync(ctx: Context, payload: Value) -> Result<Value, DomainError> {

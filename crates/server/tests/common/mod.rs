@@ -63,7 +63,9 @@ impl TestApp {
             Backend::Postgres => {
                 let database = postgres::TestDatabase::create().await;
                 settings.database_url = database.url.clone();
-                (None, Some(database))
+                let dir = tempfile::tempdir().expect("tempdir");
+                settings.attachments_dir = Some(dir.path().join("attachments"));
+                (Some(dir), Some(database))
             }
         };
         tweak(&mut settings);
@@ -163,6 +165,83 @@ impl TestApp {
         let response = request.send().await.expect("request");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POSTs a multipart body of `parts` (field name, file name, content
+    /// type, bytes), returning status and body.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        parts: &[(&str, Option<&str>, &str, &[u8])],
+    ) -> (u16, Value) {
+        let boundary = "helpline-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, file_name, content_type, bytes) in parts {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes(),
+            );
+            if let Some(file_name) = file_name {
+                body.extend(format!("; filename=\"{file_name}\"").bytes());
+            }
+            body.extend(format!("\r\nContent-Type: {content_type}\r\n\r\n").bytes());
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GET raw bytes: status, headers and body.
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            response.bytes().await.expect("body").to_vec(),
+        )
+    }
+
+    /// Every file under the attachments directory.
+    pub fn attachment_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else {
+                    found.push(path);
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&self.settings.attachments_dir(), &mut found);
+        found
     }
 
     /// Registers a fresh account of `role`.

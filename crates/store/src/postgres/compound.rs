@@ -4,7 +4,7 @@
 //! reads). [`super::store`] delegates to them, keeping the trait's order;
 //! the other help-request operations are in [`super::requests`].
 
-use super::requests;
+use super::{attachments, requests};
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
@@ -272,6 +272,18 @@ pub(super) async fn append_message(
         },
         None => None,
     };
+    let attachment = match &d.attachment_id {
+        Some(a) => {
+            match attachments::sendable(&mut tx, a, &d.conversation_id, &new.sender_id).await? {
+                Some(info) => Some(info),
+                None => {
+                    tx.rollback().await?;
+                    return Ok(Err(AppendRefusal::BadAttachment));
+                }
+            }
+        }
+        None => None,
+    };
     // Locks the conversation row until commit: appends to one conversation
     // queue here, so seq is gapless, and the check after it sees any
     // concurrent retry of this clientMessageId that got in first.
@@ -324,6 +336,7 @@ pub(super) async fn append_message(
             .filter(|secs| *secs > 0)
             .map(|secs| new.created_at.plus(Duration::from_secs(secs as u64))),
         view_once: timer == Some(0),
+        attachment,
     };
     sqlx::query(
         "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id, \
@@ -342,6 +355,13 @@ pub(super) async fn append_message(
     .bind(i64::from(message.view_once))
     .execute(&mut *tx)
     .await?;
+    if let Some(attachment) = &message.attachment {
+        sqlx::query("UPDATE attachments SET message_id = $1 WHERE id = $2")
+            .bind(message.id.as_str())
+            .bind(attachment.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
     // A new message brings an archived conversation back for everyone.
     sqlx::query("UPDATE conversation_participants SET archived_at = NULL WHERE conversation_id = $1 AND archived_at IS NOT NULL")
         .bind(d.conversation_id.as_str())

@@ -73,6 +73,7 @@ pub(super) async fn delete_message(
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
+    super::attachments::mark_dead(&mut tx, &[id.as_str().to_owned()], now).await?;
     let message = message_on(&mut tx, id.as_str()).await?;
     tx.commit().await?;
     Ok(message)

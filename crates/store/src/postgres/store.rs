@@ -10,20 +10,23 @@
 //! Methods of more than one statement live in [`super::compound`], help
 //! requests in [`super::requests`].
 
-use super::{PostgresStore, compound, edits, receipts, requests, safety, timers};
+use super::{PostgresStore, attachments, compound, edits, receipts, requests, safety, timers};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
     AppendRefusal, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError, StoreResult,
 };
 use async_trait::async_trait;
+use helpline_core::attachment::Attachment;
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
+use helpline_core::{
+    AttachmentId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId,
+};
 
 #[async_trait]
 impl Store for PostgresStore {
@@ -364,6 +367,26 @@ impl Store for PostgresStore {
 
     async fn expire_messages(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<Message>> {
         timers::expire_messages(&self.pool, now, limit).await
+    }
+
+    async fn create_attachment(
+        &self,
+        attachment: &Attachment,
+        quota_bytes: i64,
+    ) -> StoreResult<bool> {
+        attachments::create_attachment(&self.pool, attachment, quota_bytes).await
+    }
+
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>> {
+        attachments::attachment(&self.pool, id).await
+    }
+
+    async fn take_dead_attachments(
+        &self,
+        unsent_before: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Attachment>> {
+        attachments::take_dead_attachments(&self.pool, unsent_before, limit).await
     }
 
     async fn set_block(

@@ -7,8 +7,8 @@
 //! [`super::store`] delegates to them, keeping the trait's order; the other
 //! help-request operations are in [`super::requests`].
 
-use super::requests;
 use super::writer::Writer;
+use super::{attachments, requests};
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
@@ -290,6 +290,13 @@ pub(super) async fn append_message(
                     },
                     None => None,
                 };
+                let attachment = match &d.attachment_id {
+                    Some(a) => match attachments::sendable(&mut *conn, a, &d.conversation_id, &new.sender_id).await? {
+                        Some(info) => Some(info),
+                        None => return Ok(Err(AppendRefusal::BadAttachment)),
+                    },
+                    None => None,
+                };
                 let bumped: Option<(i64, Option<i64>)> = sqlx::query_as(
                     "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? AND status = 'active' \
                      RETURNING last_seq, auto_delete_secs",
@@ -322,6 +329,7 @@ pub(super) async fn append_message(
                     reactions: Vec::new(),
                     expires_at: timer.filter(|secs| *secs > 0).map(|secs| new.created_at.plus(Duration::from_secs(secs as u64))),
                     view_once: timer == Some(0),
+                    attachment,
                 };
                 sqlx::query(
                     "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id, \
@@ -340,6 +348,13 @@ pub(super) async fn append_message(
                 .bind(i64::from(message.view_once))
                 .execute(&mut *conn)
                 .await?;
+                if let Some(attachment) = &message.attachment {
+                    sqlx::query("UPDATE attachments SET message_id = ? WHERE id = ?")
+                        .bind(message.id.as_str())
+                        .bind(attachment.id.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
                 // A new message brings an archived conversation back for everyone.
                 sqlx::query("UPDATE conversation_participants SET archived_at = NULL WHERE conversation_id = ? AND archived_at IS NOT NULL")
                     .bind(d.conversation_id.as_str())

@@ -75,6 +75,7 @@ pub(super) async fn delete_message(
                     return Ok(None);
                 }
                 sqlx::query("DELETE FROM message_reactions WHERE message_id = ?").bind(id.as_str()).execute(&mut *conn).await?;
+                super::attachments::mark_dead(&mut *conn, id.as_str(), now).await?;
                 message_on(conn, id.as_str()).await
             })
         })

@@ -176,6 +176,7 @@ pub fn new_message(
             client_message_id: client_id.to_owned(),
             reply_to_id: None,
             expires_in_secs: None,
+            attachment_id: None,
         },
         created_at: now,
     }
