@@ -86,6 +86,14 @@ pub struct SettingsArgs {
         value_name = "DIR"
     )]
     pub attachments_dir: Option<PathBuf>,
+    /// S3-compatible object store for attachments instead of the directory: `http://host:port/bucket[/prefix]`; credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ATTACHMENT_STORE_URL",
+        value_name = "URL"
+    )]
+    pub attachment_store_url: Option<String>,
     /// Largest attachment upload in bytes [default: 10485760 (10 MiB)].
     #[arg(
         long,
@@ -126,6 +134,7 @@ struct FileSettings {
     sweep_interval_ms: Option<u64>,
     typing_timeout_ms: Option<u64>,
     attachments_dir: Option<PathBuf>,
+    attachment_store_url: Option<String>,
     attachment_max_bytes: Option<u64>,
     attachment_quota_bytes: Option<u64>,
     log_format: Option<String>,
@@ -163,6 +172,8 @@ pub struct Settings {
     pub typing_timeout_ms: u64,
     /// Configured directory for attachment files (see [`Settings::attachments_dir`]).
     pub attachments_dir: Option<PathBuf>,
+    /// An S3-compatible object store for attachments, instead of the directory.
+    pub attachment_store_url: Option<String>,
     /// Largest attachment upload, in bytes.
     pub attachment_max_bytes: u64,
     /// Total attachment bytes one user may have stored.
@@ -191,6 +202,10 @@ impl fmt::Debug for Settings {
             .field("sweep_interval_ms", &self.sweep_interval_ms)
             .field("typing_timeout_ms", &self.typing_timeout_ms)
             .field("attachments_dir", &self.attachments_dir())
+            .field(
+                "attachment_store_url",
+                &self.attachment_store_url.as_deref().map(redact_url),
+            )
             .field("attachment_max_bytes", &self.attachment_max_bytes)
             .field("attachment_quota_bytes", &self.attachment_quota_bytes)
             .field("log_format", &self.log_format)
@@ -230,6 +245,7 @@ impl Default for Settings {
             sweep_interval_ms: 250,
             typing_timeout_ms: 6000,
             attachments_dir: None,
+            attachment_store_url: None,
             attachment_max_bytes: DEFAULT_ATTACHMENT_MAX_BYTES,
             attachment_quota_bytes: 100 * 1024 * 1024,
             log_format: LogFormat::Text,
@@ -333,6 +349,11 @@ impl Settings {
                 .or(file.typing_timeout_ms)
                 .unwrap_or(defaults.typing_timeout_ms),
             attachments_dir: args.attachments_dir.clone().or(file.attachments_dir),
+            attachment_store_url: args
+                .attachment_store_url
+                .clone()
+                .or(file.attachment_store_url)
+                .filter(|s| !s.is_empty()),
             attachment_max_bytes: args
                 .attachment_max_bytes
                 .or(file.attachment_max_bytes)

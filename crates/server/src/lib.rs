@@ -78,12 +78,7 @@ pub async fn serve_with_clock(
         .ws_max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .ws_max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
         .build_layer();
-    let blobs = attachments::storage::LocalDisk::open(settings.attachments_dir()).map_err(|e| {
-        format!(
-            "cannot use the attachments directory {}: {e}",
-            settings.attachments_dir().display()
-        )
-    })?;
+    let attachments = attachments::Attachments::open(&settings)?;
     let app = App::new(AppParts {
         store: store.clone(),
         tokens,
@@ -92,9 +87,7 @@ pub async fn serve_with_clock(
         fanout: Fanout::new(io.clone()),
         settings,
         clock,
-        attachments: attachments::Attachments {
-            blobs: Arc::new(blobs),
-        },
+        attachments,
     });
     realtime::attach(&io, app.clone());
 
