@@ -20,7 +20,7 @@ pub use error::StoreError;
 use async_trait::async_trait;
 use helpline_core::attachment::Attachment;
 use helpline_core::conversation::{Conversation, ConversationSummary};
-use helpline_core::message::{Appended, Message, NewMessage, Reaction};
+use helpline_core::message::{Appended, Message, NewMessage, Reaction, SystemNote};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
@@ -179,12 +179,14 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<Vec<OfferableRequest>>;
     /// The claim: moves `pending → accepted` only if still pending and
-    /// unexpired, and opens the conversation, in one transaction.
+    /// unexpired, and opens the conversation with `note` (by the volunteer)
+    /// as its first message (seq 1), in one transaction.
     async fn claim_request(
         &self,
         id: &RequestId,
         volunteer: &UserId,
         conversation: &ConversationId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<ClaimOutcome>;
     /// Moves up to `limit` pending requests whose deadline passed to `expired`
@@ -222,11 +224,14 @@ pub trait Store: Send + Sync + 'static {
         id: &ConversationId,
         now: Timestamp,
     ) -> StoreResult<(Conversation, bool)>;
-    /// Ends an active conversation and completes its request; `None` if it had ended.
+    /// Ends an active conversation, with `note` (by `by`) as its last
+    /// message (the returned `last_seq`), and completes its request, in one
+    /// transaction; `None` if it had ended.
     async fn end_conversation(
         &self,
         id: &ConversationId,
         by: &UserId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<Option<Conversation>>;
     /// Raises the user's read mark to `up_to_seq` (capped at the newest seq)

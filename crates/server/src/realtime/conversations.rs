@@ -10,7 +10,7 @@ use super::{Caller, caller_checked};
 use crate::app::App;
 use futures::StreamExt;
 use helpline_core::attachment::require_fits;
-use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
+use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery, SystemNote};
 use helpline_core::permissions::{require_not_blocked, require_participant};
 use helpline_core::{ConversationId, DomainError, MessageId, UserId};
 use helpline_store::AppendRefusal;
@@ -244,16 +244,31 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let fields = caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?;
     let conversation_id = ConversationId::from_trusted(fields.id("conversationId")?);
     others_in(&ctx, &conversation_id).await?;
+    let (note, now) = (
+        SystemNote::chat_ended(&ctx.caller.display_name),
+        ctx.app.clock.now(),
+    );
     let ended_conversation = ctx
         .app
         .store
-        .end_conversation(&conversation_id, &ctx.caller.id, ctx.app.clock.now())
+        .end_conversation(&conversation_id, &ctx.caller.id, &note, now)
         .await?
         .ok_or(DomainError::ConversationEnded)?;
     ctx.reply(Ok(json!({})));
     if ended_conversation.request_id.is_some() {
         ctx.app.fanout.support_changed(SupportChange::Session).await;
     }
+    // The conversation's last message, "… ended the chat", before `chat:ended`.
+    let notice = note.message(
+        &conversation_id,
+        &ctx.caller.id,
+        ended_conversation.last_seq,
+        now,
+    );
+    ctx.app
+        .fanout
+        .to_conversation(&conversation_id, &ServerEvent::MessageNew(notice))
+        .await;
     let ended = ServerEvent::ChatEnded {
         conversation_id: conversation_id.clone(),
         ended_by: ctx.caller.id.clone(),

@@ -317,13 +317,15 @@ impl Drop for TestApp {
 
 /// A seeker and a volunteer in a freshly accepted conversation:
 /// (seeker, volunteer, seeker's client, volunteer's client, conversation id).
+/// Its first message (seq 1) is the server's "… accepted the request",
+/// already taken off both clients' `message:new` queues.
 pub async fn session(app: &TestApp) -> (Account, Account, Client, Client, Value) {
     let (seeker, volunteer) = (
         app.register("seeker").await,
         app.register("volunteer").await,
     );
-    let v = app.connect(&volunteer).await;
-    let s = app.connect(&seeker).await;
+    let mut v = app.connect(&volunteer).await;
+    let mut s = app.connect(&seeker).await;
     let request = ok(s
         .ack(
             "seeker:request",
@@ -338,6 +340,19 @@ pub async fn session(app: &TestApp) -> (Account, Account, Client, Client, Value)
         )
         .await
         .expect("ack"));
+    // The conversation opens with the server's "… accepted the request"
+    // (seq 1); both sides hear it before anything a test does.
+    for client in [&mut s, &mut v] {
+        let notice = client
+            .event("message:new")
+            .await
+            .expect("the accepted notice");
+        assert_eq!(
+            (notice["type"].clone(), notice["seq"].clone()),
+            (json!("system"), json!(1)),
+            "{notice}"
+        );
+    }
     (seeker, volunteer, s, v, accepted["conversationId"].clone())
 }
 

@@ -4,12 +4,13 @@
 //! reads). [`super::store`] delegates to them, keeping the trait's order;
 //! the other help-request operations are in [`super::requests`].
 
+use super::edits::insert_note;
 use super::{attachments, requests};
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
 use helpline_core::message::{
-    Appended, Message, MessageType, NewMessage, ReplyPreview, preview_of,
+    Appended, Message, MessageType, NewMessage, ReplyPreview, SystemNote, preview_of,
 };
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
@@ -38,6 +39,7 @@ pub(super) async fn claim_request(
     id: &RequestId,
     volunteer: &UserId,
     conversation: &ConversationId,
+    note: &SystemNote,
     now: Timestamp,
 ) -> StoreResult<ClaimOutcome> {
     let mut tx = pool.begin().await?;
@@ -62,7 +64,8 @@ pub(super) async fn claim_request(
         });
     };
     let request = rows::help_request(&claimed)?;
-    let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at) VALUES ($1, $2, $3, $3) RETURNING *")
+    // The note of the claim is the conversation's first message.
+    let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES ($1, $2, $3, $3, 1) RETURNING *")
         .bind(conversation.as_str())
         .bind(id.as_str())
         .bind(now.millis())
@@ -78,6 +81,7 @@ pub(super) async fn claim_request(
         .execute(&mut *tx)
         .await?;
     }
+    insert_note(&mut tx, &note.message(conversation, volunteer, 1, now)).await?;
     tx.commit().await?;
     Ok(ClaimOutcome::Claimed {
         request,
@@ -93,7 +97,7 @@ pub(super) async fn conversation_summaries(
     let found = sqlx::query(
         "SELECT c.*, p.last_read_seq AS my_read_seq, p.archived_at AS my_archived_at, \
                 (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
-                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL) AS unread_count \
+                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.type <> 'system') AS unread_count \
          FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
          WHERE p.user_id = $1 ORDER BY c.last_activity_at DESC, c.id DESC",
     )
@@ -194,11 +198,13 @@ pub(super) async fn end_conversation(
     pool: &PgPool,
     id: &ConversationId,
     by: &UserId,
+    note: &SystemNote,
     now: Timestamp,
 ) -> StoreResult<Option<Conversation>> {
     let mut tx = pool.begin().await?;
+    // The note of the ending takes the last seq.
     let row = sqlx::query(
-        "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1 \
+        "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1, last_seq = last_seq + 1 \
          WHERE id = $3 AND status = 'active' RETURNING *",
     )
     .bind(now.millis())
@@ -211,6 +217,7 @@ pub(super) async fn end_conversation(
         return Ok(None);
     };
     let ended = rows::conversation(&row)?;
+    insert_note(&mut tx, &note.message(id, by, ended.last_seq, now)).await?;
     if let Some(request_id) = &ended.request_id {
         sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = $1 WHERE id = $2 AND status = 'accepted'")
             .bind(now.millis())

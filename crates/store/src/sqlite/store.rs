@@ -12,7 +12,7 @@ use crate::{
 use async_trait::async_trait;
 use helpline_core::attachment::Attachment;
 use helpline_core::conversation::{Conversation, ConversationSummary};
-use helpline_core::message::{Appended, Message, NewMessage, Reaction};
+use helpline_core::message::{Appended, Message, NewMessage, Reaction, SystemNote};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
@@ -153,9 +153,10 @@ impl Store for SqliteStore {
         id: &RequestId,
         volunteer: &UserId,
         conversation: &ConversationId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<ClaimOutcome> {
-        compound::claim_request(&self.writer, id, volunteer, conversation, now).await
+        compound::claim_request(&self.writer, id, volunteer, conversation, note, now).await
     }
 
     async fn expire_due_requests(
@@ -220,9 +221,10 @@ impl Store for SqliteStore {
         &self,
         id: &ConversationId,
         by: &UserId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<Option<Conversation>> {
-        compound::end_conversation(&self.writer, id, by, now).await
+        compound::end_conversation(&self.writer, id, by, note, now).await
     }
 
     async fn mark_read(

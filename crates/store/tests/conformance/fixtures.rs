@@ -2,12 +2,22 @@
 //! conversation, a sent message. Times are fixed, relative to one fixed instant, so
 //! every backend sees the same values: [`at`]`(0)` is the tests' "now".
 
-use helpline_core::message::{Appended, MessageDraft, MessageType, NewMessage};
+use helpline_core::message::{Appended, MessageDraft, MessageType, NewMessage, SystemNote};
 use helpline_core::request::{HelpRequest, NewHelpRequest, RequestDraft, RequestType, Topic};
 use helpline_core::user::{NewAccount, Role, User};
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use helpline_store::{AppendRefusal, ClaimOutcome, Store};
 use std::sync::Arc;
+
+/// The note a claim stores as the conversation's first message.
+pub fn accepted_note() -> SystemNote {
+    SystemNote::request_accepted("Volunteer")
+}
+
+/// The note ending a conversation stores as its last message.
+pub fn ended_note() -> SystemNote {
+    SystemNote::chat_ended("Someone")
+}
 
 /// The tests' "now", in milliseconds.
 const T0_MS: i64 = 1_769_335_200_000;
@@ -112,7 +122,13 @@ pub async fn claim(
 ) -> ConversationId {
     let conversation = ConversationId::generate();
     match store
-        .claim_request(&request.id, &volunteer.id, &conversation, now)
+        .claim_request(
+            &request.id,
+            &volunteer.id,
+            &conversation,
+            &accepted_note(),
+            now,
+        )
         .await
         .expect("claim")
     {
