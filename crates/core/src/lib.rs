@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod input;
 pub mod message;
+pub mod notice;
 pub mod permissions;
 pub mod request;
 pub mod safety;

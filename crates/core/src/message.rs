@@ -230,66 +230,6 @@ pub struct NewMessage {
     pub created_at: Timestamp,
 }
 
-/// A message the server writes itself, type `system`, in the same
-/// transaction as the change it tells of: "request accepted" as the first
-/// message of a conversation a claim opens, "chat ended" as the last one.
-/// The store inserts [`SystemNote::message`], so the server can announce the
-/// very message that was stored without reading it back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SystemNote {
-    /// The message's id.
-    pub id: MessageId,
-    /// What it says.
-    pub content: String,
-}
-
-impl SystemNote {
-    /// The first message of a conversation `volunteer` opened by accepting a request.
-    pub fn request_accepted(volunteer: &str) -> Self {
-        Self::new(format!("{volunteer} accepted the request"))
-    }
-
-    /// The last message of a conversation `who` ended.
-    pub fn chat_ended(who: &str) -> Self {
-        Self::new(format!("{who} ended the chat"))
-    }
-
-    fn new(content: String) -> Self {
-        Self {
-            id: MessageId::generate(),
-            content,
-        }
-    }
-
-    /// The stored message: by `sender` (whose action it tells of), at
-    /// `seq`, never disappearing, with `system:{id}` as its client key.
-    pub fn message(
-        &self,
-        conversation: &ConversationId,
-        sender: &UserId,
-        seq: i64,
-        at: Timestamp,
-    ) -> Message {
-        Message {
-            id: self.id.clone(),
-            conversation_id: conversation.clone(),
-            seq,
-            sender_id: sender.clone(),
-            content: self.content.clone(),
-            message_type: MessageType::System,
-            client_message_id: format!("system:{}", self.id),
-            created_at: at,
-            reply_to: None,
-            edited_at: None,
-            deleted_at: None,
-            reactions: Vec::new(),
-            expires_at: None,
-            view_once: false,
-            attachment: None,
-        }
-    }
-}
-
 /// What appending a message did.
 #[derive(Debug, Clone)]
 pub struct Appended {

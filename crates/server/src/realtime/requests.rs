@@ -10,7 +10,7 @@ use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportCha
 use super::{Caller, caller_checked};
 use crate::app::App;
 use crate::presence::Availability;
-use helpline_core::message::SystemNote;
+use helpline_core::notice::SystemNote;
 use helpline_core::permissions::{RoleAction, require_role};
 use helpline_core::request::{
     HelpRequest, NewHelpRequest, RequestDraft, check_addressed_to, claim_refusal,

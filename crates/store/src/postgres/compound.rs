@@ -10,8 +10,9 @@ use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
 use helpline_core::message::{
-    Appended, Message, MessageType, NewMessage, ReplyPreview, SystemNote, preview_of,
+    Appended, Message, MessageType, NewMessage, ReplyPreview, preview_of,
 };
+use helpline_core::notice::SystemNote;
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};

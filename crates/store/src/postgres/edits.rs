@@ -20,7 +20,7 @@ pub(super) async fn message_on(conn: &mut PgConnection, id: &str) -> StoreResult
     row.as_ref().map(rows::message).transpose()
 }
 
-/// Inserts a server-written message ([`helpline_core::message::SystemNote`])
+/// Inserts a server-written message ([`helpline_core::notice::SystemNote`])
 /// at the seq its caller already took, inside the caller's transaction.
 pub(super) async fn insert_note(conn: &mut PgConnection, note: &Message) -> StoreResult<()> {
     sqlx::query(

@@ -24,7 +24,7 @@ pub(super) async fn message_on(
     row.as_ref().map(rows::message).transpose()
 }
 
-/// Inserts a server-written message ([`helpline_core::message::SystemNote`])
+/// Inserts a server-written message ([`helpline_core::notice::SystemNote`])
 /// at the seq its caller already took, inside the caller's job.
 pub(super) async fn insert_note(conn: &mut SqliteConnection, note: &Message) -> StoreResult<()> {
     sqlx::query(

@@ -12,7 +12,8 @@ use crate::{
 use async_trait::async_trait;
 use helpline_core::attachment::Attachment;
 use helpline_core::conversation::{Conversation, ConversationSummary};
-use helpline_core::message::{Appended, Message, NewMessage, Reaction, SystemNote};
+use helpline_core::message::{Appended, Message, NewMessage, Reaction};
+use helpline_core::notice::SystemNote;
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;

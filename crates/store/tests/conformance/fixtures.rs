@@ -2,7 +2,8 @@
 //! conversation, a sent message. Times are fixed, relative to one fixed instant, so
 //! every backend sees the same values: [`at`]`(0)` is the tests' "now".
 
-use helpline_core::message::{Appended, MessageDraft, MessageType, NewMessage, SystemNote};
+use helpline_core::message::{Appended, MessageDraft, MessageType, NewMessage};
+use helpline_core::notice::SystemNote;
 use helpline_core::request::{HelpRequest, NewHelpRequest, RequestDraft, RequestType, Topic};
 use helpline_core::user::{NewAccount, Role, User};
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
