@@ -157,7 +157,9 @@ scenario("older messages load when scrolling up", async () => {
   assert.equal(await v.page.locator(".msg", { hasText: /^Olive: Message number 1$/ }).count(), 0);
   await v.page.locator(".messages").evaluate((el) => (el.scrollTop = 0));
   await v.page.locator(".msg .text", { hasText: /^Olive: Message number 1$/ }).waitFor();
-  assert.equal(await v.page.locator(".msg").count(), 70);
+  // 70 messages and the server's "Hana accepted the request" notice before them.
+  assert.equal(await v.page.locator(".msg").count(), 71);
+  assert.equal(await v.page.locator(".msg.system").count(), 1);
   await v.page.getByRole("button", { name: "Show earlier messages" }).waitFor({ state: "hidden" });
   noProblems(s.page, v.page);
   await s.context.close();

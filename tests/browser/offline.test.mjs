@@ -55,7 +55,7 @@ scenario("messages written offline survive a reload and are sent on reconnect; m
   const { messages } = await restGet(s.page, `/api/conversations/${conversation.id}/messages`);
   assert.deepEqual(
     messages.map((m) => m.content),
-    ["Hello before going offline", "Did you get my message?", "Written while offline"],
+    ["Priya accepted the request", "Hello before going offline", "Did you get my message?", "Written while offline"],
   );
   assert.equal(await v.page.locator(".msg", { hasText: "Written while offline" }).count(), 1);
   noProblems(v.page);

@@ -402,16 +402,21 @@ describe("helpline with socket.io-client 4.8.4", { timeout: 60_000 }, () => {
 
     const first = await sendAndObserve(seekerSocket, seeker, conversationId, "Hello, is anyone there?", both);
     const second = await sendAndObserve(volunteerSocket, volunteer, conversationId, "Hi! I'm here. How are you?", both);
-    assert.equal(first.seq, 1);
-    assert.equal(second.seq, 2);
+    // seq 1 is the server's "… accepted the request" system message.
+    assert.equal(first.seq, 2);
+    assert.equal(second.seq, 3);
     assert.notEqual(first.id, second.id);
 
     for (const socket of both) {
       const synced = assertOk(await ask(socket, "message:sync", { conversationId, afterSeq: 0 }), "message:sync");
-      assert.deepEqual(synced.messages, [first, second]);
+      const [accepted, ...rest] = synced.messages;
+      assert.equal(accepted.type, "system");
+      assert.equal(accepted.seq, 1);
+      assert.equal(accepted.senderId, volunteer.user.id);
+      assert.deepEqual(rest, [first, second]);
       assert.equal(synced.hasMore, false);
     }
-    const tail = assertOk(await ask(seekerSocket, "message:sync", { conversationId, afterSeq: 1 }), "message:sync after 1");
+    const tail = assertOk(await ask(seekerSocket, "message:sync", { conversationId, afterSeq: 2 }), "message:sync after 2");
     assert.deepEqual(tail.messages, [second]);
 
     const isThis = (p) => p.conversationId === conversationId;
@@ -443,10 +448,10 @@ describe("helpline with socket.io-client 4.8.4", { timeout: 60_000 }, () => {
     const both = [seekerSocket, volunteerSocket];
     const first = await sendAndObserve(seekerSocket, seeker, conversationId, "Sent over long-polling", both);
     const second = await sendAndObserve(volunteerSocket, volunteer, conversationId, "Received over long-polling", both);
-    assert.equal(first.seq, 1);
-    assert.equal(second.seq, 2);
+    assert.equal(first.seq, 2);
+    assert.equal(second.seq, 3);
 
-    const synced = assertOk(await ask(seekerSocket, "message:sync", { conversationId, afterSeq: 0 }), "message:sync");
+    const synced = assertOk(await ask(seekerSocket, "message:sync", { conversationId, afterSeq: 1 }), "message:sync");
     assert.deepEqual(synced.messages, [first, second]);
 
     const ended = waitFor(seekerSocket, "chat:ended", (p) => p.conversationId === conversationId);
@@ -486,10 +491,10 @@ describe("helpline with socket.io-client 4.8.4", { timeout: 60_000 }, () => {
     assert.equal(seekerSocket.connected, true);
 
     // Still works, and nothing was stored by the bad events: the next
-    // message is seq 1.
+    // message is seq 2, right after the server's "accepted" notice.
     const good = await sendAndObserve(seekerSocket, seeker, conversationId, "still here", [seekerSocket, volunteerSocket]);
-    assert.equal(good.seq, 1);
-    const synced = assertOk(await ask(volunteerSocket, "message:sync", { conversationId, afterSeq: 0 }), "message:sync");
+    assert.equal(good.seq, 2);
+    const synced = assertOk(await ask(volunteerSocket, "message:sync", { conversationId, afterSeq: 1 }), "message:sync");
     assert.deepEqual(synced.messages, [good]);
   });
 
@@ -503,7 +508,7 @@ describe("helpline with socket.io-client 4.8.4", { timeout: 60_000 }, () => {
     // Count every message:new the volunteer sees in this conversation.
     const seenByVolunteer = [];
     volunteerSocket.on("message:new", (m) => {
-      if (m.conversationId === conversationId) seenByVolunteer.push(m);
+      if (m.conversationId === conversationId && m.type !== "system") seenByVolunteer.push(m);
     });
 
     const cmid = clientMessageId();
@@ -512,15 +517,15 @@ describe("helpline with socket.io-client 4.8.4", { timeout: 60_000 }, () => {
     const retryAck = assertOk(await ask(seekerSocket, "message:send", payload), "resend");
     assert.equal(retryAck.message.id, firstAck.message.id);
     assert.deepEqual(retryAck.message, firstAck.message);
-    assert.equal(firstAck.message.seq, 1);
+    assert.equal(firstAck.message.seq, 2);
 
     // A later message marks the point by which any duplicate broadcast would
     // have arrived (events in one room reach a socket in order).
     const marker = await sendAndObserve(seekerSocket, seeker, conversationId, "marker", [volunteerSocket]);
-    assert.equal(marker.seq, 2, "the resend must not take a seq");
-    assert.deepEqual(seenByVolunteer.map((m) => m.seq), [1, 2], "the resend must not be broadcast again");
+    assert.equal(marker.seq, 3, "the resend must not take a seq");
+    assert.deepEqual(seenByVolunteer.map((m) => m.seq), [2, 3], "the resend must not be broadcast again");
 
-    const synced = assertOk(await ask(seekerSocket, "message:sync", { conversationId, afterSeq: 0 }), "message:sync");
+    const synced = assertOk(await ask(seekerSocket, "message:sync", { conversationId, afterSeq: 1 }), "message:sync");
     assert.deepEqual(synced.messages.map((m) => m.id), [firstAck.message.id, marker.id]);
   });
 });

@@ -176,7 +176,8 @@ class Store {
     if (!mine) {
       this.setTyping(id, false);
       if (this.viewing === id) this.markRead(id);
-      else {
+      // Server notices ("… accepted the request") are never unread.
+      else if (m.type !== "system") {
         conversation.unreadCount = (conversation.unreadCount ?? 0) + 1;
         announce(`New message from ${this.other(conversation).displayName}`);
       }

@@ -30,6 +30,8 @@ pub enum DomainError {
     ConversationEnded,
     /// A body or payload is larger than allowed.
     TooLarge(&'static str),
+    /// Storing this upload would take the user past their attachment quota.
+    QuotaExceeded,
     /// The caller is sending too fast.
     RateLimited,
     /// Something failed inside the server; details are in the logs only.
@@ -56,6 +58,7 @@ impl DomainError {
             Self::NotPending => "not_pending",
             Self::ConversationEnded => "conversation_ended",
             Self::TooLarge(_) => "too_large",
+            Self::QuotaExceeded => "quota_exceeded",
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
         }
@@ -67,7 +70,7 @@ impl DomainError {
         match self {
             Self::InvalidCredentials => "unauthorized",
             Self::UsernameTaken => "conflict",
-            Self::TooLarge(_) => "invalid",
+            Self::TooLarge(_) | Self::QuotaExceeded => "invalid",
             other => other.code(),
         }
     }
@@ -84,6 +87,7 @@ impl DomainError {
             Self::NotPending => "the request is no longer pending".into(),
             Self::ConversationEnded => "this conversation has ended".into(),
             Self::TooLarge(what) => format!("{what} is too large"),
+            Self::QuotaExceeded => "this upload would exceed your attachment storage quota".into(),
             Self::RateLimited => "too many requests, slow down".into(),
             Self::Internal => "internal server error".into(),
         }

@@ -61,6 +61,10 @@ id_type!(
     /// Identifies a voice or video call.
     CallId
 );
+id_type!(
+    /// Identifies an uploaded attachment.
+    AttachmentId
+);
 
 /// The longest id string accepted from a client.
 pub const MAX_ID_LEN: usize = 128;

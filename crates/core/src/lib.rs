@@ -6,19 +6,22 @@
 //! edge (see [`input`]), so the rest of the server works with values that are
 //! already known to be valid.
 
+pub mod attachment;
 pub mod call;
 pub mod conversation;
 pub mod error;
 pub mod ids;
 pub mod input;
 pub mod message;
+pub mod notice;
 pub mod permissions;
 pub mod request;
 pub mod safety;
 pub mod search;
+pub mod sniff;
 pub mod time;
 pub mod user;
 
 pub use error::DomainError;
-pub use ids::{CallId, ConversationId, MessageId, ReportId, RequestId, UserId};
+pub use ids::{AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, UserId};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

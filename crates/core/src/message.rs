@@ -2,8 +2,9 @@
 //! receives. `seq` is assigned by the store inside the insert transaction and
 //! counts 1, 2, 3, … per conversation with no gaps.
 
+use crate::attachment::AttachmentInfo;
 use crate::error::DomainError;
-use crate::ids::{ConversationId, MessageId, UserId};
+use crate::ids::{AttachmentId, ConversationId, MessageId, UserId};
 use crate::input::Fields;
 use crate::request::wire_enum;
 use crate::time::Timestamp;
@@ -14,10 +15,19 @@ wire_enum!(
     MessageType {
         /// Plain text written by a participant.
         Text = "text",
+        /// A picture (an attachment with an image type).
+        Image = "image",
+        /// Any file (an attachment of any type).
+        File = "file",
+        /// A recorded voice note (an attachment with an audio type).
+        Voice = "voice",
         /// Written by the server (a request accepted, a chat ended, …).
         System = "system",
     }
 );
+
+/// The message types a client may send.
+pub const CLIENT_TYPES: &[&str] = &["text", "image", "file", "voice"];
 
 /// Longest message text, in characters.
 pub const MAX_CONTENT_CHARS: usize = 4000;
@@ -63,6 +73,8 @@ pub struct Message {
     pub expires_at: Option<Timestamp>,
     /// Whether it disappears once every other participant has read it.
     pub view_once: bool,
+    /// The file an `image`, `file` or `voice` message carries (gone once deleted).
+    pub attachment: Option<AttachmentInfo>,
 }
 
 /// What a reply shows of the message it answers.
@@ -103,9 +115,9 @@ pub const MAX_EMOJI_CHARS: usize = 16;
 pub struct MessageDraft {
     /// Where to send it.
     pub conversation_id: ConversationId,
-    /// 1–4000 characters.
+    /// 1–4000 characters; for an attachment, an optional caption (0–4000).
     pub content: String,
-    /// Only `text` may come from a client.
+    /// `text`, or `image` / `file` / `voice` with an attachment; never `system` from a client.
     pub message_type: MessageType,
     /// 1–64 characters chosen by the client; a retry reuses it.
     pub client_message_id: String,
@@ -113,25 +125,50 @@ pub struct MessageDraft {
     pub reply_to_id: Option<MessageId>,
     /// This message's own timer, overriding the conversation's (`Some(0)`: view once).
     pub expires_in_secs: Option<i64>,
+    /// The upload this message sends (required for `image`, `file`, `voice`).
+    pub attachment_id: Option<AttachmentId>,
 }
 
 impl MessageDraft {
-    /// Parses a `message:send` payload.
+    /// Parses a `message:send` payload. `text` needs content and no
+    /// attachment; `image`, `file` and `voice` need an `attachmentId` and
+    /// may carry a caption.
     pub fn parse(fields: &Fields<'_>) -> Result<Self, DomainError> {
         let message_type = fields
-            .opt_enum("type", &["text"], |t| {
-                (t == "text").then_some(MessageType::Text)
+            .opt_enum("type", CLIENT_TYPES, |t| {
+                MessageType::parse(t).filter(|t| *t != MessageType::System)
             })?
             .unwrap_or(MessageType::Text);
+        let attachment_id = fields
+            .opt_id("attachmentId")?
+            .map(AttachmentId::from_trusted);
+        let content = match (message_type, &attachment_id) {
+            (MessageType::Text, None) => fields.str("content", 1, MAX_CONTENT_CHARS)?,
+            (MessageType::Text, Some(_)) => {
+                return Err(DomainError::invalid(
+                    "a message with an attachmentId must be of type image, file or voice",
+                ));
+            }
+            (_, None) => {
+                return Err(DomainError::invalid(format!(
+                    "a {} message needs an attachmentId",
+                    message_type.as_str()
+                )));
+            }
+            (_, Some(_)) => fields
+                .opt_str("content", 0, MAX_CONTENT_CHARS)?
+                .unwrap_or_default(),
+        };
         Ok(Self {
             conversation_id: ConversationId::from_trusted(fields.id("conversationId")?),
-            content: fields.str("content", 1, MAX_CONTENT_CHARS)?.to_owned(),
+            content: content.to_owned(),
             message_type,
             client_message_id: fields
                 .str("clientMessageId", 1, MAX_CLIENT_MESSAGE_ID_CHARS)?
                 .to_owned(),
             reply_to_id: fields.opt_id("replyToId")?.map(MessageId::from_trusted),
             expires_in_secs: crate::conversation::parse_timer(fields, "expiresInSecs")?,
+            attachment_id,
         })
     }
 }
@@ -284,6 +321,30 @@ mod tests {
             preview_of(&"é".repeat(300)).chars().count(),
             REPLY_PREVIEW_CHARS
         );
+    }
+
+    #[test]
+    fn attachment_messages() {
+        let parse = |v: serde_json::Value| MessageDraft::parse(&Fields::of(&v).expect("obj"));
+        let image = parse(
+            json!({"conversationId":"c","type":"image","attachmentId":"a","clientMessageId":"m"}),
+        )
+        .expect("valid");
+        assert_eq!(image.message_type, MessageType::Image);
+        assert_eq!(image.attachment_id, Some(AttachmentId::from_trusted("a")));
+        assert_eq!(image.content, "");
+        let voice = parse(json!({"conversationId":"c","type":"voice","attachmentId":"a","content":"listen","clientMessageId":"m"}))
+            .expect("valid");
+        assert_eq!(voice.content, "listen");
+        for bad in [
+            json!({"conversationId":"c","type":"file","clientMessageId":"m"}),
+            json!({"conversationId":"c","content":"hi","attachmentId":"a","clientMessageId":"m"}),
+            json!({"conversationId":"c","type":"system","attachmentId":"a","clientMessageId":"m"}),
+            json!({"conversationId":"c","type":"video","attachmentId":"a","clientMessageId":"m"}),
+            json!({"conversationId":"c","type":"image","attachmentId":7,"clientMessageId":"m"}),
+        ] {
+            assert!(parse(bad.clone()).is_err(), "{bad}");
+        }
     }
 
     #[test]

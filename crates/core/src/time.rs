@@ -78,6 +78,11 @@ impl Timestamp {
         Self(self.0.saturating_add(duration.as_millis() as i64))
     }
 
+    /// This instant moved back by `duration`.
+    pub fn minus(self, duration: Duration) -> Self {
+        Self(self.0.saturating_sub(duration.as_millis() as i64))
+    }
+
     /// RFC 3339 in UTC with milliseconds.
     pub fn to_rfc3339(self) -> String {
         let nanos = i128::from(self.0) * 1_000_000;

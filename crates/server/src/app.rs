@@ -1,5 +1,6 @@
 //! The shared services every handler uses, built once at start-up.
 
+use crate::attachments::Attachments;
 use crate::auth::TokenKeys;
 use crate::calls::CallWatch;
 use crate::config::Settings;
@@ -39,6 +40,8 @@ pub struct AppParts {
     pub token_deadlines: TokenDeadlines,
     /// Call participants whose devices are all gone, since when.
     pub call_watch: CallWatch,
+    /// Where attachment files live.
+    pub attachments: Attachments,
 }
 
 impl App {

@@ -98,6 +98,38 @@ pub struct SettingsArgs {
     /// Failed logins allowed per username in 15 minutes; then logins for it answer 429 until the allowance refills; 0 switches the limit off [default: 10].
     #[arg(long, global = true, env = "HELPLINE_LOGIN_ATTEMPTS", value_name = "N")]
     pub login_attempts: Option<u32>,
+    /// Directory for attachment files [default: `attachments/` beside the SQLite file, else ./data/attachments].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ATTACHMENTS_DIR",
+        value_name = "DIR"
+    )]
+    pub attachments_dir: Option<PathBuf>,
+    /// S3-compatible object store for attachments instead of the directory: `http://host:port/bucket[/prefix]`; credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ATTACHMENT_STORE_URL",
+        value_name = "URL"
+    )]
+    pub attachment_store_url: Option<String>,
+    /// Largest attachment upload in bytes [default: 10485760 (10 MiB)].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ATTACHMENT_MAX_BYTES",
+        value_name = "BYTES"
+    )]
+    pub attachment_max_bytes: Option<u64>,
+    /// Total bytes of attachments one user may have stored [default: 104857600 (100 MiB)].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ATTACHMENT_QUOTA_BYTES",
+        value_name = "BYTES"
+    )]
+    pub attachment_quota_bytes: Option<u64>,
     /// Log format: `text` or `json` [default: text]. Verbosity comes from RUST_LOG (default `info`).
     #[arg(
         long,
@@ -127,6 +159,10 @@ struct FileSettings {
     rate_events_per_sec: Option<f64>,
     rate_events_burst: Option<u32>,
     login_attempts: Option<u32>,
+    attachments_dir: Option<PathBuf>,
+    attachment_store_url: Option<String>,
+    attachment_max_bytes: Option<u64>,
+    attachment_quota_bytes: Option<u64>,
     log_format: Option<String>,
     call_ring_timeout_secs: Option<u64>,
     call_disconnect_grace_secs: Option<u64>,
@@ -172,6 +208,14 @@ pub struct Settings {
     pub rate_events_burst: u32,
     /// Failed logins per username per 15 minutes (0: no limit).
     pub login_attempts: u32,
+    /// Configured directory for attachment files (see [`Settings::attachments_dir`]).
+    pub attachments_dir: Option<PathBuf>,
+    /// An S3-compatible object store for attachments, instead of the directory.
+    pub attachment_store_url: Option<String>,
+    /// Largest attachment upload, in bytes.
+    pub attachment_max_bytes: u64,
+    /// Total attachment bytes one user may have stored.
+    pub attachment_quota_bytes: u64,
     /// Log format.
     pub log_format: LogFormat,
     /// Calls: ring timeout, disconnect grace, STUN/TURN.
@@ -200,6 +244,13 @@ impl fmt::Debug for Settings {
             .field("rate_events_per_sec", &self.rate_events_per_sec)
             .field("rate_events_burst", &self.rate_events_burst)
             .field("login_attempts", &self.login_attempts)
+            .field("attachments_dir", &self.attachments_dir())
+            .field(
+                "attachment_store_url",
+                &self.attachment_store_url.as_deref().map(redact_url),
+            )
+            .field("attachment_max_bytes", &self.attachment_max_bytes)
+            .field("attachment_quota_bytes", &self.attachment_quota_bytes)
             .field("log_format", &self.log_format)
             .field("calls", &self.calls)
             .finish()
@@ -240,11 +291,20 @@ impl Default for Settings {
             rate_events_per_sec: 100.0,
             rate_events_burst: 200,
             login_attempts: 10,
+            attachments_dir: None,
+            attachment_store_url: None,
+            attachment_max_bytes: DEFAULT_ATTACHMENT_MAX_BYTES,
+            attachment_quota_bytes: 100 * 1024 * 1024,
             log_format: LogFormat::Text,
             calls: CallSettings::default(),
         }
     }
 }
+
+/// Default largest attachment: 10 MiB.
+pub const DEFAULT_ATTACHMENT_MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// Largest attachment limit accepted (uploads are held in memory).
+const MAX_ATTACHMENT_LIMIT: u64 = 1024 * 1024 * 1024;
 
 impl Settings {
     /// The per-user event limit, `None` when switched off.
@@ -258,6 +318,27 @@ impl Settings {
             self.login_attempts,
             f64::from(self.login_attempts) / crate::limits::LOGIN_WINDOW_SECS,
         )
+    }
+
+    /// Where attachment files live: the configured directory, else
+    /// `attachments/` beside the SQLite database file, else
+    /// `./data/attachments`.
+    pub fn attachments_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.attachments_dir {
+            return dir.clone();
+        }
+        let sqlite_file = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"));
+        match sqlite_file
+            .map(std::path::Path::new)
+            .and_then(|p| p.parent())
+        {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.join("attachments"),
+            Some(_) => PathBuf::from("attachments"),
+            None => PathBuf::from("./data/attachments"),
+        }
     }
 
     /// How long a typing indicator lasts without renewal.
@@ -352,6 +433,20 @@ impl Settings {
                 .login_attempts
                 .or(file.login_attempts)
                 .unwrap_or(defaults.login_attempts),
+            attachments_dir: args.attachments_dir.clone().or(file.attachments_dir),
+            attachment_store_url: args
+                .attachment_store_url
+                .clone()
+                .or(file.attachment_store_url)
+                .filter(|s| !s.is_empty()),
+            attachment_max_bytes: args
+                .attachment_max_bytes
+                .or(file.attachment_max_bytes)
+                .unwrap_or(defaults.attachment_max_bytes),
+            attachment_quota_bytes: args
+                .attachment_quota_bytes
+                .or(file.attachment_quota_bytes)
+                .unwrap_or(defaults.attachment_quota_bytes),
             log_format: match log_format.as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
@@ -376,6 +471,12 @@ impl Settings {
         if self.rate_events_per_sec > 0.0 && self.rate_events_burst == 0 {
             return Err("the event burst must be at least 1 when events are limited".into());
         }
+        if self.attachment_max_bytes == 0 || self.attachment_max_bytes > MAX_ATTACHMENT_LIMIT {
+            return Err("attachment max bytes must be between 1 and 1 GiB".into());
+        }
+        if self.attachment_quota_bytes == 0 {
+            return Err("attachment quota bytes must be at least 1".into());
+        }
         if self.db_max_connections == 0 {
             return Err("db max connections must be at least 1".into());
         }
@@ -387,48 +488,5 @@ impl Settings {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn later_sources_win() {
-        let dir = std::env::temp_dir().join(format!("helpline-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let file = dir.join("helpline.toml");
-        std::fs::write(
-            &file,
-            "request_timeout_secs = 10\naddr = \"127.0.0.1:9000\"\n",
-        )
-        .expect("write");
-        let args = SettingsArgs {
-            config: Some(file),
-            addr: Some("127.0.0.1:9100".parse().expect("addr")),
-            ..Default::default()
-        };
-        let s = Settings::resolve(&args).expect("valid");
-        assert_eq!(s.request_timeout_secs, 10, "file beats default");
-        assert_eq!(s.addr.port(), 9100, "flag/env beats file");
-        assert_eq!(s.token_ttl_secs, 86_400, "default stays");
-    }
-
-    #[test]
-    fn refuses_bad_values_and_hides_secrets() {
-        let args = SettingsArgs {
-            sqlite_synchronous: Some("off".into()),
-            ..Default::default()
-        };
-        assert!(Settings::resolve(&args).is_err());
-        let args = SettingsArgs {
-            jwt_secret: Some("short".into()),
-            ..Default::default()
-        };
-        assert!(Settings::resolve(&args).is_err());
-        let args = SettingsArgs {
-            jwt_secret: Some("x".repeat(40)),
-            ..Default::default()
-        };
-        let shown = format!("{:?}", Settings::resolve(&args).expect("valid"));
-        assert!(!shown.contains(&"x".repeat(40)));
-        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -4,6 +4,8 @@
 //!   view-once and read by everyone else);
 //! - ends calls still ringing at their stored deadline (`missed`), and calls
 //!   whose watched participant stayed without devices past the grace period;
+//! - removes attachments nobody can reach any more (of deleted or expired
+//!   messages, or never sent within a day), rows first, then files;
 //! - disconnects sockets whose token has expired (in memory, per process).
 //!
 //! The database sweeps are conditional updates in the database, so each request or message
@@ -53,17 +55,22 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
             }
             Err(error) => tracing::error!(%error, "expiry sweep failed"),
         }
-        match app
+        let expired = match app
             .store
             .expire_messages(app.clock.now(), SWEEP_BATCH)
             .await
         {
-            Ok(expired) if !expired.is_empty() => {
-                tracing::debug!(count = expired.len(), "messages disappeared");
-                announce_expired(&app, expired).await;
+            Ok(expired) => expired,
+            Err(error) => {
+                tracing::error!(%error, "message expiry sweep failed");
+                Vec::new()
             }
-            Ok(_) => {}
-            Err(error) => tracing::error!(%error, "message expiry sweep failed"),
+        };
+        // Files of expired messages go before the rooms hear of it.
+        crate::attachments::sweep(&app).await;
+        if !expired.is_empty() {
+            tracing::debug!(count = expired.len(), "messages disappeared");
+            announce_expired(&app, expired).await;
         }
         disconnect_expired(&app).await;
         sweep_calls(&app).await;

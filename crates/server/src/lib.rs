@@ -5,6 +5,7 @@
 //! real server on port 0 and the binary runs it on the configured address.
 
 pub mod app;
+pub mod attachments;
 pub mod auth;
 pub mod calls;
 pub mod config;
@@ -80,6 +81,7 @@ pub async fn serve_with_clock(
         .ws_max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .ws_max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
         .build_layer();
+    let attachments = attachments::Attachments::open(&settings)?;
     let app = App::new(AppParts {
         store: store.clone(),
         tokens,
@@ -95,6 +97,7 @@ pub async fn serve_with_clock(
         settings,
         clock,
         call_watch: calls::CallWatch::default(),
+        attachments,
     });
     realtime::attach(&io, app.clone());
 

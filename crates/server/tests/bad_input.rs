@@ -201,13 +201,17 @@ async fn every_event_refuses_bad_input_and_the_connection_survives() {
     let sync = ok(s
         .ack(
             "message:sync",
-            json!({"conversationId": conversation, "afterSeq": 0}),
+            json!({"conversationId": conversation, "afterSeq": 1}),
         )
         .await
         .unwrap());
-    assert_eq!(sync["messages"], json!([]), "no bad message was stored");
+    assert_eq!(
+        sync["messages"],
+        json!([]),
+        "no bad message was stored after the accepted notice"
+    );
     let sent = ok(s.ack("message:send", json!({"conversationId": conversation, "content": "still here", "clientMessageId": "ok"})).await.unwrap());
-    assert_eq!(sent["message"]["seq"], 1);
+    assert_eq!(sent["message"]["seq"], 2);
     ok(v.ack(
         "message:send",
         json!({"conversationId": conversation, "content": "me too", "clientMessageId": "ok"}),

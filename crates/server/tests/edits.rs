@@ -22,7 +22,7 @@ async fn replies_edits_and_deletes(backend: Backend) {
     let reply = ok(v.ack("message:send", json!({"conversationId": conversation, "content": "Let me show you", "clientMessageId": "r", "replyToId": id})).await.unwrap())["message"].clone();
     assert_eq!(
         reply["replyTo"],
-        json!({"id": id, "seq": 1, "senderId": seeker.id, "preview": "How do I call my grandson?", "deleted": false})
+        json!({"id": id, "seq": 2, "senderId": seeker.id, "preview": "How do I call my grandson?", "deleted": false})
     );
     refused(&v.ack("message:send", json!({"conversationId": conversation, "content": "x", "clientMessageId": "r2", "replyToId": "nope"})).await.unwrap(), "invalid");
 
@@ -55,7 +55,7 @@ async fn replies_edits_and_deletes(backend: Backend) {
         "not_found",
     );
     let edited = ok(s.ack("message:edit", json!({"conversationId": conversation, "messageId": id, "content": "How do I video call my grandson?"})).await.unwrap());
-    assert_eq!(edited["message"]["seq"], 1);
+    assert_eq!(edited["message"]["seq"], 2);
     assert!(edited["message"]["editedAt"].is_string());
     for device in [&mut v, &mut v_phone] {
         let seen = device.event("message:edited").await.unwrap();
@@ -102,11 +102,11 @@ async fn replies_edits_and_deletes(backend: Backend) {
         )
         .await
         .unwrap());
-    assert_eq!(deleted["seq"], 1);
+    assert_eq!(deleted["seq"], 2);
     for device in [&mut v, &mut v_phone] {
         assert_eq!(
             device.event("message:deleted").await.unwrap(),
-            json!({"conversationId": conversation, "messageId": id, "seq": 1})
+            json!({"conversationId": conversation, "messageId": id, "seq": 2})
         );
     }
     refused(
@@ -130,7 +130,7 @@ async fn replies_edits_and_deletes(backend: Backend) {
     let sync = ok(v
         .ack(
             "message:sync",
-            json!({"conversationId": conversation, "afterSeq": 0}),
+            json!({"conversationId": conversation, "afterSeq": 1}),
         )
         .await
         .unwrap());
@@ -243,7 +243,7 @@ async fn reactions(backend: Backend) {
         )
         .await;
     assert_eq!(
-        history["messages"][0]["reactions"][0]["userIds"],
+        history["messages"][1]["reactions"][0]["userIds"],
         json!([seeker.id])
     );
     ok(s.ack(

@@ -52,20 +52,28 @@ async fn basic_chat(backend: Backend) {
         );
     }
 
+    // The conversation opens with the server's "… accepted the request".
+    for client in [&mut s, &mut v] {
+        let notice = client.event("message:new").await.unwrap();
+        assert_eq!(
+            (notice["seq"].clone(), notice["type"].clone()),
+            (json!(1), json!("system"))
+        );
+    }
     let sent = ok(s.ack("message:send", json!({"conversationId": conversation, "content": "Hi there", "clientMessageId": "s-1"})).await.unwrap());
-    assert_eq!(sent["message"]["seq"], 1);
+    assert_eq!(sent["message"]["seq"], 2);
     assert_eq!(sent["message"]["senderId"], seeker.id.as_str());
     assert_eq!(v.event("message:new").await.unwrap()["content"], "Hi there");
     assert_eq!(
         s.event("message:new").await.unwrap()["seq"],
-        1,
+        2,
         "the sender's sockets get it too"
     );
     ok(v.ack("message:send", json!({"conversationId": conversation, "content": "Hello!", "type": "text", "clientMessageId": "v-1"})).await.unwrap());
     let reply = s.event("message:new").await.unwrap();
     assert_eq!(
         (reply["seq"].clone(), reply["content"].clone()),
-        (json!(2), json!("Hello!"))
+        (json!(3), json!("Hello!"))
     );
 
     ok(
@@ -80,15 +88,15 @@ async fn basic_chat(backend: Backend) {
     let read = ok(s
         .ack(
             "message:read",
-            json!({"conversationId": conversation, "upToSeq": 2}),
+            json!({"conversationId": conversation, "upToSeq": 3}),
         )
         .await
         .unwrap());
-    assert_eq!(read["upToSeq"], 2);
+    assert_eq!(read["upToSeq"], 3);
     let receipt = v.event("message:read").await.unwrap();
     assert_eq!(
         (receipt["userId"].clone(), receipt["upToSeq"].clone()),
-        (json!(seeker.id), json!(2))
+        (json!(seeker.id), json!(3))
     );
 
     ok(v.ack("chat:end", json!({"conversationId": conversation}))
@@ -123,12 +131,17 @@ async fn basic_chat(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(history["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        history["messages"].as_array().unwrap().len(),
+        4,
+        "the two notices and two messages"
+    );
     assert_eq!(history["hasMore"], false);
     let (_, list) = app.get("/api/conversations", Some(&volunteer.token)).await;
     assert_eq!(list[0]["id"], conversation.as_str());
     assert_eq!(list[0]["status"], "ended");
-    assert_eq!(list[0]["lastMessage"]["seq"], 2);
+    assert_eq!(list[0]["lastMessage"]["seq"], 4);
+    assert_eq!(list[0]["lastMessage"]["type"], "system", "… ended the chat");
     assert_eq!(
         list[0]["unreadCount"], 1,
         "the seeker's first message is unread for the volunteer"

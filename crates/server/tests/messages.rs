@@ -23,7 +23,7 @@ async fn session(app: &TestApp) -> (Account, Account, Client, Client, String) {
         app.register("seeker").await,
         app.register("volunteer").await,
     );
-    let v = app.connect(&volunteer).await;
+    let mut v = app.connect(&volunteer).await;
     let mut s = app.connect(&seeker).await;
     let request = ok(s
         .ack(
@@ -40,6 +40,10 @@ async fn session(app: &TestApp) -> (Account, Account, Client, Client, String) {
         .await
         .unwrap());
     s.event("session:started").await.unwrap();
+    // Both hear the server's "… accepted the request" (seq 1) first.
+    for client in [&mut s, &mut v] {
+        assert_eq!(client.event("message:new").await.unwrap()["seq"], 1);
+    }
     let conversation = accepted["conversationId"].as_str().unwrap().to_owned();
     (seeker, volunteer, s, v, conversation)
 }
@@ -60,14 +64,14 @@ async fn idempotent_resend(backend: Backend) {
     }
     // The same key from the other participant is a different message.
     let theirs = ok(v.ack("message:send", payload).await.unwrap());
-    assert_eq!(theirs["message"]["seq"], 2);
-    // Exactly two broadcasts: seq 1 and seq 2.
-    assert_eq!(v.event("message:new").await.unwrap()["seq"], 1);
+    assert_eq!(theirs["message"]["seq"], 3);
+    // Exactly two broadcasts: seq 2 and seq 3 (1 is the accepted notice).
     assert_eq!(v.event("message:new").await.unwrap()["seq"], 2);
+    assert_eq!(v.event("message:new").await.unwrap()["seq"], 3);
     let sync = ok(v
         .ack(
             "message:sync",
-            json!({"conversationId": conversation, "afterSeq": 0}),
+            json!({"conversationId": conversation, "afterSeq": 1}),
         )
         .await
         .unwrap());
@@ -81,7 +85,7 @@ async fn idempotent_resend(backend: Backend) {
                 .unwrap(),
         );
     }
-    assert_eq!(seqs, [1, 2]);
+    assert_eq!(seqs, [2, 3]);
 }
 
 async fn gapless_seq_under_concurrent_senders(backend: Backend) {
@@ -107,12 +111,13 @@ async fn gapless_seq_under_concurrent_senders(backend: Backend) {
         .map(|a| a["message"]["seq"].as_i64().unwrap())
         .collect();
     seqs.sort_unstable();
-    let expected: Vec<i64> = (1..=(clients.len() * EACH) as i64).collect();
-    assert_eq!(seqs, expected, "seq is 1..n with no gaps or repeats");
+    // seq 1 is the accepted notice.
+    let expected: Vec<i64> = (2..=(clients.len() * EACH) as i64 + 1).collect();
+    assert_eq!(seqs, expected, "seq is 2..n+1 with no gaps or repeats");
     let sync = ok(s
         .ack(
             "message:sync",
-            json!({"conversationId": conversation, "afterSeq": 0, "limit": 500}),
+            json!({"conversationId": conversation, "afterSeq": 1, "limit": 500}),
         )
         .await
         .unwrap());
@@ -142,7 +147,7 @@ async fn reconnect_then_sync(backend: Backend) {
     let page = ok(s
         .ack(
             "message:sync",
-            json!({"conversationId": conversation, "afterSeq": 1, "limit": 5}),
+            json!({"conversationId": conversation, "afterSeq": 2, "limit": 5}),
         )
         .await
         .unwrap());
@@ -152,12 +157,12 @@ async fn reconnect_then_sync(backend: Backend) {
         .iter()
         .map(|m| m["seq"].as_i64().unwrap())
         .collect();
-    assert_eq!(seqs, [2, 3, 4, 5, 6]);
+    assert_eq!(seqs, [3, 4, 5, 6, 7]);
     assert_eq!(page["hasMore"], true);
     let rest = ok(s
         .ack(
             "message:sync",
-            json!({"conversationId": conversation, "afterSeq": 6}),
+            json!({"conversationId": conversation, "afterSeq": 7}),
         )
         .await
         .unwrap());
@@ -186,15 +191,15 @@ async fn reconnect_then_sync(backend: Backend) {
         .collect();
     assert_eq!(
         (seqs, newest["hasMore"].clone()),
-        (vec![7, 8, 9], json!(true))
+        (vec![8, 9, 10], json!(true))
     );
     let (_, older) = app
         .get(
-            &format!("/api/conversations/{conversation}/messages?beforeSeq=3&limit=100"),
+            &format!("/api/conversations/{conversation}/messages?beforeSeq=4&limit=100"),
             Some(&seeker.token),
         )
         .await;
-    assert_eq!(older["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(older["messages"].as_array().unwrap().len(), 3);
     assert_eq!(older["hasMore"], false);
     let (status, _) = app
         .get(

@@ -252,14 +252,17 @@ async fn restart_keeps_all_data() {
         &seeker_token,
     )
     .await;
+    // After the server's "… accepted the request" (seq 1).
     let contents: Vec<&str> = history["messages"]
         .as_array()
         .expect("messages")
         .iter()
+        .filter(|m| m["type"] == "text")
         .map(|m| m["content"].as_str().expect("text"))
         .collect();
     assert_eq!(contents.len(), 20);
     assert_eq!((contents[0], contents[19]), ("m0", "m19"));
+    assert_eq!(history["messages"][0]["type"], "system");
     let requests = get(&second.base, "/api/requests", &seeker_token).await;
     assert_eq!(
         (requests[0]["status"].clone(), requests[0]["note"].clone()),
@@ -286,7 +289,7 @@ async fn restart_keeps_all_data() {
     let live = v.event("message:new").await.expect("message");
     assert_eq!(
         (live["seq"].clone(), live["content"].clone()),
-        (json!(21), json!("back"))
+        (json!(22), json!("back"))
     );
     drop((s, v));
     second.terminate();

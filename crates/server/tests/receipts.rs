@@ -43,27 +43,28 @@ async fn delivered_and_read_receipts(backend: Backend) {
     )
     .await
     .unwrap());
-    assert_eq!(s.event("message:delivered").await.unwrap(), delivered(1));
+    // (seq 1 is the server's "… accepted the request".)
+    assert_eq!(s.event("message:delivered").await.unwrap(), delivered(2));
 
     // Offline: nothing is delivered until the volunteer syncs.
     drop(v);
-    for i in 2..=3 {
+    for i in 3..=4 {
         ok(s.ack("message:send", json!({"conversationId": conversation, "content": "more", "clientMessageId": format!("{i}")})).await.unwrap());
     }
     let v = app.connect(&volunteer).await;
     ok(v.ack(
         "message:sync",
-        json!({"conversationId": conversation, "afterSeq": 1}),
+        json!({"conversationId": conversation, "afterSeq": 2}),
     )
     .await
     .unwrap());
-    assert_eq!(s.event("message:delivered").await.unwrap(), delivered(3));
+    assert_eq!(s.event("message:delivered").await.unwrap(), delivered(4));
 
     // Fetching history counts too.
     drop(v);
     ok(s.ack(
         "message:send",
-        json!({"conversationId": conversation, "content": "four", "clientMessageId": "4"}),
+        json!({"conversationId": conversation, "content": "five", "clientMessageId": "5"}),
     )
     .await
     .unwrap());
@@ -72,7 +73,7 @@ async fn delivered_and_read_receipts(backend: Backend) {
         conversation.as_str().unwrap()
     );
     app.get(&path, Some(&volunteer.token)).await;
-    assert_eq!(s.event("message:delivered").await.unwrap(), delivered(4));
+    assert_eq!(s.event("message:delivered").await.unwrap(), delivered(5));
 
     // Reading: the seeker sees the read receipt; the reader's other device its unread count.
     let mut phone = app.connect(&volunteer).await;
@@ -80,14 +81,14 @@ async fn delivered_and_read_receipts(backend: Backend) {
     ok(laptop
         .ack(
             "message:read",
-            json!({"conversationId": conversation, "upToSeq": 4}),
+            json!({"conversationId": conversation, "upToSeq": 5}),
         )
         .await
         .unwrap());
     let read = s.event("message:read").await.unwrap();
     assert_eq!(
         (read["userId"].clone(), read["upToSeq"].clone()),
-        (json!(volunteer.id), json!(4))
+        (json!(volunteer.id), json!(5))
     );
     assert_eq!(
         phone.event("unread:updated").await.unwrap(),
@@ -105,7 +106,7 @@ async fn delivered_and_read_receipts(backend: Backend) {
         .clone();
     assert_eq!(
         (them["deliveredSeq"].clone(), them["readSeq"].clone()),
-        (json!(4), json!(4))
+        (json!(5), json!(5))
     );
     assert!(
         s.drain("message:delivered").is_empty(),
@@ -150,7 +151,7 @@ async fn unread_counts_and_archive(backend: Backend) {
     assert_eq!(unread["conversations"].as_array().unwrap().len(), 2);
     ok(s.ack(
         "message:read",
-        json!({"conversationId": conversations[0], "upToSeq": 2}),
+        json!({"conversationId": conversations[0], "upToSeq": 3}),
     )
     .await
     .unwrap());

@@ -127,7 +127,7 @@ async fn search_over_readable_messages(backend: Backend) {
     let first_conversation = conversations[0].as_str().unwrap();
     let (_, older) = app
         .get(
-            &format!("/api/search?q=doctor&conversationId={first_conversation}&beforeSeq=2"),
+            &format!("/api/search?q=doctor&conversationId={first_conversation}&beforeSeq=3"),
             Some(&seeker.token),
         )
         .await;

@@ -87,8 +87,8 @@ async fn timers_delete_messages(backend: Backend) {
     );
     assert_eq!(
         history["messages"].as_array().unwrap().len(),
-        3,
-        "tombstones keep their seq"
+        4,
+        "the accepted notice, and tombstones keep their seq"
     );
     let (_, found) = app.get("/api/search?q=elm", Some(&seeker.token)).await;
     assert_eq!(found["results"], json!([]));

@@ -20,14 +20,18 @@ pub use calls::CallPlaced;
 pub use error::StoreError;
 
 use async_trait::async_trait;
+use helpline_core::attachment::Attachment;
 use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
+use helpline_core::notice::SystemNote;
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
+use helpline_core::{
+    AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId,
+};
 use std::sync::Arc;
 
 /// Shorthand for store results.
@@ -96,6 +100,8 @@ pub enum AppendRefusal {
     Ended,
     /// `replyToId` names no live message of this conversation.
     BadReply,
+    /// `attachmentId` names no unsent upload of this sender in this conversation.
+    BadAttachment,
 }
 
 /// Settings that shape how a store is opened.
@@ -177,12 +183,14 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<Vec<OfferableRequest>>;
     /// The claim: moves `pending → accepted` only if still pending and
-    /// unexpired, and opens the conversation, in one transaction.
+    /// unexpired, and opens the conversation with `note` (by the volunteer)
+    /// as its first message (seq 1), in one transaction.
     async fn claim_request(
         &self,
         id: &RequestId,
         volunteer: &UserId,
         conversation: &ConversationId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<ClaimOutcome>;
     /// Moves up to `limit` pending requests whose deadline passed to `expired`
@@ -220,11 +228,14 @@ pub trait Store: Send + Sync + 'static {
         id: &ConversationId,
         now: Timestamp,
     ) -> StoreResult<(Conversation, bool)>;
-    /// Ends an active conversation and completes its request; `None` if it had ended.
+    /// Ends an active conversation, with `note` (by `by`) as its last
+    /// message (the returned `last_seq`), and completes its request, in one
+    /// transaction; `None` if it had ended.
     async fn end_conversation(
         &self,
         id: &ConversationId,
         by: &UserId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<Option<Conversation>>;
     /// Raises the user's read mark to `up_to_seq` (capped at the newest seq)
@@ -258,7 +269,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- messages -------------------------------------------------------
 
     /// Appends a message with the next seq, or returns the one already stored
-    /// under the same (conversation, sender, clientMessageId). Its timer is
+    /// under the same (conversation, sender, clientMessageId). An
+    /// `attachmentId` must name an unsent upload of the sender in this
+    /// conversation, which the message then carries. Its timer is
     /// its own `expires_in_secs`, else the conversation's; system messages
     /// never disappear. Resolves only
     /// once the message is durable.
@@ -276,7 +289,8 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
     ) -> StoreResult<Option<Message>>;
     /// Deletes a message for everyone: its content and reactions are erased
-    /// from storage and a tombstone keeps its seq. `None` if it is missing
+    /// from storage, its attachment is left for the sweep
+    /// ([`Store::take_dead_attachments`]), and a tombstone keeps its seq. `None` if it is missing
     /// or was deleted already.
     async fn delete_message(&self, id: &MessageId, now: Timestamp) -> StoreResult<Option<Message>>;
     /// Adds `user`'s `emoji` reaction, or takes it back if present, and
@@ -326,6 +340,28 @@ pub trait Store: Send + Sync + 'static {
     /// except in conversations with an open report. Each is returned by
     /// exactly one caller, also across processes.
     async fn expire_messages(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<Message>>;
+
+    // ---- attachments ------------------------------------------------------
+
+    /// Stores a new upload unless it would take its uploader's stored
+    /// attachments past `quota_bytes` in total; false, with nothing stored,
+    /// if it would. The check and the insert are one atomic step.
+    async fn create_attachment(
+        &self,
+        attachment: &Attachment,
+        quota_bytes: i64,
+    ) -> StoreResult<bool>;
+    /// The upload with this id, unless its message was deleted or expired.
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>>;
+    /// Removes and returns up to `limit` attachments nobody can reach any
+    /// more, so their files can be deleted: those whose message was deleted
+    /// or expired, and uploads never sent that were made before
+    /// `unsent_before`. Each is returned by exactly one caller.
+    async fn take_dead_attachments(
+        &self,
+        unsent_before: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Attachment>>;
 
     // ---- safety ---------------------------------------------------------
 

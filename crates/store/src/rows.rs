@@ -3,13 +3,16 @@
 //! type implements it, so the mapping itself is written a single time.
 
 use crate::StoreError;
+use helpline_core::attachment::{Attachment, AttachmentInfo};
 use helpline_core::call::{Call, CallStats, CallStatus, EndReason, Media, StatsPair};
 use helpline_core::conversation::{Conversation, ConversationKind, ConversationStatus};
 use helpline_core::message::{Message, MessageType, Reaction, ReplyPreview};
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::user::{Role, User};
-use helpline_core::{CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
+use helpline_core::{
+    AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId,
+};
 use sqlx::Row;
 
 /// Typed column reads that both backends' rows provide.
@@ -145,6 +148,32 @@ pub(crate) fn message(row: &impl Columns) -> Result<Message, StoreError> {
         reactions: reactions(&row.text("reactions")?)?,
         expires_at: row.opt_int("expires_at")?.map(Timestamp::from_millis),
         view_once: row.int("view_once")? != 0,
+        attachment: match row.opt_text("att_id")? {
+            Some(id) => Some(AttachmentInfo {
+                id: AttachmentId::from_trusted(id),
+                name: row.text("att_name")?,
+                mime: row.text("att_mime")?,
+                size: row.int("att_size")?,
+                thumbnail: row.opt_text("att_thumbnail")?.is_some(),
+            }),
+            None => None,
+        },
+    })
+}
+
+/// An `attachments` row.
+pub(crate) fn attachment(row: &impl Columns) -> Result<Attachment, StoreError> {
+    Ok(Attachment {
+        id: AttachmentId::from_trusted(row.text("id")?),
+        conversation_id: ConversationId::from_trusted(row.text("conversation_id")?),
+        uploader_id: UserId::from_trusted(row.text("uploader_id")?),
+        name: row.text("name")?,
+        mime: row.text("mime")?,
+        size: row.int("size")?,
+        storage_key: row.text("storage_key")?,
+        thumbnail_key: row.opt_text("thumbnail_key")?,
+        message_id: row.opt_text("message_id")?.map(MessageId::from_trusted),
+        created_at: Timestamp::from_millis(row.int("created_at")?),
     })
 }
 

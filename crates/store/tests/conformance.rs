@@ -8,6 +8,8 @@
 
 #[path = "conformance/accounts.rs"]
 mod accounts;
+#[path = "conformance/attachments.rs"]
+mod attachments;
 #[path = "conformance/calls.rs"]
 mod calls;
 #[path = "conformance/claims.rs"]
@@ -108,6 +110,10 @@ conformance! {
     run(calls::one_accept_and_one_end_win),
     run(calls::ring_sweeps_take_each_call_once),
     run(calls::devices_bind_once_and_stats_once_per_side),
+    run(attachments::uploads_are_stored_within_the_quota),
+    run(attachments::concurrent_uploads_respect_the_quota),
+    run(attachments::an_attachment_goes_with_one_message),
+    run(attachments::dead_attachments_are_swept_once),
     run(lifecycle::data_survives_close_and_reopen),
     run_on_empty(lifecycle::concurrent_first_opens_migrate_once),
 }

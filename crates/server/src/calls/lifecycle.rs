@@ -78,6 +78,7 @@ pub async fn record_end(app: &App, call: &Call) -> Option<Message> {
             client_message_id: format!("call:{}", call.id),
             reply_to_id: None,
             expires_in_secs: None,
+            attachment_id: None,
         },
         created_at: app.clock.now(),
     };

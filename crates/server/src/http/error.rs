@@ -25,7 +25,7 @@ impl ApiError {
             | DomainError::AlreadyClaimed
             | DomainError::NotPending
             | DomainError::ConversationEnded => StatusCode::CONFLICT,
-            DomainError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            DomainError::TooLarge(_) | DomainError::QuotaExceeded => StatusCode::PAYLOAD_TOO_LARGE,
             DomainError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             DomainError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

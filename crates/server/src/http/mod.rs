@@ -1,7 +1,9 @@
 //! The REST API: accounts, reads of requests and conversations, feedback,
-//! call records and ICE servers, and the health check. Bodies are JSON; errors go through [`error::ApiError`].
+//! call records and ICE servers, attachments, and the health check. Bodies
+//! are JSON; errors go through [`error::ApiError`].
 
 mod accounts;
+mod attachments;
 mod calls;
 mod conversations;
 pub mod error;
@@ -12,7 +14,7 @@ mod web;
 
 use crate::app::App;
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
@@ -51,6 +53,15 @@ pub fn routes() -> Router<App> {
         .route(
             "/api/conversations/{id}/unarchive",
             post(conversations::unarchive),
+        )
+        .route(
+            "/api/conversations/{id}/attachments",
+            post(attachments::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/api/attachments/{id}", get(attachments::download))
+        .route(
+            "/api/attachments/{id}/thumbnail",
+            get(attachments::thumbnail),
         )
         .route("/api/unread", get(conversations::unread))
         .route("/api/search", get(conversations::search))

@@ -9,7 +9,9 @@ use super::outbound::{ServerEvent, SupportChange};
 use super::{Caller, caller_checked};
 use crate::app::App;
 use futures::StreamExt;
+use helpline_core::attachment::require_fits;
 use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
+use helpline_core::notice::SystemNote;
 use helpline_core::permissions::{require_not_blocked, require_participant};
 use helpline_core::{ConversationId, DomainError, MessageId, UserId};
 use helpline_store::AppendRefusal;
@@ -74,6 +76,18 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
     let draft = MessageDraft::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
     let others = others_in(&ctx, &draft.conversation_id).await?;
     require_not_blocked(&ctx.app.store.blockers_of(&ctx.caller.id).await?, &others)?;
+    if let Some(id) = &draft.attachment_id {
+        let attachment = ctx
+            .app
+            .store
+            .attachment(id)
+            .await?
+            .filter(|a| {
+                a.conversation_id == draft.conversation_id && a.uploader_id == ctx.caller.id
+            })
+            .ok_or_else(unsendable)?;
+        require_fits(draft.message_type, &attachment.mime)?;
+    }
     // Sending ends typing.
     if ctx.app.typing.stop(&draft.conversation_id, &ctx.caller.id) {
         relay_typing(
@@ -102,6 +116,7 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
                 "replyToId must name a message of this conversation",
             ));
         }
+        Err(AppendRefusal::BadAttachment) => return Err(unsendable()),
     };
     ctx.reply(Ok(json!({ "message": appended.message })));
     if appended.created {
@@ -128,6 +143,13 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
         }
     }
     Ok(Value::Null)
+}
+
+/// An `attachmentId` that is not the caller's unsent upload in this conversation.
+fn unsendable() -> DomainError {
+    DomainError::invalid(
+        "attachmentId must name your own upload to this conversation, not sent with another message",
+    )
 }
 
 async fn message_sync(ctx: Context, payload: Value) -> Result<Value, DomainError> {
@@ -226,10 +248,14 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     // Its live call ends first, so the call's notice still lands in it.
     let ended_call =
         crate::calls::lifecycle::end_for_conversation(&ctx.app, &conversation_id).await?;
+    let (note, now) = (
+        SystemNote::chat_ended(&ctx.caller.display_name),
+        ctx.app.clock.now(),
+    );
     let Some(ended_conversation) = ctx
         .app
         .store
-        .end_conversation(&conversation_id, &ctx.caller.id, ctx.app.clock.now())
+        .end_conversation(&conversation_id, &ctx.caller.id, &note, now)
         .await?
     else {
         if let Some((call, notice)) = ended_call {
@@ -244,6 +270,17 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     if ended_conversation.request_id.is_some() {
         ctx.app.fanout.support_changed(SupportChange::Session).await;
     }
+    // The conversation's last message, "… ended the chat", before `chat:ended`.
+    let notice = note.message(
+        &conversation_id,
+        &ctx.caller.id,
+        ended_conversation.last_seq,
+        now,
+    );
+    ctx.app
+        .fanout
+        .to_conversation(&conversation_id, &ServerEvent::MessageNew(notice))
+        .await;
     let ended = ServerEvent::ChatEnded {
         conversation_id: conversation_id.clone(),
         ended_by: ctx.caller.id.clone(),

@@ -87,6 +87,8 @@ async fn message_delete(ctx: Context, payload: Value) -> Result<Value, DomainErr
         message_id: tombstone.id,
         seq: tombstone.seq,
     };
+    // Its attachment's file goes now (before the room hears of it), not at the next sweep.
+    crate::attachments::sweep(&ctx.app).await;
     ctx.app
         .fanout
         .to_conversation(&target.conversation_id, &deleted)

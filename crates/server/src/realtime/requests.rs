@@ -11,6 +11,7 @@ use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportCha
 use super::{Caller, caller_checked};
 use crate::app::App;
 use crate::presence::Availability;
+use helpline_core::notice::SystemNote;
 use helpline_core::permissions::{RoleAction, require_role};
 use helpline_core::request::{
     HelpRequest, NewHelpRequest, RequestDraft, check_addressed_to, claim_refusal,
@@ -197,14 +198,13 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
     }
     check_addressed_to(&request, &ctx.caller.id)?;
     let conversation_id = ConversationId::generate();
+    let (note, now) = (
+        SystemNote::request_accepted(&ctx.caller.display_name),
+        ctx.app.clock.now(),
+    );
     let outcome = app
         .store
-        .claim_request(
-            &request.id,
-            &ctx.caller.id,
-            &conversation_id,
-            ctx.app.clock.now(),
-        )
+        .claim_request(&request.id, &ctx.caller.id, &conversation_id, &note, now)
         .await?;
     let claimed = match outcome {
         ClaimOutcome::Claimed { request, .. } => request,
@@ -227,7 +227,7 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
         json!({"requestId": claimed.id, "conversationId": conversation_id}),
     ));
     let started = ServerEvent::SessionStarted {
-        conversation_id,
+        conversation_id: conversation_id.clone(),
         request_id: claimed.id.clone(),
         senior_id: claimed.senior_id.clone(),
         volunteer_id: ctx.caller.id.clone(),
@@ -235,6 +235,11 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
         call_id,
     };
     app.fanout.to_users(&both, &started).await;
+    // The conversation's first message, "… accepted the request".
+    let accepted = note.message(&conversation_id, &ctx.caller.id, 1, now);
+    app.fanout
+        .to_conversation(&conversation_id, &ServerEvent::MessageNew(accepted))
+        .await;
     app.fanout.support_changed(SupportChange::Session).await;
     let others: Vec<UserId> = app
         .store

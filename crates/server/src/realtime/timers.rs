@@ -67,6 +67,7 @@ async fn conversation_settings(ctx: Context, payload: Value) -> Result<Value, Do
             reply_to_id: None,
             // The notice itself stays.
             expires_in_secs: None,
+            attachment_id: None,
         },
         created_at: ctx.app.clock.now(),
     };

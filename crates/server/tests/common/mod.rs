@@ -3,6 +3,7 @@
 //! real Socket.IO client and an HTTP client.
 #![allow(dead_code)]
 
+pub mod attachments;
 pub mod calls;
 pub mod postgres;
 
@@ -64,7 +65,9 @@ impl TestApp {
             Backend::Postgres => {
                 let database = postgres::TestDatabase::create().await;
                 settings.database_url = database.url.clone();
-                (None, Some(database))
+                let dir = tempfile::tempdir().expect("tempdir");
+                settings.attachments_dir = Some(dir.path().join("attachments"));
+                (Some(dir), Some(database))
             }
         };
         tweak(&mut settings);
@@ -166,6 +169,83 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// POSTs a multipart body of `parts` (field name, file name, content
+    /// type, bytes), returning status and body.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        parts: &[(&str, Option<&str>, &str, &[u8])],
+    ) -> (u16, Value) {
+        let boundary = "helpline-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, file_name, content_type, bytes) in parts {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes(),
+            );
+            if let Some(file_name) = file_name {
+                body.extend(format!("; filename=\"{file_name}\"").bytes());
+            }
+            body.extend(format!("\r\nContent-Type: {content_type}\r\n\r\n").bytes());
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GET raw bytes: status, headers and body.
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            response.bytes().await.expect("body").to_vec(),
+        )
+    }
+
+    /// Every file under the attachments directory.
+    pub fn attachment_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else {
+                    found.push(path);
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&self.settings.attachments_dir(), &mut found);
+        found
+    }
+
     /// Registers a fresh account of `role`.
     pub async fn register(&self, role: &str) -> Account {
         let username = unique(&role[..3]);
@@ -239,13 +319,15 @@ impl Drop for TestApp {
 
 /// A seeker and a volunteer in a freshly accepted conversation:
 /// (seeker, volunteer, seeker's client, volunteer's client, conversation id).
+/// Its first message (seq 1) is the server's "… accepted the request",
+/// already taken off both clients' `message:new` queues.
 pub async fn session(app: &TestApp) -> (Account, Account, Client, Client, Value) {
     let (seeker, volunteer) = (
         app.register("seeker").await,
         app.register("volunteer").await,
     );
-    let v = app.connect(&volunteer).await;
-    let s = app.connect(&seeker).await;
+    let mut v = app.connect(&volunteer).await;
+    let mut s = app.connect(&seeker).await;
     let request = ok(s
         .ack(
             "seeker:request",
@@ -260,6 +342,19 @@ pub async fn session(app: &TestApp) -> (Account, Account, Client, Client, Value)
         )
         .await
         .expect("ack"));
+    // The conversation opens with the server's "… accepted the request"
+    // (seq 1); both sides hear it before anything a test does.
+    for client in [&mut s, &mut v] {
+        let notice = client
+            .event("message:new")
+            .await
+            .expect("the accepted notice");
+        assert_eq!(
+            (notice["type"].clone(), notice["seq"].clone()),
+            (json!("system"), json!(1)),
+            "{notice}"
+        );
+    }
     (seeker, volunteer, s, v, accepted["conversationId"].clone())
 }
 

@@ -4,13 +4,15 @@
 //! reads). [`super::store`] delegates to them, keeping the trait's order;
 //! the other help-request operations are in [`super::requests`].
 
-use super::requests;
+use super::edits::insert_note;
+use super::{attachments, requests};
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
 use helpline_core::message::{
     Appended, Message, MessageType, NewMessage, ReplyPreview, preview_of,
 };
+use helpline_core::notice::SystemNote;
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
@@ -38,6 +40,7 @@ pub(super) async fn claim_request(
     id: &RequestId,
     volunteer: &UserId,
     conversation: &ConversationId,
+    note: &SystemNote,
     now: Timestamp,
 ) -> StoreResult<ClaimOutcome> {
     let mut tx = pool.begin().await?;
@@ -62,7 +65,8 @@ pub(super) async fn claim_request(
         });
     };
     let request = rows::help_request(&claimed)?;
-    let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at) VALUES ($1, $2, $3, $3) RETURNING *")
+    // The note of the claim is the conversation's first message.
+    let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES ($1, $2, $3, $3, 1) RETURNING *")
         .bind(conversation.as_str())
         .bind(id.as_str())
         .bind(now.millis())
@@ -78,6 +82,7 @@ pub(super) async fn claim_request(
         .execute(&mut *tx)
         .await?;
     }
+    insert_note(&mut tx, &note.message(conversation, volunteer, 1, now)).await?;
     tx.commit().await?;
     Ok(ClaimOutcome::Claimed {
         request,
@@ -93,7 +98,7 @@ pub(super) async fn conversation_summaries(
     let found = sqlx::query(
         "SELECT c.*, p.last_read_seq AS my_read_seq, p.archived_at AS my_archived_at, \
                 (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
-                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL) AS unread_count \
+                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.type <> 'system') AS unread_count \
          FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
          WHERE p.user_id = $1 ORDER BY c.last_activity_at DESC, c.id DESC",
     )
@@ -194,11 +199,13 @@ pub(super) async fn end_conversation(
     pool: &PgPool,
     id: &ConversationId,
     by: &UserId,
+    note: &SystemNote,
     now: Timestamp,
 ) -> StoreResult<Option<Conversation>> {
     let mut tx = pool.begin().await?;
+    // The note of the ending takes the last seq.
     let row = sqlx::query(
-        "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1 \
+        "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1, last_seq = last_seq + 1 \
          WHERE id = $3 AND status = 'active' RETURNING *",
     )
     .bind(now.millis())
@@ -211,6 +218,7 @@ pub(super) async fn end_conversation(
         return Ok(None);
     };
     let ended = rows::conversation(&row)?;
+    insert_note(&mut tx, &note.message(id, by, ended.last_seq, now)).await?;
     if let Some(request_id) = &ended.request_id {
         sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = $1 WHERE id = $2 AND status = 'accepted'")
             .bind(now.millis())
@@ -272,6 +280,18 @@ pub(super) async fn append_message(
         },
         None => None,
     };
+    let attachment = match &d.attachment_id {
+        Some(a) => {
+            match attachments::sendable(&mut tx, a, &d.conversation_id, &new.sender_id).await? {
+                Some(info) => Some(info),
+                None => {
+                    tx.rollback().await?;
+                    return Ok(Err(AppendRefusal::BadAttachment));
+                }
+            }
+        }
+        None => None,
+    };
     // Locks the conversation row until commit: appends to one conversation
     // queue here, so seq is gapless, and the check after it sees any
     // concurrent retry of this clientMessageId that got in first.
@@ -324,6 +344,7 @@ pub(super) async fn append_message(
             .filter(|secs| *secs > 0)
             .map(|secs| new.created_at.plus(Duration::from_secs(secs as u64))),
         view_once: timer == Some(0),
+        attachment,
     };
     sqlx::query(
         "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id, \
@@ -342,6 +363,13 @@ pub(super) async fn append_message(
     .bind(i64::from(message.view_once))
     .execute(&mut *tx)
     .await?;
+    if let Some(attachment) = &message.attachment {
+        sqlx::query("UPDATE attachments SET message_id = $1 WHERE id = $2")
+            .bind(message.id.as_str())
+            .bind(attachment.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
     // A new message brings an archived conversation back for everyone.
     sqlx::query("UPDATE conversation_participants SET archived_at = NULL WHERE conversation_id = $1 AND archived_at IS NOT NULL")
         .bind(d.conversation_id.as_str())

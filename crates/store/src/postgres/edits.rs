@@ -20,6 +20,26 @@ pub(super) async fn message_on(conn: &mut PgConnection, id: &str) -> StoreResult
     row.as_ref().map(rows::message).transpose()
 }
 
+/// Inserts a server-written message ([`helpline_core::notice::SystemNote`])
+/// at the seq its caller already took, inside the caller's transaction.
+pub(super) async fn insert_note(conn: &mut PgConnection, note: &Message) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(note.id.as_str())
+    .bind(note.conversation_id.as_str())
+    .bind(note.seq)
+    .bind(note.sender_id.as_str())
+    .bind(&note.content)
+    .bind(note.message_type.as_str())
+    .bind(&note.client_message_id)
+    .bind(note.created_at.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// See [`crate::Store::message`].
 pub(super) async fn message(pool: &PgPool, id: &MessageId) -> StoreResult<Option<Message>> {
     let mut conn = pool.acquire().await?;
@@ -73,6 +93,7 @@ pub(super) async fn delete_message(
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
+    super::attachments::mark_dead(&mut tx, &[id.as_str().to_owned()], now).await?;
     let message = message_on(&mut tx, id.as_str()).await?;
     tx.commit().await?;
     Ok(message)

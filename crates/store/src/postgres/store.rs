@@ -10,7 +10,9 @@
 //! Methods of more than one statement live in [`super::compound`], help
 //! requests in [`super::requests`].
 
-use super::{PostgresStore, calls, compound, edits, receipts, requests, safety, timers};
+use super::{
+    PostgresStore, attachments, calls, compound, edits, receipts, requests, safety, timers,
+};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -18,14 +20,18 @@ use crate::{
     StoreResult,
 };
 use async_trait::async_trait;
+use helpline_core::attachment::Attachment;
 use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
+use helpline_core::notice::SystemNote;
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
+use helpline_core::{
+    AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId,
+};
 
 #[async_trait]
 impl Store for PostgresStore {
@@ -166,9 +172,10 @@ impl Store for PostgresStore {
         id: &RequestId,
         volunteer: &UserId,
         conversation: &ConversationId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<ClaimOutcome> {
-        compound::claim_request(&self.pool, id, volunteer, conversation, now).await
+        compound::claim_request(&self.pool, id, volunteer, conversation, note, now).await
     }
 
     async fn expire_due_requests(
@@ -232,9 +239,10 @@ impl Store for PostgresStore {
         &self,
         id: &ConversationId,
         by: &UserId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<Option<Conversation>> {
-        compound::end_conversation(&self.pool, id, by, now).await
+        compound::end_conversation(&self.pool, id, by, note, now).await
     }
 
     async fn mark_read(
@@ -366,6 +374,26 @@ impl Store for PostgresStore {
 
     async fn expire_messages(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<Message>> {
         timers::expire_messages(&self.pool, now, limit).await
+    }
+
+    async fn create_attachment(
+        &self,
+        attachment: &Attachment,
+        quota_bytes: i64,
+    ) -> StoreResult<bool> {
+        attachments::create_attachment(&self.pool, attachment, quota_bytes).await
+    }
+
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>> {
+        attachments::attachment(&self.pool, id).await
+    }
+
+    async fn take_dead_attachments(
+        &self,
+        unsent_before: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Attachment>> {
+        attachments::take_dead_attachments(&self.pool, unsent_before, limit).await
     }
 
     async fn set_block(

@@ -55,6 +55,7 @@ pub(super) async fn expire_messages(
         .bind(&ids)
         .execute(&mut *tx)
         .await?;
+    super::attachments::mark_dead(&mut tx, &ids, now).await?;
     let mut expired = Vec::with_capacity(ids.len());
     for id in &ids {
         if let Some(message) = message_on(&mut tx, id).await? {

@@ -7,14 +7,16 @@
 //! [`super::store`] delegates to them, keeping the trait's order; the other
 //! help-request operations are in [`super::requests`].
 
-use super::requests;
+use super::edits::insert_note;
 use super::writer::Writer;
+use super::{attachments, requests};
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
 use helpline_core::message::{
     Appended, Message, MessageType, NewMessage, ReplyPreview, preview_of,
 };
+use helpline_core::notice::SystemNote;
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -54,9 +56,11 @@ pub(super) async fn claim_request(
     id: &RequestId,
     volunteer: &UserId,
     conversation: &ConversationId,
+    note: &SystemNote,
     now: Timestamp,
 ) -> StoreResult<ClaimOutcome> {
     let (id, volunteer, conversation_id) = (id.clone(), volunteer.clone(), conversation.clone());
+    let note = note.message(conversation, &volunteer, 1, now);
     writer
         .run(move |conn| {
             Box::pin(async move {
@@ -76,7 +80,8 @@ pub(super) async fn claim_request(
                 };
                 let request = rows::help_request(&claimed)?;
                 let row = sqlx::query(
-                    "INSERT INTO conversations (id, request_id, created_at, last_activity_at) VALUES (?1, ?2, ?3, ?3) RETURNING *",
+                    // The note of the claim is the conversation's first message.
+                    "INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES (?1, ?2, ?3, ?3, 1) RETURNING *",
                 )
                 .bind(conversation_id.as_str())
                 .bind(id.as_str())
@@ -91,6 +96,7 @@ pub(super) async fn claim_request(
                         .execute(&mut *conn)
                         .await?;
                 }
+                insert_note(conn, &note).await?;
                 Ok(ClaimOutcome::Claimed { request, conversation })
             })
         })
@@ -105,7 +111,7 @@ pub(super) async fn conversation_summaries(
     let found = sqlx::query(
         "SELECT c.*, p.last_read_seq AS my_read_seq, p.archived_at AS my_archived_at, \
                 (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
-                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL) AS unread_count \
+                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.type <> 'system') AS unread_count \
          FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
          WHERE p.user_id = ? ORDER BY c.last_activity_at DESC, c.id DESC",
     )
@@ -163,14 +169,16 @@ pub(super) async fn end_conversation(
     writer: &Writer,
     id: &ConversationId,
     by: &UserId,
+    note: &SystemNote,
     now: Timestamp,
 ) -> StoreResult<Option<Conversation>> {
-    let (id, by) = (id.clone(), by.clone());
+    let (id, by, note) = (id.clone(), by.clone(), note.clone());
     writer
         .run(move |conn| {
             Box::pin(async move {
+                // The note of the ending takes the last seq.
                 let row = sqlx::query(
-                    "UPDATE conversations SET status = 'ended', ended_at = ?1, ended_by = ?2, last_activity_at = ?1 \
+                    "UPDATE conversations SET status = 'ended', ended_at = ?1, ended_by = ?2, last_activity_at = ?1, last_seq = last_seq + 1 \
                      WHERE id = ?3 AND status = 'active' RETURNING *",
                 )
                 .bind(now.millis())
@@ -180,6 +188,7 @@ pub(super) async fn end_conversation(
                 .await?;
                 let Some(row) = row else { return Ok(None) };
                 let ended = rows::conversation(&row)?;
+                insert_note(&mut *conn, &note.message(&id, &by, ended.last_seq, now)).await?;
                 if let Some(request_id) = &ended.request_id {
                     sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'accepted'")
                         .bind(now.millis())
@@ -290,6 +299,13 @@ pub(super) async fn append_message(
                     },
                     None => None,
                 };
+                let attachment = match &d.attachment_id {
+                    Some(a) => match attachments::sendable(&mut *conn, a, &d.conversation_id, &new.sender_id).await? {
+                        Some(info) => Some(info),
+                        None => return Ok(Err(AppendRefusal::BadAttachment)),
+                    },
+                    None => None,
+                };
                 let bumped: Option<(i64, Option<i64>)> = sqlx::query_as(
                     "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? AND status = 'active' \
                      RETURNING last_seq, auto_delete_secs",
@@ -322,6 +338,7 @@ pub(super) async fn append_message(
                     reactions: Vec::new(),
                     expires_at: timer.filter(|secs| *secs > 0).map(|secs| new.created_at.plus(Duration::from_secs(secs as u64))),
                     view_once: timer == Some(0),
+                    attachment,
                 };
                 sqlx::query(
                     "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id, \
@@ -340,6 +357,13 @@ pub(super) async fn append_message(
                 .bind(i64::from(message.view_once))
                 .execute(&mut *conn)
                 .await?;
+                if let Some(attachment) = &message.attachment {
+                    sqlx::query("UPDATE attachments SET message_id = ? WHERE id = ?")
+                        .bind(message.id.as_str())
+                        .bind(attachment.id.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
                 // A new message brings an archived conversation back for everyone.
                 sqlx::query("UPDATE conversation_participants SET archived_at = NULL WHERE conversation_id = ? AND archived_at IS NOT NULL")
                     .bind(d.conversation_id.as_str())

@@ -24,6 +24,26 @@ pub(super) async fn message_on(
     row.as_ref().map(rows::message).transpose()
 }
 
+/// Inserts a server-written message ([`helpline_core::notice::SystemNote`])
+/// at the seq its caller already took, inside the caller's job.
+pub(super) async fn insert_note(conn: &mut SqliteConnection, note: &Message) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(note.id.as_str())
+    .bind(note.conversation_id.as_str())
+    .bind(note.seq)
+    .bind(note.sender_id.as_str())
+    .bind(&note.content)
+    .bind(note.message_type.as_str())
+    .bind(&note.client_message_id)
+    .bind(note.created_at.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// See [`crate::Store::message`].
 pub(super) async fn message(readers: &SqlitePool, id: &MessageId) -> StoreResult<Option<Message>> {
     let mut conn = readers.acquire().await?;
@@ -75,6 +95,7 @@ pub(super) async fn delete_message(
                     return Ok(None);
                 }
                 sqlx::query("DELETE FROM message_reactions WHERE message_id = ?").bind(id.as_str()).execute(&mut *conn).await?;
+                super::attachments::mark_dead(&mut *conn, id.as_str(), now).await?;
                 message_on(conn, id.as_str()).await
             })
         })

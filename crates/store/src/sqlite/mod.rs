@@ -5,7 +5,8 @@
 //! directory is created on first start.
 
 /// A message read: the row, a preview of the message it answers, and its
-/// reactions as a JSON array (one entry per emoji, in first-use order).
+/// reactions as a JSON array (one entry per emoji, in first-use order), and
+/// the attachment it carries while it is not deleted.
 /// Conditions follow as `$rest`, with the message table aliased `m`.
 macro_rules! select_messages {
     ($rest:literal) => {
@@ -16,12 +17,16 @@ macro_rules! select_messages {
                 FROM (SELECT emoji, COUNT(*) AS n, json_group_array(user_id) AS ids, MIN(created_at) AS first \
                         FROM (SELECT * FROM message_reactions WHERE message_id = m.id ORDER BY created_at, user_id) \
                        GROUP BY emoji ORDER BY first, emoji) g) AS reactions \
-             FROM messages m LEFT JOIN messages r ON r.id = m.reply_to_id ",
+             , a.id AS att_id, a.name AS att_name, a.mime AS att_mime, a.size AS att_size, \
+             a.thumbnail_key AS att_thumbnail \
+             FROM messages m LEFT JOIN messages r ON r.id = m.reply_to_id \
+             LEFT JOIN attachments a ON a.message_id = m.id AND m.deleted_at IS NULL ",
             $rest
         )
     };
 }
 
+mod attachments;
 mod calls;
 mod compound;
 mod edits;
@@ -70,6 +75,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 7,
         sql: include_str!("../../migrations/sqlite/0007_disappearing_messages.sql"),
+    },
+    Migration {
+        version: 8,
+        sql: include_str!("../../migrations/sqlite/0008_attachments.sql"),
     },
     Migration {
         version: 9,

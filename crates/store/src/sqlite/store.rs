@@ -3,7 +3,7 @@
 //! than one statement live in [`super::compound`], help requests in
 //! [`super::requests`].
 
-use super::{SqliteStore, calls, compound, edits, receipts, requests, safety, timers};
+use super::{SqliteStore, attachments, calls, compound, edits, receipts, requests, safety, timers};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
@@ -11,14 +11,18 @@ use crate::{
     StoreResult,
 };
 use async_trait::async_trait;
+use helpline_core::attachment::Attachment;
 use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
+use helpline_core::notice::SystemNote;
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
+use helpline_core::{
+    AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId,
+};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -152,9 +156,10 @@ impl Store for SqliteStore {
         id: &RequestId,
         volunteer: &UserId,
         conversation: &ConversationId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<ClaimOutcome> {
-        compound::claim_request(&self.writer, id, volunteer, conversation, now).await
+        compound::claim_request(&self.writer, id, volunteer, conversation, note, now).await
     }
 
     async fn expire_due_requests(
@@ -219,9 +224,10 @@ impl Store for SqliteStore {
         &self,
         id: &ConversationId,
         by: &UserId,
+        note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<Option<Conversation>> {
-        compound::end_conversation(&self.writer, id, by, now).await
+        compound::end_conversation(&self.writer, id, by, note, now).await
     }
 
     async fn mark_read(
@@ -365,6 +371,26 @@ impl Store for SqliteStore {
 
     async fn expire_messages(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<Message>> {
         timers::expire_messages(&self.writer, now, limit).await
+    }
+
+    async fn create_attachment(
+        &self,
+        attachment: &Attachment,
+        quota_bytes: i64,
+    ) -> StoreResult<bool> {
+        attachments::create_attachment(&self.writer, attachment, quota_bytes).await
+    }
+
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>> {
+        attachments::attachment(&self.readers, id).await
+    }
+
+    async fn take_dead_attachments(
+        &self,
+        unsent_before: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Attachment>> {
+        attachments::take_dead_attachments(&self.writer, unsent_before, limit).await
     }
 
     async fn set_block(

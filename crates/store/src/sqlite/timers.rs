@@ -63,6 +63,7 @@ pub(super) async fn expire_messages(
                 let mut expired = Vec::with_capacity(ids.len());
                 for id in &ids {
                     sqlx::query("DELETE FROM message_reactions WHERE message_id = ?").bind(id).execute(&mut *conn).await?;
+                    super::attachments::mark_dead(&mut *conn, id, now).await?;
                     if let Some(message) = message_on(&mut *conn, id).await? {
                         expired.push(message);
                     }

@@ -4,6 +4,7 @@
 use crate::fixtures::{at, claim, new_request, request_at, seeker, volunteer};
 use crate::harness::Env;
 use helpline_core::conversation::ConversationStatus;
+use helpline_core::message::MessageType;
 use helpline_core::request::{HelpRequest, RequestStatus};
 use helpline_core::{ConversationId, RequestId};
 use helpline_store::{ClaimOutcome, Store};
@@ -15,7 +16,13 @@ async fn lost(store: &Arc<dyn Store>, request: &RequestId, now_ms: i64) -> Reque
     let volunteer = volunteer(store, &format!("late-{}", ConversationId::generate())).await;
     let conversation = ConversationId::generate();
     let outcome = store
-        .claim_request(request, &volunteer.id, &conversation, at(now_ms))
+        .claim_request(
+            request,
+            &volunteer.id,
+            &conversation,
+            &crate::fixtures::accepted_note(),
+            at(now_ms),
+        )
         .await
         .expect("claim");
     assert!(
@@ -47,7 +54,13 @@ pub async fn one_of_many_concurrent_claims_wins(env: Env) {
         let conversation = ConversationId::generate();
         tasks.push(tokio::spawn(async move {
             let outcome = store
-                .claim_request(&id, &vid, &conversation, at(0))
+                .claim_request(
+                    &id,
+                    &vid,
+                    &conversation,
+                    &crate::fixtures::accepted_note(),
+                    at(0),
+                )
                 .await
                 .expect("claim");
             (conversation, outcome)
@@ -78,7 +91,27 @@ pub async fn one_of_many_concurrent_claims_wins(env: Env) {
     assert_eq!(opened.id, conversation_id);
     assert_eq!(
         (opened.status, opened.request_id.as_ref(), opened.last_seq),
-        (ConversationStatus::Active, Some(&request.id), 0)
+        (ConversationStatus::Active, Some(&request.id), 1)
+    );
+    // The claim wrote the conversation's first message, by the winner.
+    let first = store
+        .messages_after(&conversation_id, 0, 10)
+        .await
+        .expect("messages");
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (
+            first[0].seq,
+            first[0].message_type,
+            first[0].sender_id.clone(),
+            first[0].content.as_str()
+        ),
+        (
+            1,
+            MessageType::System,
+            winner.clone(),
+            "Volunteer accepted the request"
+        )
     );
     assert_eq!(
         (opened.created_at, opened.ended_at, opened.ended_by.as_ref()),
@@ -155,7 +188,12 @@ pub async fn late_or_missing_claims_lose(env: Env) {
     let conversation = claim(store, &taken, &vic, at(0)).await;
     assert_eq!(lost(store, &taken.id, 1).await, RequestStatus::Accepted);
     store
-        .end_conversation(&conversation, &vic.id, at(2))
+        .end_conversation(
+            &conversation,
+            &vic.id,
+            &crate::fixtures::ended_note(),
+            at(2),
+        )
         .await
         .expect("end")
         .expect("was active");
@@ -175,6 +213,7 @@ pub async fn late_or_missing_claims_lose(env: Env) {
             &RequestId::from_trusted("missing"),
             &vic.id,
             &missing,
+            &crate::fixtures::accepted_note(),
             at(0),
         )
         .await

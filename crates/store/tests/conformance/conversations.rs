@@ -4,6 +4,7 @@
 use crate::fixtures::{at, chat, claim, request_at, seeker, send, volunteer};
 use crate::harness::Env;
 use helpline_core::conversation::{ConversationStatus, Participant};
+use helpline_core::message::MessageType;
 use helpline_core::request::{Feedback, RequestStatus};
 use helpline_core::user::User;
 use helpline_core::{ConversationId, RequestId, UserId};
@@ -21,7 +22,12 @@ pub async fn ending_completes_the_request_once(env: Env) {
     send(store, &c.conversation, &c.seeker, "m1", at(100)).await;
 
     let ended = store
-        .end_conversation(&c.conversation, &c.seeker.id, at(5000))
+        .end_conversation(
+            &c.conversation,
+            &c.seeker.id,
+            &crate::fixtures::ended_note(),
+            at(5000),
+        )
         .await
         .expect("end")
         .expect("was active");
@@ -35,7 +41,28 @@ pub async fn ending_completes_the_request_once(env: Env) {
     );
     assert_eq!(
         (ended.request_id.as_ref(), ended.last_seq, ended.created_at),
-        (Some(&c.request.id), 1, at(0))
+        (Some(&c.request.id), 3, at(0))
+    );
+    // The claim's note, m1, and the ending's note by whoever ended it.
+    let last = store
+        .messages_after(&c.conversation, 2, 10)
+        .await
+        .expect("messages");
+    assert_eq!(
+        last.iter()
+            .map(|m| (
+                m.seq,
+                m.message_type,
+                m.sender_id.clone(),
+                m.content.as_str()
+            ))
+            .collect::<Vec<_>>(),
+        [(
+            3,
+            MessageType::System,
+            c.seeker.id.clone(),
+            "Someone ended the chat"
+        )]
     );
     assert_eq!(
         store.conversation(&c.conversation).await.expect("read"),
@@ -58,7 +85,12 @@ pub async fn ending_completes_the_request_once(env: Env) {
 
     assert!(
         store
-            .end_conversation(&c.conversation, &c.volunteer.id, at(6000))
+            .end_conversation(
+                &c.conversation,
+                &c.volunteer.id,
+                &crate::fixtures::ended_note(),
+                at(6000)
+            )
             .await
             .expect("end")
             .is_none(),
@@ -81,6 +113,7 @@ pub async fn ending_completes_the_request_once(env: Env) {
             .end_conversation(
                 &ConversationId::from_trusted("missing"),
                 &c.seeker.id,
+                &crate::fixtures::ended_note(),
                 at(0)
             )
             .await
@@ -98,7 +131,9 @@ pub async fn ending_completes_the_request_once(env: Env) {
             d.volunteer.id.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            store.end_conversation(&id, &by, at(i)).await
+            store
+                .end_conversation(&id, &by, &crate::fixtures::ended_note(), at(i))
+                .await
         }));
     }
     let mut ended = 0;
@@ -136,7 +171,12 @@ pub async fn feedback_only_once_and_only_when_completed(env: Env) {
         "accepted"
     );
     store
-        .end_conversation(&c.conversation, &c.volunteer.id, at(10))
+        .end_conversation(
+            &c.conversation,
+            &c.volunteer.id,
+            &crate::fixtures::ended_note(),
+            at(10),
+        )
         .await
         .expect("end")
         .expect("was active");
@@ -164,7 +204,12 @@ pub async fn feedback_only_once_and_only_when_completed(env: Env) {
 
     let d = chat(store, "b").await;
     store
-        .end_conversation(&d.conversation, &d.seeker.id, at(10))
+        .end_conversation(
+            &d.conversation,
+            &d.seeker.id,
+            &crate::fixtures::ended_note(),
+            at(10),
+        )
         .await
         .expect("end")
         .expect("was active");
@@ -190,8 +235,8 @@ pub async fn read_marks_are_capped_and_never_lowered(env: Env) {
     let id = &c.conversation;
     assert_eq!(
         store.mark_read(id, &c.seeker.id, 10).await.expect("mark"),
-        0,
-        "capped at an empty conversation's 0"
+        1,
+        "capped at the claim's note"
     );
     for i in 1..=5 {
         send(store, id, &c.volunteer, &format!("m{i}"), at(i)).await;
@@ -204,12 +249,12 @@ pub async fn read_marks_are_capped_and_never_lowered(env: Env) {
     );
     assert_eq!(
         store.mark_read(id, &c.seeker.id, 100).await.expect("mark"),
-        5,
+        6,
         "capped at last_seq"
     );
     assert_eq!(
         store.mark_read(id, &c.seeker.id, -1).await.expect("mark"),
-        5
+        6
     );
     assert_eq!(
         store.mark_read(id, &c.volunteer.id, 0).await.expect("mark"),
@@ -230,7 +275,7 @@ pub async fn read_marks_are_capped_and_never_lowered(env: Env) {
         .await
         .expect("summaries")
         .remove(0);
-    assert_eq!((summary.last_read_seq, summary.unread_count), (5, 0));
+    assert_eq!((summary.last_read_seq, summary.unread_count), (6, 0));
 }
 
 fn participant(user: &User) -> Participant {
@@ -273,8 +318,13 @@ pub async fn summaries_count_unread_and_follow_activity(env: Env) {
         )
     );
     assert_eq!(
-        (s.last_message.as_ref(), s.unread_count, s.last_read_seq),
-        (None, 0, 0)
+        (
+            s.last_message.as_ref().map(|m| m.message_type),
+            s.unread_count,
+            s.last_read_seq
+        ),
+        (Some(MessageType::System), 0, 0),
+        "the claim's note is the last message, and never unread"
     );
     assert_eq!(
         s.participants,
@@ -333,11 +383,12 @@ pub async fn summaries_count_unread_and_follow_activity(env: Env) {
         .expect("summaries");
     assert_eq!(
         (summaries[0].unread_count, summaries[0].last_read_seq),
-        (1, 2)
+        (2, 2),
+        "seq 1 is the claim's note, so 3 and 4 are still unread"
     );
 
     store
-        .end_conversation(&second, &bea.id, at(300))
+        .end_conversation(&second, &bea.id, &crate::fixtures::ended_note(), at(300))
         .await
         .expect("end")
         .expect("was active");
@@ -387,7 +438,7 @@ pub async fn active_conversations_are_listed_per_user(env: Env) {
     );
     assert_eq!(active(ann.id.clone()).await, std::slice::from_ref(&first));
     store
-        .end_conversation(&first, &ann.id, at(20))
+        .end_conversation(&first, &ann.id, &crate::fixtures::ended_note(), at(20))
         .await
         .expect("end")
         .expect("was active");

@@ -43,7 +43,7 @@ pub async fn one_active_direct_conversation_per_pair(env: Env) {
 
     // Once it ends, starting again opens a new one.
     store
-        .end_conversation(&first.id, &ann.id, at(30))
+        .end_conversation(&first.id, &ann.id, &crate::fixtures::ended_note(), at(30))
         .await
         .expect("end")
         .expect("active");

@@ -33,7 +33,7 @@ pub async fn replies_show_what_they_answer(env: Env) {
         .messages_after(&c.conversation, 0, 10)
         .await
         .expect("read");
-    assert_eq!(read[1], stored, "what was acked is what is read back");
+    assert_eq!(read[2], stored, "what was acked is what is read back");
 
     for bad in [
         MessageId::generate(),
@@ -62,7 +62,7 @@ pub async fn replies_show_what_they_answer(env: Env) {
             .expect("read")
             .expect("exists")
             .last_seq,
-        2,
+        3,
         "refusals take no seq"
     );
 }
@@ -150,11 +150,11 @@ pub async fn deletion_leaves_a_tombstone(env: Env) {
         .expect("history");
     assert_eq!(
         history.iter().map(|m| m.seq).collect::<Vec<_>>(),
-        [1, 2],
+        [1, 2, 3],
         "the seq stays"
     );
-    assert_eq!(history[0].content, "");
-    let preview = history[1].reply_to.clone().expect("still a reply");
+    assert_eq!(history[1].content, "");
+    let preview = history[2].reply_to.clone().expect("still a reply");
     assert!(preview.deleted && preview.preview.is_empty(), "{preview:?}");
     assert_eq!(
         store
@@ -168,7 +168,7 @@ pub async fn deletion_leaves_a_tombstone(env: Env) {
         .messages_after(&c.conversation, 0, 10)
         .await
         .expect("sync");
-    assert_eq!(sync[0].content, "");
+    assert_eq!(sync[1].content, "");
 }
 
 /// Reactions toggle per person and emoji, ordered by their earliest standing reaction.

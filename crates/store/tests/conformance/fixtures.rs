@@ -3,11 +3,22 @@
 //! every backend sees the same values: [`at`]`(0)` is the tests' "now".
 
 use helpline_core::message::{Appended, MessageDraft, MessageType, NewMessage};
+use helpline_core::notice::SystemNote;
 use helpline_core::request::{HelpRequest, NewHelpRequest, RequestDraft, RequestType, Topic};
 use helpline_core::user::{NewAccount, Role, User};
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use helpline_store::{AppendRefusal, ClaimOutcome, Store};
 use std::sync::Arc;
+
+/// The note a claim stores as the conversation's first message.
+pub fn accepted_note() -> SystemNote {
+    SystemNote::request_accepted("Volunteer")
+}
+
+/// The note ending a conversation stores as its last message.
+pub fn ended_note() -> SystemNote {
+    SystemNote::chat_ended("Someone")
+}
 
 /// The tests' "now", in milliseconds.
 const T0_MS: i64 = 1_769_335_200_000;
@@ -112,7 +123,13 @@ pub async fn claim(
 ) -> ConversationId {
     let conversation = ConversationId::generate();
     match store
-        .claim_request(&request.id, &volunteer.id, &conversation, now)
+        .claim_request(
+            &request.id,
+            &volunteer.id,
+            &conversation,
+            &accepted_note(),
+            now,
+        )
         .await
         .expect("claim")
     {
@@ -176,6 +193,7 @@ pub fn new_message(
             client_message_id: client_id.to_owned(),
             reply_to_id: None,
             expires_in_secs: None,
+            attachment_id: None,
         },
         created_at: now,
     }

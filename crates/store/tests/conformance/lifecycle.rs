@@ -57,7 +57,12 @@ pub async fn data_survives_close_and_reopen(env: Env) {
         .await
         .expect("mark");
     store
-        .end_conversation(&c.conversation, &c.volunteer.id, at(10))
+        .end_conversation(
+            &c.conversation,
+            &c.volunteer.id,
+            &crate::fixtures::ended_note(),
+            at(10),
+        )
         .await
         .expect("end")
         .expect("was active");
@@ -156,6 +161,6 @@ pub async fn data_survives_close_and_reopen(env: Env) {
         at(30),
     )
     .await;
-    assert_eq!((next.created, next.message.seq), (true, 2), "seq continues");
+    assert_eq!((next.created, next.message.seq), (true, 3), "seq continues");
     reopened.close().await;
 }

@@ -53,8 +53,8 @@ pub async fn concurrent_appends_get_gapless_seqs(env: Env) {
     all.sort_unstable();
     assert_eq!(
         all,
-        (1..=500).collect::<Vec<i64>>(),
-        "seq is 1..n without gaps or repeats"
+        (2..=501).collect::<Vec<i64>>(),
+        "seq is 1..n without gaps or repeats (1 is the claim's note)"
     );
     assert_eq!(
         store
@@ -62,13 +62,13 @@ pub async fn concurrent_appends_get_gapless_seqs(env: Env) {
             .await
             .expect("read")
             .map(|c| c.last_seq),
-        Some(500)
+        Some(501)
     );
     let stored = store
-        .messages_after(&c.conversation, 0, 1000)
+        .messages_after(&c.conversation, 1, 1000)
         .await
         .expect("messages");
-    assert_eq!(seqs(&stored), (1..=500).collect::<Vec<i64>>());
+    assert_eq!(seqs(&stored), (2..=501).collect::<Vec<i64>>());
     assert!(
         stored
             .iter()
@@ -83,7 +83,7 @@ pub async fn retries_return_the_stored_message(env: Env) {
     let id = &c.conversation;
     let first = send(store, id, &c.seeker, "same", at(1)).await;
     assert!(first.created);
-    assert_eq!(first.message.seq, 1);
+    assert_eq!(first.message.seq, 2, "after the claim's note");
     assert_eq!(
         (first.message.sender_id.clone(), first.message.message_type),
         (c.seeker.id.clone(), MessageType::Text)
@@ -107,16 +107,16 @@ pub async fn retries_return_the_stored_message(env: Env) {
             .await
             .expect("read")
             .map(|c| c.last_seq),
-        Some(1),
+        Some(2),
         "a retry takes no seq"
     );
 
     let next = send(store, id, &c.seeker, "next", at(3)).await;
-    assert_eq!((next.created, next.message.seq), (true, 2));
+    assert_eq!((next.created, next.message.seq), (true, 3));
     let theirs = send(store, id, &c.volunteer, "same", at(4)).await;
     assert_eq!(
         (theirs.created, theirs.message.seq),
-        (true, 3),
+        (true, 4),
         "the key is per sender"
     );
     assert_eq!(
@@ -126,7 +126,7 @@ pub async fn retries_return_the_stored_message(env: Env) {
 
     // A retry after the end still gets its stored message.
     store
-        .end_conversation(id, &c.volunteer.id, at(10))
+        .end_conversation(id, &c.volunteer.id, &crate::fixtures::ended_note(), at(10))
         .await
         .expect("end")
         .expect("was active");
@@ -138,7 +138,8 @@ pub async fn retries_return_the_stored_message(env: Env) {
             .await
             .expect("messages")
             .len(),
-        3
+        5,
+        "the claim's note, three messages, the ending's note"
     );
 }
 
@@ -197,15 +198,19 @@ pub async fn concurrent_retries_store_one_message(env: Env) {
         .messages_after(&c.conversation, 0, 1000)
         .await
         .expect("messages");
-    assert_eq!(all.len(), 5 + 5 * 4);
-    assert_eq!(seqs(&all), (1..=25).collect::<Vec<i64>>());
+    assert_eq!(
+        all.len(),
+        1 + 5 + 5 * 4,
+        "the claim's note and the messages"
+    );
+    assert_eq!(seqs(&all), (1..=26).collect::<Vec<i64>>());
     assert_eq!(
         store
             .conversation(&c.conversation)
             .await
             .expect("read")
             .map(|c| c.last_seq),
-        Some(25)
+        Some(26)
     );
     let keys: HashSet<(String, String)> = all
         .iter()
@@ -227,7 +232,12 @@ pub async fn appends_are_refused_when_ended_or_missing(env: Env) {
     );
     send(store, &c.conversation, &c.seeker, "m1", at(1)).await;
     store
-        .end_conversation(&c.conversation, &c.seeker.id, at(2))
+        .end_conversation(
+            &c.conversation,
+            &c.seeker.id,
+            &crate::fixtures::ended_note(),
+            at(2),
+        )
         .await
         .expect("end")
         .expect("was active");
@@ -248,14 +258,17 @@ pub async fn appends_are_refused_when_ended_or_missing(env: Env) {
         .await
         .expect("read")
         .expect("exists");
-    assert_eq!(ended.last_seq, 1, "a refused append takes no seq");
+    assert_eq!(
+        ended.last_seq, 3,
+        "the claim's note, m1, the ending's note: a refused append takes no seq"
+    );
     assert_eq!(
         store
             .messages_after(&c.conversation, 0, 10)
             .await
             .expect("messages")
             .len(),
-        1
+        3
     );
 }
 
@@ -287,16 +300,20 @@ pub async fn history_pages_both_ways(env: Env) {
     };
     assert_eq!(after(0, 4).await, [1, 2, 3, 4]);
     assert_eq!(after(4, 4).await, [5, 6, 7, 8]);
-    assert_eq!(after(8, 100).await, [9, 10]);
-    assert!(after(10, 5).await.is_empty());
-    assert_eq!(before(None, 3).await, [8, 9, 10]);
+    assert_eq!(
+        after(8, 100).await,
+        [9, 10, 11],
+        "seq 1 is the claim's note"
+    );
+    assert!(after(11, 5).await.is_empty());
+    assert_eq!(before(None, 3).await, [9, 10, 11]);
     assert_eq!(before(Some(8), 3).await, [5, 6, 7]);
     assert_eq!(before(Some(3), 10).await, [1, 2]);
     assert!(before(Some(1), 10).await.is_empty());
-    assert_eq!(before(None, 100).await, (1..=10).collect::<Vec<i64>>());
+    assert_eq!(before(None, 100).await, (1..=11).collect::<Vec<i64>>());
 
     let page = store
-        .messages_after(id, 1, 1)
+        .messages_after(id, 2, 1)
         .await
         .expect("after")
         .remove(0);
@@ -319,7 +336,7 @@ pub async fn history_pages_both_ways(env: Env) {
                 .await
                 .expect("before")
         ),
-        [1, 2, 3]
+        [1, 2, 3, 4]
     );
     let missing = ConversationId::from_trusted("missing");
     assert!(

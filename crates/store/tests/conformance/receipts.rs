@@ -41,7 +41,7 @@ pub async fn delivered_marks_rise_and_reading_implies_delivery(env: Env) {
             .mark_delivered(&c.conversation, v, 99)
             .await
             .expect("mark"),
-        Some(3),
+        Some(4),
         "capped at the newest seq"
     );
     let outsider = seeker(store, "x").await;

@@ -60,7 +60,12 @@ pub async fn active_sessions_name_both_people(env: Env) {
     let second = chat(store, "b").await;
     let ended = chat(store, "c").await;
     store
-        .end_conversation(&ended.conversation, &ended.seeker.id, at(10))
+        .end_conversation(
+            &ended.conversation,
+            &ended.seeker.id,
+            &crate::fixtures::ended_note(),
+            at(10),
+        )
         .await
         .expect("end")
         .expect("was active");

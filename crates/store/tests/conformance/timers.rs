@@ -81,8 +81,8 @@ pub async fn timers_pick_deadlines_and_sweeps_take_them_once(env: Env) {
         .expect("read");
     assert_eq!(
         left.iter().filter(|m| m.deleted_at.is_none()).count(),
-        1,
-        "only the notice is left"
+        2,
+        "only the claim's and the timer's notices are left"
     );
     assert!(
         store

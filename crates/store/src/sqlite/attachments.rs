@@ -1,0 +1,122 @@
+//! Attachments on SQLite: storing an upload within its uploader's quota,
+//! reading one, checking one may be sent with a message (used by the
+//! append), and the sweep that removes attachments nobody can reach any
+//! more. Writes are jobs on the single writer ([`super::writer`]), which
+//! makes the quota check and the insert one atomic step.
+
+use super::writer::Writer;
+use crate::StoreResult;
+use crate::rows;
+use helpline_core::attachment::{Attachment, AttachmentInfo};
+use helpline_core::{AttachmentId, ConversationId, Timestamp, UserId};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// See [`crate::Store::create_attachment`].
+pub(super) async fn create_attachment(
+    writer: &Writer,
+    attachment: &Attachment,
+    quota_bytes: i64,
+) -> StoreResult<bool> {
+    let a = attachment.clone();
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let stored = sqlx::query(
+                    "INSERT INTO attachments (id, conversation_id, uploader_id, name, mime, size, storage_key, thumbnail_key, created_at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+                      WHERE (SELECT COALESCE(SUM(size), 0) FROM attachments WHERE uploader_id = ?3) + ?6 <= ?10",
+                )
+                .bind(a.id.as_str())
+                .bind(a.conversation_id.as_str())
+                .bind(a.uploader_id.as_str())
+                .bind(&a.name)
+                .bind(&a.mime)
+                .bind(a.size)
+                .bind(&a.storage_key)
+                .bind(a.thumbnail_key.as_deref())
+                .bind(a.created_at.millis())
+                .bind(quota_bytes)
+                .execute(conn)
+                .await?;
+                Ok(stored.rows_affected() == 1)
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::attachment`].
+pub(super) async fn attachment(
+    readers: &SqlitePool,
+    id: &AttachmentId,
+) -> StoreResult<Option<Attachment>> {
+    let row = sqlx::query("SELECT * FROM attachments WHERE id = ? AND dead_at IS NULL")
+        .bind(id.as_str())
+        .fetch_optional(readers)
+        .await?;
+    row.as_ref().map(rows::attachment).transpose()
+}
+
+/// The attachment `id` if `sender` uploaded it to `conversation` and it is
+/// not sent yet; the append attaches it after inserting the message.
+pub(super) async fn sendable(
+    conn: &mut SqliteConnection,
+    id: &AttachmentId,
+    conversation: &ConversationId,
+    sender: &UserId,
+) -> StoreResult<Option<AttachmentInfo>> {
+    let row = sqlx::query(
+        "SELECT * FROM attachments WHERE id = ? AND conversation_id = ? AND uploader_id = ? \
+         AND message_id IS NULL AND dead_at IS NULL",
+    )
+    .bind(id.as_str())
+    .bind(conversation.as_str())
+    .bind(sender.as_str())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row
+        .as_ref()
+        .map(rows::attachment)
+        .transpose()?
+        .map(|a| a.info()))
+}
+
+/// Marks the attachments of these (just deleted) messages dead, for the sweep.
+pub(super) async fn mark_dead(
+    conn: &mut SqliteConnection,
+    message_id: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE attachments SET dead_at = ? WHERE message_id = ? AND dead_at IS NULL")
+        .bind(now.millis())
+        .bind(message_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// See [`crate::Store::take_dead_attachments`].
+pub(super) async fn take_dead_attachments(
+    writer: &Writer,
+    unsent_before: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<Attachment>> {
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let found = sqlx::query(
+                    "DELETE FROM attachments WHERE id IN ( \
+                       SELECT id FROM attachments WHERE dead_at IS NOT NULL \
+                       UNION ALL \
+                       SELECT id FROM attachments WHERE message_id IS NULL AND created_at < ?1 \
+                       LIMIT ?2) \
+                     RETURNING *",
+                )
+                .bind(unsent_before.millis())
+                .bind(limit)
+                .fetch_all(conn)
+                .await?;
+                rows::all(&found, rows::attachment)
+            })
+        })
+        .await
+}
