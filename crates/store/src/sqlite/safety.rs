@@ -52,7 +52,10 @@ pub(super) async fn blockers_of(readers: &SqlitePool, user: &UserId) -> StoreRes
 }
 
 /// See [`crate::Store::blocked_by`].
-pub(super) async fn blocked_by(readers: &SqlitePool, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
+pub(super) async fn blocked_by(
+    readers: &SqlitePool,
+    blocker: &UserId,
+) -> StoreResult<Vec<BlockedPerson>> {
     let found = sqlx::query(
         "SELECT u.id, u.display_name, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id \
          WHERE b.blocker_id = ? ORDER BY b.created_at DESC, u.id",
