@@ -187,5 +187,5 @@ pub async fn blocked_lists_names_newest_first(env: Env) {
         .into_iter()
         .map(|b| b.id)
         .collect();
-    assert_eq!(ids, [ann.id.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&ann.id));
 }
