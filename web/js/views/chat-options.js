@@ -26,6 +26,7 @@ export async function changeTimer(thread) {
 /** Opens the dialog, once it knows (from the server) whether the other is blocked. */
 export async function chatOptions(thread) {
   await store.refreshBlocks();
+  if (!store.user || !thread.isConnected) return; // signed out or left meanwhile
   const c = thread.conversation;
   const other = store.other(c);
   const blocked = store.isBlocked(other.id);
