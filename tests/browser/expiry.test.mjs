@@ -24,7 +24,7 @@ const data = mkdtempSync(join(tmpdir(), "helpline-expiry-"));
 const url = `http://127.0.0.1:${port}`;
 const env = { ...process.env, HELPLINE_ADDR: `127.0.0.1:${port}`, HELPLINE_DATABASE_URL: `sqlite://${data}/helpline.db` };
 for (const name of ["HELPLINE_CONFIG", "HELPLINE_JWT_SECRET", "HELPLINE_REQUEST_TIMEOUT_SECS"]) delete env[name];
-Object.assign(env, { HELPLINE_TOKEN_TTL_SECS: "3", HELPLINE_SWEEP_INTERVAL_MS: "100", HELPLINE_SQLITE_SYNCHRONOUS: "normal" });
+Object.assign(env, { HELPLINE_TOKEN_TTL_SECS: "3", HELPLINE_SWEEP_INTERVAL_MS: "100", HELPLINE_SQLITE_SYNCHRONOUS: "normal", RUST_LOG: process.env.RUST_LOG ?? "warn" });
 const server = spawn(process.env.HELPLINE_BIN, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
 const exited = new Promise((resolve) => server.once("exit", resolve));
 
