@@ -94,7 +94,7 @@ status=0
 # One file at a time: each launches its own chromium, and the screens test
 # expects no other test's volunteers to be online.
 node --test --test-concurrency=1 "$@" \
-  client.test.mjs screens.test.mjs chat.test.mjs messaging.test.mjs requests.test.mjs offline.test.mjs support.test.mjs || status=$?
+  client.test.mjs screens.test.mjs chat.test.mjs messaging.test.mjs requests.test.mjs offline.test.mjs support.test.mjs expiry.test.mjs || status=$?
 if (( status != 0 )); then
   echo "== server log (last 40 lines)" >&2
   tail -n 40 "$data/server.log" >&2 || true

@@ -7,7 +7,7 @@
 
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { scenario, launch, user, checkA11y, checkTextSize, noProblems, createWithCli, BASE, PHONE } from "./lib.mjs";
+import { scenario, launch, open, signIn, user, checkA11y, checkTextSize, noProblems, createWithCli, BASE, PHONE } from "./lib.mjs";
 
 let browser;
 before(async () => (browser = await launch()));
@@ -21,7 +21,7 @@ async function pair(volunteerName, seekerName) {
   await v.page.locator(".offer", { hasText: seekerName }).getByRole("button", { name: `Accept ${seekerName}` }).click();
   await s.page.getByRole("heading", { name: volunteerName, level: 1 }).waitFor();
   await v.page.getByRole("heading", { name: seekerName, level: 1 }).waitFor();
-  return { v: v.page, s: s.page, close: () => Promise.all([v.context.close(), s.context.close()]) };
+  return { v: v.page, s: s.page, seeker: s.account, close: () => Promise.all([v.context.close(), s.context.close()]) };
 }
 
 async function say(page, to, text) {
@@ -279,7 +279,7 @@ scenario("disappearing messages: the chat's timer, one message's, and the notice
 });
 
 scenario("blocking stops the other person's messages; reporting reaches support", async () => {
-  const { v, s, close } = await pair("Tariq", "Mabel");
+  const { v, s, seeker, close } = await pair("Tariq", "Mabel");
   await say(v, "Mabel", "Please send me your bank details");
   await bubble(s, "bank details").waitFor();
 
@@ -301,6 +301,16 @@ scenario("blocking stops the other person's messages; reporting reaches support"
   await s.getByRole("heading", { name: "Block Tariq?" }).waitFor();
   await s.getByRole("button", { name: "Yes, block Tariq" }).click();
   await s.getByText("You blocked Tariq. They cannot send you messages.").waitFor();
+  // Her second device (nothing shared with the first) knows it from the server.
+  const second = await open(browser);
+  await signIn(second.page, seeker);
+  await second.page.goto(new URL(s.url()).pathname);
+  await second.page.getByText("You blocked Tariq. They cannot send you messages.").waitFor();
+  await second.page.getByRole("button", { name: "More chat options" }).click();
+  await second.page.getByRole("button", { name: "Unblock Tariq" }).waitFor();
+  assert.equal(await second.page.getByRole("button", { name: "Block Tariq", exact: true }).count(), 0);
+  noProblems(second.page);
+  await second.context.close();
   await say(v, "Mabel", "Hello? Are you there?");
   await bubble(v, "Are you there?").getByText("Not sent: this person is not taking messages from you.").waitFor();
   assert.equal(await s.getByText("Are you there?").count(), 0);

@@ -3,7 +3,8 @@
 // became, and the volunteers' presence change; then messages the seeker.
 
 import { after, before } from "node:test";
-import { scenario, launch, open, user, signIn, createWithCli, checkA11y, noProblems } from "./lib.mjs";
+import assert from "node:assert/strict";
+import { scenario, launch, open, user, register, signIn, createWithCli, checkA11y, noProblems, BASE } from "./lib.mjs";
 
 let browser;
 before(async () => (browser = await launch()));
@@ -86,11 +87,26 @@ scenario("a report reaches the dashboard live, with the message as evidence, and
   await s.page.getByRole("button", { name: "Send report" }).click();
   await s.page.getByRole("heading", { name: "Thank you for telling us" }).waitFor();
 
-  // Live on the dashboard, with names the dashboard knows.
+  // Live on the dashboard, named by the report itself (with roles).
   const row = page.locator("tr[data-report]", { hasText: "Asked where I live" });
   await row.getByText("What is your address, Doreen?").waitFor();
-  await row.getByRole("rowheader", { name: "Kofi (by Doreen)" }).waitFor();
+  await row.getByRole("rowheader", { name: "Kofi (volunteer) by Doreen (seeker)" }).waitFor();
   await checkA11y(page, "support dashboard with a report");
+
+  // Someone the dashboard has never seen (not online, in no chat) is named too.
+  const eunice = await register("seeker", "Eunice");
+  const filed = await fetch(`${BASE}/api/reports`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${eunice.token}` },
+    body: JSON.stringify({ userId: v.account.user.id, reason: "Rude on the phone" }),
+  });
+  assert.equal(filed.status, 201);
+  const other = page.locator("tr[data-report]", { hasText: "Rude on the phone" });
+  await other.getByRole("rowheader", { name: "Kofi (volunteer) by Eunice (seeker)" }).waitFor();
+  assert.equal(await page.getByText("A member").count(), 0);
+  await other.getByRole("button", { name: "Resolve the report about Kofi" }).click();
+  await other.waitFor({ state: "detached" });
+
   await row.getByRole("button", { name: "Resolve the report about Kofi" }).click();
   await row.waitFor({ state: "detached" });
   noProblems(page, s.page, v.page);

@@ -19,11 +19,19 @@ export function loadSession() {
   try {
     const session = JSON.parse(localStorage.getItem(SESSION_KEY));
     if (!session?.token || !session.user) return null;
-    const payload = JSON.parse(atob(session.token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
-    if (typeof payload.exp === "number" && payload.exp * 1000 <= Date.now()) return null;
-    return session;
+    return tokenExpired(session.token) ? null : session;
   } catch {
     return null;
+  }
+}
+
+/** Whether a token's `exp` has passed (by this device's clock). */
+export function tokenExpired(token) {
+  try {
+    const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    return typeof payload.exp === "number" && payload.exp * 1000 <= Date.now();
+  } catch {
+    return false;
   }
 }
 

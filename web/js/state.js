@@ -5,14 +5,14 @@
 // Kept on this device (localStorage, per user): the outbox (messages written
 // but not yet acknowledged, so they survive a reload), a cache of the
 // conversation list and the last messages of each conversation (so the app
-// opens instantly and works offline), the volunteer's availability, and
-// whom this user blocked.
+// opens instantly and works offline), and the volunteer's availability.
+// Whom this user blocked is not kept: it comes from the server on connect.
 //
 // The messages (history, edits, reactions), the outbox, the help request and
 // blocking/reporting live in their own modules, installed onto the Store.
 
 import { Socket } from "./socket.js";
-import { api } from "./api.js";
+import { api, tokenExpired } from "./api.js";
 import { notice, announce } from "./dom.js";
 import { requestMethods } from "./requests.js";
 import { History } from "./messages.js";
@@ -53,7 +53,8 @@ class Store {
     this.outbox = this.load("outbox") ?? [];
     this.otherRead = this.load("read") ?? {};
     this.availability = this.load("availability") ?? "available";
-    this.blocked = new Set(this.load("blocked") ?? []);
+    this.blocked = new Set();
+    this.expired = false;
     const cache = this.load("cache");
     for (const c of cache?.conversations ?? []) this.conversations.set(c.id, c);
     for (const [id, list] of Object.entries(cache?.messages ?? {}))
@@ -107,8 +108,11 @@ class Store {
     const s = this.socket;
     s.on("state", (state) => {
       this.emit("connection", state);
-      if (state === "unauthorized") this.emit("signedout", "Please sign in again.");
+      if (state === "unauthorized") this.emit("signedout", this.signedOutMessage());
     });
+    // The server sends this just before it disconnects a socket whose token
+    // expired; the reconnect that follows is refused ("unauthorized").
+    s.on("auth:expired", () => (this.expired = true));
     s.on("connect", () => this.onConnect());
     s.on("message:new", (m) => this.onMessage(m));
     s.on("typing", ({ conversationId, isTyping }) => this.setTyping(conversationId, isTyping));
@@ -151,6 +155,13 @@ class Store {
     s.on("report:new", (report) => this.emit("reports", report));
   }
 
+  /** What the sign-in screen says when the server refuses this session. */
+  signedOutMessage() {
+    return this.expired || tokenExpired(this.token)
+      ? "Your session has expired. Please sign in again."
+      : "Please sign in again.";
+  }
+
   async onConnect() {
     if (this.user.role === "volunteer") {
       // The server offers every waiting request again on connect.
@@ -161,6 +172,7 @@ class Store {
     }
     if (this.user.role === "seeker") this.checkRequest();
     this.flush();
+    this.refreshBlocks();
     await this.refreshConversations();
     for (const id of this.messages.keys()) this.sync(id);
   }
@@ -251,7 +263,7 @@ class Store {
       this.emit("conversations");
       this.saveCache();
     } catch (error) {
-      if (error.status === 401) this.emit("signedout", "Please sign in again.");
+      if (error.status === 401) this.emit("signedout", this.signedOutMessage());
     }
   }
 

@@ -8,6 +8,7 @@ use crate::ids::{ConversationId, MessageId, ReportId, UserId};
 use crate::input::Fields;
 use crate::request::wire_enum;
 use crate::time::Timestamp;
+use crate::user::{Role, User};
 use serde::Serialize;
 
 /// Longest report reason, in characters.
@@ -82,6 +83,53 @@ pub struct Report {
     pub resolved_at: Option<Timestamp>,
     /// Who resolved it.
     pub resolved_by: Option<UserId>,
+}
+
+/// Someone the caller has blocked, as `GET /api/blocks` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockedPerson {
+    /// Their id.
+    pub id: UserId,
+    /// Their display name.
+    pub display_name: String,
+    /// When the caller blocked them.
+    pub blocked_at: Timestamp,
+}
+
+/// A person named in a report: `{"id","displayName","role"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonRef {
+    /// Their id.
+    pub id: UserId,
+    /// Their display name.
+    pub display_name: String,
+    /// Their role.
+    pub role: Role,
+}
+
+impl From<&User> for PersonRef {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id.clone(),
+            display_name: user.display_name.clone(),
+            role: user.role,
+        }
+    }
+}
+
+/// A report with the people it names, as clients receive it: every field
+/// of [`Report`] plus `reporter` and `reported`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedReport {
+    /// The report itself (its fields are inlined).
+    #[serde(flatten)]
+    pub report: Report,
+    /// Who reported.
+    pub reporter: PersonRef,
+    /// The reported person.
+    pub reported: PersonRef,
 }
 
 #[cfg(test)]

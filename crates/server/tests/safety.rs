@@ -1,6 +1,6 @@
 //! Blocking and reporting, on SQLite and PostgreSQL: a block keeps the
-//! blocked person from reaching the blocker; reports reach support live and
-//! are resolved once.
+//! blocked person from reaching the blocker, who can list whom they blocked;
+//! reports name both people, reach support live and are resolved once.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
@@ -10,7 +10,11 @@ use common::{Backend, TestApp, ok, refused};
 use helpline_core::user::Role;
 use serde_json::json;
 
-both_backends!(blocks_stop_the_blocked, reports_reach_support);
+both_backends!(
+    blocks_stop_the_blocked,
+    blocks_are_listed_for_the_blocker,
+    reports_reach_support
+);
 
 async fn blocks_stop_the_blocked(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -179,6 +183,49 @@ async fn blocks_stop_the_blocked(backend: Backend) {
     );
 }
 
+async fn blocks_are_listed_for_the_blocker(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (volunteer, ann, bob) = (
+        app.register("volunteer").await,
+        app.register("seeker").await,
+        app.register("seeker").await,
+    );
+    let (status, _) = app.get("/api/blocks", None).await;
+    assert_eq!(status, 401);
+    let (status, empty) = app.get("/api/blocks", Some(&volunteer.token)).await;
+    assert_eq!((status, empty), (200, json!({"blocked": []})));
+    for who in [&ann, &bob] {
+        let path = format!("/api/users/{}/block", who.id);
+        let (status, _) = app.post(&path, Some(&volunteer.token), json!({})).await;
+        assert_eq!(status, 200);
+        app.clock.advance(std::time::Duration::from_secs(1));
+    }
+    let (status, listed) = app.get("/api/blocks", Some(&volunteer.token)).await;
+    assert_eq!(status, 200, "{listed}");
+    let seen: Vec<_> = listed["blocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["id"].clone(), b["displayName"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (json!(bob.id), bob.user["displayName"].clone()),
+            (json!(ann.id), ann.user["displayName"].clone()),
+        ],
+        "most recent first"
+    );
+    assert!(listed["blocked"][0]["blockedAt"].is_string(), "{listed}");
+    let (_, theirs) = app.get("/api/blocks", Some(&ann.token)).await;
+    assert_eq!(theirs, json!({"blocked": []}), "only the blocker's list");
+    let unblock = format!("/api/users/{}/unblock", bob.id);
+    app.post(&unblock, Some(&volunteer.token), json!({})).await;
+    let (_, after) = app.get("/api/blocks", Some(&volunteer.token)).await;
+    assert_eq!(after["blocked"].as_array().unwrap().len(), 1);
+    assert_eq!(after["blocked"][0]["id"], json!(ann.id));
+}
+
 async fn reports_reach_support(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (seeker, volunteer) = (
@@ -223,7 +270,14 @@ async fn reports_reach_support(backend: Backend) {
         (json!(volunteer.id), conversation.clone(), json!("open"))
     );
     assert_eq!(report["messageExcerpt"], "send me your bank details");
-    assert_eq!(staff.event("report:new").await.unwrap()["id"], report["id"]);
+    let person = |who: &common::Account| json!({"id": who.id, "displayName": who.user["displayName"], "role": who.user["role"]});
+    assert_eq!(
+        (report["reporter"].clone(), report["reported"].clone()),
+        (person(&seeker), person(&volunteer)),
+        "names both people"
+    );
+    assert_eq!(report["reporterId"], json!(seeker.id), "ids stay");
+    assert_eq!(staff.event("report:new").await.unwrap(), report);
 
     let stranger = app.register("seeker").await;
     let (status, _) = app
@@ -237,14 +291,18 @@ async fn reports_reach_support(backend: Backend) {
         status, 404,
         "strangers cannot report (or learn about) the message"
     );
-    let (status, person) = app
+    app.clock.advance(std::time::Duration::from_secs(1));
+    let (status, by_stranger) = app
         .post(
             "/api/reports",
             Some(&stranger.token),
             json!({"userId": volunteer.id, "reason": "spam"}),
         )
         .await;
-    assert_eq!((status, person["messageId"].clone()), (201, json!(null)));
+    assert_eq!(
+        (status, by_stranger["messageId"].clone()),
+        (201, json!(null))
+    );
     for (body, code) in [
         (json!({"userId": stranger.id, "reason": "me"}), 400),
         (json!({"userId": "nobody", "reason": "x"}), 404),
@@ -263,6 +321,12 @@ async fn reports_reach_support(backend: Backend) {
         .get("/api/reports?status=open", Some(&support.token))
         .await;
     assert_eq!((status, listed.as_array().unwrap().len()), (200, 2));
+    assert_eq!(
+        (listed[0]["reporter"].clone(), listed[0]["reported"].clone()),
+        (person(&stranger), person(&volunteer)),
+        "newest first, named"
+    );
+    assert_eq!(listed[1], report);
     let resolve = format!("/api/reports/{}/resolve", report["id"].as_str().unwrap());
     let (status, _) = app.post(&resolve, Some(&volunteer.token), json!({})).await;
     assert_eq!(status, 403);

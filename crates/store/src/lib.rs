@@ -26,7 +26,7 @@ use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::notice::SystemNote;
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
-use helpline_core::safety::{Report, ReportStatus};
+use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
 use helpline_core::{
@@ -375,6 +375,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Everyone who has blocked `user`.
     async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>>;
+    /// Everyone `blocker` has blocked, with names, most recently blocked first.
+    async fn blocked_by(&self, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>>;
     /// Stores a new report.
     async fn create_report(&self, report: &Report) -> StoreResult<()>;
     /// Reports, open ones first, then newest first; only `status` if given.

@@ -8,7 +8,7 @@ use helpline_core::call::{Call, CallStats, CallStatus, EndReason, Media, StatsPa
 use helpline_core::conversation::{Conversation, ConversationKind, ConversationStatus};
 use helpline_core::message::{Message, MessageType, Reaction, ReplyPreview};
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
-use helpline_core::safety::{Report, ReportStatus};
+use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::user::{Role, User};
 use helpline_core::{
     AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId,
@@ -198,6 +198,15 @@ pub(crate) fn report(row: &impl Columns) -> Result<Report, StoreError> {
         created_at: Timestamp::from_millis(row.int("created_at")?),
         resolved_at: row.opt_int("resolved_at")?.map(Timestamp::from_millis),
         resolved_by: row.opt_text("resolved_by")?.map(UserId::from_trusted),
+    })
+}
+
+/// A blocked person: `id` and `display_name` of the user, `created_at` of the block.
+pub(crate) fn blocked_person(row: &impl Columns) -> Result<BlockedPerson, StoreError> {
+    Ok(BlockedPerson {
+        id: UserId::from_trusted(row.text("id")?),
+        display_name: row.text("display_name")?,
+        blocked_at: Timestamp::from_millis(row.int("created_at")?),
     })
 }
 

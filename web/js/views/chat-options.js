@@ -23,7 +23,10 @@ export async function changeTimer(thread) {
   }
 }
 
-export function chatOptions(thread) {
+/** Opens the dialog, once it knows (from the server) whether the other is blocked. */
+export async function chatOptions(thread) {
+  await store.refreshBlocks();
+  if (!store.user || !thread.isConnected) return; // signed out or left meanwhile
   const c = thread.conversation;
   const other = store.other(c);
   const blocked = store.isBlocked(other.id);

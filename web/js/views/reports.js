@@ -1,15 +1,14 @@
 // <hl-reports>: support's list of reports (GET /api/reports), open ones
 // first, updated live by `report:new`. Each shows who was reported, the
 // message's text kept as evidence, the reason, and lets support message the
-// reporter or mark the report resolved. Names come from the dashboard
-// (`names`, a Map of user id → display name); others show as "a member".
+// reporter or mark the report resolved. Each report names both people
+// (`reporter` and `reported`: id, display name and role).
 
 import { h, fill, keepFocus, waited, announce, notice, go } from "../dom.js";
 import { store } from "../state.js";
 
 class Reports extends HTMLElement {
   connectedCallback() {
-    this.names = this.names ?? new Map();
     this.heading = h("h2", { id: "reports-title" }, "Reports");
     this.body = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Reports table" });
     fill(this, h("section", { "aria-labelledby": "reports-title" }, this.heading, this.body));
@@ -25,10 +24,6 @@ class Reports extends HTMLElement {
 
   disconnectedCallback() {
     this.off.forEach((off) => off());
-  }
-
-  name(id) {
-    return this.names.get(id) ?? "A member";
   }
 
   async refresh() {
@@ -60,11 +55,12 @@ class Reports extends HTMLElement {
   }
 
   row(r) {
-    const reporter = this.name(r.reporterId);
+    const reporter = r.reporter.displayName;
+    const reported = r.reported.displayName;
     return h(
       "tr",
       { "data-report": r.id },
-      h("th", { scope: "row" }, this.name(r.userId), h("span", { class: "muted" }, ` (by ${reporter})`)),
+      h("th", { scope: "row" }, `${reported} (${r.reported.role})`, h("span", { class: "muted" }, ` by ${reporter} (${r.reporter.role})`)),
       h("td", null, r.messageExcerpt ? h("q", null, r.messageExcerpt) : "The person"),
       h("td", null, r.reason),
       h("td", null, `${waited(r.createdAt)} ago`),
@@ -74,8 +70,8 @@ class Reports extends HTMLElement {
         h(
           "div",
           { class: "actions" },
-          h("button", { type: "button", class: "secondary", "data-key": `reply-${r.id}`, onclick: (e) => this.message(r.reporterId, reporter, e.currentTarget) }, "Message", h("span", { class: "visually-hidden" }, ` ${reporter}, who reported`)),
-          h("button", { type: "button", class: "secondary", "data-key": `resolve-${r.id}`, onclick: () => this.resolve(r) }, "Resolve", h("span", { class: "visually-hidden" }, ` the report about ${this.name(r.userId)}`)),
+          h("button", { type: "button", class: "secondary", "data-key": `reply-${r.id}`, onclick: (e) => this.message(r.reporter.id, reporter, e.currentTarget) }, "Message", h("span", { class: "visually-hidden" }, ` ${reporter}, who reported`)),
+          h("button", { type: "button", class: "secondary", "data-key": `resolve-${r.id}`, onclick: () => this.resolve(r) }, "Resolve", h("span", { class: "visually-hidden" }, ` the report about ${reported}`)),
         ),
       ),
     );

@@ -91,21 +91,10 @@ class SupportDashboard extends HTMLElement {
     }
     this.pendingTitle.textContent = pending.length ? `People waiting (${pending.length})` : "People waiting";
     this.sessionsTitle.textContent = sessions.length ? `Chats in progress (${sessions.length})` : "Chats in progress";
-    this.learnNames(overview);
     this.renderPending(pending);
     this.renderSessions(sessions);
     this.renderVolunteers([...online, ...volunteers.filter((v) => !v.online)]);
     this.updated.textContent = `Updated at ${new Date().toLocaleTimeString()}. Updates live.`;
-  }
-
-  /** Tells the reports list the names the dashboard knows. */
-  learnNames({ pendingRequests, activeSessions, volunteers }) {
-    const names = this.reports.names ?? new Map();
-    for (const r of pendingRequests) names.set(r.seniorId, r.seekerName);
-    for (const s of activeSessions) names.set(s.seeker.id, s.seeker.displayName).set(s.volunteer.id, s.volunteer.displayName);
-    for (const v of volunteers) names.set(v.id, v.displayName);
-    this.reports.names = names;
-    this.reports.render?.();
   }
 
   renderPending(pending) {

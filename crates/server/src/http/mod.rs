@@ -67,6 +67,7 @@ pub fn routes() -> Router<App> {
         .route("/api/search", get(conversations::search))
         .route("/api/users/{id}/block", post(safety::block))
         .route("/api/users/{id}/unblock", post(safety::unblock))
+        .route("/api/blocks", get(safety::blocks))
         .route("/api/reports", get(safety::list).post(safety::create))
         .route("/api/reports/{id}/resolve", post(safety::resolve))
         .route("/api/calls", get(calls::list))

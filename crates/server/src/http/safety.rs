@@ -1,7 +1,8 @@
 //! Blocking and reporting over REST: `POST /api/users/{id}/block` and
-//! `/unblock`, `POST /api/reports`, and for support `GET /api/reports` and
-//! `POST /api/reports/{id}/resolve`. New reports reach every connected
-//! support agent as `report:new`.
+//! `/unblock`, `GET /api/blocks`, `POST /api/reports`, and for support
+//! `GET /api/reports` and `POST /api/reports/{id}/resolve`. Reports leave
+//! with the people they name (`reporter`, `reported`); new ones reach every
+//! connected support agent as `report:new`.
 
 use super::error::ApiError;
 use super::{AuthUser, JsonBody};
@@ -15,11 +16,14 @@ use helpline_core::input::Fields;
 use helpline_core::permissions::{
     ConversationAction, ConversationFacts, RoleAction, check_conversation_action, require_role,
 };
-use helpline_core::safety::{Report, ReportDraft, ReportStatus, ReportTarget};
+use helpline_core::safety::{
+    NamedReport, PersonRef, Report, ReportDraft, ReportStatus, ReportTarget,
+};
 use helpline_core::user::User;
 use helpline_core::{DomainError, ReportId, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// `POST /api/users/{id}/block`.
 pub async fn block(
@@ -59,6 +63,15 @@ async fn set_block(
     Ok(Json(json!({"userId": other, "blocked": blocking})))
 }
 
+/// `GET /api/blocks`: whom the caller has blocked, most recent first.
+pub async fn blocks(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Value>, ApiError> {
+    let blocked = app.store.blocked_by(&user.id).await?;
+    Ok(Json(json!({ "blocked": blocked })))
+}
+
 /// `POST /api/reports {"messageId"|"userId","reason"}`: asks support to look.
 /// A message may be reported by the participants of its conversation; its
 /// text at that moment is kept with the report.
@@ -66,7 +79,7 @@ pub async fn create(
     State(app): State<App>,
     AuthUser(user): AuthUser,
     JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Report>), ApiError> {
+) -> Result<(StatusCode, Json<NamedReport>), ApiError> {
     let draft = ReportDraft::parse(&Fields::of(&body)?)?;
     let (reported, message_id, conversation_id, excerpt) = match draft.target {
         ReportTarget::User(other) => {
@@ -124,10 +137,11 @@ pub async fn create(
     };
     app.store.create_report(&report).await?;
     tracing::info!(report = %report.id, "report filed");
+    let named = name_report(&app, &mut HashMap::new(), report).await?;
     app.fanout
-        .to_support(&ServerEvent::ReportNew(report.clone()))
+        .to_support(&ServerEvent::ReportNew(named.clone()))
         .await;
-    Ok((StatusCode::CREATED, Json(report)))
+    Ok((StatusCode::CREATED, Json(named)))
 }
 
 /// Query of `GET /api/reports`.
@@ -141,7 +155,7 @@ pub async fn list(
     State(app): State<App>,
     AuthUser(user): AuthUser,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<Report>>, ApiError> {
+) -> Result<Json<Vec<NamedReport>>, ApiError> {
     require_role(user.role, RoleAction::ModerateReports)?;
     let status = match query.status.as_deref() {
         None => None,
@@ -150,7 +164,8 @@ pub async fn list(
                 .ok_or_else(|| DomainError::invalid("status must be open or resolved"))?,
         ),
     };
-    Ok(Json(app.store.reports(status).await?))
+    let reports = app.store.reports(status).await?;
+    Ok(Json(name_reports(&app, reports).await?))
 }
 
 /// `POST /api/reports/{id}/resolve` (support only).
@@ -158,12 +173,56 @@ pub async fn resolve(
     State(app): State<App>,
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Report>, ApiError> {
+) -> Result<Json<NamedReport>, ApiError> {
     require_role(user.role, RoleAction::ModerateReports)?;
     let resolved = app
         .store
         .resolve_report(&ReportId::from_trusted(id), &user.id, app.clock.now())
         .await?
         .ok_or(DomainError::NotFound("no open report with this id"))?;
-    Ok(Json(resolved))
+    Ok(Json(
+        name_report(&app, &mut HashMap::new(), resolved).await?,
+    ))
+}
+
+/// Adds `reporter` and `reported` to each report, looking each person up once.
+async fn name_reports(app: &App, reports: Vec<Report>) -> Result<Vec<NamedReport>, ApiError> {
+    let mut people = HashMap::new();
+    let mut named = Vec::with_capacity(reports.len());
+    for report in reports {
+        named.push(name_report(app, &mut people, report).await?);
+    }
+    Ok(named)
+}
+
+/// Adds `reporter` and `reported` to one report; `people` caches lookups.
+async fn name_report(
+    app: &App,
+    people: &mut HashMap<UserId, PersonRef>,
+    report: Report,
+) -> Result<NamedReport, ApiError> {
+    let reporter = person(app, people, &report.reporter_id).await?;
+    let reported = person(app, people, &report.user_id).await?;
+    Ok(NamedReport {
+        report,
+        reporter,
+        reported,
+    })
+}
+
+async fn person(
+    app: &App,
+    people: &mut HashMap<UserId, PersonRef>,
+    id: &UserId,
+) -> Result<PersonRef, ApiError> {
+    if let Some(known) = people.get(id) {
+        return Ok(known.clone());
+    }
+    let Some(user) = app.store.user(id).await? else {
+        tracing::error!(user = %id, "a report names a missing user");
+        return Err(DomainError::Internal.into());
+    };
+    let found = PersonRef::from(&user);
+    people.insert(id.clone(), found.clone());
+    Ok(found)
 }

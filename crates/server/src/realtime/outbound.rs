@@ -6,7 +6,7 @@ use helpline_core::call::{Call, CallStatus, EndReason, Media};
 use helpline_core::conversation::ConversationSummary;
 use helpline_core::message::{Message, Reaction};
 use helpline_core::request::{HelpRequest, RequestType, Topic};
-use helpline_core::safety::Report;
+use helpline_core::safety::NamedReport;
 use helpline_core::{CallId, ConversationId, MessageId, RequestId, Timestamp, UserId};
 use serde::Serialize;
 
@@ -200,8 +200,8 @@ pub enum ServerEvent {
         /// Who changed it.
         changed_by: UserId,
     },
-    /// A new report for support.
-    ReportNew(Report),
+    /// A new report for support, with the people it names.
+    ReportNew(NamedReport),
     /// Someone started or stopped typing.
     Typing {
         /// Where.

@@ -2,7 +2,7 @@
 
 use crate::StoreResult;
 use crate::rows;
-use helpline_core::safety::{Report, ReportStatus};
+use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
 use sqlx::PgPool;
 
@@ -40,6 +40,18 @@ pub(super) async fn blockers_of(pool: &PgPool, user: &UserId) -> StoreResult<Vec
     .fetch_all(pool)
     .await?;
     Ok(ids.into_iter().map(UserId::from_trusted).collect())
+}
+
+/// See [`crate::Store::blocked_by`].
+pub(super) async fn blocked_by(pool: &PgPool, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
+    let found = sqlx::query(
+        "SELECT u.id, u.display_name, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id \
+         WHERE b.blocker_id = $1 ORDER BY b.created_at DESC, u.id",
+    )
+    .bind(blocker.as_str())
+    .fetch_all(pool)
+    .await?;
+    rows::all(&found, rows::blocked_person)
 }
 
 /// See [`crate::Store::create_report`].

@@ -4,7 +4,7 @@
 use super::writer::Writer;
 use crate::StoreResult;
 use crate::rows;
-use helpline_core::safety::{Report, ReportStatus};
+use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
 use sqlx::SqlitePool;
 
@@ -49,6 +49,21 @@ pub(super) async fn blockers_of(readers: &SqlitePool, user: &UserId) -> StoreRes
     .fetch_all(readers)
     .await?;
     Ok(ids.into_iter().map(UserId::from_trusted).collect())
+}
+
+/// See [`crate::Store::blocked_by`].
+pub(super) async fn blocked_by(
+    readers: &SqlitePool,
+    blocker: &UserId,
+) -> StoreResult<Vec<BlockedPerson>> {
+    let found = sqlx::query(
+        "SELECT u.id, u.display_name, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id \
+         WHERE b.blocker_id = ? ORDER BY b.created_at DESC, u.id",
+    )
+    .bind(blocker.as_str())
+    .fetch_all(readers)
+    .await?;
+    rows::all(&found, rows::blocked_person)
 }
 
 /// See [`crate::Store::create_report`].

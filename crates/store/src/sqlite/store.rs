@@ -17,7 +17,7 @@ use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::notice::SystemNote;
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
-use helpline_core::safety::{Report, ReportStatus};
+use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
 use helpline_core::{
@@ -405,6 +405,10 @@ impl Store for SqliteStore {
 
     async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
         safety::blockers_of(&self.readers, user).await
+    }
+
+    async fn blocked_by(&self, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
+        safety::blocked_by(&self.readers, blocker).await
     }
 
     async fn create_report(&self, report: &Report) -> StoreResult<()> {

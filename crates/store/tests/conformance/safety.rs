@@ -1,6 +1,6 @@
 //! Cases for blocks and reports: blocks are per direction and idempotent
-//! and keep the blocked seeker's requests from the blocker; reports list
-//! open first and resolve once.
+//! and keep the blocked seeker's requests from the blocker; the blocker can
+//! list them by name; reports list open first and resolve once.
 
 use crate::fixtures::{at, chat, request_at, seeker, volunteer};
 use crate::harness::Env;
@@ -139,4 +139,53 @@ pub async fn reports_resolve_once(env: Env) {
         .expect("reports");
     assert_eq!(open.len(), 2);
     assert_eq!(open[0], report("r2", 2));
+}
+
+/// The blocker's list names whom they blocked, newest block first; a
+/// repeated block keeps its first time, an unblock removes the entry.
+pub async fn blocked_lists_names_newest_first(env: Env) {
+    let store = &env.store;
+    let (vic, ann, bob) = (
+        volunteer(store, "vic").await,
+        seeker(store, "ann").await,
+        seeker(store, "bob").await,
+    );
+    assert!(store.blocked_by(&vic.id).await.expect("list").is_empty());
+    let block = |who: &UserId, ms: i64, on: bool| {
+        let (store, blocker, who) = (store.clone(), vic.id.clone(), who.clone());
+        async move {
+            store
+                .set_block(&blocker, &who, on, at(ms))
+                .await
+                .expect("block");
+        }
+    };
+    block(&ann.id, 1, true).await;
+    block(&bob.id, 2, true).await;
+    block(&ann.id, 3, true).await;
+    let listed = store.blocked_by(&vic.id).await.expect("list");
+    let seen: Vec<_> = listed
+        .iter()
+        .map(|b| (b.id.clone(), b.display_name.as_str(), b.blocked_at))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (bob.id.clone(), bob.display_name.as_str(), at(2)),
+            (ann.id.clone(), ann.display_name.as_str(), at(1)),
+        ]
+    );
+    assert!(
+        store.blocked_by(&ann.id).await.expect("list").is_empty(),
+        "one-way"
+    );
+    block(&bob.id, 4, false).await;
+    let ids: Vec<_> = store
+        .blocked_by(&vic.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    assert_eq!(ids, std::slice::from_ref(&ann.id));
 }
