@@ -11,6 +11,7 @@ import { Socket } from "./socket.js";
 import { api } from "./api.js";
 import { notice, announce } from "./dom.js";
 import { requestMethods } from "./requests.js";
+import { Calls } from "./calls.js";
 
 const CACHED_MESSAGES = 60;
 const PAGE = 50;
@@ -18,6 +19,7 @@ const PAGE = 50;
 class Store {
   constructor() {
     this.listeners = new Map();
+    this.calls = new Calls(this);
   }
 
   on(topic, fn) {
@@ -41,6 +43,7 @@ class Store {
     this.typingTimers = new Map();
     this.typingSent = new Map();
     this.request = null;
+    this.acceptedHere = new Set();
     this.viewing = null;
     this.flushing = false;
     this.archived = [];
@@ -60,6 +63,7 @@ class Store {
 
   stop() {
     clearTimeout(this.cacheTimer);
+    this.calls.reset();
     this.socket?.close();
     this.socket = null;
     this.user = null;
@@ -137,6 +141,7 @@ class Store {
     s.on("request:expired", ({ requestId }) => this.requestEnded(requestId, "expired"));
     s.on("conversation:started", () => this.refreshConversations());
     s.on("support:changed", (change) => this.emit("support", change));
+    this.calls.bind(s);
   }
 
   async onConnect() {
@@ -188,12 +193,19 @@ class Store {
     this.saveCache();
   }
 
-  async onSession({ conversationId, requestId }) {
+  async onSession(session) {
+    const { conversationId, requestId, callId } = session;
     const mine = this.request && (!this.request.requestId || this.request.requestId === requestId);
     if (this.user.role === "seeker" && mine) this.setRequest({ phase: "connecting", requestId });
     await this.refreshConversations();
-    if (this.user.role === "seeker" && mine) this.setRequest({ phase: "connected", conversationId });
-    this.emit("session", { conversationId, requestId });
+    // A voice or video request: the call screen takes over from the overlay
+    // on the seeker's asking device and the volunteer's accepting device.
+    const calling = callId && (this.user.role === "seeker" ? mine : this.acceptedHere.has(requestId));
+    if (calling) {
+      if (this.user.role === "seeker") this.setRequest(null);
+      this.calls.fromSession(session, this.user.role === "seeker");
+    } else if (this.user.role === "seeker" && mine) this.setRequest({ phase: "connected", conversationId });
+    this.emit("session", session);
   }
 
   // -- conversations and messages ---------------------------------------------

@@ -166,7 +166,8 @@ class Thread extends HTMLElement {
       this.head,
       h("a", { class: "back", href: "/chats", "data-link": true }, icon("back"), "Chats"),
       h("div", { class: "who" }, h("h1", { tabindex: "-1" }, c ? other.displayName : "Chat"), c ? h("p", { class: "muted" }, `${ROLES[other.role] ?? other.role} · ${c.status === "ended" ? "Chat ended" : "Chatting now"}`) : null),
-      c?.status === "active" ? h("button", { type: "button", class: "danger", onclick: () => this.confirmEnd() }, "End chat") : null,
+      c?.status === "active" ? h("hl-call-buttons", { conversation: this.cid }) : null,
+      c?.status === "active" ? h("button", { type: "button", class: "danger", "data-end": true, onclick: () => this.confirmEnd() }, "End chat") : null,
     );
     this.renderFoot();
   }
@@ -341,7 +342,7 @@ class Thread extends HTMLElement {
     );
     dialog.addEventListener("close", () => {
       dialog.remove();
-      this.head.querySelector("button")?.focus();
+      this.head.querySelector("[data-end]")?.focus();
     });
     this.append(dialog);
     dialog.showModal();

@@ -1,0 +1,264 @@
+// Calls: the lifecycle events (call:invite, incoming, accept, accepted,
+// answered_elsewhere, reject, cancel, hangup, ended), the signaling relayed
+// to this device's Peer (webrtc:offer / answer / ice), calls started by a
+// voice or video help request (session:started with a callId), and the
+// quality report (call:stats) at the end.
+//
+// State for the views: `calls.current` (this device's call: phase
+// "calling" → "connecting" → "connected" → "ended") and `calls.incoming`
+// (a call ringing here). Views follow the store topics "call" and
+// "call-incoming".
+
+import { Peer } from "./peer.js";
+import { notice, announce } from "./dom.js";
+import { startRinging, stopRinging, notify } from "./alerts.js";
+
+const MEDIA = { voice: "voice call", video: "video call" };
+
+/** What went wrong with the microphone or camera, in words. */
+const MEDIA_ERRORS = {
+  NotAllowedError: "We could not use your microphone. Please allow it in your browser and try again.",
+  NotFoundError: "We could not find a microphone on this device.",
+  NotReadableError: "Your microphone is being used by another program. Please close it and try again.",
+  SecurityError: "Calls need a secure connection (an address starting with https).",
+};
+
+export class Calls {
+  constructor(store) {
+    this.store = store;
+    this.current = null;
+    this.incoming = null;
+    // Lifecycle events that arrived before the invite's ack named the call.
+    this.early = new Map();
+    // Signaling that arrived before this device's Peer was set up.
+    this.waiting = [];
+  }
+
+  bind(socket) {
+    socket.on("call:incoming", (p) => this.onIncoming(p));
+    socket.on("call:accepted", (p) => this.onAccepted(p));
+    socket.on("call:answered_elsewhere", (p) => this.onAnsweredElsewhere(p));
+    socket.on("call:ended", (p) => this.onEnded(p));
+    socket.on("webrtc:offer", (p) => this.signal("offer", p));
+    socket.on("webrtc:answer", (p) => this.signal("answer", p));
+    socket.on("webrtc:ice", (p) => this.signal("ice", p));
+  }
+
+  /** Forgets everything (signing out). */
+  reset() {
+    this.current?.peer?.close();
+    this.current = null;
+    this.incoming = null;
+    stopRinging();
+    this.emit();
+  }
+
+  emit() {
+    this.store.emit("call", this.current);
+    this.store.emit("call-incoming", this.incoming);
+  }
+
+  nameIn(conversationId) {
+    return this.store.other(this.store.conversations.get(conversationId)).displayName;
+  }
+
+  get busy() {
+    return !!this.current && this.current.phase !== "ended";
+  }
+
+  // -- placing a call ---------------------------------------------------------
+
+  /** Calls the other person in a conversation. */
+  async invite(conversationId, media) {
+    if (this.busy) return void notice("You are already in a call.");
+    const name = this.nameIn(conversationId);
+    this.current = { id: null, conversationId, media, name, outgoing: true, phase: "calling", muted: false, camera: media === "video" };
+    this.emit();
+    let ack;
+    try {
+      ack = await this.store.socket.request("call:invite", { conversationId, media });
+    } catch {
+      return this.finish({ status: "failed", reason: "offline" });
+    }
+    if (!ack.ok) return this.finish({ status: "failed", reason: ack.error?.code ?? "error", message: ack.error?.message });
+    const call = ack.call ?? {};
+    this.current.id = call.id ?? call.callId;
+    if (["rejected", "missed", "cancelled", "failed", "ended"].includes(call.status))
+      return this.finish({ status: call.status, reason: call.reason });
+    this.startPeer(true);
+    const early = this.early.get(this.current.id);
+    this.early.clear();
+    if (early?.ended) this.onEnded(early.ended);
+    else if (early?.accepted) this.onAccepted(early.accepted);
+  }
+
+  /** The call a voice or video help request started (already accepted). The
+   *  seeker's device that asked makes the offer; the volunteer's device that
+   *  accepted answers. */
+  fromSession({ callId, conversationId, requestType }, offerer) {
+    if (this.current?.id === callId) return;
+    this.current?.peer?.close();
+    const media = requestType === "video" ? "video" : "voice";
+    this.current = { id: callId, conversationId, media, name: this.nameIn(conversationId), outgoing: offerer, phase: "connecting", muted: false, camera: media === "video" };
+    this.startPeer(offerer);
+    if (offerer) this.current.peer.begin();
+    this.emit();
+  }
+
+  startPeer(offerer) {
+    const call = this.current;
+    const peer = new Peer({ callId: call.id, media: call.media, offerer, signal: (event, payload) => this.store.socket.request(event, payload) });
+    call.peer = peer;
+    peer.on("state", (state) => {
+      if (call.phase === "ended") return;
+      if (state === "connected" && !call.connectedAt) call.connectedAt = Date.now();
+      call.connection = state;
+      if (state === "connected") call.phase = "connected";
+      this.emit();
+    });
+    peer.on("tracks", () => this.emit());
+    peer.on("local", () => this.emit());
+    peer.on("error", (error) => {
+      if (call.phase === "ended") return;
+      this.hangup(MEDIA_ERRORS[error?.name] ?? "The call could not be set up. Please try again.");
+    });
+    peer.start();
+    const queued = this.waiting.filter((s) => s.payload.callId === call.id);
+    this.waiting = [];
+    for (const s of queued) this.signal(s.kind, s.payload);
+  }
+
+  signal(kind, payload) {
+    const peer = this.current?.id === payload.callId ? this.current.peer : null;
+    if (!peer) {
+      this.waiting.push({ kind, payload });
+      return;
+    }
+    if (kind === "offer") peer.onOffer(payload.sdp);
+    else if (kind === "answer") peer.onAnswer(payload.sdp);
+    else peer.onIce(payload.candidate);
+  }
+
+  onAccepted(p) {
+    const call = this.current;
+    if (!call) return;
+    if (call.outgoing && !call.id && call.phase === "calling") return void this.early.set(p.callId, { accepted: p });
+    if (call.id !== p.callId || !call.outgoing || call.phase !== "calling") return;
+    call.phase = "connecting";
+    call.peer.begin();
+    announce(`${call.name} answered.`);
+    this.emit();
+  }
+
+  // -- a call ringing here ----------------------------------------------------
+
+  onIncoming(p) {
+    if (this.current?.id === p.callId) return;
+    const name = this.nameIn(p.conversationId);
+    this.incoming = { ...p, name };
+    if (!this.store.conversations.has(p.conversationId))
+      this.store.refreshConversations().then(() => {
+        if (this.incoming?.callId === p.callId) this.incoming.name = this.nameIn(p.conversationId);
+        this.emit();
+      });
+    startRinging();
+    notify(`${name} is calling`, `A ${MEDIA[p.media] ?? "call"} on Helpline`, p.callId);
+    this.emit();
+  }
+
+  async accept() {
+    const p = this.incoming;
+    if (!p) return;
+    if (this.busy) await this.hangup();
+    this.incoming = null;
+    stopRinging();
+    this.emit();
+    let ack;
+    try {
+      ack = await this.store.socket.request("call:accept", { callId: p.callId });
+    } catch {
+      return void notice("You are not connected, so the call could not be answered.");
+    }
+    if (!ack.ok) return void notice(ack.error?.code === "conflict" ? "This call was answered on another device." : "This call has already ended.");
+    this.current = { id: p.callId, conversationId: p.conversationId, media: p.media, name: p.name, outgoing: false, phase: "connecting", muted: false, camera: p.media === "video" };
+    this.startPeer(false);
+    this.emit();
+  }
+
+  async decline() {
+    const p = this.incoming;
+    if (!p) return;
+    this.incoming = null;
+    stopRinging();
+    this.emit();
+    await this.store.socket.request("call:reject", { callId: p.callId }).catch(() => null);
+    announce(`You declined the call from ${p.name}.`);
+  }
+
+  onAnsweredElsewhere({ callId }) {
+    if (this.incoming?.callId !== callId) return;
+    this.incoming = null;
+    stopRinging();
+    notice("You answered this call on another device.");
+    this.emit();
+  }
+
+  // -- the end ----------------------------------------------------------------
+
+  /** Hangs up (or cancels a call still ringing). `message` explains why
+   *  when the app ends it itself. */
+  async hangup(message) {
+    const call = this.current;
+    if (!call || call.phase === "ended") return;
+    const event = call.phase === "calling" ? "call:cancel" : "call:hangup";
+    const stats = await this.quality(call);
+    if (call.id) await this.store.socket?.request(event, { callId: call.id }).catch(() => null);
+    this.finish({ status: event === "call:cancel" ? "cancelled" : "ended", reason: "hangup", message, mine: true }, stats);
+  }
+
+  onEnded(p) {
+    if (this.incoming?.callId === p.callId) {
+      const name = this.incoming.name;
+      this.incoming = null;
+      stopRinging();
+      if (p.status !== "rejected") notice(`You missed a call from ${name}.`);
+      this.emit();
+    }
+    const call = this.current;
+    if (!call) return;
+    if (!call.id && call.outgoing && call.phase === "calling") return void this.early.set(p.callId, { ended: p });
+    if (call.id !== p.callId) return;
+    if (call.phase === "ended") {
+      // Our own hang-up came back: take the server's duration.
+      if (p.durationSecs != null) call.ended.durationSecs = p.durationSecs;
+      return this.emit();
+    }
+    this.quality(call).then((stats) => this.finish(p, stats));
+  }
+
+  /** The quality summary, read before the connection closes. */
+  async quality(call) {
+    try {
+      return (await call.peer?.stats()) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  finish(ended, stats = null) {
+    const call = this.current;
+    if (!call || call.phase === "ended") return;
+    call.phase = "ended";
+    call.ended = { ...ended, durationSecs: ended.durationSecs ?? (call.connectedAt ? Math.round((Date.now() - call.connectedAt) / 1000) : 0) };
+    call.peer?.close();
+    if (stats && call.id) this.store.socket?.request("call:stats", { callId: call.id, ...stats }).catch(() => null);
+    this.emit();
+  }
+
+  /** Closes the end screen. */
+  dismiss() {
+    if (this.current?.phase !== "ended") return;
+    this.current = null;
+    this.emit();
+  }
+}
