@@ -57,6 +57,10 @@ id_type!(
     /// Identifies a report to support.
     ReportId
 );
+id_type!(
+    /// Identifies a voice or video call.
+    CallId
+);
 
 /// The longest id string accepted from a client.
 pub const MAX_ID_LEN: usize = 128;

@@ -97,6 +97,29 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional number (integer or decimal) within `min..=max`.
+    pub fn opt_number(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, DomainError> {
+        match self.present(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(v) if v.is_finite() && (min..=max).contains(&v) => Ok(Some(v)),
+                _ => Err(DomainError::invalid(format!(
+                    "{name} must be a number between {min} and {max}"
+                ))),
+            },
+            Some(_) => Err(DomainError::invalid(format!("{name} must be a number"))),
+        }
+    }
+
+    /// A required JSON object field, as it came.
+    pub fn object(&self, name: &str) -> Result<&'a Map<String, Value>, DomainError> {
+        match self.present(name) {
+            Some(Value::Object(map)) => Ok(map),
+            Some(_) => Err(DomainError::invalid(format!("{name} must be an object"))),
+            None => Err(DomainError::invalid(format!("{name} is required"))),
+        }
+    }
+
     /// A required integer within `min..=max`.
     pub fn int(&self, name: &str, min: i64, max: i64) -> Result<i64, DomainError> {
         self.opt_int(name, min, max)?

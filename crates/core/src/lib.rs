@@ -6,6 +6,7 @@
 //! edge (see [`input`]), so the rest of the server works with values that are
 //! already known to be valid.
 
+pub mod call;
 pub mod conversation;
 pub mod error;
 pub mod ids;
@@ -19,5 +20,5 @@ pub mod time;
 pub mod user;
 
 pub use error::DomainError;
-pub use ids::{ConversationId, MessageId, ReportId, RequestId, UserId};
+pub use ids::{CallId, ConversationId, MessageId, ReportId, RequestId, UserId};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

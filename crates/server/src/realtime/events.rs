@@ -35,3 +35,21 @@ pub const CONVERSATION_START: &str = "conversation:start";
 pub const CONVERSATION_SETTINGS: &str = "conversation:settings";
 /// A participant ends the conversation.
 pub const CHAT_END: &str = "chat:end";
+/// A participant calls the other participant of a conversation.
+pub const CALL_INVITE: &str = "call:invite";
+/// A callee device answers a ringing call.
+pub const CALL_ACCEPT: &str = "call:accept";
+/// The callee declines a ringing call.
+pub const CALL_REJECT: &str = "call:reject";
+/// The caller withdraws a ringing call.
+pub const CALL_CANCEL: &str = "call:cancel";
+/// Either participant ends an active call.
+pub const CALL_HANGUP: &str = "call:hangup";
+/// A participant reports the call's quality.
+pub const CALL_STATS: &str = "call:stats";
+/// WebRTC offer to the other device of the call (relayed as the same event).
+pub const WEBRTC_OFFER: &str = "webrtc:offer";
+/// WebRTC answer to the other device of the call (relayed as the same event).
+pub const WEBRTC_ANSWER: &str = "webrtc:answer";
+/// An ICE candidate for the other device of the call (relayed as the same event).
+pub const WEBRTC_ICE: &str = "webrtc:ice";

@@ -2,11 +2,12 @@
 //! the event name and its payload, so no call site spells an event name or
 //! builds a payload by hand. Sent only through [`super::fanout`].
 
+use helpline_core::call::{Call, CallStatus, EndReason, Media};
 use helpline_core::conversation::ConversationSummary;
 use helpline_core::message::{Message, Reaction};
 use helpline_core::request::{HelpRequest, RequestType, Topic};
 use helpline_core::safety::Report;
-use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
+use helpline_core::{CallId, ConversationId, MessageId, RequestId, Timestamp, UserId};
 use serde::Serialize;
 
 /// The seeker as shown to a volunteer.
@@ -134,6 +135,9 @@ pub enum ServerEvent {
         volunteer_id: UserId,
         /// Chat, voice or video.
         request_type: RequestType,
+        /// The call already accepted for a voice or video request.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        call_id: Option<CallId>,
     },
     /// The answer to `request:status`, also sent as an event.
     RequestStatusResponse {
@@ -235,6 +239,63 @@ pub enum ServerEvent {
         /// Who ended it.
         ended_by: UserId,
     },
+    /// A call rings on every device of the callee.
+    CallIncoming {
+        /// The call.
+        call_id: CallId,
+        /// Where.
+        conversation_id: ConversationId,
+        /// Who calls.
+        caller_id: UserId,
+        /// Voice or video.
+        media: Media,
+    },
+    /// A callee device answered: to the caller's devices and that device.
+    CallAccepted {
+        /// The call.
+        call_id: CallId,
+        /// The callee.
+        accepted_by: UserId,
+        /// The call as stored now.
+        call: Box<Call>,
+    },
+    /// Another device of the callee answered; stop ringing.
+    CallAnsweredElsewhere {
+        /// The call.
+        call_id: CallId,
+    },
+    /// The call reached its terminal status (once per call).
+    CallEnded {
+        /// The call.
+        call_id: CallId,
+        /// The terminal status.
+        status: CallStatus,
+        /// Why.
+        reason: Option<EndReason>,
+        /// Whole seconds answered; `null` if never answered.
+        duration_secs: Option<i64>,
+    },
+    /// A relayed WebRTC offer.
+    WebrtcOffer {
+        /// The call.
+        call_id: CallId,
+        /// The SDP.
+        sdp: String,
+    },
+    /// A relayed WebRTC answer.
+    WebrtcAnswer {
+        /// The call.
+        call_id: CallId,
+        /// The SDP.
+        sdp: String,
+    },
+    /// A relayed ICE candidate.
+    WebrtcIce {
+        /// The call.
+        call_id: CallId,
+        /// `RTCIceCandidate.toJSON()`, as sent.
+        candidate: serde_json::Map<String, serde_json::Value>,
+    },
 }
 
 impl ServerEvent {
@@ -263,6 +324,13 @@ impl ServerEvent {
             Self::ConversationStarted { .. } => "conversation:started",
             Self::SupportChanged { .. } => "support:changed",
             Self::ChatEnded { .. } => "chat:ended",
+            Self::CallIncoming { .. } => "call:incoming",
+            Self::CallAccepted { .. } => "call:accepted",
+            Self::CallAnsweredElsewhere { .. } => "call:answered_elsewhere",
+            Self::CallEnded { .. } => "call:ended",
+            Self::WebrtcOffer { .. } => "webrtc:offer",
+            Self::WebrtcAnswer { .. } => "webrtc:answer",
+            Self::WebrtcIce { .. } => "webrtc:ice",
         }
     }
 }
