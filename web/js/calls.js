@@ -81,15 +81,33 @@ export class Calls {
       return this.finish({ status: "failed", reason: "offline" });
     }
     if (!ack.ok) return this.finish({ status: "failed", reason: ack.error?.code ?? "error", message: ack.error?.message });
-    const call = ack.call ?? {};
-    this.current.id = call.id ?? call.callId;
-    if (["rejected", "missed", "cancelled", "failed", "ended"].includes(call.status))
+    const call = ack.call;
+    if (this.current?.phase !== "calling" || this.current.id) return;
+    if (["rejected", "missed", "cancelled", "failed", "ended"].includes(call.status)) {
+      this.current.id = call.id;
       return this.finish({ status: call.status, reason: call.reason });
+    }
+    if (call.status === "active" && call.callerId !== this.store.user.id) {
+      // Glare: the other person's call to us won, and this device answers it.
+      return this.adopt(call);
+    }
+    this.current.id = call.id;
     this.startPeer(true);
-    const early = this.early.get(this.current.id);
+    // Glare the other way: our call won and is already active.
+    if (call.status === "active") this.onAccepted({ callId: call.id, call });
+    const early = this.early.get(call.id);
     this.early.clear();
     if (early?.ended) this.onEnded(early.ended);
     else if (early?.accepted) this.onAccepted(early.accepted);
+  }
+
+  /** Takes over a call this device is the answering side of (glare). */
+  adopt(call) {
+    const current = this.current;
+    current?.peer?.close();
+    this.current = { id: call.id, conversationId: call.conversationId, media: call.media, name: this.nameIn(call.conversationId), outgoing: false, phase: "connecting", muted: false, camera: call.media === "video" };
+    this.startPeer(false);
+    this.emit();
   }
 
   /** The call a voice or video help request started (already accepted). The
@@ -143,6 +161,9 @@ export class Calls {
     const call = this.current;
     if (!call) return;
     if (call.outgoing && !call.id && call.phase === "calling") return void this.early.set(p.callId, { accepted: p });
+    // Glare: the other person's call won, accepted by this (inviting) device.
+    const glare = call.outgoing && (call.phase === "calling" || call.glare) && p.call && p.call.conversationId === call.conversationId && p.call.callerId !== this.store.user.id;
+    if (glare && call.id !== p.callId) return this.adopt(p.call);
     if (call.id !== p.callId || !call.outgoing || call.phase !== "calling") return;
     call.phase = "connecting";
     call.peer.begin();
@@ -154,6 +175,8 @@ export class Calls {
 
   onIncoming(p) {
     if (this.current?.id === p.callId) return;
+    // Both calling each other: the server settles it (call:accepted follows).
+    if (this.current?.outgoing && this.current.phase === "calling" && this.current.conversationId === p.conversationId) return;
     const name = this.nameIn(p.conversationId);
     this.incoming = { ...p, name };
     if (!this.store.conversations.has(p.conversationId))
@@ -210,10 +233,17 @@ export class Calls {
   async hangup(message) {
     const call = this.current;
     if (!call || call.phase === "ended") return;
-    const event = call.phase === "calling" ? "call:cancel" : "call:hangup";
     const stats = await this.quality(call);
-    if (call.id) await this.store.socket?.request(event, { callId: call.id }).catch(() => null);
-    this.finish({ status: event === "call:cancel" ? "cancelled" : "ended", reason: "hangup", message, mine: true }, stats);
+    let ended = null;
+    if (call.id) {
+      const send = (event) => this.store.socket?.request(event, { callId: call.id }).catch(() => null);
+      let ack = await send(call.phase === "calling" ? "call:cancel" : "call:hangup");
+      // Answered just as we cancelled: hang up instead.
+      if (call.phase === "calling" && ack?.error?.code === "conflict") ack = await send("call:hangup");
+      if (ack?.ok) ended = ack.call;
+    }
+    const status = ended?.status ?? (call.phase === "calling" ? "cancelled" : "ended");
+    this.finish({ status, reason: ended?.reason ?? "hangup", durationSecs: ended?.durationSecs ?? undefined, message, mine: true }, stats);
   }
 
   onEnded(p) {
@@ -228,6 +258,13 @@ export class Calls {
     if (!call) return;
     if (!call.id && call.outgoing && call.phase === "calling") return void this.early.set(p.callId, { ended: p });
     if (call.id !== p.callId) return;
+    if (p.reason === "glare" && call.outgoing) {
+      // Our call lost to theirs: call:accepted brings the one that survives.
+      call.glare = true;
+      call.peer?.close();
+      call.peer = null;
+      return;
+    }
     if (call.phase === "ended") {
       // Our own hang-up came back: take the server's duration.
       if (p.durationSecs != null) call.ended.durationSecs = p.durationSecs;
@@ -251,7 +288,7 @@ export class Calls {
     call.phase = "ended";
     call.ended = { ...ended, durationSecs: ended.durationSecs ?? (call.connectedAt ? Math.round((Date.now() - call.connectedAt) / 1000) : 0) };
     call.peer?.close();
-    if (stats && call.id) this.store.socket?.request("call:stats", { callId: call.id, ...stats }).catch(() => null);
+    if (stats && call.id && call.connectedAt) this.store.socket?.request("call:stats", { callId: call.id, ...stats }).catch(() => null);
     this.emit();
   }
 

@@ -218,22 +218,26 @@ export function summarize(report) {
     (transport && report.get(transport.selectedCandidatePairId)) ??
     all.find((s) => s.type === "candidate-pair" && s.nominated && s.state === "succeeded");
   const inbound = all.filter((s) => s.type === "inbound-rtp");
+  const outbound = all.filter((s) => s.type === "outbound-rtp");
   const audioIn = inbound.find((s) => s.kind === "audio");
   const sum = (list, key) => list.reduce((total, s) => total + (s[key] ?? 0), 0);
   const received = sum(inbound, "packetsReceived");
   const lost = sum(inbound, "packetsLost");
   const local = pair && report.get(pair.localCandidateId);
   const remote = pair && report.get(pair.remoteCandidateId);
-  return {
-    rttMs: pair?.currentRoundTripTime != null ? Math.round(pair.currentRoundTripTime * 1000) : null,
-    jitterMs: audioIn?.jitter != null ? Math.round(audioIn.jitter * 1000) : null,
+  const summary = {
+    rttMs: pair?.currentRoundTripTime != null ? pair.currentRoundTripTime * 1000 : null,
+    jitterMs: audioIn?.jitter != null ? audioIn.jitter * 1000 : null,
     packetsReceived: received,
-    packetsLost: lost,
-    packetLoss: received + lost > 0 ? lost / (received + lost) : 0,
+    packetsLost: Math.max(0, lost),
+    packetsSent: sum(outbound, "packetsSent"),
     bytesSent: pair?.bytesSent ?? 0,
     bytesReceived: pair?.bytesReceived ?? 0,
     audioPacketsReceived: audioIn?.packetsReceived ?? 0,
     localCandidateType: local?.candidateType ?? null,
     remoteCandidateType: remote?.candidateType ?? null,
   };
+  // The server takes numbers only: leave out what the browser did not say.
+  for (const [key, value] of Object.entries(summary)) if (value == null) delete summary[key];
+  return summary;
 }

@@ -9,7 +9,7 @@
 
 import { Socket } from "./socket.js";
 import { api } from "./api.js";
-import { notice, announce } from "./dom.js";
+import { notice, announce, go } from "./dom.js";
 import { requestMethods } from "./requests.js";
 import { Calls } from "./calls.js";
 
@@ -202,7 +202,10 @@ class Store {
     // on the seeker's asking device and the volunteer's accepting device.
     const calling = callId && (this.user.role === "seeker" ? mine : this.acceptedHere.has(requestId));
     if (calling) {
-      if (this.user.role === "seeker") this.setRequest(null);
+      if (this.user.role === "seeker") {
+        this.setRequest(null);
+        go(`/chats/${conversationId}`);
+      }
       this.calls.fromSession(session, this.user.role === "seeker");
     } else if (this.user.role === "seeker" && mine) this.setRequest({ phase: "connected", conversationId });
     this.emit("session", session);
