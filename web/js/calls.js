@@ -72,7 +72,8 @@ export class Calls {
   async invite(conversationId, media) {
     if (this.busy) return void notice("You are already in a call.");
     const name = this.nameIn(conversationId);
-    this.current = { id: null, conversationId, media, name, outgoing: true, phase: "calling", muted: false, camera: media === "video" };
+    const placed = { id: null, conversationId, media, name, outgoing: true, phase: "calling", muted: false, camera: media === "video" };
+    this.current = placed;
     this.emit();
     let ack;
     try {
@@ -82,7 +83,12 @@ export class Calls {
     }
     if (!ack.ok) return this.finish({ status: "failed", reason: ack.error?.code ?? "error", message: ack.error?.message });
     const call = ack.call;
-    if (this.current?.phase !== "calling" || this.current.id) return;
+    if (this.current !== placed || placed.phase !== "calling") {
+      // Hung up before the server answered: end it there too.
+      const event = { ringing: "call:cancel", active: "call:hangup" }[call.status];
+      if (event) this.store.socket?.request(event, { callId: call.id }).catch(() => null);
+      return;
+    }
     if (["rejected", "missed", "cancelled", "failed", "ended"].includes(call.status)) {
       this.current.id = call.id;
       return this.finish({ status: call.status, reason: call.reason });

@@ -64,7 +64,7 @@ class CallScreen extends HTMLElement {
   build(call) {
     this.built = call;
     this.phase = null;
-    this.title = h("h2", { id: "call-title" });
+    this.heading = h("h2", { id: "call-title" });
     this.state = h("p", { class: "call-state", role: "status", "aria-live": "polite" });
     this.clock = h("p", { class: "call-time" });
     this.remoteVideo = h("video", { class: "remote-video", autoplay: true, playsinline: true, muted: true, hidden: true });
@@ -76,14 +76,14 @@ class CallScreen extends HTMLElement {
     this.controls = h("div", { class: "actions call-actions" });
     fill(
       this.dialog,
-      h("div", { class: "call-body", "data-call": call.id ?? "" }, this.title, this.state, this.clock, h("div", { class: "call-media" }, this.avatar, this.remoteVideo, this.localVideo), this.remoteAudio, this.controls),
+      h("div", { class: "call-body", "data-call": call.id ?? "" }, this.heading, this.state, this.clock, h("div", { class: "call-media" }, this.avatar, this.remoteVideo, this.localVideo), this.remoteAudio, this.controls),
     );
     if (!this.dialog.open) this.dialog.showModal();
   }
 
   update(call) {
     const video = call.media === "video";
-    this.title.textContent = `${video ? "Video call" : "Call"} with ${call.name}`;
+    this.heading.textContent = `${video ? "Video call" : "Call"} with ${call.name}`;
     this.dialog.querySelector(".call-body").dataset.call = call.id ?? "";
     this.dialog.querySelector(".call-body").dataset.phase = call.phase;
     const text = this.stateText(call);
@@ -168,7 +168,7 @@ class CallScreen extends HTMLElement {
   tick() {
     const call = store.calls.current;
     if (!this.clock || !call) return;
-    const secs = call.phase === "ended" ? call.ended.durationSecs : call.connectedAt ? (Date.now() - call.connectedAt) / 1000 : null;
+    const secs = !call.connectedAt ? null : call.phase === "ended" ? call.ended.durationSecs : (Date.now() - call.connectedAt) / 1000;
     const text = secs == null ? "" : duration(secs);
     if (this.clock.dataset.text === text) return;
     this.clock.dataset.text = text;
