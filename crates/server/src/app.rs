@@ -1,6 +1,7 @@
 //! The shared services every handler uses, built once at start-up.
 
 use crate::auth::TokenKeys;
+use crate::calls::CallWatch;
 use crate::config::Settings;
 use crate::presence::Presence;
 use crate::realtime::fanout::Fanout;
@@ -30,6 +31,8 @@ pub struct AppParts {
     pub settings: Settings,
     /// Where "now" comes from (deadlines, sweeps, stored times).
     pub clock: Arc<dyn Clock>,
+    /// Call participants whose devices are all gone, since when.
+    pub call_watch: CallWatch,
 }
 
 impl App {

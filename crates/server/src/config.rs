@@ -3,6 +3,7 @@
 //! (each later source wins). Secrets have no default and are never logged:
 //! [`Settings`]'s `Debug` prints `jwt_secret` as `<set>` or `<generated>`.
 
+use crate::calls::config::{CallArgs, CallFile, CallSettings};
 use clap::Args;
 use serde::Deserialize;
 use std::fmt;
@@ -86,6 +87,9 @@ pub struct SettingsArgs {
         value_name = "text|json"
     )]
     pub log_format: Option<String>,
+    /// Call settings (ring timeout, disconnect grace, STUN/TURN).
+    #[command(flatten)]
+    pub calls: CallArgs,
 }
 
 /// The same settings as read from a TOML file.
@@ -102,6 +106,12 @@ struct FileSettings {
     sweep_interval_ms: Option<u64>,
     typing_timeout_ms: Option<u64>,
     log_format: Option<String>,
+    call_ring_timeout_secs: Option<u64>,
+    call_disconnect_grace_secs: Option<u64>,
+    stun_urls: Option<String>,
+    turn_urls: Option<String>,
+    turn_secret: Option<String>,
+    turn_ttl_secs: Option<u64>,
 }
 
 /// How logs are written.
@@ -136,6 +146,8 @@ pub struct Settings {
     pub typing_timeout_ms: u64,
     /// Log format.
     pub log_format: LogFormat,
+    /// Calls: ring timeout, disconnect grace, STUN/TURN.
+    pub calls: CallSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -158,6 +170,7 @@ impl fmt::Debug for Settings {
             .field("sweep_interval_ms", &self.sweep_interval_ms)
             .field("typing_timeout_ms", &self.typing_timeout_ms)
             .field("log_format", &self.log_format)
+            .field("calls", &self.calls)
             .finish()
     }
 }
@@ -194,6 +207,7 @@ impl Default for Settings {
             sweep_interval_ms: 250,
             typing_timeout_ms: 6000,
             log_format: LogFormat::Text,
+            calls: CallSettings::default(),
         }
     }
 }
@@ -226,7 +240,19 @@ impl Settings {
             .clone()
             .or(file.log_format)
             .unwrap_or_else(|| "text".into());
+        let calls = CallSettings::resolve(
+            &args.calls,
+            CallFile {
+                call_ring_timeout_secs: file.call_ring_timeout_secs,
+                call_disconnect_grace_secs: file.call_disconnect_grace_secs,
+                stun_urls: file.stun_urls,
+                turn_urls: file.turn_urls,
+                turn_secret: file.turn_secret,
+                turn_ttl_secs: file.turn_ttl_secs,
+            },
+        )?;
         let settings = Settings {
+            calls,
             addr: args.addr.or(file.addr).unwrap_or(defaults.addr),
             database_url: args
                 .database_url

@@ -1,15 +1,20 @@
 //! Background jobs. One sweeper, on a short interval:
 //! - moves pending requests whose stored deadline has passed to `expired`;
 //! - deletes disappearing messages that are due (past their deadline, or
-//!   view-once and read by everyone else).
+//!   view-once and read by everyone else);
+//! - ends calls still ringing at their stored deadline (`missed`), and calls
+//!   whose watched participant stayed without devices past the grace period.
 //!
 //! Both are conditional updates in the database, so each request or message
 //! is handled (and announced) exactly once even with several processes on
 //! one database, and a restart loses nothing: the deadlines are in the rows.
 
 use crate::app::App;
+use crate::calls::finished;
+use crate::calls::lifecycle::ringing_end;
 use crate::realtime::outbound::SupportChange;
 use crate::realtime::{announce_expired, notify_expired};
+use helpline_core::call::CallEvent;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -58,5 +63,25 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "message expiry sweep failed"),
         }
+        sweep_calls(&app).await;
     }
+}
+
+/// Ring timeouts (each call announced by exactly one sweeper, also across
+/// processes), then the disconnect watch.
+async fn sweep_calls(app: &App) {
+    let now = app.clock.now();
+    match ringing_end(CallEvent::RingTimeout, now, now) {
+        Ok(timeout) => match app.store.expire_ringing_calls(&timeout, SWEEP_BATCH).await {
+            Ok(missed) => {
+                for call in &missed {
+                    tracing::info!(call = %call.id, "call missed");
+                    finished(app, call).await;
+                }
+            }
+            Err(error) => tracing::error!(%error, "ring timeout sweep failed"),
+        },
+        Err(error) => tracing::error!(%error, "ring timeout end refused"),
+    }
+    crate::calls::watch::sweep(app).await;
 }

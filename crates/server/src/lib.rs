@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod calls;
 pub mod config;
 pub mod direct;
 pub mod http;
@@ -85,6 +86,7 @@ pub async fn serve_with_clock(
         fanout: Fanout::new(io.clone()),
         settings,
         clock,
+        call_watch: calls::CallWatch::default(),
     });
     realtime::attach(&io, app.clone());
 

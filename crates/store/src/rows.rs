@@ -3,12 +3,13 @@
 //! type implements it, so the mapping itself is written a single time.
 
 use crate::StoreError;
+use helpline_core::call::{Call, CallStats, CallStatus, EndReason, Media, StatsPair};
 use helpline_core::conversation::{Conversation, ConversationKind, ConversationStatus};
 use helpline_core::message::{Message, MessageType, Reaction, ReplyPreview};
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::user::{Role, User};
-use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
+use helpline_core::{CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
 use sqlx::Row;
 
 /// Typed column reads that both backends' rows provide.
@@ -168,6 +169,42 @@ pub(crate) fn report(row: &impl Columns) -> Result<Report, StoreError> {
         created_at: Timestamp::from_millis(row.int("created_at")?),
         resolved_at: row.opt_int("resolved_at")?.map(Timestamp::from_millis),
         resolved_by: row.opt_text("resolved_by")?.map(UserId::from_trusted),
+    })
+}
+
+/// A `calls` row.
+pub(crate) fn call(row: &impl Columns) -> Result<Call, StoreError> {
+    let stats = |column: &str| -> Result<Option<CallStats>, StoreError> {
+        row.opt_text(column)?
+            .map(|json| {
+                serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+            })
+            .transpose()
+    };
+    let reason = match row.opt_text("reason")? {
+        Some(r) => Some(parsed(&r, EndReason::parse, "call reason")?),
+        None => None,
+    };
+    Ok(Call {
+        id: CallId::from_trusted(row.text("id")?),
+        conversation_id: ConversationId::from_trusted(row.text("conversation_id")?),
+        caller_id: UserId::from_trusted(row.text("caller_id")?),
+        callee_id: UserId::from_trusted(row.text("callee_id")?),
+        media: parsed(&row.text("media")?, Media::parse, "call media")?,
+        status: parsed(&row.text("status")?, CallStatus::parse, "call status")?,
+        reason,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        rings_until: Timestamp::from_millis(row.int("rings_until")?),
+        answered_at: row.opt_int("answered_at")?.map(Timestamp::from_millis),
+        ended_at: row.opt_int("ended_at")?.map(Timestamp::from_millis),
+        duration_secs: row.opt_int("duration_secs")?,
+        stats: StatsPair {
+            caller: stats("caller_stats")?,
+            callee: stats("callee_stats")?,
+        },
+        caller_device: row.opt_text("caller_device")?,
+        answered_device: row.opt_text("answered_device")?,
     })
 }
 

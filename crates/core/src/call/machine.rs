@@ -175,7 +175,9 @@ mod tests {
                         phase = Phase::Active { answered_at };
                     }
                     Ok(Step::End(end)) => {
-                        assert!(end.status != CallStatus::Ringing && end.status != CallStatus::Active);
+                        assert!(
+                            end.status != CallStatus::Ringing && end.status != CallStatus::Active
+                        );
                         ends.push(end);
                         phase = Phase::Finished;
                     }
@@ -215,12 +217,19 @@ mod tests {
             assert!(ends.len() <= 1, "{sequence:?} ended twice: {ends:?}");
             assert_eq!(phase == Phase::Finished, ends.len() == 1, "{sequence:?}");
             if let Some(end) = ends.first() {
-                assert_eq!(end.duration_secs.is_some(), answered, "duration only when answered: {sequence:?}");
+                assert_eq!(
+                    end.duration_secs.is_some(),
+                    answered,
+                    "duration only when answered: {sequence:?}"
+                );
                 assert!(end.duration_secs.is_none_or(|d| d >= 0));
                 if end.status == CallStatus::Ended {
                     assert!(answered, "`ended` only for answered calls: {sequence:?}");
                 }
-                if matches!(end.status, CallStatus::Missed | CallStatus::Rejected | CallStatus::Cancelled) {
+                if matches!(
+                    end.status,
+                    CallStatus::Missed | CallStatus::Rejected | CallStatus::Cancelled
+                ) {
                     assert!(!answered, "{sequence:?}");
                 }
             }
@@ -259,9 +268,14 @@ mod tests {
         use CallEvent::*;
         assert_eq!(
             transition(ringing, Accept(Side::Callee), at(59_999)),
-            Ok(Step::Answer { answered_at: at(59_999) })
+            Ok(Step::Answer {
+                answered_at: at(59_999)
+            })
         );
-        assert_eq!(transition(ringing, Accept(Side::Callee), at(60_000)), Err(NOT_RINGING));
+        assert_eq!(
+            transition(ringing, Accept(Side::Callee), at(60_000)),
+            Err(NOT_RINGING)
+        );
         assert!(matches!(
             transition(ringing, Accept(Side::Caller), t0),
             Err(DomainError::Forbidden(_))
@@ -271,13 +285,21 @@ mod tests {
             (CallStatus::Missed, EndReason::Timeout, None)
         );
         assert!(transition(ringing, RingTimeout, at(59_999)).is_err());
-        assert_eq!(ended(ringing, Busy, t0), (CallStatus::Rejected, EndReason::Busy, None));
-        assert_eq!(ended(ringing, Glare, t0), (CallStatus::Cancelled, EndReason::Glare, None));
+        assert_eq!(
+            ended(ringing, Busy, t0),
+            (CallStatus::Rejected, EndReason::Busy, None)
+        );
+        assert_eq!(
+            ended(ringing, Glare, t0),
+            (CallStatus::Cancelled, EndReason::Glare, None)
+        );
         assert_eq!(
             ended(ringing, ConversationEnded, t0),
             (CallStatus::Cancelled, EndReason::ConversationEnded, None)
         );
-        let active = Phase::Active { answered_at: at(1_000) };
+        let active = Phase::Active {
+            answered_at: at(1_000),
+        };
         assert_eq!(
             ended(active, Hangup(Side::Callee), at(241_999)),
             (CallStatus::Ended, EndReason::Hangup, Some(240))
@@ -290,6 +312,9 @@ mod tests {
             ended(active, ConversationEnded, at(1_000)),
             (CallStatus::Ended, EndReason::ConversationEnded, Some(0))
         );
-        assert_eq!(transition(Phase::Finished, Hangup(Side::Caller), t0), Err(ENDED));
+        assert_eq!(
+            transition(Phase::Finished, Hangup(Side::Caller), t0),
+            Err(ENDED)
+        );
     }
 }

@@ -8,7 +8,9 @@ mod signal;
 mod stats;
 
 pub use machine::{CallEvent, Phase, Side, Step, transition};
-pub use signal::{CallInvite, IceCandidate, MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SessionDescription};
+pub use signal::{
+    CallInvite, IceCandidate, MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SessionDescription,
+};
 pub use stats::CallStats;
 
 use crate::input::Fields;
@@ -284,7 +286,12 @@ pub fn parse_call_id(fields: &Fields<'_>) -> Result<CallId, DomainError> {
 
 /// The system message a finished call leaves in its conversation:
 /// "Missed voice call", "Video call · 4 min", "Voice call declined", …
-pub fn describe_call(media: Media, status: CallStatus, reason: Option<EndReason>, duration_secs: Option<i64>) -> String {
+pub fn describe_call(
+    media: Media,
+    status: CallStatus,
+    reason: Option<EndReason>,
+    duration_secs: Option<i64>,
+) -> String {
     let (kind, lower) = match media {
         Media::Voice => ("Voice call", "voice call"),
         Media::Video => ("Video call", "video call"),
@@ -342,20 +349,49 @@ mod tests {
     fn system_texts() {
         use CallStatus::*;
         let d = describe_call;
-        assert_eq!(d(Media::Voice, Missed, Some(EndReason::Timeout), None), "Missed voice call");
-        assert_eq!(d(Media::Video, Ended, Some(EndReason::Hangup), Some(245)), "Video call · 4 min");
-        assert_eq!(d(Media::Voice, Ended, Some(EndReason::Hangup), Some(45)), "Voice call · 45 s");
-        assert_eq!(d(Media::Voice, Ended, Some(EndReason::Hangup), Some(3900)), "Voice call · 1 h 5 min");
-        assert_eq!(d(Media::Voice, Ended, Some(EndReason::Hangup), Some(7200)), "Voice call · 2 h");
-        assert_eq!(d(Media::Voice, Rejected, Some(EndReason::Rejected), None), "Voice call declined");
-        assert_eq!(d(Media::Video, Rejected, Some(EndReason::Busy), None), "Video call · line busy");
-        assert_eq!(d(Media::Voice, Cancelled, Some(EndReason::Cancelled), None), "Cancelled voice call");
+        assert_eq!(
+            d(Media::Voice, Missed, Some(EndReason::Timeout), None),
+            "Missed voice call"
+        );
+        assert_eq!(
+            d(Media::Video, Ended, Some(EndReason::Hangup), Some(245)),
+            "Video call · 4 min"
+        );
+        assert_eq!(
+            d(Media::Voice, Ended, Some(EndReason::Hangup), Some(45)),
+            "Voice call · 45 s"
+        );
+        assert_eq!(
+            d(Media::Voice, Ended, Some(EndReason::Hangup), Some(3900)),
+            "Voice call · 1 h 5 min"
+        );
+        assert_eq!(
+            d(Media::Voice, Ended, Some(EndReason::Hangup), Some(7200)),
+            "Voice call · 2 h"
+        );
+        assert_eq!(
+            d(Media::Voice, Rejected, Some(EndReason::Rejected), None),
+            "Voice call declined"
+        );
+        assert_eq!(
+            d(Media::Video, Rejected, Some(EndReason::Busy), None),
+            "Video call · line busy"
+        );
+        assert_eq!(
+            d(Media::Voice, Cancelled, Some(EndReason::Cancelled), None),
+            "Cancelled voice call"
+        );
         assert_eq!(
             d(Media::Voice, Failed, Some(EndReason::Disconnected), None),
             "Voice call failed (connection lost)"
         );
         assert_eq!(
-            d(Media::Voice, Failed, Some(EndReason::Disconnected), Some(61)),
+            d(
+                Media::Voice,
+                Failed,
+                Some(EndReason::Disconnected),
+                Some(61)
+            ),
             "Voice call · 1 min (connection lost)"
         );
     }

@@ -75,7 +75,9 @@ impl IceCandidate {
     pub fn parse(fields: &Fields<'_>) -> Result<Self, DomainError> {
         let call_id = CallId::from_trusted(fields.id("callId")?);
         let candidate = fields.object("candidate")?;
-        let size = serde_json::to_vec(candidate).map(|b| b.len()).unwrap_or(usize::MAX);
+        let size = serde_json::to_vec(candidate)
+            .map(|b| b.len())
+            .unwrap_or(usize::MAX);
         if size > MAX_CANDIDATE_BYTES {
             return Err(DomainError::invalid(format!(
                 "candidate must be at most {MAX_CANDIDATE_BYTES} bytes"
@@ -93,16 +95,31 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse<T>(value: Value, f: impl Fn(&Fields<'_>) -> Result<T, DomainError>) -> Result<T, DomainError> {
+    fn parse<T>(
+        value: Value,
+        f: impl Fn(&Fields<'_>) -> Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
         f(&Fields::of(&value)?)
     }
 
     #[test]
     fn invites() {
-        let ok = parse(json!({"conversationId":"c","media":"video"}), CallInvite::parse).expect("ok");
+        let ok = parse(
+            json!({"conversationId":"c","media":"video"}),
+            CallInvite::parse,
+        )
+        .expect("ok");
         assert_eq!(ok.media, Media::Video);
-        for bad in [json!({"conversationId":"c"}), json!({"media":"voice"}), json!({"conversationId":"c","media":"fax"}), json!({"conversationId":7,"media":"voice"})] {
-            assert!(matches!(parse(bad, CallInvite::parse), Err(DomainError::Invalid(_))));
+        for bad in [
+            json!({"conversationId":"c"}),
+            json!({"media":"voice"}),
+            json!({"conversationId":"c","media":"fax"}),
+            json!({"conversationId":7,"media":"voice"}),
+        ] {
+            assert!(matches!(
+                parse(bad, CallInvite::parse),
+                Err(DomainError::Invalid(_))
+            ));
         }
     }
 
@@ -122,11 +139,21 @@ mod tests {
     #[test]
     fn candidates() {
         let candidate = json!({"candidate":"candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host","sdpMid":"0","sdpMLineIndex":0});
-        let ok = parse(json!({"callId":"x","candidate":candidate}), IceCandidate::parse).expect("ok");
+        let ok = parse(
+            json!({"callId":"x","candidate":candidate}),
+            IceCandidate::parse,
+        )
+        .expect("ok");
         assert_eq!(Value::Object(ok.candidate), candidate);
         let big = json!({"candidate":"a".repeat(MAX_CANDIDATE_BYTES)});
         assert!(parse(json!({"callId":"x","candidate":big}), IceCandidate::parse).is_err());
-        assert!(parse(json!({"callId":"x","candidate":"candidate:1"}), IceCandidate::parse).is_err());
+        assert!(
+            parse(
+                json!({"callId":"x","candidate":"candidate:1"}),
+                IceCandidate::parse
+            )
+            .is_err()
+        );
         assert!(parse(json!({"callId":"x"}), IceCandidate::parse).is_err());
     }
 }

@@ -69,7 +69,8 @@ mod tests {
 
     #[test]
     fn reads_and_bounds_metrics() {
-        let (id, stats) = parse(json!({"callId":"c","rttMs":38.5,"packetsLost":3,"bytesSent":100})).expect("ok");
+        let (id, stats) =
+            parse(json!({"callId":"c","rttMs":38.5,"packetsLost":3,"bytesSent":100})).expect("ok");
         assert_eq!(id.as_str(), "c");
         assert_eq!(
             serde_json::to_value(&stats).expect("json"),

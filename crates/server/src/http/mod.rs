@@ -1,7 +1,8 @@
 //! The REST API: accounts, reads of requests and conversations, feedback,
-//! and the health check. Bodies are JSON; errors go through [`error::ApiError`].
+//! call records and ICE servers, and the health check. Bodies are JSON; errors go through [`error::ApiError`].
 
 mod accounts;
+mod calls;
 mod conversations;
 pub mod error;
 mod reads;
@@ -57,6 +58,8 @@ pub fn routes() -> Router<App> {
         .route("/api/users/{id}/unblock", post(safety::unblock))
         .route("/api/reports", get(safety::list).post(safety::create))
         .route("/api/reports/{id}/resolve", post(safety::resolve))
+        .route("/api/calls", get(calls::list))
+        .route("/api/calls/{id}/ice-servers", get(calls::ice))
         .route("/api/requests", get(reads::requests))
         .route("/api/requests/{id}/feedback", post(reads::feedback))
         .fallback(web::fallback)

@@ -223,13 +223,24 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let fields = caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?;
     let conversation_id = ConversationId::from_trusted(fields.id("conversationId")?);
     others_in(&ctx, &conversation_id).await?;
-    let ended_conversation = ctx
+    // Its live call ends first, so the call's notice still lands in it.
+    let ended_call =
+        crate::calls::lifecycle::end_for_conversation(&ctx.app, &conversation_id).await?;
+    let Some(ended_conversation) = ctx
         .app
         .store
         .end_conversation(&conversation_id, &ctx.caller.id, ctx.app.clock.now())
         .await?
-        .ok_or(DomainError::ConversationEnded)?;
+    else {
+        if let Some((call, notice)) = ended_call {
+            crate::calls::announce_end(&ctx.app, &call, notice).await;
+        }
+        return Err(DomainError::ConversationEnded);
+    };
     ctx.reply(Ok(json!({})));
+    if let Some((call, notice)) = ended_call {
+        crate::calls::announce_end(&ctx.app, &call, notice).await;
+    }
     if ended_conversation.request_id.is_some() {
         ctx.app.fanout.support_changed(SupportChange::Session).await;
     }

@@ -13,6 +13,7 @@ use serde::de::IgnoredAny;
 use socketioxide::AckError;
 use socketioxide::SocketIo;
 use socketioxide::extract::SocketRef;
+use socketioxide::socket::Sid;
 
 /// The room of all of a user's sockets.
 pub fn user_room(user: &UserId) -> String {
@@ -151,6 +152,35 @@ impl Fanout {
     pub fn to_socket(&self, socket: &SocketRef, event: &ServerEvent) {
         if let Err(error) = socket.emit(event.name(), event) {
             tracing::debug!(event = event.name(), %error, "emit to socket failed");
+        }
+    }
+
+    /// To one socket named by its id (as stored with a call). A socket that
+    /// is not connected to this process is skipped.
+    pub async fn to_sid(&self, sid: &str, event: &ServerEvent) {
+        let Ok(sid) = sid.parse::<Sid>() else {
+            tracing::warn!(event = event.name(), "not a socket id");
+            return;
+        };
+        if let Err(error) = self.io.to(sid).emit(event.name(), event).await {
+            tracing::debug!(event = event.name(), %error, "emit to socket failed");
+        }
+    }
+
+    /// To every socket of `user` except the socket `sid`.
+    pub async fn to_user_except(&self, user: &UserId, sid: &str, event: &ServerEvent) {
+        let Ok(sid) = sid.parse::<Sid>() else {
+            self.to_user(user, event).await;
+            return;
+        };
+        if let Err(error) = self
+            .io
+            .to(user_room(user))
+            .except(sid)
+            .emit(event.name(), event)
+            .await
+        {
+            tracing::warn!(event = event.name(), %error, "broadcast to user failed");
         }
     }
 

@@ -1,15 +1,18 @@
 //! The Socket.IO side: who may connect, which rooms a socket joins, and
-//! which events it may send. Each event group lives in its own file;
+//! which events it may send (requests, conversations, edits, timers, calls,
+//! WebRTC signaling). Each event group lives in its own file;
 //! [`ack`] guarantees one acknowledgement per event; [`fanout`] is the only
 //! way events go out.
 
 pub mod ack;
+mod calls;
 mod conversations;
 mod edits;
 pub mod events;
 pub mod fanout;
 pub mod outbound;
 mod requests;
+mod signaling;
 mod timers;
 
 use crate::app::App;
@@ -121,8 +124,11 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     conversations::register(&socket, &app, &caller);
     edits::register(&socket, &app, &caller);
     timers::register(&socket, &app, &caller);
+    calls::register(&socket, &app, &caller);
+    signaling::register(&socket, &app, &caller);
     ack::unknown_events(&socket);
     let first = app.presence.connect(&caller.id, caller.role);
+    app.call_watch.back(&caller.id);
     if first && caller.role == Role::Volunteer {
         app.fanout.support_changed(SupportChange::Presence).await;
     }
@@ -130,8 +136,12 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     socket.on_disconnect(move || {
         let (app, user, role) = leaving.clone();
         async move {
-            if app.presence.disconnect(&user) && role == Role::Volunteer {
+            let gone = app.presence.disconnect(&user);
+            if gone && role == Role::Volunteer {
                 app.fanout.support_changed(SupportChange::Presence).await;
+            }
+            if gone {
+                crate::calls::watch::user_gone(&app, &user).await;
             }
         }
     });

@@ -1,6 +1,7 @@
 //! Help-request events: `seeker:request`, `request:cancel`,
 //! `request:status`, `volunteer:accept`, `volunteer:reject`,
-//! `volunteer:availability`, and the offers and notices they cause.
+//! `volunteer:availability`, and the offers and notices they cause
+//! (accepting a voice or video request also starts its call).
 //! Every state change is a conditional update in the store; this file
 //! decides who is told what afterwards.
 
@@ -212,6 +213,10 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
     };
     let both = [claimed.senior_id.clone(), ctx.caller.id.clone()];
     app.fanout.join_conversation(&both, &conversation_id).await;
+    // A voice or video request starts its call, answered by this socket.
+    let call_id =
+        crate::calls::lifecycle::start_for_request(app, &claimed, &ctx.socket.id.to_string())
+            .await?;
     ctx.reply(Ok(
         json!({"requestId": claimed.id, "conversationId": conversation_id}),
     ));
@@ -221,6 +226,7 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
         senior_id: claimed.senior_id.clone(),
         volunteer_id: ctx.caller.id.clone(),
         request_type: claimed.request_type,
+        call_id,
     };
     app.fanout.to_users(&both, &started).await;
     app.fanout.support_changed(SupportChange::Session).await;

@@ -22,6 +22,7 @@ macro_rules! select_messages {
     };
 }
 
+mod calls;
 mod compound;
 mod edits;
 mod receipts;
@@ -69,6 +70,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 7,
         sql: include_str!("../../migrations/sqlite/0007_disappearing_messages.sql"),
+    },
+    Migration {
+        version: 9,
+        sql: include_str!("../../migrations/sqlite/0009_calls.sql"),
     },
 ];
 

@@ -3,20 +3,22 @@
 //! than one statement live in [`super::compound`], help requests in
 //! [`super::requests`].
 
-use super::{SqliteStore, compound, edits, receipts, requests, safety, timers};
+use super::{SqliteStore, calls, compound, edits, receipts, requests, safety, timers};
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{
-    AppendRefusal, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError, StoreResult,
+    AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError,
+    StoreResult,
 };
 use async_trait::async_trait;
+use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
 use helpline_core::conversation::{Conversation, ConversationSummary};
 use helpline_core::message::{Appended, Message, NewMessage, Reaction};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::search::SearchQuery;
 use helpline_core::user::{NewAccount, User};
-use helpline_core::{ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
+use helpline_core::{CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -402,6 +404,61 @@ impl Store for SqliteStore {
 
     async fn active_sessions(&self) -> StoreResult<Vec<crate::ActiveSession>> {
         super::support::active_sessions(&self.readers).await
+    }
+
+    async fn create_call(&self, new: &NewCall, busy: &CallEnd) -> StoreResult<CallPlaced> {
+        calls::create_call(&self.writer, new, busy).await
+    }
+
+    async fn call(&self, id: &CallId) -> StoreResult<Option<Call>> {
+        calls::call(&self.readers, id).await
+    }
+
+    async fn accept_call(
+        &self,
+        id: &CallId,
+        device: &str,
+        answered_at: Timestamp,
+    ) -> StoreResult<Option<Call>> {
+        calls::accept_call(&self.writer, id, device, answered_at).await
+    }
+
+    async fn finish_call(
+        &self,
+        id: &CallId,
+        from: CallStatus,
+        end: &CallEnd,
+    ) -> StoreResult<Option<Call>> {
+        calls::finish_call(&self.writer, id, from, end).await
+    }
+
+    async fn expire_ringing_calls(&self, timeout: &CallEnd, limit: i64) -> StoreResult<Vec<Call>> {
+        calls::expire_ringing_calls(&self.writer, timeout, limit).await
+    }
+
+    async fn bind_caller_device(&self, id: &CallId, device: &str) -> StoreResult<bool> {
+        calls::bind_caller_device(&self.writer, id, device).await
+    }
+
+    async fn live_calls_of(&self, user: &UserId) -> StoreResult<Vec<Call>> {
+        calls::live_calls_of(&self.readers, user).await
+    }
+
+    async fn live_call_in(&self, conversation: &ConversationId) -> StoreResult<Option<Call>> {
+        calls::live_call_in(&self.readers, conversation).await
+    }
+
+    async fn calls_in(&self, conversation: &ConversationId, limit: i64) -> StoreResult<Vec<Call>> {
+        calls::calls_in(&self.readers, conversation, limit).await
+    }
+
+    async fn set_call_stats(
+        &self,
+        id: &CallId,
+        side: Side,
+        stats: &CallStats,
+    ) -> StoreResult<Option<Call>> {
+        calls::set_call_stats(&self.writer, id, side, stats).await
     }
 
     async fn close(&self) {

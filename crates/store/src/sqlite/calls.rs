@@ -1,0 +1,261 @@
+//! Calls on SQLite. Placing a call is one writer job (the single writer
+//! serializes it against every other placement, so the live-call and busy
+//! checks cannot race); every move afterwards is a conditional update on
+//! the status, so exactly one of racing moves wins. Reads use the pool.
+
+use super::writer::Writer;
+use crate::rows;
+use crate::{CallPlaced, StoreResult};
+use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
+use helpline_core::{CallId, ConversationId, UserId};
+use sqlx::{SqliteConnection, SqlitePool};
+
+async fn one(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    arg: &str,
+) -> StoreResult<Option<Call>> {
+    let row = sqlx::query(sql).bind(arg).fetch_optional(conn).await?;
+    row.as_ref().map(rows::call).transpose()
+}
+
+/// See [`crate::Store::create_call`].
+pub(super) async fn create_call(
+    writer: &Writer,
+    new: &NewCall,
+    busy: &CallEnd,
+) -> StoreResult<CallPlaced> {
+    let (new, busy) = (new.clone(), *busy);
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let mut end = None;
+                let live = "SELECT * FROM calls WHERE conversation_id = ? AND status IN ('ringing', 'active')";
+                if let Some(existing) = one(&mut *conn, live, new.conversation_id.as_str()).await? {
+                    let glare = new.answered_device.is_none()
+                        && existing.status == CallStatus::Ringing
+                        && existing.caller_id == new.callee_id
+                        && existing.callee_id == new.caller_id;
+                    return Ok(if glare { CallPlaced::Glare(existing) } else { CallPlaced::Conflict(existing) });
+                }
+                if new.answered_device.is_none() {
+                    let of_user = "SELECT * FROM calls WHERE (caller_id = ?1 OR callee_id = ?1) \
+                                   AND status IN ('ringing', 'active') LIMIT 1";
+                    if let Some(existing) = one(&mut *conn, of_user, new.caller_id.as_str()).await? {
+                        return Ok(CallPlaced::Conflict(existing));
+                    }
+                    if one(&mut *conn, of_user, new.callee_id.as_str()).await?.is_some() {
+                        end = Some(busy);
+                    }
+                }
+                let (status, answered_at) = match (&end, &new.answered_device) {
+                    (Some(end), _) => (end.status, None),
+                    (None, Some(_)) => (CallStatus::Active, Some(new.created_at.millis())),
+                    (None, None) => (CallStatus::Ringing, None),
+                };
+                let row = sqlx::query(
+                    "INSERT INTO calls (id, conversation_id, caller_id, callee_id, media, status, reason, created_at, \
+                     rings_until, caller_device, answered_at, answered_device, ended_at, duration_secs) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+                )
+                .bind(new.id.as_str())
+                .bind(new.conversation_id.as_str())
+                .bind(new.caller_id.as_str())
+                .bind(new.callee_id.as_str())
+                .bind(new.media.as_str())
+                .bind(status.as_str())
+                .bind(end.map(|e| e.reason.as_str()))
+                .bind(new.created_at.millis())
+                .bind(new.rings_until.millis())
+                .bind(new.caller_device.as_deref())
+                .bind(answered_at)
+                .bind(new.answered_device.as_deref())
+                .bind(end.map(|e| e.ended_at.millis()))
+                .bind(end.and_then(|e| e.duration_secs))
+                .fetch_one(&mut *conn)
+                .await?;
+                let call = rows::call(&row)?;
+                Ok(if end.is_some() { CallPlaced::Busy(call) } else { CallPlaced::Placed(call) })
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::call`].
+pub(super) async fn call(readers: &SqlitePool, id: &CallId) -> StoreResult<Option<Call>> {
+    let mut conn = readers.acquire().await?;
+    one(&mut conn, "SELECT * FROM calls WHERE id = ?", id.as_str()).await
+}
+
+/// See [`crate::Store::accept_call`].
+pub(super) async fn accept_call(
+    writer: &Writer,
+    id: &CallId,
+    device: &str,
+    answered_at: helpline_core::Timestamp,
+) -> StoreResult<Option<Call>> {
+    let (id, device) = (id.clone(), device.to_owned());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query(
+                    "UPDATE calls SET status = 'active', answered_at = ?1, answered_device = ?2 \
+                     WHERE id = ?3 AND status = 'ringing' AND rings_until > ?1 RETURNING *",
+                )
+                .bind(answered_at.millis())
+                .bind(device)
+                .bind(id.as_str())
+                .fetch_optional(conn)
+                .await?;
+                row.as_ref().map(rows::call).transpose()
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::finish_call`].
+pub(super) async fn finish_call(
+    writer: &Writer,
+    id: &CallId,
+    from: CallStatus,
+    end: &CallEnd,
+) -> StoreResult<Option<Call>> {
+    let (id, end) = (id.clone(), *end);
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query(
+                    "UPDATE calls SET status = ?, reason = ?, ended_at = ?, duration_secs = ? \
+                     WHERE id = ? AND status = ? RETURNING *",
+                )
+                .bind(end.status.as_str())
+                .bind(end.reason.as_str())
+                .bind(end.ended_at.millis())
+                .bind(end.duration_secs)
+                .bind(id.as_str())
+                .bind(from.as_str())
+                .fetch_optional(conn)
+                .await?;
+                row.as_ref().map(rows::call).transpose()
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::expire_ringing_calls`].
+pub(super) async fn expire_ringing_calls(
+    writer: &Writer,
+    timeout: &CallEnd,
+    limit: i64,
+) -> StoreResult<Vec<Call>> {
+    let timeout = *timeout;
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let found = sqlx::query(
+                    "UPDATE calls SET status = ?1, reason = ?2, ended_at = ?3, duration_secs = NULL \
+                     WHERE id IN (SELECT id FROM calls WHERE status = 'ringing' AND rings_until <= ?3 \
+                                  ORDER BY rings_until LIMIT ?4) RETURNING *",
+                )
+                .bind(timeout.status.as_str())
+                .bind(timeout.reason.as_str())
+                .bind(timeout.ended_at.millis())
+                .bind(limit)
+                .fetch_all(conn)
+                .await?;
+                rows::all(&found, rows::call)
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::bind_caller_device`].
+pub(super) async fn bind_caller_device(
+    writer: &Writer,
+    id: &CallId,
+    device: &str,
+) -> StoreResult<bool> {
+    let (id, device) = (id.clone(), device.to_owned());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let bound: Option<String> = sqlx::query_scalar(
+                    "UPDATE calls SET caller_device = COALESCE(caller_device, ?1) WHERE id = ?2 RETURNING caller_device",
+                )
+                .bind(&device)
+                .bind(id.as_str())
+                .fetch_optional(conn)
+                .await?;
+                Ok(bound.as_deref() == Some(device.as_str()))
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::live_calls_of`].
+pub(super) async fn live_calls_of(readers: &SqlitePool, user: &UserId) -> StoreResult<Vec<Call>> {
+    let found = sqlx::query(
+        "SELECT * FROM calls WHERE (caller_id = ?1 OR callee_id = ?1) AND status IN ('ringing', 'active') \
+         ORDER BY created_at, id",
+    )
+    .bind(user.as_str())
+    .fetch_all(readers)
+    .await?;
+    rows::all(&found, rows::call)
+}
+
+/// See [`crate::Store::live_call_in`].
+pub(super) async fn live_call_in(
+    readers: &SqlitePool,
+    conversation: &ConversationId,
+) -> StoreResult<Option<Call>> {
+    let mut conn = readers.acquire().await?;
+    let sql = "SELECT * FROM calls WHERE conversation_id = ? AND status IN ('ringing', 'active')";
+    one(&mut conn, sql, conversation.as_str()).await
+}
+
+/// See [`crate::Store::calls_in`].
+pub(super) async fn calls_in(
+    readers: &SqlitePool,
+    conversation: &ConversationId,
+    limit: i64,
+) -> StoreResult<Vec<Call>> {
+    let found = sqlx::query(
+        "SELECT * FROM calls WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+    )
+    .bind(conversation.as_str())
+    .bind(limit)
+    .fetch_all(readers)
+    .await?;
+    rows::all(&found, rows::call)
+}
+
+/// See [`crate::Store::set_call_stats`].
+pub(super) async fn set_call_stats(
+    writer: &Writer,
+    id: &CallId,
+    side: Side,
+    stats: &CallStats,
+) -> StoreResult<Option<Call>> {
+    let id = id.clone();
+    let json =
+        serde_json::to_string(stats).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let sql = match side {
+                    Side::Caller => {
+                        "UPDATE calls SET caller_stats = ? WHERE id = ? AND answered_at IS NOT NULL \
+                         AND caller_stats IS NULL RETURNING *"
+                    }
+                    Side::Callee => {
+                        "UPDATE calls SET callee_stats = ? WHERE id = ? AND answered_at IS NOT NULL \
+                         AND callee_stats IS NULL RETURNING *"
+                    }
+                };
+                let row = sqlx::query(sql).bind(json).bind(id.as_str()).fetch_optional(conn).await?;
+                row.as_ref().map(rows::call).transpose()
+            })
+        })
+        .await
+}
