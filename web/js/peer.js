@@ -40,6 +40,7 @@ export class Peer {
     this.ignoreOffer = false;
     this.tracksAdded = false;
     this.closed = false;
+    this.early = [];
     // Every step (setup, each signaling message) runs in order.
     this.queue = Promise.resolve();
   }
@@ -137,6 +138,7 @@ export class Peer {
       this.ignoreOffer = !this.polite && collision;
       if (this.ignoreOffer) return;
       await pc.setRemoteDescription({ type: "offer", sdp: sdpText(sdp) });
+      await this.drainCandidates();
       // The answering side joins its tracks to the caller's transceivers.
       this.addTracks();
       await pc.setLocalDescription();
@@ -149,18 +151,32 @@ export class Peer {
     return this.enqueue(async () => {
       if (this.pc.signalingState !== "have-local-offer") return;
       await this.pc.setRemoteDescription({ type: "answer", sdp: sdpText(sdp) });
+      await this.drainCandidates();
     });
   }
 
-  /** A webrtc:ice candidate from the other device. */
+  /** A webrtc:ice candidate from the other device. Candidates can overtake
+   *  the offer they belong to (the browser finds them while the offer is
+   *  still being sent), so they wait for a remote description. */
   onIce(candidate) {
     return this.enqueue(async () => {
-      try {
-        await this.pc.addIceCandidate(candidate);
-      } catch (error) {
-        if (!this.ignoreOffer) throw error;
-      }
+      if (!this.pc.remoteDescription) return void this.early.push(candidate);
+      await this.addCandidate(candidate);
     });
+  }
+
+  async addCandidate(candidate) {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (error) {
+      if (!this.ignoreOffer) throw error;
+    }
+  }
+
+  /** Adds the candidates that came before the remote description. */
+  async drainCandidates() {
+    const early = this.early.splice(0);
+    for (const candidate of early) await this.addCandidate(candidate);
   }
 
   get audioTrack() {
