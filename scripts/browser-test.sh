@@ -96,13 +96,16 @@ turn_secret="$(node -e 'console.log(require("crypto").randomBytes(24).toString("
   --userdb="$data/turndb" --pidfile="$data/turnserver.pid" \
   --log-file="$data/turnserver.log" --simple-log --no-stdout-log >/dev/null 2>&1 &
 turn_pid=$!
-export HELPLINE_TURN_URLS="turn:127.0.0.1:$turn_port?transport=udp"
+turn_urls="turn:127.0.0.1:$turn_port?transport=udp"
+# For the calls test (not HELPLINE_TURN_URLS: `helpline user create`, run by
+# the tests, would then want the secret too).
+export HELPLINE_TEST_TURN_URLS="$turn_urls"
 
 # Settings come only from here, not from the caller's environment.
 env -u HELPLINE_CONFIG -u HELPLINE_JWT_SECRET -u HELPLINE_REQUEST_TIMEOUT_SECS -u HELPLINE_STUN_URLS \
   -u HELPLINE_TURN_TTL_SECS \
   HELPLINE_ADDR="127.0.0.1:$port" HELPLINE_DATABASE_URL="$HELPLINE_DATABASE_URL" \
-  HELPLINE_TURN_URLS="$HELPLINE_TURN_URLS" HELPLINE_TURN_SECRET="$turn_secret" \
+  HELPLINE_TURN_URLS="$turn_urls" HELPLINE_TURN_SECRET="$turn_secret" \
   HELPLINE_SQLITE_SYNCHRONOUS=normal RUST_LOG="${RUST_LOG:-warn}" \
   "$HELPLINE_BIN" serve >"$data/server.log" 2>&1 &
 server_pid=$!
