@@ -210,3 +210,48 @@ scenario("Call now: a voice request starts the call when the volunteer accepts",
   noProblems(a, p);
   for (const x of [ravi, arthur]) await x.context.close();
 });
+
+scenario("busy, cancelled, and both calling each other at once", async () => {
+  const { priya: sam, margaret, conversationId } = await chatting("Sam");
+  const m = margaret.page;
+  const s = sam.page;
+  // Arthur has a chat with Sam too.
+  const arthur = await caller(await register("seeker", "Arthur"));
+  const a = arthur.page;
+  await a.locator(".person", { hasText: "Sam" }).getByRole("button", { name: "Chat now with Sam" }).click();
+  await s.locator(".offer", { hasText: "Arthur" }).getByRole("button", { name: "Accept Arthur" }).click();
+  await a.getByRole("heading", { name: "Sam", level: 1 }).waitFor();
+
+  // Margaret calls and cancels before Sam answers: Sam's ringing stops and he is told.
+  await m.getByRole("button", { name: "Call Sam", exact: true }).click();
+  await s.getByRole("heading", { name: "Margaret is calling you" }).waitFor();
+  await m.getByRole("button", { name: "Cancel call" }).click();
+  await s.getByRole("heading", { name: "Margaret is calling you" }).waitFor({ state: "hidden" });
+  await s.getByText("You missed a call from Margaret.").waitFor();
+  await m.locator(".msg.system", { hasText: "Cancelled voice call" }).waitFor();
+  await m.getByRole("button", { name: "Close" }).click();
+
+  // Both press Call at the same moment: the server keeps one call, and both
+  // end up in it (no one is left ringing).
+  const invite = (page) =>
+    page.evaluate(async (id) => {
+      const { store } = await import("/js/state.js");
+      store.calls.invite(id, "voice");
+    }, conversationId);
+  await Promise.all([invite(m), invite(s)]);
+  await Promise.all([audioFlows(m), audioFlows(s)]);
+  for (const page of [m, s]) assert.equal(await page.locator("dialog.call-incoming").isVisible(), false);
+  const live = (await calls(m, conversationId)).filter((c) => c.status === "active");
+  assert.equal(live.length, 1);
+
+  // Sam is in that call, so Arthur's call is busy.
+  await a.getByRole("button", { name: "Call Sam", exact: true }).click();
+  await a.getByRole("status").filter({ hasText: "Sam is on another call. Please try again later." }).waitFor();
+  await a.locator(".msg.system", { hasText: "Voice call · line busy" }).waitFor();
+  assert.equal(await s.locator("dialog.call-incoming").isVisible(), false);
+
+  await s.getByRole("button", { name: "Hang up" }).click();
+  await m.getByRole("status").filter({ hasText: /^Call ended · / }).waitFor();
+  noProblems(m, s, a);
+  for (const x of [sam, margaret, arthur]) await x.context.close();
+});
