@@ -8,6 +8,8 @@
 
 #[path = "conformance/accounts.rs"]
 mod accounts;
+#[path = "conformance/calls.rs"]
+mod calls;
 #[path = "conformance/claims.rs"]
 mod claims;
 #[path = "conformance/conversations.rs"]
@@ -102,6 +104,10 @@ conformance! {
     run(support::active_sessions_name_both_people),
     run(timers::timers_pick_deadlines_and_sweeps_take_them_once),
     run(timers::view_once_waits_for_readers_and_reports_hold),
+    run(calls::placing_checks_live_calls_and_busy),
+    run(calls::one_accept_and_one_end_win),
+    run(calls::ring_sweeps_take_each_call_once),
+    run(calls::devices_bind_once_and_stats_once_per_side),
     run(lifecycle::data_survives_close_and_reopen),
     run_on_empty(lifecycle::concurrent_first_opens_migrate_once),
 }

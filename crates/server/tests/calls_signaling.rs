@@ -1,0 +1,155 @@
+//! WebRTC signaling relay on both backends: offers, answers and candidates
+//! pass only between the caller's inviting device and the accepting device
+//! while the call is active, renegotiation included; everyone else gets
+//! `forbidden` and nothing is relayed; oversized fields are `invalid`.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
+mod common;
+
+use common::{Backend, TestApp, ok, refused};
+use serde_json::json;
+
+both_backends!(relay_only_between_the_two_devices);
+
+async fn relay_only_between_the_two_devices(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (seeker, volunteer, mut s, mut v, conversation) = common::session(&app).await;
+    let mut s2 = app.connect(&seeker).await;
+    let mut v2 = app.connect(&volunteer).await;
+    let stranger = app.register("seeker").await;
+    let x = app.connect(&stranger).await;
+    let call = ok(s
+        .ack(
+            "call:invite",
+            json!({"conversationId": conversation, "media": "voice"}),
+        )
+        .await
+        .unwrap())["call"]
+        .clone();
+    let id = call["id"].clone();
+    let offer = |sdp: &str| json!({"callId": id, "sdp": sdp});
+    refused(
+        &s.ack("webrtc:offer", offer("ringing")).await.unwrap(),
+        "forbidden",
+    );
+    v.event("call:incoming").await.unwrap();
+    ok(v.ack("call:accept", json!({"callId": id})).await.unwrap());
+    v2.event("call:answered_elsewhere").await.unwrap();
+
+    // Everyone but the two devices is refused.
+    refused(
+        &v2.ack("webrtc:answer", offer("other callee device"))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
+    refused(
+        &s2.ack("webrtc:offer", offer("other caller device"))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
+    refused(
+        &x.ack("webrtc:offer", offer("stranger")).await.unwrap(),
+        "forbidden",
+    );
+    refused(
+        &x.ack("webrtc:offer", json!({"callId": "nope", "sdp": "x"}))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
+    // Size limits.
+    let big = "a".repeat(64 * 1024 + 1);
+    refused(
+        &s.ack("webrtc:offer", offer(&big)).await.unwrap(),
+        "invalid",
+    );
+    let fat = json!({"callId": id, "candidate": {"candidate": "c".repeat(2100)}});
+    refused(&s.ack("webrtc:ice", fat).await.unwrap(), "invalid");
+    refused(
+        &s.ack("webrtc:ice", json!({"callId": id, "candidate": "text"}))
+            .await
+            .unwrap(),
+        "invalid",
+    );
+    refused(
+        &s.ack("webrtc:offer", json!({"callId": id})).await.unwrap(),
+        "invalid",
+    );
+
+    // The two devices: offer, answer, candidates both ways.
+    let max = "o".repeat(64 * 1024);
+    ok(s.ack("webrtc:offer", offer(&max)).await.unwrap());
+    let got = v.event("webrtc:offer").await.unwrap();
+    assert_eq!(
+        got["sdp"].as_str().unwrap().len(),
+        64 * 1024,
+        "the first offer to arrive is the allowed one"
+    );
+    assert_eq!(got["callId"], id);
+    ok(v.ack("webrtc:answer", offer("v=0 answer")).await.unwrap());
+    assert_eq!(s.event("webrtc:answer").await.unwrap(), offer("v=0 answer"));
+    let candidate = json!({"candidate": "candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host", "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "abcd"});
+    ok(
+        s.ack("webrtc:ice", json!({"callId": id, "candidate": candidate}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        v.event("webrtc:ice").await.unwrap(),
+        json!({"callId": id, "candidate": candidate})
+    );
+    ok(
+        v.ack("webrtc:ice", json!({"callId": id, "candidate": candidate}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(s.event("webrtc:ice").await.unwrap()["candidate"], candidate);
+    // Renegotiation (adding video, ICE restart): the same events again.
+    ok(v.ack("webrtc:offer", offer("v=0 renegotiate"))
+        .await
+        .unwrap());
+    assert_eq!(
+        s.event("webrtc:offer").await.unwrap()["sdp"],
+        "v=0 renegotiate"
+    );
+    ok(s.ack("webrtc:answer", offer("v=0 re-answer"))
+        .await
+        .unwrap());
+    assert_eq!(
+        v.event("webrtc:answer").await.unwrap()["sdp"],
+        "v=0 re-answer"
+    );
+
+    ok(v.ack("call:hangup", json!({"callId": id})).await.unwrap());
+    refused(
+        &s.ack("webrtc:offer", offer("after the end")).await.unwrap(),
+        "forbidden",
+    );
+    refused(
+        &v.ack("webrtc:ice", json!({"callId": id, "candidate": candidate}))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
+    // call:ended reaches every device after anything relayed before it, so
+    // what the other devices hold now is all they were ever sent.
+    for device in [&mut s, &mut s2, &mut v, &mut v2] {
+        device.event("call:ended").await.unwrap();
+    }
+    for device in [&mut s2, &mut v2] {
+        for name in ["webrtc:offer", "webrtc:answer", "webrtc:ice"] {
+            assert!(
+                device.drain(name).is_empty(),
+                "{name} leaked to another device"
+            );
+        }
+    }
+    assert!(
+        v.drain("webrtc:offer").is_empty(),
+        "nothing else reached the accepting device"
+    );
+    assert!(s.drain("webrtc:answer").is_empty());
+}
