@@ -110,10 +110,6 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     // Its own room, so one device can be addressed (the two devices of a call).
     socket.join(socket.id);
     socket.join(user_room(&caller.id));
-    // socketioxide does not put a socket in a room named by its own id, and
-    // `fanout.to_sid` / `to_user_except` (the call's two devices) address
-    // sockets through exactly that room.
-    socket.join(socket.id.to_string());
     for conversation in &conversations {
         socket.join(conversation_room(conversation));
     }
