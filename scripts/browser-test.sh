@@ -102,10 +102,11 @@ turn_urls="turn:127.0.0.1:$turn_port?transport=udp"
 export HELPLINE_TEST_TURN_URLS="$turn_urls"
 
 # Settings come only from here, not from the caller's environment.
+# A short disconnect grace lets the calls test see a call cut off quickly.
 env -u HELPLINE_CONFIG -u HELPLINE_JWT_SECRET -u HELPLINE_REQUEST_TIMEOUT_SECS -u HELPLINE_STUN_URLS \
-  -u HELPLINE_TURN_TTL_SECS \
+  -u HELPLINE_TURN_TTL_SECS -u HELPLINE_CALL_RING_TIMEOUT_SECS \
   HELPLINE_ADDR="127.0.0.1:$port" HELPLINE_DATABASE_URL="$HELPLINE_DATABASE_URL" \
-  HELPLINE_TURN_URLS="$turn_urls" HELPLINE_TURN_SECRET="$turn_secret" \
+  HELPLINE_TURN_URLS="$turn_urls" HELPLINE_TURN_SECRET="$turn_secret" HELPLINE_CALL_DISCONNECT_GRACE_SECS=2 \
   HELPLINE_SQLITE_SYNCHRONOUS=normal RUST_LOG="${RUST_LOG:-warn}" \
   "$HELPLINE_BIN" serve >"$data/server.log" 2>&1 &
 server_pid=$!

@@ -211,7 +211,7 @@ scenario("Call now: a voice request starts the call when the volunteer accepts",
   for (const x of [ravi, arthur]) await x.context.close();
 });
 
-scenario("busy, cancelled, and both calling each other at once", async () => {
+scenario("busy, cancelled, both calling each other at once, and a call cut off", async () => {
   const { priya: sam, margaret, conversationId } = await chatting("Sam");
   const m = margaret.page;
   const s = sam.page;
@@ -250,8 +250,16 @@ scenario("busy, cancelled, and both calling each other at once", async () => {
   await a.locator(".msg.system", { hasText: "Voice call · line busy" }).waitFor();
   assert.equal(await s.locator("dialog.call-incoming").isVisible(), false);
 
-  await s.getByRole("button", { name: "Hang up" }).click();
-  await m.getByRole("status").filter({ hasText: /^Call ended · / }).waitFor();
+  // Margaret's browser goes away in the middle of the call: once the server's
+  // disconnect grace has passed, Sam is told the call was cut off.
   noProblems(m, s, a);
-  for (const x of [sam, margaret, arthur]) await x.context.close();
+  await margaret.context.close();
+  await s.getByRole("status").filter({ hasText: /^The call with Margaret was cut off/ }).waitFor();
+  const [cut] = await calls(s, conversationId);
+  assert.equal(cut.status, "failed");
+  assert.equal(cut.reason, "disconnected");
+  const { messages } = await restGet(s, `/api/conversations/${conversationId}/messages?limit=10`);
+  assert.ok(messages.some((x) => x.type === "system" && x.content.endsWith("(connection lost)")), JSON.stringify(messages.map((x) => x.content)));
+  noProblems(s, a);
+  for (const x of [sam, arthur]) await x.context.close();
 });

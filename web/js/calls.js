@@ -10,10 +10,14 @@
 // "call-incoming".
 
 import { Peer } from "./peer.js";
+import { api } from "./api.js";
 import { notice, announce } from "./dom.js";
 import { startRinging, stopRinging, notify } from "./alerts.js";
 
 const MEDIA = { voice: "voice call", video: "video call" };
+
+/** How long a failed connection may try to recover before the call ends. */
+const LOST_MS = 20_000;
 
 /** What went wrong with the microphone or camera, in words. */
 const MEDIA_ERRORS = {
@@ -138,6 +142,10 @@ export class Calls {
       if (state === "connected" && !call.connectedAt) call.connectedAt = Date.now();
       call.connection = state;
       if (state === "connected") call.phase = "connected";
+      // A path that stays lost (the other device went away without a
+      // hang-up, or the network changed for good) ends the call.
+      clearTimeout(call.lostTimer);
+      if (state === "failed") call.lostTimer = setTimeout(() => this.hangup("The call was cut off. Please call again."), LOST_MS);
       this.emit();
     });
     peer.on("tracks", () => this.emit());
@@ -292,10 +300,27 @@ export class Calls {
     const call = this.current;
     if (!call || call.phase === "ended") return;
     call.phase = "ended";
+    clearTimeout(call.lostTimer);
     call.ended = { ...ended, durationSecs: ended.durationSecs ?? (call.connectedAt ? Math.round((Date.now() - call.connectedAt) / 1000) : 0) };
     call.peer?.close();
     if (stats && call.id && call.connectedAt) this.store.socket?.request("call:stats", { callId: call.id, ...stats }).catch(() => null);
     this.emit();
+  }
+
+  /** After a reconnect: call events are not replayed, so ask the server
+   *  whether the call ringing here, or this device's call, ended meanwhile. */
+  async resync() {
+    const watched = [this.incoming && { id: this.incoming.callId, conversationId: this.incoming.conversationId }, this.busy && this.current.id && this.current];
+    for (const c of watched.filter(Boolean)) {
+      try {
+        const { calls } = await api("GET", `/api/calls?conversationId=${encodeURIComponent(c.conversationId)}`);
+        const call = calls.find((x) => x.id === c.id);
+        if (call && !["ringing", "active"].includes(call.status))
+          this.onEnded({ callId: call.id, status: call.status, reason: call.reason, durationSecs: call.durationSecs });
+      } catch {
+        // offline again: the next connect asks again.
+      }
+    }
   }
 
   /** Closes the end screen. */

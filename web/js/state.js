@@ -153,6 +153,7 @@ class Store {
         this.socket.request("volunteer:availability", { status: "away" }).catch(() => {});
     }
     if (this.user.role === "seeker") this.checkRequest();
+    this.calls.resync();
     this.flush();
     await this.refreshConversations();
     for (const id of this.messages.keys()) this.sync(id);

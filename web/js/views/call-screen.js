@@ -29,6 +29,7 @@ function endText(call) {
   if (status === "rejected" && reason === "busy") return `${name} is on another call. Please try again later.`;
   if (status === "rejected") return call.outgoing ? `${name} cannot take a call right now.` : "You declined the call.";
   if (reason === "offline") return "You are not connected, so the call could not be made. Please try again.";
+  if (status === "failed" && call.connectedAt) return `The call with ${name} was cut off (${spokenDuration(durationSecs ?? 0)}). You can call again.`;
   return "The call could not be connected. Please try again.";
 }
 
