@@ -104,7 +104,8 @@ scenario("a voice call from a chat: both hear each other, the second device stop
   await m.getByText("Voice call", { exact: true }).waitFor();
   await snap(m, "call-incoming");
 
-  await m.getByRole("button", { name: "Accept" }).click();
+  // Focus starts on Accept: Enter answers.
+  await m.keyboard.press("Enter");
   // The other device stops ringing and says why.
   await other.page.getByRole("heading", { name: "Priya is calling you" }).waitFor({ state: "hidden" });
   await other.page.getByText("You answered this call on another device.").waitFor();
@@ -115,6 +116,16 @@ scenario("a voice call from a chat: both hear each other, the second device stop
   await m.getByRole("status").filter({ hasText: "Connected" }).waitFor();
   await m.locator(".call-time time").waitFor();
   await snap(m, "call-in-progress");
+
+  // Turning the camera on renegotiates the call: Priya sees Margaret.
+  await m.getByRole("button", { name: "Turn camera on" }).click();
+  await m.getByRole("button", { name: "Turn camera off" }).waitFor();
+  await p.locator(".remote-video:not([hidden])").waitFor();
+  await p.waitForFunction(
+    async () => [...(await document.querySelector("hl-call-screen").pc.getStats()).values()].some((s) => s.type === "inbound-rtp" && s.kind === "video" && s.packetsReceived > 0),
+    null,
+    { polling: 200, timeout: WAIT },
+  );
 
   // Mute turns the microphone track off, and back on.
   await m.getByRole("button", { name: "Mute" }).click();

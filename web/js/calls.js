@@ -74,6 +74,8 @@ export class Calls {
 
   /** Calls the other person in a conversation. */
   async invite(conversationId, media) {
+    // They are calling us right now: pressing Call answers them.
+    if (this.incoming?.conversationId === conversationId) return this.accept();
     if (this.busy) return void notice("You are already in a call.");
     const name = this.nameIn(conversationId);
     const placed = { id: null, conversationId, media, name, outgoing: true, phase: "calling", muted: false, camera: media === "video" };
@@ -83,9 +85,9 @@ export class Calls {
     try {
       ack = await this.store.socket.request("call:invite", { conversationId, media });
     } catch {
-      return this.finish({ status: "failed", reason: "offline" });
+      return this.finish({ status: "failed", reason: "offline" }, null, placed);
     }
-    if (!ack.ok) return this.finish({ status: "failed", reason: ack.error?.code ?? "error", message: ack.error?.message });
+    if (!ack.ok) return this.finish({ status: "failed", reason: ack.error?.code ?? "error", message: ack.error?.message }, null, placed);
     const call = ack.call;
     if (this.current !== placed || placed.phase !== "calling") {
       // Hung up before the server answered: end it there too.
@@ -115,6 +117,10 @@ export class Calls {
   adopt(call) {
     const current = this.current;
     current?.peer?.close();
+    if (this.incoming?.conversationId === call.conversationId) {
+      this.incoming = null;
+      stopRinging();
+    }
     this.current = { id: call.id, conversationId: call.conversationId, media: call.media, name: this.nameIn(call.conversationId), outgoing: false, phase: "connecting", muted: false, camera: call.media === "video" };
     this.startPeer(false);
     this.emit();
@@ -151,7 +157,11 @@ export class Calls {
     peer.on("tracks", () => this.emit());
     peer.on("local", () => this.emit());
     peer.on("error", (error) => {
-      if (call.phase === "ended") return;
+      if (call.phase === "ended" || call !== this.current) return;
+      console.warn("call set-up failed:", error?.name, error?.message);
+      // The call is gone on the server (a glare loser, or ended meanwhile):
+      // its call:ended says how.
+      if (error?.status === 404) return;
       this.hangup(MEDIA_ERRORS[error?.name] ?? "The call could not be set up. Please try again.");
     });
     peer.start();
@@ -257,7 +267,7 @@ export class Calls {
       if (ack?.ok) ended = ack.call;
     }
     const status = ended?.status ?? (call.phase === "calling" ? "cancelled" : "ended");
-    this.finish({ status, reason: ended?.reason ?? "hangup", durationSecs: ended?.durationSecs ?? undefined, message, mine: true }, stats);
+    this.finish({ status, reason: ended?.reason ?? "hangup", durationSecs: ended?.durationSecs ?? undefined, message, mine: true }, stats, call);
   }
 
   onEnded(p) {
@@ -284,7 +294,7 @@ export class Calls {
       if (p.durationSecs != null) call.ended.durationSecs = p.durationSecs;
       return this.emit();
     }
-    this.quality(call).then((stats) => this.finish(p, stats));
+    this.quality(call).then((stats) => this.finish(p, stats, call));
   }
 
   /** The quality summary, read before the connection closes. */
@@ -296,9 +306,9 @@ export class Calls {
     }
   }
 
-  finish(ended, stats = null) {
-    const call = this.current;
-    if (!call || call.phase === "ended") return;
+  /** Ends `call` here (if it is still this device's call). */
+  finish(ended, stats = null, call = this.current) {
+    if (!call || call !== this.current || call.phase === "ended") return;
     call.phase = "ended";
     clearTimeout(call.lostTimer);
     call.ended = { ...ended, durationSecs: ended.durationSecs ?? (call.connectedAt ? Math.round((Date.now() - call.connectedAt) / 1000) : 0) };
