@@ -3,6 +3,7 @@
 //! real Socket.IO client and an HTTP client.
 #![allow(dead_code)]
 
+pub mod calls;
 pub mod postgres;
 
 use helpline_client::Client;

@@ -116,7 +116,7 @@ pub async fn placing_checks_live_calls_and_busy(env: Env) {
     let live = store.live_calls_of(&b.volunteer.id).await.expect("live");
     assert_eq!(
         live.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        [active.id.clone()]
+        std::slice::from_ref(&active.id)
     );
     assert_eq!(
         store
