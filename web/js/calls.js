@@ -173,7 +173,9 @@ export class Calls {
   signal(kind, payload) {
     const peer = this.current?.id === payload.callId ? this.current.peer : null;
     if (!peer) {
+      // Kept for a Peer about to start; a bounded list, in case it never does.
       this.waiting.push({ kind, payload });
+      if (this.waiting.length > 200) this.waiting.shift();
       return;
     }
     if (kind === "offer") peer.onOffer(payload.sdp);
