@@ -30,6 +30,17 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
 }
 
+impl StoreError {
+    /// Whether the store is closing or closed (the server is shutting down),
+    /// as opposed to a database failure.
+    pub fn is_closed(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Closed | StoreError::Database(sqlx::Error::PoolClosed)
+        )
+    }
+}
+
 impl From<StoreError> for DomainError {
     fn from(error: StoreError) -> Self {
         match error {

@@ -57,6 +57,10 @@ pub async fn user_gone(app: &App, user: &UserId) {
             }
         }
         Ok(_) => {}
+        // Sockets still closing while the server shuts down.
+        Err(error) if error.is_closed() => {
+            tracing::debug!(%error, "store closed before a leaving user's calls were read");
+        }
         Err(error) => tracing::warn!(%error, "loading a leaving user's calls failed"),
     }
 }

@@ -214,9 +214,15 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
     let both = [claimed.senior_id.clone(), ctx.caller.id.clone()];
     app.fanout.join_conversation(&both, &conversation_id).await;
     // A voice or video request starts its call, answered by this socket.
+    // The claim stands even if the call cannot be stored; the session then
+    // starts without one (logged).
     let call_id =
         crate::calls::lifecycle::start_for_request(app, &claimed, &ctx.socket.id.to_string())
-            .await?;
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "starting the request's call failed");
+                None
+            });
     ctx.reply(Ok(
         json!({"requestId": claimed.id, "conversationId": conversation_id}),
     ));
