@@ -35,8 +35,10 @@ let counter = 0;
 export const unique = (prefix) => `${prefix}${process.pid % 10000}x${counter++}`;
 
 /** Headless chromium. Playwright gives every launch a fresh temporary
- *  --user-data-dir; the flags keep the browser quiet and offline-safe. */
-export function launch() {
+ *  --user-data-dir; the flags keep the browser quiet and offline-safe.
+ *  `media: true` adds a fake microphone and camera that need no prompt
+ *  (the calls test). */
+export function launch({ media = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
@@ -51,6 +53,7 @@ export function launch() {
       "--autoplay-policy=no-user-gesture-required",
       // A page fulfilled by the test (HELPLINE_WEB_DIR) has no address space,
       // so Chromium would block its WebSocket to 127.0.0.1 as a local-network request.
+      ...(media ? ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection"] : []),
       ...(process.env.HELPLINE_WEB_DIR ? ["--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessChecks"] : []),
     ],
   });
@@ -91,8 +94,11 @@ export async function open(browser, { viewport = DESKTOP, serviceWorkers = "bloc
 
 /** Replaces the bodies of the app's own files with those in `dir` (see
  *  HELPLINE_WEB_DIR). The server still answers, so status and headers (CSP
- *  included) are its own; sw.js and anything under /api, /socket.io and
- *  /healthz are left alone. */
+ *  included) are its own; a file the binary does not have yet (its 404) is
+ *  served from `dir` with a 200. sw.js and anything under /api, /socket.io
+ *  and /healthz are left alone. */
+const TYPES = { js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8", svg: "image/svg+xml", png: "image/png" };
+
 async function serveWebDir(context, dir) {
   const origin = new URL(BASE).origin;
   await context.route(
@@ -103,11 +109,13 @@ async function serveWebDir(context, dir) {
       let file = path === "/" ? "index.html" : normalize(decodeURIComponent(path)).replace(/^\/+/, "");
       if (file.startsWith("..") || !existsSync(join(dir, file)) || !statSync(join(dir, file)).isFile())
         file = (response.headers()["content-type"] ?? "").startsWith("text/html") ? "index.html" : null;
-      if (response.status() !== 200 || !file) return route.fulfill({ response });
+      if (!file || (response.status() !== 200 && response.status() !== 404)) return route.fulfill({ response });
       const headers = { ...response.headers() };
       delete headers.etag;
       delete headers["content-length"];
-      await route.fulfill({ response, headers, body: readFileSync(join(dir, file)) });
+      // A file the binary does not embed yet (added since it was built).
+      if (response.status() === 404) headers["content-type"] = TYPES[file.split(".").pop()] ?? "application/octet-stream";
+      await route.fulfill({ response, status: 200, headers, body: readFileSync(join(dir, file)) });
     },
   );
 }

@@ -1,5 +1,6 @@
-// Alerts for volunteers: a short chime (made with WebAudio, so there is no
-// sound file to load) and a browser notification. Browsers only allow sound
+// Alerts: a short chime (made with WebAudio, so there is no sound file to
+// load), the same chime repeated as a ringtone for incoming calls, and a
+// browser notification. Browsers only allow sound
 // after the person has clicked or typed on the page, and we only ask for the
 // notification permission when the volunteer presses "Turn on alerts".
 
@@ -54,4 +55,18 @@ export function notify(title, body, tag) {
   } catch {
     // Some browsers only allow notifications from a service worker.
   }
+}
+
+let ringTimer = null;
+
+/** Rings (the chime every two seconds) until stopRinging(). */
+export function startRinging() {
+  if (ringTimer) return;
+  chime();
+  ringTimer = setInterval(chime, 2000);
+}
+
+export function stopRinging() {
+  clearInterval(ringTimer);
+  ringTimer = null;
 }

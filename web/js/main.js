@@ -9,6 +9,9 @@ import "./views/seeker.js";
 import "./views/volunteer.js";
 import "./views/chats.js";
 import "./views/support.js";
+import "./views/call-buttons.js";
+import "./views/call-incoming.js";
+import "./views/call-screen.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
@@ -156,7 +159,7 @@ const session = loadSession();
 if (session) startApp(session);
 else route();
 
-document.body.append(h("hl-request-overlay"), h("hl-rating-dialog"));
+document.body.append(h("hl-request-overlay"), h("hl-rating-dialog"), h("hl-call-incoming"), h("hl-call-screen"));
 
 if ("serviceWorker" in navigator && location.protocol !== "file:") {
   addEventListener("load", () => navigator.serviceWorker.register("/sw.js").catch(() => {}));

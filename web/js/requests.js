@@ -15,7 +15,7 @@ export const requestMethods = {
   /** Asks for help: one volunteer (`target`) or anyone. */
   async ask({ target = null, topic = null, note = "", requestType = "chat" } = {}) {
     this.setRequest(null);
-    this.setRequest({ phase: target ? "waiting" : "searching", target, topic, note, since: new Date().toISOString() });
+    this.setRequest({ phase: target ? "waiting" : "searching", target, topic, note, requestType, since: new Date().toISOString() });
     const payload = { requestType };
     if (topic) payload.topic = topic;
     if (note.trim()) payload.note = note.trim();
@@ -92,6 +92,8 @@ export const requestMethods = {
 
   async accept(offer) {
     const ack = await this.socket.request("volunteer:accept", { requestId: offer.requestId });
+    // session:started follows the ack; a call it carries belongs to this device.
+    if (ack.ok) this.acceptedHere.add(offer.requestId);
     // A request:claimed or request:cancelled may have removed it (with its notice) already.
     const told = !this.offers.delete(offer.requestId);
     this.emit("offers");

@@ -13,17 +13,19 @@
 
 import { Socket } from "./socket.js";
 import { api, tokenExpired } from "./api.js";
-import { notice, announce } from "./dom.js";
+import { notice, announce, go } from "./dom.js";
 import { requestMethods } from "./requests.js";
 import { History } from "./messages.js";
 import { Outbox } from "./outbox.js";
 import { Safety } from "./safety.js";
+import { Calls } from "./calls.js";
 
 const CACHED_MESSAGES = 60;
 
 class Store {
   constructor() {
     this.listeners = new Map();
+    this.calls = new Calls(this);
   }
 
   on(topic, fn) {
@@ -47,6 +49,7 @@ class Store {
     this.typingTimers = new Map();
     this.typingSent = new Map();
     this.request = null;
+    this.acceptedHere = new Set();
     this.viewing = null;
     this.flushing = false;
     this.archived = [];
@@ -68,6 +71,7 @@ class Store {
 
   stop() {
     clearTimeout(this.cacheTimer);
+    this.calls.reset();
     this.socket?.close();
     this.socket = null;
     this.user = null;
@@ -153,6 +157,7 @@ class Store {
     s.on("conversation:started", () => this.refreshConversations());
     s.on("support:changed", (change) => this.emit("support", change));
     s.on("report:new", (report) => this.emit("reports", report));
+    this.calls.bind(s);
   }
 
   /** What the sign-in screen says when the server refuses this session. */
@@ -171,6 +176,7 @@ class Store {
         this.socket.request("volunteer:availability", { status: "away" }).catch(() => {});
     }
     if (this.user.role === "seeker") this.checkRequest();
+    this.calls.resync();
     this.flush();
     this.refreshBlocks();
     await this.refreshConversations();
@@ -213,12 +219,22 @@ class Store {
     this.saveCache();
   }
 
-  async onSession({ conversationId, requestId }) {
+  async onSession(session) {
+    const { conversationId, requestId, callId } = session;
     const mine = this.request && (!this.request.requestId || this.request.requestId === requestId);
     if (this.user.role === "seeker" && mine) this.setRequest({ phase: "connecting", requestId });
     await this.refreshConversations();
-    if (this.user.role === "seeker" && mine) this.setRequest({ phase: "connected", conversationId });
-    this.emit("session", { conversationId, requestId });
+    // A voice or video request: the call screen takes over from the overlay
+    // on the seeker's asking device and the volunteer's accepting device.
+    const calling = callId && (this.user.role === "seeker" ? mine : this.acceptedHere.has(requestId));
+    if (calling) {
+      if (this.user.role === "seeker") {
+        this.setRequest(null);
+        go(`/chats/${conversationId}`);
+      }
+      this.calls.fromSession(session, this.user.role === "seeker");
+    } else if (this.user.role === "seeker" && mine) this.setRequest({ phase: "connected", conversationId });
+    this.emit("session", session);
   }
 
   // -- conversations and messages ---------------------------------------------

@@ -7,6 +7,9 @@ import { store } from "../state.js";
 
 const REFRESH_MS = 15_000;
 
+/** The ways to talk, as the request types the server knows. */
+const WAYS = { chat: "Write messages", voice: "Voice call", video: "Video call" };
+
 class SeekerHome extends HTMLElement {
   connectedCallback() {
     document.title = "Home – Helpline";
@@ -60,6 +63,14 @@ class SeekerHome extends HTMLElement {
               h("legend", null, "What would you like to talk about?"),
               Object.entries(TOPICS).map(([value, label]) =>
                 h("div", { class: "topic" }, h("input", { type: "radio", name: "topic", id: `topic-${value}`, value, checked: value === "daily" }), h("label", { for: `topic-${value}` }, label)),
+              ),
+            ),
+            h(
+              "fieldset",
+              { class: "topics kinds" },
+              h("legend", null, "How would you like to talk?"),
+              Object.entries(WAYS).map(([value, label]) =>
+                h("div", { class: "topic" }, h("input", { type: "radio", name: "kind", id: `kind-${value}`, value, checked: value === "chat" }), h("label", { for: `kind-${value}` }, label)),
               ),
             ),
             h("label", { for: "note" }, "Anything you would like them to know? (optional)"),
@@ -133,18 +144,34 @@ class SeekerHome extends HTMLElement {
         v.languages.length ? h("p", { class: "languages" }, `Speaks: ${v.languages.join(", ")}`) : null,
       ),
       h(
-        "button",
-        { type: "button", class: "primary", "data-key": `chat-${v.id}`, onclick: () => store.ask({ target: { id: v.id, name: v.displayName, availability: v.availability } }) },
-        "Chat now",
-        h("span", { class: "visually-hidden" }, ` with ${v.displayName}`),
+        "div",
+        { class: "person-actions" },
+        h(
+          "button",
+          { type: "button", class: "primary", "data-key": `chat-${v.id}`, onclick: () => this.askFor(v, "chat") },
+          icon("chat"),
+          "Chat now",
+          h("span", { class: "visually-hidden" }, ` with ${v.displayName}`),
+        ),
+        h(
+          "button",
+          { type: "button", class: "primary", "data-key": `call-${v.id}`, onclick: () => this.askFor(v, "voice") },
+          icon("phone"),
+          "Call now",
+          h("span", { class: "visually-hidden" }, ` with ${v.displayName}`),
+        ),
       ),
     );
+  }
+
+  askFor(v, requestType) {
+    store.ask({ target: { id: v.id, name: v.displayName, availability: v.availability }, requestType });
   }
 
   askAnyone(event) {
     event.preventDefault();
     const data = new FormData(event.target);
-    store.ask({ topic: data.get("topic"), note: data.get("note") ?? "" });
+    store.ask({ topic: data.get("topic"), note: data.get("note") ?? "", requestType: data.get("kind") ?? "chat" });
   }
 }
 
@@ -235,7 +262,7 @@ class RequestOverlay extends HTMLElement {
 
   retry(r) {
     const anyone = r.phase === "declined";
-    store.ask({ target: anyone ? null : r.target, topic: r.topic ?? (anyone ? "daily" : null), note: r.note ?? "" });
+    store.ask({ target: anyone ? null : r.target, topic: r.topic ?? (anyone ? "daily" : null), note: r.note ?? "", requestType: r.requestType ?? "chat" });
   }
 
   dismiss() {

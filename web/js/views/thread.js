@@ -106,6 +106,7 @@ class Thread extends HTMLElement {
           ? h(
               "div",
               { class: "head-actions" },
+              active ? h("hl-call-buttons", { conversation: this.cid, "data-key": "call" }) : null,
               h("button", { type: "button", class: "secondary", "data-key": "search", "aria-expanded": String(searching), "aria-controls": "thread-search", onclick: () => this.toggleSearch() }, "Search"),
               h("button", { type: "button", class: "secondary", "data-key": "chat-options", "aria-haspopup": "dialog", onclick: () => chatOptions(this) }, "More", h("span", { class: "visually-hidden" }, " chat options")),
               active ? h("button", { type: "button", class: "danger", "data-key": "end", onclick: () => this.confirmEnd() }, "End chat") : null,

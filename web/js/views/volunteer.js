@@ -149,7 +149,7 @@ function offerCard(o, compact = false) {
       h("span", { class: "tag" }, KINDS[o.requestType] ?? o.requestType),
       o.topic ? h("span", { class: "tag" }, `Topic: ${TOPICS[o.topic] ?? o.topic}`) : null,
     ),
-    o.requestType !== "chat" ? h("p", { class: "muted" }, "Calls are not available in the web app yet: accepting opens a text chat.") : null,
+    o.requestType !== "chat" ? h("p", { class: "muted" }, `Accepting starts a ${o.requestType === "video" ? "video" : "voice"} call.`) : null,
     o.note ? h("blockquote", { class: "note" }, o.note) : null,
     h("p", { class: "waiting muted", "data-since": o.createdAt }, `Waiting ${waited(o.createdAt)}`),
     h(

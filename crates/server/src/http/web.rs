@@ -38,7 +38,11 @@ pub(super) struct Asset {
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 
 /// The policy: everything from this origin only. `connect-src 'self'` covers
-/// REST and the Socket.IO WebSocket on the same host (CSP level 3).
+/// REST and the Socket.IO WebSocket on the same host (CSP level 3). Calls
+/// need nothing more: WebRTC's ICE/STUN/TURN traffic is not governed by
+/// `connect-src`, and remote streams are attached with `srcObject`, which
+/// `media-src` does not restrict. The microphone and camera are allowed to
+/// this origin by the `Permissions-Policy` header below.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data:; font-src 'self'; connect-src 'self'; media-src 'self'; \
     manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
@@ -138,7 +142,7 @@ fn with_security(mut response: Response) -> Response {
     );
     headers.insert(
         HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        HeaderValue::from_static("camera=(self), microphone=(self), geolocation=(), payment=()"),
     );
     response
 }
