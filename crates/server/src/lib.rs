@@ -17,6 +17,7 @@ pub mod typing;
 
 use app::{App, AppParts};
 use auth::TokenKeys;
+use axum::serve::ListenerExt;
 use config::Settings;
 use helpline_core::{Clock, SystemClock};
 use helpline_store::StoreOptions;
@@ -97,6 +98,13 @@ pub async fn serve_with_clock(
         .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(addr = %listener.local_addr()?, "helpline listening");
     let closing_io = io.clone();
+    // Nagle's algorithm would hold a small frame written while an earlier
+    // one awaits the client's (delayed) ACK: up to 40 ms per ack or event.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;
