@@ -2,6 +2,7 @@
 
 use crate::auth::TokenKeys;
 use crate::config::Settings;
+use crate::participants::Participants;
 use crate::presence::Presence;
 use crate::realtime::fanout::Fanout;
 use crate::typing::Typing;
@@ -24,6 +25,8 @@ pub struct AppParts {
     pub presence: Presence,
     /// Outgoing events.
     pub fanout: Fanout,
+    /// Each conversation's participants, read once.
+    pub participants: Participants,
     /// Who is typing where.
     pub typing: Typing,
     /// Resolved settings.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod direct;
 pub mod http;
 pub mod jobs;
+pub mod participants;
 pub mod presence;
 pub mod realtime;
 pub mod receipts;
@@ -83,6 +84,7 @@ pub async fn serve_with_clock(
         tokens,
         presence: Presence::default(),
         typing: typing::Typing::default(),
+        participants: participants::Participants::default(),
         fanout: Fanout::new(io.clone()),
         settings,
         clock,

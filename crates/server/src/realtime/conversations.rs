@@ -46,14 +46,19 @@ async fn others_in(
     ctx: &Context,
     conversation: &ConversationId,
 ) -> Result<Vec<UserId>, DomainError> {
-    let participants = ctx.app.store.participants(conversation).await?;
+    let participants = ctx
+        .app
+        .participants
+        .of(ctx.app.store.as_ref(), conversation)
+        .await?;
     if participants.is_empty() {
         return Err(DomainError::NotFound("no such conversation"));
     }
     require_participant(&ctx.caller.id, &participants)?;
     Ok(participants
-        .into_iter()
-        .filter(|p| *p != ctx.caller.id)
+        .iter()
+        .filter(|p| **p != ctx.caller.id)
+        .cloned()
         .collect())
 }
 

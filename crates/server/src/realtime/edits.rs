@@ -35,13 +35,17 @@ async fn checked_target(
     action: ConversationAction,
 ) -> Result<Message, DomainError> {
     let store = &ctx.app.store;
-    let participants = store.participants(&target.conversation_id).await?;
+    let participants = ctx
+        .app
+        .participants
+        .of(store.as_ref(), &target.conversation_id)
+        .await?;
     let conversation = store
         .conversation(&target.conversation_id)
         .await?
         .ok_or(DomainError::NotFound("no such conversation"))?;
     let facts = ConversationFacts {
-        participants: &participants,
+        participants: &participants[..],
         active: conversation.status == ConversationStatus::Active,
     };
     // Membership first, so a stranger learns nothing about the message.
