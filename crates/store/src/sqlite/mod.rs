@@ -79,6 +79,7 @@ const MAX_BATCH: usize = 512;
 pub struct SqliteStore {
     readers: SqlitePool,
     writer: writer::Writer,
+    delivered: receipts::DeliveredMarks,
 }
 
 impl SqliteStore {
@@ -117,6 +118,7 @@ impl SqliteStore {
         Ok(Self {
             readers,
             writer: writer::Writer::start(writing, MAX_BATCH),
+            delivered: receipts::DeliveredMarks::default(),
         })
     }
 }

@@ -17,9 +17,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 /// Reports a job's outcome once the batch's commit is known.
-type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-/// A unit of work run on the writing connection; says whether it succeeded.
-type Job =
+pub(super) type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// A unit of work run on the writing connection; says whether it succeeded
+/// and how to answer once the commit is known.
+pub(super) type Job =
     Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
 
 /// Handle to the writer task.
@@ -59,12 +60,18 @@ impl Writer {
                 (succeeded, finish)
             })
         });
+        self.submit(job)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Queues `job` for the next batch; the job answers its callers itself
+    /// through the [`Finish`] it returns, which runs after the commit.
+    pub(super) fn submit(&self, job: Job) -> StoreResult<()> {
         let sender = self.jobs.lock().map_err(|_| StoreError::Closed)?.clone();
         sender
             .ok_or(StoreError::Closed)?
             .send(job)
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+            .map_err(|_| StoreError::Closed)
     }
 
     /// Stops taking jobs, lets the queued ones finish, and waits for the task.
