@@ -38,6 +38,11 @@ pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
 /// by the handlers (which answer `invalid`), so this only stops abuse.
 const MAX_SOCKET_MESSAGE_BYTES: usize = 1024 * 1024;
 
+/// Initial websocket read buffer per connection. Every connection keeps
+/// one; this protocol's frames are mostly far below 1 KiB, and a bigger
+/// frame grows the buffer as it arrives (socketioxide's default is 4 KiB).
+const WS_READ_BUFFER_BYTES: usize = 1024;
+
 /// Opens the store the settings name.
 pub async fn open_store(
     settings: &Settings,
@@ -78,6 +83,7 @@ pub async fn serve_with_clock(
         .max_payload(MAX_SOCKET_MESSAGE_BYTES as u64)
         .ws_max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .ws_max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
+        .ws_read_buffer_size(WS_READ_BUFFER_BYTES)
         .build_layer();
     let app = App::new(AppParts {
         store: store.clone(),
