@@ -5,6 +5,7 @@ use crate::auth::TokenKeys;
 use crate::calls::CallWatch;
 use crate::config::Settings;
 use crate::limits::RateLimits;
+use crate::participants::Participants;
 use crate::presence::Presence;
 use crate::realtime::expiry::TokenDeadlines;
 use crate::realtime::fanout::Fanout;
@@ -28,6 +29,8 @@ pub struct AppParts {
     pub presence: Presence,
     /// Outgoing events.
     pub fanout: Fanout,
+    /// Each conversation's participants, read once.
+    pub participants: Participants,
     /// Who is typing where.
     pub typing: Typing,
     /// Resolved settings.

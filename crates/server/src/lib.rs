@@ -13,6 +13,7 @@ pub mod direct;
 pub mod http;
 pub mod jobs;
 pub mod limits;
+pub mod participants;
 pub mod presence;
 pub mod realtime;
 pub mod receipts;
@@ -20,6 +21,7 @@ pub mod typing;
 
 use app::{App, AppParts};
 use auth::TokenKeys;
+use axum::serve::ListenerExt;
 use config::Settings;
 use helpline_core::{Clock, SystemClock};
 use helpline_store::StoreOptions;
@@ -38,6 +40,11 @@ pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
 /// Largest Socket.IO message accepted; payload limits are enforced per field
 /// by the handlers (which answer `invalid`), so this only stops abuse.
 const MAX_SOCKET_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// Initial websocket read buffer per connection. Every connection keeps
+/// one; this protocol's frames are mostly far below 1 KiB, and a bigger
+/// frame grows the buffer as it arrives (socketioxide's default is 4 KiB).
+const WS_READ_BUFFER_BYTES: usize = 1024;
 
 /// Opens the store the settings name.
 pub async fn open_store(
@@ -80,6 +87,7 @@ pub async fn serve_with_clock(
         .max_payload(MAX_SOCKET_MESSAGE_BYTES as u64)
         .ws_max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .ws_max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
+        .ws_read_buffer_size(WS_READ_BUFFER_BYTES)
         .build_layer();
     let attachments = attachments::Attachments::open(&settings)?;
     let app = App::new(AppParts {
@@ -87,6 +95,7 @@ pub async fn serve_with_clock(
         tokens,
         presence: Presence::default(),
         typing: typing::Typing::default(),
+        participants: participants::Participants::default(),
         fanout: Fanout::new(io.clone()),
         limits: limits::RateLimits::new(
             clock.clone(),
@@ -110,6 +119,13 @@ pub async fn serve_with_clock(
         .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(addr = %listener.local_addr()?, "helpline listening");
     let closing_io = io.clone();
+    // Nagle's algorithm would hold a small frame written while an earlier
+    // one awaits the client's (delayed) ACK: up to 40 ms per ack or event.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -29,11 +29,12 @@ pub async fn delivered(
         return Ok(());
     };
     let others: Vec<UserId> = app
-        .store
-        .participants(conversation)
+        .participants
+        .of(app.store.as_ref(), conversation)
         .await?
-        .into_iter()
-        .filter(|p| p != user)
+        .iter()
+        .filter(|p| *p != user)
+        .cloned()
         .collect();
     let event = ServerEvent::MessageDelivered {
         conversation_id: conversation.clone(),

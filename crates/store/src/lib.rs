@@ -249,7 +249,10 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<i64>;
 
     /// Raises the user's delivered mark to `up_to_seq` (capped at the
-    /// newest seq); the new mark if it rose, `None` if it did not.
+    /// newest seq); the new mark if it rose, `None` if it did not. A store
+    /// may merge concurrent calls for the same user and conversation into
+    /// one write; then only the call with the highest `up_to_seq` reports
+    /// the rise, and the others `None`.
     async fn mark_delivered(
         &self,
         id: &ConversationId,

@@ -96,6 +96,7 @@ conformance! {
     run(messages::appends_are_refused_when_ended_or_missing),
     run(messages::history_pages_both_ways),
     run(receipts::delivered_marks_rise_and_reading_implies_delivery),
+    run(receipts::concurrent_delivered_marks_all_land),
     run(receipts::archiving_is_per_person_until_the_next_message),
     run(receipts::deleted_messages_are_not_unread),
     run(search::search_finds_words_only_in_ones_conversations),

@@ -99,8 +99,8 @@ pub async fn search(
     // Searching one conversation needs a place in it (404 like history).
     if let Some(conversation) = &conversation
         && !app
-            .store
-            .participants(conversation)
+            .participants
+            .of(app.store.as_ref(), conversation)
             .await?
             .contains(&user.id)
     {
@@ -173,8 +173,8 @@ pub async fn messages(
         .min(MAX_HISTORY_LIMIT);
     let conversation = ConversationId::from_trusted(id);
     if !app
-        .store
-        .participants(&conversation)
+        .participants
+        .of(app.store.as_ref(), &conversation)
         .await?
         .contains(&user.id)
     {

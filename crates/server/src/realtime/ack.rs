@@ -2,19 +2,22 @@
 //!
 //! [`Payload`] reads the event's first argument as JSON itself (so bad JSON,
 //! deep nesting or a missing argument become `invalid` instead of a handler
-//! that silently never runs). [`on`] registers a handler so that every
-//! event gets exactly one ack: `{"ok":true,…}` or `{"ok":false,"error"}`,
-//! after drawing on the caller's event allowance (`rate_limited` when spent).
+//! that silently never runs). [`Handlers`] holds every event's handler once
+//! and runs them so that every event gets exactly one ack:
+//! `{"ok":true,…}` or `{"ok":false,"error"}`, after drawing on the caller's
+//! event allowance (`rate_limited` when spent).
 
 use super::Caller;
 use crate::app::App;
+use futures::future::BoxFuture;
 use helpline_core::DomainError;
 use serde::Serialize;
 use serde_json::{Value, json};
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::extract::{AckSender, Event, SocketRef};
 use socketioxide::handler::FromMessageParts;
 use socketioxide::socket::Socket;
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -92,52 +95,89 @@ pub fn ack_body<T: Serialize>(result: Result<T, DomainError>) -> Value {
     }
 }
 
-/// Registers `handler` for `event` on `socket`: parse, run, ack once.
-pub fn on<F, Fut, T>(
-    socket: &SocketRef,
-    app: &App,
-    caller: &Caller,
-    event: &'static str,
-    handler: F,
-) where
-    F: Fn(Context, Value) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, DomainError>> + Send + 'static,
-    T: Serialize + Send + 'static,
-{
-    let (app, caller) = (app.clone(), caller.clone());
-    socket.on(
-        event,
-        move |socket: SocketRef, Payload(payload): Payload, ack: AckSender| {
-            let context = Context {
-                app: app.clone(),
-                caller: caller.clone(),
-                socket,
-                ack: Arc::new(Mutex::new(Some(ack))),
-            };
-            let handler = handler.clone();
-            async move {
-                let result = match (context.app.limits.event(&context.caller.id), payload) {
-                    (Err(limited), _) => Err(limited),
-                    (Ok(()), Ok(payload)) => handler(context.clone(), payload).await,
-                    (Ok(()), Err(error)) => Err(error),
-                };
-                if let Err(DomainError::Internal) = &result {
-                    tracing::warn!(event, "event failed internally");
-                }
-                context.reply(result);
-            }
-        },
-    );
+/// A handler as the table keeps it: its result already turned into JSON.
+type Boxed =
+    Box<dyn Fn(Context, Value) -> BoxFuture<'static, Result<Value, DomainError>> + Send + Sync>;
+
+/// Every event's handler, built once and shared by all sockets.
+///
+/// A socket gets one message handler (socketioxide's fallback), which looks
+/// the event up here, instead of a boxed handler per event: registering
+/// each event on each socket cost every connection a map and a closure
+/// (holding the app and the caller) per event.
+#[derive(Default)]
+pub struct Handlers {
+    by_event: HashMap<&'static str, Boxed>,
 }
 
-/// Answers events nobody handles, so a client waiting for an ack is not left hanging.
-pub fn unknown_events(socket: &SocketRef) {
-    socket.on_fallback(|ack: AckSender| async move {
-        let body = ack_body::<()>(Err(DomainError::invalid("unknown event")));
-        if let Err(error) = ack.send(&body) {
-            tracing::debug!(%error, "ack not delivered");
-        }
-    });
+impl Handlers {
+    /// Adds `handler` for `event`.
+    pub fn on<F, Fut, T>(&mut self, event: &'static str, handler: F)
+    where
+        F: Fn(Context, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, DomainError>> + Send + 'static,
+        T: Serialize + Send + 'static,
+    {
+        let boxed: Boxed = Box::new(move |context, payload| {
+            let running = handler(context, payload);
+            Box::pin(async move {
+                running.await.and_then(|fields| {
+                    serde_json::to_value(fields).map_err(|_| DomainError::Internal)
+                })
+            })
+        });
+        self.by_event.insert(event, boxed);
+    }
+
+    /// Gives `socket` its one message handler: parse, run the event's
+    /// handler, ack once; unknown events are answered `invalid`.
+    pub fn attach(self: &Arc<Self>, socket: &SocketRef, app: &App) {
+        let (handlers, app) = (self.clone(), app.clone());
+        socket.on_fallback(
+            move |socket: SocketRef,
+                  Event(event): Event,
+                  Payload(payload): Payload,
+                  ack: AckSender| {
+                let caller = socket.extensions.get::<Caller>();
+                let running = match (handlers.by_event.get_key_value(event.as_str()), caller) {
+                    (Some((&name, handler)), Some(caller)) => {
+                        let context = Context {
+                            app: app.clone(),
+                            caller,
+                            socket,
+                            ack: Arc::new(Mutex::new(Some(ack))),
+                        };
+                        let result = payload.map(|payload| handler(context.clone(), payload));
+                        Ok((name, context, result))
+                    }
+                    _ => Err(ack),
+                };
+                async move {
+                    match running {
+                        Ok((name, context, result)) => {
+                            // Every event draws on the user's allowance first.
+                            let allowed = context.app.limits.event(&context.caller.id);
+                            let result = match (allowed, result) {
+                                (Err(limited), _) => Err(limited),
+                                (Ok(()), Ok(running)) => running.await,
+                                (Ok(()), Err(error)) => Err(error),
+                            };
+                            if let Err(DomainError::Internal) = &result {
+                                tracing::warn!(event = name, "event failed internally");
+                            }
+                            context.reply(result);
+                        }
+                        Err(ack) => {
+                            let body = ack_body::<()>(Err(DomainError::invalid("unknown event")));
+                            if let Err(error) = ack.send(&body) {
+                                tracing::debug!(%error, "ack not delivered");
+                            }
+                        }
+                    }
+                }
+            },
+        );
+    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,9 @@
 //! conversation) keeps the invite of the lower user id, answered at once
 //! by the other inviter's device.
 
-use super::ack::{Context, on};
+use super::ack::{Context, Handlers};
 use super::outbound::ServerEvent;
-use super::{Caller, caller_checked, events};
-use crate::app::App;
+use super::{caller_checked, events};
 use crate::calls::lifecycle::{Applied, apply, ringing_end, side_in};
 use crate::calls::{announce_accepted, finished};
 use helpline_core::call::{Call, CallEvent, CallInvite, CallStats, NewCall, Side, parse_call_id};
@@ -20,7 +19,6 @@ use helpline_core::permissions::{
 use helpline_core::{CallId, DomainError};
 use helpline_store::CallPlaced;
 use serde_json::{Value, json};
-use socketioxide::extract::SocketRef;
 use std::time::Duration;
 
 /// Fields that name the caller in call payloads.
@@ -30,19 +28,19 @@ const CALL_SELF: &[&str] = &["userId"];
 const PLACE_ATTEMPTS: usize = 3;
 
 /// Registers this group's handlers on a new socket.
-pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
-    on(socket, app, caller, events::CALL_INVITE, call_invite);
-    on(socket, app, caller, events::CALL_ACCEPT, call_accept);
-    on(socket, app, caller, events::CALL_REJECT, |ctx, payload| {
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers.on(events::CALL_INVITE, call_invite);
+    handlers.on(events::CALL_ACCEPT, call_accept);
+    handlers.on(events::CALL_REJECT, |ctx, payload| {
         call_end(ctx, payload, CallEvent::Reject)
     });
-    on(socket, app, caller, events::CALL_CANCEL, |ctx, payload| {
+    handlers.on(events::CALL_CANCEL, |ctx, payload| {
         call_end(ctx, payload, CallEvent::Cancel)
     });
-    on(socket, app, caller, events::CALL_HANGUP, |ctx, payload| {
+    handlers.on(events::CALL_HANGUP, |ctx, payload| {
         call_end(ctx, payload, CallEvent::Hangup)
     });
-    on(socket, app, caller, events::CALL_STATS, call_stats);
+    handlers.on(events::CALL_STATS, call_stats);
 }
 
 async fn call_invite(ctx: Context, payload: Value) -> Result<Value, DomainError> {

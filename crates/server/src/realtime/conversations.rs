@@ -3,10 +3,10 @@
 //! `chat:end`. Only participants may use
 //! them; a message is acknowledged only once it is durably stored.
 
-use super::ack::{Context, on};
+use super::ack::{Context, Handlers};
+use super::caller_checked;
 use super::events;
 use super::outbound::{ServerEvent, SupportChange};
-use super::{Caller, caller_checked};
 use crate::app::App;
 use futures::StreamExt;
 use helpline_core::attachment::require_fits;
@@ -16,30 +16,23 @@ use helpline_core::permissions::{require_not_blocked, require_participant};
 use helpline_core::{ConversationId, DomainError, MessageId, UserId};
 use helpline_store::AppendRefusal;
 use serde_json::{Value, json};
-use socketioxide::extract::SocketRef;
 
 /// Fields that name the caller in conversation payloads.
 const PARTICIPANT_SELF: &[&str] = &["senderId", "userId"];
 
-/// Registers this group's handlers on a new socket.
-pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
-    on(
-        socket,
-        app,
-        caller,
-        events::CONVERSATION_START,
-        conversation_start,
-    );
-    on(socket, app, caller, events::MESSAGE_SEND, message_send);
-    on(socket, app, caller, events::MESSAGE_SYNC, message_sync);
-    on(socket, app, caller, events::TYPING_START, |ctx, payload| {
+/// Adds this group's handlers to the table.
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers.on(events::CONVERSATION_START, conversation_start);
+    handlers.on(events::MESSAGE_SEND, message_send);
+    handlers.on(events::MESSAGE_SYNC, message_sync);
+    handlers.on(events::TYPING_START, |ctx, payload| {
         typing(ctx, payload, true)
     });
-    on(socket, app, caller, events::TYPING_STOP, |ctx, payload| {
+    handlers.on(events::TYPING_STOP, |ctx, payload| {
         typing(ctx, payload, false)
     });
-    on(socket, app, caller, events::MESSAGE_READ, message_read);
-    on(socket, app, caller, events::CHAT_END, chat_end);
+    handlers.on(events::MESSAGE_READ, message_read);
+    handlers.on(events::CHAT_END, chat_end);
 }
 
 /// The conversation's participants other than the caller; refuses
@@ -48,14 +41,19 @@ async fn others_in(
     ctx: &Context,
     conversation: &ConversationId,
 ) -> Result<Vec<UserId>, DomainError> {
-    let participants = ctx.app.store.participants(conversation).await?;
+    let participants = ctx
+        .app
+        .participants
+        .of(ctx.app.store.as_ref(), conversation)
+        .await?;
     if participants.is_empty() {
         return Err(DomainError::NotFound("no such conversation"));
     }
     require_participant(&ctx.caller.id, &participants)?;
     Ok(participants
-        .into_iter()
-        .filter(|p| *p != ctx.caller.id)
+        .iter()
+        .filter(|p| **p != ctx.caller.id)
+        .cloned()
         .collect())
 }
 

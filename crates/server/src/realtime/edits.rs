@@ -3,10 +3,9 @@
 //! participant). Each checks the one permission table, changes the store,
 //! acknowledges, then tells the conversation's room.
 
-use super::ack::{Context, on};
+use super::ack::{Context, Handlers};
 use super::outbound::ServerEvent;
-use super::{Caller, caller_checked, events};
-use crate::app::App;
+use super::{caller_checked, events};
 use helpline_core::DomainError;
 use helpline_core::conversation::ConversationStatus;
 use helpline_core::message::{Message, MessageRef, parse_edit, parse_reaction};
@@ -14,16 +13,15 @@ use helpline_core::permissions::{
     ConversationAction, ConversationFacts, check_conversation_action,
 };
 use serde_json::{Value, json};
-use socketioxide::extract::SocketRef;
 
 /// Fields that name the caller in these payloads.
 const PARTICIPANT_SELF: &[&str] = &["senderId", "userId"];
 
-/// Registers this group's handlers on a new socket.
-pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
-    on(socket, app, caller, events::MESSAGE_EDIT, message_edit);
-    on(socket, app, caller, events::MESSAGE_DELETE, message_delete);
-    on(socket, app, caller, events::MESSAGE_REACT, message_react);
+/// Adds this group's handlers to the table.
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers.on(events::MESSAGE_EDIT, message_edit);
+    handlers.on(events::MESSAGE_DELETE, message_delete);
+    handlers.on(events::MESSAGE_REACT, message_react);
 }
 
 /// The live message `target` names, once `action` on it is allowed.
@@ -35,13 +33,17 @@ async fn checked_target(
     action: ConversationAction,
 ) -> Result<Message, DomainError> {
     let store = &ctx.app.store;
-    let participants = store.participants(&target.conversation_id).await?;
+    let participants = ctx
+        .app
+        .participants
+        .of(store.as_ref(), &target.conversation_id)
+        .await?;
     let conversation = store
         .conversation(&target.conversation_id)
         .await?
         .ok_or(DomainError::NotFound("no such conversation"))?;
     let facts = ConversationFacts {
-        participants: &participants,
+        participants: &participants[..],
         active: conversation.status == ConversationStatus::Active,
     };
     // Membership first, so a stranger learns nothing about the message.

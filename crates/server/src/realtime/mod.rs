@@ -27,6 +27,7 @@ use socketioxide::SocketIo;
 use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use std::fmt;
+use std::sync::Arc;
 
 pub use requests::{notify_expired, offer_pending_to};
 pub use timers::announce_expired;
@@ -60,10 +61,18 @@ impl std::error::Error for Refused {}
 
 /// Sets up the default namespace on `io`.
 pub fn attach(io: &SocketIo, app: App) {
+    let mut handlers = ack::Handlers::default();
+    requests::register(&mut handlers);
+    conversations::register(&mut handlers);
+    edits::register(&mut handlers);
+    timers::register(&mut handlers);
+    calls::register(&mut handlers);
+    signaling::register(&mut handlers);
+    let handlers = Arc::new(handlers);
     let for_admit = app.clone();
     let admit = move |socket: SocketRef, TryData(auth): TryData<Value>| {
-        let app = for_admit.clone();
-        async move { admit(app, socket, auth.ok()).await }
+        let (app, handlers) = (for_admit.clone(), handlers.clone());
+        async move { admit(app, &handlers, socket, auth.ok()).await }
     };
     let connected = move |socket: SocketRef| {
         let app = app.clone();
@@ -74,7 +83,12 @@ pub fn attach(io: &SocketIo, app: App) {
 
 /// Runs before the client is told it is connected, so that every handler
 /// and room is in place before its first event can arrive.
-async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), Refused> {
+async fn admit(
+    app: App,
+    handlers: &Arc<ack::Handlers>,
+    socket: SocketRef,
+    auth: Option<Value>,
+) -> Result<(), Refused> {
     let token = auth
         .as_ref()
         .and_then(|a| a.get("token"))
@@ -123,13 +137,7 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<(), R
     if caller.role == Role::Support {
         socket.join(fanout::SUPPORT_ROOM);
     }
-    requests::register(&socket, &app, &caller);
-    conversations::register(&socket, &app, &caller);
-    edits::register(&socket, &app, &caller);
-    timers::register(&socket, &app, &caller);
-    calls::register(&socket, &app, &caller);
-    signaling::register(&socket, &app, &caller);
-    ack::unknown_events(&socket);
+    handlers.attach(&socket, &app);
     let first = app.presence.connect(&caller.id, caller.role);
     app.call_watch.back(&caller.id);
     if first && caller.role == Role::Volunteer {

@@ -5,10 +5,10 @@
 //! Every state change is a conditional update in the store; this file
 //! decides who is told what afterwards.
 
-use super::ack::{Context, on};
+use super::ack::{Context, Handlers};
+use super::caller_checked;
 use super::events;
 use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
-use super::{Caller, caller_checked};
 use crate::app::App;
 use crate::presence::Availability;
 use helpline_core::notice::SystemNote;
@@ -27,32 +27,14 @@ use std::time::Duration;
 const SEEKER_SELF: &[&str] = &["seniorId", "userId"];
 const VOLUNTEER_SELF: &[&str] = &["volunteerId", "userId"];
 
-/// Registers this group's handlers on a new socket.
-pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
-    on(socket, app, caller, events::SEEKER_REQUEST, seeker_request);
-    on(socket, app, caller, events::REQUEST_CANCEL, request_cancel);
-    on(socket, app, caller, events::REQUEST_STATUS, request_status);
-    on(
-        socket,
-        app,
-        caller,
-        events::VOLUNTEER_ACCEPT,
-        volunteer_accept,
-    );
-    on(
-        socket,
-        app,
-        caller,
-        events::VOLUNTEER_REJECT,
-        volunteer_reject,
-    );
-    on(
-        socket,
-        app,
-        caller,
-        events::VOLUNTEER_AVAILABILITY,
-        volunteer_availability,
-    );
+/// Adds this group's handlers to the table.
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers.on(events::SEEKER_REQUEST, seeker_request);
+    handlers.on(events::REQUEST_CANCEL, request_cancel);
+    handlers.on(events::REQUEST_STATUS, request_status);
+    handlers.on(events::VOLUNTEER_ACCEPT, volunteer_accept);
+    handlers.on(events::VOLUNTEER_REJECT, volunteer_reject);
+    handlers.on(events::VOLUNTEER_AVAILABILITY, volunteer_availability);
 }
 
 async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainError> {

@@ -7,31 +7,25 @@
 //! so every process decides the same way. Everyone else gets `forbidden`
 //! and nothing is relayed. Renegotiation is just more of the same events.
 
-use super::ack::{Context, on};
+use super::ack::{Context, Handlers};
 use super::outbound::ServerEvent;
-use super::{Caller, caller_checked, events};
-use crate::app::App;
+use super::{caller_checked, events};
 use helpline_core::call::{CallStatus, IceCandidate, SessionDescription, Side};
 use helpline_core::{CallId, DomainError};
 use serde_json::{Value, json};
-use socketioxide::extract::SocketRef;
 
 /// Fields that name the caller in signaling payloads.
 const SIGNAL_SELF: &[&str] = &["userId"];
 
 /// Registers this group's handlers on a new socket.
-pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
-    on(socket, app, caller, events::WEBRTC_OFFER, |ctx, payload| {
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers.on(events::WEBRTC_OFFER, |ctx, payload| {
         description(ctx, payload, true)
     });
-    on(
-        socket,
-        app,
-        caller,
-        events::WEBRTC_ANSWER,
-        |ctx, payload| description(ctx, payload, false),
-    );
-    on(socket, app, caller, events::WEBRTC_ICE, ice);
+    handlers.on(events::WEBRTC_ANSWER, |ctx, payload| {
+        description(ctx, payload, false)
+    });
+    handlers.on(events::WEBRTC_ICE, ice);
 }
 
 async fn description(ctx: Context, payload: Value, offer: bool) -> Result<Value, DomainError> {

@@ -3,9 +3,9 @@
 //! `conversation:settings` event), and [`announce_expired`] tells rooms
 //! about messages the sweeper deleted.
 
-use super::ack::{Context, on};
+use super::ack::{Context, Handlers};
 use super::outbound::ServerEvent;
-use super::{Caller, caller_checked, events};
+use super::{caller_checked, events};
 use crate::app::App;
 use helpline_core::conversation::{ConversationStatus, SettingsChange, describe_timer};
 use helpline_core::message::{Message, MessageDraft, MessageType, NewMessage};
@@ -15,17 +15,10 @@ use helpline_core::permissions::{
 use helpline_core::{DomainError, MessageId};
 use helpline_store::AppendRefusal;
 use serde_json::{Value, json};
-use socketioxide::extract::SocketRef;
 
-/// Registers this group's handlers on a new socket.
-pub(super) fn register(socket: &SocketRef, app: &App, caller: &Caller) {
-    on(
-        socket,
-        app,
-        caller,
-        events::CONVERSATION_SETTINGS,
-        conversation_settings,
-    );
+/// Adds this group's handlers to the table.
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers.on(events::CONVERSATION_SETTINGS, conversation_settings);
 }
 
 async fn conversation_settings(ctx: Context, payload: Value) -> Result<Value, DomainError> {

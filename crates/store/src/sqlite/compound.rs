@@ -281,45 +281,39 @@ pub(super) async fn append_message(
         .run(move |conn| {
             Box::pin(async move {
                 let d = &new.draft;
-                let existing = sqlx::query(select_messages!(
-                    "WHERE m.conversation_id = ? AND m.sender_id = ? AND m.client_message_id = ?"
-                ))
-                    .bind(d.conversation_id.as_str())
-                    .bind(new.sender_id.as_str())
-                    .bind(&d.client_message_id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                if let Some(row) = existing {
-                    return Ok(Ok(Appended { message: rows::message(&row)?, created: false }));
-                }
                 let reply_to = match &d.reply_to_id {
                     Some(reply_id) => match reply_preview(&mut *conn, &d.conversation_id, reply_id).await? {
                         Some(preview) => Some(preview),
-                        None => return Ok(Err(AppendRefusal::BadReply)),
+                        None => return not_appended(conn, &new, AppendRefusal::BadReply).await,
                     },
                     None => None,
                 };
                 let attachment = match &d.attachment_id {
                     Some(a) => match attachments::sendable(&mut *conn, a, &d.conversation_id, &new.sender_id).await? {
                         Some(info) => Some(info),
-                        None => return Ok(Err(AppendRefusal::BadAttachment)),
+                        // A retry of a sent message finds its attachment taken: answer with the message.
+                        None => return not_appended(conn, &new, AppendRefusal::BadAttachment).await,
                     },
                     None => None,
                 };
-                let bumped: Option<(i64, Option<i64>)> = sqlx::query_as(
-                    "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? AND status = 'active' \
-                     RETURNING last_seq, auto_delete_secs",
+                // One statement does the common case: the seq rises only for a
+                // new clientMessageId in an active conversation, and says
+                // whether anyone archived the conversation.
+                let bumped: Option<(i64, Option<i64>, bool)> = sqlx::query_as(
+                    "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ?1 \
+                     WHERE id = ?2 AND status = 'active' AND NOT EXISTS \
+                       (SELECT 1 FROM messages WHERE conversation_id = ?2 AND sender_id = ?3 AND client_message_id = ?4) \
+                     RETURNING last_seq, auto_delete_secs, \
+                       EXISTS (SELECT 1 FROM conversation_participants WHERE conversation_id = ?2 AND archived_at IS NOT NULL)",
                 )
                 .bind(new.created_at.millis())
                 .bind(d.conversation_id.as_str())
+                .bind(new.sender_id.as_str())
+                .bind(&d.client_message_id)
                 .fetch_optional(&mut *conn)
                 .await?;
-                let Some((seq, conversation_timer)) = bumped else {
-                    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM conversations WHERE id = ?")
-                        .bind(d.conversation_id.as_str())
-                        .fetch_optional(conn)
-                        .await?;
-                    return Ok(Err(if exists.is_some() { AppendRefusal::Ended } else { AppendRefusal::NoConversation }));
+                let Some((seq, conversation_timer, archived)) = bumped else {
+                    return not_appended(conn, &new, AppendRefusal::Ended).await;
                 };
                 // The message's own timer wins over the conversation's; system notices stay.
                 let timer = if d.message_type == MessageType::System { None } else { d.expires_in_secs.or(conversation_timer) };
@@ -365,12 +359,54 @@ pub(super) async fn append_message(
                         .await?;
                 }
                 // A new message brings an archived conversation back for everyone.
-                sqlx::query("UPDATE conversation_participants SET archived_at = NULL WHERE conversation_id = ? AND archived_at IS NOT NULL")
+                if archived {
+                    sqlx::query("UPDATE conversation_participants SET archived_at = NULL WHERE conversation_id = ? AND archived_at IS NOT NULL")
                     .bind(d.conversation_id.as_str())
                     .execute(conn)
                     .await?;
+                }
                 Ok(Ok(Appended { message, created: true }))
             })
         })
         .await
+}
+
+/// Why `new` was not stored: an earlier message under its clientMessageId
+/// is the answer; otherwise `refusal`, unless the conversation is missing
+/// (then `NoConversation`; a bad reply is refused either way).
+async fn not_appended(
+    conn: &mut SqliteConnection,
+    new: &NewMessage,
+    refusal: AppendRefusal,
+) -> StoreResult<Result<Appended, AppendRefusal>> {
+    let d = &new.draft;
+    let existing = sqlx::query(select_messages!(
+        "WHERE m.conversation_id = ? AND m.sender_id = ? AND m.client_message_id = ?"
+    ))
+    .bind(d.conversation_id.as_str())
+    .bind(new.sender_id.as_str())
+    .bind(&d.client_message_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = existing {
+        return Ok(Ok(Appended {
+            message: rows::message(&row)?,
+            created: false,
+        }));
+    }
+    if matches!(
+        refusal,
+        AppendRefusal::BadReply | AppendRefusal::BadAttachment
+    ) {
+        return Ok(Err(refusal));
+    }
+    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM conversations WHERE id = ?")
+        .bind(d.conversation_id.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(Err(if exists.is_some() {
+        refusal
+    } else {
+        AppendRefusal::NoConversation
+    }))
 }

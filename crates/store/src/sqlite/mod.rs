@@ -93,6 +93,7 @@ const MAX_BATCH: usize = 512;
 pub struct SqliteStore {
     readers: SqlitePool,
     writer: writer::Writer,
+    delivered: receipts::DeliveredMarks,
 }
 
 impl SqliteStore {
@@ -131,6 +132,7 @@ impl SqliteStore {
         Ok(Self {
             readers,
             writer: writer::Writer::start(writing, MAX_BATCH),
+            delivered: receipts::DeliveredMarks::default(),
         })
     }
 }

@@ -270,7 +270,7 @@ impl Store for SqliteStore {
         user: &UserId,
         up_to_seq: i64,
     ) -> StoreResult<Option<i64>> {
-        receipts::mark_delivered(&self.writer, id, user, up_to_seq).await
+        receipts::mark_delivered(&self.writer, &self.delivered, id, user, up_to_seq).await
     }
 
     async fn set_archived(

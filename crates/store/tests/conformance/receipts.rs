@@ -157,3 +157,58 @@ pub async fn deleted_messages_are_not_unread(env: Env) {
         .remove(0);
     assert_eq!(summary.unread_count, 1);
 }
+
+/// Marks raised at the same moment, for several people and conversations
+/// and several times for the same person, all land: each person ends at
+/// their highest mark, and the call that asked for it reports it (a store
+/// may merge the others into it).
+pub async fn concurrent_delivered_marks_all_land(env: Env) {
+    let store = &env.store;
+    let chats = [chat(store, "a").await, chat(store, "b").await];
+    for c in &chats {
+        for i in 0..4 {
+            send(store, &c.conversation, &c.seeker, &format!("m{i}"), at(i)).await;
+        }
+    }
+    let calls: Vec<_> = chats
+        .iter()
+        .flat_map(|c| {
+            [3, 1, 4, 2].map(|seq| {
+                let (store, c) = (
+                    store.clone(),
+                    (c.conversation.clone(), c.volunteer.id.clone()),
+                );
+                async move {
+                    (
+                        seq,
+                        store.mark_delivered(&c.0, &c.1, seq).await.expect("mark"),
+                    )
+                }
+            })
+        })
+        .collect();
+    let answers = futures::future::join_all(calls).await;
+    for (seq, answer) in &answers {
+        if *seq == 4 {
+            assert_eq!(*answer, Some(4), "the highest call reports the mark");
+        } else {
+            assert!(
+                answer.is_none_or(|mark| mark == *seq),
+                "a lower call reports only its own mark"
+            );
+        }
+    }
+    for c in &chats {
+        let summary = store
+            .conversation_summaries(&c.seeker.id)
+            .await
+            .expect("summaries")
+            .remove(0);
+        let volunteer = summary
+            .participants
+            .iter()
+            .find(|p| p.id == c.volunteer.id)
+            .expect("listed");
+        assert_eq!(volunteer.delivered_seq, 4);
+    }
+}
