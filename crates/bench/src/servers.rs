@@ -124,6 +124,12 @@ impl Running {
             .args(&args)
             .env("HELPLINE_ADDR", addr.to_string())
             .env("HELPLINE_JWT_SECRET", JWT_SECRET)
+            // The generator puts a whole scenario's load on a few hundred
+            // accounts, far more per user than a person sends: Helpline's
+            // per-user abuse limits are off so that they do not cap it (N
+            // has none). Everything else is the default.
+            .env("HELPLINE_RATE_EVENTS_PER_SEC", "0")
+            .env("HELPLINE_LOGIN_ATTEMPTS", "0")
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
