@@ -130,11 +130,13 @@ scenario("a photo, a file and a voice note reach the other person", async () => 
     const img = document.querySelector(".attachment-photo img");
     return img?.src.startsWith("blob:") && img.complete && img.naturalWidth > 0;
   });
+  await snap(v, "thread-photo");
   await v.getByRole("button", { name: "garden.png (open the full photo)" }).click();
   const dialog = v.getByRole("dialog", { name: "garden.png" });
   await dialog.waitFor();
   await v.waitForFunction(() => document.querySelector("dialog .photo-full")?.naturalWidth === 64);
   await checkA11y(v, "the full photo");
+  await checkTextSize(v, "the full photo");
   await dialog.getByRole("button", { name: "Close" }).click();
   await dialog.waitFor({ state: "detached" });
 

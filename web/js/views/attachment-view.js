@@ -19,7 +19,7 @@ export function attachmentView(m, who) {
 
 function photo(a, caption, label) {
   const alt = caption?.trim() || a.name || "Photo";
-  const img = h("img", { class: "thumb", alt });
+  const img = h("img", { class: "photo-thumb", alt });
   const button = h(
     "button",
     { type: "button", class: "attachment-photo", "data-key": `photo:${a.id}`, "aria-haspopup": "dialog", onclick: () => showPhoto(a, alt) },
