@@ -140,6 +140,14 @@ scenario("a photo, a file and a voice note reach the other person", async () => 
   await dialog.getByRole("button", { name: "Close" }).click();
   await dialog.waitFor({ state: "detached" });
 
+  // Ines answers the photo: the composer and the quote say what it was.
+  await v.locator(".msg", { has: v.locator(".attachment-photo") }).getByRole("button", { name: "Options for Albert's message: Photo: garden.png" }).click();
+  await v.getByRole("button", { name: "Reply", exact: true }).click();
+  await v.getByText("Replying to Albert: Photo: garden.png").waitFor();
+  await v.getByLabel("Message to Albert").fill("Lovely roses!");
+  await v.getByLabel("Message to Albert").press("Enter");
+  await s.locator(".msg", { hasText: "Lovely roses!" }).locator(".quote").getByText("a photo, file or voice message").waitFor();
+
   // A text file: Ines downloads it and gets Albert's bytes under its name.
   const text = "Shopping: bread, milk, tea.\nCall the doctor on Monday.\n";
   await pick(s, { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from(text) });

@@ -112,6 +112,13 @@ export async function download(attachment) {
   return blob;
 }
 
+/** Forgets every fetched file (on sign-out, so the next person on this
+ *  device keeps nothing of the last one's in memory). */
+export function forgetAttachments() {
+  for (const url of urls.values()) url.then((u) => URL.revokeObjectURL(u), () => {});
+  urls.clear();
+}
+
 /** A word for what an attachment message carries (list previews, labels). */
 export function attachmentLabel(m) {
   if (!m.attachment) return null;

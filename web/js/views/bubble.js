@@ -84,7 +84,7 @@ function quote(replyTo, ctx) {
     "button",
     { type: "button", class: "quote", "data-key": "quote", onclick: () => ctx.onQuote(replyTo) },
     icon("reply"),
-    h("span", { class: "quote-body" }, h("span", { class: "quote-who" }, `Reply to ${who}:`), " ", h("span", { class: "quote-text" }, excerpt(replyTo.preview, 100))),
+    h("span", { class: "quote-body" }, h("span", { class: "quote-who" }, `Reply to ${who}:`), " ", h("span", { class: "quote-text" }, excerpt(replyTo.preview || "a photo, file or voice message", 100))),
     h("span", { class: "visually-hidden" }, " (show that message)"),
   );
 }

@@ -7,7 +7,7 @@
 
 import { h, fill, announce, notice, timerLabel } from "../dom.js";
 import { store } from "../state.js";
-import { excerpt } from "./bubble.js";
+import { excerpt, summary } from "./bubble.js";
 import { chooseTimer } from "./timer-dialog.js";
 import "./attach-button.js";
 import "./voice-recorder.js";
@@ -114,7 +114,7 @@ class Composer extends HTMLElement {
         { id: "composer-context-text" },
         h("strong", null, this.mode.edit ? "Editing your message:" : `Replying to ${who}:`),
         " ",
-        excerpt(m.content, 80),
+        excerpt(summary(m), 80),
       ),
       h("button", { type: "button", class: "secondary", onclick: () => this.cancel() }, this.mode.edit ? "Cancel editing" : "Cancel reply"),
     );
