@@ -3,6 +3,7 @@
 
 import { h, fill, announce } from "./dom.js";
 import { loadSession, saveSession, clearSession } from "./api.js";
+import { forgetAttachments } from "./attachments.js";
 import { store } from "./state.js";
 import "./views/auth.js";
 import "./views/seeker.js";
@@ -126,6 +127,7 @@ function signOut(message) {
     for (const key of Object.keys(localStorage)) if (key.startsWith(prefix)) localStorage.removeItem(key);
   }
   store.stop();
+  forgetAttachments();
   document.getElementById("tray-slot").replaceChildren();
   clearSession();
   topbar.hidden = true;

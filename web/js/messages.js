@@ -154,7 +154,7 @@ export class History {
   /** A message deleted for everyone (by its sender or its timer): a
    *  tombstone keeps its place, and replies to it lose their preview. */
   onDeleted({ conversationId: id, messageId, seq }) {
-    const tomb = (m) => ({ ...m, content: "", reactions: [], deletedAt: m.deletedAt ?? new Date().toISOString() });
+    const tomb = (m) => ({ ...m, content: "", reactions: [], attachment: null, deletedAt: m.deletedAt ?? new Date().toISOString() });
     const list = this.messages.get(id)?.list ?? [];
     for (let i = 0; i < list.length; i++) {
       if (list[i].id === messageId || list[i].seq === seq) list[i] = tomb(list[i]);

@@ -5,12 +5,15 @@
 
 export class Outbox {
   /** Queues a message. `replyTo` is the message it answers (its preview is
-   *  shown while pending); `expiresInSecs` its own disappearing timer. */
-  send(conversationId, content, { replyTo = null, expiresInSecs } = {}) {
+   *  shown while pending); `expiresInSecs` its own disappearing timer;
+   *  `type` and `attachment` (an upload's answer) for a photo, file or
+   *  voice note. */
+  send(conversationId, content, { replyTo = null, expiresInSecs, type = "text", attachment = null } = {}) {
     const clientMessageId = crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
     const item = { clientMessageId, conversationId, content, createdAt: new Date().toISOString(), status: "pending" };
     if (replyTo) item.replyTo = { id: replyTo.id, seq: replyTo.seq, senderId: replyTo.senderId, preview: replyTo.content.slice(0, 100), deleted: false };
     if (expiresInSecs !== undefined) item.expiresInSecs = expiresInSecs;
+    if (attachment) Object.assign(item, { type, attachment });
     this.outbox.push(item);
     this.save("outbox", this.outbox);
     this.typing(conversationId, false);
@@ -48,6 +51,7 @@ export class Outbox {
         const payload = { conversationId, content, clientMessageId };
         if (item.replyTo) payload.replyToId = item.replyTo.id;
         if (item.expiresInSecs !== undefined) payload.expiresInSecs = item.expiresInSecs;
+        if (item.attachment) Object.assign(payload, { type: item.type, attachmentId: item.attachment.id });
         let ack;
         try {
           ack = await this.socket.request("message:send", payload, 15_000);
@@ -59,7 +63,8 @@ export class Outbox {
           this.onMessage(ack.message);
         } else {
           item.status = "failed";
-          item.error = NOT_SENT[ack.error?.code] ?? "Not sent: it was refused.";
+          const code = ack.error?.code;
+          item.error = (item.attachment && code === "invalid" ? "Not sent: the file is no longer available." : NOT_SENT[code]) ?? "Not sent: it was refused.";
           this.save("outbox", this.outbox);
           this.emit("messages", conversationId);
         }

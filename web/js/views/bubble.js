@@ -1,9 +1,11 @@
 // One message in a thread: what its bubble shows (the quoted message it
-// answers, its text or "Message deleted", reactions, the time, "Edited",
+// answers, its attachment, its text or "Message deleted", reactions, the time, "Edited",
 // its timer) and its buttons. Text goes in as text nodes only. The delivery
 // state ("Sent", "Seen") is kept up to date apart, by the thread.
 
 import { h, fill, clock, dayLabel, icon } from "../dom.js";
+import { attachmentLabel } from "../attachments.js";
+import { attachmentView } from "./attachment-view.js";
 
 /** The reactions the picker offers, each with a word that says what it means. */
 export const REACTIONS = [
@@ -19,7 +21,10 @@ export const reactionName = (emoji) => REACTIONS.find(([e]) => e === emoji)?.[1]
 
 /** What changes a bubble's contents (a new signature rebuilds it). */
 export const signature = (m, extra = "") =>
-  JSON.stringify([m.content, m.editedAt, m.deletedAt, m.reactions, m.replyTo, m.expiresAt, m.viewOnce, extra]);
+  JSON.stringify([m.content, m.editedAt, m.deletedAt, m.reactions, m.replyTo, m.expiresAt, m.viewOnce, m.attachment?.id, extra]);
+
+/** What a message says in words: its text, or what it carries. */
+export const summary = (m) => m.content || attachmentLabel(m) || "";
 
 /** A short excerpt of a message, for labels and quotes. */
 export const excerpt = (text, length = 40) => (text.length > length ? `${text.slice(0, length - 1)}…` : text);
@@ -44,11 +49,10 @@ export function fillBubble(li, m, ctx) {
   if (m.seq) li.dataset.seq = m.seq;
   const parts = [];
   if (m.replyTo) parts.push(quote(m.replyTo, ctx));
-  parts.push(
-    m.deletedAt
-      ? h("p", { class: "text" }, h("span", { class: "visually-hidden" }, `${who}: `), h("em", null, "Message deleted"))
-      : h("p", { class: "text" }, h("span", { class: "visually-hidden" }, `${who}: `), m.content),
-  );
+  const attached = attachmentView(m, who);
+  if (attached) parts.push(attached);
+  if (m.deletedAt) parts.push(h("p", { class: "text" }, h("span", { class: "visually-hidden" }, `${who}: `), h("em", null, "Message deleted")));
+  else if (!attached || m.content) parts.push(h("p", { class: "text" }, h("span", { class: "visually-hidden" }, attached ? "Caption: " : `${who}: `), m.content));
   if (m.reactions?.length) parts.push(reactions(m, ctx));
   const timer = expiry(m);
   parts.push(
@@ -64,7 +68,7 @@ export function fillBubble(li, m, ctx) {
             "button",
             { type: "button", class: "link options", "data-key": "options", "aria-haspopup": "dialog", onclick: () => ctx.onOptions(m) },
             "Options",
-            h("span", { class: "visually-hidden" }, ` for ${mine ? "your" : `${who}'s`} message: ${excerpt(m.content)}`),
+            h("span", { class: "visually-hidden" }, ` for ${mine ? "your" : `${who}'s`} message: ${excerpt(summary(m))}`),
           )
         : null,
     ),
@@ -80,7 +84,7 @@ function quote(replyTo, ctx) {
     "button",
     { type: "button", class: "quote", "data-key": "quote", onclick: () => ctx.onQuote(replyTo) },
     icon("reply"),
-    h("span", { class: "quote-body" }, h("span", { class: "quote-who" }, `Reply to ${who}:`), " ", h("span", { class: "quote-text" }, excerpt(replyTo.preview, 100))),
+    h("span", { class: "quote-body" }, h("span", { class: "quote-who" }, `Reply to ${who}:`), " ", h("span", { class: "quote-text" }, excerpt(replyTo.preview || "a photo, file or voice message", 100))),
     h("span", { class: "visually-hidden" }, " (show that message)"),
   );
 }

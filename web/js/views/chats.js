@@ -5,6 +5,7 @@
 
 import { h, fill, keepFocus, clock, ROLES, announce, go } from "../dom.js";
 import { store } from "../state.js";
+import { summary } from "./bubble.js";
 import "./thread.js";
 import "./search.js";
 
@@ -90,7 +91,7 @@ class Chats extends HTMLElement {
   item(c, archived = false) {
     const other = store.other(c);
     const last = c.lastMessage;
-    const preview = last ? `${last.senderId === store.user.id ? "You: " : ""}${last.deletedAt ? "Message deleted" : last.content}` : "No messages yet";
+    const preview = last ? `${last.senderId === store.user.id ? "You: " : ""}${last.deletedAt ? "Message deleted" : summary(last)}` : "No messages yet";
     const action = h(
       "button",
       { type: "button", class: "secondary conv-action", "data-key": `arch-${c.id}`, onclick: () => this.setArchived(c, !archived) },

@@ -2,12 +2,15 @@
 // Enter sends and Shift+Enter starts a new line. It can answer a message
 // (startReply), change one of your own (startEdit), and give the next
 // message its own disappearing timer. `.composer-tools` holds the buttons
-// beside the text box (the timer; other features add theirs there).
+// beside the text box: the timer, Attach (<hl-attach-button>) and Record
+// voice message (<hl-voice-recorder>), whose panels sit above the text box.
 
 import { h, fill, announce, notice, timerLabel } from "../dom.js";
 import { store } from "../state.js";
-import { excerpt } from "./bubble.js";
+import { excerpt, summary } from "./bubble.js";
 import { chooseTimer } from "./timer-dialog.js";
+import "./attach-button.js";
+import "./voice-recorder.js";
 
 class Composer extends HTMLElement {
   connectedCallback() {
@@ -19,12 +22,15 @@ class Composer extends HTMLElement {
     this.input = h("textarea", { id: "composer", name: "content", rows: 1, maxlength: 4000, "aria-describedby": "composer-hint", placeholder: "Write a message…" });
     this.context = h("div", { class: "composer-context", hidden: true });
     this.timerButton = h("button", { type: "button", class: "secondary", "aria-haspopup": "dialog", "data-key": "timer", onclick: () => this.pickTimer() });
-    this.tools = h("div", { class: "composer-tools" }, this.timerButton);
+    const attach = h("hl-attach-button", { conversation: this.cid });
+    const voice = h("hl-voice-recorder", { conversation: this.cid });
+    this.tools = h("div", { class: "composer-tools" }, this.timerButton, attach, voice);
     this.submit = h("button", { type: "submit", class: "primary" }, "Send");
     this.form = h(
       "form",
       { class: "composer", onsubmit: (e) => (e.preventDefault(), this.send()) },
       this.context,
+      h("div", { class: "composer-panels" }, attach.panel, voice.panel),
       this.tools,
       h("label", { for: "composer", class: "visually-hidden" }, `Message to ${other.displayName}`),
       this.input,
@@ -108,7 +114,7 @@ class Composer extends HTMLElement {
         { id: "composer-context-text" },
         h("strong", null, this.mode.edit ? "Editing your message:" : `Replying to ${who}:`),
         " ",
-        excerpt(m.content, 80),
+        excerpt(summary(m), 80),
       ),
       h("button", { type: "button", class: "secondary", onclick: () => this.cancel() }, this.mode.edit ? "Cancel editing" : "Cancel reply"),
     );

@@ -4,7 +4,7 @@
 
 import { h, modal, announce, notice, confirmBox } from "../dom.js";
 import { store } from "../state.js";
-import { REACTIONS, excerpt } from "./bubble.js";
+import { REACTIONS, excerpt, summary } from "./bubble.js";
 import { reportDialog } from "./report-dialog.js";
 
 /** Opens the options of message `m` in `thread` (an <hl-thread>). */
@@ -51,7 +51,7 @@ export function messageOptions(thread, m) {
           {
             type: "button",
             class: "secondary big",
-            onclick: then(() => reportDialog({ target: { messageId: m.id }, about: `You are reporting this message: “${excerpt(m.content, 120)}”`, restore })),
+            onclick: then(() => reportDialog({ target: { messageId: m.id }, about: `You are reporting this message: “${excerpt(summary(m), 120)}”`, restore })),
           },
           "Report this message",
         )
@@ -62,7 +62,7 @@ export function messageOptions(thread, m) {
     "dialog",
     { class: "message-options", "aria-labelledby": "options-title", "aria-describedby": "options-text" },
     h("h2", { id: "options-title" }, `Options for ${who}`),
-    h("p", { id: "options-text", class: "options-quote" }, excerpt(m.content, 120)),
+    h("p", { id: "options-text", class: "options-quote" }, excerpt(summary(m), 120)),
     reactions,
     h("div", { class: "actions stack" }, actions),
   );
@@ -72,7 +72,7 @@ export function messageOptions(thread, m) {
 async function remove(thread, m) {
   const yes = await confirmBox({
     title: "Delete this message for everyone?",
-    text: `“${excerpt(m.content, 80)}” will be removed for everyone in this chat. This cannot be undone.`,
+    text: `“${excerpt(summary(m), 80)}” will be removed for everyone in this chat. This cannot be undone.`,
     yes: "Yes, delete it",
     no: "No, keep it",
     restore: () => thread.bubbleOf(m.seq),

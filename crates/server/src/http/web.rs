@@ -41,10 +41,12 @@ include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 /// REST and the Socket.IO WebSocket on the same host (CSP level 3). Calls
 /// need nothing more: WebRTC's ICE/STUN/TURN traffic is not governed by
 /// `connect-src`, and remote streams are attached with `srcObject`, which
-/// `media-src` does not restrict. The microphone and camera are allowed to
-/// this origin by the `Permissions-Policy` header below.
+/// `media-src` does not restrict. Attachments are fetched with the token and
+/// shown from `blob:` URLs (pictures, voice notes), hence `blob:` in `img-src`
+/// and `media-src`. The microphone and camera are allowed to this origin by
+/// the `Permissions-Policy` header below.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data:; font-src 'self'; connect-src 'self'; media-src 'self'; \
+    img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; media-src 'self' blob:; \
     manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
     form-action 'self'; frame-ancestors 'none'";
 
