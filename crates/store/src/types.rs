@@ -1,0 +1,94 @@
+//! The plain types the [`crate::Store`] methods take and return besides the
+//! domain's own: login credentials, offers and sessions as support and
+//! volunteers see them, the outcomes of a claim and of an append, and the
+//! options a store is opened with.
+
+use helpline_core::conversation::Conversation;
+use helpline_core::request::HelpRequest;
+use helpline_core::user::User;
+use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+
+/// An account with its stored password hash, for login only.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The account.
+    pub user: User,
+    /// The PHC-format password hash.
+    pub password_hash: String,
+}
+
+/// A pending request together with the name of the seeker who made it, as
+/// needed to tell a volunteer about it.
+#[derive(Debug, Clone)]
+pub struct OfferableRequest {
+    /// The request.
+    pub request: HelpRequest,
+    /// The seeker's display name.
+    pub seeker_display_name: String,
+}
+
+/// A request's open conversation, with both people, for support's overview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveSession {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// The request that opened it.
+    pub request_id: RequestId,
+    /// The seeker's id.
+    pub seeker_id: UserId,
+    /// The seeker's display name.
+    pub seeker_display_name: String,
+    /// The volunteer's id.
+    pub volunteer_id: UserId,
+    /// The volunteer's display name.
+    pub volunteer_display_name: String,
+    /// When the conversation opened.
+    pub started_at: Timestamp,
+}
+
+/// What a claim attempt did.
+#[derive(Debug, Clone)]
+pub enum ClaimOutcome {
+    /// This caller won: the request is accepted and its conversation exists.
+    Claimed {
+        /// The request, now accepted.
+        request: HelpRequest,
+        /// The conversation it opened.
+        conversation: Conversation,
+    },
+    /// Someone or something else moved the request first; here is its state now.
+    Lost(HelpRequest),
+    /// No such request.
+    Missing,
+}
+
+/// How a message append can end besides success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendRefusal {
+    /// No such conversation.
+    NoConversation,
+    /// The conversation has ended.
+    Ended,
+    /// `replyToId` names no live message of this conversation.
+    BadReply,
+    /// `attachmentId` names no unsent upload of this sender in this conversation.
+    BadAttachment,
+}
+
+/// Settings that shape how a store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// SQLite only: `synchronous=FULL` (durable across power loss) or `NORMAL`.
+    pub sqlite_synchronous_full: bool,
+    /// Largest number of connections in the pool (readers, for SQLite).
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            sqlite_synchronous_full: true,
+            max_connections: 8,
+        }
+    }
+}
