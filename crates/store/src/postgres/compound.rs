@@ -5,7 +5,7 @@
 //! the other help-request operations are in [`super::requests`].
 
 use super::edits::insert_note;
-use super::{attachments, requests};
+use super::{PostgresStore, attachments, requests};
 use crate::rows::{self, Columns};
 use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
@@ -380,4 +380,26 @@ pub(super) async fn append_message(
         message,
         created: true,
     }))
+}
+
+/// See [`crate::Store::setting_or_insert`].
+pub(super) async fn setting_or_insert(
+    store: &PostgresStore,
+    key: &str,
+    candidate: &str,
+) -> StoreResult<String> {
+    let mut tx = store.pool.begin().await?;
+    // A racing insert of the same key makes this wait for its commit,
+    // and the SELECT (a new snapshot at READ COMMITTED) then reads it.
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(candidate)
+        .execute(&mut *tx)
+        .await?;
+    let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(value)
 }

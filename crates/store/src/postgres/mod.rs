@@ -29,10 +29,13 @@ macro_rules! select_messages {
     };
 }
 
+mod accounts;
 mod attachments;
 mod calls;
 mod compound;
+mod conversations;
 mod edits;
+mod history;
 mod receipts;
 mod requests;
 mod safety;

@@ -1,6 +1,7 @@
 //! Per-participant marks on PostgreSQL: the delivered mark (raised when a
 //! device receives messages) and archiving. Each is one conditional update.
 
+use super::PostgresStore;
 use crate::StoreResult;
 use helpline_core::{ConversationId, Timestamp, UserId};
 use sqlx::PgPool;
@@ -41,4 +42,27 @@ pub(super) async fn set_archived(
         .execute(pool)
         .await?;
     Ok(changed.rows_affected() == 1)
+}
+
+/// See [`crate::Store::mark_read`].
+pub(super) async fn mark_read(
+    store: &PostgresStore,
+    id: &ConversationId,
+    user: &UserId,
+    up_to_seq: i64,
+) -> StoreResult<i64> {
+    let mark: Option<i64> = sqlx::query_scalar(
+        "WITH capped AS (SELECT GREATEST(p.last_read_seq, LEAST($1, c.last_seq)) AS mark \
+                           FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
+                          WHERE p.conversation_id = $2 AND p.user_id = $3) \
+         UPDATE conversation_participants SET last_read_seq = capped.mark, \
+                last_delivered_seq = GREATEST(last_delivered_seq, capped.mark) \
+           FROM capped WHERE conversation_id = $2 AND user_id = $3 RETURNING last_read_seq",
+    )
+    .bind(up_to_seq)
+    .bind(id.as_str())
+    .bind(user.as_str())
+    .fetch_optional(&store.pool)
+    .await?;
+    Ok(mark.unwrap_or(0))
 }

@@ -1,5 +1,6 @@
 //! [`Store`] for PostgreSQL: reads straight on the pool, each write in its
-//! own READ COMMITTED transaction. Methods follow the trait's order.
+//! own READ COMMITTED transaction. Methods follow the trait's order and
+//! delegate to one module per topic, as the SQLite side does.
 //!
 //! Cross-process rules rest on row locks: a claim or any other move out of
 //! `pending` is one conditional `UPDATE` (a racing one waits for the row and
@@ -11,13 +12,11 @@
 //! requests in [`super::requests`].
 
 use super::{
-    PostgresStore, attachments, calls, compound, edits, receipts, requests, safety, timers,
+    PostgresStore, accounts, attachments, calls, compound, conversations, edits, history, receipts,
+    requests, safety, timers,
 };
-use crate::error::is_unique_violation;
-use crate::rows::{self, Columns};
 use crate::{
-    AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError,
-    StoreResult,
+    AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreResult,
 };
 use async_trait::async_trait;
 use helpline_core::attachment::Attachment;
@@ -36,22 +35,7 @@ use helpline_core::{
 #[async_trait]
 impl Store for PostgresStore {
     async fn setting_or_insert(&self, key: &str, candidate: &str) -> StoreResult<String> {
-        let mut tx = self.pool.begin().await?;
-        // A racing insert of the same key makes this wait for its commit,
-        // and the SELECT (a new snapshot at READ COMMITTED) then reads it.
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(candidate)
-        .execute(&mut *tx)
-        .await?;
-        let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(value)
+        compound::setting_or_insert(self, key, candidate).await
     }
 
     async fn create_user(
@@ -61,62 +45,19 @@ impl Store for PostgresStore {
         id: &UserId,
         now: Timestamp,
     ) -> StoreResult<User> {
-        let user = User {
-            id: id.clone(),
-            username: account.username.clone(),
-            display_name: account.display_name.clone(),
-            role: account.role,
-            languages: account.languages.clone(),
-            created_at: now,
-        };
-        let languages = serde_json::to_string(&user.languages)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO users (id, username, password_hash, display_name, role, languages, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(user.id.as_str())
-        .bind(&user.username)
-        .bind(password_hash)
-        .bind(&user.display_name)
-        .bind(user.role.as_str())
-        .bind(&languages)
-        .bind(user.created_at.millis())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { StoreError::UsernameTaken } else { e.into() })?;
-        Ok(user)
+        accounts::create_user(self, account, password_hash, id, now).await
     }
 
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(rows::user).transpose()
+        accounts::user(self, id).await
     }
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(|r| {
-                Ok(Credentials {
-                    user: rows::user(r)?,
-                    password_hash: r.text("password_hash")?,
-                })
-            })
-            .transpose()
+        accounts::credentials(self, username).await
     }
 
     async fn volunteers(&self) -> StoreResult<Vec<User>> {
-        let found =
-            sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
-                .fetch_all(&self.pool)
-                .await?;
-        rows::all(&found, rows::user)
+        accounts::volunteers(self).await
     }
 
     async fn create_request(&self, new: &NewHelpRequest) -> StoreResult<HelpRequest> {
@@ -195,30 +136,15 @@ impl Store for PostgresStore {
     }
 
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-        let row = sqlx::query("SELECT * FROM conversations WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(rows::conversation).transpose()
+        conversations::conversation(self, id).await
     }
 
     async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>> {
-        let ids: Vec<String> = sqlx::query_scalar("SELECT user_id FROM conversation_participants WHERE conversation_id = $1 ORDER BY user_id")
-            .bind(id.as_str())
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+        conversations::participants(self, id).await
     }
 
     async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT c.id FROM conversations c JOIN conversation_participants p ON p.conversation_id = c.id \
-             WHERE p.user_id = $1 AND c.status = 'active'",
-        )
-        .bind(user.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids.into_iter().map(ConversationId::from_trusted).collect())
+        conversations::active_conversations_of(self, user).await
     }
 
     async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
@@ -251,20 +177,7 @@ impl Store for PostgresStore {
         user: &UserId,
         up_to_seq: i64,
     ) -> StoreResult<i64> {
-        let mark: Option<i64> = sqlx::query_scalar(
-            "WITH capped AS (SELECT GREATEST(p.last_read_seq, LEAST($1, c.last_seq)) AS mark \
-                               FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
-                              WHERE p.conversation_id = $2 AND p.user_id = $3) \
-             UPDATE conversation_participants SET last_read_seq = capped.mark, \
-                    last_delivered_seq = GREATEST(last_delivered_seq, capped.mark) \
-               FROM capped WHERE conversation_id = $2 AND user_id = $3 RETURNING last_read_seq",
-        )
-        .bind(up_to_seq)
-        .bind(id.as_str())
-        .bind(user.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(mark.unwrap_or(0))
+        receipts::mark_read(self, id, user, up_to_seq).await
     }
 
     async fn mark_delivered(
@@ -326,15 +239,7 @@ impl Store for PostgresStore {
         after_seq: i64,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query(select_messages!(
-            "WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"
-        ))
-        .bind(id.as_str())
-        .bind(after_seq)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows::all(&found, rows::message)
+        history::messages_after(self, id, after_seq, limit).await
     }
 
     async fn messages_before(
@@ -343,17 +248,7 @@ impl Store for PostgresStore {
         before_seq: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query(select_messages!(
-            "WHERE m.conversation_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"
-        ))
-        .bind(id.as_str())
-        .bind(before_seq.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut messages = rows::all(&found, rows::message)?;
-        messages.reverse();
-        Ok(messages)
+        history::messages_before(self, id, before_seq, limit).await
     }
 
     async fn search_messages(

@@ -2,6 +2,7 @@
 //! device receives messages, merged into one statement per writer batch)
 //! and archiving. Both are jobs on the single writer ([`super::writer`]).
 
+use super::SqliteStore;
 use super::writer::{Finish, Writer};
 use crate::{StoreError, StoreResult};
 use helpline_core::{ConversationId, Timestamp, UserId};
@@ -172,6 +173,41 @@ pub(super) async fn set_archived(
                     .execute(conn)
                     .await?;
                 Ok(changed.rows_affected() == 1)
+            })
+        })
+        .await
+}
+
+/// See [`crate::Store::mark_read`].
+pub(super) async fn mark_read(
+    store: &SqliteStore,
+    id: &ConversationId,
+    user: &UserId,
+    up_to_seq: i64,
+) -> StoreResult<i64> {
+    let (id, user) = (id.clone(), user.clone());
+    store.writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let mark: Option<i64> = sqlx::query_scalar(
+                    "UPDATE conversation_participants SET last_read_seq = MAX(last_read_seq, \
+                       MIN(?1, (SELECT last_seq FROM conversations WHERE id = ?2))) \
+                     WHERE conversation_id = ?2 AND user_id = ?3 RETURNING last_read_seq",
+                )
+                .bind(up_to_seq)
+                .bind(id.as_str())
+                .bind(user.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "UPDATE conversation_participants SET last_delivered_seq = MAX(last_delivered_seq, last_read_seq) \
+                     WHERE conversation_id = ? AND user_id = ?",
+                )
+                .bind(id.as_str())
+                .bind(user.as_str())
+                .execute(conn)
+                .await?;
+                Ok(mark.unwrap_or(0))
             })
         })
         .await

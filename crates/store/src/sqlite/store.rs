@@ -1,14 +1,17 @@
 //! [`Store`] for SQLite: reads on the reader pool, writes through the
-//! group-committing writer. Methods follow the trait's order; those of more
-//! than one statement live in [`super::compound`], help requests in
-//! [`super::requests`].
+//! group-committing writer. Methods follow the trait's order and delegate
+//! to one module per topic: [`super::accounts`], [`super::requests`],
+//! [`super::conversations`], [`super::history`], [`super::receipts`],
+//! [`super::edits`], [`super::safety`], [`super::calls`],
+//! [`super::attachments`]; writes of more than one statement live in
+//! [`super::compound`].
 
-use super::{SqliteStore, attachments, calls, compound, edits, receipts, requests, safety, timers};
-use crate::error::is_unique_violation;
-use crate::rows::{self, Columns};
+use super::{
+    SqliteStore, accounts, attachments, calls, compound, conversations, edits, history, receipts,
+    requests, safety, timers,
+};
 use crate::{
-    AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreError,
-    StoreResult,
+    AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreResult,
 };
 use async_trait::async_trait;
 use helpline_core::attachment::Attachment;
@@ -37,70 +40,19 @@ impl Store for SqliteStore {
         id: &UserId,
         now: Timestamp,
     ) -> StoreResult<User> {
-        let user = User {
-            id: id.clone(),
-            username: account.username.clone(),
-            display_name: account.display_name.clone(),
-            role: account.role,
-            languages: account.languages.clone(),
-            created_at: now,
-        };
-        let languages = serde_json::to_string(&user.languages)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let (stored, hash) = (user.clone(), password_hash.to_owned());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO users (id, username, password_hash, display_name, role, languages, created_at) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    )
-                    .bind(stored.id.as_str())
-                    .bind(&stored.username)
-                    .bind(&hash)
-                    .bind(&stored.display_name)
-                    .bind(stored.role.as_str())
-                    .bind(&languages)
-                    .bind(stored.created_at.millis())
-                    .execute(conn)
-                    .await
-                    .map_err(|e| if is_unique_violation(&e) { StoreError::UsernameTaken } else { e.into() })?;
-                    Ok(())
-                })
-            })
-            .await?;
-        Ok(user)
+        accounts::create_user(self, account, password_hash, id, now).await
     }
 
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
-            .bind(id.as_str())
-            .fetch_optional(&self.readers)
-            .await?;
-        row.as_ref().map(rows::user).transpose()
+        accounts::user(self, id).await
     }
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = ?")
-            .bind(username)
-            .fetch_optional(&self.readers)
-            .await?;
-        row.as_ref()
-            .map(|r| {
-                Ok(Credentials {
-                    user: rows::user(r)?,
-                    password_hash: r.text("password_hash")?,
-                })
-            })
-            .transpose()
+        accounts::credentials(self, username).await
     }
 
     async fn volunteers(&self) -> StoreResult<Vec<User>> {
-        let found =
-            sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
-                .fetch_all(&self.readers)
-                .await?;
-        rows::all(&found, rows::user)
+        accounts::volunteers(self).await
     }
 
     async fn create_request(&self, new: &NewHelpRequest) -> StoreResult<HelpRequest> {
@@ -179,31 +131,15 @@ impl Store for SqliteStore {
     }
 
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-        let row = sqlx::query("SELECT * FROM conversations WHERE id = ?")
-            .bind(id.as_str())
-            .fetch_optional(&self.readers)
-            .await?;
-        row.as_ref().map(rows::conversation).transpose()
+        conversations::conversation(self, id).await
     }
 
     async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT user_id FROM conversation_participants WHERE conversation_id = ? ORDER BY user_id")
-                .bind(id.as_str())
-                .fetch_all(&self.readers)
-                .await?;
-        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+        conversations::participants(self, id).await
     }
 
     async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT c.id FROM conversations c JOIN conversation_participants p ON p.conversation_id = c.id \
-             WHERE p.user_id = ? AND c.status = 'active'",
-        )
-        .bind(user.as_str())
-        .fetch_all(&self.readers)
-        .await?;
-        Ok(ids.into_iter().map(ConversationId::from_trusted).collect())
+        conversations::active_conversations_of(self, user).await
     }
 
     async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
@@ -236,32 +172,7 @@ impl Store for SqliteStore {
         user: &UserId,
         up_to_seq: i64,
     ) -> StoreResult<i64> {
-        let (id, user) = (id.clone(), user.clone());
-        self.writer
-            .run(move |conn| {
-                Box::pin(async move {
-                    let mark: Option<i64> = sqlx::query_scalar(
-                        "UPDATE conversation_participants SET last_read_seq = MAX(last_read_seq, \
-                           MIN(?1, (SELECT last_seq FROM conversations WHERE id = ?2))) \
-                         WHERE conversation_id = ?2 AND user_id = ?3 RETURNING last_read_seq",
-                    )
-                    .bind(up_to_seq)
-                    .bind(id.as_str())
-                    .bind(user.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                    sqlx::query(
-                        "UPDATE conversation_participants SET last_delivered_seq = MAX(last_delivered_seq, last_read_seq) \
-                         WHERE conversation_id = ? AND user_id = ?",
-                    )
-                    .bind(id.as_str())
-                    .bind(user.as_str())
-                    .execute(conn)
-                    .await?;
-                    Ok(mark.unwrap_or(0))
-                })
-            })
-            .await
+        receipts::mark_read(self, id, user, up_to_seq).await
     }
 
     async fn mark_delivered(
@@ -323,15 +234,7 @@ impl Store for SqliteStore {
         after_seq: i64,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query(select_messages!(
-            "WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?"
-        ))
-        .bind(id.as_str())
-        .bind(after_seq)
-        .bind(limit)
-        .fetch_all(&self.readers)
-        .await?;
-        rows::all(&found, rows::message)
+        history::messages_after(self, id, after_seq, limit).await
     }
 
     async fn messages_before(
@@ -340,17 +243,7 @@ impl Store for SqliteStore {
         before_seq: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        let found = sqlx::query(select_messages!(
-            "WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"
-        ))
-        .bind(id.as_str())
-        .bind(before_seq.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(&self.readers)
-        .await?;
-        let mut messages = rows::all(&found, rows::message)?;
-        messages.reverse();
-        Ok(messages)
+        history::messages_before(self, id, before_seq, limit).await
     }
 
     async fn search_messages(
