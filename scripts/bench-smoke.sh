@@ -16,7 +16,16 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
 
-peer_src="${HELPLINE_PEER_DIR:-$root/../shared/peer}"
+# The Node reference peer: HELPLINE_PEER_DIR, else ../shared/peer beside
+# this checkout, else the workplace's /work/shared/peer (a clone placed
+# elsewhere, as CI may do). Without it the smoke still drives R and F.
+peer_src=""
+for candidate in "${HELPLINE_PEER_DIR:-}" "$root/../shared/peer" /work/shared/peer; do
+  if [ -n "$candidate" ] && [ -x "$candidate/helpline-peer" ]; then
+    peer_src="$(cd "$candidate" && pwd)"
+    break
+  fi
+done
 peer_copy="$root/target/peer"
 
 profile="${BENCH_SMOKE_PROFILE:-release}"
@@ -28,24 +37,30 @@ esac
 echo "== building helpline-bench and helpline-server ($profile)"
 cargo build "${cargo_profile[@]}" --locked -p helpline-bench -p helpline-server
 
-echo "== preparing the Node reference peer in $peer_copy"
-command -v node >/dev/null || { echo "bench-smoke: node (>= 20) is required" >&2; exit 1; }
-mkdir -p "$peer_copy"
-# Copy the sources (not node_modules) whenever they changed.
-for f in "$peer_src"/*; do
-  name="$(basename "$f")"
-  [ "$name" = node_modules ] && continue
-  if ! cmp -s "$f" "$peer_copy/$name"; then
-    cp -f "$f" "$peer_copy/$name"
-    chmod u+w "$peer_copy/$name"
+extra=()
+if [ -n "$peer_src" ]; then
+  echo "== preparing the Node reference peer from $peer_src in $peer_copy"
+  command -v node >/dev/null || { echo "bench-smoke: node (>= 20) is required" >&2; exit 1; }
+  mkdir -p "$peer_copy"
+  # Copy the sources (not node_modules) whenever they changed.
+  for f in "$peer_src"/*; do
+    name="$(basename "$f")"
+    [ "$name" = node_modules ] && continue
+    if ! cmp -s "$f" "$peer_copy/$name"; then
+      cp -f "$f" "$peer_copy/$name"
+      chmod u+w "$peer_copy/$name"
+    fi
+  done
+  if [ ! -d "$peer_copy/node_modules" ] || ! cmp -s "$peer_copy/package-lock.json" "$peer_copy/node_modules/.package-lock.json.bench"; then
+    (cd "$peer_copy" && npm ci --no-audit --no-fund)
+    cp "$peer_copy/package-lock.json" "$peer_copy/node_modules/.package-lock.json.bench"
   fi
-done
-if [ ! -d "$peer_copy/node_modules" ] || ! cmp -s "$peer_copy/package-lock.json" "$peer_copy/node_modules/.package-lock.json.bench"; then
-  (cd "$peer_copy" && npm ci --no-audit --no-fund)
-  cp "$peer_copy/package-lock.json" "$peer_copy/node_modules/.package-lock.json.bench"
+  extra+=(--peer "$peer_copy/helpline-peer")
+else
+  echo "== bench-smoke: the Node reference peer was not found (set HELPLINE_PEER_DIR); running R and F only" >&2
+  extra+=(--servers R,F)
 fi
 
-extra=()
 if [ "${BENCH_NO_POSTGRES:-}" = 1 ]; then
   extra+=(--no-postgres)
 else
@@ -70,6 +85,5 @@ fi
 echo "== helpline-bench --smoke"
 exec "$root/target/$profile/helpline-bench" --smoke \
   --helpline "$root/target/$profile/helpline" \
-  --peer "$peer_copy/helpline-peer" \
   --work-dir "$root/target/bench-smoke" \
   "${extra[@]}" "$@"
