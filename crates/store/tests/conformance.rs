@@ -30,6 +30,8 @@ mod lifecycle;
 mod messages;
 #[path = "conformance/offers.rs"]
 mod offers;
+#[path = "conformance/participants.rs"]
+mod participants;
 #[path = "conformance/receipts.rs"]
 mod receipts;
 #[path = "conformance/requests.rs"]
@@ -81,9 +83,9 @@ conformance! {
     run(claims::concurrent_sweeps_expire_each_request_once),
     run(conversations::ending_completes_the_request_once),
     run(conversations::feedback_only_once_and_only_when_completed),
-    run(conversations::read_marks_are_capped_and_never_lowered),
-    run(conversations::summaries_count_unread_and_follow_activity),
-    run(conversations::active_conversations_are_listed_per_user),
+    run(participants::read_marks_are_capped_and_never_lowered),
+    run(participants::summaries_count_unread_and_follow_activity),
+    run(participants::active_conversations_are_listed_per_user),
     run(direct::one_active_direct_conversation_per_pair),
     run(direct::concurrent_starts_agree),
     run(edits::replies_show_what_they_answer),
