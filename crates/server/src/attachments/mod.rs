@@ -83,8 +83,11 @@ async fn check(
     user: &User,
     conversation: &ConversationId,
     action: ConversationAction,
-) -> Result<Vec<helpline_core::UserId>, DomainError> {
-    let participants = app.store.participants(conversation).await?;
+) -> Result<std::sync::Arc<[helpline_core::UserId]>, DomainError> {
+    let participants = app
+        .participants
+        .of(app.store.as_ref(), conversation)
+        .await?;
     let active = app
         .store
         .conversation(conversation)
@@ -110,7 +113,11 @@ pub async fn check_upload(
     conversation: &ConversationId,
 ) -> Result<(), DomainError> {
     let participants = check(app, user, conversation, ConversationAction::Upload).await?;
-    let others: Vec<_> = participants.into_iter().filter(|p| *p != user.id).collect();
+    let others: Vec<_> = participants
+        .iter()
+        .filter(|p| **p != user.id)
+        .cloned()
+        .collect();
     require_not_blocked(&app.store.blockers_of(&user.id).await?, &others)
 }
 

@@ -98,7 +98,10 @@ pub async fn create(
                 .message(&id)
                 .await?
                 .ok_or(DomainError::NotFound("no such message"))?;
-            let participants = app.store.participants(&message.conversation_id).await?;
+            let participants = app
+                .participants
+                .of(app.store.as_ref(), &message.conversation_id)
+                .await?;
             let active = app
                 .store
                 .conversation(&message.conversation_id)

@@ -51,7 +51,10 @@ async fn call_invite(ctx: Context, payload: Value) -> Result<Value, DomainError>
         .conversation(&invite.conversation_id)
         .await?
         .ok_or(DomainError::NotFound("no such conversation"))?;
-    let participants = app.store.participants(&invite.conversation_id).await?;
+    let participants = app
+        .participants
+        .of(app.store.as_ref(), &invite.conversation_id)
+        .await?;
     let facts = ConversationFacts {
         participants: &participants,
         active: conversation.status == ConversationStatus::Active,

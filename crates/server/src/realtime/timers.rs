@@ -24,7 +24,11 @@ pub(super) fn register(handlers: &mut Handlers) {
 async fn conversation_settings(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let change = SettingsChange::parse(&caller_checked(&ctx.caller, &payload, &["userId"])?)?;
     let store = &ctx.app.store;
-    let participants = store.participants(&change.conversation_id).await?;
+    let participants = ctx
+        .app
+        .participants
+        .of(store.as_ref(), &change.conversation_id)
+        .await?;
     let conversation = store
         .conversation(&change.conversation_id)
         .await?
