@@ -13,53 +13,24 @@
 
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
+import { startOwnServer } from "./own-server.mjs";
 
 const MAX = 200_000;
 const QUOTA = 360_000;
 
-const port = await new Promise((resolve) => {
-  const probe = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = probe.address();
-    probe.close(() => resolve(port));
-  });
-});
-const data = mkdtempSync(join(tmpdir(), "helpline-attachments-"));
-const url = `http://127.0.0.1:${port}`;
-const env = { ...process.env, HELPLINE_ADDR: `127.0.0.1:${port}`, HELPLINE_DATABASE_URL: `sqlite://${data}/helpline.db` };
-for (const name of ["HELPLINE_CONFIG", "HELPLINE_JWT_SECRET", "HELPLINE_REQUEST_TIMEOUT_SECS", "HELPLINE_ATTACHMENTS_DIR", "HELPLINE_ATTACHMENT_STORE_URL"]) delete env[name];
-Object.assign(env, {
-  HELPLINE_ATTACHMENT_MAX_BYTES: String(MAX),
-  HELPLINE_ATTACHMENT_QUOTA_BYTES: String(QUOTA),
-  HELPLINE_SQLITE_SYNCHRONOUS: "normal",
-  RUST_LOG: process.env.RUST_LOG ?? "warn",
-});
-const server = spawn(process.env.HELPLINE_BIN, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
-const exited = new Promise((resolve) => server.once("exit", resolve));
-
-process.env.HELPLINE_URL = url;
+const own = await startOwnServer("attachments", { HELPLINE_ATTACHMENT_MAX_BYTES: String(MAX), HELPLINE_ATTACHMENT_QUOTA_BYTES: String(QUOTA) });
 const { scenario, launch, user, snap, checkA11y, checkTextSize, noProblems, PHONE } = await import("./lib.mjs");
 
 let browser;
 before(async () => {
-  for (let i = 0; ; i++) {
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (up) break;
-    assert.ok(i < 200 && server.exitCode === null, "the attachments test's server did not start");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await own.ready();
   browser = await launch({ media: true });
 });
 after(async () => {
   await browser?.close();
-  server.kill("SIGTERM");
-  await exited;
-  rmSync(data, { recursive: true, force: true });
+  await own.stop();
 });
 
 /** A real PNG of `width`×`height` (a colour gradient), built here. */

@@ -7,45 +7,19 @@
 // port) with HELPLINE_TOKEN_TTL_SECS=3, and points lib.mjs at it.
 
 import { after, before } from "node:test";
-import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { startOwnServer } from "./own-server.mjs";
 
-const port = await new Promise((resolve) => {
-  const probe = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = probe.address();
-    probe.close(() => resolve(port));
-  });
-});
-const data = mkdtempSync(join(tmpdir(), "helpline-expiry-"));
-const url = `http://127.0.0.1:${port}`;
-const env = { ...process.env, HELPLINE_ADDR: `127.0.0.1:${port}`, HELPLINE_DATABASE_URL: `sqlite://${data}/helpline.db` };
-for (const name of ["HELPLINE_CONFIG", "HELPLINE_JWT_SECRET", "HELPLINE_REQUEST_TIMEOUT_SECS"]) delete env[name];
-Object.assign(env, { HELPLINE_TOKEN_TTL_SECS: "3", HELPLINE_SWEEP_INTERVAL_MS: "100", HELPLINE_SQLITE_SYNCHRONOUS: "normal", RUST_LOG: process.env.RUST_LOG ?? "warn" });
-const server = spawn(process.env.HELPLINE_BIN, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
-const exited = new Promise((resolve) => server.once("exit", resolve));
-
-process.env.HELPLINE_URL = url;
+const own = await startOwnServer("expiry", { HELPLINE_TOKEN_TTL_SECS: "3", HELPLINE_SWEEP_INTERVAL_MS: "100" });
 const { scenario, launch, open, register, signIn, checkA11y, noProblems } = await import("./lib.mjs");
 
 let browser;
 before(async () => {
-  for (let i = 0; ; i++) {
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (up) break;
-    assert.ok(i < 200 && server.exitCode === null, "the expiry test's server did not start");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await own.ready();
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
-  server.kill("SIGTERM");
-  await exited;
-  rmSync(data, { recursive: true, force: true });
+  await own.stop();
 });
 
 scenario("an expired session returns to the sign-in screen and says so", async () => {
