@@ -230,6 +230,46 @@ pub struct NewMessage {
     pub created_at: Timestamp,
 }
 
+impl NewMessage {
+    /// The message as stored with `seq`: its timer is its own
+    /// `expires_in_secs`, else the conversation's (`conversation_timer`);
+    /// system notes never disappear; 0 means view-once.
+    pub fn stored(
+        &self,
+        seq: i64,
+        conversation_timer: Option<i64>,
+        reply_to: Option<ReplyPreview>,
+        attachment: Option<AttachmentInfo>,
+    ) -> Message {
+        let d = &self.draft;
+        let timer = if d.message_type == MessageType::System {
+            None
+        } else {
+            d.expires_in_secs.or(conversation_timer)
+        };
+        Message {
+            id: self.id.clone(),
+            conversation_id: d.conversation_id.clone(),
+            seq,
+            sender_id: self.sender_id.clone(),
+            content: d.content.clone(),
+            message_type: d.message_type,
+            client_message_id: d.client_message_id.clone(),
+            created_at: self.created_at,
+            reply_to,
+            edited_at: None,
+            deleted_at: None,
+            reactions: Vec::new(),
+            expires_at: timer.filter(|secs| *secs > 0).map(|secs| {
+                self.created_at
+                    .plus(std::time::Duration::from_secs(secs as u64))
+            }),
+            view_once: timer == Some(0),
+            attachment,
+        }
+    }
+}
+
 /// What appending a message did.
 #[derive(Debug, Clone)]
 pub struct Appended {

@@ -94,12 +94,15 @@ pub fn require_not_blocked(
     counterparts: &[UserId],
 ) -> Result<(), DomainError> {
     if counterparts.iter().any(|c| caller_blockers.contains(c)) {
-        Err(DomainError::Forbidden(
-            "this person does not accept messages from you",
-        ))
+        Err(blocked())
     } else {
         Ok(())
     }
+}
+
+/// The refusal when a counterpart has blocked the caller.
+pub fn blocked() -> DomainError {
+    DomainError::Forbidden("this person does not accept messages from you")
 }
 
 /// Something done inside a conversation.

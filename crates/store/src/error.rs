@@ -28,6 +28,9 @@ pub enum StoreError {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// The SQLite writer's direct connection failed.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 impl StoreError {

@@ -193,7 +193,9 @@ pub trait Store: Send + Sync + 'static {
     /// Appends a message with the next seq, or returns the one already stored
     /// under the same (conversation, sender, clientMessageId). An
     /// `attachmentId` must name an unsent upload of the sender in this
-    /// conversation, which the message then carries. Its timer is
+    /// conversation, which the message then carries. A sender whom another
+    /// participant blocked is refused ([`AppendRefusal::Blocked`]), except
+    /// for system notes. Its timer is
     /// its own `expires_in_secs`, else the conversation's; system messages
     /// never disappear. Resolves only
     /// once the message is durable.

@@ -27,26 +27,29 @@ pub(crate) trait Columns {
     fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError>;
 }
 
+/// Implements [`Columns`] for a row type whose typed read is `$get`.
 macro_rules! impl_columns {
-    ($row:ty) => {
+    ($row:ty, $get:ident) => {
         impl Columns for $row {
             fn text(&self, column: &str) -> Result<String, StoreError> {
-                Ok(self.try_get(column)?)
+                Ok(self.$get(column)?)
             }
             fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
-                Ok(self.try_get(column)?)
+                Ok(self.$get(column)?)
             }
             fn int(&self, column: &str) -> Result<i64, StoreError> {
-                Ok(self.try_get(column)?)
+                Ok(self.$get(column)?)
             }
             fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
-                Ok(self.try_get(column)?)
+                Ok(self.$get(column)?)
             }
         }
     };
 }
-impl_columns!(sqlx::sqlite::SqliteRow);
-impl_columns!(sqlx::postgres::PgRow);
+impl_columns!(sqlx::sqlite::SqliteRow, try_get);
+impl_columns!(sqlx::postgres::PgRow, try_get);
+// The SQLite writer's direct connection.
+impl_columns!(rusqlite::Row<'_>, get);
 
 fn parsed<T>(value: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, StoreError> {
     parse(value).ok_or_else(|| StoreError::Corrupt(format!("{what}: {value:?}")))

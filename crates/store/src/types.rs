@@ -73,6 +73,8 @@ pub enum AppendRefusal {
     BadReply,
     /// `attachmentId` names no unsent upload of this sender in this conversation.
     BadAttachment,
+    /// A participant has blocked the sender (system notes are never blocked).
+    Blocked,
 }
 
 /// Settings that shape how a store is opened.

@@ -106,6 +106,7 @@ conformance! {
     run(safety::blocks_hide_requests_one_way),
     run(safety::reports_resolve_once),
     run(safety::blocked_lists_names_newest_first),
+    run(safety::blocked_sender_is_refused),
     run(support::pending_requests_are_listed_oldest_first),
     run(support::active_sessions_name_both_people),
     run(timers::timers_pick_deadlines_and_sweeps_take_them_once),

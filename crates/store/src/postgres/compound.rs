@@ -16,7 +16,6 @@ use helpline_core::notice::SystemNote;
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
-use std::time::Duration;
 
 /// The message `new`'s sender already stored under its `clientMessageId`, if any.
 async fn message_by_client_id(
@@ -292,6 +291,20 @@ pub(super) async fn append_message(
         }
         None => None,
     };
+    if d.message_type != MessageType::System {
+        let blocked: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM blocks b JOIN conversation_participants p \
+               ON p.user_id = b.blocker_id WHERE p.conversation_id = $1 AND b.blocked_id = $2)",
+        )
+        .bind(d.conversation_id.as_str())
+        .bind(new.sender_id.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        if blocked {
+            tx.rollback().await?;
+            return Ok(Err(AppendRefusal::Blocked));
+        }
+    }
     // Locks the conversation row until commit: appends to one conversation
     // queue here, so seq is gapless, and the check after it sees any
     // concurrent retry of this clientMessageId that got in first.
@@ -321,31 +334,7 @@ pub(super) async fn append_message(
             None => Err(AppendRefusal::NoConversation),
         });
     };
-    // The message's own timer wins over the conversation's; system notices stay.
-    let timer = if d.message_type == MessageType::System {
-        None
-    } else {
-        d.expires_in_secs.or(conversation_timer)
-    };
-    let message = Message {
-        id: new.id.clone(),
-        conversation_id: d.conversation_id.clone(),
-        seq,
-        sender_id: new.sender_id.clone(),
-        content: d.content.clone(),
-        message_type: d.message_type,
-        client_message_id: d.client_message_id.clone(),
-        created_at: new.created_at,
-        reply_to,
-        edited_at: None,
-        deleted_at: None,
-        reactions: Vec::new(),
-        expires_at: timer
-            .filter(|secs| *secs > 0)
-            .map(|secs| new.created_at.plus(Duration::from_secs(secs as u64))),
-        view_once: timer == Some(0),
-        attachment,
-    };
+    let message = new.stored(seq, conversation_timer, reply_to, attachment);
     sqlx::query(
         "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id, \
          expires_at, view_once) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",

@@ -7,8 +7,8 @@
 use super::writer::Writer;
 use crate::StoreResult;
 use crate::rows;
-use helpline_core::attachment::{Attachment, AttachmentInfo};
-use helpline_core::{AttachmentId, ConversationId, Timestamp, UserId};
+use helpline_core::attachment::Attachment;
+use helpline_core::{AttachmentId, Timestamp};
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// See [`crate::Store::create_attachment`].
@@ -54,30 +54,6 @@ pub(super) async fn attachment(
         .fetch_optional(readers)
         .await?;
     row.as_ref().map(rows::attachment).transpose()
-}
-
-/// The attachment `id` if `sender` uploaded it to `conversation` and it is
-/// not sent yet; the append attaches it after inserting the message.
-pub(super) async fn sendable(
-    conn: &mut SqliteConnection,
-    id: &AttachmentId,
-    conversation: &ConversationId,
-    sender: &UserId,
-) -> StoreResult<Option<AttachmentInfo>> {
-    let row = sqlx::query(
-        "SELECT * FROM attachments WHERE id = ? AND conversation_id = ? AND uploader_id = ? \
-         AND message_id IS NULL AND dead_at IS NULL",
-    )
-    .bind(id.as_str())
-    .bind(conversation.as_str())
-    .bind(sender.as_str())
-    .fetch_optional(conn)
-    .await?;
-    Ok(row
-        .as_ref()
-        .map(rows::attachment)
-        .transpose()?
-        .map(|a| a.info()))
 }
 
 /// Marks the attachments of these (just deleted) messages dead, for the sweep.

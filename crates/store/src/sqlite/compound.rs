@@ -1,6 +1,6 @@
 //! The SQLite store's operations that take more than one statement, or that
 //! several methods share: reading or seeding a setting, the claim, ending a
-//! conversation and appending a message (each one job on the single
+//! conversation and starting a direct one (each one job on the single
 //! group-committing writer, see [`super::writer`], so it runs alone in its
 //! own SAVEPOINT of the batch's transaction and is answered only after the
 //! commit), and conversation summaries (several reads on the reader pool).
@@ -9,18 +9,14 @@
 
 use super::edits::insert_note;
 use super::writer::Writer;
-use super::{attachments, requests};
 use crate::rows::{self, Columns};
-use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
+use crate::{ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
-use helpline_core::message::{
-    Appended, Message, MessageType, NewMessage, ReplyPreview, preview_of,
-};
 use helpline_core::notice::SystemNote;
 use helpline_core::user::Role;
-use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
-use sqlx::{SqliteConnection, SqlitePool};
-use std::time::Duration;
+use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use rusqlite::params;
+use sqlx::SqlitePool;
 
 /// See [`crate::Store::setting_or_insert`].
 pub(super) async fn setting_or_insert(
@@ -61,43 +57,65 @@ pub(super) async fn claim_request(
 ) -> StoreResult<ClaimOutcome> {
     let (id, volunteer, conversation_id) = (id.clone(), volunteer.clone(), conversation.clone());
     let note = note.message(conversation, &volunteer, 1, now);
+    // A direct job: racing accepts are decided by the writer thread alone,
+    // without a thread hand-off per statement.
     writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let claimed = sqlx::query("UPDATE help_requests SET status = 'accepted', volunteer_id = ?1, accepted_at = ?2, conversation_id = ?3 \
-                     WHERE id = ?4 AND status = 'pending' AND expires_at > ?2 RETURNING *")
-                .bind(volunteer.as_str())
-                .bind(now.millis())
-                .bind(conversation_id.as_str())
-                .bind(id.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-                let Some(claimed) = claimed else {
-                    return Ok(match requests::request_on(conn, id.as_str()).await? {
-                        Some(current) => ClaimOutcome::Lost(current),
-                        None => ClaimOutcome::Missing,
-                    });
-                };
-                let request = rows::help_request(&claimed)?;
-                let row = sqlx::query(
-                    // The note of the claim is the conversation's first message.
-                    "INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES (?1, ?2, ?3, ?3, 1) RETURNING *",
-                )
-                .bind(conversation_id.as_str())
-                .bind(id.as_str())
-                .bind(now.millis())
-                .fetch_one(&mut *conn)
-                .await?;
-                let conversation = rows::conversation(&row)?;
-                for user in [&request.senior_id, &volunteer] {
-                    sqlx::query("INSERT INTO conversation_participants (conversation_id, user_id) VALUES (?, ?)")
-                        .bind(conversation_id.as_str())
-                        .bind(user.as_str())
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                insert_note(conn, &note).await?;
-                Ok(ClaimOutcome::Claimed { request, conversation })
+        .run_direct(move |conn| {
+            let claimed = conn
+                .prepare_cached(
+                    "UPDATE help_requests SET status = 'accepted', volunteer_id = ?1, accepted_at = ?2, \
+                     conversation_id = ?3 WHERE id = ?4 AND status = 'pending' AND expires_at > ?2 RETURNING *",
+                )?
+                .query(params![volunteer.as_str(), now.millis(), conversation_id.as_str(), id.as_str()])?
+                .next()?
+                .map(rows::help_request)
+                .transpose()?;
+            let Some(request) = claimed else {
+                let current = conn
+                    .prepare_cached("SELECT * FROM help_requests WHERE id = ?1")?
+                    .query([id.as_str()])?
+                    .next()?
+                    .map(rows::help_request)
+                    .transpose()?;
+                return Ok(match current {
+                    Some(current) => ClaimOutcome::Lost(current),
+                    None => ClaimOutcome::Missing,
+                });
+            };
+            // The note of the claim is the conversation's first message.
+            let conversation = conn
+                .prepare_cached(
+                    "INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) \
+                     VALUES (?1, ?2, ?3, ?3, 1) RETURNING *",
+                )?
+                .query(params![conversation_id.as_str(), id.as_str(), now.millis()])?
+                .next()?
+                .map(rows::conversation)
+                .transpose()?
+                .ok_or_else(|| StoreError::Corrupt("conversation insert returned no row".into()))?;
+            let mut add = conn.prepare_cached(
+                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES (?1, ?2)",
+            )?;
+            for user in [&request.senior_id, &volunteer] {
+                add.execute(params![conversation_id.as_str(), user.as_str()])?;
+            }
+            conn.prepare_cached(
+                "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                note.id.as_str(),
+                note.conversation_id.as_str(),
+                note.seq,
+                note.sender_id.as_str(),
+                &note.content,
+                note.message_type.as_str(),
+                &note.client_message_id,
+                note.created_at.millis(),
+            ])?;
+            Ok(ClaimOutcome::Claimed {
+                request,
+                conversation,
             })
         })
         .await
@@ -244,169 +262,4 @@ pub(super) async fn start_direct_conversation(
             })
         })
         .await
-}
-
-/// What a reply to `reply_id` shows, if that message is alive in `conversation`.
-async fn reply_preview(
-    conn: &mut SqliteConnection,
-    conversation: &ConversationId,
-    reply_id: &MessageId,
-) -> StoreResult<Option<ReplyPreview>> {
-    let row = sqlx::query(
-        "SELECT seq, sender_id, content FROM messages WHERE id = ? AND conversation_id = ? AND deleted_at IS NULL",
-    )
-    .bind(reply_id.as_str())
-    .bind(conversation.as_str())
-    .fetch_optional(conn)
-    .await?;
-    row.map(|row| {
-        Ok(ReplyPreview {
-            id: reply_id.clone(),
-            seq: row.int("seq")?,
-            sender_id: UserId::from_trusted(row.text("sender_id")?),
-            preview: preview_of(&row.text("content")?),
-            deleted: false,
-        })
-    })
-    .transpose()
-}
-
-/// See [`crate::Store::append_message`].
-pub(super) async fn append_message(
-    writer: &Writer,
-    new: &NewMessage,
-) -> StoreResult<Result<Appended, AppendRefusal>> {
-    let new = new.clone();
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let d = &new.draft;
-                let reply_to = match &d.reply_to_id {
-                    Some(reply_id) => match reply_preview(&mut *conn, &d.conversation_id, reply_id).await? {
-                        Some(preview) => Some(preview),
-                        None => return not_appended(conn, &new, AppendRefusal::BadReply).await,
-                    },
-                    None => None,
-                };
-                let attachment = match &d.attachment_id {
-                    Some(a) => match attachments::sendable(&mut *conn, a, &d.conversation_id, &new.sender_id).await? {
-                        Some(info) => Some(info),
-                        // A retry of a sent message finds its attachment taken: answer with the message.
-                        None => return not_appended(conn, &new, AppendRefusal::BadAttachment).await,
-                    },
-                    None => None,
-                };
-                // One statement does the common case: the seq rises only for a
-                // new clientMessageId in an active conversation, and says
-                // whether anyone archived the conversation.
-                let bumped: Option<(i64, Option<i64>, bool)> = sqlx::query_as(
-                    "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ?1 \
-                     WHERE id = ?2 AND status = 'active' AND NOT EXISTS \
-                       (SELECT 1 FROM messages WHERE conversation_id = ?2 AND sender_id = ?3 AND client_message_id = ?4) \
-                     RETURNING last_seq, auto_delete_secs, \
-                       EXISTS (SELECT 1 FROM conversation_participants WHERE conversation_id = ?2 AND archived_at IS NOT NULL)",
-                )
-                .bind(new.created_at.millis())
-                .bind(d.conversation_id.as_str())
-                .bind(new.sender_id.as_str())
-                .bind(&d.client_message_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-                let Some((seq, conversation_timer, archived)) = bumped else {
-                    return not_appended(conn, &new, AppendRefusal::Ended).await;
-                };
-                // The message's own timer wins over the conversation's; system notices stay.
-                let timer = if d.message_type == MessageType::System { None } else { d.expires_in_secs.or(conversation_timer) };
-                let message = Message {
-                    id: new.id.clone(),
-                    conversation_id: d.conversation_id.clone(),
-                    seq,
-                    sender_id: new.sender_id.clone(),
-                    content: d.content.clone(),
-                    message_type: d.message_type,
-                    client_message_id: d.client_message_id.clone(),
-                    created_at: new.created_at,
-                    reply_to,
-                    edited_at: None,
-                    deleted_at: None,
-                    reactions: Vec::new(),
-                    expires_at: timer.filter(|secs| *secs > 0).map(|secs| new.created_at.plus(Duration::from_secs(secs as u64))),
-                    view_once: timer == Some(0),
-                    attachment,
-                };
-                sqlx::query(
-                    "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id, \
-                     expires_at, view_once) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(message.id.as_str())
-                .bind(message.conversation_id.as_str())
-                .bind(seq)
-                .bind(message.sender_id.as_str())
-                .bind(&message.content)
-                .bind(message.message_type.as_str())
-                .bind(&message.client_message_id)
-                .bind(message.created_at.millis())
-                .bind(d.reply_to_id.as_ref().map(MessageId::as_str))
-                .bind(message.expires_at.map(Timestamp::millis))
-                .bind(i64::from(message.view_once))
-                .execute(&mut *conn)
-                .await?;
-                if let Some(attachment) = &message.attachment {
-                    sqlx::query("UPDATE attachments SET message_id = ? WHERE id = ?")
-                        .bind(message.id.as_str())
-                        .bind(attachment.id.as_str())
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                // A new message brings an archived conversation back for everyone.
-                if archived {
-                    sqlx::query("UPDATE conversation_participants SET archived_at = NULL WHERE conversation_id = ? AND archived_at IS NOT NULL")
-                    .bind(d.conversation_id.as_str())
-                    .execute(conn)
-                    .await?;
-                }
-                Ok(Ok(Appended { message, created: true }))
-            })
-        })
-        .await
-}
-
-/// Why `new` was not stored: an earlier message under its clientMessageId
-/// is the answer; otherwise `refusal`, unless the conversation is missing
-/// (then `NoConversation`; a bad reply is refused either way).
-async fn not_appended(
-    conn: &mut SqliteConnection,
-    new: &NewMessage,
-    refusal: AppendRefusal,
-) -> StoreResult<Result<Appended, AppendRefusal>> {
-    let d = &new.draft;
-    let existing = sqlx::query(select_messages!(
-        "WHERE m.conversation_id = ? AND m.sender_id = ? AND m.client_message_id = ?"
-    ))
-    .bind(d.conversation_id.as_str())
-    .bind(new.sender_id.as_str())
-    .bind(&d.client_message_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(row) = existing {
-        return Ok(Ok(Appended {
-            message: rows::message(&row)?,
-            created: false,
-        }));
-    }
-    if matches!(
-        refusal,
-        AppendRefusal::BadReply | AppendRefusal::BadAttachment
-    ) {
-        return Ok(Err(refusal));
-    }
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM conversations WHERE id = ?")
-        .bind(d.conversation_id.as_str())
-        .fetch_optional(conn)
-        .await?;
-    Ok(Err(if exists.is_some() {
-        refusal
-    } else {
-        AppendRefusal::NoConversation
-    }))
 }

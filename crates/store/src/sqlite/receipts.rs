@@ -1,12 +1,12 @@
 //! Per-participant marks on SQLite: the delivered mark (raised when a
 //! device receives messages, merged into one statement per writer batch)
-//! and archiving. Both are jobs on the single writer ([`super::writer`]).
+//! and archiving. Both are jobs on the single writer ([`super::writer`]);
+//! the delivered marks run as a direct job.
 
 use super::SqliteStore;
-use super::writer::{Finish, Writer};
+use super::writer::{DirectWork, Job, Writer};
 use crate::{StoreError, StoreResult};
 use helpline_core::{ConversationId, Timestamp, UserId};
-use sqlx::SqliteConnection;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -63,17 +63,12 @@ pub(super) async fn mark_delivered(
         queue.len() == 1
     };
     if first {
-        let queue = marks.queue.clone();
-        let submitted = writer.submit(Box::new(move |conn| {
-            Box::pin(async move {
-                let pending = queue
-                    .lock()
-                    .map(|mut q| std::mem::take(&mut *q))
-                    .unwrap_or_default();
-                raise(conn, pending).await
-            })
-        }));
-        if submitted.is_err() {
+        let job = RaiseMarks {
+            queue: marks.queue.clone(),
+            pending: None,
+            answers: Ok(Vec::new()),
+        };
+        if writer.submit(Job::Direct(Box::new(job))).is_err() {
             // Nobody will run the queue: answer everyone in it.
             let stranded = marks
                 .queue
@@ -88,9 +83,49 @@ pub(super) async fn mark_delivered(
     answer.await.map_err(|_| StoreError::Closed)?
 }
 
-/// Runs the merged marks; the returned finish answers each caller.
-async fn raise(conn: &mut SqliteConnection, pending: Vec<Pending>) -> (bool, Finish) {
-    // The caller with the highest seq per pair speaks for the pair.
+/// The writer job that raises every queued mark.
+struct RaiseMarks {
+    queue: Arc<Mutex<Vec<Pending>>>,
+    /// Taken from the queue at the first run, kept for a second one.
+    pending: Option<Vec<Pending>>,
+    /// The last run's answer for each caller, or why it failed.
+    answers: Result<Vec<Option<i64>>, String>,
+}
+
+impl DirectWork for RaiseMarks {
+    fn run(&mut self, connection: &rusqlite::Connection) -> bool {
+        let queue = &self.queue;
+        let pending = self.pending.get_or_insert_with(|| {
+            queue
+                .lock()
+                .map(|mut q| std::mem::take(&mut *q))
+                .unwrap_or_default()
+        });
+        self.answers = raise(connection, pending);
+        self.answers.is_ok()
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), StoreError>) {
+        let pending = self.pending.unwrap_or_default();
+        let answers = match (commit, self.answers) {
+            (Ok(()), Ok(answers)) => Ok(answers),
+            (Err(error), _) => Err(error.to_string()),
+            (_, Err(error)) => Err(error),
+        };
+        for (index, p) in pending.into_iter().enumerate() {
+            let answer = match &answers {
+                Ok(answers) => Ok(answers.get(index).copied().flatten()),
+                Err(error) => Err(StoreError::NotCommitted(error.clone())),
+            };
+            let _ = p.reply.send(answer);
+        }
+    }
+}
+
+/// Raises the merged marks; says, for each caller in `pending`, the mark it
+/// raised. The caller with the highest seq per pair speaks for the pair,
+/// the others hear `None`.
+fn raise(conn: &rusqlite::Connection, pending: &[Pending]) -> Result<Vec<Option<i64>>, String> {
     let mut highest: HashMap<(&str, &str), usize> = HashMap::new();
     for (index, p) in pending.iter().enumerate() {
         let entry = highest
@@ -101,57 +136,36 @@ async fn raise(conn: &mut SqliteConnection, pending: Vec<Pending>) -> (bool, Fin
         }
     }
     let marks: Vec<(&str, &str, i64)> = highest
-        .keys()
-        .map(|&(c, u)| (c, u, pending[highest[&(c, u)]].up_to_seq))
+        .iter()
+        .map(|(&(c, u), &index)| (c, u, pending[index].up_to_seq))
         .collect();
-    let raised: Result<Vec<(String, String, i64)>, StoreError> = match serde_json::to_string(&marks)
-    {
-        Ok(json) => sqlx::query_as(RAISE_MARKS)
-            .bind(json)
-            .fetch_all(conn)
-            .await
-            .map_err(StoreError::from),
-        Err(error) => Err(StoreError::Corrupt(error.to_string())),
-    };
-    let speakers: Vec<usize> = highest.into_values().collect();
-    match raised {
-        Ok(rows) => {
-            let rose: HashMap<(String, String), i64> = rows
-                .into_iter()
-                .map(|(c, u, mark)| ((c, u), mark))
-                .collect();
-            let mut answers: Vec<Option<i64>> = vec![None; pending.len()];
-            for index in speakers {
-                let p = &pending[index];
-                answers[index] = rose
-                    .get(&(
-                        p.conversation.as_str().to_owned(),
-                        p.user.as_str().to_owned(),
-                    ))
-                    .copied();
-            }
-            let finish: Finish = Box::new(move |commit| {
-                for (p, answer) in pending.into_iter().zip(answers) {
-                    let _ = p.reply.send(
-                        commit
-                            .as_ref()
-                            .map(|()| answer)
-                            .map_err(|e| StoreError::NotCommitted(e.to_string())),
-                    );
-                }
-            });
-            (true, finish)
-        }
-        Err(error) => {
-            let message = error.to_string();
-            let finish: Finish = Box::new(move |_| {
-                for p in pending {
-                    let _ = p.reply.send(Err(StoreError::NotCommitted(message.clone())));
-                }
-            });
-            (false, finish)
-        }
+    let json = serde_json::to_string(&marks).map_err(|e| e.to_string())?;
+    let rose: HashMap<(String, String), i64> = raise_marks(conn, &json)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(c, u, mark)| ((c, u), mark))
+        .collect();
+    let mut answers: Vec<Option<i64>> = vec![None; pending.len()];
+    for index in highest.into_values() {
+        let p = &pending[index];
+        answers[index] = rose
+            .get(&(
+                p.conversation.as_str().to_owned(),
+                p.user.as_str().to_owned(),
+            ))
+            .copied();
     }
+    Ok(answers)
+}
+
+/// Runs [`RAISE_MARKS`] on `json`: the (conversation, person, mark) rows that rose.
+fn raise_marks(
+    conn: &rusqlite::Connection,
+    json: &str,
+) -> rusqlite::Result<Vec<(String, String, i64)>> {
+    let mut statement = conn.prepare_cached(RAISE_MARKS)?;
+    let rows = statement.query_map([json], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    rows.collect()
 }
 
 /// See [`crate::Store::set_archived`].

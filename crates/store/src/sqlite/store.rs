@@ -7,8 +7,8 @@
 //! [`super::compound`].
 
 use super::{
-    SqliteStore, accounts, attachments, calls, compound, conversations, edits, history, receipts,
-    requests, safety, timers,
+    SqliteStore, accounts, append, attachments, calls, compound, conversations, edits, history,
+    receipts, requests, safety, timers,
 };
 use crate::{
     AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreResult,
@@ -198,7 +198,7 @@ impl Store for SqliteStore {
         &self,
         new: &NewMessage,
     ) -> StoreResult<Result<Appended, AppendRefusal>> {
-        compound::append_message(&self.writer, new).await
+        append::append_message(&self.writer, &self.readers, new).await
     }
 
     async fn message(&self, id: &MessageId) -> StoreResult<Option<Message>> {

@@ -1,11 +1,14 @@
-//! Cases for blocks and reports: blocks are per direction and idempotent
-//! and keep the blocked seeker's requests from the blocker; the blocker can
-//! list them by name; reports list open first and resolve once.
+//! Cases for blocks and reports: blocks are per direction and idempotent,
+//! keep the blocked seeker's requests from the blocker and the blocked
+//! sender's messages out of a shared conversation; the blocker can list them
+//! by name; reports list open first and resolve once.
 
-use crate::fixtures::{at, chat, request_at, seeker, volunteer};
+use crate::fixtures::{at, chat, new_message, request_at, seeker, send, try_send, volunteer};
 use crate::harness::Env;
+use helpline_core::message::MessageType;
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::{ReportId, UserId};
+use helpline_store::AppendRefusal;
 
 /// Blocking is one-way, repeatable, undoable, and hides the blocked seeker's requests.
 pub async fn blocks_hide_requests_one_way(env: Env) {
@@ -188,4 +191,49 @@ pub async fn blocked_lists_names_newest_first(env: Env) {
         .map(|b| b.id)
         .collect();
     assert_eq!(ids, std::slice::from_ref(&ann.id));
+}
+
+/// A blocked sender's messages are refused in either direction of the
+/// conversation they share, and the seq does not move; a retry of a
+/// message sent before the block is still answered with it; system notes
+/// are never blocked; an unblock lets messages through again, and a block
+/// of the other direction does not stop the blocker.
+pub async fn blocked_sender_is_refused(env: Env) {
+    let store = &env.store;
+    let c = chat(store, "blk").await;
+    let before = send(store, &c.conversation, &c.seeker, "early", at(1)).await;
+    store
+        .set_block(&c.volunteer.id, &c.seeker.id, true, at(2))
+        .await
+        .expect("block");
+    assert!(matches!(
+        try_send(store, &c.conversation, &c.seeker, "late", at(3)).await,
+        Err(AppendRefusal::Blocked)
+    ));
+    let retried = send(store, &c.conversation, &c.seeker, "early", at(3)).await;
+    assert!(!retried.created);
+    assert_eq!(retried.message, before.message);
+    let mut note = new_message(&c.conversation, &c.seeker, "note", "Missed call", at(4));
+    note.draft.message_type = MessageType::System;
+    let noted = store
+        .append_message(&note)
+        .await
+        .expect("append")
+        .expect("a system note goes through");
+    assert_eq!(
+        noted.message.seq,
+        before.message.seq + 1,
+        "no seq was used by the refusal"
+    );
+    let answered = send(store, &c.conversation, &c.volunteer, "from-blocker", at(5)).await;
+    assert!(answered.created, "the blocker can still write");
+    store
+        .set_block(&c.volunteer.id, &c.seeker.id, false, at(6))
+        .await
+        .expect("unblock");
+    assert!(
+        send(store, &c.conversation, &c.seeker, "late", at(7))
+            .await
+            .created
+    );
 }

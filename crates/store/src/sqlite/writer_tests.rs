@@ -1,0 +1,160 @@
+//! Tests of the writer's batching: direct jobs of one batch commit
+//! together, and a failing one is rolled back alone (the batch runs again
+//! with savepoints) while the others' writes land, on both connections.
+
+#![allow(clippy::unwrap_used)]
+
+use super::writer::Writer;
+use crate::{StoreError, StoreResult};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{ConnectOptions, Connection};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A writer on a fresh, migrated file with a table `t (n INTEGER UNIQUE)`.
+async fn writer_on(dir: &tempfile::TempDir) -> (Writer, SqliteConnectOptions) {
+    let path = dir.path().join("w.db");
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal);
+    let mut connection = options.connect().await.unwrap();
+    // The writer indexes new messages at every commit: it needs the schema.
+    super::migrate(&mut connection).await.unwrap();
+    sqlx::query("CREATE TABLE t (n INTEGER UNIQUE)")
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    let direct_path = path.clone();
+    let writer = Writer::start(
+        connection,
+        move || Ok(rusqlite::Connection::open(&direct_path)?),
+        64,
+    )
+    .await
+    .unwrap();
+    (writer, options)
+}
+
+async fn stored(options: &SqliteConnectOptions) -> Vec<i64> {
+    let mut connection = options.connect().await.unwrap();
+    let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM t ORDER BY n")
+        .fetch_all(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+    rows
+}
+
+fn insert(connection: &rusqlite::Connection, n: i64) -> StoreResult<()> {
+    connection.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+    Ok(())
+}
+
+/// Runs a direct job that holds the writer thread until `release` fires,
+/// and returns once the thread is inside it: jobs queued from then on wait
+/// together and make the next batch.
+async fn hold(
+    writer: &Arc<Writer>,
+) -> (
+    std::sync::mpsc::Sender<()>,
+    tokio::task::JoinHandle<StoreResult<()>>,
+) {
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let wait = std::sync::Mutex::new(wait);
+    let (entered, mut inside) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let writer = writer.clone();
+    let mut waited = false;
+    let holding = tokio::spawn(async move {
+        writer
+            .run_direct(move |_| {
+                if !waited {
+                    waited = true;
+                    let _ = entered.send(());
+                    let _ = wait.lock().map(|w| w.recv());
+                }
+                Ok(())
+            })
+            .await
+    });
+    inside.recv().await.unwrap();
+    (release, holding)
+}
+
+#[tokio::test]
+async fn a_failing_direct_job_is_rolled_back_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, options) = writer_on(&dir).await;
+    let writer = Arc::new(writer);
+    let (release, holding) = hold(&writer).await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let job = |n: i64, fail: bool| {
+        let (writer, runs) = (writer.clone(), runs.clone());
+        Box::pin(async move {
+            writer
+                .run_direct(move |connection| {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    insert(connection, n)?;
+                    if fail {
+                        // Written, then failed: the write must not land.
+                        return Err(StoreError::Corrupt("on purpose".into()));
+                    }
+                    Ok(n)
+                })
+                .await
+        })
+    };
+    let (mut first, mut failing, mut last) = (job(1, false), job(2, true), job(3, false));
+    // One poll each queues the three jobs.
+    assert!(futures::poll!(&mut first).is_pending());
+    assert!(futures::poll!(&mut failing).is_pending());
+    assert!(futures::poll!(&mut last).is_pending());
+    release.send(()).unwrap();
+    holding.await.unwrap().unwrap();
+    assert_eq!(first.await.unwrap(), 1);
+    assert!(matches!(failing.await, Err(StoreError::Corrupt(_))));
+    assert_eq!(last.await.unwrap(), 3);
+    assert_eq!(stored(&options).await, [1, 3]);
+    // Plain run: 1, then 2 fails; again with savepoints: 1, 2, 3.
+    assert_eq!(runs.load(Ordering::SeqCst), 5);
+    writer.close().await;
+}
+
+#[tokio::test]
+async fn direct_and_async_jobs_of_one_batch_all_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (writer, options) = writer_on(&dir).await;
+    let writer = Arc::new(writer);
+    let (release, holding) = hold(&writer).await;
+    let direct = |n: i64| {
+        let writer = writer.clone();
+        Box::pin(async move { writer.run_direct(move |c| insert(c, n)).await })
+    };
+    let mut before = direct(1);
+    let mut through_sqlx = Box::pin({
+        let writer = writer.clone();
+        async move {
+            writer
+                .run(|connection| {
+                    Box::pin(async move {
+                        sqlx::query("INSERT INTO t (n) VALUES (2)")
+                            .execute(connection)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .await
+        }
+    });
+    let mut after = direct(3);
+    assert!(futures::poll!(&mut before).is_pending());
+    assert!(futures::poll!(&mut through_sqlx).is_pending());
+    assert!(futures::poll!(&mut after).is_pending());
+    release.send(()).unwrap();
+    holding.await.unwrap().unwrap();
+    before.await.unwrap();
+    through_sqlx.await.unwrap();
+    after.await.unwrap();
+    assert_eq!(stored(&options).await, [1, 2, 3]);
+    writer.close().await;
+}
