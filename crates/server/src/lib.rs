@@ -88,6 +88,7 @@ pub async fn serve_with_clock(
         .ws_max_message_size(MAX_SOCKET_MESSAGE_BYTES)
         .ws_max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
         .ws_read_buffer_size(WS_READ_BUFFER_BYTES)
+        .req_path(realtime::handshake::SOCKET_IO_PATH)
         .build_layer();
     let attachments = attachments::Attachments::open(&settings)?;
     let app = App::new(AppParts {
@@ -116,6 +117,9 @@ pub async fn serve_with_clock(
     let router = http::routes()
         .with_state(app.clone())
         .layer(layer)
+        // Runs before `layer`: the session keeps a copy of the request head
+        // that does not pin the connection's read buffer.
+        .layer(axum::middleware::map_request(realtime::handshake::detach))
         .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(addr = %listener.local_addr()?, "helpline listening");
     let closing_io = io.clone();

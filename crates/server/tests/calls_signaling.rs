@@ -90,6 +90,9 @@ async fn relay_only_between_the_two_devices(backend: Backend) {
     );
     assert_eq!(got["callId"], id);
     ok(v.ack("webrtc:answer", offer("v=0 answer")).await.unwrap());
+    // The device that accepted was not told the call was answered elsewhere
+    // (it would have arrived before this ack).
+    assert!(v.drain("call:answered_elsewhere").is_empty());
     assert_eq!(s.event("webrtc:answer").await.unwrap(), offer("v=0 answer"));
     let candidate = json!({"candidate": "candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host", "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "abcd"});
     ok(

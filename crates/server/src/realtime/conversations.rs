@@ -12,7 +12,7 @@ use futures::StreamExt;
 use helpline_core::attachment::require_fits;
 use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
 use helpline_core::notice::SystemNote;
-use helpline_core::permissions::{require_not_blocked, require_participant};
+use helpline_core::permissions::{self, require_participant};
 use helpline_core::{ConversationId, DomainError, MessageId, UserId};
 use helpline_store::AppendRefusal;
 use serde_json::{Value, json};
@@ -72,8 +72,8 @@ async fn conversation_start(ctx: Context, payload: Value) -> Result<Value, Domai
 
 async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let draft = MessageDraft::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
+    // Blocks are checked by the store, in the statement that stores the message.
     let others = others_in(&ctx, &draft.conversation_id).await?;
-    require_not_blocked(&ctx.app.store.blockers_of(&ctx.caller.id).await?, &others)?;
     if let Some(id) = &draft.attachment_id {
         let attachment = ctx
             .app
@@ -115,6 +115,7 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
             ));
         }
         Err(AppendRefusal::BadAttachment) => return Err(unsendable()),
+        Err(AppendRefusal::Blocked) => return Err(permissions::blocked()),
     };
     ctx.reply(Ok(json!({ "message": appended.message })));
     if appended.created {

@@ -102,7 +102,8 @@ impl Fanout {
     /// Sends a new message to its conversation's room. Devices that asked for
     /// receipts at the handshake are asked to acknowledge it; the result
     /// yields who acknowledged (one entry per device, as acks arrive, until
-    /// all answered or the ack timeout).
+    /// all answered or the ack timeout). `None` when no device here asked
+    /// for receipts (or the broadcast failed).
     pub async fn deliver_message(
         &self,
         message: Message,
@@ -122,6 +123,12 @@ impl Fanout {
             .await
         {
             tracing::warn!(event = event.name(), %error, "broadcast to conversation failed");
+        }
+        // Most conversations have no device that asked for receipts: then
+        // skip encoding the message a second time and the ack stream. The
+        // adapter is this process's own, so its rooms are the whole truth.
+        if self.io.to(receipts_room.clone()).sockets().is_empty() {
+            return None;
         }
         let acks = match self
             .io
@@ -161,27 +168,35 @@ impl Fanout {
     }
 
     /// To one socket named by its id (as stored with a call). A socket that
-    /// is not connected to this process is skipped.
+    /// is not connected to this process is skipped. (Sockets are looked up,
+    /// not kept in rooms of their own: a room per socket cost every
+    /// connection a room entry and two copies of its name.)
     pub async fn to_sid(&self, sid: &str, event: &ServerEvent) {
         let Ok(sid) = sid.parse::<Sid>() else {
             tracing::warn!(event = event.name(), "not a socket id");
             return;
         };
-        if let Err(error) = self.io.to(sid).emit(event.name(), event).await {
-            tracing::debug!(event = event.name(), %error, "emit to socket failed");
+        match self.io.get_socket(sid) {
+            Some(socket) => self.to_socket(&socket, event),
+            None => tracing::debug!(event = event.name(), "socket not connected here"),
         }
     }
 
     /// To every socket of `user` except the socket `sid`.
     pub async fn to_user_except(&self, user: &UserId, sid: &str, event: &ServerEvent) {
-        let Ok(sid) = sid.parse::<Sid>() else {
+        let except = sid
+            .parse::<Sid>()
+            .ok()
+            .and_then(|sid| self.io.get_socket(sid));
+        let Some(except) = except else {
+            // Not a socket of this process: there is none here to leave out.
             self.to_user(user, event).await;
             return;
         };
-        if let Err(error) = self
-            .io
+        // A broadcast from a socket leaves that socket out.
+        if let Err(error) = except
+            .broadcast()
             .to(user_room(user))
-            .except(sid)
             .emit(event.name(), event)
             .await
         {

@@ -11,6 +11,7 @@ mod edits;
 pub mod events;
 pub mod expiry;
 pub mod fanout;
+pub mod handshake;
 pub mod outbound;
 mod requests;
 mod signaling;
@@ -122,8 +123,6 @@ async fn admit(
             .unwrap_or(false),
     };
     socket.extensions.insert(caller.clone());
-    // Its own room, so one device can be addressed (the two devices of a call).
-    socket.join(socket.id);
     socket.join(user_room(&caller.id));
     for conversation in &conversations {
         socket.join(conversation_room(conversation));
