@@ -245,7 +245,8 @@ pub async fn sweep(app: &App) {
 }
 
 /// Deletes an attachment's file and thumbnail; failures are logged.
-async fn remove_files(app: &App, attachment: &Attachment) {
+/// Deleting files already gone is not a failure.
+pub(crate) async fn remove_files(app: &App, attachment: &Attachment) {
     for key in attachment.keys() {
         if let Err(error) = app.attachments.blobs.delete(key).await {
             tracing::error!(%error, attachment = %attachment.id, "removing an attachment file failed");

@@ -76,7 +76,11 @@ async fn message_edit(ctx: Context, payload: Value) -> Result<Value, DomainError
 
 async fn message_delete(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let target = MessageRef::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
-    checked_target(&ctx, &target, ConversationAction::Delete).await?;
+    let message = checked_target(&ctx, &target, ConversationAction::Delete).await?;
+    let attachment = match &message.attachment {
+        Some(info) => ctx.app.store.attachment(&info.id).await?,
+        None => None,
+    };
     let tombstone = ctx
         .app
         .store
@@ -89,8 +93,14 @@ async fn message_delete(ctx: Context, payload: Value) -> Result<Value, DomainErr
         message_id: tombstone.id,
         seq: tombstone.seq,
     };
-    // Its attachment's file goes now (before the room hears of it), not at the next sweep.
+    // Its attachment's files go now (before the room hears of it), not at
+    // the next sweep. The sweep takes the dead row; the files are removed
+    // here too, because a sweeper tick at the same moment may have taken
+    // the row and not yet the files.
     crate::attachments::sweep(&ctx.app).await;
+    if let Some(attachment) = &attachment {
+        crate::attachments::remove_files(&ctx.app, attachment).await;
+    }
     ctx.app
         .fanout
         .to_conversation(&target.conversation_id, &deleted)

@@ -34,6 +34,27 @@ pub(super) async fn set_auto_delete(
         .await
 }
 
+/// Turns due messages into tombstones: past their deadline, or view-once
+/// and read by every other participant; never under an open report.
+///
+/// Two arms, one per partial index (`messages_due`, `messages_view_once`):
+/// SQLite does not split an OR across partial indexes, and with one WHERE
+/// it scanned every message at every sweep tick, inside the write
+/// transaction (the test below holds it to its indexes).
+const EXPIRE_DUE_MESSAGES: &str = "UPDATE messages SET content = '', deleted_at = ?1 WHERE id IN ( \
+       SELECT d.id FROM ( \
+         SELECT m.id, m.conversation_id FROM messages m \
+          WHERE m.deleted_at IS NULL AND m.expires_at IS NOT NULL AND m.expires_at <= ?1 \
+         UNION ALL \
+         SELECT m.id, m.conversation_id FROM messages m \
+          WHERE m.deleted_at IS NULL AND m.view_once = 1 AND NOT EXISTS ( \
+                SELECT 1 FROM conversation_participants p \
+                 WHERE p.conversation_id = m.conversation_id AND p.user_id <> m.sender_id \
+                   AND p.last_read_seq < m.seq)) d \
+        WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE r.conversation_id = d.conversation_id AND r.status = 'open') \
+        LIMIT ?2) \
+     RETURNING id";
+
 /// See [`crate::Store::expire_messages`].
 pub(super) async fn expire_messages(
     writer: &Writer,
@@ -43,26 +64,17 @@ pub(super) async fn expire_messages(
     writer
         .run(move |conn| {
             Box::pin(async move {
-                let ids: Vec<String> = sqlx::query_scalar(
-                    "UPDATE messages SET content = '', deleted_at = ?1 WHERE id IN ( \
-                       SELECT m.id FROM messages m \
-                        WHERE m.deleted_at IS NULL \
-                          AND ((m.expires_at IS NOT NULL AND m.expires_at <= ?1) \
-                               OR (m.view_once = 1 AND NOT EXISTS ( \
-                                     SELECT 1 FROM conversation_participants p \
-                                      WHERE p.conversation_id = m.conversation_id AND p.user_id <> m.sender_id \
-                                        AND p.last_read_seq < m.seq))) \
-                          AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.conversation_id = m.conversation_id AND r.status = 'open') \
-                        LIMIT ?2) \
-                     RETURNING id",
-                )
-                .bind(now.millis())
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?;
+                let ids: Vec<String> = sqlx::query_scalar(EXPIRE_DUE_MESSAGES)
+                    .bind(now.millis())
+                    .bind(limit)
+                    .fetch_all(&mut *conn)
+                    .await?;
                 let mut expired = Vec::with_capacity(ids.len());
                 for id in &ids {
-                    sqlx::query("DELETE FROM message_reactions WHERE message_id = ?").bind(id).execute(&mut *conn).await?;
+                    sqlx::query("DELETE FROM message_reactions WHERE message_id = ?")
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?;
                     super::attachments::mark_dead(&mut *conn, id, now).await?;
                     if let Some(message) = message_on(&mut *conn, id).await? {
                         expired.push(message);
@@ -72,4 +84,47 @@ pub(super) async fn expire_messages(
             })
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use sqlx::{ConnectOptions, Row};
+
+    /// The sweep runs every tick inside the write transaction: it must find
+    /// due messages through its partial indexes, never by reading every
+    /// message.
+    #[tokio::test]
+    async fn the_message_sweep_reads_only_its_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("plan.db"))
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        super::super::migrate(&mut connection).await.unwrap();
+        let explain = format!("EXPLAIN QUERY PLAN {}", super::EXPIRE_DUE_MESSAGES);
+        let plan = sqlx::query(sqlx::AssertSqlSafe(explain))
+            .bind(0_i64)
+            .bind(500_i64)
+            .fetch_all(&mut connection)
+            .await
+            .unwrap();
+        let steps: Vec<String> = plan.iter().map(|row| row.get("detail")).collect();
+        assert!(
+            steps.iter().any(|s| s.contains("messages_due")),
+            "{steps:#?}"
+        );
+        assert!(
+            steps.iter().any(|s| s.contains("messages_view_once")),
+            "{steps:#?}"
+        );
+        let full_scans: Vec<&String> = steps
+            .iter()
+            .filter(|s| s.starts_with("SCAN") && !s.contains("USING"))
+            .collect();
+        assert!(full_scans.is_empty(), "{steps:#?}");
+    }
 }
