@@ -113,9 +113,7 @@ pub async fn announce_end(app: &App, call: &Call, notice: Option<Message>) {
         .to_users(&[call.caller_id.clone(), call.callee_id.clone()], &ended)
         .await;
     if let Some(message) = notice {
-        app.fanout
-            .to_conversation(&call.conversation_id, &ServerEvent::MessageNew(message))
-            .await;
+        app.fanout.system_message(&message).await;
     }
 }
 

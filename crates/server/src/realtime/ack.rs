@@ -8,6 +8,7 @@
 //! event allowance (`rate_limited` when spent).
 
 use super::Caller;
+use super::encoded::{EncodedMessage, MessageAck};
 use crate::app::App;
 use futures::future::BoxFuture;
 use helpline_core::DomainError;
@@ -71,9 +72,20 @@ impl Context {
     /// handlers whose follow-up events must reach the client after it.
     /// Only the first reply of an event is sent.
     pub fn reply<T: Serialize>(&self, result: Result<T, DomainError>) {
+        self.send_ack(&ack_body(result));
+    }
+
+    /// Acknowledges a stored message with its encoding (see
+    /// [`super::encoded`]), before the handler finishes, like [`Context::reply`].
+    pub fn reply_message(&self, message: &EncodedMessage) {
+        self.send_ack(&MessageAck::of(message));
+    }
+
+    /// Sends `body` as the event's acknowledgement, unless one was sent.
+    fn send_ack<T: Serialize>(&self, body: &T) {
         let sender = self.ack.lock().ok().and_then(|mut slot| slot.take());
         if let Some(sender) = sender
-            && let Err(error) = sender.send(&ack_body(result))
+            && let Err(error) = sender.send(body)
         {
             tracing::debug!(%error, "ack not delivered");
         }

@@ -5,6 +5,7 @@
 
 use super::ack::{Context, Handlers};
 use super::caller_checked;
+use super::encoded::EncodedMessage;
 use super::events;
 use super::outbound::{ServerEvent, SupportChange};
 use crate::app::App;
@@ -117,13 +118,15 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
         Err(AppendRefusal::BadAttachment) => return Err(unsendable()),
         Err(AppendRefusal::Blocked) => return Err(permissions::blocked()),
     };
-    ctx.reply(Ok(json!({ "message": appended.message })));
+    // Encoded once, for the ack and for the conversation's room.
+    let encoded = EncodedMessage::of(&appended.message)?;
+    ctx.reply_message(&encoded);
     if appended.created {
         let (conversation, seq) = (
             appended.message.conversation_id.clone(),
             appended.message.seq,
         );
-        if let Some(receivers) = ctx.app.fanout.deliver_message(appended.message).await {
+        if let Some(receivers) = ctx.app.fanout.deliver_message(&conversation, encoded).await {
             // Each device's ack is a delivery receipt for its user.
             let (app, sender) = (ctx.app.clone(), ctx.caller.id.clone());
             tokio::spawn(async move {
@@ -276,10 +279,7 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
         ended_conversation.last_seq,
         now,
     );
-    ctx.app
-        .fanout
-        .to_conversation(&conversation_id, &ServerEvent::MessageNew(notice))
-        .await;
+    ctx.app.fanout.system_message(&notice).await;
     let ended = ServerEvent::ChatEnded {
         conversation_id: conversation_id.clone(),
         ended_by: ctx.caller.id.clone(),

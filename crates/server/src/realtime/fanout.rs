@@ -5,6 +5,7 @@
 //! silently; durable state never depends on them (clients resync).
 
 use super::Caller;
+use super::encoded::EncodedMessage;
 use super::outbound::{ServerEvent, SupportChange};
 use futures::{Stream, StreamExt};
 use helpline_core::message::Message;
@@ -99,6 +100,15 @@ impl Fanout {
         }
     }
 
+    /// `message:new` for a message the server wrote itself (a system note)
+    /// to its conversation's room, without delivery receipts.
+    pub async fn system_message(&self, message: &Message) {
+        if let Ok(encoded) = EncodedMessage::of(message) {
+            let event = ServerEvent::MessageNew(encoded);
+            self.to_conversation(&message.conversation_id, &event).await;
+        }
+    }
+
     /// Sends a new message to its conversation's room. Devices that asked for
     /// receipts at the handshake are asked to acknowledge it; the result
     /// yields who acknowledged (one entry per device, as acks arrive, until
@@ -106,11 +116,12 @@ impl Fanout {
     /// for receipts (or the broadcast failed).
     pub async fn deliver_message(
         &self,
-        message: Message,
+        conversation: &ConversationId,
+        message: EncodedMessage,
     ) -> Option<impl Stream<Item = UserId> + Send + 'static> {
         let (room, receipts_room) = (
-            conversation_room(&message.conversation_id),
-            conversation_receipts_room(&message.conversation_id),
+            conversation_room(conversation),
+            conversation_receipts_room(conversation),
         );
         let event = ServerEvent::MessageNew(message);
         // Sockets that did not ask for receipts get the plain event, exactly

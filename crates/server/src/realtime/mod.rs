@@ -8,6 +8,7 @@ pub mod ack;
 mod calls;
 mod conversations;
 mod edits;
+pub mod encoded;
 pub mod events;
 pub mod expiry;
 pub mod fanout;

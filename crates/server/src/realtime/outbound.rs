@@ -2,6 +2,7 @@
 //! the event name and its payload, so no call site spells an event name or
 //! builds a payload by hand. Sent only through [`super::fanout`].
 
+use super::encoded::EncodedMessage;
 use helpline_core::call::{Call, CallStatus, EndReason, Media};
 use helpline_core::conversation::ConversationSummary;
 use helpline_core::message::{Message, Reaction};
@@ -144,8 +145,8 @@ pub enum ServerEvent {
         /// The request, if any.
         request: Option<HelpRequest>,
     },
-    /// A stored message.
-    MessageNew(Message),
+    /// A stored message, encoded once (see [`super::encoded`]).
+    MessageNew(EncodedMessage),
     /// A message's text was edited (the whole message, as stored now).
     MessageEdited(Message),
     /// A message was deleted for everyone; its seq stays as a tombstone.

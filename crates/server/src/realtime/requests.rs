@@ -219,9 +219,7 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
     app.fanout.to_users(&both, &started).await;
     // The conversation's first message, "… accepted the request".
     let accepted = note.message(&conversation_id, &ctx.caller.id, 1, now);
-    app.fanout
-        .to_conversation(&conversation_id, &ServerEvent::MessageNew(accepted))
-        .await;
+    app.fanout.system_message(&accepted).await;
     app.fanout.support_changed(SupportChange::Session).await;
     let others: Vec<UserId> = app
         .store

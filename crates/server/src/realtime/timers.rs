@@ -83,12 +83,7 @@ async fn conversation_settings(ctx: Context, payload: Value) -> Result<Value, Do
     fanout
         .to_conversation(&change.conversation_id, &settings)
         .await;
-    fanout
-        .to_conversation(
-            &change.conversation_id,
-            &ServerEvent::MessageNew(appended.message),
-        )
-        .await;
+    fanout.system_message(&appended.message).await;
     Ok(Value::Null)
 }
 
