@@ -77,6 +77,22 @@ pub enum AppendRefusal {
     Blocked,
 }
 
+/// Why a backend's write did not store a message; the backend then reads
+/// the exact [`AppendRefusal`] (or finds the earlier message of a retry).
+pub(crate) enum Unwritten {
+    /// `replyToId` names no live message of the conversation.
+    BadReply,
+    /// `attachmentId` names no unsent upload of the sender here.
+    BadAttachment,
+    /// The seq did not rise: a duplicate, a block, an ended or missing
+    /// conversation.
+    NotBumped,
+}
+
+/// How often an append whose refusal could not be explained (the
+/// conversation changed between the write and the read) is tried again.
+pub(crate) const APPEND_ATTEMPTS: usize = 3;
+
 /// Settings that shape how a store is opened.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {

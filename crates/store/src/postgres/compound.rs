@@ -1,37 +1,18 @@
 //! The PostgreSQL store's operations that take more than one statement:
-//! the claim, ending a conversation and appending a message (each one READ
-//! COMMITTED transaction on the pool), and conversation summaries (several
-//! reads). [`super::store`] delegates to them, keeping the trait's order;
+//! the claim and ending a conversation (each one READ COMMITTED transaction
+//! on the pool), and conversation summaries (several reads). Appending a
+//! message is in [`super::append`]. [`super::store`] delegates to them, keeping the trait's order;
 //! the other help-request operations are in [`super::requests`].
 
 use super::edits::insert_note;
-use super::{PostgresStore, attachments, requests};
+use super::{PostgresStore, requests};
 use crate::rows::{self, Columns};
-use crate::{AppendRefusal, ClaimOutcome, StoreError, StoreResult};
+use crate::{ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
-use helpline_core::message::{
-    Appended, Message, MessageType, NewMessage, ReplyPreview, preview_of,
-};
 use helpline_core::notice::SystemNote;
 use helpline_core::user::Role;
-use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
-use sqlx::{PgConnection, PgPool};
-
-/// The message `new`'s sender already stored under its `clientMessageId`, if any.
-async fn message_by_client_id(
-    conn: &mut PgConnection,
-    new: &NewMessage,
-) -> StoreResult<Option<Message>> {
-    let row = sqlx::query(select_messages!(
-        "WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3"
-    ))
-    .bind(new.draft.conversation_id.as_str())
-    .bind(new.sender_id.as_str())
-    .bind(&new.draft.client_message_id)
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(rows::message).transpose()
-}
+use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+use sqlx::PgPool;
 
 /// See [`crate::Store::claim_request`].
 pub(super) async fn claim_request(
@@ -227,148 +208,6 @@ pub(super) async fn end_conversation(
     }
     tx.commit().await?;
     Ok(Some(ended))
-}
-
-/// What a reply to `reply_id` shows, if that message is alive in `conversation`.
-async fn reply_preview(
-    conn: &mut PgConnection,
-    conversation: &ConversationId,
-    reply_id: &MessageId,
-) -> StoreResult<Option<ReplyPreview>> {
-    let row = sqlx::query(
-        "SELECT seq, sender_id, content FROM messages WHERE id = $1 AND conversation_id = $2 AND deleted_at IS NULL",
-    )
-    .bind(reply_id.as_str())
-    .bind(conversation.as_str())
-    .fetch_optional(conn)
-    .await?;
-    row.map(|row| {
-        Ok(ReplyPreview {
-            id: reply_id.clone(),
-            seq: row.int("seq")?,
-            sender_id: UserId::from_trusted(row.text("sender_id")?),
-            preview: preview_of(&row.text("content")?),
-            deleted: false,
-        })
-    })
-    .transpose()
-}
-
-/// See [`crate::Store::append_message`].
-pub(super) async fn append_message(
-    pool: &PgPool,
-    new: &NewMessage,
-) -> StoreResult<Result<Appended, AppendRefusal>> {
-    let d = &new.draft;
-    let mut tx = pool.begin().await?;
-    // Fast path for a retry whose first attempt committed long ago.
-    if let Some(message) = message_by_client_id(&mut tx, new).await? {
-        tx.rollback().await?;
-        return Ok(Ok(Appended {
-            message,
-            created: false,
-        }));
-    }
-    let reply_to = match &d.reply_to_id {
-        Some(reply_id) => match reply_preview(&mut tx, &d.conversation_id, reply_id).await? {
-            Some(preview) => Some(preview),
-            None => {
-                tx.rollback().await?;
-                return Ok(Err(AppendRefusal::BadReply));
-            }
-        },
-        None => None,
-    };
-    let attachment = match &d.attachment_id {
-        Some(a) => {
-            match attachments::sendable(&mut tx, a, &d.conversation_id, &new.sender_id).await? {
-                Some(info) => Some(info),
-                None => {
-                    tx.rollback().await?;
-                    return Ok(Err(AppendRefusal::BadAttachment));
-                }
-            }
-        }
-        None => None,
-    };
-    if d.message_type != MessageType::System {
-        let blocked: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM blocks b JOIN conversation_participants p \
-               ON p.user_id = b.blocker_id WHERE p.conversation_id = $1 AND b.blocked_id = $2)",
-        )
-        .bind(d.conversation_id.as_str())
-        .bind(new.sender_id.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
-        if blocked {
-            tx.rollback().await?;
-            return Ok(Err(AppendRefusal::Blocked));
-        }
-    }
-    // Locks the conversation row until commit: appends to one conversation
-    // queue here, so seq is gapless, and the check after it sees any
-    // concurrent retry of this clientMessageId that got in first.
-    let bumped: Option<(i64, Option<i64>)> = sqlx::query_as(
-        "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = $1 WHERE id = $2 AND status = 'active' \
-         RETURNING last_seq, auto_delete_secs",
-    )
-    .bind(new.created_at.millis())
-    .bind(d.conversation_id.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let existing = message_by_client_id(&mut tx, new).await?;
-    let Some((seq, conversation_timer)) = bumped.filter(|_| existing.is_none()) else {
-        // Nothing to keep: undo the seq bump, if there was one.
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM conversations WHERE id = $1)")
-                .bind(d.conversation_id.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-        tx.rollback().await?;
-        return Ok(match existing {
-            Some(message) => Ok(Appended {
-                message,
-                created: false,
-            }),
-            None if exists => Err(AppendRefusal::Ended),
-            None => Err(AppendRefusal::NoConversation),
-        });
-    };
-    let message = new.stored(seq, conversation_timer, reply_to, attachment);
-    sqlx::query(
-        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id, \
-         expires_at, view_once) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(message.id.as_str())
-    .bind(message.conversation_id.as_str())
-    .bind(seq)
-    .bind(message.sender_id.as_str())
-    .bind(&message.content)
-    .bind(message.message_type.as_str())
-    .bind(&message.client_message_id)
-    .bind(message.created_at.millis())
-    .bind(d.reply_to_id.as_ref().map(MessageId::as_str))
-    .bind(message.expires_at.map(Timestamp::millis))
-    .bind(i64::from(message.view_once))
-    .execute(&mut *tx)
-    .await?;
-    if let Some(attachment) = &message.attachment {
-        sqlx::query("UPDATE attachments SET message_id = $1 WHERE id = $2")
-            .bind(message.id.as_str())
-            .bind(attachment.id.as_str())
-            .execute(&mut *tx)
-            .await?;
-    }
-    // A new message brings an archived conversation back for everyone.
-    sqlx::query("UPDATE conversation_participants SET archived_at = NULL WHERE conversation_id = $1 AND archived_at IS NOT NULL")
-        .bind(d.conversation_id.as_str())
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Ok(Appended {
-        message,
-        created: true,
-    }))
 }
 
 /// See [`crate::Store::setting_or_insert`].

@@ -30,6 +30,7 @@ macro_rules! select_messages {
 }
 
 mod accounts;
+mod append;
 mod attachments;
 mod calls;
 mod compound;

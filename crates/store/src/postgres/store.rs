@@ -12,8 +12,8 @@
 //! requests in [`super::requests`].
 
 use super::{
-    PostgresStore, accounts, attachments, calls, compound, conversations, edits, history, receipts,
-    requests, safety, timers,
+    PostgresStore, accounts, append, attachments, calls, compound, conversations, edits, history,
+    receipts, requests, safety, timers,
 };
 use crate::{
     AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreResult,
@@ -203,7 +203,7 @@ impl Store for PostgresStore {
         &self,
         new: &NewMessage,
     ) -> StoreResult<Result<Appended, AppendRefusal>> {
-        compound::append_message(&self.pool, new).await
+        append::append_message(&self.pool, new).await
     }
 
     async fn message(&self, id: &MessageId) -> StoreResult<Option<Message>> {

@@ -13,27 +13,13 @@
 
 use super::writer::Writer;
 use crate::rows::{self, Columns};
+use crate::types::{APPEND_ATTEMPTS, Unwritten};
 use crate::{AppendRefusal, StoreResult};
 use helpline_core::attachment::AttachmentInfo;
 use helpline_core::message::{Appended, MessageType, NewMessage, ReplyPreview, preview_of};
 use helpline_core::{MessageId, Timestamp, UserId};
 use rusqlite::{OptionalExtension, params};
 use sqlx::SqlitePool;
-
-/// How often an append whose refusal could not be explained (the
-/// conversation changed between the write and the read) is tried again.
-const ATTEMPTS: usize = 3;
-
-/// Why the writer did not store a message; the reader pool says more.
-enum Unwritten {
-    /// `replyToId` names no live message of the conversation.
-    BadReply,
-    /// `attachmentId` names no unsent upload of the sender here.
-    BadAttachment,
-    /// The seq did not rise: a duplicate, a block, an ended or missing
-    /// conversation.
-    NotBumped,
-}
 
 /// Bumps the seq, or finds out why not. Blocks are checked here, in the
 /// same statement, so a send needs no read of its own.
@@ -69,7 +55,7 @@ pub(super) async fn append_message(
         match not_appended(readers, new, why).await? {
             Some(answer) => return Ok(answer),
             // Blocked or ended then, no longer now: once more.
-            None if attempt < ATTEMPTS => continue,
+            None if attempt < APPEND_ATTEMPTS => continue,
             None => return Ok(Err(AppendRefusal::Ended)),
         }
     }
