@@ -30,6 +30,7 @@ mod accounts;
 mod append;
 mod attachments;
 mod calls;
+mod checkpointer;
 mod compound;
 mod conversations;
 mod edits;
@@ -103,6 +104,7 @@ const MAX_BATCH: usize = 512;
 pub struct SqliteStore {
     readers: SqlitePool,
     writer: writer::Writer,
+    checkpointer: checkpointer::Checkpointer,
     delivered: receipts::DeliveredMarks,
 }
 
@@ -132,6 +134,8 @@ impl SqliteStore {
             .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
+            // Checkpoints run on a thread of their own (`checkpointer.rs`).
+            .pragma("wal_autocheckpoint", "0")
             .log_statements(tracing::log::LevelFilter::Trace);
         let mut writing = connect_writer(&base.clone().create_if_missing(true)).await?;
         migrate(&mut writing).await?;
@@ -140,17 +144,20 @@ impl SqliteStore {
             .connect_with(base.read_only(true))
             .await?;
         let (direct_path, full) = (path.to_owned(), options.sqlite_synchronous_full);
+        let checkpoints = open_direct(path, full)?;
         let open_direct = move || open_direct(&direct_path, full);
         Ok(Self {
             readers,
             writer: writer::Writer::start(writing, open_direct, MAX_BATCH).await?,
+            checkpointer: checkpointer::Checkpointer::start(checkpoints, checkpointer::INTERVAL)?,
             delivered: receipts::DeliveredMarks::default(),
         })
     }
 }
 
-/// Opens the writer's direct (rusqlite) connection to the migrated file,
-/// with the same settings as the sqlx connections.
+/// Opens a rusqlite connection to the migrated file, with the same
+/// settings as the sqlx connections: the writer's direct connection, and
+/// the checkpointer's.
 fn open_direct(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Connection> {
     use rusqlite::OpenFlags;
     let connection = rusqlite::Connection::open_with_flags(
@@ -162,11 +169,10 @@ fn open_direct(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Conn
     connection.pragma_update(None, "synchronous", synchronous)?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     // The writer touches the same index pages batch after batch: keep them
-    // (32 MiB instead of SQLite's 2), and let the WAL grow to ~40 MiB before
-    // a checkpoint copies its pages back, so a hot page is copied (and
-    // fsynced) once per checkpoint rather than every 1 000 frames.
+    // (32 MiB instead of SQLite's 2). Checkpoints are the checkpointer
+    // thread's, never a commit's (`checkpointer.rs`).
     connection.pragma_update(None, "cache_size", -32_768)?;
-    connection.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+    connection.pragma_update(None, "wal_autocheckpoint", 0)?;
     connection.set_prepared_statement_cache_capacity(64);
     Ok(connection)
 }

@@ -386,6 +386,7 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.writer.close().await;
+        self.checkpointer.close().await;
         self.readers.close().await;
     }
 }
