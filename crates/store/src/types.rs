@@ -4,6 +4,7 @@
 //! options a store is opened with.
 
 use helpline_core::conversation::Conversation;
+use helpline_core::message::{Appended, Message, MessageType};
 use helpline_core::request::HelpRequest;
 use helpline_core::user::User;
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
@@ -87,6 +88,47 @@ pub(crate) enum Unwritten {
     /// The seq did not rise: a duplicate, a block, an ended or missing
     /// conversation.
     NotBumped,
+}
+
+impl Unwritten {
+    /// The answer that needs nothing more than `existing` (the sender's
+    /// message under the same clientMessageId, read after the write): that
+    /// message for a retry, else a bad reply or attachment. `None` when the
+    /// conversation's state decides ([`Unwritten::refusal`]).
+    pub(crate) fn settled(
+        self,
+        existing: Option<Message>,
+    ) -> Option<Result<Appended, AppendRefusal>> {
+        if let Some(message) = existing {
+            return Some(Ok(Appended {
+                message,
+                created: false,
+            }));
+        }
+        match self {
+            Self::BadReply => Some(Err(AppendRefusal::BadReply)),
+            Self::BadAttachment => Some(Err(AppendRefusal::BadAttachment)),
+            Self::NotBumped => None,
+        }
+    }
+
+    /// Why a seq did not rise, from the conversation's state read after the
+    /// write (`None`: no such conversation; else its status and whether a
+    /// participant blocks the sender). `None` when nothing explains it any
+    /// more (a block lifted in between): the append is tried again.
+    pub(crate) fn refusal(
+        state: Option<(String, bool)>,
+        message_type: MessageType,
+    ) -> Option<Result<Appended, AppendRefusal>> {
+        match state {
+            None => Some(Err(AppendRefusal::NoConversation)),
+            Some((_, true)) if message_type != MessageType::System => {
+                Some(Err(AppendRefusal::Blocked))
+            }
+            Some((status, _)) if status != "active" => Some(Err(AppendRefusal::Ended)),
+            Some(_) => None,
+        }
+    }
 }
 
 /// How often an append whose refusal could not be explained (the

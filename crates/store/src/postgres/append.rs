@@ -14,7 +14,7 @@ use super::attachments;
 use crate::rows::{self, Columns};
 use crate::types::{APPEND_ATTEMPTS, Unwritten};
 use crate::{AppendRefusal, StoreResult};
-use helpline_core::message::{Appended, MessageType, NewMessage, ReplyPreview, preview_of};
+use helpline_core::message::{Appended, NewMessage, ReplyPreview, preview_of};
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
 
@@ -181,16 +181,9 @@ async fn not_appended(
     .bind(&d.client_message_id)
     .fetch_optional(pool)
     .await?;
-    if let Some(row) = existing {
-        return Ok(Some(Ok(Appended {
-            message: rows::message(&row)?,
-            created: false,
-        })));
-    }
-    match why {
-        Unwritten::BadReply => return Ok(Some(Err(AppendRefusal::BadReply))),
-        Unwritten::BadAttachment => return Ok(Some(Err(AppendRefusal::BadAttachment))),
-        Unwritten::NotBumped => {}
+    let existing = existing.as_ref().map(rows::message).transpose()?;
+    if let Some(answer) = why.settled(existing) {
+        return Ok(Some(answer));
     }
     let state: Option<(String, bool)> = sqlx::query_as(
         "SELECT c.status, EXISTS (SELECT 1 FROM blocks b JOIN conversation_participants p \
@@ -201,12 +194,5 @@ async fn not_appended(
     .bind(new.sender_id.as_str())
     .fetch_optional(pool)
     .await?;
-    Ok(match state {
-        None => Some(Err(AppendRefusal::NoConversation)),
-        Some((_, true)) if d.message_type != MessageType::System => {
-            Some(Err(AppendRefusal::Blocked))
-        }
-        Some((status, _)) if status != "active" => Some(Err(AppendRefusal::Ended)),
-        Some(_) => None,
-    })
+    Ok(Unwritten::refusal(state, d.message_type))
 }
