@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// How often the WAL is copied back into the database file.
-pub(super) const INTERVAL: Duration = Duration::from_millis(500);
+const INTERVAL: Duration = Duration::from_millis(500);
 
 /// Handle to the checkpoint thread; it stops when closed or dropped.
 pub(super) struct Checkpointer {
@@ -29,13 +29,13 @@ pub(super) struct Checkpointer {
 
 impl Checkpointer {
     /// Starts the thread on `connection` (opened on the database file).
-    pub(super) fn start(connection: rusqlite::Connection, interval: Duration) -> StoreResult<Self> {
+    pub(super) fn start(connection: rusqlite::Connection) -> StoreResult<Self> {
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
                 // Wakes every interval until the handle goes away.
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(interval) {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
                     checkpoint(&connection);
                 }
                 checkpoint(&connection);
@@ -103,8 +103,7 @@ mod tests {
                 .ok()
         };
         assert_eq!(rows_in_file(), None, "still only in the WAL");
-        let checkpointer =
-            Checkpointer::start(rusqlite::Connection::open(&path).unwrap(), INTERVAL).unwrap();
+        let checkpointer = Checkpointer::start(rusqlite::Connection::open(&path).unwrap()).unwrap();
         checkpointer.close().await;
         assert_eq!(rows_in_file(), Some(2));
         drop(writer);

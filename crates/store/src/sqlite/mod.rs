@@ -144,21 +144,21 @@ impl SqliteStore {
             .connect_with(base.read_only(true))
             .await?;
         let (direct_path, full) = (path.to_owned(), options.sqlite_synchronous_full);
-        let checkpoints = open_direct(path, full)?;
+        let checkpoint_connection = open_rusqlite(path, full)?;
         let open_direct = move || open_direct(&direct_path, full);
         Ok(Self {
             readers,
             writer: writer::Writer::start(writing, open_direct, MAX_BATCH).await?,
-            checkpointer: checkpointer::Checkpointer::start(checkpoints, checkpointer::INTERVAL)?,
+            checkpointer: checkpointer::Checkpointer::start(checkpoint_connection)?,
             delivered: receipts::DeliveredMarks::default(),
         })
     }
 }
 
-/// Opens a rusqlite connection to the migrated file, with the same
-/// settings as the sqlx connections: the writer's direct connection, and
-/// the checkpointer's.
-fn open_direct(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Connection> {
+/// Opens a rusqlite connection to the migrated file with the same settings
+/// as the sqlx connections, automatic checkpoints off (they are the
+/// checkpointer thread's, never a commit's: `checkpointer.rs`).
+fn open_rusqlite(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Connection> {
     use rusqlite::OpenFlags;
     let connection = rusqlite::Connection::open_with_flags(
         path,
@@ -168,11 +168,16 @@ fn open_direct(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Conn
     let synchronous = if synchronous_full { "FULL" } else { "NORMAL" };
     connection.pragma_update(None, "synchronous", synchronous)?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
-    // The writer touches the same index pages batch after batch: keep them
-    // (32 MiB instead of SQLite's 2). Checkpoints are the checkpointer
-    // thread's, never a commit's (`checkpointer.rs`).
-    connection.pragma_update(None, "cache_size", -32_768)?;
     connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+    Ok(connection)
+}
+
+/// Opens the writer's direct connection.
+fn open_direct(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Connection> {
+    let connection = open_rusqlite(path, synchronous_full)?;
+    // The writer touches the same index pages batch after batch: keep them
+    // (32 MiB instead of SQLite's 2).
+    connection.pragma_update(None, "cache_size", -32_768)?;
     connection.set_prepared_statement_cache_capacity(64);
     Ok(connection)
 }
