@@ -97,6 +97,11 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// What a restarted WAL file is cut back to (bytes): a WAL that grew
+/// during a burst does not keep its size on disk, and one below it is
+/// overwritten in place rather than extended at every commit.
+const JOURNAL_SIZE_LIMIT: &str = "67108864";
+
 /// Most jobs the writer commits together.
 const MAX_BATCH: usize = 512;
 
@@ -136,6 +141,7 @@ impl SqliteStore {
             .foreign_keys(true)
             // Checkpoints run on a thread of their own (`checkpointer.rs`).
             .pragma("wal_autocheckpoint", "0")
+            .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT)
             .log_statements(tracing::log::LevelFilter::Trace);
         let mut writing = connect_writer(&base.clone().create_if_missing(true)).await?;
         migrate(&mut writing).await?;
@@ -146,10 +152,11 @@ impl SqliteStore {
         let (direct_path, full) = (path.to_owned(), options.sqlite_synchronous_full);
         let checkpoint_connection = open_rusqlite(path, full)?;
         let open_direct = move || open_direct(&direct_path, full);
+        let handoff = std::sync::Arc::new(checkpointer::Handoff::default());
         Ok(Self {
             readers,
-            writer: writer::Writer::start(writing, open_direct, MAX_BATCH).await?,
-            checkpointer: checkpointer::Checkpointer::start(checkpoint_connection)?,
+            writer: writer::Writer::start(writing, open_direct, MAX_BATCH, handoff.clone()).await?,
+            checkpointer: checkpointer::Checkpointer::start(checkpoint_connection, handoff)?,
             delivered: receipts::DeliveredMarks::default(),
         })
     }
@@ -169,6 +176,7 @@ fn open_rusqlite(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Co
     connection.pragma_update(None, "synchronous", synchronous)?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+    connection.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
     Ok(connection)
 }
 

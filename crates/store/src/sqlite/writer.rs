@@ -25,10 +25,11 @@
 //! write the same file, but never at the same time: the thread finishes
 //! one transaction before it opens the next.
 
+use super::checkpointer::Handoff;
 use crate::{StoreError, StoreResult};
 use futures::future::BoxFuture;
 use sqlx::{Connection, SqliteConnection};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// Reports a job's outcome once the batch's commit is known.
@@ -97,10 +98,12 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the writer thread on `connection` and a direct connection it
     /// opens with `open_direct`; fails if that connection cannot be opened.
+    /// Between batches it finishes the checkpoints `handoff` asks for.
     pub(crate) async fn start(
         connection: SqliteConnection,
         open_direct: impl FnOnce() -> StoreResult<rusqlite::Connection> + Send + 'static,
         max_batch: usize,
+        handoff: Arc<Handoff>,
     ) -> StoreResult<Self> {
         let (sender, receiver) = mpsc::unbounded_channel();
         let (opened, open_answer) = oneshot::channel();
@@ -122,7 +125,9 @@ impl Writer {
                         return;
                     }
                 };
-                runtime.block_on(write_loop(connection, direct, receiver, max_batch));
+                runtime.block_on(write_loop(
+                    connection, direct, receiver, max_batch, &handoff,
+                ));
                 let _ = stopped_tx.send(());
             })
             .map_err(|e| StoreError::Config(format!("sqlite writer thread: {e}")))?;
@@ -214,9 +219,11 @@ async fn write_loop(
     direct: rusqlite::Connection,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     max_batch: usize,
+    handoff: &Handoff,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
+        handoff.finish_on(&direct);
         let mut queued = batch.drain(..).peekable();
         while let Some(first) = queued.next() {
             match first {

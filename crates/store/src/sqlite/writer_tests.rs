@@ -30,6 +30,7 @@ async fn writer_on(dir: &tempfile::TempDir) -> (Writer, SqliteConnectOptions) {
         connection,
         move || Ok(rusqlite::Connection::open(&direct_path)?),
         64,
+        Arc::default(),
     )
     .await
     .unwrap();
