@@ -125,6 +125,32 @@ describe("helpline with socket.io-client 4.8.4", { timeout: 60_000 }, () => {
     assert.equal(seekerSocket.io.engine.transport.name, "polling");
   });
 
+  it("upgrades the default client from long-polling to websocket mid-conversation", async () => {
+    const seeker = await register("seeker", "Upgrading Uma");
+    const volunteer = await register("volunteer", "Websocket Wes");
+    const volunteerSocket = await connect(volunteer.token, ["websocket"]);
+    // The client's defaults: connect over polling, then upgrade.
+    const seekerSocket = await connect(seeker.token, ["polling", "websocket"]);
+    const engine = seekerSocket.io.engine;
+    if (engine.transport.name !== "websocket") {
+      await new Promise((upgraded, failed) => {
+        engine.once("upgrade", upgraded);
+        engine.once("upgradeError", failed);
+      });
+    }
+    assert.equal(engine.transport.name, "websocket");
+
+    const { conversationId } = await startChat({ seeker, seekerSocket, volunteer, volunteerSocket });
+    const both = [seekerSocket, volunteerSocket];
+    const first = await sendAndObserve(seekerSocket, seeker, conversationId, "Sent after the upgrade", both);
+    const second = await sendAndObserve(volunteerSocket, volunteer, conversationId, "Received after the upgrade", both);
+    assert.equal(first.seq, 2);
+    assert.equal(second.seq, 3);
+    // Nothing was lost or repeated across the switch.
+    const synced = assertOk(await ask(seekerSocket, "message:sync", { conversationId, afterSeq: 0 }), "message:sync");
+    assert.deepEqual(synced.messages.map((m) => m.seq), [1, 2, 3]);
+  });
+
   it("acks bad input with 'invalid' and keeps the socket usable", async () => {
     const seeker = await register("seeker");
     const volunteer = await register("volunteer");

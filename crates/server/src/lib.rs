@@ -21,13 +21,17 @@ pub mod typing;
 
 use app::{App, AppParts};
 use auth::TokenKeys;
+use axum::extract::{Request, State};
+use axum::response::IntoResponse;
+use axum::routing::any;
 use axum::serve::ListenerExt;
 use config::Settings;
 use helpline_core::{Clock, SystemClock};
+use helpline_socketio::Engine;
 use helpline_store::StoreOptions;
 use presence::Presence;
+use realtime::Realtime;
 use realtime::fanout::Fanout;
-use socketioxide::SocketIo;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,10 +45,16 @@ pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
 /// by the handlers (which answer `invalid`), so this only stops abuse.
 const MAX_SOCKET_MESSAGE_BYTES: usize = 1024 * 1024;
 
-/// Initial websocket read buffer per connection. Every connection keeps
-/// one; this protocol's frames are mostly far below 1 KiB, and a bigger
-/// frame grows the buffer as it arrives (socketioxide's default is 4 KiB).
-const WS_READ_BUFFER_BYTES: usize = 1024;
+/// How long shutting down waits for sockets to close.
+const CLOSE_SOCKETS_WITHIN: Duration = Duration::from_secs(10);
+
+/// Where Socket.IO is served.
+const SOCKET_IO_PATH: &str = "/socket.io";
+
+/// Answers a Socket.IO request (handshake, long-polling, websocket upgrade).
+async fn socket_io(State(engine): State<Engine<Realtime>>, request: Request) -> impl IntoResponse {
+    engine.handle(request).await
+}
 
 /// Opens the store the settings name.
 pub async fn open_store(
@@ -83,13 +93,6 @@ pub async fn serve_with_clock(
         clock.clone(),
     )
     .await?;
-    let (layer, io) = SocketIo::builder()
-        .max_payload(MAX_SOCKET_MESSAGE_BYTES as u64)
-        .ws_max_message_size(MAX_SOCKET_MESSAGE_BYTES)
-        .ws_max_frame_size(MAX_SOCKET_MESSAGE_BYTES)
-        .ws_read_buffer_size(WS_READ_BUFFER_BYTES)
-        .req_path(realtime::handshake::SOCKET_IO_PATH)
-        .build_layer();
     let attachments = attachments::Attachments::open(&settings)?;
     let app = App::new(AppParts {
         store: store.clone(),
@@ -97,7 +100,7 @@ pub async fn serve_with_clock(
         presence: Presence::default(),
         typing: typing::Typing::default(),
         participants: participants::Participants::default(),
-        fanout: Fanout::new(io.clone()),
+        fanout: Fanout::default(),
         limits: limits::RateLimits::new(
             clock.clone(),
             settings.event_rate(),
@@ -109,20 +112,28 @@ pub async fn serve_with_clock(
         call_watch: calls::CallWatch::default(),
         attachments,
     });
-    realtime::attach(&io, app.clone());
+    let engine = Engine::new(
+        Realtime::new(app.clone()),
+        helpline_socketio::Config {
+            max_payload: MAX_SOCKET_MESSAGE_BYTES,
+            ..Default::default()
+        },
+    );
 
     let (stop_jobs, jobs_stopped) = watch::channel(false);
     let sweeper = tokio::spawn(jobs::sweep(app.clone(), jobs_stopped));
 
+    let socket_io_routes = axum::Router::new()
+        .route(SOCKET_IO_PATH, any(socket_io))
+        .route(&format!("{SOCKET_IO_PATH}/"), any(socket_io))
+        .route(&format!("{SOCKET_IO_PATH}/{{*rest}}"), any(socket_io))
+        .with_state(engine.clone());
     let router = http::routes()
         .with_state(app.clone())
-        .layer(layer)
-        // Runs before `layer`: the session keeps a copy of the request head
-        // that does not pin the connection's read buffer.
-        .layer(axum::middleware::map_request(realtime::handshake::detach))
+        .merge(socket_io_routes)
         .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(addr = %listener.local_addr()?, "helpline listening");
-    let closing_io = io.clone();
+    let closing = engine.clone();
     // Nagle's algorithm would hold a small frame written while an earlier
     // one awaits the client's (delayed) ACK: up to 40 ms per ack or event.
     let listener = listener.tap_io(|tcp| {
@@ -134,14 +145,8 @@ pub async fn serve_with_clock(
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: closing sockets");
-            // Disconnecting every socket lets the websocket connections end,
-            // so the HTTP server can finish.
-            if tokio::time::timeout(Duration::from_secs(10), closing_io.close())
-                .await
-                .is_err()
-            {
-                tracing::warn!("closing sockets timed out");
-            }
+            // Every socket is told and closed (its queue flushed first).
+            closing.shutdown(CLOSE_SOCKETS_WITHIN).await;
         })
         .await?;
     let _ = stop_jobs.send(true);

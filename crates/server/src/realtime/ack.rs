@@ -1,57 +1,44 @@
 //! From a raw event to one acknowledgement.
 //!
-//! [`Payload`] reads the event's first argument as JSON itself (so bad JSON,
-//! deep nesting or a missing argument become `invalid` instead of a handler
+//! [`payload_of`] reads the event's first argument as JSON (so bad JSON,
+//! deep nesting or binary arguments become `invalid` instead of a handler
 //! that silently never runs). [`Handlers`] holds every event's handler once
 //! and runs them so that every event gets exactly one ack:
 //! `{"ok":true,…}` or `{"ok":false,"error"}`, after drawing on the caller's
 //! event allowance (`rate_limited` when spent).
 
-use super::Caller;
 use super::encoded::{EncodedMessage, MessageAck};
+use super::{Caller, SocketRef};
 use crate::app::App;
 use futures::future::BoxFuture;
 use helpline_core::DomainError;
+use helpline_socketio::{BadArguments, Event, Packet, encode_ack_args};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use socketioxide::adapter::Adapter;
-use socketioxide::extract::{AckSender, Event, SocketRef};
-use socketioxide::handler::FromMessageParts;
-use socketioxide::socket::Socket;
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The first argument of an event, parsed, or why it could not be.
-pub struct Payload(pub Result<Value, DomainError>);
-
-impl<A: Adapter> FromMessageParts<A> for Payload {
-    type Error = Infallible;
-
-    fn from_message_parts(
-        _: &Arc<Socket<A>>,
-        value: &mut socketioxide_core::Value,
-        _: &Option<i64>,
-    ) -> Result<Self, Infallible> {
-        let parsed = match value.as_str() {
-            Some(raw) => match serde_json::from_str::<Vec<Value>>(raw.as_str()) {
-                // [event, first argument, …]; no argument means an empty object.
-                Ok(mut args) if args.len() >= 2 => Ok(args.swap_remove(1)),
-                Ok(_) => Ok(Value::Object(Default::default())),
-                Err(_) => Err(DomainError::invalid(
-                    "payload is not valid JSON or is nested too deeply",
-                )),
-            },
-            None => Err(DomainError::invalid("binary payloads are not accepted")),
-        };
-        Ok(Payload(parsed.map(|v| {
-            if v.is_null() {
-                Value::Object(Default::default())
-            } else {
-                v
-            }
-        })))
+/// The event's first argument, parsed, or why it could not be. No argument
+/// (or `null`) means an empty object.
+pub fn payload_of(
+    payload: Result<Option<Box<RawValue>>, BadArguments>,
+) -> Result<Value, DomainError> {
+    match payload {
+        Ok(None) => Ok(Value::Object(Default::default())),
+        Ok(Some(raw)) => match serde_json::from_str::<Value>(raw.get()) {
+            Ok(Value::Null) => Ok(Value::Object(Default::default())),
+            Ok(value) => Ok(value),
+            Err(_) => Err(DomainError::invalid(
+                "payload is not valid JSON or is nested too deeply",
+            )),
+        },
+        Err(BadArguments::Invalid) => Err(DomainError::invalid(
+            "payload is not valid JSON or is nested too deeply",
+        )),
+        Err(BadArguments::Binary) => Err(DomainError::invalid("binary payloads are not accepted")),
     }
 }
 
@@ -64,7 +51,8 @@ pub struct Context {
     pub caller: Caller,
     /// The socket it came on.
     pub socket: SocketRef,
-    ack: Arc<Mutex<Option<AckSender>>>,
+    /// The event's ack id plus one; zero once answered (or never asked).
+    ack: Arc<AtomicU64>,
 }
 
 impl Context {
@@ -83,12 +71,21 @@ impl Context {
 
     /// Sends `body` as the event's acknowledgement, unless one was sent.
     fn send_ack<T: Serialize>(&self, body: &T) {
-        let sender = self.ack.lock().ok().and_then(|mut slot| slot.take());
-        if let Some(sender) = sender
-            && let Err(error) = sender.send(body)
-        {
-            tracing::debug!(%error, "ack not delivered");
+        if let Some(id) = self.ack.swap(0, Ordering::AcqRel).checked_sub(1) {
+            send_ack(&self.socket, id, body);
         }
+    }
+}
+
+/// Sends `body` to `socket` as the answer to its event `id`.
+fn send_ack<T: Serialize>(socket: &SocketRef, id: u64, body: &T) {
+    match encode_ack_args(body) {
+        Ok(args) => {
+            if socket.send(Packet::ack(id, args)).is_err() {
+                tracing::debug!("ack for a closed socket dropped");
+            }
+        }
+        Err(error) => tracing::error!(%error, "encoding an ack failed"),
     }
 }
 
@@ -112,11 +109,6 @@ type Boxed =
     Box<dyn Fn(Context, Value) -> BoxFuture<'static, Result<Value, DomainError>> + Send + Sync>;
 
 /// Every event's handler, built once and shared by all sockets.
-///
-/// A socket gets one message handler (socketioxide's fallback), which looks
-/// the event up here, instead of a boxed handler per event: registering
-/// each event on each socket cost every connection a map and a closure
-/// (holding the app and the caller) per event.
 #[derive(Default)]
 pub struct Handlers {
     by_event: HashMap<&'static str, Boxed>,
@@ -141,54 +133,44 @@ impl Handlers {
         self.by_event.insert(event, boxed);
     }
 
-    /// Gives `socket` its one message handler: parse, run the event's
-    /// handler, ack once; unknown events are answered `invalid`.
-    pub fn attach(self: &Arc<Self>, socket: &SocketRef, app: &App) {
-        let (handlers, app) = (self.clone(), app.clone());
-        socket.on_fallback(
-            move |socket: SocketRef,
-                  Event(event): Event,
-                  Payload(payload): Payload,
-                  ack: AckSender| {
-                let caller = socket.extensions.get::<Caller>();
-                let running = match (handlers.by_event.get_key_value(event.as_str()), caller) {
-                    (Some((&name, handler)), Some(caller)) => {
-                        let context = Context {
-                            app: app.clone(),
-                            caller,
-                            socket,
-                            ack: Arc::new(Mutex::new(Some(ack))),
-                        };
-                        let result = payload.map(|payload| handler(context.clone(), payload));
-                        Ok((name, context, result))
-                    }
-                    _ => Err(ack),
-                };
-                async move {
-                    match running {
-                        Ok((name, context, result)) => {
-                            // Every event draws on the user's allowance first.
-                            let allowed = context.app.limits.event(&context.caller.id);
-                            let result = match (allowed, result) {
-                                (Err(limited), _) => Err(limited),
-                                (Ok(()), Ok(running)) => running.await,
-                                (Ok(()), Err(error)) => Err(error),
-                            };
-                            if let Err(DomainError::Internal) = &result {
-                                tracing::warn!(event = name, "event failed internally");
-                            }
-                            context.reply(result);
-                        }
-                        Err(ack) => {
-                            let body = ack_body::<()>(Err(DomainError::invalid("unknown event")));
-                            if let Err(error) = ack.send(&body) {
-                                tracing::debug!(%error, "ack not delivered");
-                            }
-                        }
-                    }
-                }
-            },
-        );
+    /// Runs the event's handler in a task of its own and acks once;
+    /// unknown events are answered `invalid` at once.
+    pub fn dispatch(&self, app: &App, socket: &SocketRef, event: Event) {
+        let Some(caller) = socket.data().cloned() else {
+            return;
+        };
+        let Some((&name, handler)) = self.by_event.get_key_value(event.name.as_str()) else {
+            if let Some(id) = event.ack {
+                send_ack(
+                    socket,
+                    id,
+                    &ack_body::<()>(Err(DomainError::invalid("unknown event"))),
+                );
+            }
+            return;
+        };
+        let context = Context {
+            app: app.clone(),
+            caller,
+            socket: socket.clone(),
+            ack: Arc::new(AtomicU64::new(
+                event.ack.map_or(0, |id| id.saturating_add(1)),
+            )),
+        };
+        let running = payload_of(event.payload).map(|payload| handler(context.clone(), payload));
+        tokio::spawn(async move {
+            // Every event draws on the user's allowance first.
+            let allowed = context.app.limits.event(&context.caller.id);
+            let result = match (allowed, running) {
+                (Err(limited), _) => Err(limited),
+                (Ok(()), Ok(running)) => running.await,
+                (Ok(()), Err(error)) => Err(error),
+            };
+            if let Err(DomainError::Internal) = &result {
+                tracing::warn!(event = name, "event failed internally");
+            }
+            context.reply(result);
+        });
     }
 }
 

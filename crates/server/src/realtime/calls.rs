@@ -71,7 +71,7 @@ async fn call_invite(ctx: Context, payload: Value) -> Result<Value, DomainError>
         ));
     };
     require_not_blocked(&app.store.blockers_of(&ctx.caller.id).await?, &others)?;
-    let me = ctx.socket.id.to_string();
+    let me = ctx.socket.id().to_owned();
     let now = app.clock.now();
     let mut new = NewCall {
         id: CallId::generate(),
@@ -155,7 +155,7 @@ async fn own_call(ctx: &Context, payload: &Value) -> Result<(CallId, Side), Doma
 
 async fn call_accept(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     let (id, side) = own_call(&ctx, &payload).await?;
-    let me = ctx.socket.id.to_string();
+    let me = ctx.socket.id().to_owned();
     match apply(&ctx.app, &id, CallEvent::Accept(side), Some(&me)).await? {
         Applied::Answered(call) => {
             ctx.reply(Ok(json!({ "call": call })));

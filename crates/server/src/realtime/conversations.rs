@@ -9,7 +9,6 @@ use super::encoded::EncodedMessage;
 use super::events;
 use super::outbound::{ServerEvent, SupportChange};
 use crate::app::App;
-use futures::StreamExt;
 use helpline_core::attachment::require_fits;
 use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
 use helpline_core::notice::SystemNote;
@@ -122,27 +121,30 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
     let encoded = EncodedMessage::of(&appended.message)?;
     ctx.reply_message(&encoded);
     if appended.created {
-        let (conversation, seq) = (
-            appended.message.conversation_id.clone(),
-            appended.message.seq,
-        );
-        if let Some(receivers) = ctx.app.fanout.deliver_message(&conversation, encoded).await {
-            // Each device's ack is a delivery receipt for its user.
+        let seq = appended.message.seq;
+        // Each device's ack is a delivery receipt for its user (made only
+        // if a device asked for receipts).
+        let on_delivered = || -> super::fanout::OnDelivered {
             let (app, sender) = (ctx.app.clone(), ctx.caller.id.clone());
-            tokio::spawn(async move {
-                let mut receivers = std::pin::pin!(receivers);
-                let mut counted = std::collections::HashSet::new();
-                while let Some(user) = receivers.next().await {
-                    if user != sender
-                        && counted.insert(user.clone())
-                        && let Err(error) =
-                            crate::receipts::delivered(&app, &conversation, &user, seq).await
+            let conversation = appended.message.conversation_id.clone();
+            std::sync::Arc::new(move |user: UserId| {
+                if user == sender {
+                    return;
+                }
+                let (app, conversation) = (app.clone(), conversation.clone());
+                tokio::spawn(async move {
+                    if let Err(error) =
+                        crate::receipts::delivered(&app, &conversation, &user, seq).await
                     {
                         tracing::warn!(%error, "recording a delivery failed");
                     }
-                }
-            });
-        }
+                });
+            })
+        };
+        ctx.app
+            .fanout
+            .deliver_message(&appended.message.conversation_id, encoded, on_delivered)
+            .await;
     }
     Ok(Value::Null)
 }

@@ -11,42 +11,55 @@
 use super::outbound::ServerEvent;
 use crate::app::App;
 use helpline_core::Timestamp;
-use socketioxide::socket::Sid;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
 /// When each connected socket's token expires.
 #[derive(Debug, Default)]
 pub struct TokenDeadlines {
-    due: Mutex<BTreeSet<(i64, Sid)>>,
+    deadlines: Mutex<Deadlines>,
+}
+
+/// Sockets by deadline, and each socket's deadline.
+#[derive(Debug, Default)]
+struct Deadlines {
+    due: BTreeSet<(i64, String)>,
+    of: HashMap<String, i64>,
 }
 
 impl TokenDeadlines {
-    /// Remembers that `socket`'s token expires at `expires`.
-    pub fn add(&self, socket: Sid, expires: Timestamp) {
-        if let Ok(mut due) = self.due.lock() {
-            due.insert((expires.millis(), socket));
+    /// Remembers that socket `socket`'s token expires at `expires`.
+    pub fn add(&self, socket: &str, expires: Timestamp) {
+        if let Ok(mut deadlines) = self.deadlines.lock() {
+            deadlines.due.insert((expires.millis(), socket.to_owned()));
+            deadlines.of.insert(socket.to_owned(), expires.millis());
         }
     }
 
     /// Forgets a socket that disconnected.
-    pub fn remove(&self, socket: Sid, expires: Timestamp) {
-        if let Ok(mut due) = self.due.lock() {
-            due.remove(&(expires.millis(), socket));
+    pub fn remove(&self, socket: &str) {
+        if let Ok(mut deadlines) = self.deadlines.lock()
+            && let Some(at) = deadlines.of.remove(socket)
+        {
+            deadlines.due.remove(&(at, socket.to_owned()));
         }
     }
 
     /// Takes every socket whose token expired at or before `now`.
-    fn take_due(&self, now: Timestamp) -> Vec<Sid> {
-        let Ok(mut due) = self.due.lock() else {
+    fn take_due(&self, now: Timestamp) -> Vec<String> {
+        let Ok(mut deadlines) = self.deadlines.lock() else {
             return Vec::new();
         };
         let mut expired = Vec::new();
-        while let Some(&(at, sid)) = due.first()
-            && at <= now.millis()
+        while deadlines
+            .due
+            .first()
+            .is_some_and(|(at, _)| *at <= now.millis())
         {
-            due.pop_first();
-            expired.push(sid);
+            if let Some((_, socket)) = deadlines.due.pop_first() {
+                deadlines.of.remove(&socket);
+                expired.push(socket);
+            }
         }
         expired
     }
@@ -55,14 +68,12 @@ impl TokenDeadlines {
 /// Tells every socket whose token has expired, then disconnects it.
 pub async fn disconnect_expired(app: &App) {
     let expired = app.token_deadlines.take_due(app.clock.now());
-    for sid in expired {
-        let Some(socket) = app.fanout.socket(sid) else {
+    for id in expired {
+        let Some(socket) = app.fanout.socket(&id) else {
             continue;
         };
         app.fanout.to_socket(&socket, &ServerEvent::AuthExpired {});
-        if let Err(error) = socket.disconnect() {
-            tracing::debug!(%error, "disconnecting an expired socket failed");
-        }
+        socket.disconnect();
     }
 }
 
@@ -74,11 +85,11 @@ mod tests {
     #[test]
     fn only_due_sockets_are_taken_and_each_once() {
         let deadlines = TokenDeadlines::default();
-        let (a, b, c) = (Sid::new(), Sid::new(), Sid::new());
+        let (a, b, c) = ("a", "b", "c");
         deadlines.add(a, Timestamp::from_millis(1_000));
         deadlines.add(b, Timestamp::from_millis(2_000));
         deadlines.add(c, Timestamp::from_millis(3_000));
-        deadlines.remove(b, Timestamp::from_millis(2_000));
+        deadlines.remove(b);
         assert!(deadlines.take_due(Timestamp::from_millis(999)).is_empty());
         assert_eq!(deadlines.take_due(Timestamp::from_millis(2_500)), [a]);
         assert!(deadlines.take_due(Timestamp::from_millis(2_500)).is_empty());

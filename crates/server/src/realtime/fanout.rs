@@ -1,55 +1,54 @@
-//! The one way events leave the server. Rooms: `user:{id}` holds every
-//! socket of a user, `conv:{id}` every socket of a conversation's
-//! participants, `role:support` every support agent's sockets. A broadcast is encoded once for all its receivers.
-//! Delivery failures (a socket that just went away) are logged, not lost
-//! silently; durable state never depends on them (clients resync).
+//! The one way events leave the server. Rooms ([`super::rooms`]): a
+//! user's sockets, a conversation's sockets, the support agents' sockets.
+//!
+//! A broadcast is encoded once (`["event",{…}]`) and the same bytes are
+//! queued for every receiver; each connection then writes what piled up for
+//! it in one go. A socket that is gone is skipped (its queue refuses the
+//! packet); durable state never depends on delivery, clients resync.
 
-use super::Caller;
+use super::SocketRef;
 use super::encoded::EncodedMessage;
 use super::outbound::{ServerEvent, SupportChange};
-use futures::{Stream, StreamExt};
+use super::rooms::Rooms;
+use bytes::Bytes;
 use helpline_core::message::Message;
 use helpline_core::{ConversationId, UserId};
-use serde::de::IgnoredAny;
-use socketioxide::AckError;
-use socketioxide::SocketIo;
-use socketioxide::extract::SocketRef;
-use socketioxide::socket::Sid;
-
-/// The room of all of a user's sockets.
-pub fn user_room(user: &UserId) -> String {
-    format!("user:{user}")
-}
-
-/// The room of a user's sockets that asked to acknowledge `message:new`
-/// (handshake `auth.receipts: true`).
-pub fn user_receipts_room(user: &UserId) -> String {
-    format!("user:{user}:receipts")
-}
-
-/// The room of a conversation's sockets that acknowledge `message:new`.
-pub fn conversation_receipts_room(conversation: &ConversationId) -> String {
-    format!("conv:{conversation}:receipts")
-}
-
-/// The room of a conversation.
-pub fn conversation_room(conversation: &ConversationId) -> String {
-    format!("conv:{conversation}")
-}
-
-/// The room of every support agent's sockets.
-pub const SUPPORT_ROOM: &str = "role:support";
+use helpline_socketio::{Packet, encode_event};
+use std::sync::Arc;
 
 /// Sends [`ServerEvent`]s to users, conversations and sockets.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Fanout {
-    io: SocketIo,
+    rooms: Arc<Rooms>,
+}
+
+/// Called with the user whose device acknowledged a `message:new`.
+pub type OnDelivered = Arc<dyn Fn(UserId) + Send + Sync>;
+
+/// The event's wire body, or `None` (logged) if it cannot be encoded,
+/// which its plain fields cannot cause.
+fn encoded(event: &ServerEvent) -> Option<Bytes> {
+    match encode_event(event.name(), event) {
+        Ok(body) => Some(body),
+        Err(error) => {
+            tracing::error!(event = event.name(), %error, "encoding an event failed");
+            None
+        }
+    }
+}
+
+/// Queues `body` as an event for `socket`; a socket that just went away
+/// refuses it, which is no loss (it resyncs when it comes back).
+fn send(socket: &SocketRef, body: &Bytes) {
+    if socket.send(Packet::event(body.clone())).is_err() {
+        tracing::trace!(socket = socket.id(), "event for a closed socket dropped");
+    }
 }
 
 impl Fanout {
-    /// Wraps the Socket.IO handle.
-    pub fn new(io: SocketIo) -> Self {
-        Self { io }
+    /// The rooms this fan-out sends to.
+    pub fn rooms(&self) -> &Rooms {
+        &self.rooms
     }
 
     /// To every socket of each of `users`.
@@ -57,9 +56,9 @@ impl Fanout {
         if users.is_empty() {
             return;
         }
-        let rooms: Vec<String> = users.iter().map(user_room).collect();
-        if let Err(error) = self.io.to(rooms).emit(event.name(), event).await {
-            tracing::warn!(event = event.name(), %error, "broadcast to users failed");
+        if let Some(body) = encoded(event) {
+            self.rooms
+                .each_of_users(users, |socket| send(socket, &body));
         }
     }
 
@@ -70,33 +69,23 @@ impl Fanout {
 
     /// To every connected support agent.
     pub async fn to_support(&self, event: &ServerEvent) {
-        if let Err(error) = self.io.to(SUPPORT_ROOM).emit(event.name(), event).await {
-            tracing::warn!(event = event.name(), %error, "broadcast to support failed");
+        if let Some(body) = encoded(event) {
+            self.rooms.each_support(|socket| send(socket, &body));
         }
     }
 
     /// Tells support their overview changed: one broadcast to the support
-    /// room. Also called from disconnect handlers, which run while the
-    /// server shuts down, so a namespace already gone is skipped quietly.
+    /// room.
     pub async fn support_changed(&self, reason: SupportChange) {
-        let event = ServerEvent::SupportChanged { reason };
-        let Some(namespace) = self.io.of("/") else {
-            return;
-        };
-        if let Err(error) = namespace.to(SUPPORT_ROOM).emit(event.name(), &event).await {
-            tracing::warn!(event = event.name(), %error, "broadcast to support failed");
-        }
+        self.to_support(&ServerEvent::SupportChanged { reason })
+            .await;
     }
 
     /// To every socket in a conversation's room.
     pub async fn to_conversation(&self, conversation: &ConversationId, event: &ServerEvent) {
-        if let Err(error) = self
-            .io
-            .to(conversation_room(conversation))
-            .emit(event.name(), event)
-            .await
-        {
-            tracing::warn!(event = event.name(), %error, "broadcast to conversation failed");
+        if let Some(body) = encoded(event) {
+            self.rooms
+                .each_in_conversation(conversation, |socket| send(socket, &body));
         }
     }
 
@@ -109,85 +98,63 @@ impl Fanout {
         }
     }
 
-    /// Sends a new message to its conversation's room. Devices that asked for
-    /// receipts at the handshake are asked to acknowledge it; the result
-    /// yields who acknowledged (one entry per device, as acks arrive, until
-    /// all answered or the ack timeout). `None` when no device here asked
-    /// for receipts (or the broadcast failed).
+    /// Sends a new message to its conversation's room. Devices that asked
+    /// for receipts at the handshake are asked to acknowledge it, and
+    /// `on_delivered` hears of each device's user that does (the others
+    /// get the plain event, exactly as the contract has it).
     pub async fn deliver_message(
         &self,
         conversation: &ConversationId,
         message: EncodedMessage,
-    ) -> Option<impl Stream<Item = UserId> + Send + 'static> {
-        let (room, receipts_room) = (
-            conversation_room(conversation),
-            conversation_receipts_room(conversation),
-        );
+        on_delivered: impl FnOnce() -> OnDelivered,
+    ) {
         let event = ServerEvent::MessageNew(message);
-        // Sockets that did not ask for receipts get the plain event, exactly
-        // as the contract has it; the others are asked to acknowledge it.
-        if let Err(error) = self
-            .io
-            .to(room)
-            .except(receipts_room.clone())
-            .emit(event.name(), &event)
-            .await
-        {
-            tracing::warn!(event = event.name(), %error, "broadcast to conversation failed");
-        }
-        // Most conversations have no device that asked for receipts: then
-        // skip encoding the message a second time and the ack stream. The
-        // adapter is this process's own, so its rooms are the whole truth.
-        if self.io.to(receipts_room.clone()).sockets().is_empty() {
-            return None;
-        }
-        let acks = match self
-            .io
-            .to(receipts_room)
-            .emit_with_ack::<_, IgnoredAny>(event.name(), &event)
-            .await
-        {
-            Ok(acks) => acks,
-            Err(error) => {
-                tracing::warn!(event = event.name(), %error, "broadcast to conversation failed");
-                return None;
-            }
+        let Some(body) = encoded(&event) else {
+            return;
         };
-        let io = self.io.clone();
-        Some(acks.filter_map(move |(sid, answer)| {
-            // An ack whose payload we cannot read is still an ack.
-            let acked = matches!(answer, Ok(_) | Err(AckError::Decode(_)));
-            let user = acked
-                .then(|| io.get_socket(sid))
-                .flatten()
-                .and_then(|socket| socket.extensions.get::<Caller>())
-                .map(|caller| caller.id);
-            std::future::ready(user)
-        }))
+        // Made on the first device that asks for receipts, if any does.
+        let mut make_receipt = Some(on_delivered);
+        let mut receipt: Option<OnDelivered> = None;
+        self.rooms.each_in_conversation(conversation, |socket| {
+            let Some(caller) = socket.data().filter(|caller| caller.receipts) else {
+                send(socket, &body);
+                return;
+            };
+            if receipt.is_none() {
+                receipt = make_receipt.take().map(|make| make());
+            }
+            let Some(receipt) = receipt.clone() else {
+                send(socket, &body);
+                return;
+            };
+            let user = caller.id.clone();
+            let acked = Box::new(move |answer: Option<&str>| {
+                if answer.is_some() {
+                    receipt(user);
+                }
+            });
+            if socket.send_with_ack(body.clone(), acked).is_err() {
+                tracing::trace!(socket = socket.id(), "message for a closed socket dropped");
+            }
+        });
     }
 
     /// The socket with this id, if it is connected to this process.
-    pub fn socket(&self, sid: socketioxide::socket::Sid) -> Option<SocketRef> {
-        self.io.get_socket(sid)
+    pub fn socket(&self, id: &str) -> Option<SocketRef> {
+        self.rooms.socket(id)
     }
 
     /// To one socket.
     pub fn to_socket(&self, socket: &SocketRef, event: &ServerEvent) {
-        if let Err(error) = socket.emit(event.name(), event) {
-            tracing::debug!(event = event.name(), %error, "emit to socket failed");
+        if let Some(body) = encoded(event) {
+            send(socket, &body);
         }
     }
 
     /// To one socket named by its id (as stored with a call). A socket that
-    /// is not connected to this process is skipped. (Sockets are looked up,
-    /// not kept in rooms of their own: a room per socket cost every
-    /// connection a room entry and two copies of its name.)
+    /// is not connected to this process is skipped.
     pub async fn to_sid(&self, sid: &str, event: &ServerEvent) {
-        let Ok(sid) = sid.parse::<Sid>() else {
-            tracing::warn!(event = event.name(), "not a socket id");
-            return;
-        };
-        match self.io.get_socket(sid) {
+        match self.rooms.socket(sid) {
             Some(socket) => self.to_socket(&socket, event),
             None => tracing::debug!(event = event.name(), "socket not connected here"),
         }
@@ -195,54 +162,23 @@ impl Fanout {
 
     /// To every socket of `user` except the socket `sid`.
     pub async fn to_user_except(&self, user: &UserId, sid: &str, event: &ServerEvent) {
-        let except = sid
-            .parse::<Sid>()
-            .ok()
-            .and_then(|sid| self.io.get_socket(sid));
-        let Some(except) = except else {
-            // Not a socket of this process: there is none here to leave out.
-            self.to_user(user, event).await;
-            return;
-        };
-        // A broadcast from a socket leaves that socket out.
-        if let Err(error) = except
-            .broadcast()
-            .to(user_room(user))
-            .emit(event.name(), event)
-            .await
-        {
-            tracing::warn!(event = event.name(), %error, "broadcast to user failed");
+        if let Some(body) = encoded(event) {
+            self.rooms
+                .each_of_users(std::slice::from_ref(user), |socket| {
+                    if socket.id() != sid {
+                        send(socket, &body);
+                    }
+                });
         }
     }
 
     /// Puts every socket of `users` into the conversation's room.
     pub async fn join_conversation(&self, users: &[UserId], conversation: &ConversationId) {
-        let rooms: Vec<String> = users.iter().map(user_room).collect();
-        let receipt_rooms: Vec<String> = users.iter().map(user_receipts_room).collect();
-        let joined = self
-            .io
-            .within(rooms)
-            .join(conversation_room(conversation))
-            .await;
-        let joined_receipts = self
-            .io
-            .within(receipt_rooms)
-            .join(conversation_receipts_room(conversation))
-            .await;
-        if let Err(error) = joined.and(joined_receipts) {
-            tracing::warn!(%error, "joining conversation room failed");
-        }
+        self.rooms.join_users(users, conversation);
     }
 
     /// Empties a conversation's room.
     pub async fn close_conversation(&self, conversation: &ConversationId) {
-        for room in [
-            conversation_room(conversation),
-            conversation_receipts_room(conversation),
-        ] {
-            if let Err(error) = self.io.within(room.clone()).leave(room).await {
-                tracing::warn!(%error, "leaving conversation room failed");
-            }
-        }
+        self.rooms.close(conversation);
     }
 }

@@ -2,7 +2,8 @@
 //! which events it may send (requests, conversations, edits, timers, calls,
 //! WebRTC signaling). Each event group lives in its own file;
 //! [`ack`] guarantees one acknowledgement per event; [`fanout`] is the only
-//! way events go out.
+//! way events go out, to the [`rooms`] of this process. The transport
+//! (sessions, websocket, long-polling) is the `helpline-socketio` crate.
 
 pub mod ack;
 mod calls;
@@ -12,29 +13,29 @@ pub mod encoded;
 pub mod events;
 pub mod expiry;
 pub mod fanout;
-pub mod handshake;
 pub mod outbound;
 mod requests;
+pub mod rooms;
 mod signaling;
 mod timers;
 
 use crate::app::App;
 use crate::presence::Availability;
-use fanout::{conversation_room, user_room};
+use futures::future::BoxFuture;
 use helpline_core::user::Role;
 use helpline_core::{DomainError, UserId};
+use helpline_socketio::{Application, DisconnectReason, Event, Socket};
 use outbound::SupportChange;
 use serde_json::Value;
-use socketioxide::SocketIo;
-use socketioxide::extract::{SocketRef, TryData};
-use socketioxide::handler::ConnectHandler;
-use std::fmt;
 use std::sync::Arc;
 
 pub use requests::{notify_expired, offer_pending_to};
 pub use timers::announce_expired;
 
-/// The authenticated user behind a socket (kept in its extensions).
+/// A connected socket of this server; its data is who is behind it.
+pub type SocketRef = Socket<Caller>;
+
+/// The authenticated user behind a socket.
 #[derive(Debug, Clone)]
 pub struct Caller {
     /// The user's id.
@@ -48,71 +49,97 @@ pub struct Caller {
     pub receipts: bool,
 }
 
-/// Why a connection was refused; its text is what the client's
-/// `connect_error` carries.
-#[derive(Debug)]
-struct Refused;
+/// The text of every refused connection's `connect_error`.
+const REFUSED: &str = "unauthorized";
 
-impl fmt::Display for Refused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("unauthorized")
+/// The Socket.IO application: who may connect, what their events do, and
+/// what happens when they leave.
+pub struct Realtime {
+    app: App,
+    handlers: Arc<ack::Handlers>,
+}
+
+impl Realtime {
+    /// Every event group's handlers, on `app`.
+    pub fn new(app: App) -> Self {
+        let mut handlers = ack::Handlers::default();
+        requests::register(&mut handlers);
+        conversations::register(&mut handlers);
+        edits::register(&mut handlers);
+        timers::register(&mut handlers);
+        calls::register(&mut handlers);
+        signaling::register(&mut handlers);
+        Self {
+            app,
+            handlers: Arc::new(handlers),
+        }
     }
 }
 
-impl std::error::Error for Refused {}
+impl Application for Realtime {
+    type Data = Caller;
 
-/// Sets up the default namespace on `io`.
-pub fn attach(io: &SocketIo, app: App) {
-    let mut handlers = ack::Handlers::default();
-    requests::register(&mut handlers);
-    conversations::register(&mut handlers);
-    edits::register(&mut handlers);
-    timers::register(&mut handlers);
-    calls::register(&mut handlers);
-    signaling::register(&mut handlers);
-    let handlers = Arc::new(handlers);
-    let for_admit = app.clone();
-    let admit = move |socket: SocketRef, TryData(auth): TryData<Value>| {
-        let (app, handlers) = (for_admit.clone(), handlers.clone());
-        async move { admit(app, &handlers, socket, auth.ok()).await }
-    };
-    let connected = move |socket: SocketRef| {
-        let app = app.clone();
-        async move { connected(app, socket).await }
-    };
-    io.ns("/", connected.with(admit));
+    fn admit(
+        &self,
+        socket: SocketRef,
+        auth: Option<Value>,
+    ) -> BoxFuture<'static, Result<Caller, String>> {
+        let app = self.app.clone();
+        Box::pin(async move {
+            admit(app, socket, auth)
+                .await
+                .map_err(|()| REFUSED.to_owned())
+        })
+    }
+
+    fn connected(&self, socket: &SocketRef) {
+        let (app, socket) = (self.app.clone(), socket.clone());
+        tokio::spawn(async move { connected(app, socket).await });
+    }
+
+    fn event(&self, socket: &SocketRef, event: Event) {
+        self.handlers.dispatch(&self.app, socket, event);
+    }
+
+    fn disconnected(&self, socket: &SocketRef, _reason: DisconnectReason) {
+        let Some(caller) = socket.data().cloned() else {
+            return;
+        };
+        self.app.fanout.rooms().leave(socket);
+        self.app.token_deadlines.remove(socket.id());
+        let gone = self.app.presence.disconnect(&caller.id);
+        if !gone {
+            return;
+        }
+        let app = self.app.clone();
+        tokio::spawn(async move {
+            if caller.role == Role::Volunteer {
+                app.fanout.support_changed(SupportChange::Presence).await;
+            }
+            crate::calls::watch::user_gone(&app, &caller.id).await;
+        });
+    }
 }
 
-/// Runs before the client is told it is connected, so that every handler
-/// and room is in place before its first event can arrive.
-async fn admit(
-    app: App,
-    handlers: &Arc<ack::Handlers>,
-    socket: SocketRef,
-    auth: Option<Value>,
-) -> Result<(), Refused> {
+/// Decides whether a socket may join, before the client is told it is
+/// connected, and puts it in its rooms so that nothing meant for it is
+/// missed from then on. Refusals carry no reason (the client sees
+/// "unauthorized"); store failures are logged.
+async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<Caller, ()> {
     let token = auth
         .as_ref()
         .and_then(|a| a.get("token"))
         .and_then(Value::as_str)
-        .ok_or(Refused)?;
-    let (user_id, token_expires) = app.tokens.verify_until(token).map_err(|_| Refused)?;
+        .ok_or(())?;
+    let (user_id, token_expires) = app.tokens.verify_until(token).map_err(|_| ())?;
     let user = match app.store.user(&user_id).await {
         Ok(Some(user)) => user,
-        Ok(None) => return Err(Refused),
+        Ok(None) => return Err(()),
         Err(error) => {
             tracing::error!(%error, "loading the connecting user failed");
-            return Err(Refused);
+            return Err(());
         }
     };
-    let conversations = app
-        .store
-        .active_conversations_of(&user.id)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "loading the connecting user's conversations failed");
-            Refused
-        })?;
     let caller = Caller {
         id: user.id.clone(),
         role: user.role,
@@ -123,49 +150,33 @@ async fn admit(
             .and_then(Value::as_bool)
             .unwrap_or(false),
     };
-    socket.extensions.insert(caller.clone());
-    socket.join(user_room(&caller.id));
-    for conversation in &conversations {
-        socket.join(conversation_room(conversation));
-    }
-    if caller.receipts {
-        socket.join(fanout::user_receipts_room(&caller.id));
-        for conversation in &conversations {
-            socket.join(fanout::conversation_receipts_room(conversation));
+    let rooms = app.fanout.rooms();
+    // In the user's room before the conversations are read: one that
+    // starts meanwhile is joined either way (by its start, or by the read).
+    rooms.enter(&socket, &caller.id, caller.role == Role::Support);
+    let conversations = match app.store.active_conversations_of(&user.id).await {
+        Ok(conversations) => conversations,
+        Err(error) => {
+            rooms.leave(&socket);
+            tracing::error!(%error, "loading the connecting user's conversations failed");
+            return Err(());
         }
-    }
-    if caller.role == Role::Support {
-        socket.join(fanout::SUPPORT_ROOM);
-    }
-    handlers.attach(&socket, &app);
+    };
+    rooms.join(&socket, &conversations);
     let first = app.presence.connect(&caller.id, caller.role);
     app.call_watch.back(&caller.id);
     if first && caller.role == Role::Volunteer {
         app.fanout.support_changed(SupportChange::Presence).await;
     }
-    app.token_deadlines.add(socket.id, token_expires);
-    let leaving = (app.clone(), caller.id.clone(), caller.role, socket.id);
-    socket.on_disconnect(move || {
-        let (app, user, role, sid) = leaving.clone();
-        async move {
-            app.token_deadlines.remove(sid, token_expires);
-            let gone = app.presence.disconnect(&user);
-            if gone && role == Role::Volunteer {
-                app.fanout.support_changed(SupportChange::Presence).await;
-            }
-            if gone {
-                crate::calls::watch::user_gone(&app, &user).await;
-            }
-        }
-    });
+    app.token_deadlines.add(socket.id(), token_expires);
     tracing::debug!(user = %caller.id, role = caller.role.as_str(), "socket admitted");
-    Ok(())
+    Ok(caller)
 }
 
 /// Runs once the client knows it is connected: an available volunteer is
 /// offered the pending requests meant for them.
 async fn connected(app: App, socket: SocketRef) {
-    let Some(caller) = socket.extensions.get::<Caller>() else {
+    let Some(caller) = socket.data() else {
         return;
     };
     if caller.role == Role::Volunteer

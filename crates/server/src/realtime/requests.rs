@@ -5,6 +5,7 @@
 //! Every state change is a conditional update in the store; this file
 //! decides who is told what afterwards.
 
+use super::SocketRef;
 use super::ack::{Context, Handlers};
 use super::caller_checked;
 use super::events;
@@ -20,7 +21,6 @@ use helpline_core::user::Role;
 use helpline_core::{ConversationId, DomainError, RequestId, UserId};
 use helpline_store::{ClaimOutcome, StoreError};
 use serde_json::{Value, json};
-use socketioxide::extract::SocketRef;
 use std::time::Duration;
 
 /// Fields that name the caller in seeker and volunteer payloads.
@@ -198,13 +198,12 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
     // A voice or video request starts its call, answered by this socket.
     // The claim stands even if the call cannot be stored; the session then
     // starts without one (logged).
-    let call_id =
-        crate::calls::lifecycle::start_for_request(app, &claimed, &ctx.socket.id.to_string())
-            .await
-            .unwrap_or_else(|error| {
-                tracing::warn!(%error, "starting the request's call failed");
-                None
-            });
+    let call_id = crate::calls::lifecycle::start_for_request(app, &claimed, ctx.socket.id())
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "starting the request's call failed");
+            None
+        });
     ctx.reply(Ok(
         json!({"requestId": claimed.id, "conversationId": conversation_id}),
     ));

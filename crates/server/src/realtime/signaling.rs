@@ -68,7 +68,7 @@ async fn peer_device(ctx: &Context, id: &CallId) -> Result<String, DomainError> 
     if call.status != CallStatus::Active {
         return Err(DomainError::Forbidden("the call is not active"));
     }
-    let me = ctx.socket.id.to_string();
+    let me = ctx.socket.id().to_owned();
     match side {
         Side::Caller => {
             let mine = match &call.caller_device {
