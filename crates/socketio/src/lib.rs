@@ -22,6 +22,8 @@ mod session;
 mod ws;
 
 pub use engine::{Application, Config, Event};
-pub use packet::{BadArguments, Packet, encode_ack_args, encode_event};
+pub use packet::{
+    BadArguments, Packet, encode_ack_args, encode_ack_json, encode_event, encode_event_json,
+};
 pub use service::Engine;
 pub use session::{AckCallback, Closed, DisconnectReason, Socket};

@@ -10,6 +10,7 @@
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::value::RawValue;
+use std::cell::RefCell;
 
 /// The separator of packets in one long-polling body.
 pub const RECORD_SEPARATOR: u8 = 0x1e;
@@ -123,24 +124,82 @@ fn itoa_head(prefix: &[u8], id: u64) -> Vec<u8> {
     head
 }
 
+thread_local! {
+    /// Where bodies are encoded before they are copied out at their exact
+    /// size: encoding straight into a new buffer grows (reallocates) it
+    /// several times per body.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(4096));
+}
+
+/// Largest scratch buffer kept between encodings.
+const KEEP_SCRATCH_BYTES: usize = 256 * 1024;
+
+/// Runs `write` on an empty buffer and returns what it wrote.
+fn encode_with(
+    write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
+) -> serde_json::Result<Bytes> {
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let written = write(&mut buffer).map(|()| Bytes::copy_from_slice(&buffer));
+            if buffer.capacity() > KEEP_SCRATCH_BYTES {
+                *buffer = Vec::with_capacity(4096);
+            }
+            written
+        }
+        // A payload whose serialization encodes another body.
+        Err(_) => {
+            let mut buffer = Vec::with_capacity(256);
+            write(&mut buffer).map(|()| Bytes::from(buffer))
+        }
+    })
+}
+
 /// The body of an EVENT: `["name",payload]`.
 pub fn encode_event<T: Serialize + ?Sized>(name: &str, payload: &T) -> serde_json::Result<Bytes> {
-    let mut out = Vec::with_capacity(128);
-    out.push(b'[');
-    serde_json::to_writer(&mut out, name)?;
-    out.push(b',');
-    serde_json::to_writer(&mut out, payload)?;
-    out.push(b']');
-    Ok(Bytes::from(out))
+    encode_with(|out| {
+        out.push(b'[');
+        serde_json::to_writer(&mut *out, name)?;
+        out.push(b',');
+        serde_json::to_writer(&mut *out, payload)?;
+        out.push(b']');
+        Ok(())
+    })
+}
+
+/// The body of an EVENT whose payload is already JSON: `["name",json]`.
+pub fn encode_event_json(name: &str, json: &str) -> serde_json::Result<Bytes> {
+    encode_with(|out| {
+        out.push(b'[');
+        serde_json::to_writer(&mut *out, name)?;
+        out.push(b',');
+        out.extend_from_slice(json.as_bytes());
+        out.push(b']');
+        Ok(())
+    })
 }
 
 /// The body of an ACK carrying one argument: `[payload]`.
 pub fn encode_ack_args<T: Serialize + ?Sized>(payload: &T) -> serde_json::Result<Bytes> {
-    let mut out = Vec::with_capacity(64);
+    encode_with(|out| {
+        out.push(b'[');
+        serde_json::to_writer(&mut *out, payload)?;
+        out.push(b']');
+        Ok(())
+    })
+}
+
+/// The body of an ACK made of JSON pieces already encoded, in order
+/// (`[` and `]` around them are added).
+pub fn encode_ack_json(pieces: &[&str]) -> Bytes {
+    let size = pieces.iter().map(|p| p.len()).sum::<usize>() + 2;
+    let mut out = Vec::with_capacity(size);
     out.push(b'[');
-    serde_json::to_writer(&mut out, payload)?;
+    for piece in pieces {
+        out.extend_from_slice(piece.as_bytes());
+    }
     out.push(b']');
-    Ok(Bytes::from(out))
+    Bytes::from(out)
 }
 
 /// What an Engine.IO packet from a client says.

@@ -38,6 +38,19 @@ fn outgoing_packets() {
     assert_eq!(whole(&Packet::ping()), "2");
     assert_eq!(whole(&Packet::disconnect()), "41");
     assert_eq!(Packet::ping().len(), 1);
+    // Bodies from pieces already encoded.
+    assert_eq!(
+        &encode_event_json("message:new", r#"{"seq":1}"#).unwrap()[..],
+        br#"["message:new",{"seq":1}]"#
+    );
+    assert_eq!(
+        &encode_ack_json(&[r#"{"ok":true,"message":"#, r#"{"seq":1}"#, "}"])[..],
+        br#"[{"ok":true,"message":{"seq":1}}]"#
+    );
+    // A big body, then a small one: the scratch buffer starts afresh.
+    let big = encode_ack_args(&"y".repeat(300_000)).unwrap();
+    assert_eq!(big.len(), 300_004);
+    assert_eq!(&encode_ack_args(&1).unwrap()[..], b"[1]");
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! `{"ok":true,…}` or `{"ok":false,"error"}`, after drawing on the caller's
 //! event allowance (`rate_limited` when spent).
 
-use super::encoded::{EncodedMessage, MessageAck};
+use super::encoded::EncodedMessage;
 use super::{Caller, SocketRef};
 use crate::app::App;
 use futures::future::BoxFuture;
@@ -48,7 +48,7 @@ pub struct Context {
     /// Shared services.
     pub app: App,
     /// Who sent the event.
-    pub caller: Caller,
+    pub caller: Arc<Caller>,
     /// The socket it came on.
     pub socket: SocketRef,
     /// The event's ack id plus one; zero once answered (or never asked).
@@ -66,12 +66,19 @@ impl Context {
     /// Acknowledges a stored message with its encoding (see
     /// [`super::encoded`]), before the handler finishes, like [`Context::reply`].
     pub fn reply_message(&self, message: &EncodedMessage) {
-        self.send_ack(&MessageAck::of(message));
+        if let Some(id) = self.take_ack() {
+            let _ = self.socket.send(Packet::ack(id, message.ack_body()));
+        }
+    }
+
+    /// The event's ack id, if it is still to be answered (only once).
+    fn take_ack(&self) -> Option<u64> {
+        self.ack.swap(0, Ordering::AcqRel).checked_sub(1)
     }
 
     /// Sends `body` as the event's acknowledgement, unless one was sent.
     fn send_ack<T: Serialize>(&self, body: &T) {
-        if let Some(id) = self.ack.swap(0, Ordering::AcqRel).checked_sub(1) {
+        if let Some(id) = self.take_ack() {
             send_ack(&self.socket, id, body);
         }
     }

@@ -1,12 +1,13 @@
 //! A message encoded to JSON once.
 //!
 //! A sent message travels twice: in the ack to its sender and in
-//! `message:new` to its conversation, the same object both times. Encoding
-//! it once into a [`RawValue`] spares the second encoding and the JSON
-//! tree the ack was built from (`serde_json::Value`, an allocation per
-//! field), which together were a visible share of a loaded server's
-//! allocations (docs/performance.md).
+//! `message:new` to its conversation, the same object both times. It is
+//! encoded once into a [`RawValue`], and both wire bodies are put together
+//! from that text around it, with no second encoding and no JSON tree
+//! (`serde_json::Value`, an allocation per field), which together were a
+//! visible share of a loaded server's allocations (docs/performance.md).
 
+use bytes::Bytes;
 use helpline_core::DomainError;
 use helpline_core::message::Message;
 use serde::{Serialize, Serializer};
@@ -27,6 +28,16 @@ impl EncodedMessage {
                 DomainError::Internal
             })
     }
+
+    /// The ack of its `message:send`: `[{"ok":true,"message":…}]`.
+    pub fn ack_body(&self) -> Bytes {
+        helpline_socketio::encode_ack_json(&[r#"{"ok":true,"message":"#, self.0.get(), "}"])
+    }
+
+    /// The body of its `message:new`.
+    pub fn event_body(&self) -> Option<Bytes> {
+        helpline_socketio::encode_event_json("message:new", self.0.get()).ok()
+    }
 }
 
 impl Serialize for EncodedMessage {
@@ -35,27 +46,15 @@ impl Serialize for EncodedMessage {
     }
 }
 
-/// The acknowledgement of a stored message: `{"ok":true,"message":…}`.
-#[derive(Serialize)]
-pub struct MessageAck<'a> {
-    ok: bool,
-    message: &'a EncodedMessage,
-}
-
-impl<'a> MessageAck<'a> {
-    /// The success ack carrying `message`.
-    pub fn of(message: &'a EncodedMessage) -> Self {
-        Self { ok: true, message }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::realtime::outbound::ServerEvent;
     use helpline_core::message::{MessageType, NewMessage};
     use helpline_core::{MessageId, Timestamp, UserId};
+    use serde_json::{Value, json};
 
     fn message() -> Message {
         let new = NewMessage {
@@ -76,17 +75,15 @@ mod tests {
     }
 
     #[test]
-    fn encodes_as_the_message_itself() {
+    fn both_bodies_carry_the_message_itself() {
         let message = message();
+        let plain = serde_json::to_value(&message).unwrap();
         let encoded = EncodedMessage::of(&message).unwrap();
-        assert_eq!(
-            serde_json::to_value(&encoded).unwrap(),
-            serde_json::to_value(&message).unwrap()
-        );
-        let ack = serde_json::to_value(MessageAck::of(&encoded)).unwrap();
-        assert_eq!(
-            ack,
-            serde_json::json!({"ok": true, "message": serde_json::to_value(&message).unwrap()})
-        );
+        assert_eq!(serde_json::to_value(&encoded).unwrap(), plain);
+        let ack: Value = serde_json::from_slice(&encoded.ack_body()).unwrap();
+        assert_eq!(ack, json!([{"ok": true, "message": plain}]));
+        let event: Value = serde_json::from_slice(&encoded.event_body().unwrap()).unwrap();
+        let name = ServerEvent::MessageNew(encoded).name();
+        assert_eq!(event, json!([name, plain]));
     }
 }

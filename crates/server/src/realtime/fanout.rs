@@ -108,8 +108,7 @@ impl Fanout {
         message: EncodedMessage,
         on_delivered: impl FnOnce() -> OnDelivered,
     ) {
-        let event = ServerEvent::MessageNew(message);
-        let Some(body) = encoded(&event) else {
+        let Some(body) = message.event_body() else {
             return;
         };
         // Made on the first device that asks for receipts, if any does.

@@ -32,8 +32,9 @@ use std::sync::Arc;
 pub use requests::{notify_expired, offer_pending_to};
 pub use timers::announce_expired;
 
-/// A connected socket of this server; its data is who is behind it.
-pub type SocketRef = Socket<Caller>;
+/// A connected socket of this server; its data is who is behind it
+/// (shared, so each event's handler holds it without copying it).
+pub type SocketRef = Socket<Arc<Caller>>;
 
 /// The authenticated user behind a socket.
 #[derive(Debug, Clone)]
@@ -77,17 +78,18 @@ impl Realtime {
 }
 
 impl Application for Realtime {
-    type Data = Caller;
+    type Data = Arc<Caller>;
 
     fn admit(
         &self,
         socket: SocketRef,
         auth: Option<Value>,
-    ) -> BoxFuture<'static, Result<Caller, String>> {
+    ) -> BoxFuture<'static, Result<Arc<Caller>, String>> {
         let app = self.app.clone();
         Box::pin(async move {
             admit(app, socket, auth)
                 .await
+                .map(Arc::new)
                 .map_err(|()| REFUSED.to_owned())
         })
     }
