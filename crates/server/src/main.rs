@@ -100,9 +100,26 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Connections the kernel may hold for the server before it accepts them.
+/// The default (128) overflowed in a storm of 500 connects at once (S2):
+/// each client past it waited a second for its SYN to be retried.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener on `addr` with [`LISTEN_BACKLOG`].
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 async fn serve(settings: Settings) -> Result<(), helpline_server::ServeError> {
     tracing::info!(?settings, "starting");
-    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
+    let listener = listen(settings.addr)?;
     // Served from a runtime worker, not from the main thread that blocks on
     // `main`: the accept loop allocates part of every connection (its task,
     // its I/O registration) and the rest is allocated on the worker, and

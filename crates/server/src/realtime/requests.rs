@@ -55,12 +55,17 @@ async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainErr
         created_at: now,
         draft,
     };
-    let request = app.store.create_request(&new).await.map_err(|e| match e {
+    // Volunteers who blocked this seeker are never offered the request;
+    // who they are is read while the request is written, not after.
+    let (created, blockers) = tokio::join!(
+        app.store.create_request(&new),
+        app.store.blockers_of(&ctx.caller.id)
+    );
+    let request = created.map_err(|e| match e {
         StoreError::PendingExists => DomainError::Conflict("you already have a pending request"),
         other => other.into(),
     })?;
-    // Volunteers who blocked this seeker are never offered the request.
-    let blockers = app.store.blockers_of(&ctx.caller.id).await?;
+    let blockers = blockers?;
     let mut offered: Vec<UserId> = match &request.target_volunteer_id {
         Some(target) => Some(target.clone())
             .filter(|t| app.presence.is_available_volunteer(t))
