@@ -205,6 +205,7 @@ impl<A: Application> Shared<A> {
         if packet.namespace != "/" {
             // Only the default namespace exists.
             if packet.kind == SocketKind::Connect {
+                // A closing session refuses it; nobody is left to tell.
                 let _ = session.push(Packet::connect_error(packet.namespace, "Invalid namespace"));
             }
             return;
@@ -303,6 +304,7 @@ impl<A: Application> Shared<A> {
                 }
                 Err(message) => {
                     session.state().namespace = Namespace::Outside;
+                    // A closing session refuses it; nobody is left to tell.
                     let _ = session.push(Packet::connect_error("/", &message));
                 }
             }
@@ -340,6 +342,7 @@ impl<A: Application> Shared<A> {
                 }
             }
             if ping {
+                // A session that closed meanwhile needs no ping.
                 let _ = session.push(Packet::ping());
             }
             if let Some(reason) = drop {

@@ -212,23 +212,20 @@ async fn raw_websocket(server: &Server) -> tokio::net::TcpStream {
     tcp
 }
 
-/// A masked client frame.
+/// A masked client frame (first byte: FIN and opcode), encoded by the
+/// client library's own frame writer.
 fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
-    let mask = [0x37, 0xfa, 0x21, 0x3d];
-    let mut out = vec![first];
-    match payload.len() {
-        0..=125 => out.push(0x80 | payload.len() as u8),
-        126..=0xFFFF => {
-            out.push(0x80 | 126);
-            out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-        }
-        _ => {
-            out.push(0x80 | 127);
-            out.extend_from_slice(&(payload.len() as u64).to_be_bytes());
-        }
-    }
-    out.extend_from_slice(&mask);
-    out.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
+    let header = FrameHeader {
+        is_final: first & 0x80 != 0,
+        opcode: (first & 0x0F).into(),
+        mask: Some([0x37, 0xfa, 0x21, 0x3d]),
+        ..FrameHeader::default()
+    };
+    let mut out = Vec::new();
+    Frame::from_payload(header, payload.to_vec().into())
+        .format(&mut out)
+        .unwrap();
     out
 }
 

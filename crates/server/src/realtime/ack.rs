@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The event's first argument, parsed, or why it could not be. No argument
 /// (or `null`) means an empty object.
@@ -51,8 +51,10 @@ pub struct Context {
     pub caller: Arc<Caller>,
     /// The socket it came on.
     pub socket: SocketRef,
-    /// The event's ack id plus one; zero once answered (or never asked).
-    ack: Arc<AtomicU64>,
+    /// The event's ack id, if the client asked for an answer.
+    ack: Option<u64>,
+    /// Whether the answer went out (shared by the context's clones).
+    answered: Arc<AtomicBool>,
 }
 
 impl Context {
@@ -66,14 +68,20 @@ impl Context {
     /// Acknowledges a stored message with its encoding (see
     /// [`super::encoded`]), before the handler finishes, like [`Context::reply`].
     pub fn reply_message(&self, message: &EncodedMessage) {
-        if let Some(id) = self.take_ack() {
-            let _ = self.socket.send(Packet::ack(id, message.ack_body()));
+        if let Some(id) = self.take_ack()
+            && self
+                .socket
+                .send(Packet::ack(id, message.ack_body()))
+                .is_err()
+        {
+            tracing::debug!("ack for a closed socket dropped");
         }
     }
 
     /// The event's ack id, if it is still to be answered (only once).
     fn take_ack(&self) -> Option<u64> {
-        self.ack.swap(0, Ordering::AcqRel).checked_sub(1)
+        let id = self.ack?;
+        (!self.answered.swap(true, Ordering::AcqRel)).then_some(id)
     }
 
     /// Sends `body` as the event's acknowledgement, unless one was sent.
@@ -160,9 +168,8 @@ impl Handlers {
             app: app.clone(),
             caller,
             socket: socket.clone(),
-            ack: Arc::new(AtomicU64::new(
-                event.ack.map_or(0, |id| id.saturating_add(1)),
-            )),
+            ack: event.ack,
+            answered: Arc::new(AtomicBool::new(false)),
         };
         let running = payload_of(event.payload).map(|payload| handler(context.clone(), payload));
         tokio::spawn(async move {

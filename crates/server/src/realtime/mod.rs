@@ -113,8 +113,13 @@ impl Application for Realtime {
         if !gone {
             return;
         }
+        // A socket dropped while the runtime itself stops has no runtime
+        // left to tell anyone on.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         let app = self.app.clone();
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             if caller.role == Role::Volunteer {
                 app.fanout.support_changed(SupportChange::Presence).await;
             }
