@@ -75,15 +75,14 @@ async fn a_second_waiting_poll_closes_the_session() {
     let sid = open(&server).await;
     post(&server, &sid, &[r#"40{"token":"good"}"#]).await;
     let _connected = poll(&server, &sid).await;
-    let first = {
-        let url = server.url(&format!("transport=polling&sid={sid}"));
-        tokio::spawn(async move { reqwest::get(url).await.unwrap().text().await.unwrap() })
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    let (status, _) = poll(&server, &sid).await;
-    assert_eq!(status, 400);
-    // The waiting poll hears the close, and the session is gone.
-    assert_eq!(first.await.unwrap(), "1");
+    // Two polls at once: whichever arrives second is refused, and the one
+    // that waits hears the close.
+    let (a, b) = tokio::join!(poll(&server, &sid), poll(&server, &sid));
+    let mut answers = [a, b];
+    answers.sort();
+    assert_eq!(answers[0], (200, vec!["1".to_owned()]));
+    assert_eq!(answers[1].0, 400);
+    // The session is gone.
     match server.next_seen().await {
         Seen::Disconnected(reason) => assert_eq!(reason, DisconnectReason::TransportError),
         other => panic!("{other:?}"),
@@ -102,7 +101,7 @@ async fn upgrade_to_websocket_keeps_the_session() {
         let url = server.url(&format!("transport=polling&sid={sid}"));
         tokio::spawn(async move { reqwest::get(url).await.unwrap().text().await.unwrap() })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // Whether it arrives before the probe or during it, it ends with NOOP.
     let mut ws = websocket(&server, Some(&sid)).await;
     send_text(&mut ws, "2probe").await;
     assert_eq!(next_text(&mut ws).await, "3probe");
@@ -133,14 +132,22 @@ async fn a_failed_probe_leaves_the_session_on_polling() {
     send_text(&mut ws, "2probe").await;
     assert_eq!(next_text(&mut ws).await, "3probe");
     drop(ws);
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(
         post(&server, &sid, &[r#"429["echo","still polling"]"#]).await,
         200
     );
-    let (status, packets) = poll(&server, &sid).await;
-    assert_eq!(
-        (status, packets),
-        (200, vec![r#"439["still polling"]"#.to_owned()])
-    );
+    // Until the server has seen the websocket go, a poll answers NOOP and
+    // the client polls again, as engine.io clients do.
+    let packets = tokio::time::timeout(common::WAIT, async {
+        loop {
+            let (status, packets) = poll(&server, &sid).await;
+            assert_eq!(status, 200);
+            if packets != ["6"] {
+                return packets;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(packets, [r#"439["still polling"]"#]);
 }
