@@ -28,6 +28,26 @@ pub enum Sub {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// S6's store-alone reading: appends through Helpline's store with no
+    /// network in front (the harness starts it itself, pinned like a
+    /// server); prints the metrics as JSON.
+    StoreLoad {
+        /// `sqlite://PATH` (a fresh file) or `postgres://…` (an empty database).
+        #[arg(long)]
+        url: String,
+        /// SQLite `synchronous=FULL` rather than `NORMAL`.
+        #[arg(long)]
+        full: bool,
+        /// Two-person conversations.
+        #[arg(long)]
+        conversations: usize,
+        /// Appends in flight per sender.
+        #[arg(long)]
+        window: usize,
+        /// Measured seconds.
+        #[arg(long)]
+        secs: f64,
+    },
     /// Runs F, the floor server (the harness starts it itself).
     Floor {
         /// Listen address.

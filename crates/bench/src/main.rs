@@ -4,7 +4,8 @@
 //!
 //! The generator pins itself to core 1 and every server to core 0
 //! (`taskset`), and raises the open-file limit (`prlimit`) and its
-//! scheduling priority (`renice -10`) for itself and the servers it starts. `helpline-bench floor --addr A` runs F.
+//! scheduling priority (`renice -10`) for itself and the servers it starts. `helpline-bench floor --addr A` runs F;
+//! `helpline-bench store-load …` is S6's store-alone reading.
 
 mod accounts;
 mod cli;
@@ -17,6 +18,7 @@ mod report;
 mod runner;
 mod scenarios;
 mod servers;
+mod store_load;
 
 use clap::Parser;
 use cli::{Cli, Sub};
@@ -30,6 +32,22 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Sub::Floor { addr }) => return floor_main(&addr),
         Some(Sub::Render { json, out }) => return render_main(&json, out),
+        Some(Sub::StoreLoad {
+            url,
+            full,
+            conversations,
+            window,
+            secs,
+        }) => {
+            let load = store_load::StoreLoad {
+                url,
+                full,
+                conversations,
+                window,
+                secs,
+            };
+            return store_load_main(&load);
+        }
         None => {}
     }
     let options = cli.options;
@@ -154,6 +172,29 @@ fn floor_main(addr: &str) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("floor: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn store_load_main(load: &store_load::StoreLoad) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime"); // start-up: nothing to do without it
+    match runtime.block_on(store_load::run(load)) {
+        Ok(metrics) => match serde_json::to_string(&metrics) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("store-load: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("store-load: {e}");
             ExitCode::FAILURE
         }
     }

@@ -206,8 +206,8 @@ async fn case_runs(
     records
 }
 
-/// S6: R on SQLite NORMAL, FULL and PostgreSQL; N on both SQLite modes; F
-/// once, with no storage at all.
+/// S6: R on SQLite NORMAL, FULL and PostgreSQL; N on both SQLite modes;
+/// R's store alone on the same three; F once, with no storage at all.
 async fn storage_runs(runner: &Runner, servers: &[Kind]) -> Vec<Record> {
     let mut out = Vec::new();
     let sqlite: Vec<Kind> = servers.iter().copied().filter(|k| *k != Kind::F).collect();
@@ -226,6 +226,18 @@ async fn storage_runs(runner: &Runner, servers: &[Kind]) -> Vec<Record> {
             )
             .await,
         );
+    }
+    if servers.contains(&Kind::R) {
+        let mut alone = vec![
+            ("store alone, SQLite NORMAL", Db::Normal),
+            ("store alone, SQLite FULL", Db::Full),
+        ];
+        if runner.has_postgres() {
+            alone.push(("store alone, PostgreSQL", Db::Postgres));
+        }
+        for (case, db) in alone {
+            out.extend(case_runs(runner, "S6", case, &Job::StoreAlone, db, &[Kind::R]).await);
+        }
     }
     if servers.contains(&Kind::F) {
         out.extend(

@@ -32,10 +32,15 @@ pub enum Job {
     Idle(usize),
     Storm(usize),
     ChatSaturation,
-    ChatSweep { rates: Vec<f64>, fixed: f64 },
+    ChatSweep {
+        rates: Vec<f64>,
+        fixed: f64,
+    },
     Dispatch(usize),
     Claim(usize),
     Storage,
+    /// S6 through Helpline's store alone (R only; see `store_load`).
+    StoreAlone,
 }
 
 /// A whole run can take no longer than this.
@@ -158,6 +163,9 @@ impl Runner {
     }
 
     async fn try_once(&self, kind: Kind, db: Db, job: &Job) -> Result<Outcome, String> {
+        if matches!(job, Job::StoreAlone) {
+            return self.store_alone(db).await;
+        }
         let (snapshot, pool) = self
             .snapshots
             .get(&kind)
@@ -211,6 +219,75 @@ impl Runner {
         result
     }
 
+    /// S6 through R's store alone: `helpline-bench store-load`, pinned like a
+    /// server, on a fresh SQLite file or an empty PostgreSQL database.
+    async fn store_alone(&self, db: Db) -> Result<Outcome, String> {
+        let admin = &self.options.postgres;
+        let url = if db == Db::Postgres {
+            accounts::psql(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)"),
+            )?;
+            accounts::psql(admin, &format!("CREATE DATABASE {PG_RUN_DB}"))?;
+            accounts::pg_url(admin, PG_RUN_DB)
+        } else {
+            std::fs::create_dir_all(&self.run_dir).map_err(|e| e.to_string())?;
+            let path = self.run_dir.join("store-alone.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                if file.exists() {
+                    std::fs::remove_file(&file).map_err(|e| e.to_string())?;
+                }
+            }
+            format!("sqlite://{}", path.display())
+        };
+        let s = &self.sizes;
+        let mut args = vec![
+            "store-load".to_owned(),
+            "--url".to_owned(),
+            url,
+            "--conversations".to_owned(),
+            s.storage_conversations.to_string(),
+            "--window".to_owned(),
+            self.options.storage_window.to_string(),
+            "--secs".to_owned(),
+            s.storage_secs.to_string(),
+        ];
+        if db == Db::Full {
+            args.push("--full".to_owned());
+        }
+        let bench = self.programs.bench.display().to_string();
+        let mut command = if self.programs.pin {
+            let mut c = tokio::process::Command::new("taskset");
+            c.args(["-c", "0", &bench]);
+            c
+        } else {
+            tokio::process::Command::new(&bench)
+        };
+        let output = command
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .map_err(|e| format!("store-load: {e}"))?;
+        if db == Db::Postgres {
+            let drop = format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)");
+            let _ = accounts::psql(admin, &drop);
+        }
+        if !output.status.success() {
+            return Err(format!(
+                "store-load failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        let metrics: crate::metrics::Metrics = serde_json::from_slice(&output.stdout)
+            .map_err(|e| format!("store-load printed no metrics: {e}"))?;
+        Ok(Outcome {
+            metrics,
+            violations: Vec::new(),
+        })
+    }
+
     async fn job(
         &self,
         server: &mut Running,
@@ -243,6 +320,7 @@ impl Runner {
                 let n = s.storage_conversations;
                 scenarios::load::storage(run, n, window, s.storage_secs).await
             }
+            Job::StoreAlone => Err("the store-alone reading starts no server".to_owned()),
         }
     }
 }
