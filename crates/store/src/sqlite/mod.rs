@@ -95,6 +95,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 10,
         sql: include_str!("../../migrations/sqlite/0010_search_per_batch.sql"),
     },
+    Migration {
+        version: 11,
+        sql: include_str!("../../migrations/sqlite/0011_append_probes.sql"),
+    },
 ];
 
 /// What a restarted WAL file is cut back to (bytes): a WAL that grew
@@ -103,7 +107,7 @@ const MIGRATIONS: &[Migration] = &[
 const JOURNAL_SIZE_LIMIT: &str = "67108864";
 
 /// Most jobs the writer commits together.
-const MAX_BATCH: usize = 512;
+const MAX_BATCH: usize = 4096;
 
 /// The SQLite implementation of [`crate::Store`].
 pub struct SqliteStore {
