@@ -147,15 +147,20 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "0")
             .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT)
             .log_statements(tracing::log::LevelFilter::Trace);
-        let mut writing = connect_writer(&base.clone().create_if_missing(true)).await?;
+        let vfs = wal_vfs();
+        let mut writer_options = base.clone().create_if_missing(true);
+        if let Some(name) = vfs {
+            writer_options = writer_options.vfs(name);
+        }
+        let mut writing = connect_writer(&writer_options).await?;
         migrate(&mut writing).await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .connect_with(base.read_only(true))
             .await?;
         let (direct_path, full) = (path.to_owned(), options.sqlite_synchronous_full);
-        let checkpoint_connection = open_rusqlite(path, full)?;
-        let open_direct = move || open_direct(&direct_path, full);
+        let checkpoint_connection = open_rusqlite(path, full, None)?;
+        let open_direct = move || open_direct(&direct_path, full, vfs);
         let handoff = std::sync::Arc::new(checkpointer::Handoff::default());
         Ok(Self {
             readers,
@@ -169,12 +174,17 @@ impl SqliteStore {
 /// Opens a rusqlite connection to the migrated file with the same settings
 /// as the sqlx connections, automatic checkpoints off (they are the
 /// checkpointer thread's, never a commit's: `checkpointer.rs`).
-fn open_rusqlite(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Connection> {
+fn open_rusqlite(
+    path: &str,
+    synchronous_full: bool,
+    vfs: Option<&str>,
+) -> StoreResult<rusqlite::Connection> {
     use rusqlite::OpenFlags;
-    let connection = rusqlite::Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = match vfs {
+        Some(name) => rusqlite::Connection::open_with_flags_and_vfs(path, flags, name)?,
+        None => rusqlite::Connection::open_with_flags(path, flags)?,
+    };
     connection.busy_timeout(Duration::from_secs(10))?;
     let synchronous = if synchronous_full { "FULL" } else { "NORMAL" };
     connection.pragma_update(None, "synchronous", synchronous)?;
@@ -185,13 +195,30 @@ fn open_rusqlite(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Co
 }
 
 /// Opens the writer's direct connection.
-fn open_direct(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Connection> {
-    let connection = open_rusqlite(path, synchronous_full)?;
+fn open_direct(
+    path: &str,
+    synchronous_full: bool,
+    vfs: Option<&'static str>,
+) -> StoreResult<rusqlite::Connection> {
+    let connection = open_rusqlite(path, synchronous_full, vfs)?;
     // The writer touches the same index pages batch after batch: keep them
     // (32 MiB instead of SQLite's 2).
     connection.pragma_update(None, "cache_size", -32_768)?;
     connection.set_prepared_statement_cache_capacity(64);
     Ok(connection)
+}
+
+/// The VFS the writing connections use: SQLite's own with each WAL
+/// transaction written in a few large system calls instead of two per page
+/// (`helpline-walbuf`), or the default where that one cannot wrap it.
+fn wal_vfs() -> Option<&'static str> {
+    match helpline_walbuf::register() {
+        Ok(name) => Some(name),
+        Err(code) => {
+            tracing::warn!(code, "sqlite: WAL writes unbuffered (default VFS kept)");
+            None
+        }
+    }
 }
 
 /// Opens the writing connection. Turning a new database file to WAL takes a
