@@ -31,8 +31,14 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// How often the WAL is copied back into the database file.
-const INTERVAL: Duration = Duration::from_millis(250);
+/// How often the WAL is copied back into the database file. Under load a
+/// message dirties pages all over its conversation's index entries, so a
+/// checkpoint copies about as many pages as there were messages since the
+/// last one at 250 ms; at 1 s far more of them were written several times
+/// and are copied once (+16 % persisted messages a second with the store
+/// alone). The price is a larger WAL between checkpoints: about 240 MB at
+/// 48 000 messages a second, back to the size limit after each restart.
+const INTERVAL: Duration = Duration::from_millis(1000);
 
 /// WAL size (in frames, a page each) past which the writer is asked to
 /// finish a checkpoint so that the WAL restarts: 4 MiB of 4 KiB pages.
