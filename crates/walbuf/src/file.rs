@@ -201,8 +201,10 @@ macro_rules! flushing {
             if code != ffi::SQLITE_OK {
                 return code;
             }
-            // SAFETY: the file is open; the arguments are SQLite's own.
+            // SAFETY: the file is open.
             match unsafe { inner_methods(wal) }.$method {
+                // SAFETY: the wrapped file is open; the arguments are
+                // SQLite's own, passed on unchanged.
                 Some(method) => unsafe { method(wal.inner $(, $arg)*) },
                 None => $missing,
             }
