@@ -13,9 +13,12 @@
 //! published to other connections by the WAL index (shared memory) after
 //! its frames are written, and its commit returns after that. The last
 //! frame of a transaction is marked in its header (the database size
-//! after the commit, non-zero only there), so the buffer is written out as
-//! soon as that frame's page arrives: before SQLite publishes the commit,
-//! with any error returned to the committing statement as before. It is
+//! after the commit, non-zero only there), so the buffer is written out
+//! when that header arrives and again when its page does: before SQLite
+//! publishes the commit, with any error returned to the committing
+//! statement as before. (The header on its own, because after the last
+//! page SQLite may rewrite the transaction's frame headers with new
+//! checksums, and the last rewrite is followed by no other write.) It is
 //! also written out before anything that looks at the file (a read, a
 //! size, a truncation, a sync, closing) and when it holds [`FLUSH_AT`]
 //! bytes. Every other file (the database, rollback journals) is the
