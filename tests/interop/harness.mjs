@@ -339,8 +339,25 @@ async function sendAndObserve(from, sender, conversationId, content, observers) 
   return ack.message;
 }
 
+/**
+ * Starts a chat, then the seeker says something and the volunteer answers
+ * (`how` ends both texts), each seen by both sockets; the two messages
+ * follow the system note as seq 2 and 3. Resolves with the conversation's
+ * id and the two stored messages.
+ */
+async function chatBothWays(people, how) {
+  const { seeker, seekerSocket, volunteer, volunteerSocket } = people;
+  const { conversationId } = await startChat(people);
+  const both = [seekerSocket, volunteerSocket];
+  const first = await sendAndObserve(seekerSocket, seeker, conversationId, `Sent ${how}`, both);
+  const second = await sendAndObserve(volunteerSocket, volunteer, conversationId, `Received ${how}`, both);
+  assert.equal(first.seq, 2);
+  assert.equal(second.seq, 3);
+  return { conversationId, first, second };
+}
+
 // ---------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------
 
-export { JWT_SECRET, START_MS, STOP_MS, ask, assertError, assertOk, client, clientMessageId, connect, expectRefused, openSockets, register, sendAndObserve, server, signJwt, startChat, startServer, stopServer, waitFor };
+export { chatBothWays, JWT_SECRET, START_MS, STOP_MS, ask, assertError, assertOk, client, clientMessageId, connect, expectRefused, openSockets, register, sendAndObserve, server, signJwt, startChat, startServer, stopServer, waitFor };

@@ -15,7 +15,7 @@
 
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { JWT_SECRET, START_MS, STOP_MS, ask, assertError, assertOk, client, clientMessageId, connect, expectRefused, openSockets, register, sendAndObserve, server, signJwt, startChat, startServer, stopServer, waitFor } from "./harness.mjs";
+import { chatBothWays, JWT_SECRET, START_MS, STOP_MS, ask, assertError, assertOk, client, clientMessageId, connect, expectRefused, openSockets, register, sendAndObserve, server, signJwt, startChat, startServer, stopServer, waitFor } from "./harness.mjs";
 
 describe("helpline with socket.io-client 4.8.4", { timeout: 60_000 }, () => {
   before(startServer, { timeout: START_MS + 5_000 });
@@ -108,12 +108,10 @@ describe("helpline with socket.io-client 4.8.4", { timeout: 60_000 }, () => {
     assert.equal(seekerSocket.io.engine.transport.name, "polling");
     assert.equal(volunteerSocket.io.engine.transport.name, "websocket");
 
-    const { conversationId } = await startChat({ seeker, seekerSocket, volunteer, volunteerSocket });
-    const both = [seekerSocket, volunteerSocket];
-    const first = await sendAndObserve(seekerSocket, seeker, conversationId, "Sent over long-polling", both);
-    const second = await sendAndObserve(volunteerSocket, volunteer, conversationId, "Received over long-polling", both);
-    assert.equal(first.seq, 2);
-    assert.equal(second.seq, 3);
+    const { conversationId, first, second } = await chatBothWays(
+      { seeker, seekerSocket, volunteer, volunteerSocket },
+      "over long-polling",
+    );
 
     const synced = assertOk(await ask(seekerSocket, "message:sync", { conversationId, afterSeq: 1 }), "message:sync");
     assert.deepEqual(synced.messages, [first, second]);
@@ -140,12 +138,10 @@ describe("helpline with socket.io-client 4.8.4", { timeout: 60_000 }, () => {
     }
     assert.equal(engine.transport.name, "websocket");
 
-    const { conversationId } = await startChat({ seeker, seekerSocket, volunteer, volunteerSocket });
-    const both = [seekerSocket, volunteerSocket];
-    const first = await sendAndObserve(seekerSocket, seeker, conversationId, "Sent after the upgrade", both);
-    const second = await sendAndObserve(volunteerSocket, volunteer, conversationId, "Received after the upgrade", both);
-    assert.equal(first.seq, 2);
-    assert.equal(second.seq, 3);
+    const { conversationId } = await chatBothWays(
+      { seeker, seekerSocket, volunteer, volunteerSocket },
+      "after the upgrade",
+    );
     // Nothing was lost or repeated across the switch.
     const synced = assertOk(await ask(seekerSocket, "message:sync", { conversationId, afterSeq: 0 }), "message:sync");
     assert.deepEqual(synced.messages.map((m) => m.seq), [1, 2, 3]);

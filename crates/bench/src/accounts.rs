@@ -233,7 +233,13 @@ pub async fn pg_template(
         admin_url,
         &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
     )? == "1";
-    if exists && let Some(pool) = read_pool(&accounts) {
+    // The template is the server's, shared by every checkout on it; the
+    // accounts file is this work directory's. Another checkout may have
+    // made the template again since, with other accounts.
+    if exists
+        && let Some(pool) = read_pool(&accounts)
+        && template_holds(admin_url, &name, &pool)?
+    {
         return Ok((name, pool));
     }
     psql(
@@ -253,6 +259,27 @@ pub async fn pg_template(
     )
     .map_err(|e| e.to_string())?;
     Ok((name, pool))
+}
+
+/// Whether the template database `name` has the first seeker and the first
+/// volunteer of `pool` (so the pool's tokens name its accounts).
+fn template_holds(admin_url: &str, name: &str, pool: &Pool) -> Result<bool, String> {
+    let firsts: Vec<String> = [pool.seekers.first(), pool.volunteers.first()]
+        .into_iter()
+        .flatten()
+        .map(|a| format!("'{}'", a.id.replace('\'', "''")))
+        .collect();
+    if firsts.is_empty() {
+        return Ok(true);
+    }
+    let found = psql(
+        &pg_url(admin_url, name),
+        &format!(
+            "SELECT count(*) FROM users WHERE id IN ({})",
+            firsts.join(", ")
+        ),
+    )?;
+    Ok(found == firsts.len().to_string())
 }
 
 #[cfg(test)]

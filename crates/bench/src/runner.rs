@@ -182,17 +182,8 @@ impl Runner {
             (Kind::F, _) => None,
             (_, Db::Postgres) => {
                 let (template, pg_pool) = self.pg.as_ref().ok_or("PostgreSQL is not prepared")?;
-                let admin = &self.options.postgres;
-                accounts::psql(
-                    admin,
-                    &format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)"),
-                )?;
-                accounts::psql(
-                    admin,
-                    &format!("CREATE DATABASE {PG_RUN_DB} TEMPLATE {template}"),
-                )?;
                 pool = pg_pool;
-                Some(accounts::pg_url(admin, PG_RUN_DB))
+                Some(self.fresh_pg_db(&format!(" TEMPLATE {template}"))?)
             }
             (_, db) => {
                 let snapshot = snapshot.as_ref().ok_or("no snapshot")?;
@@ -213,23 +204,32 @@ impl Runner {
         hub.ignore_events();
         server.stop().await;
         if db == Db::Postgres && kind != Kind::F {
-            let drop = format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)");
-            let _ = accounts::psql(&self.options.postgres, &drop);
+            self.drop_pg_db();
         }
         result
+    }
+
+    /// Creates the run's PostgreSQL database afresh (`clause` after its
+    /// name, e.g. a template) and returns its URL.
+    fn fresh_pg_db(&self, clause: &str) -> Result<String, String> {
+        self.drop_pg_db();
+        let admin = &self.options.postgres;
+        accounts::psql(admin, &format!("CREATE DATABASE {PG_RUN_DB}{clause}"))?;
+        Ok(accounts::pg_url(admin, PG_RUN_DB))
+    }
+
+    /// Drops the run's PostgreSQL database if it exists (best effort: a
+    /// failure shows when the next run creates it).
+    fn drop_pg_db(&self) {
+        let drop = format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)");
+        let _ = accounts::psql(&self.options.postgres, &drop);
     }
 
     /// S6 through R's store alone: `helpline-bench store-load`, pinned like a
     /// server, on a fresh SQLite file or an empty PostgreSQL database.
     async fn store_alone(&self, db: Db) -> Result<Outcome, String> {
-        let admin = &self.options.postgres;
         let url = if db == Db::Postgres {
-            accounts::psql(
-                admin,
-                &format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)"),
-            )?;
-            accounts::psql(admin, &format!("CREATE DATABASE {PG_RUN_DB}"))?;
-            accounts::pg_url(admin, PG_RUN_DB)
+            self.fresh_pg_db("")?
         } else {
             std::fs::create_dir_all(&self.run_dir).map_err(|e| e.to_string())?;
             let path = self.run_dir.join("store-alone.db");
@@ -271,8 +271,7 @@ impl Runner {
             .await
             .map_err(|e| format!("store-load: {e}"))?;
         if db == Db::Postgres {
-            let drop = format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)");
-            let _ = accounts::psql(admin, &drop);
+            self.drop_pg_db();
         }
         if !output.status.success() {
             return Err(format!(

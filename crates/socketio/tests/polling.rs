@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Seen, Server, next_text, poll, post, send_text, websocket};
+use common::{Server, next_text, poll, post, send_text, websocket};
 use helpline_socketio::{Config, DisconnectReason};
 use serde_json::Value;
 
@@ -19,6 +19,16 @@ async fn open(server: &Server) -> String {
     let open: Value = serde_json::from_str(body.strip_prefix('0').unwrap()).unwrap();
     assert_eq!(open["upgrades"], serde_json::json!(["websocket"]));
     open["sid"].as_str().unwrap().to_owned()
+}
+
+/// A polling session connected to the default namespace (its `40` read).
+async fn connected(server: &Server) -> String {
+    let sid = open(server).await;
+    assert_eq!(post(server, &sid, &[r#"40{"token":"good"}"#]).await, 200);
+    let (status, packets) = poll(server, &sid).await;
+    assert_eq!(status, 200);
+    assert!(packets[0].starts_with("40"), "{packets:?}");
+    sid
 }
 
 #[tokio::test]
@@ -72,9 +82,7 @@ async fn bad_requests_are_refused() {
 #[tokio::test]
 async fn a_second_waiting_poll_closes_the_session() {
     let mut server = Server::start(Config::default()).await;
-    let sid = open(&server).await;
-    post(&server, &sid, &[r#"40{"token":"good"}"#]).await;
-    let _connected = poll(&server, &sid).await;
+    let sid = connected(&server).await;
     // Two polls at once: whichever arrives second is refused, and the one
     // that waits hears the close.
     let (a, b) = tokio::join!(poll(&server, &sid), poll(&server, &sid));
@@ -83,19 +91,16 @@ async fn a_second_waiting_poll_closes_the_session() {
     assert_eq!(answers[0], (200, vec!["1".to_owned()]));
     assert_eq!(answers[1].0, 400);
     // The session is gone.
-    match server.next_seen().await {
-        Seen::Disconnected(reason) => assert_eq!(reason, DisconnectReason::TransportError),
-        other => panic!("{other:?}"),
-    }
+    server
+        .expect_disconnected(DisconnectReason::TransportError)
+        .await;
     assert_eq!(poll(&server, &sid).await.0, 400);
 }
 
 #[tokio::test]
 async fn upgrade_to_websocket_keeps_the_session() {
     let mut server = Server::start(Config::default()).await;
-    let sid = open(&server).await;
-    post(&server, &sid, &[r#"40{"token":"good"}"#]).await;
-    let _connected = poll(&server, &sid).await;
+    let sid = connected(&server).await;
     // The client's last poll waits while the websocket probes.
     let last_poll = {
         let url = server.url(&format!("transport=polling&sid={sid}"));
@@ -116,18 +121,15 @@ async fn upgrade_to_websocket_keeps_the_session() {
     assert_eq!(poll(&server, &sid).await.0, 400);
     drop(ws);
     let _ = (server.next_seen().await, server.next_seen().await);
-    match server.next_seen().await {
-        Seen::Disconnected(reason) => assert_eq!(reason, DisconnectReason::TransportClose),
-        other => panic!("{other:?}"),
-    }
+    server
+        .expect_disconnected(DisconnectReason::TransportClose)
+        .await;
 }
 
 #[tokio::test]
 async fn a_failed_probe_leaves_the_session_on_polling() {
     let server = Server::start(Config::default()).await;
-    let sid = open(&server).await;
-    post(&server, &sid, &[r#"40{"token":"good"}"#]).await;
-    let _connected = poll(&server, &sid).await;
+    let sid = connected(&server).await;
     let mut ws = websocket(&server, Some(&sid)).await;
     send_text(&mut ws, "2probe").await;
     assert_eq!(next_text(&mut ws).await, "3probe");

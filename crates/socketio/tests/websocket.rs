@@ -100,17 +100,15 @@ async fn a_socket_let_go_is_told_and_closed_once() {
         other => panic!("{other:?}"),
     }
     let _bye = server.next_seen().await;
-    match server.next_seen().await {
-        Seen::Disconnected(reason) => assert_eq!(reason, DisconnectReason::ServerDisconnect),
-        other => panic!("{other:?}"),
-    }
+    server
+        .expect_disconnected(DisconnectReason::ServerDisconnect)
+        .await;
     // A client that goes away is noticed too.
     let (ws, _) = joined(&server).await;
     drop(ws);
-    match server.next_seen().await {
-        Seen::Disconnected(reason) => assert_eq!(reason, DisconnectReason::TransportClose),
-        other => panic!("{other:?}"),
-    }
+    server
+        .expect_disconnected(DisconnectReason::TransportClose)
+        .await;
 }
 
 #[tokio::test]
@@ -129,10 +127,9 @@ async fn unanswered_pings_end_the_session() {
     }
     assert!(server.seen.try_recv().is_err(), "still connected");
     assert_eq!(next_text(&mut ws).await, "2");
-    match server.next_seen().await {
-        Seen::Disconnected(reason) => assert_eq!(reason, DisconnectReason::PingTimeout),
-        other => panic!("{other:?}"),
-    }
+    server
+        .expect_disconnected(DisconnectReason::PingTimeout)
+        .await;
 }
 
 #[tokio::test]
@@ -146,10 +143,9 @@ async fn a_client_that_does_not_read_is_dropped() {
     // One flood queues 100 KB at once, past the limit.
     send_text(&mut ws, r#"42["flood"]"#).await;
     let _flood = server.next_seen().await;
-    match server.next_seen().await {
-        Seen::Disconnected(reason) => assert_eq!(reason, DisconnectReason::SlowClient),
-        other => panic!("{other:?}"),
-    }
+    server
+        .expect_disconnected(DisconnectReason::SlowClient)
+        .await;
 }
 
 #[tokio::test]
@@ -163,10 +159,9 @@ async fn protocol_violations_close_the_connection() {
         Some(Ok(Message::Close(_))) | None => {}
         other => panic!("{other:?}"),
     }
-    match server.next_seen().await {
-        Seen::Disconnected(reason) => assert_eq!(reason, DisconnectReason::TransportError),
-        other => panic!("{other:?}"),
-    }
+    server
+        .expect_disconnected(DisconnectReason::TransportError)
+        .await;
 }
 
 #[tokio::test]
@@ -176,10 +171,9 @@ async fn shutdown_closes_every_session() {
     let (_second, _) = joined(&server).await;
     server.engine.shutdown(common::WAIT).await;
     for _ in 0..2 {
-        match server.next_seen().await {
-            Seen::Disconnected(reason) => assert_eq!(reason, DisconnectReason::ServerShutdown),
-            other => panic!("{other:?}"),
-        }
+        server
+            .expect_disconnected(DisconnectReason::ServerShutdown)
+            .await;
     }
     match tokio::time::timeout(common::WAIT, first.next())
         .await

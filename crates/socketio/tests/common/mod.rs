@@ -147,6 +147,15 @@ impl Server {
             .unwrap()
     }
 
+    /// Waits for the next thing the application saw, which must be a
+    /// disconnection for `reason`.
+    pub async fn expect_disconnected(&mut self, reason: DisconnectReason) {
+        match self.next_seen().await {
+            Seen::Disconnected(seen) => assert_eq!(seen, reason),
+            other => panic!("expected a disconnection ({reason:?}), saw {other:?}"),
+        }
+    }
+
     pub fn url(&self, query: &str) -> String {
         format!("http://{}/socket.io/?EIO=4&{query}", self.addr)
     }
