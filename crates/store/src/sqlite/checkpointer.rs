@@ -38,7 +38,7 @@ use std::time::Duration;
 /// and are copied once (+16 % persisted messages a second with the store
 /// alone). The price is a larger WAL between checkpoints: about 240 MB at
 /// 48 000 messages a second, back to the size limit after each restart.
-const INTERVAL: Duration = Duration::from_millis(1000);
+pub(super) const INTERVAL: Duration = Duration::from_millis(1000);
 
 /// WAL size (in frames, a page each) past which the writer is asked to
 /// finish a checkpoint so that the WAL restarts: 4 MiB of 4 KiB pages.
@@ -55,11 +55,14 @@ impl Handoff {
     /// the WAL holds beyond the last checkpoint (a few frames) so that the
     /// next write transaction restarts the WAL. Only then does the
     /// checkpointer resume, so the two never checkpoint at once.
-    pub(super) fn finish_on(&self, connection: &rusqlite::Connection) {
-        if self.wanted.load(Ordering::Acquire) {
+    /// Says whether it did.
+    pub(super) fn finish_on(&self, connection: &rusqlite::Connection) -> bool {
+        let wanted = self.wanted.load(Ordering::Acquire);
+        if wanted {
             checkpoint(connection);
             self.wanted.store(false, Ordering::Release);
         }
+        wanted
     }
 
     fn pending(&self) -> bool {
@@ -226,8 +229,9 @@ mod tests {
         assert!(wal_bytes() > before, "the WAL grew");
         let handoff = Handoff::default();
         handoff.request();
-        handoff.finish_on(&writer);
+        assert!(handoff.finish_on(&writer));
         assert!(!handoff.pending());
+        assert!(!handoff.finish_on(&writer), "once");
         let before = wal_bytes();
         write_pages(10);
         assert_eq!(wal_bytes(), before, "written over from the start");

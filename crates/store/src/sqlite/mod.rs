@@ -41,6 +41,7 @@ mod safety;
 mod store;
 mod support;
 mod timers;
+mod wal_size;
 mod writer;
 #[cfg(test)]
 mod writer_tests;
@@ -103,8 +104,9 @@ const MIGRATIONS: &[Migration] = &[
 
 /// What a restarted WAL file is cut back to (bytes): a WAL that grew
 /// during a burst does not keep its size on disk, and one below it is
-/// overwritten in place rather than extended at every commit.
-const JOURNAL_SIZE_LIMIT: &str = "67108864";
+/// overwritten in place rather than extended at every commit. Under a
+/// sustained load the writer keeps the file instead (`wal_size.rs`).
+const JOURNAL_SIZE_LIMIT: i64 = 64 << 20;
 
 /// Most jobs the writer commits together.
 const MAX_BATCH: usize = 4096;
@@ -145,7 +147,7 @@ impl SqliteStore {
             .foreign_keys(true)
             // Checkpoints run on a thread of their own (`checkpointer.rs`).
             .pragma("wal_autocheckpoint", "0")
-            .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT)
+            .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string())
             .log_statements(tracing::log::LevelFilter::Trace);
         let vfs = wal_vfs();
         let mut writer_options = base.clone().create_if_missing(true);
@@ -164,7 +166,14 @@ impl SqliteStore {
         let handoff = std::sync::Arc::new(checkpointer::Handoff::default());
         Ok(Self {
             readers,
-            writer: writer::Writer::start(writing, open_direct, MAX_BATCH, handoff.clone()).await?,
+            writer: writer::Writer::start(
+                writing,
+                open_direct,
+                MAX_BATCH,
+                handoff.clone(),
+                wal_size::WalFileSize::new(JOURNAL_SIZE_LIMIT, checkpointer::INTERVAL * 3),
+            )
+            .await?,
             checkpointer: checkpointer::Checkpointer::start(checkpoint_connection, handoff)?,
             delivered: receipts::DeliveredMarks::default(),
         })
