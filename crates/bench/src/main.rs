@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             conversations,
             window,
             secs,
+            load_core,
         }) => {
             let load = store_load::StoreLoad {
                 url,
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
                 conversations,
                 window,
                 secs,
+                load_core,
             };
             return store_load_main(&load);
         }
