@@ -29,9 +29,8 @@ pub enum Sub {
         out: Option<PathBuf>,
     },
     /// S6's store-alone reading: appends through Helpline's store with no
-    /// network in front (the harness starts it itself, the store pinned
-    /// like a server, the load like the generator); prints the metrics as
-    /// JSON.
+    /// network in front (the harness starts it itself, pinned like a
+    /// server); prints the metrics as JSON.
     StoreLoad {
         /// `sqlite://PATH` (a fresh file) or `postgres://…` (an empty database).
         #[arg(long)]
@@ -48,10 +47,6 @@ pub enum Sub {
         /// Measured seconds.
         #[arg(long)]
         secs: f64,
-        /// Runs the load (the appending tasks) on this core, apart from the
-        /// store's threads, which keep the cores the process started on.
-        #[arg(long)]
-        load_core: Option<usize>,
     },
     /// Runs F, the floor server (the harness starts it itself).
     Floor {

@@ -38,7 +38,6 @@ fn main() -> ExitCode {
             conversations,
             window,
             secs,
-            load_core,
         }) => {
             let load = store_load::StoreLoad {
                 url,
@@ -46,7 +45,6 @@ fn main() -> ExitCode {
                 conversations,
                 window,
                 secs,
-                load_core,
             };
             return store_load_main(&load);
         }

@@ -25,17 +25,7 @@ fn clock_ticks() -> f64 {
 
 /// User + system CPU seconds the process has used so far.
 pub fn cpu_seconds(pid: u32) -> Result<f64, String> {
-    stat_cpu_seconds(&format!("/proc/{pid}/stat"))
-}
-
-/// User + system CPU seconds one thread (`tid`) of process `pid` has used.
-pub fn thread_cpu_seconds(pid: u32, tid: u32) -> Result<f64, String> {
-    stat_cpu_seconds(&format!("/proc/{pid}/task/{tid}/stat"))
-}
-
-/// utime + stime of a `/proc/…/stat` file, in seconds.
-fn stat_cpu_seconds(path: &str) -> Result<f64, String> {
-    let stat = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_err(|e| e.to_string())?;
     // Fields after the command name, which is in parentheses; utime and
     // stime are fields 14 and 15, i.e. indexes 11 and 12 after it.
     let rest = stat
@@ -138,7 +128,6 @@ mod tests {
     fn reads_own_process() {
         let pid = std::process::id();
         assert!(cpu_seconds(pid).is_ok());
-        assert!(thread_cpu_seconds(pid, pid).is_ok(), "the main thread");
         assert!(status_bytes(pid, "VmRSS").is_ok_and(|b| b > 0));
     }
 

@@ -258,8 +258,6 @@ impl Runner {
         }
         let bench = self.programs.bench.display().to_string();
         let mut command = if self.programs.pin {
-            // The store where a server runs, the load where the generator does.
-            args.extend(["--load-core".to_owned(), "1".to_owned()]);
             let mut c = tokio::process::Command::new("taskset");
             c.args(["-c", "0", &bench]);
             c

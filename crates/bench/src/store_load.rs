@@ -10,13 +10,6 @@
 //! appended through the store's public `append_message` — group commit
 //! included — from one async task per message in flight. It prints one
 //! JSON object of metrics on stdout.
-//!
-//! Those tasks are the load generator. With `--load-core` (the harness
-//! passes it) they run on that core, apart from the store, as every other
-//! scenario's generator runs apart from the server: the store's threads
-//! (its writer, where every statement and commit runs, the checkpointer and
-//! the connections') keep the core the process was started on, and the CPU
-//! reported is theirs.
 
 use helpline_core::message::{MessageDraft, MessageType, NewMessage};
 use helpline_core::user::{NewAccount, Role};
@@ -40,9 +33,6 @@ pub struct StoreLoad {
     pub window: usize,
     /// Measured seconds (after a warm-up of a fifth of that, 0.2–3 s).
     pub secs: f64,
-    /// The core the load runs on, apart from the store's; `None` runs
-    /// both where the process was started.
-    pub load_core: Option<usize>,
 }
 
 /// One sender's loop: what it appends and how many it got back.
@@ -62,11 +52,6 @@ pub async fn run(load: &StoreLoad) -> Result<BTreeMap<String, f64>, String> {
         .await
         .map_err(|e| format!("opening {}: {e}", load.url))?;
     let conversations = setup(&store, load.conversations).await?;
-    let apart = load.load_core.map(Apart::start).transpose()?;
-    let cpu_secs = || match &apart {
-        Some(apart) => apart.store_cpu_secs(),
-        None => crate::metrics::cpu_seconds(std::process::id()).unwrap_or(0.0),
-    };
     let appended = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
@@ -87,9 +72,6 @@ pub async fn run(load: &StoreLoad) -> Result<BTreeMap<String, f64>, String> {
     }
     let warmup = Duration::from_secs_f64((load.secs / 5.0).clamp(0.2, 3.0));
     tokio::time::sleep(warmup).await;
-    if let Some(apart) = &apart {
-        apart.keep_store_threads()?;
-    }
     let (count0, cpu0, t0) = (appended.load(Ordering::Relaxed), cpu_secs(), Instant::now());
     tokio::time::sleep(Duration::from_secs_f64(load.secs)).await;
     let (count1, cpu1, elapsed) = (
@@ -196,66 +178,7 @@ async fn send_until_stopped(
     Ok(acked)
 }
 
-/// The load's thread (the process's main thread, which runs the load's
-/// tasks) on a core of its own, apart from the store's threads.
-struct Apart {
-    pid: u32,
-    /// The cores the process was started on, as `taskset` lists them.
-    store_cores: String,
-}
-
-impl Apart {
-    /// Moves the calling (main) thread to `core`; the threads the store
-    /// has started stay where they were.
-    fn start(core: usize) -> Result<Self, String> {
-        let pid = std::process::id();
-        let status = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
-        let store_cores = status
-            .lines()
-            .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
-            .map(|cores| cores.trim().to_owned())
-            .ok_or("no Cpus_allowed_list in /proc/self/status")?;
-        taskset(pid, &core.to_string())?;
-        Ok(Self { pid, store_cores })
-    }
-
-    /// Threads the store started since [`Apart::start`] (from the load's
-    /// thread, so on the load's core) go to the store's cores.
-    fn keep_store_threads(&self) -> Result<(), String> {
-        for tid in self.store_threads()? {
-            taskset(tid, &self.store_cores)?;
-        }
-        Ok(())
-    }
-
-    /// CPU seconds of every thread but the load's.
-    fn store_cpu_secs(&self) -> f64 {
-        let threads = self.store_threads().unwrap_or_default();
-        threads
-            .into_iter()
-            .filter_map(|tid| crate::metrics::thread_cpu_seconds(self.pid, tid).ok())
-            .sum()
-    }
-
-    fn store_threads(&self) -> Result<Vec<u32>, String> {
-        let tasks = std::fs::read_dir("/proc/self/task").map_err(|e| e.to_string())?;
-        Ok(tasks
-            .filter_map(|task| task.ok()?.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|&tid| tid != self.pid)
-            .collect())
-    }
-}
-
-/// Sets the cores thread `tid` may run on.
-fn taskset(tid: u32, cores: &str) -> Result<(), String> {
-    let set = std::process::Command::new("taskset")
-        .args(["-cp", cores, &tid.to_string()])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .map_err(|e| format!("taskset: {e}"))?;
-    if set.success() {
-        Ok(())
-    } else {
-        Err(format!("taskset -cp {cores} {tid} failed"))
-    }
+/// This process's user + system CPU seconds so far.
+fn cpu_secs() -> f64 {
+    crate::metrics::cpu_seconds(std::process::id()).unwrap_or(0.0)
 }
