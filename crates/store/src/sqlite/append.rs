@@ -11,6 +11,7 @@
 //! conversation) is read afterwards on the reader pool, after the batch's
 //! commit, off the writer thread.
 
+use super::dedup::dedup_key;
 use super::writer::Writer;
 use crate::rows::{self, Columns};
 use crate::types::{APPEND_ATTEMPTS, Unwritten};
@@ -21,7 +22,9 @@ use helpline_core::{MessageId, Timestamp, UserId};
 use rusqlite::params;
 use sqlx::SqlitePool;
 
-/// Bumps the seq, or finds out why not. Blocks are checked here, in the
+/// Bumps the seq, or finds out why not. An earlier message under the same
+/// clientMessageId is looked for through its key ([`super::dedup`]): the
+/// one check that keeps it unique. Blocks are checked here, in the
 /// same statement, so a send needs no read of its own. The block probe
 /// starts where nothing is usual, at blocks of this sender
 /// (`blocks_blocked`): one look, where the join through the participants
@@ -30,7 +33,8 @@ use sqlx::SqlitePool;
 /// instructions under callgrind); [`BUMPED`] reads the same row instead.
 const BUMP_SEQ: &str = "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ?1 \
      WHERE id = ?2 AND status = 'active' \
-       AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ?2 AND sender_id = ?3 AND client_message_id = ?4) \
+       AND NOT EXISTS (SELECT 1 FROM messages INDEXED BY messages_dedup \
+             WHERE dedup_key = ?6 AND conversation_id = ?2 AND sender_id = ?3 AND client_message_id = ?4) \
        AND (?5 = 'system' OR NOT EXISTS (SELECT 1 FROM blocks b INDEXED BY blocks_blocked \
              CROSS JOIN conversation_participants p \
              WHERE b.blocked_id = ?3 AND p.conversation_id = ?2 AND p.user_id = b.blocker_id))";
@@ -45,8 +49,8 @@ const BUMPED: &str = "SELECT last_seq, auto_delete_secs, \
      FROM conversations WHERE id = ?1";
 
 const INSERT_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, \
-     client_message_id, created_at, reply_to_id, expires_at, view_once) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+     client_message_id, created_at, reply_to_id, expires_at, view_once, dedup_key) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 /// See [`crate::Store::append_message`].
 pub(super) async fn append_message(
@@ -94,12 +98,18 @@ fn write_message(
         },
         None => None,
     };
+    let key = dedup_key(
+        d.conversation_id.as_str(),
+        new.sender_id.as_str(),
+        &d.client_message_id,
+    );
     let bumped = conn.prepare_cached(BUMP_SEQ)?.execute(params![
         new.created_at.millis(),
         d.conversation_id.as_str(),
         new.sender_id.as_str(),
         &d.client_message_id,
         d.message_type.as_str(),
+        key,
     ])?;
     if bumped == 0 {
         return Ok(Err(Unwritten::NotBumped));
@@ -122,6 +132,7 @@ fn write_message(
         d.reply_to_id.as_ref().map(MessageId::as_str),
         message.expires_at.map(Timestamp::millis),
         i64::from(message.view_once),
+        key,
     ])?;
     if let Some(attachment) = &message.attachment {
         conn.prepare_cached("UPDATE attachments SET message_id = ?1 WHERE id = ?2")?
@@ -193,7 +204,13 @@ async fn not_appended(
 ) -> StoreResult<Option<Result<Appended, AppendRefusal>>> {
     let d = &new.draft;
     let existing = sqlx::query(select_messages!(
-        "WHERE m.conversation_id = ? AND m.sender_id = ? AND m.client_message_id = ?"
+        "WHERE m.rowid = (SELECT rowid FROM messages INDEXED BY messages_dedup \
+           WHERE dedup_key = ? AND conversation_id = ? AND sender_id = ? AND client_message_id = ?)"
+    ))
+    .bind(dedup_key(
+        d.conversation_id.as_str(),
+        new.sender_id.as_str(),
+        &d.client_message_id,
     ))
     .bind(d.conversation_id.as_str())
     .bind(new.sender_id.as_str())

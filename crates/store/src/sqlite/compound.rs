@@ -100,8 +100,8 @@ pub(super) async fn claim_request(
                 add.execute(params![conversation_id.as_str(), user.as_str()])?;
             }
             conn.prepare_cached(
-                "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, dedup_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 note.id.as_str(),
@@ -112,6 +112,7 @@ pub(super) async fn claim_request(
                 note.message_type.as_str(),
                 &note.client_message_id,
                 note.created_at.millis(),
+                super::dedup::message_key(&note),
             ])?;
             Ok(ClaimOutcome::Claimed {
                 request,

@@ -28,8 +28,8 @@ pub(super) async fn message_on(
 /// at the seq its caller already took, inside the caller's job.
 pub(super) async fn insert_note(conn: &mut SqliteConnection, note: &Message) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, dedup_key) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(note.id.as_str())
     .bind(note.conversation_id.as_str())
@@ -39,6 +39,7 @@ pub(super) async fn insert_note(conn: &mut SqliteConnection, note: &Message) -> 
     .bind(note.message_type.as_str())
     .bind(&note.client_message_id)
     .bind(note.created_at.millis())
+    .bind(super::dedup::message_key(note))
     .execute(conn)
     .await?;
     Ok(())

@@ -33,8 +33,11 @@ mod calls;
 mod checkpointer;
 mod compound;
 mod conversations;
+mod dedup;
 mod edits;
 mod history;
+#[cfg(test)]
+mod migration_tests;
 mod receipts;
 mod requests;
 mod safety;
@@ -100,7 +103,16 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("../../migrations/sqlite/0011_append_probes.sql"),
     },
+    Migration {
+        version: REBUILD_MESSAGES,
+        sql: include_str!("../../migrations/sqlite/0012_dedup_key.sql"),
+    },
 ];
+
+/// The migration that rebuilds `messages` around `dedup_key`: its keys are
+/// computed in Rust first ([`dedup::fill_key_table`]), and foreign keys are
+/// off around it (SQLite's procedure for rebuilding a table others refer to).
+const REBUILD_MESSAGES: i64 = 12;
 
 /// What a restarted WAL file is cut back to (bytes): a WAL that grew
 /// during a burst does not keep its size on disk, and one below it is
@@ -256,27 +268,75 @@ fn is_busy(code: Option<&str>) -> bool {
 }
 
 async fn migrate(connection: &mut SqliteConnection) -> StoreResult<()> {
+    migrate_through(connection, MIGRATIONS).await
+}
+
+/// Applies `migrations` (a prefix of [`MIGRATIONS`]; tests stop early to
+/// build an older schema).
+async fn migrate_through(
+    connection: &mut SqliteConnection,
+    migrations: &[Migration],
+) -> StoreResult<()> {
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
         .execute(&mut *connection)
         .await?;
-    for migration in MIGRATIONS {
-        let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
-        let applied: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-                .bind(migration.version)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if applied.is_none() {
-            for statement in statements(migration.sql) {
-                sqlx::query(statement).execute(&mut *tx).await?;
-            }
-            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
-                .bind(migration.version)
-                .bind(helpline_core::Timestamp::now().millis())
-                .execute(&mut *tx)
+    for migration in migrations {
+        let rebuild = migration.version == REBUILD_MESSAGES;
+        if rebuild {
+            // Only outside a transaction does this take effect.
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *connection)
                 .await?;
         }
-        tx.commit().await?;
+        let applied = apply(connection, migration, rebuild).await;
+        if rebuild {
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut *connection)
+                .await?;
+        }
+        applied?;
     }
     Ok(())
+}
+
+/// Applies `migration` in a transaction of its own unless it already was.
+/// A `rebuild` computes the message keys first and checks every foreign
+/// key before committing.
+async fn apply(
+    connection: &mut SqliteConnection,
+    migration: &Migration,
+    rebuild: bool,
+) -> StoreResult<()> {
+    let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+            .bind(migration.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if applied.is_some() {
+        return Ok(tx.commit().await?);
+    }
+    if rebuild {
+        dedup::fill_key_table(&mut tx).await?;
+    }
+    for statement in statements(migration.sql) {
+        sqlx::query(statement).execute(&mut *tx).await?;
+    }
+    if rebuild {
+        let broken: Option<String> = sqlx::query_scalar("PRAGMA foreign_key_check")
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(table) = broken {
+            return Err(StoreError::Corrupt(format!(
+                "migration {}: a foreign key in {table} would break",
+                migration.version
+            )));
+        }
+    }
+    sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+        .bind(migration.version)
+        .bind(helpline_core::Timestamp::now().millis())
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx.commit().await?)
 }

@@ -1,0 +1,163 @@
+//! Migration 0012 on a database written before it: `messages` rebuilt
+//! around `dedup_key` with every message, rowid, reply, search entry and
+//! clientMessageId still answering as before.
+
+#![allow(clippy::unwrap_used)]
+
+use super::{MIGRATIONS, REBUILD_MESSAGES, SqliteStore, migrate_through};
+use crate::{Store, StoreOptions};
+use helpline_core::message::{MessageDraft, MessageType, NewMessage};
+use helpline_core::search::SearchQuery;
+use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
+
+const CONVERSATION: &str = "0190f5a3-0000-7000-8000-00000000c0c0";
+const ALICE: &str = "0190f5a3-0000-7000-8000-0000000a11ce";
+const BOB: &str = "0190f5a3-0000-7000-8000-000000000b0b";
+
+/// A database at migration 11 holding one conversation of three messages
+/// (the second a reply to the first), indexed for search.
+async fn before_the_rebuild(path: &std::path::Path) {
+    let mut connection = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .connect()
+        .await
+        .unwrap();
+    let before = usize::try_from(REBUILD_MESSAGES - 1).unwrap();
+    migrate_through(&mut connection, &MIGRATIONS[..before])
+        .await
+        .unwrap();
+    for statement in [
+        format!(
+            "INSERT INTO users (id, username, password_hash, display_name, role, created_at) VALUES \
+             ('{ALICE}', 'alice', 'x', 'Alice', 'seeker', 1), ('{BOB}', 'bob', 'x', 'Bob', 'volunteer', 1)"
+        ),
+        format!(
+            "INSERT INTO conversations (id, status, last_seq, created_at, last_activity_at, kind) \
+             VALUES ('{CONVERSATION}', 'active', 3, 1, 1, 'direct')"
+        ),
+        format!(
+            "INSERT INTO conversation_participants (conversation_id, user_id) VALUES \
+             ('{CONVERSATION}', '{ALICE}'), ('{CONVERSATION}', '{BOB}')"
+        ),
+        format!(
+            "INSERT INTO messages (rowid, id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, reply_to_id) VALUES \
+             (7, 'm1', '{CONVERSATION}', 1, '{ALICE}', 'hello lighthouse', 'text', 'same', 10, NULL), \
+             (8, 'm2', '{CONVERSATION}', 2, '{BOB}', 'hello keeper', 'text', 'same', 11, 'm1'), \
+             (9, 'm3', '{CONVERSATION}', 3, '{ALICE}', 'bye', 'text', 'other', 12, NULL)"
+        ),
+        "INSERT INTO messages_fts (rowid, content) SELECT rowid, content FROM messages".to_owned(),
+        "UPDATE search_progress SET indexed_rowid = 9".to_owned(),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut connection)
+            .await
+            .unwrap();
+    }
+    connection.close().await.unwrap();
+}
+
+fn retry_of(sender: &str, client_message_id: &str) -> NewMessage {
+    NewMessage {
+        id: MessageId::generate(),
+        sender_id: UserId::from_trusted(sender),
+        draft: MessageDraft {
+            conversation_id: ConversationId::from_trusted(CONVERSATION),
+            content: "again".to_owned(),
+            message_type: MessageType::Text,
+            client_message_id: client_message_id.to_owned(),
+            reply_to_id: None,
+            expires_in_secs: None,
+            attachment_id: None,
+        },
+        created_at: Timestamp::now(),
+    }
+}
+
+#[tokio::test]
+async fn the_rebuild_keeps_every_message_and_every_client_message_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    before_the_rebuild(&path).await;
+    let store = SqliteStore::open(path.to_str().unwrap(), &StoreOptions::default())
+        .await
+        .unwrap();
+
+    // A retry of a message stored before the rebuild gets it back, per
+    // sender: the same clientMessageId from the other sender is another.
+    for (sender, first) in [(ALICE, "m1"), (BOB, "m2")] {
+        let again = store
+            .append_message(&retry_of(sender, "same"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!again.created, "{sender} retried");
+        assert_eq!(again.message.id.as_str(), first);
+    }
+    let new = store
+        .append_message(&retry_of(BOB, "other"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(new.created, "Bob never sent 'other'");
+    assert_eq!(new.message.seq, 4);
+
+    let conversation = ConversationId::from_trusted(CONVERSATION);
+    let history = store
+        .messages_before(&conversation, None, 10)
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = history.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+    let reply = history[1].reply_to.as_ref().expect("the reply kept");
+    assert_eq!(reply.id.as_str(), "m1");
+
+    // The search index still points at the right rows (rowids kept).
+    let found = store
+        .search_messages(
+            &UserId::from_trusted(ALICE),
+            &SearchQuery {
+                terms: vec!["lighthouse".to_owned()],
+                conversation_id: None,
+                before_seq: None,
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    let ids: Vec<&str> = found.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["m1"]);
+    store.close().await;
+
+    // The old unique index is gone (the two left: id, and conversation
+    // with seq); foreign keys hold.
+    let mut connection = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name",
+    )
+    .fetch_all(&mut connection)
+    .await
+    .unwrap();
+    assert_eq!(
+        indexes,
+        [
+            "messages_dedup",
+            "messages_due",
+            "messages_view_once",
+            "sqlite_autoindex_messages_1",
+            "sqlite_autoindex_messages_2",
+        ]
+    );
+    let broken: Vec<String> = sqlx::query_scalar("PRAGMA foreign_key_check")
+        .fetch_all(&mut connection)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+}
