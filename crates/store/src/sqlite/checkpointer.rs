@@ -23,6 +23,17 @@
 //! between two batches, copies the few frames appended since (the only
 //! moment no write is under way), and its next transaction restarts the
 //! WAL from the beginning of the file, overwriting blocks that exist.
+//!
+//! The file keeps its size across those restarts: SQLite's
+//! `journal_size_limit` would cut it back at each one, and under load the
+//! next second's commits made the kernel allocate (and zero) the same
+//! blocks again (5–6 % of what the store alone persists a second). Cutting
+//! a file of a few hundred MB costs tens of milliseconds, during which a
+//! writer waits, so it is done only once the writes pause: when a whole
+//! interval passed with no frame appended and everything copied back, this
+//! thread truncates a WAL above a threshold with a `TRUNCATE` checkpoint
+//! that gives up at once if anyone is busy. Under a steady load the file
+//! stays about as large as one interval of the busiest writes.
 
 use crate::{StoreError, StoreResult};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,12 +48,17 @@ use std::time::Duration;
 /// last one at 250 ms; at 1 s far more of them were written several times
 /// and are copied once (+16 % persisted messages a second with the store
 /// alone). The price is a larger WAL between checkpoints: about 240 MB at
-/// 48 000 messages a second, back to the size limit after each restart.
-pub(super) const INTERVAL: Duration = Duration::from_millis(1000);
+/// 48 000 messages a second before the `dedup_key` index (`dedup.rs`),
+/// which writes a third as many pages per message.
+const INTERVAL: Duration = Duration::from_millis(1000);
 
 /// WAL size (in frames, a page each) past which the writer is asked to
 /// finish a checkpoint so that the WAL restarts: 4 MiB of 4 KiB pages.
 const RESTART_FRAMES: i64 = 1_000;
+
+/// How long the checkpoint connection waits for a lock (as every
+/// connection of the store), except when shrinking the WAL.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The checkpointer's request that the writer finish a checkpoint.
 #[derive(Default)]
@@ -55,14 +71,11 @@ impl Handoff {
     /// the WAL holds beyond the last checkpoint (a few frames) so that the
     /// next write transaction restarts the WAL. Only then does the
     /// checkpointer resume, so the two never checkpoint at once.
-    /// Says whether it did.
-    pub(super) fn finish_on(&self, connection: &rusqlite::Connection) -> bool {
-        let wanted = self.wanted.load(Ordering::Acquire);
-        if wanted {
+    pub(super) fn finish_on(&self, connection: &rusqlite::Connection) {
+        if self.wanted.load(Ordering::Acquire) {
             checkpoint(connection);
             self.wanted.store(false, Ordering::Release);
         }
-        wanted
     }
 
     fn pending(&self) -> bool {
@@ -74,6 +87,14 @@ impl Handoff {
     }
 }
 
+/// What a checkpoint found: the WAL's frames, and how many of them are in
+/// the database file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct WalState {
+    frames: i64,
+    copied: i64,
+}
+
 /// Handle to the checkpoint thread; it stops when closed or dropped.
 pub(super) struct Checkpointer {
     stop: Mutex<Option<mpsc::Sender<()>>>,
@@ -82,24 +103,31 @@ pub(super) struct Checkpointer {
 
 impl Checkpointer {
     /// Starts the thread on `connection` (opened on the database file);
-    /// it hands big WALs over to the writer through `handoff`.
+    /// it hands big WALs over to the writer through `handoff`, and
+    /// truncates a WAL file above `shrink_above` bytes once writes pause.
     pub(super) fn start(
         connection: rusqlite::Connection,
         handoff: Arc<Handoff>,
+        shrink_above: u64,
     ) -> StoreResult<Self> {
         let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
+                let mut last = None;
                 // Wakes every interval until the handle goes away.
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
                     // The writer is still to finish the last one.
                     if handoff.pending() {
                         continue;
                     }
-                    if checkpoint(&connection) >= RESTART_FRAMES {
+                    let now = checkpoint_state(&connection);
+                    if now.frames >= RESTART_FRAMES {
                         handoff.request();
+                    } else if last == Some(now) && now.copied == now.frames {
+                        shrink(&connection, shrink_above);
                     }
+                    last = Some(now);
                 }
                 // The writer has stopped: nothing is appended any more.
                 checkpoint(&connection);
@@ -130,18 +158,52 @@ impl Checkpointer {
 /// file, as far as no reader still needs the old pages; returns the WAL's
 /// size in frames (0 when the checkpoint failed).
 fn checkpoint(connection: &rusqlite::Connection) -> i64 {
+    checkpoint_state(connection).frames
+}
+
+/// [`checkpoint`], saying how much of the WAL is copied back (all zero
+/// when the checkpoint failed).
+fn checkpoint_state(connection: &rusqlite::Connection) -> WalState {
     let copied = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-        Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+        Ok(WalState {
+            frames: row.get(1)?,
+            copied: row.get(2)?,
+        })
     });
     match copied {
-        Ok((in_wal, copied)) => {
-            tracing::trace!(in_wal, copied, "wal checkpoint");
-            in_wal
+        Ok(state) => {
+            tracing::trace!(?state, "wal checkpoint");
+            state
         }
         Err(error) => {
             tracing::warn!(%error, "sqlite wal checkpoint failed");
-            0
+            WalState::default()
         }
+    }
+}
+
+/// Truncates the `-wal` file if it is larger than `above` bytes, unless a
+/// reader or a writer is busy: the `TRUNCATE` checkpoint then gives up at
+/// once (no busy wait) and the next pause tries again.
+fn shrink(connection: &rusqlite::Connection, above: u64) {
+    let Some(wal) = connection.path().map(|db| format!("{db}-wal")) else {
+        return;
+    };
+    if std::fs::metadata(&wal).map_or(true, |file| file.len() <= above) {
+        return;
+    }
+    let truncated = connection
+        .busy_timeout(Duration::ZERO)
+        .and_then(|()| {
+            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                row.get::<_, i64>(0)
+            })
+        })
+        .and_then(|busy| connection.busy_timeout(BUSY_TIMEOUT).map(|()| busy));
+    match truncated {
+        Ok(0) => tracing::debug!(wal, "sqlite: WAL file truncated while writes pause"),
+        Ok(_) => tracing::trace!("sqlite: WAL busy, truncated at the next pause"),
+        Err(error) => tracing::warn!(%error, "sqlite: truncating the WAL file"),
     }
 }
 
@@ -174,9 +236,12 @@ mod tests {
                 .ok()
         };
         assert_eq!(rows_in_file(), None, "still only in the WAL");
-        let checkpointer =
-            Checkpointer::start(rusqlite::Connection::open(&path).unwrap(), Arc::default())
-                .unwrap();
+        let checkpointer = Checkpointer::start(
+            rusqlite::Connection::open(&path).unwrap(),
+            Arc::default(),
+            0,
+        )
+        .unwrap();
         checkpointer.close().await;
         assert_eq!(rows_in_file(), Some(2));
         drop(writer);
@@ -229,13 +294,79 @@ mod tests {
         assert!(wal_bytes() > before, "the WAL grew");
         let handoff = Handoff::default();
         handoff.request();
-        assert!(handoff.finish_on(&writer));
+        handoff.finish_on(&writer);
         assert!(!handoff.pending());
-        assert!(!handoff.finish_on(&writer), "once");
         let before = wal_bytes();
         write_pages(10);
         assert_eq!(wal_bytes(), before, "written over from the start");
         let restarted = checkpoint(&other);
         assert!(restarted < 100, "{restarted} frames after the restart");
+    }
+
+    /// Once writes pause, a large WAL file is truncated; a reader on an
+    /// older snapshot makes the truncation give up at once, not wait.
+    #[test]
+    fn a_pause_truncates_a_large_wal_unless_someone_is_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let wal_bytes = || {
+            std::fs::metadata(dir.path().join("s.db-wal"))
+                .unwrap()
+                .len()
+        };
+        let writer = rusqlite::Connection::open(&path).unwrap();
+        writer
+            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .unwrap();
+        writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+        writer.execute_batch("CREATE TABLE t (b BLOB)").unwrap();
+        let write_pages = |pages: usize| {
+            writer.execute_batch("BEGIN").unwrap();
+            for _ in 0..pages {
+                writer
+                    .execute("INSERT INTO t (b) VALUES (zeroblob(4000))", [])
+                    .unwrap();
+            }
+            writer.execute_batch("COMMIT").unwrap();
+        };
+        let checkpointer = rusqlite::Connection::open(&path).unwrap();
+        checkpointer.busy_timeout(BUSY_TIMEOUT).unwrap();
+        write_pages(500);
+        let state = checkpoint_state(&checkpointer);
+        assert_eq!(state.copied, state.frames, "all copied back");
+        assert!(wal_bytes() > 2_000_000);
+
+        shrink(&checkpointer, u64::MAX);
+        assert!(wal_bytes() > 2_000_000, "not above the threshold");
+
+        // A reader inside a snapshot that is not the newest.
+        let reader = rusqlite::Connection::open(&path).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        reader
+            .query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))
+            .unwrap();
+        write_pages(1);
+        checkpoint_state(&checkpointer);
+        let started = std::time::Instant::now();
+        shrink(&checkpointer, 1_000_000);
+        assert!(started.elapsed() < BUSY_TIMEOUT / 10, "gave up at once");
+        assert!(wal_bytes() > 2_000_000, "a reader needs it");
+        reader.execute_batch("COMMIT").unwrap();
+
+        shrink(&checkpointer, 1_000_000);
+        assert_eq!(wal_bytes(), 0, "truncated");
+        let waits: i64 = checkpointer
+            .query_row("PRAGMA busy_timeout", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(waits, 10_000, "the usual busy timeout is back");
+        // Writing goes on in the emptied file.
+        write_pages(2);
+        assert_eq!(
+            writer
+                .query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))
+                .unwrap(),
+            503
+        );
+        assert!(wal_bytes() > 0);
     }
 }

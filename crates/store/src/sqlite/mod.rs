@@ -44,7 +44,6 @@ mod safety;
 mod store;
 mod support;
 mod timers;
-mod wal_size;
 mod writer;
 #[cfg(test)]
 mod writer_tests;
@@ -114,11 +113,10 @@ const MIGRATIONS: &[Migration] = &[
 /// off around it (SQLite's procedure for rebuilding a table others refer to).
 const REBUILD_MESSAGES: i64 = 12;
 
-/// What a restarted WAL file is cut back to (bytes): a WAL that grew
-/// during a burst does not keep its size on disk, and one below it is
-/// overwritten in place rather than extended at every commit. Under a
-/// sustained load the writer keeps the file instead (`wal_size.rs`).
-const JOURNAL_SIZE_LIMIT: i64 = 64 << 20;
+/// A `-wal` file larger than this (bytes) is truncated once the writes
+/// pause (`checkpointer.rs`); SQLite itself never cuts it
+/// (`journal_size_limit` stays off).
+const WAL_SHRINK_ABOVE: u64 = 64 << 20;
 
 /// Most jobs the writer commits together.
 const MAX_BATCH: usize = 4096;
@@ -159,7 +157,6 @@ impl SqliteStore {
             .foreign_keys(true)
             // Checkpoints run on a thread of their own (`checkpointer.rs`).
             .pragma("wal_autocheckpoint", "0")
-            .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string())
             .log_statements(tracing::log::LevelFilter::Trace);
         let vfs = wal_vfs();
         let mut writer_options = base.clone().create_if_missing(true);
@@ -178,15 +175,12 @@ impl SqliteStore {
         let handoff = std::sync::Arc::new(checkpointer::Handoff::default());
         Ok(Self {
             readers,
-            writer: writer::Writer::start(
-                writing,
-                open_direct,
-                MAX_BATCH,
-                handoff.clone(),
-                wal_size::WalFileSize::new(JOURNAL_SIZE_LIMIT, checkpointer::INTERVAL * 3),
-            )
-            .await?,
-            checkpointer: checkpointer::Checkpointer::start(checkpoint_connection, handoff)?,
+            writer: writer::Writer::start(writing, open_direct, MAX_BATCH, handoff.clone()).await?,
+            checkpointer: checkpointer::Checkpointer::start(
+                checkpoint_connection,
+                handoff,
+                WAL_SHRINK_ABOVE,
+            )?,
             delivered: receipts::DeliveredMarks::default(),
         })
     }
@@ -211,7 +205,6 @@ fn open_rusqlite(
     connection.pragma_update(None, "synchronous", synchronous)?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     connection.pragma_update(None, "wal_autocheckpoint", 0)?;
-    connection.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
     Ok(connection)
 }
 

@@ -26,7 +26,6 @@
 //! one transaction before it opens the next.
 
 use super::checkpointer::Handoff;
-use super::wal_size::WalFileSize;
 use crate::{StoreError, StoreResult};
 use futures::future::BoxFuture;
 use sqlx::{Connection, SqliteConnection};
@@ -99,14 +98,12 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the writer thread on `connection` and a direct connection it
     /// opens with `open_direct`; fails if that connection cannot be opened.
-    /// Between batches it finishes the checkpoints `handoff` asks for and
-    /// sets how much of the WAL file a restart keeps (`wal_size`).
+    /// Between batches it finishes the checkpoints `handoff` asks for.
     pub(crate) async fn start(
         connection: SqliteConnection,
         open_direct: impl FnOnce() -> StoreResult<rusqlite::Connection> + Send + 'static,
         max_batch: usize,
         handoff: Arc<Handoff>,
-        wal_size: WalFileSize,
     ) -> StoreResult<Self> {
         let (sender, receiver) = mpsc::unbounded_channel();
         let (opened, open_answer) = oneshot::channel();
@@ -128,11 +125,9 @@ impl Writer {
                         return;
                     }
                 };
-                let upkeep = WalUpkeep {
-                    handoff: &handoff,
-                    size: wal_size,
-                };
-                runtime.block_on(write_loop(connection, direct, receiver, max_batch, upkeep));
+                runtime.block_on(write_loop(
+                    connection, direct, receiver, max_batch, &handoff,
+                ));
                 let _ = stopped_tx.send(());
             })
             .map_err(|e| StoreError::Config(format!("sqlite writer thread: {e}")))?;
@@ -219,24 +214,16 @@ fn answered_after_commit<T: Send + 'static>(
     (succeeded, finish)
 }
 
-/// What the writer does for the WAL between two batches.
-struct WalUpkeep<'a> {
-    handoff: &'a Handoff,
-    size: WalFileSize,
-}
-
 async fn write_loop(
     mut connection: SqliteConnection,
     direct: rusqlite::Connection,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     max_batch: usize,
-    mut wal: WalUpkeep<'_>,
+    handoff: &Handoff,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
-        let handed_over = wal.handoff.finish_on(&direct);
-        wal.size
-            .between_batches(&direct, handed_over, std::time::Instant::now());
+        handoff.finish_on(&direct);
         let mut queued = batch.drain(..).peekable();
         while let Some(first) = queued.next() {
             match first {

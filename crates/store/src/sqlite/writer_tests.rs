@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::wal_size::WalFileSize;
 use super::writer::Writer;
 use crate::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
@@ -32,7 +31,6 @@ async fn writer_on(dir: &tempfile::TempDir) -> (Writer, SqliteConnectOptions) {
         move || Ok(rusqlite::Connection::open(&direct_path)?),
         64,
         Arc::default(),
-        WalFileSize::new(64 << 20, std::time::Duration::from_secs(3)),
     )
     .await
     .unwrap();
