@@ -23,7 +23,6 @@
 //! The key is stored: [`dedup_key`] must never change.
 
 use crate::StoreResult;
-use futures::TryStreamExt;
 use helpline_core::message::Message;
 use sqlx::{Row, SqliteConnection};
 
@@ -91,19 +90,21 @@ pub(super) async fn fill_key_table(connection: &mut SqliteConnection) -> StoreRe
     .await?;
     let mut after = 0i64;
     loop {
-        let keys: Vec<(i64, i64)> = sqlx::query(
+        let rows = sqlx::query(
             "SELECT rowid, conversation_id, sender_id, client_message_id FROM messages \
              WHERE rowid > ? ORDER BY rowid LIMIT ?",
         )
         .bind(after)
         .bind(FILL_ROUND)
-        .fetch(&mut *connection)
-        .map_ok(|row| {
-            let key = dedup_key(row.get(1), row.get(2), row.get(3));
-            (row.get::<i64, _>(0), key)
-        })
-        .try_collect()
+        .fetch_all(&mut *connection)
         .await?;
+        let keys = rows
+            .iter()
+            .map(|row| {
+                let key = dedup_key(row.try_get(1)?, row.try_get(2)?, row.try_get(3)?);
+                Ok((row.try_get::<i64, _>(0)?, key))
+            })
+            .collect::<Result<Vec<(i64, i64)>, sqlx::Error>>()?;
         let Some(&(last, _)) = keys.last() else {
             return Ok(());
         };
