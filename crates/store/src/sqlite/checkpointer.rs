@@ -212,6 +212,48 @@ mod tests {
 
     use super::*;
 
+    /// A database in WAL mode with automatic checkpoints off, and a table
+    /// of rows a page each to fill its WAL with.
+    struct PagesDb {
+        dir: tempfile::TempDir,
+        writer: rusqlite::Connection,
+    }
+
+    impl PagesDb {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let writer = rusqlite::Connection::open(dir.path().join("p.db")).unwrap();
+            writer
+                .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+                .unwrap();
+            writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+            writer.execute_batch("CREATE TABLE t (b BLOB)").unwrap();
+            Self { dir, writer }
+        }
+
+        /// Another connection to the same file.
+        fn open(&self) -> rusqlite::Connection {
+            rusqlite::Connection::open(self.dir.path().join("p.db")).unwrap()
+        }
+
+        /// Commits `pages` rows of about a page each in one transaction.
+        fn write_pages(&self, pages: usize) {
+            self.writer.execute_batch("BEGIN").unwrap();
+            for _ in 0..pages {
+                self.writer
+                    .execute("INSERT INTO t (b) VALUES (zeroblob(4000))", [])
+                    .unwrap();
+            }
+            self.writer.execute_batch("COMMIT").unwrap();
+        }
+
+        fn wal_bytes(&self) -> u64 {
+            std::fs::metadata(self.dir.path().join("p.db-wal"))
+                .unwrap()
+                .len()
+        }
+    }
+
     /// Frames written with automatic checkpoints off reach the database
     /// file through the thread, while the writing connection stays open.
     #[tokio::test]
@@ -252,32 +294,9 @@ mod tests {
     /// handed-over checkpoint, its next transaction starts the WAL over.
     #[test]
     fn the_writer_finishing_a_handoff_restarts_the_wal() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("h.db");
-        let wal_bytes = || {
-            std::fs::metadata(dir.path().join("h.db-wal"))
-                .unwrap()
-                .len()
-        };
-        let writer = rusqlite::Connection::open(&path).unwrap();
-        writer
-            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-            .unwrap();
-        writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
-        writer.execute_batch("CREATE TABLE t (b BLOB)").unwrap();
-        let write_pages = |pages: usize| {
-            writer.execute_batch("BEGIN").unwrap();
-            for _ in 0..pages {
-                writer
-                    .execute("INSERT INTO t (b) VALUES (zeroblob(4000))", [])
-                    .unwrap();
-            }
-            writer.execute_batch("COMMIT").unwrap();
-        };
-        let (other, reader) = (
-            rusqlite::Connection::open(&path).unwrap(),
-            rusqlite::Connection::open(&path).unwrap(),
-        );
+        let db = PagesDb::new();
+        let (write_pages, wal_bytes) = (|n| db.write_pages(n), || db.wal_bytes());
+        let (other, reader) = (db.open(), db.open());
         write_pages(1_200);
         reader.execute_batch("BEGIN").unwrap();
         reader
@@ -293,7 +312,7 @@ mod tests {
         assert!(wal_bytes() > before, "the WAL grew");
         let handoff = Handoff::default();
         handoff.request();
-        handoff.finish_on(&writer);
+        handoff.finish_on(&db.writer);
         assert!(!handoff.pending());
         let before = wal_bytes();
         write_pages(10);
@@ -306,29 +325,9 @@ mod tests {
     /// older snapshot makes the truncation give up at once, not wait.
     #[test]
     fn a_pause_truncates_a_large_wal_unless_someone_is_busy() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.db");
-        let wal_bytes = || {
-            std::fs::metadata(dir.path().join("s.db-wal"))
-                .unwrap()
-                .len()
-        };
-        let writer = rusqlite::Connection::open(&path).unwrap();
-        writer
-            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-            .unwrap();
-        writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
-        writer.execute_batch("CREATE TABLE t (b BLOB)").unwrap();
-        let write_pages = |pages: usize| {
-            writer.execute_batch("BEGIN").unwrap();
-            for _ in 0..pages {
-                writer
-                    .execute("INSERT INTO t (b) VALUES (zeroblob(4000))", [])
-                    .unwrap();
-            }
-            writer.execute_batch("COMMIT").unwrap();
-        };
-        let checkpointer = rusqlite::Connection::open(&path).unwrap();
+        let db = PagesDb::new();
+        let (write_pages, wal_bytes) = (|n| db.write_pages(n), || db.wal_bytes());
+        let checkpointer = db.open();
         checkpointer.busy_timeout(BUSY_TIMEOUT).unwrap();
         write_pages(500);
         let state = checkpoint_state(&checkpointer);
@@ -339,7 +338,7 @@ mod tests {
         assert!(wal_bytes() > 2_000_000, "not above the threshold");
 
         // A reader inside a snapshot that is not the newest.
-        let reader = rusqlite::Connection::open(&path).unwrap();
+        let reader = db.open();
         reader.execute_batch("BEGIN").unwrap();
         reader
             .query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))
@@ -361,7 +360,7 @@ mod tests {
         // Writing goes on in the emptied file.
         write_pages(2);
         assert_eq!(
-            writer
+            db.writer
                 .query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))
                 .unwrap(),
             503

@@ -123,11 +123,11 @@ pub(super) async fn fill_key_table(connection: &mut SqliteConnection) -> StoreRe
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use super::super::migration_tests::text_message;
     use super::*;
     use crate::{Store, StoreOptions};
-    use helpline_core::message::{MessageDraft, MessageType, NewMessage};
     use helpline_core::user::{NewAccount, Role};
-    use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
+    use helpline_core::{ConversationId, Timestamp, UserId};
     use std::collections::HashMap;
 
     const CONVERSATION: &str = "0190f5a3-0000-7000-8000-00000000c0c0";
@@ -181,20 +181,7 @@ mod tests {
             .start_direct_conversation(&sender, &other, &conversation, Timestamp::now())
             .await
             .unwrap();
-        let send = |client_message_id: &str| NewMessage {
-            id: MessageId::generate(),
-            sender_id: sender.clone(),
-            draft: MessageDraft {
-                conversation_id: conversation.clone(),
-                content: client_message_id.to_owned(),
-                message_type: MessageType::Text,
-                client_message_id: client_message_id.to_owned(),
-                reply_to_id: None,
-                expires_in_secs: None,
-                attachment_id: None,
-            },
-            created_at: Timestamp::now(),
-        };
+        let send = |client_message_id: &str| text_message(CONVERSATION, SENDER, client_message_id);
         let mut stored = Vec::new();
         for id in [&first, &second] {
             let appended = store.append_message(&send(id)).await.unwrap().unwrap();

@@ -61,13 +61,19 @@ async fn before_the_rebuild(path: &std::path::Path) {
     connection.close().await.unwrap();
 }
 
-fn retry_of(sender: &str, client_message_id: &str) -> NewMessage {
+/// A text message of `sender` in `conversation` under `client_message_id`
+/// (its content is the id too).
+pub(super) fn text_message(
+    conversation: &str,
+    sender: &str,
+    client_message_id: &str,
+) -> NewMessage {
     NewMessage {
         id: MessageId::generate(),
         sender_id: UserId::from_trusted(sender),
         draft: MessageDraft {
-            conversation_id: ConversationId::from_trusted(CONVERSATION),
-            content: "again".to_owned(),
+            conversation_id: ConversationId::from_trusted(conversation),
+            content: client_message_id.to_owned(),
             message_type: MessageType::Text,
             client_message_id: client_message_id.to_owned(),
             reply_to_id: None,
@@ -76,6 +82,10 @@ fn retry_of(sender: &str, client_message_id: &str) -> NewMessage {
         },
         created_at: Timestamp::now(),
     }
+}
+
+fn retry_of(sender: &str, client_message_id: &str) -> NewMessage {
+    text_message(CONVERSATION, sender, client_message_id)
 }
 
 #[tokio::test]
