@@ -77,11 +77,21 @@ fn mix(mut hash: u64) -> u64 {
 
 /// Rows read per round by [`fill_key_table`].
 const FILL_ROUND: i64 = 10_000;
+/// Keys written per statement by [`fill_key_table`] (two parameters each,
+/// well under SQLite's limit of 32 766).
+const INSERT_ROWS: usize = 1_000;
 
 /// Migration 0012's first step (SQL has no such hash): computes every
 /// stored message's key into `temp.message_dedup_keys`, which the
 /// migration's SQL copies into the rebuilt table and drops.
 pub(super) async fn fill_key_table(connection: &mut SqliteConnection) -> StoreResult<()> {
+    let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+        .fetch_one(&mut *connection)
+        .await?;
+    if messages > 0 {
+        // Once per database; a few seconds per million messages.
+        tracing::info!(messages, "sqlite: migration 12 rebuilds the messages table");
+    }
     sqlx::query(
         "CREATE TEMP TABLE message_dedup_keys \
          (message_rowid INTEGER PRIMARY KEY, dedup_key INTEGER NOT NULL)",
@@ -108,12 +118,16 @@ pub(super) async fn fill_key_table(connection: &mut SqliteConnection) -> StoreRe
         let Some(&(last, _)) = keys.last() else {
             return Ok(());
         };
-        for (rowid, key) in keys {
-            sqlx::query("INSERT INTO temp.message_dedup_keys VALUES (?, ?)")
-                .bind(rowid)
-                .bind(key)
-                .execute(&mut *connection)
-                .await?;
+        // Many rows a statement: one at a time, the statements' hand-offs
+        // to sqlx's thread made 480 000 messages take 14 s instead of 2.4.
+        for chunk in keys.chunks(INSERT_ROWS) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO temp.message_dedup_keys (message_rowid, dedup_key) ",
+            );
+            insert.push_values(chunk, |mut row, &(rowid, key)| {
+                row.push_bind(rowid).push_bind(key);
+            });
+            insert.build().execute(&mut *connection).await?;
         }
         after = last;
     }

@@ -15,9 +15,11 @@ use sqlx::{ConnectOptions, Connection, SqliteConnection};
 const CONVERSATION: &str = "0190f5a3-0000-7000-8000-00000000c0c0";
 const ALICE: &str = "0190f5a3-0000-7000-8000-0000000a11ce";
 const BOB: &str = "0190f5a3-0000-7000-8000-000000000b0b";
+/// Three messages by hand, then more than two rounds of the key fill.
+const LAST_SEQ: i64 = 25_003;
 
 /// A database at migration 11 holding one conversation of three messages
-/// (the second a reply to the first), indexed for search.
+/// (the second a reply to the first) and 25 000 more, indexed for search.
 async fn before_the_rebuild(path: &std::path::Path) {
     let mut connection = SqliteConnectOptions::new()
         .filename(path)
@@ -38,7 +40,7 @@ async fn before_the_rebuild(path: &std::path::Path) {
         ),
         format!(
             "INSERT INTO conversations (id, status, last_seq, created_at, last_activity_at, kind) \
-             VALUES ('{CONVERSATION}', 'active', 3, 1, 1, 'direct')"
+             VALUES ('{CONVERSATION}', 'active', {LAST_SEQ}, 1, 1, 'direct')"
         ),
         format!(
             "INSERT INTO conversation_participants (conversation_id, user_id) VALUES \
@@ -50,8 +52,14 @@ async fn before_the_rebuild(path: &std::path::Path) {
              (8, 'm2', '{CONVERSATION}', 2, '{BOB}', 'hello keeper', 'text', 'same', 11, 'm1'), \
              (9, 'm3', '{CONVERSATION}', 3, '{ALICE}', 'bye', 'text', 'other', 12, NULL)"
         ),
+        // Enough more that the keys are computed over several rounds.
+        format!(
+            "WITH RECURSIVE n (seq) AS (SELECT 4 UNION ALL SELECT seq + 1 FROM n WHERE seq < {LAST_SEQ}) \
+             INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at) \
+             SELECT 'bulk' || seq, '{CONVERSATION}', seq, '{ALICE}', 'more', 'text', 'bulk-' || seq, 13 FROM n"
+        ),
         "INSERT INTO messages_fts (rowid, content) SELECT rowid, content FROM messages".to_owned(),
-        "UPDATE search_progress SET indexed_rowid = 9".to_owned(),
+        "UPDATE search_progress SET indexed_rowid = (SELECT MAX(rowid) FROM messages)".to_owned(),
     ] {
         sqlx::query(sqlx::AssertSqlSafe(statement))
             .execute(&mut connection)
@@ -114,15 +122,19 @@ async fn the_rebuild_keeps_every_message_and_every_client_message_id() {
         .unwrap()
         .unwrap();
     assert!(new.created, "Bob never sent 'other'");
-    assert_eq!(new.message.seq, 4);
+    assert_eq!(new.message.seq, LAST_SEQ + 1);
+    let bulk = store
+        .append_message(&retry_of(ALICE, "bulk-20000"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!bulk.created, "a message of the later rounds retried");
+    assert_eq!(bulk.message.seq, 20_000);
 
     let conversation = ConversationId::from_trusted(CONVERSATION);
-    let history = store
-        .messages_before(&conversation, None, 10)
-        .await
-        .unwrap();
+    let history = store.messages_after(&conversation, 0, 3).await.unwrap();
     let seqs: Vec<i64> = history.iter().map(|m| m.seq).collect();
-    assert_eq!(seqs, [1, 2, 3, 4]);
+    assert_eq!(seqs, [1, 2, 3]);
     let reply = history[1].reply_to.as_ref().expect("the reply kept");
     assert_eq!(reply.id.as_str(), "m1");
 
