@@ -3,10 +3,10 @@
 //! The append is a *direct* job on the writer ([`super::writer`]): every
 //! statement is a plain call on the writer thread's rusqlite connection, so
 //! a batch of messages costs one wake-up of that thread instead of several
-//! thread hand-offs per message. One `UPDATE … RETURNING` decides the common
-//! case: the seq rises only in an active conversation, for a new
-//! clientMessageId, from a sender no participant has blocked (system notes
-//! are never blocked). When it does not rise, the reason (an earlier message
+//! thread hand-offs per message. One `UPDATE` decides the common case: the
+//! seq rises only in an active conversation, for a new clientMessageId
+//! (looked for through its key, [`super::dedup`]), from a sender no
+//! participant has blocked (system notes are never blocked). When it does not rise, the reason (an earlier message
 //! under the same clientMessageId, a block, an ended or missing
 //! conversation) is read afterwards on the reader pool, after the batch's
 //! commit, off the writer thread.
