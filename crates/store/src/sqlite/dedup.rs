@@ -32,12 +32,11 @@ const GROUP_BITS: u64 = !0 << 40;
 /// The key `messages_dedup` holds for a message of `sender` in
 /// `conversation` under `client_message_id`.
 pub(super) fn dedup_key(conversation: &str, sender: &str, client_message_id: &str) -> i64 {
-    let group = mix(fnv1a(&[conversation.as_bytes()]));
-    let message = mix(fnv1a(&[
-        conversation.as_bytes(),
-        sender.as_bytes(),
-        client_message_id.as_bytes(),
-    ]));
+    // FNV-1a runs on: the conversation's state is where both hashes start.
+    let after_conversation = fnv1a(FNV_OFFSET, conversation.as_bytes());
+    let group = mix(after_conversation);
+    let after_sender = fnv1a(after_conversation, sender.as_bytes());
+    let message = mix(fnv1a(after_sender, client_message_id.as_bytes()));
     let key = (group & GROUP_BITS) | (message >> 24);
     // The bits as SQLite's signed integer; the order still keeps each
     // conversation's keys together.
@@ -53,15 +52,15 @@ pub(super) fn message_key(message: &Message) -> i64 {
     )
 }
 
-/// FNV-1a (64 bits) over `parts`, each followed by a zero byte so that
-/// ("ab", "c") and ("a", "bc") differ.
-fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for &byte in part.iter().chain(&[0u8]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+/// FNV-1a's (64 bits) starting state.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a (64 bits) from `hash` on over `part` and a zero byte after it,
+/// so that ("ab", "c") and ("a", "bc") differ.
+fn fnv1a(mut hash: u64, part: &[u8]) -> u64 {
+    for &byte in part.iter().chain(&[0u8]) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     hash
 }
