@@ -35,6 +35,7 @@
 //! that gives up at once if anyone is busy. Under a steady load the file
 //! stays about as large as one interval of the busiest writes.
 
+use super::BUSY_TIMEOUT;
 use crate::{StoreError, StoreResult};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -54,10 +55,6 @@ const INTERVAL: Duration = Duration::from_millis(1000);
 /// WAL size (in frames, a page each) past which the writer is asked to
 /// finish a checkpoint so that the WAL restarts: 4 MiB of 4 KiB pages.
 const RESTART_FRAMES: i64 = 1_000;
-
-/// How long the checkpoint connection waits for a lock (as every
-/// connection of the store), except when shrinking the WAL.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The checkpointer's request that the writer finish a checkpoint.
 #[derive(Default)]
@@ -94,6 +91,29 @@ struct WalState {
     copied: i64,
 }
 
+/// What the thread does after a checkpoint.
+#[derive(Debug, PartialEq, Eq)]
+enum Upkeep {
+    /// Ask the writer to finish the checkpoint so that the WAL restarts.
+    HandOff,
+    /// Writes paused for a whole interval: truncate the file if large.
+    Shrink,
+    Nothing,
+}
+
+impl Upkeep {
+    /// Decides from the checkpoint before (`last`, if any) and this one.
+    fn after(last: Option<WalState>, now: WalState) -> Self {
+        if now.frames >= RESTART_FRAMES {
+            Self::HandOff
+        } else if last == Some(now) && now.copied == now.frames {
+            Self::Shrink
+        } else {
+            Self::Nothing
+        }
+    }
+}
+
 /// Handle to the checkpoint thread; it stops when closed or dropped.
 pub(super) struct Checkpointer {
     stop: Mutex<Option<mpsc::Sender<()>>>,
@@ -121,10 +141,10 @@ impl Checkpointer {
                         continue;
                     }
                     let now = checkpoint_state(&connection);
-                    if now.frames >= RESTART_FRAMES {
-                        handoff.request();
-                    } else if last == Some(now) && now.copied == now.frames {
-                        shrink(&connection, shrink_above);
+                    match Upkeep::after(last, now) {
+                        Upkeep::HandOff => handoff.request(),
+                        Upkeep::Shrink => shrink(&connection, shrink_above),
+                        Upkeep::Nothing => {}
                     }
                     last = Some(now);
                 }
@@ -191,14 +211,15 @@ fn shrink(connection: &rusqlite::Connection, above: u64) {
     if std::fs::metadata(&wal).map_or(true, |file| file.len() <= above) {
         return;
     }
-    let truncated = connection
-        .busy_timeout(Duration::ZERO)
-        .and_then(|()| {
-            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
-                row.get::<_, i64>(0)
-            })
+    let truncated = connection.busy_timeout(Duration::ZERO).and_then(|()| {
+        connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            row.get::<_, i64>(0)
         })
-        .and_then(|busy| connection.busy_timeout(BUSY_TIMEOUT).map(|()| busy));
+    });
+    // Whatever the truncation did, the usual wait comes back.
+    if let Err(error) = connection.busy_timeout(BUSY_TIMEOUT) {
+        tracing::warn!(%error, "sqlite: restoring the checkpointer's busy timeout");
+    }
     match truncated {
         Ok(0) => tracing::debug!(wal, "sqlite: WAL file truncated while writes pause"),
         Ok(_) => tracing::trace!("sqlite: WAL busy, truncated at the next pause"),
@@ -356,7 +377,11 @@ mod tests {
         let waits: i64 = checkpointer
             .query_row("PRAGMA busy_timeout", [], |row| row.get(0))
             .unwrap();
-        assert_eq!(waits, 10_000, "the usual busy timeout is back");
+        assert_eq!(
+            u128::try_from(waits).unwrap(),
+            BUSY_TIMEOUT.as_millis(),
+            "the usual busy timeout is back"
+        );
         // Writing goes on in the emptied file.
         write_pages(2);
         assert_eq!(
@@ -366,5 +391,28 @@ mod tests {
             503
         );
         assert!(wal_bytes() > 0);
+    }
+
+    /// A large WAL is handed over; one unchanged and all copied back since
+    /// the last look means writes paused; anything else waits.
+    #[test]
+    fn upkeep_follows_what_the_checkpoints_saw() {
+        let state = |frames, copied| WalState { frames, copied };
+        let big = state(RESTART_FRAMES, RESTART_FRAMES);
+        assert_eq!(Upkeep::after(Some(big), big), Upkeep::HandOff);
+        let small = state(10, 10);
+        assert_eq!(Upkeep::after(Some(small), small), Upkeep::Shrink);
+        assert_eq!(Upkeep::after(None, small), Upkeep::Nothing, "first look");
+        assert_eq!(
+            Upkeep::after(Some(state(8, 8)), small),
+            Upkeep::Nothing,
+            "written since"
+        );
+        let behind = state(10, 6);
+        assert_eq!(
+            Upkeep::after(Some(behind), behind),
+            Upkeep::Nothing,
+            "a reader held frames back"
+        );
     }
 }

@@ -136,15 +136,12 @@ pub(super) async fn fill_key_table(connection: &mut SqliteConnection) -> StoreRe
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::super::migration_tests::text_message;
+    use super::super::migration_tests::{ALICE as SENDER, CONVERSATION, send};
     use super::*;
     use crate::{Store, StoreOptions};
     use helpline_core::user::{NewAccount, Role};
     use helpline_core::{ConversationId, Timestamp, UserId};
     use std::collections::HashMap;
-
-    const CONVERSATION: &str = "0190f5a3-0000-7000-8000-00000000c0c0";
-    const SENDER: &str = "0190f5a3-0000-7000-8000-0000000a11ce";
 
     /// Two clientMessageIds of one sender in one conversation with the same
     /// key (a birthday search over the 40 bits that differ: about a
@@ -194,15 +191,14 @@ mod tests {
             .start_direct_conversation(&sender, &other, &conversation, Timestamp::now())
             .await
             .unwrap();
-        let send = |client_message_id: &str| text_message(CONVERSATION, SENDER, client_message_id);
         let mut stored = Vec::new();
         for id in [&first, &second] {
-            let appended = store.append_message(&send(id)).await.unwrap().unwrap();
+            let appended = send(&store, SENDER, id).await;
             assert!(appended.created, "{id} is new");
             stored.push(appended.message.id);
         }
         for (id, message) in [&first, &second].into_iter().zip(&stored) {
-            let again = store.append_message(&send(id)).await.unwrap().unwrap();
+            let again = send(&store, SENDER, id).await;
             assert!(!again.created, "{id} retried");
             assert_eq!(&again.message.id, message);
         }

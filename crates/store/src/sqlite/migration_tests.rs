@@ -6,14 +6,14 @@
 
 use super::{MIGRATIONS, REBUILD_MESSAGES, SqliteStore, migrate_through};
 use crate::{Store, StoreOptions};
-use helpline_core::message::{MessageDraft, MessageType, NewMessage};
+use helpline_core::message::{Appended, MessageDraft, MessageType, NewMessage};
 use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
 
-const CONVERSATION: &str = "0190f5a3-0000-7000-8000-00000000c0c0";
-const ALICE: &str = "0190f5a3-0000-7000-8000-0000000a11ce";
+pub(super) const CONVERSATION: &str = "0190f5a3-0000-7000-8000-00000000c0c0";
+pub(super) const ALICE: &str = "0190f5a3-0000-7000-8000-0000000a11ce";
 const BOB: &str = "0190f5a3-0000-7000-8000-000000000b0b";
 /// Three messages by hand, then more than two rounds of the key fill.
 const LAST_SEQ: i64 = 25_003;
@@ -71,11 +71,7 @@ async fn before_the_rebuild(path: &std::path::Path) {
 
 /// A text message of `sender` in `conversation` under `client_message_id`
 /// (its content is the id too).
-pub(super) fn text_message(
-    conversation: &str,
-    sender: &str,
-    client_message_id: &str,
-) -> NewMessage {
+fn text_message(conversation: &str, sender: &str, client_message_id: &str) -> NewMessage {
     NewMessage {
         id: MessageId::generate(),
         sender_id: UserId::from_trusted(sender),
@@ -92,8 +88,14 @@ pub(super) fn text_message(
     }
 }
 
-fn retry_of(sender: &str, client_message_id: &str) -> NewMessage {
-    text_message(CONVERSATION, sender, client_message_id)
+/// Appends a text message of `sender` in [`CONVERSATION`]; it must not be
+/// refused.
+pub(super) async fn send(store: &SqliteStore, sender: &str, client_message_id: &str) -> Appended {
+    store
+        .append_message(&text_message(CONVERSATION, sender, client_message_id))
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -108,26 +110,14 @@ async fn the_rebuild_keeps_every_message_and_every_client_message_id() {
     // A retry of a message stored before the rebuild gets it back, per
     // sender: the same clientMessageId from the other sender is another.
     for (sender, first) in [(ALICE, "m1"), (BOB, "m2")] {
-        let again = store
-            .append_message(&retry_of(sender, "same"))
-            .await
-            .unwrap()
-            .unwrap();
+        let again = send(&store, sender, "same").await;
         assert!(!again.created, "{sender} retried");
         assert_eq!(again.message.id.as_str(), first);
     }
-    let new = store
-        .append_message(&retry_of(BOB, "other"))
-        .await
-        .unwrap()
-        .unwrap();
+    let new = send(&store, BOB, "other").await;
     assert!(new.created, "Bob never sent 'other'");
     assert_eq!(new.message.seq, LAST_SEQ + 1);
-    let bulk = store
-        .append_message(&retry_of(ALICE, "bulk-20000"))
-        .await
-        .unwrap()
-        .unwrap();
+    let bulk = send(&store, ALICE, "bulk-20000").await;
     assert!(!bulk.created, "a message of the later rounds retried");
     assert_eq!(bulk.message.seq, 20_000);
 

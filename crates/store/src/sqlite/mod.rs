@@ -118,6 +118,9 @@ const REBUILD_MESSAGES: i64 = 12;
 /// (`journal_size_limit` stays off).
 const WAL_SHRINK_ABOVE: u64 = 64 << 20;
 
+/// How long every connection of the store waits for a lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Most jobs the writer commits together.
 const MAX_BATCH: usize = 4096;
 
@@ -153,7 +156,7 @@ impl SqliteStore {
             .filename(path)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(synchronous)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
             // Checkpoints run on a thread of their own (`checkpointer.rs`).
             .pragma("wal_autocheckpoint", "0")
@@ -200,7 +203,7 @@ fn open_rusqlite(
         Some(name) => rusqlite::Connection::open_with_flags_and_vfs(path, flags, name)?,
         None => rusqlite::Connection::open_with_flags(path, flags)?,
     };
-    connection.busy_timeout(Duration::from_secs(10))?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
     let synchronous = if synchronous_full { "FULL" } else { "NORMAL" };
     connection.pragma_update(None, "synchronous", synchronous)?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
