@@ -24,6 +24,13 @@ use clap::Parser;
 use cli::{Cli, Sub};
 use std::process::{Command, ExitCode};
 
+/// jemalloc, as in the `helpline` binary: the store-alone reading runs
+/// Helpline's store in this process and must allocate as the server does
+/// (with glibc's `malloc` the writer spent ~10 % of its time in `free` and
+/// `malloc_consolidate`), and the generator and F get cheaper too.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Open files allowed to the generator and the servers.
 const OPEN_FILES: u64 = 262_144;
 
