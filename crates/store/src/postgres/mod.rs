@@ -1,7 +1,8 @@
 //! The PostgreSQL store: for several server processes sharing one database.
 //!
-//! A connection pool; every write is its own transaction at READ COMMITTED
-//! (PostgreSQL groups the commits itself). Rules that must hold across
+//! A connection pool; every write is its own transaction at READ COMMITTED,
+//! except plain message appends, which one task per process writes in
+//! batches ([`batch`]). Rules that must hold across
 //! processes are row locks and conditional updates, never in-process state.
 //! Migrations are applied at open under a transaction-scoped advisory lock,
 //! so processes starting together apply each one exactly once.
@@ -32,6 +33,7 @@ macro_rules! select_messages {
 mod accounts;
 mod append;
 mod attachments;
+mod batch;
 mod calls;
 mod compound;
 mod conversations;
@@ -96,6 +98,8 @@ const MIGRATION_LOCK: i64 = 0x4865_6c70_6c69_6e65;
 /// The PostgreSQL implementation of [`crate::Store`].
 pub struct PostgresStore {
     pool: PgPool,
+    /// Plain appends, written in batches ([`batch`]).
+    appender: batch::Appender,
 }
 
 impl PostgresStore {
@@ -112,7 +116,8 @@ impl PostgresStore {
         let mut connection = pool.acquire().await?;
         migrate(&mut connection).await?;
         drop(connection);
-        Ok(Self { pool })
+        let appender = batch::Appender::start(pool.clone());
+        Ok(Self { pool, appender })
     }
 }
 

@@ -12,7 +12,7 @@
 //! requests in [`super::requests`].
 
 use super::{
-    PostgresStore, accounts, append, attachments, calls, compound, conversations, edits, history,
+    PostgresStore, accounts, append, attachments, batch, calls, compound, conversations, edits, history,
     receipts, requests, safety, timers,
 };
 use crate::{
@@ -203,7 +203,11 @@ impl Store for PostgresStore {
         &self,
         new: &NewMessage,
     ) -> StoreResult<Result<Appended, AppendRefusal>> {
-        append::append_message(&self.pool, new).await
+        if batch::Appender::takes(new) {
+            self.appender.append(new).await
+        } else {
+            append::append_message(&self.pool, new).await
+        }
     }
 
     async fn message(&self, id: &MessageId) -> StoreResult<Option<Message>> {
@@ -390,6 +394,7 @@ impl Store for PostgresStore {
     }
 
     async fn close(&self) {
+        self.appender.close().await;
         self.pool.close().await;
     }
 }
