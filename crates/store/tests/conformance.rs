@@ -10,6 +10,8 @@
 mod accounts;
 #[path = "conformance/attachments.rs"]
 mod attachments;
+#[path = "conformance/batches.rs"]
+mod batches;
 #[path = "conformance/calls.rs"]
 mod calls;
 #[path = "conformance/claims.rs"]
@@ -93,6 +95,10 @@ conformance! {
     run(edits::deletion_leaves_a_tombstone),
     run(edits::reactions_toggle),
     run(messages::concurrent_appends_get_gapless_seqs),
+    run(batches::appends_from_two_stores_stay_gapless),
+    run(batches::appends_sent_together_get_their_own_answers),
+    run(batches::an_unstorable_message_fails_alone),
+    run(batches::appends_acknowledged_before_close_survive),
     run(messages::retries_return_the_stored_message),
     run(messages::concurrent_retries_store_one_message),
     run(messages::appends_are_refused_when_ended_or_missing),

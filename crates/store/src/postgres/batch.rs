@@ -29,8 +29,8 @@
 use super::append;
 use crate::rows;
 use crate::{AppendRefusal, StoreError, StoreResult};
-use helpline_core::message::{Appended, Message, MessageType, NewMessage};
 use helpline_core::Timestamp;
+use helpline_core::message::{Appended, Message, MessageType, NewMessage};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -105,8 +105,11 @@ impl Appender {
         };
         {
             let queue = self.queue.lock().map_err(|_| StoreError::Closed)?;
-            let sent = queue.as_ref().map(|q| q.send(pending));
-            if !matches!(sent, Some(Ok(()))) {
+            let sent = match queue.as_ref() {
+                Some(queue) => queue.send(pending).is_ok(),
+                None => false,
+            };
+            if !sent {
                 return Err(StoreError::Closed);
             }
         }
@@ -155,6 +158,9 @@ async fn one_at_a_time(pool: &PgPool, pending: Vec<Pending>) {
     futures::future::join_all(appends).await;
 }
 
+/// A row of [`LOCK_CONVERSATIONS`]: id, last seq, timer, status, archived, blocked.
+type LockedRow = (String, i64, Option<i64>, String, bool, Vec<String>);
+
 /// A locked conversation, as an append needs it.
 struct Locked {
     last_seq: i64,
@@ -184,7 +190,8 @@ struct Columns {
 impl Columns {
     fn push(&mut self, message: &Message) {
         self.id.push(message.id.as_str().to_owned());
-        self.conversation.push(message.conversation_id.as_str().to_owned());
+        self.conversation
+            .push(message.conversation_id.as_str().to_owned());
         self.seq.push(message.seq);
         self.sender.push(message.sender_id.as_str().to_owned());
         self.content.push(message.content.clone());
@@ -226,11 +233,10 @@ async fn write_batch(pool: &PgPool, pending: &[Pending]) -> StoreResult<Vec<Answ
     ids.dedup();
 
     let mut tx = pool.begin().await?;
-    let rows: Vec<(String, i64, Option<i64>, String, bool, Vec<String>)> =
-        sqlx::query_as(LOCK_CONVERSATIONS)
-            .bind(&ids)
-            .fetch_all(&mut *tx)
-            .await?;
+    let rows: Vec<LockedRow> = sqlx::query_as(LOCK_CONVERSATIONS)
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
     let mut locked: HashMap<String, Locked> = rows
         .into_iter()
         .map(|(id, last_seq, timer, status, archived, blocked)| {
@@ -353,7 +359,8 @@ async fn store(
         .bind(&columns.view_once)
         .execute(&mut *tx)
         .await?;
-    let (mut ids, mut seqs, mut ats, mut unarchive) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut ids, mut seqs, mut ats, mut unarchive) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (id, c) in locked {
         let Some(at) = c.newest_at else { continue };
         ids.push(id.as_str());

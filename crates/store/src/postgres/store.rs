@@ -12,8 +12,8 @@
 //! requests in [`super::requests`].
 
 use super::{
-    PostgresStore, accounts, append, attachments, batch, calls, compound, conversations, edits, history,
-    receipts, requests, safety, timers,
+    PostgresStore, accounts, append, attachments, batch, calls, compound, conversations, edits,
+    history, receipts, requests, safety, timers,
 };
 use crate::{
     AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreResult,

@@ -145,6 +145,7 @@ pub async fn claim(
 }
 
 /// A seeker, a volunteer and the active conversation between them, opened at `at(0)`.
+#[derive(Clone)]
 pub struct Chat {
     /// Who asked (`seeker-<tag>`).
     pub seeker: User,
