@@ -1,7 +1,7 @@
 //! The PostgreSQL store: for several server processes sharing one database.
 //!
 //! A connection pool; every write is its own transaction at READ COMMITTED,
-//! except plain message appends, which one task per process writes in
+//! except plain message appends, which a few tasks per process write in
 //! batches ([`batch`]). Rules that must hold across
 //! processes are row locks and conditional updates, never in-process state.
 //! Migrations are applied at open under a transaction-scoped advisory lock,
@@ -116,7 +116,8 @@ impl PostgresStore {
         let mut connection = pool.acquire().await?;
         migrate(&mut connection).await?;
         drop(connection);
-        let appender = batch::Appender::start(pool.clone());
+        let appender =
+            batch::Appender::start(pool.clone(), batch::lanes_for(options.max_connections));
         Ok(Self { pool, appender })
     }
 }
