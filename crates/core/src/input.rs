@@ -2,7 +2,8 @@
 //!
 //! Every Socket.IO event and REST body arrives as a JSON object. [`Fields`]
 //! reads one field at a time and turns anything unexpected (wrong type,
-//! missing, too long, out of range) into [`DomainError::Invalid`] naming the
+//! missing, too long, out of range, a NUL character) into
+//! [`DomainError::Invalid`] naming the
 //! field, so a bad payload is refused before it can change anything.
 //! Lengths are counted in Unicode code points, as the protocol says.
 
@@ -14,6 +15,13 @@ use serde_json::{Map, Value};
 #[derive(Debug)]
 pub struct Fields<'a> {
     map: &'a Map<String, Value>,
+}
+
+/// Why a string with a NUL character is refused: PostgreSQL cannot store
+/// one, and no text of the protocol needs it, so it is `invalid` on every
+/// backend alike.
+fn no_nul(name: &str) -> DomainError {
+    DomainError::invalid(format!("{name} must not contain NUL characters"))
 }
 
 /// Counts characters as Unicode code points.
@@ -46,7 +54,9 @@ impl<'a> Fields<'a> {
             None => Ok(None),
             Some(Value::String(s)) => {
                 let n = char_count(s);
-                if n < min || n > max {
+                if s.contains('\0') {
+                    Err(no_nul(name))
+                } else if n < min || n > max {
                     Err(DomainError::invalid(format!(
                         "{name} must be {min}-{max} characters"
                     )))
@@ -68,6 +78,7 @@ impl<'a> Fields<'a> {
     pub fn opt_id(&self, name: &str) -> Result<Option<&'a str>, DomainError> {
         match self.present(name) {
             None => Ok(None),
+            Some(Value::String(s)) if s.contains('\0') => Err(no_nul(name)),
             Some(Value::String(s)) if !s.is_empty() && s.len() <= MAX_ID_LEN => {
                 Ok(Some(s.as_str()))
             }
@@ -162,6 +173,7 @@ impl<'a> Fields<'a> {
             Some(Value::Array(items)) if items.len() <= max_items => items
                 .iter()
                 .map(|item| match item {
+                    Value::String(s) if s.contains('\0') => Err(no_nul(name)),
                     Value::String(s) if (1..=max_len).contains(&char_count(s)) => Ok(s.clone()),
                     _ => Err(error()),
                 })
@@ -221,6 +233,25 @@ mod tests {
             Err(DomainError::Invalid(_))
         ));
         assert!(Fields::of(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn refuses_nul_characters_anywhere() {
+        let v = json!({"content": "a\u{0}b", "id": "m\u{0}", "tags": ["ok", "\u{0}"]});
+        let f = Fields::of(&v).expect("object");
+        for result in [
+            f.str("content", 0, 100).map(str::to_owned),
+            f.id("id").map(str::to_owned),
+        ] {
+            match result {
+                Err(DomainError::Invalid(why)) => assert!(why.contains("NUL"), "{why}"),
+                other => panic!("expected invalid, got {other:?}"),
+            }
+        }
+        assert!(matches!(
+            f.opt_str_list("tags", 5, 5),
+            Err(DomainError::Invalid(why)) if why == "tags must not contain NUL characters"
+        ));
     }
 
     #[test]

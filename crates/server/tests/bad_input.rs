@@ -332,3 +332,66 @@ async fn rest_refuses_bad_bodies() {
         (404, json!("not_found"))
     );
 }
+
+/// A NUL character is `invalid` wherever it comes in (an event's text or
+/// id, a REST body, a URL's path or query), the same on both backends
+/// (PostgreSQL cannot store one), and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nul_characters_are_invalid_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        let (seeker, volunteer) = (
+            app.register("seeker").await,
+            app.register("volunteer").await,
+        );
+        let v = app.connect(&volunteer).await;
+        let s = app.connect(&seeker).await;
+        let request = ok(s
+            .ack(
+                "seeker:request",
+                json!({"requestType": "chat", "volunteerId": volunteer.id}),
+            )
+            .await
+            .unwrap());
+        let accepted = ok(v
+            .ack(
+                "volunteer:accept",
+                json!({"requestId": request["requestId"]}),
+            )
+            .await
+            .unwrap());
+        let conversation = accepted["conversationId"].as_str().unwrap().to_owned();
+        for payload in [
+            json!({"conversationId": conversation, "content": "a\u{0}b", "clientMessageId": "m1"}),
+            json!({"conversationId": conversation, "content": "hi", "clientMessageId": "m\u{0}"}),
+            json!({"conversationId": format!("{conversation}\u{0}"), "content": "hi", "clientMessageId": "m2"}),
+        ] {
+            refused(&s.ack("message:send", payload).await.unwrap(), "invalid");
+        }
+        let body = json!({"username": "nul", "password": "password123", "displayName": "A\u{0}", "role": "seeker"});
+        let (status, answer) = app.post("/api/auth/register", None, body).await;
+        assert_eq!(
+            (status, answer["error"]["code"].clone()),
+            (400, json!("invalid"))
+        );
+        for path in [
+            format!("/api/conversations/{conversation}%00/messages"),
+            "/api/search?q=a%00b".to_owned(),
+        ] {
+            let (status, answer) = app.get(&path, Some(&seeker.token)).await;
+            assert_eq!(
+                (status, answer["error"]["code"].clone()),
+                (400, json!("invalid")),
+                "{path}"
+            );
+        }
+        let sent = ok(s
+            .ack(
+                "message:send",
+                json!({"conversationId": conversation, "content": "fine", "clientMessageId": "m1"}),
+            )
+            .await
+            .unwrap());
+        assert_eq!(sent["message"]["seq"], 2, "nothing was stored before it");
+    }
+}

@@ -17,6 +17,8 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use error::ApiError;
 use helpline_core::DomainError;
@@ -75,6 +77,23 @@ pub fn routes() -> Router<App> {
         .route("/api/requests", get(reads::requests))
         .route("/api/requests/{id}/feedback", post(reads::feedback))
         .fallback(web::fallback)
+        .layer(axum::middleware::from_fn(refuse_nul))
+}
+
+/// Refuses a URL that carries a NUL character (`%00`) in its path or query
+/// string. PostgreSQL cannot hold or compare text with NUL in it, so such an
+/// id or search would fail there as an internal error and pass on SQLite;
+/// it is `invalid` on every backend alike, before any handler runs.
+async fn refuse_nul(request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    let carries_nul = |text: &str| text.as_bytes().windows(3).any(|w| w == b"%00");
+    if carries_nul(uri.path()) || uri.query().is_some_and(carries_nul) {
+        return ApiError(DomainError::invalid(
+            "the URL must not contain NUL characters",
+        ))
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// The user a request's bearer token names.
