@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Backend, TestApp, ok, refused};
+use common::{Backend, TestApp, ok, refused, session};
 use serde_json::{Value, json};
 
 fn deep(levels: usize) -> String {
@@ -340,27 +340,8 @@ async fn rest_refuses_bad_bodies() {
 async fn nul_characters_are_invalid_on_both_backends() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let app = TestApp::spawn(backend).await;
-        let (seeker, volunteer) = (
-            app.register("seeker").await,
-            app.register("volunteer").await,
-        );
-        let v = app.connect(&volunteer).await;
-        let s = app.connect(&seeker).await;
-        let request = ok(s
-            .ack(
-                "seeker:request",
-                json!({"requestType": "chat", "volunteerId": volunteer.id}),
-            )
-            .await
-            .unwrap());
-        let accepted = ok(v
-            .ack(
-                "volunteer:accept",
-                json!({"requestId": request["requestId"]}),
-            )
-            .await
-            .unwrap());
-        let conversation = accepted["conversationId"].as_str().unwrap().to_owned();
+        let (seeker, _, s, _v, conversation) = session(&app).await;
+        let conversation = conversation.as_str().unwrap().to_owned();
         for payload in [
             json!({"conversationId": conversation, "content": "a\u{0}b", "clientMessageId": "m1"}),
             json!({"conversationId": conversation, "content": "hi", "clientMessageId": "m\u{0}"}),
