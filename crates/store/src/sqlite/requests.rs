@@ -5,12 +5,12 @@
 //! [`super::compound`].
 
 use super::writer::Writer;
-use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{OfferableRequest, StoreError, StoreResult};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
+use rusqlite::params;
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// The request with this id, read on `conn`.
@@ -25,33 +25,56 @@ pub(super) async fn request_on(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::create_request`].
+/// See [`crate::Store::create_request`]. A direct job, as the offers
+/// that follow it: the two writes stand between a seeker's request and the
+/// volunteers hearing of it, and a direct job takes no thread hand-off per
+/// statement.
 pub(super) async fn create_request(
     writer: &Writer,
     new: &NewHelpRequest,
 ) -> StoreResult<HelpRequest> {
     let new = new.clone();
     writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let d = &new.draft;
-                let row = sqlx::query("INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, \
-                     created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING *")
-                .bind(new.id.as_str())
-                .bind(new.seeker_id.as_str())
-                .bind(d.target_volunteer_id.as_ref().map(UserId::as_str))
-                .bind(d.request_type.as_str())
-                .bind(d.topic.map(|t| t.as_str()))
-                .bind(d.note.as_deref())
-                .bind(new.created_at.millis())
-                .bind(new.expires_at.millis())
-                .fetch_one(conn)
-                .await
-                .map_err(|e| if is_unique_violation(&e) { StoreError::PendingExists } else { e.into() })?;
-                rows::help_request(&row)
-            })
+        .run_direct(move |conn| {
+            let d = &new.draft;
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, \
+                     status, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8) RETURNING *",
+                )?
+                .query(params![
+                    new.id.as_str(),
+                    new.seeker_id.as_str(),
+                    d.target_volunteer_id.as_ref().map(UserId::as_str),
+                    d.request_type.as_str(),
+                    d.topic.map(|t| t.as_str()),
+                    d.note.as_deref(),
+                    new.created_at.millis(),
+                    new.expires_at.millis(),
+                ])?
+                .next()
+                .map_err(|e| {
+                    if is_unique_failure(&e) {
+                        StoreError::PendingExists
+                    } else {
+                        e.into()
+                    }
+                })?
+                .map(rows::help_request)
+                .transpose()?;
+            inserted.ok_or_else(|| StoreError::Corrupt("request insert returned no row".into()))
         })
         .await
+}
+
+/// Whether `error` is a UNIQUE constraint failure (the seeker's one
+/// pending request).
+fn is_unique_failure(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    )
 }
 
 /// See [`crate::Store::request`].
@@ -144,25 +167,20 @@ pub(super) async fn record_offers(
     if volunteers.is_empty() {
         return Ok(());
     }
-    // One statement for all of them: a thousand volunteers are one round
-    // trip to the writing connection, not a thousand.
+    // One statement for all of them: a thousand volunteers are one
+    // statement on the writer's own connection, not a thousand.
     let ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
     let volunteers = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let id = id.clone();
     writer
-        .run(move |conn| {
-            Box::pin(async move {
-                // `WHERE true` tells the parser the upsert clause is not a join's ON.
-                sqlx::query(
-                    "INSERT INTO request_offers (request_id, volunteer_id) \
-                     SELECT ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING",
-                )
-                .bind(id.as_str())
-                .bind(&volunteers)
-                .execute(&mut *conn)
-                .await?;
-                Ok(())
-            })
+        .run_direct(move |conn| {
+            // `WHERE true` tells the parser the upsert clause is not a join's ON.
+            conn.prepare_cached(
+                "INSERT INTO request_offers (request_id, volunteer_id) \
+                 SELECT ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![id.as_str(), volunteers])?;
+            Ok(())
         })
         .await
 }
