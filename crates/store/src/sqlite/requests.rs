@@ -1,8 +1,9 @@
 //! Help requests on SQLite: creating and reading them, the moves out of
 //! `pending` (cancel, reject, expiry), offers and declines, and feedback.
-//! Writes are jobs on the single writer ([`super::writer`]); reads use the
-//! reader pool. The claim, which also opens the conversation, is in
-//! [`super::compound`].
+//! Writes are jobs on the single writer ([`super::writer`]), the ones on
+//! the way to a volunteer's screen (create, offers, cancel, reject,
+//! decline) direct ones; reads use the reader pool. The claim, which also
+//! opens the conversation, is in [`super::compound`].
 
 use super::writer::Writer;
 use crate::rows::{self, Columns};
@@ -133,7 +134,7 @@ pub(super) async fn requests_of(
     rows::all(&found, rows::help_request)
 }
 
-/// A conditional status move out of `pending`, as one writer job; returns
+/// A conditional status move out of `pending`, as one direct writer job; returns
 /// the moved request. See [`crate::Store::cancel_request`] and
 /// [`crate::Store::reject_request`].
 pub(super) async fn move_pending(
@@ -143,17 +144,14 @@ pub(super) async fn move_pending(
 ) -> StoreResult<Option<HelpRequest>> {
     let id = id.clone();
     writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let row = sqlx::query(
-                    "UPDATE help_requests SET status = ? WHERE id = ? AND status = 'pending' RETURNING *",
-                )
-                .bind(to)
-                .bind(id.as_str())
-                .fetch_optional(conn)
-                .await?;
-                row.as_ref().map(rows::help_request).transpose()
-            })
+        .run_direct(move |conn| {
+            conn.prepare_cached(
+                "UPDATE help_requests SET status = ?1 WHERE id = ?2 AND status = 'pending' RETURNING *",
+            )?
+            .query(params![to, id.as_str()])?
+            .next()?
+            .map(rows::help_request)
+            .transpose()
         })
         .await
 }
@@ -193,18 +191,13 @@ pub(super) async fn record_decline(
 ) -> StoreResult<()> {
     let (id, volunteer) = (id.clone(), volunteer.clone());
     writer
-        .run(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES (?, ?, 1) \
-                     ON CONFLICT (request_id, volunteer_id) DO UPDATE SET declined = 1",
-                )
-                .bind(id.as_str())
-                .bind(volunteer.as_str())
-                .execute(conn)
-                .await?;
-                Ok(())
-            })
+        .run_direct(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES (?1, ?2, 1) \
+                 ON CONFLICT (request_id, volunteer_id) DO UPDATE SET declined = 1",
+            )?
+            .execute(params![id.as_str(), volunteer.as_str()])?;
+            Ok(())
         })
         .await
 }
