@@ -3,8 +3,8 @@
 //! Every Socket.IO event and REST body arrives as a JSON object. [`Fields`]
 //! reads one field at a time and turns anything unexpected (wrong type,
 //! missing, too long, out of range, a NUL character) into
-//! [`DomainError::Invalid`] naming the
-//! field, so a bad payload is refused before it can change anything.
+//! [`DomainError::Invalid`] naming the field, so a bad payload is refused
+//! before it can change anything.
 //! Lengths are counted in Unicode code points, as the protocol says.
 
 use crate::error::DomainError;

@@ -39,6 +39,7 @@ mod compound;
 mod conversations;
 mod edits;
 mod history;
+mod lanes;
 mod receipts;
 mod requests;
 mod safety;
@@ -117,7 +118,7 @@ impl PostgresStore {
         migrate(&mut connection).await?;
         drop(connection);
         let appender =
-            batch::Appender::start(pool.clone(), batch::lanes_for(options.max_connections));
+            batch::Appender::start(pool.clone(), lanes::lanes_for(options.max_connections));
         Ok(Self { pool, appender })
     }
 }
