@@ -63,3 +63,13 @@ impl From<StoreError> for DomainError {
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
+
+/// [`is_unique_violation`] for the SQLite writer's direct (rusqlite)
+/// connection.
+pub(crate) fn is_direct_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    )
+}

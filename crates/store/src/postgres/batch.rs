@@ -223,11 +223,12 @@ fn key_of(new: &NewMessage) -> Key {
 /// Writes `pending` in one transaction; the answer of each, in order.
 async fn write_batch(pool: &PgPool, pending: &[Pending]) -> StoreResult<Vec<Answer>> {
     // The first append of each key leads; later ones are its retries.
-    let mut leaders: HashMap<Key, usize> = HashMap::new();
-    let leader_of: Vec<usize> = pending
+    let keys: Vec<Key> = pending.iter().map(|p| key_of(&p.new)).collect();
+    let mut leaders: HashMap<&Key, usize> = HashMap::new();
+    let leader_of: Vec<usize> = keys
         .iter()
         .enumerate()
-        .map(|(index, p)| *leaders.entry(key_of(&p.new)).or_insert(index))
+        .map(|(index, key)| *leaders.entry(key).or_insert(index))
         .collect();
     let mut ids: Vec<&str> = pending
         .iter()
@@ -255,24 +256,23 @@ async fn write_batch(pool: &PgPool, pending: &[Pending]) -> StoreResult<Vec<Answ
             (id, state)
         })
         .collect();
-    let earlier = earlier_copies(&mut tx, leaders.keys()).await?;
+    let earlier = earlier_copies(&mut tx, leaders.keys().copied()).await?;
 
-    let mut answers: Vec<Option<Answer>> = Vec::with_capacity(pending.len());
+    // A leader comes before its retries, so its answer is always there.
+    let mut answers: Vec<Answer> = Vec::with_capacity(pending.len());
     let mut columns = Columns::default();
     for (index, p) in pending.iter().enumerate() {
         let leader = leader_of[index];
         if leader != index {
-            let answer = answers[leader].clone().map(|first| {
-                first.map(|appended| Appended {
-                    created: false,
-                    ..appended
-                })
+            let answer = answers[leader].clone().map(|first| Appended {
+                created: false,
+                ..first
             });
             answers.push(answer);
             continue;
         }
         let new = &p.new;
-        let answer = if let Some(message) = earlier.get(&key_of(new)) {
+        let answer = if let Some(message) = earlier.get(&keys[index]) {
             Ok(Appended {
                 message: message.clone(),
                 created: false,
@@ -299,16 +299,13 @@ async fn write_batch(pool: &PgPool, pending: &[Pending]) -> StoreResult<Vec<Answ
                 }
             }
         };
-        answers.push(Some(answer));
+        answers.push(answer);
     }
     if !columns.id.is_empty() {
         store(&mut tx, &columns, &locked).await?;
     }
     tx.commit().await?;
-    answers
-        .into_iter()
-        .map(|a| a.ok_or_else(|| StoreError::Corrupt("an append went unanswered".into())))
-        .collect()
+    Ok(answers)
 }
 
 /// The stored messages among `keys` (earlier sends of a retried id).

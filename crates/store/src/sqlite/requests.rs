@@ -6,6 +6,7 @@
 //! opens the conversation, is in [`super::compound`].
 
 use super::writer::Writer;
+use crate::error::is_direct_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{OfferableRequest, StoreError, StoreResult};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
@@ -55,7 +56,7 @@ pub(super) async fn create_request(
                 ])?
                 .next()
                 .map_err(|e| {
-                    if is_unique_failure(&e) {
+                    if is_direct_unique_violation(&e) {
                         StoreError::PendingExists
                     } else {
                         e.into()
@@ -66,16 +67,6 @@ pub(super) async fn create_request(
             inserted.ok_or_else(|| StoreError::Corrupt("request insert returned no row".into()))
         })
         .await
-}
-
-/// Whether `error` is a UNIQUE constraint failure (the seeker's one
-/// pending request).
-fn is_unique_failure(error: &rusqlite::Error) -> bool {
-    matches!(
-        error,
-        rusqlite::Error::SqliteFailure(e, _)
-            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-    )
 }
 
 /// See [`crate::Store::request`].
