@@ -8,6 +8,7 @@
 use helpline_core::UserId;
 use helpline_core::user::Role;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A volunteer's stated availability.
@@ -49,7 +50,16 @@ struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct Presence {
     users: Arc<Mutex<HashMap<UserId, Entry>>>,
+    /// Counts volunteers becoming available (connecting, or back from
+    /// away), so a request opened from a snapshot of the available can
+    /// tell whether anyone arrived while it was being stored.
+    arrivals: Arc<AtomicU64>,
 }
+
+/// A point in the sequence of volunteers becoming available
+/// ([`Presence::arrivals_mark`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArrivalsMark(u64);
 
 impl Presence {
     fn table(&self) -> MutexGuard<'_, HashMap<UserId, Entry>> {
@@ -69,7 +79,11 @@ impl Presence {
             availability: Availability::Available,
         });
         entry.sockets += 1;
-        entry.sockets == 1
+        let first = entry.sockets == 1;
+        if first && role == Role::Volunteer {
+            self.arrivals.fetch_add(1, Ordering::SeqCst);
+        }
+        first
     }
 
     /// Forgets a socket; true when the user has none left.
@@ -92,6 +106,9 @@ impl Presence {
         match self.table().get_mut(user) {
             Some(entry) if entry.availability != availability => {
                 entry.availability = availability;
+                if availability == Availability::Available {
+                    self.arrivals.fetch_add(1, Ordering::SeqCst);
+                }
                 true
             }
             _ => false,
@@ -111,6 +128,19 @@ impl Presence {
     /// Whether a volunteer is online and available.
     pub fn is_available_volunteer(&self, user: &UserId) -> bool {
         matches!(self.table().get(user), Some(e) if e.role == Role::Volunteer && e.availability == Availability::Available)
+    }
+
+    /// Where the count of volunteers becoming available stands; read it
+    /// before a snapshot of [`Self::available_volunteers`].
+    pub fn arrivals_mark(&self) -> ArrivalsMark {
+        ArrivalsMark(self.arrivals.load(Ordering::SeqCst))
+    }
+
+    /// Whether any volunteer became available since `mark`. A volunteer
+    /// who did either is counted here or, becoming available after this
+    /// read, reads afterwards what was stored before it.
+    pub fn arrived_since(&self, mark: ArrivalsMark) -> bool {
+        self.arrivals.load(Ordering::SeqCst) != mark.0
     }
 
     /// Every online, available volunteer.
@@ -146,5 +176,26 @@ mod tests {
             p.is_available_volunteer(&v),
             "availability resets when they come back"
         );
+    }
+
+    #[test]
+    fn arrivals_count_volunteers_becoming_available() {
+        let p = Presence::default();
+        let (v, s) = (UserId::from_trusted("v"), UserId::from_trusted("s"));
+        let mark = p.arrivals_mark();
+        assert!(!p.arrived_since(mark));
+        p.connect(&s, Role::Seeker);
+        assert!(!p.arrived_since(mark), "a seeker is no arrival");
+        p.connect(&v, Role::Volunteer);
+        assert!(p.arrived_since(mark));
+        let mark = p.arrivals_mark();
+        p.connect(&v, Role::Volunteer);
+        p.set_availability(&v, Availability::Away);
+        assert!(
+            !p.arrived_since(mark),
+            "a second socket or going away is none"
+        );
+        p.set_availability(&v, Availability::Available);
+        assert!(p.arrived_since(mark), "back from away is one");
     }
 }

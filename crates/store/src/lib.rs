@@ -12,6 +12,7 @@
 mod calls;
 mod error;
 mod migrate;
+mod offers;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
@@ -20,7 +21,8 @@ mod types;
 pub use calls::CallPlaced;
 pub use error::StoreError;
 pub use types::{
-    ActiveSession, AppendRefusal, ClaimOutcome, Credentials, OfferableRequest, StoreOptions,
+    ActiveSession, AppendRefusal, ClaimOutcome, Credentials, OfferableRequest, OnWritten,
+    OpenedRequest, StoreOptions,
 };
 
 use async_trait::async_trait;
@@ -72,9 +74,24 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- help requests --------------------------------------------------
 
-    /// Stores a new pending request. A seeker who already has one pending
-    /// gets [`StoreError::PendingExists`] (a unique index decides).
-    async fn create_request(&self, new: &NewHelpRequest) -> StoreResult<HelpRequest>;
+    /// Stores a new pending request and, in the same transaction, its
+    /// first offers: to each of `candidates` (once, in their order) who has
+    /// not blocked the seeker. A seeker who already has one pending gets
+    /// [`StoreError::PendingExists`] (a unique index decides) and nothing
+    /// is stored.
+    ///
+    /// Returns once the request is durable. `written` hears of it earlier,
+    /// as soon as the transaction has run: on SQLite before the commit's
+    /// sync (the single writer runs every write queued later after that
+    /// commit, so whoever is told can act on it at once; a read on another
+    /// connection sees it after [`Store::settle`]), on PostgreSQL after the
+    /// commit. If the commit then fails, this returns the error.
+    async fn open_request(
+        &self,
+        new: &NewHelpRequest,
+        candidates: &[UserId],
+        written: Option<OnWritten>,
+    ) -> StoreResult<OpenedRequest>;
     /// The request with this id.
     async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
     /// The seeker's pending request, if any.
@@ -87,11 +104,13 @@ pub trait Store: Send + Sync + 'static {
     async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
     /// Moves a targeted request `pending → rejected`; `None` if it was not pending.
     async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
-    /// Records that these volunteers were told about the request.
+    /// Records that these volunteers were told about a request after it was
+    /// opened (one who became available while it was pending).
     async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()>;
     /// Records that a volunteer declined an open request (it is not offered to them again).
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()>;
-    /// The volunteers the request was offered to.
+    /// The volunteers the request was offered to, when it was opened or
+    /// later; each once.
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>>;
     /// Pending, unexpired requests a volunteer may be offered now, oldest first:
     /// those made to them, and open ones they have not declined, never from
@@ -371,6 +390,10 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- lifecycle ------------------------------------------------------
 
+    /// Returns once every write begun before the call has committed or
+    /// failed: reads after it see what [`Store::open_request`] announced
+    /// early.
+    async fn settle(&self) -> StoreResult<()>;
     /// Finishes in-flight writes and closes the connections.
     async fn close(&self);
 }

@@ -18,6 +18,22 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
+/// A request just stored, and whom it was offered to in the same
+/// transaction ([`crate::Store::open_request`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedRequest {
+    /// The stored request, `pending`.
+    pub request: HelpRequest,
+    /// The candidates it was offered to: each once, in the order given,
+    /// without those who have blocked the seeker.
+    pub offered: Vec<UserId>,
+}
+
+/// Hears of a request [`crate::Store::open_request`] has written, possibly
+/// before it is durable; called once at most, on whichever thread wrote it,
+/// so it should only hand the outcome on.
+pub type OnWritten = Box<dyn FnOnce(&OpenedRequest) + Send>;
+
 /// A pending request together with the name of the seeker who made it, as
 /// needed to tell a volunteer about it.
 #[derive(Debug, Clone)]

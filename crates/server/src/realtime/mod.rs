@@ -13,6 +13,7 @@ pub mod encoded;
 pub mod events;
 pub mod expiry;
 pub mod fanout;
+mod opening;
 pub mod outbound;
 mod requests;
 pub mod rooms;

@@ -1,7 +1,7 @@
-//! Help-request events: `seeker:request`, `request:cancel`,
-//! `request:status`, `volunteer:accept`, `volunteer:reject`,
-//! `volunteer:availability`, and the offers and notices they cause
-//! (accepting a voice or video request also starts its call).
+//! Help-request events: `request:cancel`, `request:status`,
+//! `volunteer:accept`, `volunteer:reject`, `volunteer:availability`, and
+//! the offers and notices they cause (accepting a voice or video request
+//! also starts its call); `seeker:request` is in [`super::opening`].
 //! Every state change is a conditional update in the store; this file
 //! decides who is told what afterwards.
 
@@ -14,85 +14,23 @@ use crate::app::App;
 use crate::presence::Availability;
 use helpline_core::notice::SystemNote;
 use helpline_core::permissions::{RoleAction, require_role};
-use helpline_core::request::{
-    HelpRequest, NewHelpRequest, RequestDraft, check_addressed_to, claim_refusal,
-};
-use helpline_core::user::Role;
+use helpline_core::request::{HelpRequest, RequestStatus, check_addressed_to, claim_refusal};
 use helpline_core::{ConversationId, DomainError, RequestId, UserId};
-use helpline_store::{ClaimOutcome, StoreError};
+use helpline_store::ClaimOutcome;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 /// Fields that name the caller in seeker and volunteer payloads.
-const SEEKER_SELF: &[&str] = &["seniorId", "userId"];
+pub(super) const SEEKER_SELF: &[&str] = &["seniorId", "userId"];
 const VOLUNTEER_SELF: &[&str] = &["volunteerId", "userId"];
 
 /// Adds this group's handlers to the table.
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.on(events::SEEKER_REQUEST, seeker_request);
+    handlers.on(events::SEEKER_REQUEST, super::opening::seeker_request);
     handlers.on(events::REQUEST_CANCEL, request_cancel);
     handlers.on(events::REQUEST_STATUS, request_status);
     handlers.on(events::VOLUNTEER_ACCEPT, volunteer_accept);
     handlers.on(events::VOLUNTEER_REJECT, volunteer_reject);
     handlers.on(events::VOLUNTEER_AVAILABILITY, volunteer_availability);
-}
-
-async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    require_role(ctx.caller.role, RoleAction::AskForHelp)?;
-    let draft = RequestDraft::parse(&caller_checked(&ctx.caller, &payload, SEEKER_SELF)?)?;
-    let app = &ctx.app;
-    if let Some(target) = &draft.target_volunteer_id {
-        match app.store.user(target).await? {
-            Some(user) if user.role == Role::Volunteer => {}
-            _ => return Err(DomainError::NotFound("no such volunteer")),
-        }
-    }
-    let now = ctx.app.clock.now();
-    let new = NewHelpRequest {
-        id: RequestId::generate(),
-        seeker_id: ctx.caller.id.clone(),
-        expires_at: now.plus(Duration::from_secs(app.settings.request_timeout_secs)),
-        created_at: now,
-        draft,
-    };
-    // Volunteers who blocked this seeker are never offered the request;
-    // who they are is read while the request is written, not after.
-    let (created, blockers) = tokio::join!(
-        app.store.create_request(&new),
-        app.store.blockers_of(&ctx.caller.id)
-    );
-    let request = created.map_err(|e| match e {
-        StoreError::PendingExists => DomainError::Conflict("you already have a pending request"),
-        other => other.into(),
-    })?;
-    let blockers = blockers?;
-    let mut offered: Vec<UserId> = match &request.target_volunteer_id {
-        Some(target) => Some(target.clone())
-            .filter(|t| app.presence.is_available_volunteer(t))
-            .into_iter()
-            .collect(),
-        None => app.presence.available_volunteers(),
-    };
-    offered.retain(|v| !blockers.contains(v));
-    app.store.record_offers(&request.id, &offered).await?;
-    let incoming =
-        ServerEvent::SeekerIncoming(IncomingRequest::new(&request, &ctx.caller.display_name));
-    app.fanout.to_users(&offered, &incoming).await;
-    ctx.reply(Ok(
-        json!({"requestId": request.id, "status": "pending", "onlineVolunteers": offered.len()}),
-    ));
-    app.fanout.support_changed(SupportChange::Request).await;
-    if offered.is_empty() {
-        app.fanout
-            .to_user(
-                &ctx.caller.id,
-                &ServerEvent::SeekerQueued {
-                    request_id: request.id,
-                },
-            )
-            .await;
-    }
-    Ok(Value::Null)
 }
 
 /// The caller's own request: the one named, or by default their pending one.
@@ -165,21 +103,52 @@ async fn request_status(ctx: Context, payload: Value) -> Result<Value, DomainErr
     Ok(Value::Null)
 }
 
+/// How a volunteer names the request they answer.
+enum Named {
+    /// By its id.
+    Request(RequestId),
+    /// A seeker's newest request.
+    SeekersLatest(UserId),
+}
+
+/// The request a volunteer answers. They may answer an offer before the
+/// request's commit has synced ([`super::opening`]), and a read on another
+/// connection does not see it yet: a request not found (or, named by its
+/// seeker, an older one not pending) is read again once the store has
+/// settled. A request found by its id is committed, whatever its status.
+async fn offered_request(app: &App, named: &Named) -> Result<Option<HelpRequest>, DomainError> {
+    let read = || async {
+        match named {
+            Named::Request(id) => app.store.request(id).await,
+            Named::SeekersLatest(seeker) => app.store.latest_request_of(seeker).await,
+        }
+    };
+    let found = read().await?;
+    let settled = match (&found, named) {
+        (None, _) => false,
+        (Some(request), Named::SeekersLatest(_)) => request.status == RequestStatus::Pending,
+        (Some(_), Named::Request(_)) => true,
+    };
+    if settled {
+        return Ok(found);
+    }
+    app.store.settle().await?;
+    Ok(read().await?)
+}
+
 async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     require_role(ctx.caller.role, RoleAction::AnswerRequests)?;
     let fields = caller_checked(&ctx.caller, &payload, VOLUNTEER_SELF)?;
     let (request_id, senior_id) = (fields.opt_id("requestId")?, fields.opt_id("seniorId")?);
     let app = &ctx.app;
-    let request = match (request_id, senior_id) {
-        (Some(id), _) => app.store.request(&RequestId::from_trusted(id)).await?,
-        (None, Some(seeker)) => {
-            app.store
-                .latest_request_of(&UserId::from_trusted(seeker))
-                .await?
-        }
+    let named = match (request_id, senior_id) {
+        (Some(id), _) => Named::Request(RequestId::from_trusted(id)),
+        (None, Some(seeker)) => Named::SeekersLatest(UserId::from_trusted(seeker)),
         (None, None) => return Err(DomainError::invalid("requestId or seniorId is required")),
-    }
-    .ok_or(DomainError::NotFound("no such request"))?;
+    };
+    let request = offered_request(app, &named)
+        .await?
+        .ok_or(DomainError::NotFound("no such request"))?;
     if matches!(senior_id, Some(s) if s != request.senior_id.as_str()) {
         return Err(DomainError::invalid("requestId and seniorId do not match"));
     }
@@ -246,13 +215,11 @@ async fn volunteer_reject(ctx: Context, payload: Value) -> Result<Value, DomainE
     let fields = caller_checked(&ctx.caller, &payload, VOLUNTEER_SELF)?;
     let id = RequestId::from_trusted(fields.id("requestId")?);
     let app = &ctx.app;
-    let request = app
-        .store
-        .request(&id)
+    let request = offered_request(app, &Named::Request(id))
         .await?
         .ok_or(DomainError::NotFound("no such request"))?;
     check_addressed_to(&request, &ctx.caller.id)?;
-    if request.status != helpline_core::request::RequestStatus::Pending {
+    if request.status != RequestStatus::Pending {
         return Err(DomainError::NotPending);
     }
     if request.target_volunteer_id.is_none() {

@@ -91,6 +91,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 9,
         sql: include_str!("../../migrations/postgres/0009_calls.sql"),
     },
+    Migration {
+        version: 10,
+        sql: include_str!("../../migrations/postgres/0010_offer_lists.sql"),
+    },
 ];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).

@@ -1,13 +1,15 @@
-//! Help requests on PostgreSQL: creating and reading them, the moves out of
-//! `pending` (cancel, reject, expiry), offers and declines, and feedback.
-//! Each write is one statement; a move out of `pending` is a conditional
+//! Help requests on PostgreSQL: opening (with the first offers) and
+//! reading them, the moves out of `pending` (cancel, reject, expiry), later
+//! offers and declines, and feedback. Each write but the opening is one
+//! statement; a move out of `pending` is a conditional
 //! update, so a racing one waits for the row and then finds it no longer
 //! pending. The claim, which also opens the conversation, is in
 //! [`super::compound`].
 
 use crate::error::is_unique_violation;
+use crate::offers::offer_targets;
 use crate::rows::{self, Columns};
-use crate::{OfferableRequest, StoreError, StoreResult};
+use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
@@ -25,12 +27,17 @@ pub(super) async fn request_on(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::create_request`].
-pub(super) async fn create_request(
+/// See [`crate::Store::open_request`]: the request, the blockers read and
+/// the offer list in one transaction. `written` hears of it after the
+/// commit: another process may read it as soon as it is told.
+pub(super) async fn open_request(
     pool: &PgPool,
     new: &NewHelpRequest,
-) -> StoreResult<HelpRequest> {
+    candidates: &[UserId],
+    written: Option<OnWritten>,
+) -> StoreResult<OpenedRequest> {
     let d = &new.draft;
+    let mut tx = pool.begin().await?;
     let row = sqlx::query(
         "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, \
          created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING *",
@@ -43,10 +50,30 @@ pub(super) async fn create_request(
     .bind(d.note.as_deref())
     .bind(new.created_at.millis())
     .bind(new.expires_at.millis())
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .map_err(|e| if is_unique_violation(&e) { StoreError::PendingExists } else { e.into() })?;
-    rows::help_request(&row)
+    let request = rows::help_request(&row)?;
+    let blockers: Vec<String> =
+        sqlx::query_scalar("SELECT blocker_id FROM blocks WHERE blocked_id = $1")
+            .bind(new.seeker_id.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+    let offered = offer_targets(candidates, &blockers);
+    if !offered.is_empty() {
+        let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
+        sqlx::query("INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES ($1, $2)")
+            .bind(request.id.as_str())
+            .bind(ids)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    let opened = OpenedRequest { request, offered };
+    if let Some(written) = written {
+        written(&opened);
+    }
+    Ok(opened)
 }
 
 /// See [`crate::Store::request`].
@@ -158,11 +185,13 @@ pub(super) async fn record_decline(
 
 /// See [`crate::Store::offered_volunteers`].
 pub(super) async fn offered_volunteers(pool: &PgPool, id: &RequestId) -> StoreResult<Vec<UserId>> {
-    let ids: Vec<String> =
-        sqlx::query_scalar("SELECT volunteer_id FROM request_offers WHERE request_id = $1")
-            .bind(id.as_str())
-            .fetch_all(pool)
-            .await?;
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT unnest(volunteer_ids) FROM request_offer_lists WHERE request_id = $1 \
+         UNION SELECT volunteer_id FROM request_offers WHERE request_id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_all(pool)
+    .await?;
     Ok(ids.into_iter().map(UserId::from_trusted).collect())
 }
 

@@ -16,7 +16,8 @@ use super::{
     history, receipts, requests, safety, timers,
 };
 use crate::{
-    AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreResult,
+    AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, OnWritten,
+    OpenedRequest, Store, StoreResult,
 };
 use async_trait::async_trait;
 use helpline_core::attachment::Attachment;
@@ -60,8 +61,13 @@ impl Store for PostgresStore {
         accounts::volunteers(self).await
     }
 
-    async fn create_request(&self, new: &NewHelpRequest) -> StoreResult<HelpRequest> {
-        requests::create_request(&self.pool, new).await
+    async fn open_request(
+        &self,
+        new: &NewHelpRequest,
+        candidates: &[UserId],
+        written: Option<OnWritten>,
+    ) -> StoreResult<OpenedRequest> {
+        requests::open_request(&self.pool, new, candidates, written).await
     }
 
     async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
@@ -391,6 +397,12 @@ impl Store for PostgresStore {
         stats: &CallStats,
     ) -> StoreResult<Option<Call>> {
         calls::set_call_stats(&self.pool, id, side, stats).await
+    }
+
+    async fn settle(&self) -> StoreResult<()> {
+        // Every write here returns after its commit: nothing is announced
+        // before it is visible.
+        Ok(())
     }
 
     async fn close(&self) {

@@ -106,6 +106,10 @@ const MIGRATIONS: &[Migration] = &[
         version: REBUILD_MESSAGES,
         sql: include_str!("../../migrations/sqlite/0012_dedup_key.sql"),
     },
+    Migration {
+        version: 13,
+        sql: include_str!("../../migrations/sqlite/0013_offer_lists.sql"),
+    },
 ];
 
 /// The migration that rebuilds `messages` around `dedup_key`: its keys are

@@ -1,14 +1,16 @@
-//! Help requests on SQLite: creating and reading them, the moves out of
-//! `pending` (cancel, reject, expiry), offers and declines, and feedback.
-//! Writes are jobs on the single writer ([`super::writer`]), the ones on
-//! the way to a volunteer's screen (create, offers, cancel, reject,
-//! decline) direct ones; reads use the reader pool. The claim, which also
-//! opens the conversation, is in [`super::compound`].
+//! Help requests on SQLite: opening (with the first offers) and reading
+//! them, the moves out of `pending` (cancel, reject, expiry), later offers
+//! and declines, and feedback. Writes are jobs on the single writer
+//! ([`super::writer`]), the ones on the way to a volunteer's screen (open,
+//! offers, cancel, reject, decline) direct ones; reads use the reader
+//! pool. The claim, which also opens the conversation, is in
+//! [`super::compound`].
 
 use super::writer::Writer;
 use crate::error::is_direct_unique_violation;
+use crate::offers::offer_targets;
 use crate::rows::{self, Columns};
-use crate::{OfferableRequest, StoreError, StoreResult};
+use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
@@ -27,46 +29,78 @@ pub(super) async fn request_on(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::create_request`]. A direct job, as the offers
-/// that follow it: the two writes stand between a seeker's request and the
-/// volunteers hearing of it, and a direct job takes no thread hand-off per
-/// statement.
-pub(super) async fn create_request(
+/// See [`crate::Store::open_request`]. One direct job: the request, the
+/// blockers read and the offer list are one transaction on the writer's
+/// own connection, with no thread hand-off per statement, since this
+/// stands between a seeker's request and the volunteers hearing of it.
+/// `written` is called as soon as the job has run, before the batch's
+/// commit syncs; a second run of the job (a batch rerun with savepoints
+/// after another job failed) starts from the same state and gives the same
+/// outcome, so it is not called again.
+pub(super) async fn open_request(
     writer: &Writer,
     new: &NewHelpRequest,
-) -> StoreResult<HelpRequest> {
+    candidates: &[UserId],
+    mut written: Option<OnWritten>,
+) -> StoreResult<OpenedRequest> {
     let new = new.clone();
+    let candidates = candidates.to_vec();
     writer
         .run_direct(move |conn| {
-            let d = &new.draft;
-            let inserted = conn
-                .prepare_cached(
-                    "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, \
-                     status, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8) RETURNING *",
+            let request = insert_request(conn, &new)?;
+            let blockers = conn
+                .prepare_cached("SELECT blocker_id FROM blocks WHERE blocked_id = ?1")?
+                .query_map([new.seeker_id.as_str()], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let offered = offer_targets(&candidates, &blockers);
+            if !offered.is_empty() {
+                let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
+                let ids =
+                    serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                conn.prepare_cached(
+                    "INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES (?1, ?2)",
                 )?
-                .query(params![
-                    new.id.as_str(),
-                    new.seeker_id.as_str(),
-                    d.target_volunteer_id.as_ref().map(UserId::as_str),
-                    d.request_type.as_str(),
-                    d.topic.map(|t| t.as_str()),
-                    d.note.as_deref(),
-                    new.created_at.millis(),
-                    new.expires_at.millis(),
-                ])?
-                .next()
-                .map_err(|e| {
-                    if is_direct_unique_violation(&e) {
-                        StoreError::PendingExists
-                    } else {
-                        e.into()
-                    }
-                })?
-                .map(rows::help_request)
-                .transpose()?;
-            inserted.ok_or_else(|| StoreError::Corrupt("request insert returned no row".into()))
+                .execute(params![request.id.as_str(), ids])?;
+            }
+            let opened = OpenedRequest { request, offered };
+            if let Some(written) = written.take() {
+                written(&opened);
+            }
+            Ok(opened)
         })
         .await
+}
+
+/// Inserts `new` as a pending request; a second pending one for the same
+/// seeker is [`StoreError::PendingExists`].
+fn insert_request(conn: &rusqlite::Connection, new: &NewHelpRequest) -> StoreResult<HelpRequest> {
+    let d = &new.draft;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, \
+             status, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8) RETURNING *",
+        )?
+        .query(params![
+            new.id.as_str(),
+            new.seeker_id.as_str(),
+            d.target_volunteer_id.as_ref().map(UserId::as_str),
+            d.request_type.as_str(),
+            d.topic.map(|t| t.as_str()),
+            d.note.as_deref(),
+            new.created_at.millis(),
+            new.expires_at.millis(),
+        ])?
+        .next()
+        .map_err(|e| {
+            if is_direct_unique_violation(&e) {
+                StoreError::PendingExists
+            } else {
+                e.into()
+            }
+        })?
+        .map(rows::help_request)
+        .transpose()?;
+    inserted.ok_or_else(|| StoreError::Corrupt("request insert returned no row".into()))
 }
 
 /// See [`crate::Store::request`].
@@ -198,11 +232,13 @@ pub(super) async fn offered_volunteers(
     readers: &SqlitePool,
     id: &RequestId,
 ) -> StoreResult<Vec<UserId>> {
-    let ids: Vec<String> =
-        sqlx::query_scalar("SELECT volunteer_id FROM request_offers WHERE request_id = ?")
-            .bind(id.as_str())
-            .fetch_all(readers)
-            .await?;
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT value FROM request_offer_lists, json_each(request_offer_lists.volunteer_ids) \
+         WHERE request_id = ?1 UNION SELECT volunteer_id FROM request_offers WHERE request_id = ?1",
+    )
+    .bind(id.as_str())
+    .fetch_all(readers)
+    .await?;
     Ok(ids.into_iter().map(UserId::from_trusted).collect())
 }
 

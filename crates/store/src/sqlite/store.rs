@@ -11,7 +11,8 @@ use super::{
     receipts, requests, safety, timers,
 };
 use crate::{
-    AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, Store, StoreResult,
+    AppendRefusal, CallPlaced, ClaimOutcome, Credentials, OfferableRequest, OnWritten,
+    OpenedRequest, Store, StoreResult,
 };
 use async_trait::async_trait;
 use helpline_core::attachment::Attachment;
@@ -55,8 +56,13 @@ impl Store for SqliteStore {
         accounts::volunteers(self).await
     }
 
-    async fn create_request(&self, new: &NewHelpRequest) -> StoreResult<HelpRequest> {
-        requests::create_request(&self.writer, new).await
+    async fn open_request(
+        &self,
+        new: &NewHelpRequest,
+        candidates: &[UserId],
+        written: Option<OnWritten>,
+    ) -> StoreResult<OpenedRequest> {
+        requests::open_request(&self.writer, new, candidates, written).await
     }
 
     async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
@@ -382,6 +388,12 @@ impl Store for SqliteStore {
         stats: &CallStats,
     ) -> StoreResult<Option<Call>> {
         calls::set_call_stats(&self.writer, id, side, stats).await
+    }
+
+    async fn settle(&self) -> StoreResult<()> {
+        // A job that does nothing is answered after the commit of every
+        // batch before it.
+        self.writer.run_direct(|_| Ok(())).await
     }
 
     async fn close(&self) {

@@ -159,14 +159,20 @@ pub async fn late_or_missing_claims_lose(env: Env) {
 
     // Expired but not yet swept: still pending, yet nobody may claim it.
     let stale = store
-        .create_request(&new_request(&seekers[0], None, at(-120_000), at(-60_000)))
+        .open_request(
+            &new_request(&seekers[0], None, at(-120_000), at(-60_000)),
+            &[],
+            None,
+        )
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     assert_eq!(lost(store, &stale.id, 0).await, RequestStatus::Pending);
     let due_now = store
-        .create_request(&new_request(&seekers[1], None, at(-10), at(0)))
+        .open_request(&new_request(&seekers[1], None, at(-10), at(0)), &[], None)
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     assert_eq!(
         lost(store, &due_now.id, 0).await,
         RequestStatus::Pending,
@@ -237,34 +243,40 @@ pub async fn expiry_takes_only_due_pending_requests(env: Env) {
     let make =
         |i: usize, created: i64, expires: i64| new_request(&s[i], None, at(created), at(expires));
     let oldest = store
-        .create_request(&make(0, -10_000, -3000))
+        .open_request(&make(0, -10_000, -3000), &[], None)
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     let older = store
-        .create_request(&make(1, -10_000, -2000))
+        .open_request(&make(1, -10_000, -2000), &[], None)
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     let at_deadline = store
-        .create_request(&make(2, -10_000, 0))
+        .open_request(&make(2, -10_000, 0), &[], None)
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     let not_due = store
-        .create_request(&make(3, -10_000, 1000))
+        .open_request(&make(3, -10_000, 1000), &[], None)
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     let cancelled = store
-        .create_request(&make(4, -10_000, -1000))
+        .open_request(&make(4, -10_000, -1000), &[], None)
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     store
         .cancel_request(&cancelled.id)
         .await
         .expect("cancel")
         .expect("pending");
     let accepted = store
-        .create_request(&make(5, -10_000, -1000))
+        .open_request(&make(5, -10_000, -1000), &[], None)
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     claim(store, &accepted, &vic, at(-5000)).await;
 
     let first = store.expire_due_requests(at(0), 2).await.expect("expire");
@@ -323,7 +335,14 @@ pub async fn concurrent_sweeps_expire_each_request_once(env: Env) {
     for i in 0..40 {
         let seeker = seeker(store, &format!("s{i:02}")).await;
         let new = new_request(&seeker, None, at(-10_000), at(-5000 + i));
-        due.insert(store.create_request(&new).await.expect("create").id);
+        due.insert(
+            store
+                .open_request(&new, &[], None)
+                .await
+                .expect("create")
+                .request
+                .id,
+        );
     }
     let keeper = seeker(store, "keeper").await;
     let not_due = request_at(store, &keeper, None, at(0)).await;

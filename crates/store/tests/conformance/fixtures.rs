@@ -111,7 +111,11 @@ pub async fn request_at(
         created,
         Timestamp::from_millis(created.millis() + TTL_MS),
     );
-    store.create_request(&new).await.expect("create request")
+    store
+        .open_request(&new, &[], None)
+        .await
+        .expect("create request")
+        .request
 }
 
 /// Claims `request` for `volunteer` at `now`, expecting to win.

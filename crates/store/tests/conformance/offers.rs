@@ -1,10 +1,13 @@
-//! Cases for offering requests to volunteers: recorded offers, declines,
-//! and which requests a volunteer may be offered now.
+//! Cases for offering requests to volunteers: the offers made when a
+//! request is opened, later offers, declines, and which requests a
+//! volunteer may be offered now.
 
 use crate::fixtures::{TTL_MS, at, claim, new_request, request_at, seeker, volunteer};
 use crate::harness::Env;
 use helpline_core::user::User;
 use helpline_core::{RequestId, UserId};
+use helpline_store::{OnWritten, OpenedRequest, StoreError};
+use std::sync::{Arc, Mutex};
 
 fn sorted(mut ids: Vec<UserId>) -> Vec<UserId> {
     ids.sort();
@@ -37,13 +40,19 @@ pub async fn offers_and_declines_shape_what_is_offerable(env: Env) {
     let targeted = request_at(store, &seekers[1], Some(&v2), at(-3000)).await;
     let declined_by_v1 = request_at(store, &seekers[2], None, at(-2000)).await;
     let due_now = store
-        .create_request(&new_request(&seekers[3], None, at(-10), at(0)))
+        .open_request(&new_request(&seekers[3], None, at(-10), at(0)), &[], None)
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     let long_expired = store
-        .create_request(&new_request(&seekers[4], None, at(-120_000), at(-60_000)))
+        .open_request(
+            &new_request(&seekers[4], None, at(-120_000), at(-60_000)),
+            &[],
+            None,
+        )
         .await
-        .expect("create");
+        .expect("create")
+        .request;
     let cancelled = request_at(store, &seekers[5], None, at(-1000)).await;
     store
         .cancel_request(&cancelled.id)
@@ -142,5 +151,128 @@ pub async fn offers_and_declines_shape_what_is_offerable(env: Env) {
     assert_eq!(
         offerable_ids(&env, &v2, 0).await,
         [open.id.clone(), declined_by_v1.id.clone()]
+    );
+}
+
+/// Opening a request offers it, in the same transaction, to each candidate
+/// once and never to one who blocked the seeker; a refused opening stores
+/// neither the request nor its offers; later offers and declines join the
+/// opening's.
+pub async fn opening_offers_to_unblocked_candidates_once(env: Env) {
+    let store = &env.store;
+    let ann = seeker(store, "ann").await;
+    let (v1, v2, v3, v4) = (
+        volunteer(store, "v1").await,
+        volunteer(store, "v2").await,
+        volunteer(store, "v3").await,
+        volunteer(store, "v4").await,
+    );
+    store
+        .set_block(&v3.id, &ann.id, true, at(-5000))
+        .await
+        .expect("block");
+    let candidates = [v2.id.clone(), v3.id.clone(), v1.id.clone(), v2.id.clone()];
+    let new = new_request(&ann, None, at(0), at(TTL_MS));
+    let opened = store
+        .open_request(&new, &candidates, None)
+        .await
+        .expect("open");
+    assert_eq!(opened.request.id, new.id);
+    assert_eq!(
+        opened.offered,
+        [v2.id.clone(), v1.id.clone()],
+        "in the candidates' order, once, without the blocker"
+    );
+    assert_eq!(
+        sorted(store.offered_volunteers(&new.id).await.expect("offered")),
+        sorted(vec![v1.id.clone(), v2.id.clone()])
+    );
+
+    let refused = new_request(&ann, None, at(1), at(TTL_MS));
+    let second = store
+        .open_request(&refused, std::slice::from_ref(&v4.id), None)
+        .await;
+    assert!(matches!(second, Err(StoreError::PendingExists)));
+    assert_eq!(store.request(&refused.id).await.expect("read"), None);
+    assert!(
+        store
+            .offered_volunteers(&refused.id)
+            .await
+            .expect("offered")
+            .is_empty(),
+        "a refused opening offers nothing"
+    );
+
+    store
+        .record_offers(&new.id, &[v1.id.clone(), v4.id.clone()])
+        .await
+        .expect("a later offer");
+    store
+        .record_decline(&new.id, &v2.id)
+        .await
+        .expect("decline");
+    assert_eq!(
+        sorted(store.offered_volunteers(&new.id).await.expect("offered")),
+        sorted(vec![v1.id.clone(), v2.id.clone(), v4.id.clone()]),
+        "each once, a decline keeps the offer"
+    );
+    assert!(
+        offerable_ids(&env, &v2, 1).await.is_empty(),
+        "declined after the opening's offer"
+    );
+    assert_eq!(
+        offerable_ids(&env, &v1, 1).await,
+        std::slice::from_ref(&new.id)
+    );
+    assert!(
+        offerable_ids(&env, &v3, 1).await.is_empty(),
+        "never from a seeker they blocked"
+    );
+
+    let lonely = seeker(store, "lonely").await;
+    let nobody = store
+        .open_request(&new_request(&lonely, None, at(0), at(TTL_MS)), &[], None)
+        .await
+        .expect("open with nobody available");
+    assert!(nobody.offered.is_empty());
+    assert!(
+        store
+            .offered_volunteers(&nobody.request.id)
+            .await
+            .expect("offered")
+            .is_empty()
+    );
+}
+
+/// `open_request` tells its `written` hook once, with what it returns, and
+/// never when it refuses; after `settle` another connection reads it.
+pub async fn opening_announces_once_and_settles(env: Env) {
+    let store = &env.store;
+    let (bea, v1) = (seeker(store, "bea").await, volunteer(store, "v1").await);
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let hook = |heard: &Arc<Mutex<Vec<OpenedRequest>>>| -> Option<OnWritten> {
+        let heard = heard.clone();
+        Some(Box::new(move |opened: &OpenedRequest| {
+            heard.lock().expect("lock").push(opened.clone());
+        }))
+    };
+    let new = new_request(&bea, None, at(0), at(TTL_MS));
+    let opened = store
+        .open_request(&new, std::slice::from_ref(&v1.id), hook(&heard))
+        .await
+        .expect("open");
+    assert_eq!(*heard.lock().expect("lock"), std::slice::from_ref(&opened));
+    let again = new_request(&bea, None, at(1), at(TTL_MS));
+    let refused = store.open_request(&again, &[], hook(&heard)).await;
+    assert!(matches!(refused, Err(StoreError::PendingExists)));
+    assert_eq!(
+        heard.lock().expect("lock").len(),
+        1,
+        "a refusal is not announced"
+    );
+    store.settle().await.expect("settle");
+    assert_eq!(
+        store.request(&new.id).await.expect("read"),
+        Some(opened.request)
     );
 }

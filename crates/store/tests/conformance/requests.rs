@@ -16,7 +16,11 @@ pub async fn one_pending_request_per_seeker(env: Env) {
     let store = &env.store;
     let ann = seeker(store, "ann").await;
     let new = new_request(&ann, None, at(0), at(TTL_MS));
-    let first = store.create_request(&new).await.expect("create");
+    let first = store
+        .open_request(&new, &[], None)
+        .await
+        .expect("create")
+        .request;
     assert_eq!(first.id, new.id);
     assert_eq!(first.senior_id, ann.id);
     assert_eq!(first.status, RequestStatus::Pending);
@@ -42,7 +46,7 @@ pub async fn one_pending_request_per_seeker(env: Env) {
     );
 
     let second = store
-        .create_request(&new_request(&ann, None, at(1), at(TTL_MS)))
+        .open_request(&new_request(&ann, None, at(1), at(TTL_MS)), &[], None)
         .await;
     assert!(
         matches!(second, Err(StoreError::PendingExists)),
@@ -91,9 +95,9 @@ pub async fn one_pending_request_per_seeker(env: Env) {
     let mut tasks = Vec::new();
     for i in 0..10 {
         let (store, new) = (store.clone(), new_request(&cy, None, at(i), at(TTL_MS)));
-        tasks.push(tokio::spawn(
-            async move { store.create_request(&new).await },
-        ));
+        tasks.push(tokio::spawn(async move {
+            store.open_request(&new, &[], None).await
+        }));
     }
     let mut created = 0;
     for task in tasks {
@@ -232,7 +236,7 @@ pub async fn listings_are_newest_first(env: Env) {
     for id in ["req-B", "req-a"] {
         let mut new = new_request(&ann, None, at(-5000), at(TTL_MS));
         new.id = RequestId::from_trusted(id);
-        store.create_request(&new).await.expect("create");
+        store.open_request(&new, &[], None).await.expect("create");
         store
             .cancel_request(&new.id)
             .await

@@ -24,7 +24,7 @@ pub async fn pending_requests_are_listed_oldest_first(env: Env) {
         .expect("cancel")
         .expect("pending");
     store
-        .create_request(&new_request(&sd, None, at(-TTL_MS), at(0)))
+        .open_request(&new_request(&sd, None, at(-TTL_MS), at(0)), &[], None)
         .await
         .expect("due now");
 

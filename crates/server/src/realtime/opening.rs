@@ -1,0 +1,154 @@
+//! `seeker:request`: opening a help request and offering it.
+//!
+//! The request is offered to the volunteers available when it is opened,
+//! less those who blocked the seeker; the store writes the request and
+//! those offers in one transaction ([`helpline_store::Store::open_request`]).
+//! The volunteers are told as soon as that transaction has run, while its
+//! commit syncs (on SQLite the single writer runs anything they do about it
+//! after that commit); the seeker's ack waits until the request is durable.
+//! If the commit fails after all, the volunteers are told it is gone.
+
+use super::ack::Context;
+use super::caller_checked;
+use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
+use super::requests::{SEEKER_SELF, offer_pending_to};
+use crate::app::App;
+use helpline_core::permissions::{RoleAction, require_role};
+use helpline_core::request::{NewHelpRequest, RequestDraft};
+use helpline_core::user::Role;
+use helpline_core::{DomainError, RequestId, UserId};
+use helpline_store::{OpenedRequest, StoreError};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+pub(super) async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+    require_role(ctx.caller.role, RoleAction::AskForHelp)?;
+    let draft = RequestDraft::parse(&caller_checked(&ctx.caller, &payload, SEEKER_SELF)?)?;
+    let app = &ctx.app;
+    if let Some(target) = &draft.target_volunteer_id {
+        match app.store.user(target).await? {
+            Some(user) if user.role == Role::Volunteer => {}
+            _ => return Err(DomainError::NotFound("no such volunteer")),
+        }
+    }
+    let now = app.clock.now();
+    let new = NewHelpRequest {
+        id: RequestId::generate(),
+        seeker_id: ctx.caller.id.clone(),
+        expires_at: now.plus(Duration::from_secs(app.settings.request_timeout_secs)),
+        created_at: now,
+        draft,
+    };
+    let arrivals = app.presence.arrivals_mark();
+    let candidates: Vec<UserId> = match &new.draft.target_volunteer_id {
+        Some(target) => Some(target.clone())
+            .filter(|t| app.presence.is_available_volunteer(t))
+            .into_iter()
+            .collect(),
+        None => app.presence.available_volunteers(),
+    };
+    let opened = open_and_offer(&ctx, &new, &candidates).await?;
+    let (request, offered) = (opened.request, opened.offered);
+    ctx.reply(Ok(
+        json!({"requestId": request.id, "status": "pending", "onlineVolunteers": offered.len()}),
+    ));
+    app.fanout.support_changed(SupportChange::Request).await;
+    if app.presence.arrived_since(arrivals) {
+        offer_to_arrivals(app, &candidates).await?;
+    }
+    if offered.is_empty() {
+        let queued = ServerEvent::SeekerQueued {
+            request_id: request.id,
+        };
+        app.fanout.to_user(&ctx.caller.id, &queued).await;
+    }
+    Ok(Value::Null)
+}
+
+/// Stores the request and tells the volunteers it is offered to as soon as
+/// its transaction has run; returns once it is durable. A commit that fails
+/// after they were told is followed by `request:cancelled`.
+async fn open_and_offer(
+    ctx: &Context,
+    new: &NewHelpRequest,
+    candidates: &[UserId],
+) -> Result<OpenedRequest, DomainError> {
+    let app = &ctx.app;
+    let (written, heard) = oneshot::channel::<OpenedRequest>();
+    let on_written = Box::new(move |opened: &OpenedRequest| {
+        // The receiver is gone only if this handler was dropped, and then
+        // nobody is left to tell.
+        if written.send(opened.clone()).is_err() {
+            tracing::trace!("request written after its handler stopped");
+        }
+    });
+    let opening = app.store.open_request(new, candidates, Some(on_written));
+    tokio::pin!(opening);
+    let mut told: Option<OpenedRequest> = None;
+    let outcome = tokio::select! {
+        biased;
+        Ok(early) = heard => {
+            offer(ctx, &early).await;
+            told = Some(early);
+            opening.await
+        }
+        outcome = &mut opening => outcome,
+    };
+    match outcome {
+        Ok(opened) => {
+            if told.is_none() {
+                offer(ctx, &opened).await;
+            }
+            Ok(opened)
+        }
+        Err(error) => {
+            if let Some(early) = told {
+                withdraw(app, &early).await;
+            }
+            Err(match error {
+                StoreError::PendingExists => {
+                    DomainError::Conflict("you already have a pending request")
+                }
+                other => other.into(),
+            })
+        }
+    }
+}
+
+/// `seeker:incoming` to everyone the request was offered to.
+async fn offer(ctx: &Context, opened: &OpenedRequest) {
+    let incoming = ServerEvent::SeekerIncoming(IncomingRequest::new(
+        &opened.request,
+        &ctx.caller.display_name,
+    ));
+    ctx.app.fanout.to_users(&opened.offered, &incoming).await;
+}
+
+/// Takes back an offer whose request was not stored after all.
+async fn withdraw(app: &App, opened: &OpenedRequest) {
+    let gone = RequestCancelled {
+        request_id: opened.request.id.clone(),
+        senior_id: Some(opened.request.senior_id.clone()),
+        status: None,
+        reason: None,
+    };
+    app.fanout
+        .to_users(&opened.offered, &ServerEvent::RequestCancelled(gone))
+        .await;
+}
+
+/// A volunteer who became available after the snapshot a request was
+/// offered from may have read the pending requests before it was stored:
+/// they are offered what is pending for them now (a request they did see
+/// arrives twice, which the client shows once).
+async fn offer_to_arrivals(app: &App, snapshot: &[UserId]) -> Result<(), DomainError> {
+    let before: HashSet<&UserId> = snapshot.iter().collect();
+    for volunteer in app.presence.available_volunteers() {
+        if !before.contains(&volunteer) {
+            offer_pending_to(app, &volunteer, None).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,11 @@
+-- The volunteers a request is offered to when it is opened, as one row per
+-- request (a JSON array of user ids) instead of one row per volunteer: a
+-- request offered to a thousand volunteers is one small insert on the way
+-- to their screens, not a thousand index entries each checked against
+-- users. request_offers keeps the offers made later (to a volunteer who
+-- becomes available while the request is pending) and every decline; the
+-- volunteers a request was offered to are the union of the two.
+CREATE TABLE request_offer_lists (
+  request_id TEXT PRIMARY KEY REFERENCES help_requests (id),
+  volunteer_ids TEXT NOT NULL
+);
