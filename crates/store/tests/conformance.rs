@@ -81,6 +81,7 @@ conformance! {
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),
+    run(offers::settle_waits_for_a_commit_under_way),
     run(claims::one_of_many_concurrent_claims_wins),
     run(claims::late_or_missing_claims_lose),
     run(claims::expiry_takes_only_due_pending_requests),

@@ -276,3 +276,26 @@ pub async fn opening_announces_once_and_settles(env: Env) {
         Some(opened.request)
     );
 }
+
+/// A read after `settle` sees a request whose `written` hook has been
+/// heard, even while its commit is still under way (the hook holds the
+/// writer for a moment after telling).
+pub async fn settle_waits_for_a_commit_under_way(env: Env) {
+    let store = env.store.clone();
+    let cleo = seeker(&store, "cleo").await;
+    let (told, heard) = tokio::sync::oneshot::channel();
+    let hook: OnWritten = Box::new(move |opened: &OpenedRequest| {
+        told.send(opened.request.id.clone()).expect("listening");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    });
+    let new = new_request(&cleo, None, at(0), at(TTL_MS));
+    let opening = tokio::spawn({
+        let store = store.clone();
+        async move { store.open_request(&new, &[], Some(hook)).await }
+    });
+    let id = heard.await.expect("written");
+    store.settle().await.expect("settle");
+    let read = store.request(&id).await.expect("read");
+    assert_eq!(read.map(|r| r.id), Some(id));
+    opening.await.expect("task").expect("open");
+}
