@@ -86,15 +86,13 @@ async fn open_and_offer(
     });
     let opening = app.store.open_request(new, candidates, Some(on_written));
     tokio::pin!(opening);
-    let mut told: Option<OpenedRequest> = None;
-    let outcome = tokio::select! {
+    let (told, outcome) = tokio::select! {
         biased;
         Ok(early) = heard => {
             offer(ctx, &early).await;
-            told = Some(early);
-            opening.await
+            (Some(early), opening.await)
         }
-        outcome = &mut opening => outcome,
+        outcome = &mut opening => (None, outcome),
     };
     match outcome {
         Ok(opened) => {
@@ -128,12 +126,7 @@ async fn offer(ctx: &Context, opened: &OpenedRequest) {
 
 /// Takes back an offer whose request was not stored after all.
 async fn withdraw(app: &App, opened: &OpenedRequest) {
-    let gone = RequestCancelled {
-        request_id: opened.request.id.clone(),
-        senior_id: Some(opened.request.senior_id.clone()),
-        status: None,
-        reason: None,
-    };
+    let gone = RequestCancelled::for_volunteers(&opened.request, None);
     app.fanout
         .to_users(&opened.offered, &ServerEvent::RequestCancelled(gone))
         .await;

@@ -80,6 +80,19 @@ pub struct RequestCancelled {
     pub reason: Option<&'static str>,
 }
 
+impl RequestCancelled {
+    /// The volunteers' copy for `request`: it names the seeker, and
+    /// `reason` says why when it is not a plain cancel.
+    pub fn for_volunteers(request: &HelpRequest, reason: Option<&'static str>) -> Self {
+        Self {
+            request_id: request.id.clone(),
+            senior_id: Some(request.senior_id.clone()),
+            status: None,
+            reason,
+        }
+    }
+}
+
 /// Why support's overview changed (`support:changed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

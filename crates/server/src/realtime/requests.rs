@@ -68,12 +68,7 @@ async fn request_cancel(ctx: Context, payload: Value) -> Result<Value, DomainErr
     let app = &ctx.app;
     app.fanout.support_changed(SupportChange::Request).await;
     let offered = app.store.offered_volunteers(&cancelled.id).await?;
-    let to_volunteers = RequestCancelled {
-        request_id: cancelled.id.clone(),
-        senior_id: Some(cancelled.senior_id.clone()),
-        status: None,
-        reason: None,
-    };
+    let to_volunteers = RequestCancelled::for_volunteers(&cancelled, None);
     app.fanout
         .to_users(&offered, &ServerEvent::RequestCancelled(to_volunteers))
         .await;
@@ -304,12 +299,7 @@ pub async fn notify_expired(app: &App, request: &HelpRequest) -> Result<(), Doma
         )
         .await;
     let offered = app.store.offered_volunteers(&request.id).await?;
-    let notice = RequestCancelled {
-        request_id: request.id.clone(),
-        senior_id: Some(request.senior_id.clone()),
-        status: None,
-        reason: Some("expired"),
-    };
+    let notice = RequestCancelled::for_volunteers(request, Some("expired"));
     app.fanout
         .to_users(&offered, &ServerEvent::RequestCancelled(notice))
         .await;
