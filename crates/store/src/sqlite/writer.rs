@@ -7,7 +7,9 @@
 //! fsync for the whole batch. A job's caller is answered only after that
 //! commit, so an acknowledged write is durable; a job that fails is rolled
 //! back (to its own SAVEPOINT) without disturbing the others. Under light
-//! load a batch is a single job and nothing waits for company.
+//! load a batch is a single job and nothing waits for company; under load
+//! the thread yields its core once before a batch, so the threads queueing
+//! jobs on the same core finish their burst first ([`gather_queued`]).
 //!
 //! Two kinds of job share the thread:
 //! - **direct** jobs run synchronously on a rusqlite connection owned by
@@ -223,6 +225,8 @@ async fn write_loop(
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
+        std::thread::yield_now();
+        gather_queued(&mut jobs, &mut batch, max_batch);
         handoff.finish_on(&direct);
         let mut queued = batch.drain(..).peekable();
         while let Some(first) = queued.next() {
@@ -258,6 +262,31 @@ async fn write_loop(
     }
     if let Err(error) = connection.close().await {
         tracing::warn!(%error, "closing the sqlite writer connection");
+    }
+}
+
+/// Moves the jobs queued since `batch` was received into it, up to
+/// `max_batch` in all.
+///
+/// The writer calls this after yielding its core once. Where the threads
+/// that queue jobs share a core with it (a server pinned to one core, or a
+/// loaded machine), the job that wakes the writer would otherwise have it
+/// preempt the thread that queued it, which was in the middle of handling
+/// a burst (everything one read brought in): the writer ran batches of one
+/// or two jobs and paid a commit for each. Yielding lets that thread finish
+/// the burst, and the batch takes all of it; with nothing else runnable the
+/// yield returns at once, so a lone write waits for nothing
+/// (docs/performance.md, the ninth round).
+pub(super) fn gather_queued<J>(
+    jobs: &mut mpsc::UnboundedReceiver<J>,
+    batch: &mut Vec<J>,
+    max_batch: usize,
+) {
+    while batch.len() < max_batch {
+        match jobs.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Tests of the writer's batching: direct jobs of one batch commit
 //! together, and a failing one is rolled back alone (the batch runs again
-//! with savepoints) while the others' writes land, on both connections.
+//! with savepoints) while the others' writes land, on both connections;
+//! jobs queued while the writer yields join its batch, up to the limit.
 
 #![allow(clippy::unwrap_used)]
 
@@ -158,4 +159,20 @@ async fn direct_and_async_jobs_of_one_batch_all_commit() {
     after.await.unwrap();
     assert_eq!(stored(&options).await, [1, 2, 3]);
     writer.close().await;
+}
+
+#[test]
+fn gathering_takes_what_was_queued_up_to_the_batch_limit() {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let mut batch = vec![0];
+    super::writer::gather_queued(&mut receiver, &mut batch, 4);
+    assert_eq!(batch, [0], "nothing queued, nothing taken");
+    for n in 1..=6 {
+        sender.send(n).unwrap();
+    }
+    super::writer::gather_queued(&mut receiver, &mut batch, 4);
+    assert_eq!(batch, [0, 1, 2, 3], "in order, and never beyond the limit");
+    let mut next = Vec::new();
+    super::writer::gather_queued(&mut receiver, &mut next, 4);
+    assert_eq!(next, [4, 5, 6], "the rest waits for the next batch");
 }
