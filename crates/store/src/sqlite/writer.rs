@@ -7,9 +7,10 @@
 //! fsync for the whole batch. A job's caller is answered only after that
 //! commit, so an acknowledged write is durable; a job that fails is rolled
 //! back (to its own SAVEPOINT) without disturbing the others. Under light
-//! load a batch is a single job and nothing waits for company; under load
-//! the thread yields its core once before a batch, so the threads queueing
-//! jobs on the same core finish their burst first ([`gather_queued`]).
+//! load a batch is a single job and nothing waits for company. Before each
+//! batch the thread yields its core once, so threads queueing jobs on the
+//! same core finish their burst first; with nothing else runnable the yield
+//! returns at once ([`gather_queued`]).
 //!
 //! Two kinds of job share the thread:
 //! - **direct** jobs run synchronously on a rusqlite connection owned by
