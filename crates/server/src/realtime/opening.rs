@@ -55,8 +55,12 @@ pub(super) async fn seeker_request(ctx: Context, payload: Value) -> Result<Value
         json!({"requestId": request.id, "status": "pending", "onlineVolunteers": offered.len()}),
     ));
     app.fanout.support_changed(SupportChange::Request).await;
-    if app.presence.arrived_since(arrivals) {
-        offer_to_arrivals(app, &candidates).await?;
+    // The seeker has their ack: a failure here is logged, and the seeker
+    // still hears below that the request is queued.
+    if app.presence.arrived_since(arrivals)
+        && let Err(error) = offer_to_arrivals(app, &candidates).await
+    {
+        tracing::warn!(%error, "offering a new request to volunteers who arrived meanwhile failed");
     }
     if offered.is_empty() {
         let queued = ServerEvent::SeekerQueued {
