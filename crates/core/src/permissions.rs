@@ -105,6 +105,13 @@ pub fn blocked() -> DomainError {
     DomainError::Forbidden("this person does not accept messages from you")
 }
 
+/// The refusal when two people are on the two sides of a block, whichever
+/// of them blocked the other: a request between them, a direct
+/// conversation or a call. It does not say who blocked whom.
+pub fn blocked_pair() -> DomainError {
+    DomainError::Forbidden("you cannot be in contact with this person")
+}
+
 /// Something done inside a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConversationAction {

@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::realtime::outbound::ServerEvent;
 use helpline_core::conversation::ConversationSummary;
 use helpline_core::input::Fields;
-use helpline_core::permissions::{require_may_start, require_not_blocked};
+use helpline_core::permissions::{blocked_pair, require_may_start};
 use helpline_core::user::User;
 use helpline_core::{ConversationId, DomainError, UserId};
 
@@ -46,10 +46,11 @@ pub async fn start_direct(
         .await?
         .ok_or(DomainError::NotFound("no such user"))?;
     require_may_start(&caller.id, caller.role, &other.id, other.role)?;
-    require_not_blocked(
-        &app.store.blockers_of(&caller.id).await?,
-        std::slice::from_ref(&other.id),
-    )?;
+    // Both ways: nor may the blocker open a conversation with the person
+    // they blocked (who could not answer in it).
+    if app.store.blocked_either_way(&caller.id, &other.id).await? {
+        return Err(blocked_pair());
+    }
     let (conversation, created) = app
         .store
         .start_direct_conversation(

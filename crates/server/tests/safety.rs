@@ -6,15 +6,391 @@
 
 mod common;
 
-use common::{Backend, TestApp, ok, refused};
+use common::{Account, Backend, TestApp, ok, refused};
+use helpline_client::Client;
 use helpline_core::user::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 
 both_backends!(
     blocks_stop_the_blocked,
+    a_seekers_block_keeps_her_requests_from_him,
+    blocking_withdraws_pending_requests_both_ways,
+    blocks_stop_direct_conversations_and_calls_both_ways,
+    a_block_racing_an_accept_never_both_pass,
     blocks_are_listed_for_the_blocker,
     reports_reach_support
 );
+
+/// `POST /api/users/{whom}/block` as `by`, expecting 200.
+async fn block(app: &TestApp, by: &Account, whom: &Account) {
+    let path = format!("/api/users/{}/block", whom.id);
+    let (status, body) = app.post(&path, Some(&by.token), json!({})).await;
+    assert_eq!((status, body["blocked"].clone()), (200, json!(true)));
+}
+
+/// Waits for `client` to be offered `request` (an offer may come twice: a
+/// volunteer who connected just before a request opens can be offered it
+/// again right after, which the apps show once).
+/// Returns the ids of the other offers that came first.
+async fn offered(client: &mut Client, request: &Value) -> Vec<Value> {
+    let mut before = Vec::new();
+    loop {
+        let offer = client.event("seeker:incoming").await.unwrap();
+        if offer["requestId"] == request["requestId"] {
+            return before;
+        }
+        before.push(offer["requestId"].clone());
+    }
+}
+
+/// The `request:cancelled` that `client` gets for `request`, past any for
+/// other requests.
+async fn cancelled(client: &mut Client, request: &Value) -> Value {
+    loop {
+        let notice = client.event("request:cancelled").await.unwrap();
+        if notice["requestId"] == request["requestId"] {
+            return notice;
+        }
+    }
+}
+
+/// Waits until everything sent to `client` before now has arrived: an ack
+/// comes after every event queued for the socket before it.
+async fn settled(client: &Client) {
+    ok(client.ack("request:status", json!({})).await.unwrap());
+}
+
+/// The steps: a seeker blocks a volunteer, then asks for a chat.
+/// He is not offered it, not when it opens, not on becoming available nor
+/// on connecting again; accepting it anyway, by id or by her id, is
+/// `forbidden` and changes nothing; a request made to him is refused.
+async fn a_seekers_block_keeps_her_requests_from_him(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, vic, val) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+        app.register("volunteer").await,
+    );
+    let mut v = app.connect(&vic).await;
+    let mut w = app.connect(&val).await;
+    let s = app.connect(&ann).await;
+    block(&app, &ann, &vic).await;
+
+    let request = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(request["onlineVolunteers"], 1, "Val only");
+    offered(&mut w, &request).await;
+    // A later request from someone else reaches Vic: had Ann's been
+    // offered to him, it would have arrived first.
+    let bea = app.register("seeker").await;
+    let b = app.connect(&bea).await;
+    let sentinel = ok(b
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    let before = offered(&mut v, &sentinel).await;
+    assert!(
+        !before.contains(&request["requestId"]),
+        "not offered to him"
+    );
+    assert!(v.drain("seeker:incoming").is_empty());
+
+    for accept in [
+        json!({"requestId": request["requestId"]}),
+        json!({"seniorId": ann.id}),
+    ] {
+        refused(
+            &v.ack("volunteer:accept", accept).await.unwrap(),
+            "forbidden",
+        );
+    }
+    let status = ok(s.ack("request:status", json!({})).await.unwrap());
+    assert_eq!(status["request"]["status"], "pending", "nothing changed");
+    assert_eq!(status["request"]["volunteerId"], Value::Null);
+    let (code, mine) = app.get("/api/conversations", Some(&vic.token)).await;
+    assert_eq!((code, mine), (200, json!([])), "no conversation");
+
+    // Late offers: becoming available again, connecting again.
+    ok(b.ack("request:cancel", json!({})).await.unwrap());
+    ok(v.ack("volunteer:availability", json!({"status": "away"}))
+        .await
+        .unwrap());
+    let sentinel = ok(b
+        .ack("seeker:request", json!({"requestType": "voice"}))
+        .await
+        .unwrap());
+    v.drain("seeker:incoming");
+    ok(
+        v.ack("volunteer:availability", json!({"status": "available"}))
+            .await
+            .unwrap(),
+    );
+    let before = offered(&mut v, &sentinel).await;
+    assert!(!before.contains(&request["requestId"]), "{before:?}");
+    assert!(v.drain("seeker:incoming").is_empty());
+    drop(v);
+    let mut v = app.connect(&vic).await;
+    let before = offered(&mut v, &sentinel).await;
+    assert!(!before.contains(&request["requestId"]), "{before:?}");
+    assert!(v.drain("seeker:incoming").is_empty());
+
+    // Requests made to one person across a block, whichever way it goes.
+    ok(s.ack("request:cancel", json!({})).await.unwrap());
+    refused(
+        &s.ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": vic.id}),
+        )
+        .await
+        .unwrap(),
+        "forbidden",
+    );
+    ok(b.ack("request:cancel", json!({})).await.unwrap());
+    block(&app, &val, &bea).await;
+    refused(
+        &b.ack(
+            "seeker:request",
+            json!({"requestType": "video", "volunteerId": val.id}),
+        )
+        .await
+        .unwrap(),
+        "forbidden",
+    );
+    assert_eq!(
+        ok(b.ack("request:status", json!({})).await.unwrap())["request"]["status"],
+        "cancelled",
+        "the refused request was not stored"
+    );
+    w.drain("seeker:incoming");
+}
+
+/// Blocking while a request is pending takes the offer back from the
+/// blocked person at once, with a reason that does not tell of the block;
+/// a request made to them moves out of pending.
+async fn blocking_withdraws_pending_requests_both_ways(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, vic, val) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+        app.register("volunteer").await,
+    );
+    let mut v = app.connect(&vic).await;
+    let mut w = app.connect(&val).await;
+    let mut s = app.connect(&ann).await;
+
+    // Ann's open request, offered to both; she blocks Vic.
+    let open = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    v.event("seeker:incoming").await.unwrap();
+    w.event("seeker:incoming").await.unwrap();
+    block(&app, &ann, &vic).await;
+    assert_eq!(
+        cancelled(&mut v, &open).await,
+        json!({"requestId": open["requestId"], "seniorId": ann.id, "reason": "withdrawn"})
+    );
+    settled(&s).await;
+    ok(
+        w.ack("volunteer:availability", json!({"status": "available"}))
+            .await
+            .unwrap(),
+    );
+    assert!(w.drain("request:cancelled").is_empty(), "Val keeps it");
+    assert!(
+        s.drain("request:cancelled").is_empty(),
+        "Ann's request stands"
+    );
+    assert_eq!(
+        ok(s.ack("request:status", json!({})).await.unwrap())["request"]["status"],
+        "pending"
+    );
+    ok(
+        w.ack("volunteer:accept", json!({"requestId": open["requestId"]}))
+            .await
+            .unwrap(),
+    );
+
+    // Bea's open request; the volunteer blocks her.
+    let bea = app.register("seeker").await;
+    let b = app.connect(&bea).await;
+    let hers = ok(b
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    offered(&mut v, &hers).await;
+    block(&app, &vic, &bea).await;
+    assert_eq!(cancelled(&mut v, &hers).await["reason"], "withdrawn");
+    ok(b.ack("request:cancel", json!({})).await.unwrap());
+
+    // A request made to Val, who then blocks its seeker: it is declined.
+    let cat = app.register("seeker").await;
+    let mut c = app.connect(&cat).await;
+    let to_val = ok(c
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": val.id}),
+        )
+        .await
+        .unwrap());
+    offered(&mut w, &to_val).await;
+    block(&app, &val, &cat).await;
+    assert_eq!(
+        c.event("request:rejected").await.unwrap(),
+        json!({"requestId": to_val["requestId"]})
+    );
+    assert_eq!(cancelled(&mut w, &to_val).await["reason"], "withdrawn");
+    assert_eq!(
+        ok(c.ack("request:status", json!({})).await.unwrap())["request"]["status"],
+        "rejected"
+    );
+
+    // A request Cat made to Vic, whom she then blocks: it is cancelled.
+    let to_vic = ok(c
+        .ack(
+            "seeker:request",
+            json!({"requestType": "voice", "volunteerId": vic.id}),
+        )
+        .await
+        .unwrap());
+    offered(&mut v, &to_vic).await;
+    block(&app, &cat, &vic).await;
+    assert_eq!(
+        c.event("request:cancelled").await.unwrap(),
+        json!({"requestId": to_vic["requestId"], "status": "cancelled"})
+    );
+    assert_eq!(
+        cancelled(&mut v, &to_vic).await,
+        json!({"requestId": to_vic["requestId"], "seniorId": cat.id, "reason": "withdrawn"})
+    );
+    refused(
+        &v.ack(
+            "volunteer:accept",
+            json!({"requestId": to_vic["requestId"]}),
+        )
+        .await
+        .unwrap(),
+        "not_pending",
+    );
+
+    // Blocking someone with no request between them tells nobody anything.
+    let dan = app.register("seeker").await;
+    let d = app.connect(&dan).await;
+    block(&app, &dan, &vic).await;
+    settled(&d).await;
+    ok(
+        v.ack("volunteer:availability", json!({"status": "available"}))
+            .await
+            .unwrap(),
+    );
+    assert!(v.drain("request:cancelled").is_empty());
+}
+
+/// Neither side of a block may open a direct conversation with the other
+/// (REST or Socket.IO), nor ring the other in a conversation they share.
+async fn blocks_stop_direct_conversations_and_calls_both_ways(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (ann, vic, s, v, conversation) = common::session(&app).await;
+    let support = app.create_account(Role::Support).await;
+    let agent = app.connect(&support).await;
+    block(&app, &support, &ann).await;
+    for (caller, client, other) in [(&support, &agent, &ann), (&ann, &s, &support)] {
+        refused(
+            &client
+                .ack("conversation:start", json!({"participantId": other.id}))
+                .await
+                .unwrap(),
+            "forbidden",
+        );
+        let (status, body) = app
+            .post(
+                "/api/conversations",
+                Some(&caller.token),
+                json!({"participantId": other.id}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].clone()),
+            (403, json!("forbidden"))
+        );
+    }
+
+    block(&app, &vic, &ann).await;
+    for client in [&s, &v] {
+        refused(
+            &client
+                .ack(
+                    "call:invite",
+                    json!({"conversationId": conversation, "media": "voice"}),
+                )
+                .await
+                .unwrap(),
+            "forbidden",
+        );
+    }
+    let (status, _) = app
+        .post(
+            &format!("/api/users/{}/unblock", ann.id),
+            Some(&vic.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    ok(s.ack(
+        "call:invite",
+        json!({"conversationId": conversation, "media": "voice"}),
+    )
+    .await
+    .unwrap());
+}
+
+/// A block sent at the same moment as the blocked volunteer's accept:
+/// either the accept wins (the block comes after it) or it is `forbidden`
+/// and the request stays pending, taken back from him.
+async fn a_block_racing_an_accept_never_both_pass(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (mut won, mut lost) = (0, 0);
+    for _ in 0..6 {
+        let (ann, vic) = (
+            app.register("seeker").await,
+            app.register("volunteer").await,
+        );
+        let mut v = app.connect(&vic).await;
+        let s = app.connect(&ann).await;
+        // Made to Vic alone, so that only this pair's race is in play.
+        let request = ok(s
+            .ack(
+                "seeker:request",
+                json!({"requestType": "chat", "volunteerId": vic.id}),
+            )
+            .await
+            .unwrap());
+        v.event("seeker:incoming").await.unwrap();
+        let accept = v.ack(
+            "volunteer:accept",
+            json!({"requestId": request["requestId"]}),
+        );
+        let (accepted, ()) = tokio::join!(accept, block(&app, &ann, &vic));
+        let accepted = accepted.unwrap();
+        let status = ok(s.ack("request:status", json!({})).await.unwrap());
+        if accepted["ok"] == json!(true) {
+            won += 1;
+            assert_eq!(status["request"]["status"], "accepted");
+            assert_eq!(status["request"]["volunteerId"], json!(vic.id));
+        } else {
+            lost += 1;
+            // The block came first: the claim saw it (`forbidden`), or the
+            // request made to him was already cancelled (`not_pending`).
+            let code = accepted["error"]["code"].as_str().unwrap_or_default();
+            assert!(["forbidden", "not_pending"].contains(&code), "{accepted}");
+            assert_eq!(status["request"]["status"], "cancelled", "{status}");
+            assert_eq!(cancelled(&mut v, &request).await["reason"], "withdrawn");
+        }
+    }
+    assert_eq!(won + lost, 6);
+}
 
 async fn blocks_stop_the_blocked(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -77,15 +453,15 @@ async fn blocks_stop_the_blocked(backend: Backend) {
         "others still get it"
     );
     ok(s.ack("request:cancel", json!({})).await.unwrap());
-    let targeted = ok(s
-        .ack(
+    refused(
+        &s.ack(
             "seeker:request",
             json!({"requestType": "chat", "volunteerId": volunteer.id}),
         )
         .await
-        .unwrap());
-    assert_eq!(targeted["onlineVolunteers"], 0);
-    ok(s.ack("request:cancel", json!({})).await.unwrap());
+        .unwrap(),
+        "forbidden",
+    );
     // Reconnecting does not bring the blocked seeker's requests either.
     ok(s.ack("seeker:request", json!({"requestType": "voice"}))
         .await
@@ -109,10 +485,7 @@ async fn blocks_stop_the_blocked(backend: Backend) {
             .await
             .unwrap(),
     );
-    assert_eq!(
-        v.event("seeker:incoming").await.unwrap()["requestId"],
-        later["requestId"]
-    );
+    assert_eq!(offered(&mut v, &later).await, Vec::<Value>::new());
     assert!(
         v.drain("seeker:incoming").is_empty(),
         "the blocked seeker's request was not offered"

@@ -13,6 +13,10 @@ pub enum StoreError {
     /// The seeker already has a pending request.
     #[error("a pending request exists")]
     PendingExists,
+    /// The two people are on the two sides of a block (either way), and
+    /// nothing was written.
+    #[error("blocked")]
+    Blocked,
     /// The database URL or options are unusable.
     #[error("configuration: {0}")]
     Config(String),
@@ -51,6 +55,7 @@ impl From<StoreError> for DomainError {
             StoreError::PendingExists => {
                 DomainError::Conflict("you already have a pending request")
             }
+            StoreError::Blocked => helpline_core::permissions::blocked_pair(),
             other => {
                 tracing::error!(error = %other, "store failure");
                 DomainError::Internal

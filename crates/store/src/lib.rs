@@ -75,10 +75,12 @@ pub trait Store: Send + Sync + 'static {
     // ---- help requests --------------------------------------------------
 
     /// Stores a new pending request and, in the same transaction, its
-    /// first offers: to each of `candidates` (once, in their order) who has
-    /// not blocked the seeker. A seeker who already has one pending gets
-    /// [`StoreError::PendingExists`] (a unique index decides) and nothing
-    /// is stored.
+    /// first offers: to each of `candidates` (once, in their order) with no
+    /// block between them and the seeker, either way. A request made to a
+    /// volunteer on the other side of such a block is
+    /// [`StoreError::Blocked`], and a seeker who already has one pending
+    /// gets [`StoreError::PendingExists`] (a unique index decides); either
+    /// way nothing is stored.
     ///
     /// Returns once the request is durable. `written` hears of it earlier,
     /// as soon as the transaction has run: on SQLite before the commit's
@@ -114,7 +116,7 @@ pub trait Store: Send + Sync + 'static {
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>>;
     /// Pending, unexpired requests a volunteer may be offered now, oldest first:
     /// those made to them, and open ones they have not declined, never from
-    /// a seeker they blocked.
+    /// a seeker on the other side of a block, whichever of them blocked.
     async fn offerable_requests(
         &self,
         volunteer: &UserId,
@@ -122,7 +124,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<OfferableRequest>>;
     /// The claim: moves `pending → accepted` only if still pending and
     /// unexpired, and opens the conversation with `note` (by the volunteer)
-    /// as its first message (seq 1), in one transaction.
+    /// as its first message (seq 1), in one transaction. A pending request
+    /// whose seeker and this volunteer are on the two sides of a block is
+    /// [`ClaimOutcome::Blocked`], decided in that transaction: a block
+    /// stored before the claim commits is never missed (on PostgreSQL
+    /// [`Store::set_block`] locks the pair's pending requests for that).
     async fn claim_request(
         &self,
         id: &RequestId,
@@ -316,6 +322,8 @@ pub trait Store: Send + Sync + 'static {
         blocking: bool,
         now: Timestamp,
     ) -> StoreResult<()>;
+    /// Whether either of the two has blocked the other.
+    async fn blocked_either_way(&self, a: &UserId, b: &UserId) -> StoreResult<bool>;
     /// Everyone who has blocked `user`.
     async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>>;
     /// Everyone `blocker` has blocked, with names, most recently blocked first.

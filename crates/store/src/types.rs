@@ -75,6 +75,9 @@ pub enum ClaimOutcome {
     },
     /// Someone or something else moved the request first; here is its state now.
     Lost(HelpRequest),
+    /// The request is still pending, but its seeker and this volunteer are
+    /// on the two sides of a block (either way): nothing changed.
+    Blocked,
     /// No such request.
     Missing,
 }

@@ -60,6 +60,13 @@ async fn set_block(
     app.store
         .set_block(&user.id, &other, blocking, app.clock.now())
         .await?;
+    if blocking {
+        // The block is stored and holds whatever happens here; a failure to
+        // tell is logged, and the apps catch up with `request:status`.
+        if let Err(error) = crate::realtime::withdraw_on_block(&app, &user.id, &other).await {
+            tracing::warn!(%error, "withdrawing requests after a block failed");
+        }
+    }
     Ok(Json(json!({"userId": other, "blocked": blocking})))
 }
 

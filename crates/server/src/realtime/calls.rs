@@ -14,7 +14,7 @@ use crate::calls::{announce_accepted, finished};
 use helpline_core::call::{Call, CallEvent, CallInvite, CallStats, NewCall, Side, parse_call_id};
 use helpline_core::conversation::ConversationStatus;
 use helpline_core::permissions::{
-    ConversationAction, ConversationFacts, check_conversation_action, require_not_blocked,
+    ConversationAction, ConversationFacts, blocked_pair, check_conversation_action,
 };
 use helpline_core::{CallId, DomainError};
 use helpline_store::CallPlaced;
@@ -70,7 +70,11 @@ async fn call_invite(ctx: Context, payload: Value) -> Result<Value, DomainError>
             "calls need a conversation of two people",
         ));
     };
-    require_not_blocked(&app.store.blockers_of(&ctx.caller.id).await?, &others)?;
+    // A block stops calls both ways: the blocker cannot ring the person
+    // they blocked either.
+    if app.store.blocked_either_way(&ctx.caller.id, callee).await? {
+        return Err(blocked_pair());
+    }
     let me = ctx.socket.id().to_owned();
     let now = app.clock.now();
     let mut new = NewCall {

@@ -30,7 +30,7 @@ use outbound::SupportChange;
 use serde_json::Value;
 use std::sync::Arc;
 
-pub use requests::{notify_expired, offer_pending_to};
+pub use requests::{notify_expired, offer_pending_to, withdraw_on_block};
 pub use timers::announce_expired;
 
 /// A connected socket of this server; its data is who is behind it

@@ -13,7 +13,7 @@ use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportCha
 use crate::app::App;
 use crate::presence::Availability;
 use helpline_core::notice::SystemNote;
-use helpline_core::permissions::{RoleAction, require_role};
+use helpline_core::permissions::{self, RoleAction, require_role};
 use helpline_core::request::{HelpRequest, RequestStatus, check_addressed_to, claim_refusal};
 use helpline_core::{ConversationId, DomainError, RequestId, UserId};
 use helpline_store::ClaimOutcome;
@@ -160,6 +160,7 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
     let claimed = match outcome {
         ClaimOutcome::Claimed { request, .. } => request,
         ClaimOutcome::Lost(current) => return Err(claim_refusal(current.status)),
+        ClaimOutcome::Blocked => return Err(permissions::blocked_pair()),
         ClaimOutcome::Missing => return Err(DomainError::NotFound("no such request")),
     };
     let both = [claimed.senior_id.clone(), ctx.caller.id.clone()];
@@ -284,6 +285,57 @@ pub async fn offer_pending_to(
             Some(socket) => app.fanout.to_socket(socket, &event),
             None => app.fanout.to_user(volunteer, &event).await,
         }
+    }
+    Ok(())
+}
+
+/// Takes back what a new block leaves unanswerable, both ways: each
+/// person's pending request offered to the other is withdrawn from that
+/// other (`request:cancelled` with `reason: "withdrawn"`, which does not
+/// say why). A request made to that one person moves out of `pending`
+/// too: cancelled when its seeker blocked them (her own sockets hear
+/// `request:cancelled`), rejected when they blocked her (she hears
+/// `request:rejected`, as for a decline). The store already refuses the
+/// pair any new offer and any claim.
+pub async fn withdraw_on_block(
+    app: &App,
+    blocker: &UserId,
+    blocked: &UserId,
+) -> Result<(), DomainError> {
+    for (seeker, volunteer) in [(blocker, blocked), (blocked, blocker)] {
+        let Some(request) = app.store.pending_request_of(seeker).await? else {
+            continue;
+        };
+        let addressed = request.target_volunteer_id.as_ref() == Some(volunteer);
+        let offered = app.store.offered_volunteers(&request.id).await?;
+        if addressed || offered.contains(volunteer) {
+            let withdrawn = RequestCancelled::for_volunteers(&request, Some("withdrawn"));
+            app.fanout
+                .to_user(volunteer, &ServerEvent::RequestCancelled(withdrawn))
+                .await;
+        }
+        if !addressed {
+            continue;
+        }
+        if seeker == blocker {
+            if let Some(cancelled) = app.store.cancel_request(&request.id).await? {
+                let to_seeker = RequestCancelled {
+                    request_id: cancelled.id,
+                    senior_id: None,
+                    status: Some("cancelled"),
+                    reason: None,
+                };
+                app.fanout
+                    .to_user(seeker, &ServerEvent::RequestCancelled(to_seeker))
+                    .await;
+            }
+        } else if let Some(rejected) = app.store.reject_request(&request.id).await? {
+            let to_seeker = ServerEvent::RequestRejected {
+                request_id: rejected.id,
+            };
+            app.fanout.to_user(seeker, &to_seeker).await;
+        }
+        app.fanout.support_changed(SupportChange::Request).await;
     }
     Ok(())
 }

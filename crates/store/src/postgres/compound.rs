@@ -6,6 +6,7 @@
 
 use super::edits::insert_note;
 use super::{PostgresStore, requests};
+use crate::offers::BLOCKED_EITHER_WAY;
 use crate::rows::{self, Columns};
 use crate::{ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
@@ -45,6 +46,18 @@ pub(super) async fn claim_request(
         });
     };
     let request = rows::help_request(&claimed)?;
+    // A statement of its own, so that it reads with a snapshot taken after
+    // the row lock above: a block stored while this claim waited for it
+    // (`set_block` locks the pair's pending requests) is seen.
+    let blocked: bool = sqlx::query_scalar(BLOCKED_EITHER_WAY)
+        .bind(request.senior_id.as_str())
+        .bind(volunteer.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    if blocked {
+        tx.rollback().await?;
+        return Ok(ClaimOutcome::Blocked);
+    }
     // The note of the claim is the conversation's first message.
     let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES ($1, $2, $3, $3, 1) RETURNING *")
         .bind(conversation.as_str())

@@ -7,7 +7,7 @@
 //! [`super::compound`].
 
 use crate::error::is_unique_violation;
-use crate::offers::offer_targets;
+use crate::offers::{BLOCK_PARTIES, offer_targets};
 use crate::rows::{self, Columns};
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
@@ -38,6 +38,15 @@ pub(super) async fn open_request(
 ) -> StoreResult<OpenedRequest> {
     let d = &new.draft;
     let mut tx = pool.begin().await?;
+    let parties: Vec<String> = sqlx::query_scalar(BLOCK_PARTIES)
+        .bind(new.seeker_id.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+    if let Some(target) = &d.target_volunteer_id
+        && parties.iter().any(|p| p == target.as_str())
+    {
+        return Err(StoreError::Blocked);
+    }
     let row = sqlx::query(
         "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, \
          created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING *",
@@ -54,12 +63,7 @@ pub(super) async fn open_request(
     .await
     .map_err(|e| if is_unique_violation(&e) { StoreError::PendingExists } else { e.into() })?;
     let request = rows::help_request(&row)?;
-    let blockers: Vec<String> =
-        sqlx::query_scalar("SELECT blocker_id FROM blocks WHERE blocked_id = $1")
-            .bind(new.seeker_id.as_str())
-            .fetch_all(&mut *tx)
-            .await?;
-    let offered = offer_targets(candidates, &blockers);
+    let offered = offer_targets(candidates, &parties);
     if !offered.is_empty() {
         let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
         sqlx::query("INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES ($1, $2)")
@@ -206,7 +210,8 @@ pub(super) async fn offerable_requests(
          WHERE r.status = 'pending' AND r.expires_at > $1 \
            AND (r.target_volunteer_id = $2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
                 SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = $2 AND o.declined = 1))) \
-           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $2 AND b.blocked_id = r.senior_id) \
+           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = r.senior_id) \
+                OR (b.blocker_id = r.senior_id AND b.blocked_id = $2)) \
          ORDER BY r.created_at, r.id",
     )
     .bind(now.millis())

@@ -1,12 +1,17 @@
 //! Blocks and reports on PostgreSQL: each write one statement.
 
 use crate::StoreResult;
+use crate::offers::BLOCKED_EITHER_WAY;
 use crate::rows;
 use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
 use sqlx::PgPool;
 
-/// See [`crate::Store::set_block`].
+/// See [`crate::Store::set_block`]. A block first locks both people's
+/// pending requests: a claim between them that already holds the lock
+/// commits first (the block comes after it), and one that waits for it
+/// reads the block once it has the row (`compound::claim_request`), so a
+/// block and a claim never both pass each other.
 pub(super) async fn set_block(
     pool: &PgPool,
     blocker: &UserId,
@@ -14,21 +19,40 @@ pub(super) async fn set_block(
     blocking: bool,
     now: Timestamp,
 ) -> StoreResult<()> {
-    if blocking {
-        sqlx::query("INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(blocker.as_str())
-            .bind(blocked.as_str())
-            .bind(now.millis())
-            .execute(pool)
-            .await?;
-    } else {
+    if !blocking {
         sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
             .bind(blocker.as_str())
             .bind(blocked.as_str())
             .execute(pool)
             .await?;
+        return Ok(());
     }
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "SELECT id FROM help_requests WHERE senior_id IN ($1, $2) AND status = 'pending' \
+         ORDER BY id FOR UPDATE",
+    )
+    .bind(blocker.as_str())
+    .bind(blocked.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(blocker.as_str())
+        .bind(blocked.as_str())
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// See [`crate::Store::blocked_either_way`].
+pub(super) async fn blocked_either_way(pool: &PgPool, a: &UserId, b: &UserId) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(BLOCKED_EITHER_WAY)
+        .bind(a.as_str())
+        .bind(b.as_str())
+        .fetch_one(pool)
+        .await?)
 }
 
 /// See [`crate::Store::blockers_of`].

@@ -311,6 +311,10 @@ impl Store for PostgresStore {
         safety::set_block(&self.pool, blocker, blocked, blocking, now).await
     }
 
+    async fn blocked_either_way(&self, a: &UserId, b: &UserId) -> StoreResult<bool> {
+        safety::blocked_either_way(&self.pool, a, b).await
+    }
+
     async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
         safety::blockers_of(&self.pool, user).await
     }

@@ -13,6 +13,7 @@ use crate::rows::{self, Columns};
 use crate::{ClaimOutcome, StoreError, StoreResult};
 use helpline_core::conversation::{Conversation, ConversationSummary, Participant, direct_key};
 use helpline_core::notice::SystemNote;
+use helpline_core::request::RequestStatus;
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
 use rusqlite::params;
@@ -64,7 +65,9 @@ pub(super) async fn claim_request(
             let claimed = conn
                 .prepare_cached(
                     "UPDATE help_requests SET status = 'accepted', volunteer_id = ?1, accepted_at = ?2, \
-                     conversation_id = ?3 WHERE id = ?4 AND status = 'pending' AND expires_at > ?2 RETURNING *",
+                     conversation_id = ?3 WHERE id = ?4 AND status = 'pending' AND expires_at > ?2 \
+                     AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = help_requests.senior_id AND b.blocked_id = ?1) \
+                       OR (b.blocker_id = ?1 AND b.blocked_id = help_requests.senior_id)) RETURNING *",
                 )?
                 .query(params![volunteer.as_str(), now.millis(), conversation_id.as_str(), id.as_str()])?
                 .next()?
@@ -78,6 +81,12 @@ pub(super) async fn claim_request(
                     .map(rows::help_request)
                     .transpose()?;
                 return Ok(match current {
+                    // Still claimable: only a block can have stopped it.
+                    Some(current)
+                        if current.status == RequestStatus::Pending && current.expires_at > now =>
+                    {
+                        ClaimOutcome::Blocked
+                    }
                     Some(current) => ClaimOutcome::Lost(current),
                     None => ClaimOutcome::Missing,
                 });

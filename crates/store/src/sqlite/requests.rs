@@ -8,7 +8,7 @@
 
 use super::writer::Writer;
 use crate::error::is_direct_unique_violation;
-use crate::offers::offer_targets;
+use crate::offers::{BLOCK_PARTIES, offer_targets};
 use crate::rows::{self, Columns};
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
@@ -47,12 +47,17 @@ pub(super) async fn open_request(
     let candidates = candidates.to_vec();
     writer
         .run_direct(move |conn| {
-            let request = insert_request(conn, &new)?;
-            let blockers = conn
-                .prepare_cached("SELECT blocker_id FROM blocks WHERE blocked_id = ?1")?
+            let parties = conn
+                .prepare_cached(BLOCK_PARTIES)?
                 .query_map([new.seeker_id.as_str()], |row| row.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
-            let offered = offer_targets(&candidates, &blockers);
+            if let Some(target) = &new.draft.target_volunteer_id
+                && parties.iter().any(|p| p == target.as_str())
+            {
+                return Err(StoreError::Blocked);
+            }
+            let request = insert_request(conn, &new)?;
+            let offered = offer_targets(&candidates, &parties);
             if !offered.is_empty() {
                 let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
                 let ids =
@@ -253,7 +258,8 @@ pub(super) async fn offerable_requests(
          WHERE r.status = 'pending' AND r.expires_at > ?1 \
            AND (r.target_volunteer_id = ?2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
                 SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = ?2 AND o.declined = 1))) \
-           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ?2 AND b.blocked_id = r.senior_id) \
+           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ?2 AND b.blocked_id = r.senior_id) \
+                OR (b.blocker_id = r.senior_id AND b.blocked_id = ?2)) \
          ORDER BY r.created_at, r.id",
     )
     .bind(now.millis())

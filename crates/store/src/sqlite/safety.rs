@@ -3,6 +3,7 @@
 
 use super::writer::Writer;
 use crate::StoreResult;
+use crate::offers::BLOCKED_EITHER_WAY;
 use crate::rows;
 use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
@@ -38,6 +39,19 @@ pub(super) async fn set_block(
             })
         })
         .await
+}
+
+/// See [`crate::Store::blocked_either_way`].
+pub(super) async fn blocked_either_way(
+    readers: &SqlitePool,
+    a: &UserId,
+    b: &UserId,
+) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(BLOCKED_EITHER_WAY)
+        .bind(a.as_str())
+        .bind(b.as_str())
+        .fetch_one(readers)
+        .await?)
 }
 
 /// See [`crate::Store::blockers_of`].

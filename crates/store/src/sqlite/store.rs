@@ -302,6 +302,10 @@ impl Store for SqliteStore {
         safety::set_block(&self.writer, blocker, blocked, blocking, now).await
     }
 
+    async fn blocked_either_way(&self, a: &UserId, b: &UserId) -> StoreResult<bool> {
+        safety::blocked_either_way(&self.readers, a, b).await
+    }
+
     async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
         safety::blockers_of(&self.readers, user).await
     }

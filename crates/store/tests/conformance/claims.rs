@@ -78,6 +78,7 @@ pub async fn one_of_many_concurrent_claims_wins(env: Env) {
             ) => winners.push((conversation, request, opened)),
             (conversation, ClaimOutcome::Lost(current)) => losers.push((conversation, current)),
             (_, ClaimOutcome::Missing) => panic!("the request exists"),
+            (_, ClaimOutcome::Blocked) => panic!("nobody is blocked"),
         }
     }
     assert_eq!(winners.len(), 1, "exactly one claim wins");

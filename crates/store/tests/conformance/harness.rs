@@ -34,6 +34,14 @@ pub struct Env {
 }
 
 impl Env {
+    /// The database's URL when the store is PostgreSQL, for cases that
+    /// hold a lock of their own beside the store.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.url
+            .starts_with("postgres")
+            .then_some(self.url.as_str())
+    }
+
     /// Opens a second store on the same database (after closing the first,
     /// this is a restart).
     pub async fn reopen(&self) -> Arc<dyn Store> {

@@ -1,42 +1,79 @@
 //! Cases for blocks and reports: blocks are per direction and idempotent,
-//! keep the blocked seeker's requests from the blocker and the blocked
-//! sender's messages out of a shared conversation; the blocker can list them
+//! keep a request's seeker and volunteer apart whichever of them blocked
+//! (offers, claims, requests made to one person, a claim racing a block),
+//! keep the blocked sender's messages out of a shared conversation; the blocker can list them
 //! by name; reports list open first and resolve once.
 
-use crate::fixtures::{at, chat, new_message, request_at, seeker, send, try_send, volunteer};
+use crate::fixtures::{
+    TTL_MS, accepted_note, at, chat, claim, new_message, new_request, request_at, seeker, send,
+    try_send, volunteer,
+};
 use crate::harness::Env;
 use helpline_core::message::MessageType;
+use helpline_core::request::RequestStatus;
 use helpline_core::safety::{Report, ReportStatus};
-use helpline_core::{ReportId, UserId};
-use helpline_store::AppendRefusal;
+use helpline_core::{ConversationId, ReportId, UserId};
+use helpline_store::{AppendRefusal, ClaimOutcome, StoreError};
+use sqlx::{Connection, PgConnection};
 
-/// Blocking is one-way, repeatable, undoable, and hides the blocked seeker's requests.
-pub async fn blocks_hide_requests_one_way(env: Env) {
+/// Blocks are stored per direction, repeatable and undoable; either
+/// direction keeps the two apart for everything a request does: no offer
+/// when it opens, no late offer, no claim, no request made to the other.
+pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
     let store = &env.store;
-    let (ann, vic, val) = (
-        seeker(store, "ann").await,
+    let (ann, bea) = (seeker(store, "ann").await, seeker(store, "bea").await);
+    let (vic, val, viv) = (
         volunteer(store, "vic").await,
         volunteer(store, "val").await,
+        volunteer(store, "viv").await,
     );
     for _ in 0..2 {
+        // Ann blocked Vic; Val blocked Ann.
         store
-            .set_block(&vic.id, &ann.id, true, at(0))
+            .set_block(&ann.id, &vic.id, true, at(0))
+            .await
+            .expect("block");
+        store
+            .set_block(&val.id, &ann.id, true, at(0))
             .await
             .expect("block");
     }
     assert_eq!(
         store.blockers_of(&ann.id).await.expect("blockers"),
-        std::slice::from_ref(&vic.id)
+        std::slice::from_ref(&val.id)
     );
-    assert!(
-        store
-            .blockers_of(&vic.id)
-            .await
-            .expect("blockers")
-            .is_empty(),
-        "one-way"
+    assert_eq!(
+        store.blockers_of(&vic.id).await.expect("blockers"),
+        std::slice::from_ref(&ann.id)
     );
-    request_at(store, &ann, None, at(0)).await;
+    for (a, b, blocked) in [
+        (&ann, &vic, true),
+        (&vic, &ann, true),
+        (&ann, &val, true),
+        (&val, &ann, true),
+        (&ann, &viv, false),
+        (&bea, &vic, false),
+    ] {
+        assert_eq!(
+            store.blocked_either_way(&a.id, &b.id).await.expect("read"),
+            blocked,
+            "{} and {}",
+            a.username,
+            b.username
+        );
+    }
+
+    let candidates = [vic.id.clone(), val.id.clone(), viv.id.clone()];
+    let new = new_request(&ann, None, at(0), at(TTL_MS));
+    let opened = store
+        .open_request(&new, &candidates, None)
+        .await
+        .expect("open");
+    assert_eq!(
+        opened.offered,
+        [viv.id.clone()],
+        "neither side of a block is offered it"
+    );
     let offerable = |v: UserId| {
         let store = store.clone();
         async move {
@@ -50,25 +87,214 @@ pub async fn blocks_hide_requests_one_way(env: Env) {
     assert_eq!(
         offerable(vic.id.clone()).await,
         0,
-        "not offered to the blocker"
+        "not to the one she blocked"
     );
-    assert_eq!(offerable(val.id.clone()).await, 1);
+    assert_eq!(
+        offerable(val.id.clone()).await,
+        0,
+        "not to the one who blocked her"
+    );
+    assert_eq!(offerable(viv.id.clone()).await, 1);
+
+    for blocked in [&vic, &val] {
+        let conversation = ConversationId::generate();
+        let outcome = store
+            .claim_request(&new.id, &blocked.id, &conversation, &accepted_note(), at(2))
+            .await
+            .expect("claim");
+        assert!(matches!(outcome, ClaimOutcome::Blocked), "{outcome:?}");
+        assert_eq!(store.conversation(&conversation).await.expect("read"), None);
+    }
+    let pending = store.request(&new.id).await.expect("read").expect("stored");
+    assert_eq!(
+        pending.status,
+        RequestStatus::Pending,
+        "a refused claim changes nothing"
+    );
+    assert_eq!(pending.volunteer_id, None);
+    claim(store, &pending, &viv, at(3)).await;
+
+    // Requests made to someone on the other side of a block store nothing.
+    for target in [&vic, &val] {
+        let refused = new_request(&ann, Some(target), at(4), at(TTL_MS));
+        let outcome = store
+            .open_request(&refused, &[target.id.clone()], None)
+            .await;
+        assert!(matches!(outcome, Err(StoreError::Blocked)), "{outcome:?}");
+        assert_eq!(store.request(&refused.id).await.expect("read"), None);
+    }
+    assert_eq!(store.pending_request_of(&ann.id).await.expect("read"), None);
+    let to_vic = new_request(&bea, Some(&vic), at(4), at(TTL_MS));
     store
-        .set_block(&vic.id, &ann.id, false, at(2))
+        .open_request(&to_vic, &[], None)
+        .await
+        .expect("nobody blocked");
+
+    // Unblocking lifts both the offer filter and the claim refusal.
+    store
+        .set_block(&ann.id, &vic.id, false, at(5))
         .await
         .expect("unblock");
     store
-        .set_block(&vic.id, &ann.id, false, at(2))
+        .set_block(&ann.id, &vic.id, false, at(5))
         .await
         .expect("unblock again");
     assert!(
-        store
-            .blockers_of(&ann.id)
+        !store
+            .blocked_either_way(&vic.id, &ann.id)
             .await
-            .expect("blockers")
-            .is_empty()
+            .expect("read")
     );
-    assert_eq!(offerable(vic.id.clone()).await, 1);
+    let again = request_at(store, &ann, None, at(6)).await;
+    assert_eq!(
+        store
+            .offerable_requests(&vic.id, at(7))
+            .await
+            .expect("offerable")
+            .len(),
+        2,
+        "Ann's and Bea's"
+    );
+    claim(store, &again, &vic, at(8)).await;
+}
+
+/// A block and a claim of a request between the same two people, sent at
+/// once, never both take effect unseen: either the claim wins (the block
+/// comes after it) or it is refused and the request stays pending.
+pub async fn a_block_and_a_claim_never_pass_each_other(env: Env) {
+    let store = &env.store;
+    let (mut claimed, mut refused) = (0, 0);
+    for round in 0..24 {
+        let ann = seeker(store, &format!("ann{round}")).await;
+        let vic = volunteer(store, &format!("vic{round}")).await;
+        let request = store
+            .open_request(
+                &new_request(&ann, None, at(0), at(TTL_MS)),
+                &[vic.id.clone()],
+                None,
+            )
+            .await
+            .expect("open")
+            .request;
+        let (blocking, claiming) = (store.clone(), store.clone());
+        let (seeker_id, volunteer_id) = (ann.id.clone(), vic.id.clone());
+        let block = tokio::spawn(async move {
+            blocking
+                .set_block(&seeker_id, &volunteer_id, true, at(1))
+                .await
+        });
+        let (request_id, volunteer_id) = (request.id.clone(), vic.id.clone());
+        let conversation = ConversationId::generate();
+        let claim = tokio::spawn(async move {
+            claiming
+                .claim_request(
+                    &request_id,
+                    &volunteer_id,
+                    &conversation,
+                    &accepted_note(),
+                    at(1),
+                )
+                .await
+        });
+        let outcome = claim.await.expect("task").expect("claim");
+        block.await.expect("task").expect("block");
+        let now = store
+            .request(&request.id)
+            .await
+            .expect("read")
+            .expect("stored");
+        match outcome {
+            ClaimOutcome::Claimed { .. } => {
+                claimed += 1;
+                assert_eq!(now.status, RequestStatus::Accepted);
+            }
+            ClaimOutcome::Blocked => {
+                refused += 1;
+                assert_eq!(now.status, RequestStatus::Pending);
+                assert_eq!(now.conversation_id, None);
+            }
+            other => panic!("round {round}: {other:?}"),
+        }
+    }
+    assert_eq!(claimed + refused, 24);
+}
+
+/// PostgreSQL: a claim that waits for the row lock of a block under way
+/// (a block locks the pair's pending requests before it is stored) sees
+/// the block once it gets the row, though its statement began before the
+/// block was committed. SQLite runs every write on one writer, one after
+/// the other, so no claim ever waits on a block there.
+pub async fn a_claim_waiting_on_a_block_sees_it(env: Env) {
+    let Some(url) = env.postgres_url() else {
+        return;
+    };
+    let store = &env.store;
+    let (ann, vic) = (seeker(store, "ann").await, volunteer(store, "vic").await);
+    let request = store
+        .open_request(
+            &new_request(&ann, None, at(0), at(TTL_MS)),
+            &[vic.id.clone()],
+            None,
+        )
+        .await
+        .expect("open")
+        .request;
+    let mut blocking = PgConnection::connect(url).await.expect("connect");
+    sqlx::raw_sql("BEGIN")
+        .execute(&mut blocking)
+        .await
+        .expect("begin");
+    sqlx::query("SELECT id FROM help_requests WHERE id = $1 FOR UPDATE")
+        .bind(request.id.as_str())
+        .execute(&mut blocking)
+        .await
+        .expect("lock the request as set_block does");
+    sqlx::query("INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, 1)")
+        .bind(ann.id.as_str())
+        .bind(vic.id.as_str())
+        .execute(&mut blocking)
+        .await
+        .expect("block");
+    let claiming = store.clone();
+    let (request_id, volunteer_id) = (request.id.clone(), vic.id.clone());
+    let claim = tokio::spawn(async move {
+        claiming
+            .claim_request(
+                &request_id,
+                &volunteer_id,
+                &ConversationId::generate(),
+                &accepted_note(),
+                at(1),
+            )
+            .await
+    });
+    let mut watching = PgConnection::connect(url).await.expect("connect");
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock' AND query LIKE 'UPDATE help_requests%'",
+        )
+        .fetch_one(&mut watching)
+        .await
+        .expect("watch");
+        if waiting > 0 {
+            break;
+        }
+        assert!(!claim.is_finished(), "the claim must wait for the lock");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut blocking)
+        .await
+        .expect("commit");
+    let outcome = claim.await.expect("task").expect("claim");
+    assert!(matches!(outcome, ClaimOutcome::Blocked), "{outcome:?}");
+    let now = store
+        .request(&request.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(now.status, RequestStatus::Pending);
 }
 
 /// Reports are listed open first and resolved exactly once.
