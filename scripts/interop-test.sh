@@ -39,4 +39,4 @@ export HELPLINE_BIN
 
 cd "$INTEROP_DIR"
 npm ci --no-audit --no-fund
-exec node --test "$@" interop.test.mjs
+exec node --test "$@" interop.test.mjs oversized.test.mjs

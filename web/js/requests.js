@@ -86,7 +86,9 @@ export const requestMethods = {
         ? `Another volunteer is already helping ${name}.`
         : why === "expired"
           ? `${name}'s request has timed out.`
-          : `${name} cancelled their request.`,
+          : why === "withdrawn"
+            ? `${name}'s request is no longer available.`
+            : `${name} cancelled their request.`,
     );
   },
 

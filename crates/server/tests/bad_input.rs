@@ -376,3 +376,205 @@ async fn nul_characters_are_invalid_on_both_backends() {
         assert_eq!(sent["message"]["seq"], 2, "nothing was stored before it");
     }
 }
+
+/// A body being written: bytes written, whether all, and the writer back.
+type Sending = tokio::task::JoinHandle<(u64, bool, tokio::net::tcp::OwnedWriteHalf)>;
+
+/// A raw HTTP/1.1 connection to the server, for clients that keep sending
+/// after the answer: what `reqwest` and curl hide.
+struct RawHttp {
+    reader: tokio::net::tcp::OwnedReadHalf,
+    writer: Option<tokio::net::tcp::OwnedWriteHalf>,
+    buffered: Vec<u8>,
+}
+
+impl RawHttp {
+    async fn connect(app: &TestApp) -> Self {
+        let addr = app.base.trim_start_matches("http://");
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (reader, writer) = stream.into_split();
+        Self {
+            reader,
+            writer: Some(writer),
+            buffered: Vec::new(),
+        }
+    }
+
+    /// Writes a request head, then `body_len` bytes of `fill` (without end
+    /// when `None`) in the background; the task returns how much it wrote
+    /// and whether it got to the end.
+    fn send(
+        &mut self,
+        head: String,
+        body_len: Option<u64>,
+        body: impl Fn(u64) -> Vec<u8> + Send + 'static,
+    ) -> Sending {
+        use tokio::io::AsyncWriteExt;
+        let mut writer = self.writer.take().unwrap();
+        tokio::spawn(async move {
+            if writer.write_all(head.as_bytes()).await.is_err() {
+                return (0, false, writer);
+            }
+            let mut written = 0u64;
+            loop {
+                if body_len.is_some_and(|len| written >= len) {
+                    return (written, true, writer);
+                }
+                let mut chunk = body(written);
+                if let Some(len) = body_len {
+                    chunk.truncate(usize::try_from(len - written).unwrap_or(usize::MAX));
+                }
+                if writer.write_all(&chunk).await.is_err() {
+                    return (written, false, writer);
+                }
+                written += chunk.len() as u64;
+            }
+        })
+    }
+
+    /// Waits for what [`RawHttp::send`] started: how much it wrote and
+    /// whether it got to the end.
+    async fn sent(&mut self, sending: Sending) -> (u64, bool) {
+        let (written, finished, writer) = sending.await.unwrap();
+        self.writer = Some(writer);
+        (written, finished)
+    }
+
+    /// Reads one response: its status and its JSON body.
+    async fn response(&mut self) -> (u16, Value) {
+        use tokio::io::AsyncReadExt;
+        let head_end = loop {
+            if let Some(end) = self.buffered.windows(4).position(|w| w == b"\r\n\r\n") {
+                break end + 4;
+            }
+            let mut chunk = [0u8; 8192];
+            let read = self.reader.read(&mut chunk).await.unwrap();
+            assert!(read > 0, "the connection closed before an answer");
+            self.buffered.extend_from_slice(&chunk[..read]);
+        };
+        let head = String::from_utf8_lossy(&self.buffered[..head_end]).to_lowercase();
+        let status: u16 = head[9..12].parse().unwrap();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map(|v| v.trim().parse().unwrap())
+            .unwrap_or(0);
+        while self.buffered.len() < head_end + length {
+            let mut chunk = [0u8; 8192];
+            let read = self.reader.read(&mut chunk).await.unwrap();
+            assert!(read > 0, "the connection closed inside the answer");
+            self.buffered.extend_from_slice(&chunk[..read]);
+        }
+        let body = serde_json::from_slice(&self.buffered[head_end..head_end + length])
+            .unwrap_or(Value::Null);
+        self.buffered.drain(..head_end + length);
+        (status, body)
+    }
+}
+
+fn json_filler(at: u64) -> Vec<u8> {
+    if at == 0 {
+        let mut chunk = b"{\"username\":\"".to_vec();
+        chunk.resize(64 * 1024, b'x');
+        chunk
+    } else {
+        vec![b'x'; 64 * 1024]
+    }
+}
+
+/// A body over the limit, from a client that goes on sending it (as
+/// browsers, Node's fetch and mobile HTTP stacks do), is answered `413
+/// too_large` and the rest is read, so the client reads the answer instead
+/// of a reset, and the connection serves the next request. The same for a
+/// file over the limit and for a refusal before the body is read (no
+/// token). A client that never stops sending is cut off after a bounded
+/// amount.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_are_answered_413_and_read_to_the_end() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.attachment_max_bytes = 64 * 1024).await;
+    let (seeker, _, _, _, conversation) = session(&app).await;
+    let conversation = conversation.as_str().unwrap().to_owned();
+
+    // JSON: 5 MiB where 64 KiB is the most.
+    let mut http = RawHttp::connect(&app).await;
+    let five_mib = 5 * 1024 * 1024;
+    let head = format!(
+        "POST /api/auth/register HTTP/1.1\r\nHost: helpline\r\nContent-Type: application/json\r\n\
+         Content-Length: {five_mib}\r\n\r\n"
+    );
+    let sending = http.send(head, Some(five_mib), json_filler);
+    let (status, body) = http.response().await;
+    assert_eq!(
+        (status, body["error"]["code"].clone()),
+        (413, json!("too_large"))
+    );
+    assert_eq!(
+        http.sent(sending).await,
+        (five_mib, true),
+        "all of it was read"
+    );
+    let sending = http.send(
+        "GET /healthz HTTP/1.1\r\nHost: helpline\r\n\r\n".to_owned(),
+        Some(0),
+        |_| Vec::new(),
+    );
+    http.sent(sending).await;
+    assert_eq!(
+        http.response().await,
+        (200, json!({"status": "ok"})),
+        "kept alive"
+    );
+
+    // Multipart: a 2 MiB file where 64 KiB is the most, with and without a token.
+    let boundary = "b0undary";
+    let file_len: u64 = 2 * 1024 * 1024;
+    let preamble = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    );
+    let total = preamble.len() as u64 + file_len;
+    for (token, expected) in [
+        (Some(seeker.token.as_str()), (413, "too_large")),
+        (None, (401, "unauthorized")),
+    ] {
+        let mut http = RawHttp::connect(&app).await;
+        let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+        let head = format!(
+            "POST /api/conversations/{conversation}/attachments HTTP/1.1\r\nHost: helpline\r\n{auth}\
+             Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {total}\r\n\r\n"
+        );
+        let preamble = preamble.clone().into_bytes();
+        let sending = http.send(head, Some(total), move |at| {
+            if at == 0 {
+                preamble.clone()
+            } else {
+                vec![7u8; 64 * 1024]
+            }
+        });
+        let (status, body) = http.response().await;
+        assert_eq!(
+            (status, body["error"]["code"].clone()),
+            (expected.0, json!(expected.1))
+        );
+        assert_eq!(http.sent(sending).await, (total, true));
+    }
+    assert!(app.attachment_files().is_empty());
+
+    // A client that announces a terabyte and keeps sending is answered,
+    // then cut off once the server has read its bounded amount.
+    let mut http = RawHttp::connect(&app).await;
+    let head =
+        "POST /api/auth/register HTTP/1.1\r\nHost: helpline\r\nContent-Type: application/json\r\n\
+                Content-Length: 1099511627776\r\n\r\n"
+            .to_owned();
+    let sending = http.send(head, None, json_filler);
+    let (status, _) = http.response().await;
+    assert_eq!(status, 413);
+    let (written, finished) =
+        tokio::time::timeout(std::time::Duration::from_secs(60), http.sent(sending))
+            .await
+            .expect("cut off within the linger bounds");
+    assert!(!finished);
+    let bound = 64 * 1024 * 1024 + 32 * 1024 * 1024; // the linger bound, plus socket buffers
+    assert!(written < bound, "wrote {written} bytes");
+}
