@@ -2,7 +2,7 @@
 //! websocket and HTTP long-polling, with only the default namespace.
 //!
 //! It replaces a general-purpose library with one built for this server's
-//! load (docs/performance.md): a websocket connection is one task and one
+//! load (decision 0014): a websocket connection is one task and one
 //! small session, with no read buffer of its own while idle; a broadcast is
 //! encoded once and shared by every receiver's queue; and each connection
 //! writes everything queued for it with one system call per wake-up.

@@ -4,8 +4,8 @@
 //! with two `pwrite` calls: its 24-byte header, then its page. A batch of
 //! messages dirties about two pages per message, so a loaded Helpline made
 //! some seven `pwrite` calls per stored message, each a trip through the
-//! file system for a few kilobytes (docs/performance.md, "The fifth
-//! round"). This VFS wraps the platform's default one and changes one
+//! file system for a few kilobytes (decision 0017). This VFS wraps the
+//! platform's default one and changes one
 //! thing: writes to a `-wal` file that continue the previous one are
 //! gathered in memory and reach the file in one call.
 //!

@@ -5,7 +5,7 @@
 //! encoded once into a [`RawValue`], and both wire bodies are put together
 //! from that text around it, with no second encoding and no JSON tree
 //! (`serde_json::Value`, an allocation per field), which together were a
-//! visible share of a loaded server's allocations (docs/performance.md).
+//! visible share of a loaded server's allocations (decision 0013).
 
 use bytes::Bytes;
 use helpline_core::DomainError;

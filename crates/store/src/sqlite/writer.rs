@@ -21,7 +21,7 @@
 //! - **async** jobs run on an sqlx connection. sqlx runs that connection on
 //!   a thread of its own and hands it every statement over a channel: two
 //!   thread switches per statement, which the profile showed dominating a
-//!   loaded server (docs/performance.md). The rarer writes still use it.
+//!   loaded server (decision 0009). The rarer writes still use it.
 //!
 //! A batch runs its jobs in arrival order; each run of consecutive jobs of
 //! one kind is one transaction on that kind's connection. Both connections
@@ -277,7 +277,7 @@ async fn write_loop(
 /// or two jobs and paid a commit for each. Yielding lets that thread finish
 /// the burst, and the batch takes all of it; with nothing else runnable the
 /// yield returns at once, so a lone write waits for nothing
-/// (docs/performance.md, the ninth round).
+/// (decision 0022).
 pub(super) fn gather_queued<J>(
     jobs: &mut mpsc::UnboundedReceiver<J>,
     batch: &mut Vec<J>,
