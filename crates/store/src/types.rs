@@ -19,7 +19,7 @@ pub struct Credentials {
 }
 
 /// A request just stored, and whom it was offered to in the same
-/// transaction ([`crate::Store::open_request`]).
+/// transaction ([`crate::Requests::open_request`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenedRequest {
     /// The stored request, `pending`.
@@ -29,7 +29,7 @@ pub struct OpenedRequest {
     pub offered: Vec<UserId>,
 }
 
-/// Hears of a request [`crate::Store::open_request`] has written, possibly
+/// Hears of a request [`crate::Requests::open_request`] has written, possibly
 /// before it is durable; called once at most, on whichever thread wrote it,
 /// so it should only hand the outcome on.
 pub type OnWritten = Box<dyn FnOnce(&OpenedRequest) + Send>;

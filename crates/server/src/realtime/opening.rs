@@ -2,7 +2,7 @@
 //!
 //! The request is offered to the volunteers available when it is opened,
 //! less those who blocked the seeker; the store writes the request and
-//! those offers in one transaction ([`helpline_store::Store::open_request`]).
+//! those offers in one transaction ([`helpline_store::Requests::open_request`]).
 //! The volunteers are told as soon as that transaction has run, while its
 //! commit syncs (on SQLite the single writer runs anything they do about it
 //! after that commit); the seeker's ack waits until the request is durable.

@@ -9,7 +9,7 @@ use crate::{Credentials, StoreError, StoreResult};
 use helpline_core::user::{NewAccount, User};
 use helpline_core::{Timestamp, UserId};
 
-/// See [`crate::Store::create_user`].
+/// See [`crate::Accounts::create_user`].
 pub(super) async fn create_user(
     store: &PostgresStore,
     account: &NewAccount,
@@ -44,7 +44,7 @@ pub(super) async fn create_user(
     Ok(user)
 }
 
-/// See [`crate::Store::user`].
+/// See [`crate::Accounts::user`].
 pub(super) async fn user(store: &PostgresStore, id: &UserId) -> StoreResult<Option<User>> {
     let row = sqlx::query("SELECT * FROM users WHERE id = $1")
         .bind(id.as_str())
@@ -53,7 +53,7 @@ pub(super) async fn user(store: &PostgresStore, id: &UserId) -> StoreResult<Opti
     row.as_ref().map(rows::user).transpose()
 }
 
-/// See [`crate::Store::credentials`].
+/// See [`crate::Accounts::credentials`].
 pub(super) async fn credentials(
     store: &PostgresStore,
     username: &str,
@@ -72,11 +72,36 @@ pub(super) async fn credentials(
         .transpose()
 }
 
-/// See [`crate::Store::volunteers`].
+/// See [`crate::Accounts::volunteers`].
 pub(super) async fn volunteers(store: &PostgresStore) -> StoreResult<Vec<User>> {
     let found =
         sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
             .fetch_all(&store.pool)
             .await?;
     rows::all(&found, rows::user)
+}
+
+#[async_trait::async_trait]
+impl crate::Accounts for super::PostgresStore {
+    async fn create_user(
+        &self,
+        account: &NewAccount,
+        password_hash: &str,
+        id: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        create_user(self, account, password_hash, id, now).await
+    }
+
+    async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
+        user(self, id).await
+    }
+
+    async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
+        credentials(self, username).await
+    }
+
+    async fn volunteers(&self) -> StoreResult<Vec<User>> {
+        volunteers(self).await
+    }
 }

@@ -35,7 +35,7 @@ const INSERT_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, seq, se
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
      ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING";
 
-/// See [`crate::Store::append_message`].
+/// See [`crate::Messages::append_message`].
 pub(super) async fn append_message(
     pool: &PgPool,
     new: &NewMessage,

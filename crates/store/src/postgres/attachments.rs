@@ -12,7 +12,7 @@ use helpline_core::attachment::{Attachment, AttachmentInfo};
 use helpline_core::{AttachmentId, ConversationId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
 
-/// See [`crate::Store::create_attachment`].
+/// See [`crate::Attachments::create_attachment`].
 pub(super) async fn create_attachment(
     pool: &PgPool,
     a: &Attachment,
@@ -44,7 +44,7 @@ pub(super) async fn create_attachment(
     Ok(stored.rows_affected() == 1)
 }
 
-/// See [`crate::Store::attachment`].
+/// See [`crate::Attachments::attachment`].
 pub(super) async fn attachment(
     pool: &PgPool,
     id: &AttachmentId,
@@ -97,7 +97,7 @@ pub(super) async fn mark_dead(
     Ok(())
 }
 
-/// See [`crate::Store::take_dead_attachments`].
+/// See [`crate::Attachments::take_dead_attachments`].
 pub(super) async fn take_dead_attachments(
     pool: &PgPool,
     unsent_before: Timestamp,
@@ -115,4 +115,27 @@ pub(super) async fn take_dead_attachments(
     .fetch_all(pool)
     .await?;
     rows::all(&found, rows::attachment)
+}
+
+#[async_trait::async_trait]
+impl crate::Attachments for super::PostgresStore {
+    async fn create_attachment(
+        &self,
+        attachment: &Attachment,
+        quota_bytes: i64,
+    ) -> StoreResult<bool> {
+        create_attachment(&self.pool, attachment, quota_bytes).await
+    }
+
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>> {
+        attachment(&self.pool, id).await
+    }
+
+    async fn take_dead_attachments(
+        &self,
+        unsent_before: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Attachment>> {
+        take_dead_attachments(&self.pool, unsent_before, limit).await
+    }
 }

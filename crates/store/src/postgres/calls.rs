@@ -17,7 +17,7 @@ async fn one(conn: &mut PgConnection, sql: &'static str, arg: &str) -> StoreResu
     row.as_ref().map(rows::call).transpose()
 }
 
-/// See [`crate::Store::create_call`].
+/// See [`crate::Calls::create_call`].
 pub(super) async fn create_call(
     pool: &PgPool,
     new: &NewCall,
@@ -93,13 +93,13 @@ pub(super) async fn create_call(
     })
 }
 
-/// See [`crate::Store::call`].
+/// See [`crate::Calls::call`].
 pub(super) async fn call(pool: &PgPool, id: &CallId) -> StoreResult<Option<Call>> {
     let mut conn = pool.acquire().await?;
     one(&mut conn, "SELECT * FROM calls WHERE id = $1", id.as_str()).await
 }
 
-/// See [`crate::Store::accept_call`].
+/// See [`crate::Calls::accept_call`].
 pub(super) async fn accept_call(
     pool: &PgPool,
     id: &CallId,
@@ -118,7 +118,7 @@ pub(super) async fn accept_call(
     row.as_ref().map(rows::call).transpose()
 }
 
-/// See [`crate::Store::finish_call`].
+/// See [`crate::Calls::finish_call`].
 pub(super) async fn finish_call(
     pool: &PgPool,
     id: &CallId,
@@ -140,7 +140,7 @@ pub(super) async fn finish_call(
     row.as_ref().map(rows::call).transpose()
 }
 
-/// See [`crate::Store::expire_ringing_calls`].
+/// See [`crate::Calls::expire_ringing_calls`].
 pub(super) async fn expire_ringing_calls(
     pool: &PgPool,
     timeout: &CallEnd,
@@ -161,7 +161,7 @@ pub(super) async fn expire_ringing_calls(
     rows::all(&found, rows::call)
 }
 
-/// See [`crate::Store::bind_caller_device`].
+/// See [`crate::Calls::bind_caller_device`].
 pub(super) async fn bind_caller_device(
     pool: &PgPool,
     id: &CallId,
@@ -177,7 +177,7 @@ pub(super) async fn bind_caller_device(
     Ok(bound.flatten().as_deref() == Some(device))
 }
 
-/// See [`crate::Store::live_calls_of`].
+/// See [`crate::Calls::live_calls_of`].
 pub(super) async fn live_calls_of(pool: &PgPool, user: &UserId) -> StoreResult<Vec<Call>> {
     let found = sqlx::query(
         "SELECT * FROM calls WHERE (caller_id = $1 OR callee_id = $1) AND status IN ('ringing', 'active') \
@@ -189,7 +189,7 @@ pub(super) async fn live_calls_of(pool: &PgPool, user: &UserId) -> StoreResult<V
     rows::all(&found, rows::call)
 }
 
-/// See [`crate::Store::live_call_in`].
+/// See [`crate::Calls::live_call_in`].
 pub(super) async fn live_call_in(
     pool: &PgPool,
     conversation: &ConversationId,
@@ -199,7 +199,7 @@ pub(super) async fn live_call_in(
     one(&mut conn, sql, conversation.as_str()).await
 }
 
-/// See [`crate::Store::calls_in`].
+/// See [`crate::Calls::calls_in`].
 pub(super) async fn calls_in(
     pool: &PgPool,
     conversation: &ConversationId,
@@ -215,7 +215,7 @@ pub(super) async fn calls_in(
     rows::all(&found, rows::call)
 }
 
-/// See [`crate::Store::set_call_stats`].
+/// See [`crate::Calls::set_call_stats`].
 pub(super) async fn set_call_stats(
     pool: &PgPool,
     id: &CallId,
@@ -240,4 +240,62 @@ pub(super) async fn set_call_stats(
         .fetch_optional(pool)
         .await?;
     row.as_ref().map(rows::call).transpose()
+}
+
+#[async_trait::async_trait]
+impl crate::Calls for super::PostgresStore {
+    async fn create_call(&self, new: &NewCall, busy: &CallEnd) -> StoreResult<CallPlaced> {
+        create_call(&self.pool, new, busy).await
+    }
+
+    async fn call(&self, id: &CallId) -> StoreResult<Option<Call>> {
+        call(&self.pool, id).await
+    }
+
+    async fn accept_call(
+        &self,
+        id: &CallId,
+        device: &str,
+        answered_at: Timestamp,
+    ) -> StoreResult<Option<Call>> {
+        accept_call(&self.pool, id, device, answered_at).await
+    }
+
+    async fn finish_call(
+        &self,
+        id: &CallId,
+        from: CallStatus,
+        end: &CallEnd,
+    ) -> StoreResult<Option<Call>> {
+        finish_call(&self.pool, id, from, end).await
+    }
+
+    async fn expire_ringing_calls(&self, timeout: &CallEnd, limit: i64) -> StoreResult<Vec<Call>> {
+        expire_ringing_calls(&self.pool, timeout, limit).await
+    }
+
+    async fn bind_caller_device(&self, id: &CallId, device: &str) -> StoreResult<bool> {
+        bind_caller_device(&self.pool, id, device).await
+    }
+
+    async fn live_calls_of(&self, user: &UserId) -> StoreResult<Vec<Call>> {
+        live_calls_of(&self.pool, user).await
+    }
+
+    async fn live_call_in(&self, conversation: &ConversationId) -> StoreResult<Option<Call>> {
+        live_call_in(&self.pool, conversation).await
+    }
+
+    async fn calls_in(&self, conversation: &ConversationId, limit: i64) -> StoreResult<Vec<Call>> {
+        calls_in(&self.pool, conversation, limit).await
+    }
+
+    async fn set_call_stats(
+        &self,
+        id: &CallId,
+        side: Side,
+        stats: &CallStats,
+    ) -> StoreResult<Option<Call>> {
+        set_call_stats(&self.pool, id, side, stats).await
+    }
 }

@@ -40,13 +40,13 @@ pub(super) async fn insert_note(conn: &mut PgConnection, note: &Message) -> Stor
     Ok(())
 }
 
-/// See [`crate::Store::message`].
+/// See [`crate::Messages::message`].
 pub(super) async fn message(pool: &PgPool, id: &MessageId) -> StoreResult<Option<Message>> {
     let mut conn = pool.acquire().await?;
     message_on(&mut conn, id.as_str()).await
 }
 
-/// See [`crate::Store::edit_message`].
+/// See [`crate::Messages::edit_message`].
 pub(super) async fn edit_message(
     pool: &PgPool,
     id: &MessageId,
@@ -71,7 +71,7 @@ pub(super) async fn edit_message(
     Ok(message)
 }
 
-/// See [`crate::Store::delete_message`].
+/// See [`crate::Messages::delete_message`].
 pub(super) async fn delete_message(
     pool: &PgPool,
     id: &MessageId,
@@ -99,7 +99,7 @@ pub(super) async fn delete_message(
     Ok(message)
 }
 
-/// See [`crate::Store::toggle_reaction`].
+/// See [`crate::Messages::toggle_reaction`].
 pub(super) async fn toggle_reaction(
     pool: &PgPool,
     id: &MessageId,
@@ -141,7 +141,7 @@ pub(super) async fn toggle_reaction(
     Ok(reactions)
 }
 
-/// See [`crate::Store::search_messages`].
+/// See [`crate::Messages::search_messages`].
 pub(super) async fn search_messages(
     pool: &PgPool,
     user: &UserId,

@@ -35,15 +35,14 @@ mod append;
 mod attachments;
 mod batch;
 mod calls;
-mod compound;
 mod conversations;
 mod edits;
 mod history;
 mod lanes;
+mod messages;
 mod receipts;
 mod requests;
 mod safety;
-mod store;
 mod support;
 mod timers;
 
@@ -160,4 +159,44 @@ async fn migrate(connection: &mut PgConnection) -> StoreResult<()> {
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// See [`crate::Lifecycle::setting_or_insert`].
+async fn setting_or_insert(
+    store: &PostgresStore,
+    key: &str,
+    candidate: &str,
+) -> StoreResult<String> {
+    let mut tx = store.pool.begin().await?;
+    // A racing insert of the same key makes this wait for its commit,
+    // and the SELECT (a new snapshot at READ COMMITTED) then reads it.
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(candidate)
+        .execute(&mut *tx)
+        .await?;
+    let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(value)
+}
+
+#[async_trait::async_trait]
+impl crate::Lifecycle for PostgresStore {
+    async fn setting_or_insert(&self, key: &str, candidate: &str) -> StoreResult<String> {
+        setting_or_insert(self, key, candidate).await
+    }
+
+    async fn settle(&self) -> StoreResult<()> {
+        // Every write here returns after its commit: nothing is announced
+        // before it is visible.
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.appender.close().await;
+        self.pool.close().await;
+    }
 }

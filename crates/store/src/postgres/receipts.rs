@@ -6,7 +6,7 @@ use crate::StoreResult;
 use helpline_core::{ConversationId, Timestamp, UserId};
 use sqlx::PgPool;
 
-/// See [`crate::Store::mark_delivered`].
+/// See [`crate::Conversations::mark_delivered`].
 pub(super) async fn mark_delivered(
     pool: &PgPool,
     id: &ConversationId,
@@ -27,7 +27,7 @@ pub(super) async fn mark_delivered(
     .await?)
 }
 
-/// See [`crate::Store::set_archived`].
+/// See [`crate::Conversations::set_archived`].
 pub(super) async fn set_archived(
     pool: &PgPool,
     id: &ConversationId,
@@ -44,7 +44,7 @@ pub(super) async fn set_archived(
     Ok(changed.rows_affected() == 1)
 }
 
-/// See [`crate::Store::mark_read`].
+/// See [`crate::Conversations::mark_read`].
 pub(super) async fn mark_read(
     store: &PostgresStore,
     id: &ConversationId,

@@ -3,13 +3,19 @@
 //! offers and declines, and feedback. Each write but the opening is one
 //! statement; a move out of `pending` is a conditional
 //! update, so a racing one waits for the row and then finds it no longer
-//! pending. The claim, which also opens the conversation, is in
-//! [`super::compound`].
+//! pending. The claim, which also opens the conversation, is one
+//! transaction that reads the pair's blocks after taking the row lock.
 
+use super::edits::insert_note;
+use super::requests;
+use crate::ClaimOutcome;
 use crate::error::is_unique_violation;
+use crate::offers::BLOCKED_EITHER_WAY;
 use crate::offers::{BLOCK_PARTIES, offer_targets};
 use crate::rows::{self, Columns};
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
+use helpline_core::ConversationId;
+use helpline_core::notice::SystemNote;
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
@@ -27,7 +33,7 @@ pub(super) async fn request_on(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::open_request`]: the request, the blockers read and
+/// See [`crate::Requests::open_request`]: the request, the blockers read and
 /// the offer list in one transaction. `written` hears of it after the
 /// commit: another process may read it as soon as it is told.
 pub(super) async fn open_request(
@@ -80,13 +86,13 @@ pub(super) async fn open_request(
     Ok(opened)
 }
 
-/// See [`crate::Store::request`].
+/// See [`crate::Requests::request`].
 pub(super) async fn request(pool: &PgPool, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
     let mut conn = pool.acquire().await?;
     request_on(&mut conn, id.as_str()).await
 }
 
-/// See [`crate::Store::pending_request_of`].
+/// See [`crate::Requests::pending_request_of`].
 pub(super) async fn pending_request_of(
     pool: &PgPool,
     seeker: &UserId,
@@ -99,7 +105,7 @@ pub(super) async fn pending_request_of(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::latest_request_of`].
+/// See [`crate::Requests::latest_request_of`].
 pub(super) async fn latest_request_of(
     pool: &PgPool,
     seeker: &UserId,
@@ -111,7 +117,7 @@ pub(super) async fn latest_request_of(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::requests_of`].
+/// See [`crate::Requests::requests_of`].
 pub(super) async fn requests_of(pool: &PgPool, user: &User) -> StoreResult<Vec<HelpRequest>> {
     let sql = match user.role {
         Role::Seeker => {
@@ -130,7 +136,7 @@ pub(super) async fn requests_of(pool: &PgPool, user: &User) -> StoreResult<Vec<H
 }
 
 /// A conditional status move out of `pending`; returns the moved request.
-/// See [`crate::Store::cancel_request`] and [`crate::Store::reject_request`].
+/// See [`crate::Requests::cancel_request`] and [`crate::Requests::reject_request`].
 pub(super) async fn move_pending(
     pool: &PgPool,
     id: &str,
@@ -146,7 +152,7 @@ pub(super) async fn move_pending(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::record_offers`].
+/// See [`crate::Requests::record_offers`].
 pub(super) async fn record_offers(
     pool: &PgPool,
     id: &RequestId,
@@ -170,7 +176,7 @@ pub(super) async fn record_offers(
     Ok(())
 }
 
-/// See [`crate::Store::record_decline`].
+/// See [`crate::Requests::record_decline`].
 pub(super) async fn record_decline(
     pool: &PgPool,
     id: &RequestId,
@@ -187,7 +193,7 @@ pub(super) async fn record_decline(
     Ok(())
 }
 
-/// See [`crate::Store::offered_volunteers`].
+/// See [`crate::Requests::offered_volunteers`].
 pub(super) async fn offered_volunteers(pool: &PgPool, id: &RequestId) -> StoreResult<Vec<UserId>> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT unnest(volunteer_ids) FROM request_offer_lists WHERE request_id = $1 \
@@ -199,7 +205,7 @@ pub(super) async fn offered_volunteers(pool: &PgPool, id: &RequestId) -> StoreRe
     Ok(ids.into_iter().map(UserId::from_trusted).collect())
 }
 
-/// See [`crate::Store::offerable_requests`].
+/// See [`crate::Requests::offerable_requests`].
 pub(super) async fn offerable_requests(
     pool: &PgPool,
     volunteer: &UserId,
@@ -226,7 +232,7 @@ pub(super) async fn offerable_requests(
     })
 }
 
-/// See [`crate::Store::expire_due_requests`].
+/// See [`crate::Requests::expire_due_requests`].
 pub(super) async fn expire_due_requests(
     pool: &PgPool,
     now: Timestamp,
@@ -250,7 +256,7 @@ pub(super) async fn expire_due_requests(
     rows::all(&found, rows::help_request)
 }
 
-/// See [`crate::Store::set_feedback`].
+/// See [`crate::Requests::set_feedback`].
 pub(super) async fn set_feedback(
     pool: &PgPool,
     id: &RequestId,
@@ -266,4 +272,155 @@ pub(super) async fn set_feedback(
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(rows::help_request).transpose()
+}
+
+/// See [`crate::Requests::claim_request`].
+pub(super) async fn claim_request(
+    pool: &PgPool,
+    id: &RequestId,
+    volunteer: &UserId,
+    conversation: &ConversationId,
+    note: &SystemNote,
+    now: Timestamp,
+) -> StoreResult<ClaimOutcome> {
+    let mut tx = pool.begin().await?;
+    // A racing claim waits here for the winner's commit, then finds the
+    // row no longer pending and updates nothing.
+    let claimed = sqlx::query(
+        "UPDATE help_requests SET status = 'accepted', volunteer_id = $1, accepted_at = $2, conversation_id = $3 \
+         WHERE id = $4 AND status = 'pending' AND expires_at > $2 RETURNING *",
+    )
+    .bind(volunteer.as_str())
+    .bind(now.millis())
+    .bind(conversation.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(claimed) = claimed else {
+        let current = requests::request_on(&mut tx, id.as_str()).await?;
+        tx.rollback().await?;
+        return Ok(match current {
+            Some(current) => ClaimOutcome::Lost(current),
+            None => ClaimOutcome::Missing,
+        });
+    };
+    let request = rows::help_request(&claimed)?;
+    // A statement of its own, so that it reads with a snapshot taken after
+    // the row lock above: a block stored while this claim waited for it
+    // (`set_block` locks the pair's pending requests) is seen.
+    let blocked: bool = sqlx::query_scalar(BLOCKED_EITHER_WAY)
+        .bind(request.senior_id.as_str())
+        .bind(volunteer.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    if blocked {
+        tx.rollback().await?;
+        return Ok(ClaimOutcome::Blocked);
+    }
+    // The note of the claim is the conversation's first message.
+    let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES ($1, $2, $3, $3, 1) RETURNING *")
+        .bind(conversation.as_str())
+        .bind(id.as_str())
+        .bind(now.millis())
+        .fetch_one(&mut *tx)
+        .await?;
+    let opened = rows::conversation(&row)?;
+    for user in [&request.senior_id, volunteer] {
+        sqlx::query(
+            "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
+        )
+        .bind(conversation.as_str())
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    insert_note(&mut tx, &note.message(conversation, volunteer, 1, now)).await?;
+    tx.commit().await?;
+    Ok(ClaimOutcome::Claimed {
+        request,
+        conversation: opened,
+    })
+}
+
+#[async_trait::async_trait]
+impl crate::Requests for super::PostgresStore {
+    async fn open_request(
+        &self,
+        new: &NewHelpRequest,
+        candidates: &[UserId],
+        written: Option<OnWritten>,
+    ) -> StoreResult<OpenedRequest> {
+        open_request(&self.pool, new, candidates, written).await
+    }
+
+    async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        request(&self.pool, id).await
+    }
+
+    async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
+        pending_request_of(&self.pool, seeker).await
+    }
+
+    async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
+        latest_request_of(&self.pool, seeker).await
+    }
+
+    async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
+        requests_of(&self.pool, user).await
+    }
+
+    async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        move_pending(&self.pool, id.as_str(), "cancelled").await
+    }
+
+    async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        move_pending(&self.pool, id.as_str(), "rejected").await
+    }
+
+    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
+        record_offers(&self.pool, id, volunteers).await
+    }
+
+    async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
+        record_decline(&self.pool, id, volunteer).await
+    }
+
+    async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
+        offered_volunteers(&self.pool, id).await
+    }
+
+    async fn offerable_requests(
+        &self,
+        volunteer: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<OfferableRequest>> {
+        offerable_requests(&self.pool, volunteer, now).await
+    }
+
+    async fn claim_request(
+        &self,
+        id: &RequestId,
+        volunteer: &UserId,
+        conversation: &ConversationId,
+        note: &SystemNote,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome> {
+        claim_request(&self.pool, id, volunteer, conversation, note, now).await
+    }
+
+    async fn expire_due_requests(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>> {
+        expire_due_requests(&self.pool, now, limit).await
+    }
+
+    async fn set_feedback(
+        &self,
+        id: &RequestId,
+        feedback: &Feedback,
+    ) -> StoreResult<Option<HelpRequest>> {
+        set_feedback(&self.pool, id, feedback).await
+    }
 }

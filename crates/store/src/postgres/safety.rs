@@ -7,10 +7,10 @@ use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
 use sqlx::PgPool;
 
-/// See [`crate::Store::set_block`]. A block first locks both people's
+/// See [`crate::Safety::set_block`]. A block first locks both people's
 /// pending requests: a claim between them that already holds the lock
 /// commits first (the block comes after it), and one that waits for it
-/// reads the block once it has the row (`compound::claim_request`), so a
+/// reads the block once it has the row (`super::requests::claim_request`), so a
 /// block and a claim never both pass each other.
 pub(super) async fn set_block(
     pool: &PgPool,
@@ -46,7 +46,7 @@ pub(super) async fn set_block(
     Ok(())
 }
 
-/// See [`crate::Store::blocked_either_way`].
+/// See [`crate::Safety::blocked_either_way`].
 pub(super) async fn blocked_either_way(pool: &PgPool, a: &UserId, b: &UserId) -> StoreResult<bool> {
     Ok(sqlx::query_scalar(BLOCKED_EITHER_WAY)
         .bind(a.as_str())
@@ -55,7 +55,7 @@ pub(super) async fn blocked_either_way(pool: &PgPool, a: &UserId, b: &UserId) ->
         .await?)
 }
 
-/// See [`crate::Store::blockers_of`].
+/// See [`crate::Safety::blockers_of`].
 pub(super) async fn blockers_of(pool: &PgPool, user: &UserId) -> StoreResult<Vec<UserId>> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT blocker_id FROM blocks WHERE blocked_id = $1 ORDER BY blocker_id",
@@ -66,7 +66,7 @@ pub(super) async fn blockers_of(pool: &PgPool, user: &UserId) -> StoreResult<Vec
     Ok(ids.into_iter().map(UserId::from_trusted).collect())
 }
 
-/// See [`crate::Store::blocked_by`].
+/// See [`crate::Safety::blocked_by`].
 pub(super) async fn blocked_by(pool: &PgPool, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
     let found = sqlx::query(
         "SELECT u.id, u.display_name, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id \
@@ -78,7 +78,7 @@ pub(super) async fn blocked_by(pool: &PgPool, blocker: &UserId) -> StoreResult<V
     rows::all(&found, rows::blocked_person)
 }
 
-/// See [`crate::Store::create_report`].
+/// See [`crate::Safety::create_report`].
 pub(super) async fn create_report(pool: &PgPool, report: &Report) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO reports (id, reporter_id, user_id, message_id, conversation_id, message_excerpt, reason, status, created_at) \
@@ -98,7 +98,7 @@ pub(super) async fn create_report(pool: &PgPool, report: &Report) -> StoreResult
     Ok(())
 }
 
-/// See [`crate::Store::reports`].
+/// See [`crate::Safety::reports`].
 pub(super) async fn reports(
     pool: &PgPool,
     status: Option<ReportStatus>,
@@ -113,7 +113,7 @@ pub(super) async fn reports(
     rows::all(&found, rows::report)
 }
 
-/// See [`crate::Store::resolve_report`].
+/// See [`crate::Safety::resolve_report`].
 pub(super) async fn resolve_report(
     pool: &PgPool,
     id: &ReportId,
@@ -129,4 +129,46 @@ pub(super) async fn resolve_report(
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(rows::report).transpose()
+}
+
+#[async_trait::async_trait]
+impl crate::Safety for super::PostgresStore {
+    async fn set_block(
+        &self,
+        blocker: &UserId,
+        blocked: &UserId,
+        blocking: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        set_block(&self.pool, blocker, blocked, blocking, now).await
+    }
+
+    async fn blocked_either_way(&self, a: &UserId, b: &UserId) -> StoreResult<bool> {
+        blocked_either_way(&self.pool, a, b).await
+    }
+
+    async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
+        blockers_of(&self.pool, user).await
+    }
+
+    async fn blocked_by(&self, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
+        blocked_by(&self.pool, blocker).await
+    }
+
+    async fn create_report(&self, report: &Report) -> StoreResult<()> {
+        create_report(&self.pool, report).await
+    }
+
+    async fn reports(&self, status: Option<ReportStatus>) -> StoreResult<Vec<Report>> {
+        reports(&self.pool, status).await
+    }
+
+    async fn resolve_report(
+        &self,
+        id: &ReportId,
+        by: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Report>> {
+        resolve_report(&self.pool, id, by, now).await
+    }
 }

@@ -6,7 +6,7 @@ use crate::{ActiveSession, OfferableRequest, StoreResult};
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
 use sqlx::PgPool;
 
-/// See [`crate::Store::pending_requests`].
+/// See [`crate::Support::pending_requests`].
 pub(super) async fn pending_requests(
     pool: &PgPool,
     now: Timestamp,
@@ -27,7 +27,7 @@ pub(super) async fn pending_requests(
     })
 }
 
-/// See [`crate::Store::active_sessions`].
+/// See [`crate::Support::active_sessions`].
 pub(super) async fn active_sessions(pool: &PgPool) -> StoreResult<Vec<ActiveSession>> {
     let found = sqlx::query(
         "SELECT c.id AS conversation_id, r.id AS request_id, r.senior_id, s.display_name AS seeker_name, \
@@ -49,4 +49,15 @@ pub(super) async fn active_sessions(pool: &PgPool) -> StoreResult<Vec<ActiveSess
             started_at: Timestamp::from_millis(r.int("created_at")?),
         })
     })
+}
+
+#[async_trait::async_trait]
+impl crate::Support for super::PostgresStore {
+    async fn pending_requests(&self, now: Timestamp) -> StoreResult<Vec<OfferableRequest>> {
+        pending_requests(&self.pool, now).await
+    }
+
+    async fn active_sessions(&self) -> StoreResult<Vec<crate::ActiveSession>> {
+        active_sessions(&self.pool).await
+    }
 }

@@ -12,7 +12,7 @@ use helpline_core::message::Message;
 use helpline_core::{ConversationId, Timestamp};
 use sqlx::PgPool;
 
-/// See [`crate::Store::set_auto_delete`].
+/// See [`crate::Conversations::set_auto_delete`].
 pub(super) async fn set_auto_delete(
     pool: &PgPool,
     id: &ConversationId,
@@ -27,7 +27,7 @@ pub(super) async fn set_auto_delete(
     row.as_ref().map(rows::conversation).transpose()
 }
 
-/// See [`crate::Store::expire_messages`].
+/// See [`crate::Messages::expire_messages`].
 pub(super) async fn expire_messages(
     pool: &PgPool,
     now: Timestamp,

@@ -9,7 +9,7 @@ use crate::{Credentials, StoreError, StoreResult};
 use helpline_core::user::{NewAccount, User};
 use helpline_core::{Timestamp, UserId};
 
-/// See [`crate::Store::create_user`].
+/// See [`crate::Accounts::create_user`].
 pub(super) async fn create_user(
     store: &SqliteStore,
     account: &NewAccount,
@@ -52,7 +52,7 @@ pub(super) async fn create_user(
     Ok(user)
 }
 
-/// See [`crate::Store::user`].
+/// See [`crate::Accounts::user`].
 pub(super) async fn user(store: &SqliteStore, id: &UserId) -> StoreResult<Option<User>> {
     let row = sqlx::query("SELECT * FROM users WHERE id = ?")
         .bind(id.as_str())
@@ -61,7 +61,7 @@ pub(super) async fn user(store: &SqliteStore, id: &UserId) -> StoreResult<Option
     row.as_ref().map(rows::user).transpose()
 }
 
-/// See [`crate::Store::credentials`].
+/// See [`crate::Accounts::credentials`].
 pub(super) async fn credentials(
     store: &SqliteStore,
     username: &str,
@@ -80,11 +80,36 @@ pub(super) async fn credentials(
         .transpose()
 }
 
-/// See [`crate::Store::volunteers`].
+/// See [`crate::Accounts::volunteers`].
 pub(super) async fn volunteers(store: &SqliteStore) -> StoreResult<Vec<User>> {
     let found =
         sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
             .fetch_all(&store.readers)
             .await?;
     rows::all(&found, rows::user)
+}
+
+#[async_trait::async_trait]
+impl crate::Accounts for super::SqliteStore {
+    async fn create_user(
+        &self,
+        account: &NewAccount,
+        password_hash: &str,
+        id: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        create_user(self, account, password_hash, id, now).await
+    }
+
+    async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
+        user(self, id).await
+    }
+
+    async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
+        credentials(self, username).await
+    }
+
+    async fn volunteers(&self) -> StoreResult<Vec<User>> {
+        volunteers(self).await
+    }
 }

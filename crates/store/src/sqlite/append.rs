@@ -52,7 +52,7 @@ const INSERT_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, seq, se
      client_message_id, created_at, reply_to_id, expires_at, view_once, dedup_key) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
-/// See [`crate::Store::append_message`].
+/// See [`crate::Messages::append_message`].
 pub(super) async fn append_message(
     writer: &Writer,
     readers: &SqlitePool,

@@ -11,7 +11,7 @@ use helpline_core::attachment::Attachment;
 use helpline_core::{AttachmentId, Timestamp};
 use sqlx::{SqliteConnection, SqlitePool};
 
-/// See [`crate::Store::create_attachment`].
+/// See [`crate::Attachments::create_attachment`].
 pub(super) async fn create_attachment(
     writer: &Writer,
     attachment: &Attachment,
@@ -44,7 +44,7 @@ pub(super) async fn create_attachment(
         .await
 }
 
-/// See [`crate::Store::attachment`].
+/// See [`crate::Attachments::attachment`].
 pub(super) async fn attachment(
     readers: &SqlitePool,
     id: &AttachmentId,
@@ -70,7 +70,7 @@ pub(super) async fn mark_dead(
     Ok(())
 }
 
-/// See [`crate::Store::take_dead_attachments`].
+/// See [`crate::Attachments::take_dead_attachments`].
 pub(super) async fn take_dead_attachments(
     writer: &Writer,
     unsent_before: Timestamp,
@@ -95,4 +95,27 @@ pub(super) async fn take_dead_attachments(
             })
         })
         .await
+}
+
+#[async_trait::async_trait]
+impl crate::Attachments for super::SqliteStore {
+    async fn create_attachment(
+        &self,
+        attachment: &Attachment,
+        quota_bytes: i64,
+    ) -> StoreResult<bool> {
+        create_attachment(&self.writer, attachment, quota_bytes).await
+    }
+
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>> {
+        attachment(&self.readers, id).await
+    }
+
+    async fn take_dead_attachments(
+        &self,
+        unsent_before: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Attachment>> {
+        take_dead_attachments(&self.writer, unsent_before, limit).await
+    }
 }

@@ -6,6 +6,7 @@
 use super::writer::Writer;
 use crate::rows;
 use crate::{CallPlaced, StoreResult};
+use helpline_core::Timestamp;
 use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
 use helpline_core::{CallId, ConversationId, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -19,7 +20,7 @@ async fn one(
     row.as_ref().map(rows::call).transpose()
 }
 
-/// See [`crate::Store::create_call`].
+/// See [`crate::Calls::create_call`].
 pub(super) async fn create_call(
     writer: &Writer,
     new: &NewCall,
@@ -81,13 +82,13 @@ pub(super) async fn create_call(
         .await
 }
 
-/// See [`crate::Store::call`].
+/// See [`crate::Calls::call`].
 pub(super) async fn call(readers: &SqlitePool, id: &CallId) -> StoreResult<Option<Call>> {
     let mut conn = readers.acquire().await?;
     one(&mut conn, "SELECT * FROM calls WHERE id = ?", id.as_str()).await
 }
 
-/// See [`crate::Store::accept_call`].
+/// See [`crate::Calls::accept_call`].
 pub(super) async fn accept_call(
     writer: &Writer,
     id: &CallId,
@@ -113,7 +114,7 @@ pub(super) async fn accept_call(
         .await
 }
 
-/// See [`crate::Store::finish_call`].
+/// See [`crate::Calls::finish_call`].
 pub(super) async fn finish_call(
     writer: &Writer,
     id: &CallId,
@@ -142,7 +143,7 @@ pub(super) async fn finish_call(
         .await
 }
 
-/// See [`crate::Store::expire_ringing_calls`].
+/// See [`crate::Calls::expire_ringing_calls`].
 pub(super) async fn expire_ringing_calls(
     writer: &Writer,
     timeout: &CallEnd,
@@ -169,7 +170,7 @@ pub(super) async fn expire_ringing_calls(
         .await
 }
 
-/// See [`crate::Store::bind_caller_device`].
+/// See [`crate::Calls::bind_caller_device`].
 pub(super) async fn bind_caller_device(
     writer: &Writer,
     id: &CallId,
@@ -192,7 +193,7 @@ pub(super) async fn bind_caller_device(
         .await
 }
 
-/// See [`crate::Store::live_calls_of`].
+/// See [`crate::Calls::live_calls_of`].
 pub(super) async fn live_calls_of(readers: &SqlitePool, user: &UserId) -> StoreResult<Vec<Call>> {
     let found = sqlx::query(
         "SELECT * FROM calls WHERE (caller_id = ?1 OR callee_id = ?1) AND status IN ('ringing', 'active') \
@@ -204,7 +205,7 @@ pub(super) async fn live_calls_of(readers: &SqlitePool, user: &UserId) -> StoreR
     rows::all(&found, rows::call)
 }
 
-/// See [`crate::Store::live_call_in`].
+/// See [`crate::Calls::live_call_in`].
 pub(super) async fn live_call_in(
     readers: &SqlitePool,
     conversation: &ConversationId,
@@ -214,7 +215,7 @@ pub(super) async fn live_call_in(
     one(&mut conn, sql, conversation.as_str()).await
 }
 
-/// See [`crate::Store::calls_in`].
+/// See [`crate::Calls::calls_in`].
 pub(super) async fn calls_in(
     readers: &SqlitePool,
     conversation: &ConversationId,
@@ -230,7 +231,7 @@ pub(super) async fn calls_in(
     rows::all(&found, rows::call)
 }
 
-/// See [`crate::Store::set_call_stats`].
+/// See [`crate::Calls::set_call_stats`].
 pub(super) async fn set_call_stats(
     writer: &Writer,
     id: &CallId,
@@ -258,4 +259,62 @@ pub(super) async fn set_call_stats(
             })
         })
         .await
+}
+
+#[async_trait::async_trait]
+impl crate::Calls for super::SqliteStore {
+    async fn create_call(&self, new: &NewCall, busy: &CallEnd) -> StoreResult<CallPlaced> {
+        create_call(&self.writer, new, busy).await
+    }
+
+    async fn call(&self, id: &CallId) -> StoreResult<Option<Call>> {
+        call(&self.readers, id).await
+    }
+
+    async fn accept_call(
+        &self,
+        id: &CallId,
+        device: &str,
+        answered_at: Timestamp,
+    ) -> StoreResult<Option<Call>> {
+        accept_call(&self.writer, id, device, answered_at).await
+    }
+
+    async fn finish_call(
+        &self,
+        id: &CallId,
+        from: CallStatus,
+        end: &CallEnd,
+    ) -> StoreResult<Option<Call>> {
+        finish_call(&self.writer, id, from, end).await
+    }
+
+    async fn expire_ringing_calls(&self, timeout: &CallEnd, limit: i64) -> StoreResult<Vec<Call>> {
+        expire_ringing_calls(&self.writer, timeout, limit).await
+    }
+
+    async fn bind_caller_device(&self, id: &CallId, device: &str) -> StoreResult<bool> {
+        bind_caller_device(&self.writer, id, device).await
+    }
+
+    async fn live_calls_of(&self, user: &UserId) -> StoreResult<Vec<Call>> {
+        live_calls_of(&self.readers, user).await
+    }
+
+    async fn live_call_in(&self, conversation: &ConversationId) -> StoreResult<Option<Call>> {
+        live_call_in(&self.readers, conversation).await
+    }
+
+    async fn calls_in(&self, conversation: &ConversationId, limit: i64) -> StoreResult<Vec<Call>> {
+        calls_in(&self.readers, conversation, limit).await
+    }
+
+    async fn set_call_stats(
+        &self,
+        id: &CallId,
+        side: Side,
+        stats: &CallStats,
+    ) -> StoreResult<Option<Call>> {
+        set_call_stats(&self.writer, id, side, stats).await
+    }
 }

@@ -1,13 +1,26 @@
-//! Reading conversations in SQLite: one by id, its participants, and the
-//! active ones a user is in (the rooms a socket joins).
+//! Conversations in SQLite: one by id, its participants, the active ones a
+//! user is in (the rooms a socket joins), each participant's summaries,
+//! starting a direct one (one per pair, a unique index decides) and ending
+//! one with its closing note. Marks and archiving are in
+//! [`super::receipts`], the timer in [`super::timers`].
 
 use super::SqliteStore;
+use super::edits::insert_note;
+use super::writer::Writer;
+use crate::StoreError;
 use crate::StoreResult;
-use crate::rows;
+use crate::rows::{self, Columns};
+use helpline_core::Timestamp;
 use helpline_core::conversation::Conversation;
+use helpline_core::conversation::ConversationSummary;
+use helpline_core::conversation::Participant;
+use helpline_core::conversation::direct_key;
+use helpline_core::notice::SystemNote;
+use helpline_core::user::Role;
 use helpline_core::{ConversationId, UserId};
+use sqlx::SqlitePool;
 
-/// See [`crate::Store::conversation`].
+/// See [`crate::Conversations::conversation`].
 pub(super) async fn conversation(
     store: &SqliteStore,
     id: &ConversationId,
@@ -19,7 +32,7 @@ pub(super) async fn conversation(
     row.as_ref().map(rows::conversation).transpose()
 }
 
-/// See [`crate::Store::participants`].
+/// See [`crate::Conversations::participants`].
 pub(super) async fn participants(
     store: &SqliteStore,
     id: &ConversationId,
@@ -33,7 +46,7 @@ pub(super) async fn participants(
     Ok(ids.into_iter().map(UserId::from_trusted).collect())
 }
 
-/// See [`crate::Store::active_conversations_of`].
+/// See [`crate::Conversations::active_conversations_of`].
 pub(super) async fn active_conversations_of(
     store: &SqliteStore,
     user: &UserId,
@@ -46,4 +59,222 @@ pub(super) async fn active_conversations_of(
     .fetch_all(&store.readers)
     .await?;
     Ok(ids.into_iter().map(ConversationId::from_trusted).collect())
+}
+
+/// See [`crate::Conversations::conversation_summaries`].
+pub(super) async fn conversation_summaries(
+    readers: &SqlitePool,
+    user: &UserId,
+) -> StoreResult<Vec<ConversationSummary>> {
+    let found = sqlx::query(
+        "SELECT c.*, p.last_read_seq AS my_read_seq, p.archived_at AS my_archived_at, \
+                (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
+                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.type <> 'system') AS unread_count \
+         FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
+         WHERE p.user_id = ? ORDER BY c.last_activity_at DESC, c.id DESC",
+    )
+    .bind(user.as_str())
+    .fetch_all(readers)
+    .await?;
+    let mut summaries = Vec::with_capacity(found.len());
+    for row in &found {
+        let conversation = rows::conversation(row)?;
+        let people = sqlx::query(
+            "SELECT u.id, u.display_name, u.role, p.last_read_seq, p.last_delivered_seq \
+             FROM conversation_participants p JOIN users u ON u.id = p.user_id \
+             WHERE p.conversation_id = ? ORDER BY u.id",
+        )
+        .bind(conversation.id.as_str())
+        .fetch_all(readers)
+        .await?;
+        let participants = rows::all(&people, |r| {
+            Ok(Participant {
+                id: UserId::from_trusted(r.text("id")?),
+                display_name: r.text("display_name")?,
+                role: Role::parse(&r.text("role")?)
+                    .ok_or_else(|| StoreError::Corrupt("role".into()))?,
+                read_seq: r.int("last_read_seq")?,
+                delivered_seq: r.int("last_delivered_seq")?,
+            })
+        })?;
+        let last = sqlx::query(select_messages!(
+            "WHERE m.conversation_id = ? AND m.seq = ?"
+        ))
+        .bind(conversation.id.as_str())
+        .bind(conversation.last_seq)
+        .fetch_optional(readers)
+        .await?;
+        summaries.push(ConversationSummary {
+            id: conversation.id,
+            status: conversation.status,
+            kind: conversation.kind,
+            request_id: conversation.request_id,
+            participants,
+            last_message: last.as_ref().map(rows::message).transpose()?,
+            unread_count: row.int("unread_count")?,
+            last_read_seq: row.int("my_read_seq")?,
+            archived: row.opt_int("my_archived_at")?.is_some(),
+            auto_delete_secs: conversation.auto_delete_secs,
+            created_at: conversation.created_at,
+            ended_at: conversation.ended_at,
+        });
+    }
+    Ok(summaries)
+}
+
+/// See [`crate::Conversations::end_conversation`].
+pub(super) async fn end_conversation(
+    writer: &Writer,
+    id: &ConversationId,
+    by: &UserId,
+    note: &SystemNote,
+    now: Timestamp,
+) -> StoreResult<Option<Conversation>> {
+    let (id, by, note) = (id.clone(), by.clone(), note.clone());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                // The note of the ending takes the last seq.
+                let row = sqlx::query(
+                    "UPDATE conversations SET status = 'ended', ended_at = ?1, ended_by = ?2, last_activity_at = ?1, last_seq = last_seq + 1 \
+                     WHERE id = ?3 AND status = 'active' RETURNING *",
+                )
+                .bind(now.millis())
+                .bind(by.as_str())
+                .bind(id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let ended = rows::conversation(&row)?;
+                insert_note(&mut *conn, &note.message(&id, &by, ended.last_seq, now)).await?;
+                if let Some(request_id) = &ended.request_id {
+                    sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'accepted'")
+                        .bind(now.millis())
+                        .bind(request_id.as_str())
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(Some(ended))
+            })
+        })
+        .await
+}
+
+/// See [`crate::Conversations::start_direct_conversation`].
+pub(super) async fn start_direct_conversation(
+    writer: &Writer,
+    caller: &UserId,
+    other: &UserId,
+    id: &ConversationId,
+    now: Timestamp,
+) -> StoreResult<(Conversation, bool)> {
+    let (caller, other, id) = (caller.clone(), other.clone(), id.clone());
+    let key = direct_key(&caller, &other);
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let existing = sqlx::query(
+                    "SELECT * FROM conversations WHERE direct_key = ? AND status = 'active' AND kind = 'direct'",
+                )
+                .bind(&key)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if let Some(row) = existing {
+                    return Ok((rows::conversation(&row)?, false));
+                }
+                let row = sqlx::query(
+                    "INSERT INTO conversations (id, kind, direct_key, created_at, last_activity_at) \
+                     VALUES (?1, 'direct', ?2, ?3, ?3) RETURNING *",
+                )
+                .bind(id.as_str())
+                .bind(&key)
+                .bind(now.millis())
+                .fetch_one(&mut *conn)
+                .await?;
+                for user in [&caller, &other] {
+                    sqlx::query("INSERT INTO conversation_participants (conversation_id, user_id) VALUES (?, ?)")
+                        .bind(id.as_str())
+                        .bind(user.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok((rows::conversation(&row)?, true))
+            })
+        })
+        .await
+}
+
+#[async_trait::async_trait]
+impl crate::Conversations for super::SqliteStore {
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        conversation(self, id).await
+    }
+
+    async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>> {
+        participants(self, id).await
+    }
+
+    async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>> {
+        active_conversations_of(self, user).await
+    }
+
+    async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
+        conversation_summaries(&self.readers, user).await
+    }
+
+    async fn start_direct_conversation(
+        &self,
+        caller: &UserId,
+        other: &UserId,
+        id: &ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<(Conversation, bool)> {
+        start_direct_conversation(&self.writer, caller, other, id, now).await
+    }
+
+    async fn end_conversation(
+        &self,
+        id: &ConversationId,
+        by: &UserId,
+        note: &SystemNote,
+        now: Timestamp,
+    ) -> StoreResult<Option<Conversation>> {
+        end_conversation(&self.writer, id, by, note, now).await
+    }
+
+    async fn mark_read(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        up_to_seq: i64,
+    ) -> StoreResult<i64> {
+        super::receipts::mark_read(self, id, user, up_to_seq).await
+    }
+
+    async fn mark_delivered(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        up_to_seq: i64,
+    ) -> StoreResult<Option<i64>> {
+        super::receipts::mark_delivered(&self.writer, &self.delivered, id, user, up_to_seq).await
+    }
+
+    async fn set_archived(
+        &self,
+        id: &ConversationId,
+        user: &UserId,
+        archived: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        super::receipts::set_archived(&self.writer, id, user, archived, now).await
+    }
+
+    async fn set_auto_delete(
+        &self,
+        id: &ConversationId,
+        secs: Option<i64>,
+    ) -> StoreResult<Option<Conversation>> {
+        super::timers::set_auto_delete(&self.writer, id, secs).await
+    }
 }

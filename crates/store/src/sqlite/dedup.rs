@@ -138,7 +138,8 @@ mod tests {
 
     use super::super::migration_tests::{ALICE as SENDER, CONVERSATION, send};
     use super::*;
-    use crate::{Store, StoreOptions};
+    use crate::StoreOptions;
+    use crate::areas::*;
     use helpline_core::user::{NewAccount, Role};
     use helpline_core::{ConversationId, Timestamp, UserId};
     use std::collections::HashMap;

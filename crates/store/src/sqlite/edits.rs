@@ -45,13 +45,13 @@ pub(super) async fn insert_note(conn: &mut SqliteConnection, note: &Message) -> 
     Ok(())
 }
 
-/// See [`crate::Store::message`].
+/// See [`crate::Messages::message`].
 pub(super) async fn message(readers: &SqlitePool, id: &MessageId) -> StoreResult<Option<Message>> {
     let mut conn = readers.acquire().await?;
     message_on(&mut conn, id.as_str()).await
 }
 
-/// See [`crate::Store::edit_message`].
+/// See [`crate::Messages::edit_message`].
 pub(super) async fn edit_message(
     writer: &Writer,
     id: &MessageId,
@@ -77,7 +77,7 @@ pub(super) async fn edit_message(
         .await
 }
 
-/// See [`crate::Store::delete_message`].
+/// See [`crate::Messages::delete_message`].
 pub(super) async fn delete_message(
     writer: &Writer,
     id: &MessageId,
@@ -103,7 +103,7 @@ pub(super) async fn delete_message(
         .await
 }
 
-/// See [`crate::Store::toggle_reaction`].
+/// See [`crate::Messages::toggle_reaction`].
 pub(super) async fn toggle_reaction(
     writer: &Writer,
     id: &MessageId,
@@ -143,7 +143,7 @@ pub(super) async fn toggle_reaction(
         .await
 }
 
-/// See [`crate::Store::search_messages`].
+/// See [`crate::Messages::search_messages`].
 pub(super) async fn search_messages(
     readers: &SqlitePool,
     user: &UserId,

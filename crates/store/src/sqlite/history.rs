@@ -7,7 +7,7 @@ use crate::rows;
 use helpline_core::ConversationId;
 use helpline_core::message::Message;
 
-/// See [`crate::Store::messages_after`].
+/// See [`crate::Messages::messages_after`].
 pub(super) async fn messages_after(
     store: &SqliteStore,
     id: &ConversationId,
@@ -25,7 +25,7 @@ pub(super) async fn messages_after(
     rows::all(&found, rows::message)
 }
 
-/// See [`crate::Store::messages_before`].
+/// See [`crate::Messages::messages_before`].
 pub(super) async fn messages_before(
     store: &SqliteStore,
     id: &ConversationId,

@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 use super::{MIGRATIONS, REBUILD_MESSAGES, SqliteStore, migrate_through};
-use crate::{Store, StoreOptions};
+use crate::StoreOptions;
+use crate::areas::*;
 use helpline_core::message::{Appended, MessageDraft, MessageType, NewMessage};
 use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};

@@ -31,23 +31,23 @@ mod append;
 mod attachments;
 mod calls;
 mod checkpointer;
-mod compound;
 mod conversations;
 mod dedup;
 mod edits;
 mod history;
+mod messages;
 #[cfg(test)]
 mod migration_tests;
 mod receipts;
 mod requests;
 mod safety;
-mod store;
 mod support;
 mod timers;
 mod writer;
 #[cfg(test)]
 mod writer_tests;
 
+use self::writer::Writer;
 use crate::migrate::{Migration, statements};
 use crate::{StoreError, StoreOptions, StoreResult};
 use sqlx::sqlite::{
@@ -339,4 +339,47 @@ async fn apply(
         .execute(&mut *tx)
         .await?;
     Ok(tx.commit().await?)
+}
+
+/// See [`crate::Lifecycle::setting_or_insert`].
+async fn setting_or_insert(writer: &Writer, key: &str, candidate: &str) -> StoreResult<String> {
+    let (key, candidate) = (key.to_owned(), candidate.to_owned());
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(&key)
+                .bind(&candidate)
+                .execute(&mut *conn)
+                .await?;
+                Ok(
+                    sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                        .bind(&key)
+                        .fetch_one(conn)
+                        .await?,
+                )
+            })
+        })
+        .await
+}
+
+#[async_trait::async_trait]
+impl crate::Lifecycle for SqliteStore {
+    async fn setting_or_insert(&self, key: &str, candidate: &str) -> StoreResult<String> {
+        setting_or_insert(&self.writer, key, candidate).await
+    }
+
+    async fn settle(&self) -> StoreResult<()> {
+        // A job that does nothing is answered after the commit of every
+        // batch before it.
+        self.writer.run_direct(|_| Ok(())).await
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.checkpointer.close().await;
+        self.readers.close().await;
+    }
 }

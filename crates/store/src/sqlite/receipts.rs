@@ -41,7 +41,7 @@ const RAISE_MARKS: &str = "UPDATE conversation_participants AS p \
       WHERE p.conversation_id = t.cid AND p.user_id = t.uid AND p.last_delivered_seq < t.mark \
       RETURNING conversation_id, user_id, last_delivered_seq";
 
-/// See [`crate::Store::mark_delivered`]. Concurrent marks of one person in
+/// See [`crate::Conversations::mark_delivered`]. Concurrent marks of one person in
 /// one conversation are merged: the highest reports the rise, the others
 /// `None`.
 pub(super) async fn mark_delivered(
@@ -168,7 +168,7 @@ fn raise_marks(
     rows.collect()
 }
 
-/// See [`crate::Store::set_archived`].
+/// See [`crate::Conversations::set_archived`].
 pub(super) async fn set_archived(
     writer: &Writer,
     id: &ConversationId,
@@ -192,7 +192,7 @@ pub(super) async fn set_archived(
         .await
 }
 
-/// See [`crate::Store::mark_read`].
+/// See [`crate::Conversations::mark_read`].
 pub(super) async fn mark_read(
     store: &SqliteStore,
     id: &ConversationId,

@@ -3,14 +3,19 @@
 //! and declines, and feedback. Writes are jobs on the single writer
 //! ([`super::writer`]), the ones on the way to a volunteer's screen (open,
 //! offers, cancel, reject, decline) direct ones; reads use the reader
-//! pool. The claim, which also opens the conversation, is in
-//! [`super::compound`].
+//! pool. The claim, which also opens the conversation with its first
+//! message, is one direct job: racing volunteers are decided by the writer
+//! thread alone.
 
 use super::writer::Writer;
+use crate::ClaimOutcome;
 use crate::error::is_direct_unique_violation;
 use crate::offers::{BLOCK_PARTIES, offer_targets};
 use crate::rows::{self, Columns};
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
+use helpline_core::ConversationId;
+use helpline_core::notice::SystemNote;
+use helpline_core::request::RequestStatus;
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
@@ -29,7 +34,7 @@ pub(super) async fn request_on(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::open_request`]. One direct job: the request, the
+/// See [`crate::Requests::open_request`]. One direct job: the request, the
 /// blockers read and the offer list are one transaction on the writer's
 /// own connection, with no thread hand-off per statement, since this
 /// stands between a seeker's request and the volunteers hearing of it.
@@ -108,7 +113,7 @@ fn insert_request(conn: &rusqlite::Connection, new: &NewHelpRequest) -> StoreRes
     inserted.ok_or_else(|| StoreError::Corrupt("request insert returned no row".into()))
 }
 
-/// See [`crate::Store::request`].
+/// See [`crate::Requests::request`].
 pub(super) async fn request(
     readers: &SqlitePool,
     id: &RequestId,
@@ -117,7 +122,7 @@ pub(super) async fn request(
     request_on(&mut conn, id.as_str()).await
 }
 
-/// See [`crate::Store::pending_request_of`].
+/// See [`crate::Requests::pending_request_of`].
 pub(super) async fn pending_request_of(
     readers: &SqlitePool,
     seeker: &UserId,
@@ -129,7 +134,7 @@ pub(super) async fn pending_request_of(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::latest_request_of`].
+/// See [`crate::Requests::latest_request_of`].
 pub(super) async fn latest_request_of(
     readers: &SqlitePool,
     seeker: &UserId,
@@ -143,7 +148,7 @@ pub(super) async fn latest_request_of(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Store::requests_of`].
+/// See [`crate::Requests::requests_of`].
 pub(super) async fn requests_of(
     readers: &SqlitePool,
     user: &User,
@@ -165,8 +170,8 @@ pub(super) async fn requests_of(
 }
 
 /// A conditional status move out of `pending`, as one direct writer job; returns
-/// the moved request. See [`crate::Store::cancel_request`] and
-/// [`crate::Store::reject_request`].
+/// the moved request. See [`crate::Requests::cancel_request`] and
+/// [`crate::Requests::reject_request`].
 pub(super) async fn move_pending(
     writer: &Writer,
     id: &RequestId,
@@ -186,7 +191,7 @@ pub(super) async fn move_pending(
         .await
 }
 
-/// See [`crate::Store::record_offers`].
+/// See [`crate::Requests::record_offers`].
 pub(super) async fn record_offers(
     writer: &Writer,
     id: &RequestId,
@@ -213,7 +218,7 @@ pub(super) async fn record_offers(
         .await
 }
 
-/// See [`crate::Store::record_decline`].
+/// See [`crate::Requests::record_decline`].
 pub(super) async fn record_decline(
     writer: &Writer,
     id: &RequestId,
@@ -232,7 +237,7 @@ pub(super) async fn record_decline(
         .await
 }
 
-/// See [`crate::Store::offered_volunteers`].
+/// See [`crate::Requests::offered_volunteers`].
 pub(super) async fn offered_volunteers(
     readers: &SqlitePool,
     id: &RequestId,
@@ -247,7 +252,7 @@ pub(super) async fn offered_volunteers(
     Ok(ids.into_iter().map(UserId::from_trusted).collect())
 }
 
-/// See [`crate::Store::offerable_requests`].
+/// See [`crate::Requests::offerable_requests`].
 pub(super) async fn offerable_requests(
     readers: &SqlitePool,
     volunteer: &UserId,
@@ -274,7 +279,7 @@ pub(super) async fn offerable_requests(
     })
 }
 
-/// See [`crate::Store::expire_due_requests`].
+/// See [`crate::Requests::expire_due_requests`].
 pub(super) async fn expire_due_requests(
     writer: &Writer,
     now: Timestamp,
@@ -296,7 +301,7 @@ pub(super) async fn expire_due_requests(
         .await
 }
 
-/// See [`crate::Store::set_feedback`].
+/// See [`crate::Requests::set_feedback`].
 pub(super) async fn set_feedback(
     writer: &Writer,
     id: &RequestId,
@@ -317,4 +322,171 @@ pub(super) async fn set_feedback(
             })
         })
         .await
+}
+
+/// See [`crate::Requests::claim_request`].
+pub(super) async fn claim_request(
+    writer: &Writer,
+    id: &RequestId,
+    volunteer: &UserId,
+    conversation: &ConversationId,
+    note: &SystemNote,
+    now: Timestamp,
+) -> StoreResult<ClaimOutcome> {
+    let (id, volunteer, conversation_id) = (id.clone(), volunteer.clone(), conversation.clone());
+    let note = note.message(conversation, &volunteer, 1, now);
+    // A direct job: racing accepts are decided by the writer thread alone,
+    // without a thread hand-off per statement.
+    writer
+        .run_direct(move |conn| {
+            let claimed = conn
+                .prepare_cached(
+                    "UPDATE help_requests SET status = 'accepted', volunteer_id = ?1, accepted_at = ?2, \
+                     conversation_id = ?3 WHERE id = ?4 AND status = 'pending' AND expires_at > ?2 \
+                     AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = help_requests.senior_id AND b.blocked_id = ?1) \
+                       OR (b.blocker_id = ?1 AND b.blocked_id = help_requests.senior_id)) RETURNING *",
+                )?
+                .query(params![volunteer.as_str(), now.millis(), conversation_id.as_str(), id.as_str()])?
+                .next()?
+                .map(rows::help_request)
+                .transpose()?;
+            let Some(request) = claimed else {
+                let current = conn
+                    .prepare_cached("SELECT * FROM help_requests WHERE id = ?1")?
+                    .query([id.as_str()])?
+                    .next()?
+                    .map(rows::help_request)
+                    .transpose()?;
+                return Ok(match current {
+                    // Still claimable: only a block can have stopped it.
+                    Some(current)
+                        if current.status == RequestStatus::Pending && current.expires_at > now =>
+                    {
+                        ClaimOutcome::Blocked
+                    }
+                    Some(current) => ClaimOutcome::Lost(current),
+                    None => ClaimOutcome::Missing,
+                });
+            };
+            // The note of the claim is the conversation's first message.
+            let conversation = conn
+                .prepare_cached(
+                    "INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) \
+                     VALUES (?1, ?2, ?3, ?3, 1) RETURNING *",
+                )?
+                .query(params![conversation_id.as_str(), id.as_str(), now.millis()])?
+                .next()?
+                .map(rows::conversation)
+                .transpose()?
+                .ok_or_else(|| StoreError::Corrupt("conversation insert returned no row".into()))?;
+            let mut add = conn.prepare_cached(
+                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES (?1, ?2)",
+            )?;
+            for user in [&request.senior_id, &volunteer] {
+                add.execute(params![conversation_id.as_str(), user.as_str()])?;
+            }
+            conn.prepare_cached(
+                "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, client_message_id, created_at, dedup_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                note.id.as_str(),
+                note.conversation_id.as_str(),
+                note.seq,
+                note.sender_id.as_str(),
+                &note.content,
+                note.message_type.as_str(),
+                &note.client_message_id,
+                note.created_at.millis(),
+                super::dedup::message_key(&note),
+            ])?;
+            Ok(ClaimOutcome::Claimed {
+                request,
+                conversation,
+            })
+        })
+        .await
+}
+
+#[async_trait::async_trait]
+impl crate::Requests for super::SqliteStore {
+    async fn open_request(
+        &self,
+        new: &NewHelpRequest,
+        candidates: &[UserId],
+        written: Option<OnWritten>,
+    ) -> StoreResult<OpenedRequest> {
+        open_request(&self.writer, new, candidates, written).await
+    }
+
+    async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        request(&self.readers, id).await
+    }
+
+    async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
+        pending_request_of(&self.readers, seeker).await
+    }
+
+    async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
+        latest_request_of(&self.readers, seeker).await
+    }
+
+    async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
+        requests_of(&self.readers, user).await
+    }
+
+    async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        move_pending(&self.writer, id, "cancelled").await
+    }
+
+    async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        move_pending(&self.writer, id, "rejected").await
+    }
+
+    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
+        record_offers(&self.writer, id, volunteers).await
+    }
+
+    async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
+        record_decline(&self.writer, id, volunteer).await
+    }
+
+    async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
+        offered_volunteers(&self.readers, id).await
+    }
+
+    async fn offerable_requests(
+        &self,
+        volunteer: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<OfferableRequest>> {
+        offerable_requests(&self.readers, volunteer, now).await
+    }
+
+    async fn claim_request(
+        &self,
+        id: &RequestId,
+        volunteer: &UserId,
+        conversation: &ConversationId,
+        note: &SystemNote,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome> {
+        claim_request(&self.writer, id, volunteer, conversation, note, now).await
+    }
+
+    async fn expire_due_requests(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>> {
+        expire_due_requests(&self.writer, now, limit).await
+    }
+
+    async fn set_feedback(
+        &self,
+        id: &RequestId,
+        feedback: &Feedback,
+    ) -> StoreResult<Option<HelpRequest>> {
+        set_feedback(&self.writer, id, feedback).await
+    }
 }

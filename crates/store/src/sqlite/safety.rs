@@ -9,7 +9,7 @@ use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
 use sqlx::SqlitePool;
 
-/// See [`crate::Store::set_block`].
+/// See [`crate::Safety::set_block`].
 pub(super) async fn set_block(
     writer: &Writer,
     blocker: &UserId,
@@ -41,7 +41,7 @@ pub(super) async fn set_block(
         .await
 }
 
-/// See [`crate::Store::blocked_either_way`].
+/// See [`crate::Safety::blocked_either_way`].
 pub(super) async fn blocked_either_way(
     readers: &SqlitePool,
     a: &UserId,
@@ -54,7 +54,7 @@ pub(super) async fn blocked_either_way(
         .await?)
 }
 
-/// See [`crate::Store::blockers_of`].
+/// See [`crate::Safety::blockers_of`].
 pub(super) async fn blockers_of(readers: &SqlitePool, user: &UserId) -> StoreResult<Vec<UserId>> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT blocker_id FROM blocks WHERE blocked_id = ? ORDER BY blocker_id",
@@ -65,7 +65,7 @@ pub(super) async fn blockers_of(readers: &SqlitePool, user: &UserId) -> StoreRes
     Ok(ids.into_iter().map(UserId::from_trusted).collect())
 }
 
-/// See [`crate::Store::blocked_by`].
+/// See [`crate::Safety::blocked_by`].
 pub(super) async fn blocked_by(
     readers: &SqlitePool,
     blocker: &UserId,
@@ -80,7 +80,7 @@ pub(super) async fn blocked_by(
     rows::all(&found, rows::blocked_person)
 }
 
-/// See [`crate::Store::create_report`].
+/// See [`crate::Safety::create_report`].
 pub(super) async fn create_report(writer: &Writer, report: &Report) -> StoreResult<()> {
     let report = report.clone();
     writer
@@ -107,7 +107,7 @@ pub(super) async fn create_report(writer: &Writer, report: &Report) -> StoreResu
         .await
 }
 
-/// See [`crate::Store::reports`].
+/// See [`crate::Safety::reports`].
 pub(super) async fn reports(
     readers: &SqlitePool,
     status: Option<ReportStatus>,
@@ -122,7 +122,7 @@ pub(super) async fn reports(
     rows::all(&found, rows::report)
 }
 
-/// See [`crate::Store::resolve_report`].
+/// See [`crate::Safety::resolve_report`].
 pub(super) async fn resolve_report(
     writer: &Writer,
     id: &ReportId,
@@ -145,4 +145,46 @@ pub(super) async fn resolve_report(
             })
         })
         .await
+}
+
+#[async_trait::async_trait]
+impl crate::Safety for super::SqliteStore {
+    async fn set_block(
+        &self,
+        blocker: &UserId,
+        blocked: &UserId,
+        blocking: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        set_block(&self.writer, blocker, blocked, blocking, now).await
+    }
+
+    async fn blocked_either_way(&self, a: &UserId, b: &UserId) -> StoreResult<bool> {
+        blocked_either_way(&self.readers, a, b).await
+    }
+
+    async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
+        blockers_of(&self.readers, user).await
+    }
+
+    async fn blocked_by(&self, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
+        blocked_by(&self.readers, blocker).await
+    }
+
+    async fn create_report(&self, report: &Report) -> StoreResult<()> {
+        create_report(&self.writer, report).await
+    }
+
+    async fn reports(&self, status: Option<ReportStatus>) -> StoreResult<Vec<Report>> {
+        reports(&self.readers, status).await
+    }
+
+    async fn resolve_report(
+        &self,
+        id: &ReportId,
+        by: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Report>> {
+        resolve_report(&self.writer, id, by, now).await
+    }
 }

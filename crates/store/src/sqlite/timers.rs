@@ -11,7 +11,7 @@ use helpline_core::conversation::Conversation;
 use helpline_core::message::Message;
 use helpline_core::{ConversationId, Timestamp};
 
-/// See [`crate::Store::set_auto_delete`].
+/// See [`crate::Conversations::set_auto_delete`].
 pub(super) async fn set_auto_delete(
     writer: &Writer,
     id: &ConversationId,
@@ -55,7 +55,7 @@ const EXPIRE_DUE_MESSAGES: &str = "UPDATE messages SET content = '', deleted_at 
         LIMIT ?2) \
      RETURNING id";
 
-/// See [`crate::Store::expire_messages`].
+/// See [`crate::Messages::expire_messages`].
 pub(super) async fn expire_messages(
     writer: &Writer,
     now: Timestamp,

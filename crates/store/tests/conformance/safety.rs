@@ -71,7 +71,7 @@ pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
         .expect("open");
     assert_eq!(
         opened.offered,
-        [viv.id.clone()],
+        std::slice::from_ref(&viv.id),
         "neither side of a block is offered it"
     );
     let offerable = |v: UserId| {
@@ -118,7 +118,7 @@ pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
     for target in [&vic, &val] {
         let refused = new_request(&ann, Some(target), at(4), at(TTL_MS));
         let outcome = store
-            .open_request(&refused, &[target.id.clone()], None)
+            .open_request(&refused, std::slice::from_ref(&target.id), None)
             .await;
         assert!(matches!(outcome, Err(StoreError::Blocked)), "{outcome:?}");
         assert_eq!(store.request(&refused.id).await.expect("read"), None);
@@ -170,7 +170,7 @@ pub async fn a_block_and_a_claim_never_pass_each_other(env: Env) {
         let request = store
             .open_request(
                 &new_request(&ann, None, at(0), at(TTL_MS)),
-                &[vic.id.clone()],
+                std::slice::from_ref(&vic.id),
                 None,
             )
             .await
@@ -233,7 +233,7 @@ pub async fn a_claim_waiting_on_a_block_sees_it(env: Env) {
     let request = store
         .open_request(
             &new_request(&ann, None, at(0), at(TTL_MS)),
-            &[vic.id.clone()],
+            std::slice::from_ref(&vic.id),
             None,
         )
         .await

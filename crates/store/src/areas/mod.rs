@@ -1,0 +1,22 @@
+//! The store's interface, one trait per area, each small enough to read in
+//! one sitting. [`crate::Store`] is all of them together; both backends
+//! implement each trait in the file of their own that holds that area.
+
+mod accounts;
+mod attachments;
+mod calls;
+mod conversations;
+mod lifecycle;
+mod messages;
+mod requests;
+mod safety;
+mod support;
+pub use accounts::Accounts;
+pub use attachments::Attachments;
+pub use calls::Calls;
+pub use conversations::Conversations;
+pub use lifecycle::Lifecycle;
+pub use messages::Messages;
+pub use requests::Requests;
+pub use safety::Safety;
+pub use support::Support;

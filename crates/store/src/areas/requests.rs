@@ -1,0 +1,105 @@
+//! Help requests: opening them with their first offers, later offers and
+//! declines, the claim, the moves out of `pending`, expiry and feedback.
+
+use crate::{ClaimOutcome, OfferableRequest, OnWritten, OpenedRequest, StoreResult};
+use async_trait::async_trait;
+use helpline_core::notice::SystemNote;
+use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::user::User;
+use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
+
+/// Help requests, from opening to their end. Every move out of `pending`
+/// is a conditional update, so exactly one of any racing callers wins.
+#[async_trait]
+pub trait Requests: Send + Sync {
+    /// Stores a new pending request and, in the same transaction, its
+    /// first offers: to each of `candidates` (once, in their order) with no
+    /// block between them and the seeker, either way. A request made to a
+    /// volunteer on the other side of such a block is
+    /// [`crate::StoreError::Blocked`], and a seeker who already has one pending
+    /// gets [`crate::StoreError::PendingExists`] (a unique index decides); either
+    /// way nothing is stored.
+    ///
+    /// Returns once the request is durable. `written` hears of it earlier,
+    /// as soon as the transaction has run: on SQLite before the commit's
+    /// sync (the single writer runs every write queued later after that
+    /// commit, so whoever is told can act on it at once; a read on another
+    /// connection sees it after [`crate::Lifecycle::settle`]), on PostgreSQL after the
+    /// commit. If the commit then fails, this returns the error.
+    async fn open_request(
+        &self,
+        new: &NewHelpRequest,
+        candidates: &[UserId],
+        written: Option<OnWritten>,
+    ) -> StoreResult<OpenedRequest>;
+
+    /// The request with this id.
+    async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
+
+    /// The seeker's pending request, if any.
+    async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>>;
+
+    /// The seeker's newest request, whatever its status.
+    async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>>;
+
+    /// A seeker's requests, or those a volunteer accepted or was asked for; newest first.
+    async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>>;
+
+    /// Moves `pending → cancelled`; `None` if it was not pending.
+    async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
+
+    /// Moves a targeted request `pending → rejected`; `None` if it was not pending.
+    async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
+
+    /// Records that these volunteers were told about a request after it was
+    /// opened (one who became available while it was pending).
+    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()>;
+
+    /// Records that a volunteer declined an open request (it is not offered to them again).
+    async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()>;
+
+    /// The volunteers the request was offered to, when it was opened or
+    /// later; each once.
+    async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>>;
+
+    /// Pending, unexpired requests a volunteer may be offered now, oldest first:
+    /// those made to them, and open ones they have not declined, never from
+    /// a seeker on the other side of a block, whichever of them blocked.
+    async fn offerable_requests(
+        &self,
+        volunteer: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<OfferableRequest>>;
+
+    /// The claim: moves `pending → accepted` only if still pending and
+    /// unexpired, and opens the conversation with `note` (by the volunteer)
+    /// as its first message (seq 1), in one transaction. A pending request
+    /// whose seeker and this volunteer are on the two sides of a block is
+    /// [`ClaimOutcome::Blocked`], decided in that transaction: a block
+    /// stored before the claim commits is never missed (on PostgreSQL
+    /// [`crate::Safety::set_block`] locks the pair's pending requests for that).
+    async fn claim_request(
+        &self,
+        id: &RequestId,
+        volunteer: &UserId,
+        conversation: &ConversationId,
+        note: &SystemNote,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome>;
+
+    /// Moves up to `limit` pending requests whose deadline passed to `expired`
+    /// and returns them; each is returned by exactly one caller.
+    async fn expire_due_requests(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>>;
+
+    /// Stores the seeker's rating once the request is completed; `None` if
+    /// it is not completed or already rated.
+    async fn set_feedback(
+        &self,
+        id: &RequestId,
+        feedback: &Feedback,
+    ) -> StoreResult<Option<HelpRequest>>;
+}
