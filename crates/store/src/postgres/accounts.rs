@@ -2,32 +2,33 @@
 //! [`StoreError::UsernameTaken`]), reading one by id, credentials for login,
 //! and the list of volunteers.
 
-use super::PostgresStore;
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{Credentials, StoreError, StoreResult};
 use helpline_core::user::{NewAccount, User};
 use helpline_core::{Timestamp, UserId};
 
-/// See [`crate::Accounts::create_user`].
-pub(super) async fn create_user(
-    store: &PostgresStore,
-    account: &NewAccount,
-    password_hash: &str,
-    id: &UserId,
-    now: Timestamp,
-) -> StoreResult<User> {
-    let user = User {
-        id: id.clone(),
-        username: account.username.clone(),
-        display_name: account.display_name.clone(),
-        role: account.role,
-        languages: account.languages.clone(),
-        created_at: now,
-    };
-    let languages =
-        serde_json::to_string(&user.languages).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query(
+#[async_trait::async_trait]
+impl crate::Accounts for super::PostgresStore {
+    async fn create_user(
+        &self,
+        account: &NewAccount,
+        password_hash: &str,
+        id: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        let store = self;
+        let user = User {
+            id: id.clone(),
+            username: account.username.clone(),
+            display_name: account.display_name.clone(),
+            role: account.role,
+            languages: account.languages.clone(),
+            created_at: now,
+        };
+        let languages = serde_json::to_string(&user.languages)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
         "INSERT INTO users (id, username, password_hash, display_name, role, languages, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -41,67 +42,40 @@ pub(super) async fn create_user(
     .execute(&store.pool)
     .await
     .map_err(|e| if is_unique_violation(&e) { StoreError::UsernameTaken } else { e.into() })?;
-    Ok(user)
-}
-
-/// See [`crate::Accounts::user`].
-pub(super) async fn user(store: &PostgresStore, id: &UserId) -> StoreResult<Option<User>> {
-    let row = sqlx::query("SELECT * FROM users WHERE id = $1")
-        .bind(id.as_str())
-        .fetch_optional(&store.pool)
-        .await?;
-    row.as_ref().map(rows::user).transpose()
-}
-
-/// See [`crate::Accounts::credentials`].
-pub(super) async fn credentials(
-    store: &PostgresStore,
-    username: &str,
-) -> StoreResult<Option<Credentials>> {
-    let row = sqlx::query("SELECT * FROM users WHERE username = $1")
-        .bind(username)
-        .fetch_optional(&store.pool)
-        .await?;
-    row.as_ref()
-        .map(|r| {
-            Ok(Credentials {
-                user: rows::user(r)?,
-                password_hash: r.text("password_hash")?,
-            })
-        })
-        .transpose()
-}
-
-/// See [`crate::Accounts::volunteers`].
-pub(super) async fn volunteers(store: &PostgresStore) -> StoreResult<Vec<User>> {
-    let found =
-        sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
-            .fetch_all(&store.pool)
-            .await?;
-    rows::all(&found, rows::user)
-}
-
-#[async_trait::async_trait]
-impl crate::Accounts for super::PostgresStore {
-    async fn create_user(
-        &self,
-        account: &NewAccount,
-        password_hash: &str,
-        id: &UserId,
-        now: Timestamp,
-    ) -> StoreResult<User> {
-        create_user(self, account, password_hash, id, now).await
+        Ok(user)
     }
 
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
-        user(self, id).await
+        let store = self;
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&store.pool)
+            .await?;
+        row.as_ref().map(rows::user).transpose()
     }
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
-        credentials(self, username).await
+        let store = self;
+        let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&store.pool)
+            .await?;
+        row.as_ref()
+            .map(|r| {
+                Ok(Credentials {
+                    user: rows::user(r)?,
+                    password_hash: r.text("password_hash")?,
+                })
+            })
+            .transpose()
     }
 
     async fn volunteers(&self) -> StoreResult<Vec<User>> {
-        volunteers(self).await
+        let store = self;
+        let found =
+            sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
+                .fetch_all(&store.pool)
+                .await?;
+        rows::all(&found, rows::user)
     }
 }

@@ -10,51 +10,7 @@ use crate::StoreResult;
 use crate::rows;
 use helpline_core::attachment::{Attachment, AttachmentInfo};
 use helpline_core::{AttachmentId, ConversationId, Timestamp, UserId};
-use sqlx::{PgConnection, PgPool};
-
-/// See [`crate::Attachments::create_attachment`].
-pub(super) async fn create_attachment(
-    pool: &PgPool,
-    a: &Attachment,
-    quota_bytes: i64,
-) -> StoreResult<bool> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
-        .bind(a.uploader_id.as_str())
-        .execute(&mut *tx)
-        .await?;
-    let stored = sqlx::query(
-        "INSERT INTO attachments (id, conversation_id, uploader_id, name, mime, size, storage_key, thumbnail_key, created_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
-          WHERE (SELECT COALESCE(SUM(size), 0) FROM attachments WHERE uploader_id = $3) + $6 <= $10",
-    )
-    .bind(a.id.as_str())
-    .bind(a.conversation_id.as_str())
-    .bind(a.uploader_id.as_str())
-    .bind(&a.name)
-    .bind(&a.mime)
-    .bind(a.size)
-    .bind(&a.storage_key)
-    .bind(a.thumbnail_key.as_deref())
-    .bind(a.created_at.millis())
-    .bind(quota_bytes)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(stored.rows_affected() == 1)
-}
-
-/// See [`crate::Attachments::attachment`].
-pub(super) async fn attachment(
-    pool: &PgPool,
-    id: &AttachmentId,
-) -> StoreResult<Option<Attachment>> {
-    let row = sqlx::query("SELECT * FROM attachments WHERE id = $1 AND dead_at IS NULL")
-        .bind(id.as_str())
-        .fetch_optional(pool)
-        .await?;
-    row.as_ref().map(rows::attachment).transpose()
-}
+use sqlx::PgConnection;
 
 /// The attachment `id` if `sender` uploaded it to `conversation` and it is
 /// not sent yet, locked until the append commits; the append attaches it
@@ -97,26 +53,6 @@ pub(super) async fn mark_dead(
     Ok(())
 }
 
-/// See [`crate::Attachments::take_dead_attachments`].
-pub(super) async fn take_dead_attachments(
-    pool: &PgPool,
-    unsent_before: Timestamp,
-    limit: i64,
-) -> StoreResult<Vec<Attachment>> {
-    let found = sqlx::query(
-        "WITH due AS ( \
-           SELECT id FROM attachments \
-            WHERE dead_at IS NOT NULL OR (message_id IS NULL AND created_at < $1) \
-            LIMIT $2 FOR UPDATE SKIP LOCKED) \
-         DELETE FROM attachments USING due WHERE attachments.id = due.id RETURNING attachments.*",
-    )
-    .bind(unsent_before.millis())
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows::all(&found, rows::attachment)
-}
-
 #[async_trait::async_trait]
 impl crate::Attachments for super::PostgresStore {
     async fn create_attachment(
@@ -124,11 +60,40 @@ impl crate::Attachments for super::PostgresStore {
         attachment: &Attachment,
         quota_bytes: i64,
     ) -> StoreResult<bool> {
-        create_attachment(&self.pool, attachment, quota_bytes).await
+        let (pool, a) = (&self.pool, attachment);
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+            .bind(a.uploader_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let stored = sqlx::query(
+        "INSERT INTO attachments (id, conversation_id, uploader_id, name, mime, size, storage_key, thumbnail_key, created_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+          WHERE (SELECT COALESCE(SUM(size), 0) FROM attachments WHERE uploader_id = $3) + $6 <= $10",
+    )
+    .bind(a.id.as_str())
+    .bind(a.conversation_id.as_str())
+    .bind(a.uploader_id.as_str())
+    .bind(&a.name)
+    .bind(&a.mime)
+    .bind(a.size)
+    .bind(&a.storage_key)
+    .bind(a.thumbnail_key.as_deref())
+    .bind(a.created_at.millis())
+    .bind(quota_bytes)
+    .execute(&mut *tx)
+    .await?;
+        tx.commit().await?;
+        Ok(stored.rows_affected() == 1)
     }
 
     async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>> {
-        attachment(&self.pool, id).await
+        let pool = &self.pool;
+        let row = sqlx::query("SELECT * FROM attachments WHERE id = $1 AND dead_at IS NULL")
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
+        row.as_ref().map(rows::attachment).transpose()
     }
 
     async fn take_dead_attachments(
@@ -136,6 +101,18 @@ impl crate::Attachments for super::PostgresStore {
         unsent_before: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<Attachment>> {
-        take_dead_attachments(&self.pool, unsent_before, limit).await
+        let pool = &self.pool;
+        let found = sqlx::query(
+            "WITH due AS ( \
+           SELECT id FROM attachments \
+            WHERE dead_at IS NOT NULL OR (message_id IS NULL AND created_at < $1) \
+            LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         DELETE FROM attachments USING due WHERE attachments.id = due.id RETURNING attachments.*",
+        )
+        .bind(unsent_before.millis())
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        rows::all(&found, rows::attachment)
     }
 }

@@ -10,60 +10,59 @@ use crate::rows;
 use crate::{CallPlaced, StoreResult};
 use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
 use helpline_core::{CallId, ConversationId, Timestamp, UserId};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
 async fn one(conn: &mut PgConnection, sql: &'static str, arg: &str) -> StoreResult<Option<Call>> {
     let row = sqlx::query(sql).bind(arg).fetch_optional(conn).await?;
     row.as_ref().map(rows::call).transpose()
 }
 
-/// See [`crate::Calls::create_call`].
-pub(super) async fn create_call(
-    pool: &PgPool,
-    new: &NewCall,
-    busy: &CallEnd,
-) -> StoreResult<CallPlaced> {
-    let mut tx = pool.begin().await?;
-    let mut people = [new.caller_id.as_str(), new.callee_id.as_str()];
-    people.sort_unstable();
-    sqlx::query("SELECT id FROM users WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
-        .bind(&people[..])
-        .execute(&mut *tx)
-        .await?;
-    let mut end = None;
-    let live = "SELECT * FROM calls WHERE conversation_id = $1 AND status IN ('ringing', 'active')";
-    if let Some(existing) = one(&mut tx, live, new.conversation_id.as_str()).await? {
-        tx.rollback().await?;
-        let glare = new.answered_device.is_none()
-            && existing.status == CallStatus::Ringing
-            && existing.caller_id == new.callee_id
-            && existing.callee_id == new.caller_id;
-        return Ok(if glare {
-            CallPlaced::Glare(existing)
-        } else {
-            CallPlaced::Conflict(existing)
-        });
-    }
-    if new.answered_device.is_none() {
-        let of_user = "SELECT * FROM calls WHERE (caller_id = $1 OR callee_id = $1) \
-                       AND status IN ('ringing', 'active') LIMIT 1";
-        if let Some(existing) = one(&mut tx, of_user, new.caller_id.as_str()).await? {
+#[async_trait::async_trait]
+impl crate::Calls for super::PostgresStore {
+    async fn create_call(&self, new: &NewCall, busy: &CallEnd) -> StoreResult<CallPlaced> {
+        let pool = &self.pool;
+        let mut tx = pool.begin().await?;
+        let mut people = [new.caller_id.as_str(), new.callee_id.as_str()];
+        people.sort_unstable();
+        sqlx::query("SELECT id FROM users WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE")
+            .bind(&people[..])
+            .execute(&mut *tx)
+            .await?;
+        let mut end = None;
+        let live =
+            "SELECT * FROM calls WHERE conversation_id = $1 AND status IN ('ringing', 'active')";
+        if let Some(existing) = one(&mut tx, live, new.conversation_id.as_str()).await? {
             tx.rollback().await?;
-            return Ok(CallPlaced::Conflict(existing));
+            let glare = new.answered_device.is_none()
+                && existing.status == CallStatus::Ringing
+                && existing.caller_id == new.callee_id
+                && existing.callee_id == new.caller_id;
+            return Ok(if glare {
+                CallPlaced::Glare(existing)
+            } else {
+                CallPlaced::Conflict(existing)
+            });
         }
-        if one(&mut tx, of_user, new.callee_id.as_str())
-            .await?
-            .is_some()
-        {
-            end = Some(*busy);
+        if new.answered_device.is_none() {
+            let of_user = "SELECT * FROM calls WHERE (caller_id = $1 OR callee_id = $1) \
+                       AND status IN ('ringing', 'active') LIMIT 1";
+            if let Some(existing) = one(&mut tx, of_user, new.caller_id.as_str()).await? {
+                tx.rollback().await?;
+                return Ok(CallPlaced::Conflict(existing));
+            }
+            if one(&mut tx, of_user, new.callee_id.as_str())
+                .await?
+                .is_some()
+            {
+                end = Some(*busy);
+            }
         }
-    }
-    let (status, answered_at) = match (&end, &new.answered_device) {
-        (Some(end), _) => (end.status, None),
-        (None, Some(_)) => (CallStatus::Active, Some(new.created_at.millis())),
-        (None, None) => (CallStatus::Ringing, None),
-    };
-    let row = sqlx::query(
+        let (status, answered_at) = match (&end, &new.answered_device) {
+            (Some(end), _) => (end.status, None),
+            (None, Some(_)) => (CallStatus::Active, Some(new.created_at.millis())),
+            (None, None) => (CallStatus::Ringing, None),
+        };
+        let row = sqlx::query(
         "INSERT INTO calls (id, conversation_id, caller_id, callee_id, media, status, reason, created_at, \
          rings_until, caller_device, answered_at, answered_device, ended_at, duration_secs) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *",
@@ -84,172 +83,19 @@ pub(super) async fn create_call(
     .bind(end.and_then(|e| e.duration_secs))
     .fetch_one(&mut *tx)
     .await?;
-    let call = rows::call(&row)?;
-    tx.commit().await?;
-    Ok(if end.is_some() {
-        CallPlaced::Busy(call)
-    } else {
-        CallPlaced::Placed(call)
-    })
-}
-
-/// See [`crate::Calls::call`].
-pub(super) async fn call(pool: &PgPool, id: &CallId) -> StoreResult<Option<Call>> {
-    let mut conn = pool.acquire().await?;
-    one(&mut conn, "SELECT * FROM calls WHERE id = $1", id.as_str()).await
-}
-
-/// See [`crate::Calls::accept_call`].
-pub(super) async fn accept_call(
-    pool: &PgPool,
-    id: &CallId,
-    device: &str,
-    answered_at: Timestamp,
-) -> StoreResult<Option<Call>> {
-    let row = sqlx::query(
-        "UPDATE calls SET status = 'active', answered_at = $1, answered_device = $2 \
-         WHERE id = $3 AND status = 'ringing' AND rings_until > $1 RETURNING *",
-    )
-    .bind(answered_at.millis())
-    .bind(device)
-    .bind(id.as_str())
-    .fetch_optional(pool)
-    .await?;
-    row.as_ref().map(rows::call).transpose()
-}
-
-/// See [`crate::Calls::finish_call`].
-pub(super) async fn finish_call(
-    pool: &PgPool,
-    id: &CallId,
-    from: CallStatus,
-    end: &CallEnd,
-) -> StoreResult<Option<Call>> {
-    let row = sqlx::query(
-        "UPDATE calls SET status = $1, reason = $2, ended_at = $3, duration_secs = $4 \
-         WHERE id = $5 AND status = $6 RETURNING *",
-    )
-    .bind(end.status.as_str())
-    .bind(end.reason.as_str())
-    .bind(end.ended_at.millis())
-    .bind(end.duration_secs)
-    .bind(id.as_str())
-    .bind(from.as_str())
-    .fetch_optional(pool)
-    .await?;
-    row.as_ref().map(rows::call).transpose()
-}
-
-/// See [`crate::Calls::expire_ringing_calls`].
-pub(super) async fn expire_ringing_calls(
-    pool: &PgPool,
-    timeout: &CallEnd,
-    limit: i64,
-) -> StoreResult<Vec<Call>> {
-    let found = sqlx::query(
-        "WITH due AS (SELECT id FROM calls WHERE status = 'ringing' AND rings_until <= $3 \
-                      ORDER BY rings_until LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         UPDATE calls SET status = $1, reason = $2, ended_at = $3, duration_secs = NULL \
-         FROM due WHERE calls.id = due.id AND calls.status = 'ringing' RETURNING calls.*",
-    )
-    .bind(timeout.status.as_str())
-    .bind(timeout.reason.as_str())
-    .bind(timeout.ended_at.millis())
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows::all(&found, rows::call)
-}
-
-/// See [`crate::Calls::bind_caller_device`].
-pub(super) async fn bind_caller_device(
-    pool: &PgPool,
-    id: &CallId,
-    device: &str,
-) -> StoreResult<bool> {
-    let bound: Option<Option<String>> = sqlx::query_scalar(
-        "UPDATE calls SET caller_device = COALESCE(caller_device, $1) WHERE id = $2 RETURNING caller_device",
-    )
-    .bind(device)
-    .bind(id.as_str())
-    .fetch_optional(pool)
-    .await?;
-    Ok(bound.flatten().as_deref() == Some(device))
-}
-
-/// See [`crate::Calls::live_calls_of`].
-pub(super) async fn live_calls_of(pool: &PgPool, user: &UserId) -> StoreResult<Vec<Call>> {
-    let found = sqlx::query(
-        "SELECT * FROM calls WHERE (caller_id = $1 OR callee_id = $1) AND status IN ('ringing', 'active') \
-         ORDER BY created_at, id",
-    )
-    .bind(user.as_str())
-    .fetch_all(pool)
-    .await?;
-    rows::all(&found, rows::call)
-}
-
-/// See [`crate::Calls::live_call_in`].
-pub(super) async fn live_call_in(
-    pool: &PgPool,
-    conversation: &ConversationId,
-) -> StoreResult<Option<Call>> {
-    let mut conn = pool.acquire().await?;
-    let sql = "SELECT * FROM calls WHERE conversation_id = $1 AND status IN ('ringing', 'active')";
-    one(&mut conn, sql, conversation.as_str()).await
-}
-
-/// See [`crate::Calls::calls_in`].
-pub(super) async fn calls_in(
-    pool: &PgPool,
-    conversation: &ConversationId,
-    limit: i64,
-) -> StoreResult<Vec<Call>> {
-    let found = sqlx::query(
-        "SELECT * FROM calls WHERE conversation_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
-    )
-    .bind(conversation.as_str())
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows::all(&found, rows::call)
-}
-
-/// See [`crate::Calls::set_call_stats`].
-pub(super) async fn set_call_stats(
-    pool: &PgPool,
-    id: &CallId,
-    side: Side,
-    stats: &CallStats,
-) -> StoreResult<Option<Call>> {
-    let json =
-        serde_json::to_string(stats).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-    let sql = match side {
-        Side::Caller => {
-            "UPDATE calls SET caller_stats = $1 WHERE id = $2 AND answered_at IS NOT NULL \
-             AND caller_stats IS NULL RETURNING *"
-        }
-        Side::Callee => {
-            "UPDATE calls SET callee_stats = $1 WHERE id = $2 AND answered_at IS NOT NULL \
-             AND callee_stats IS NULL RETURNING *"
-        }
-    };
-    let row = sqlx::query(sql)
-        .bind(json)
-        .bind(id.as_str())
-        .fetch_optional(pool)
-        .await?;
-    row.as_ref().map(rows::call).transpose()
-}
-
-#[async_trait::async_trait]
-impl crate::Calls for super::PostgresStore {
-    async fn create_call(&self, new: &NewCall, busy: &CallEnd) -> StoreResult<CallPlaced> {
-        create_call(&self.pool, new, busy).await
+        let call = rows::call(&row)?;
+        tx.commit().await?;
+        Ok(if end.is_some() {
+            CallPlaced::Busy(call)
+        } else {
+            CallPlaced::Placed(call)
+        })
     }
 
     async fn call(&self, id: &CallId) -> StoreResult<Option<Call>> {
-        call(&self.pool, id).await
+        let pool = &self.pool;
+        let mut conn = pool.acquire().await?;
+        one(&mut conn, "SELECT * FROM calls WHERE id = $1", id.as_str()).await
     }
 
     async fn accept_call(
@@ -258,7 +104,17 @@ impl crate::Calls for super::PostgresStore {
         device: &str,
         answered_at: Timestamp,
     ) -> StoreResult<Option<Call>> {
-        accept_call(&self.pool, id, device, answered_at).await
+        let pool = &self.pool;
+        let row = sqlx::query(
+            "UPDATE calls SET status = 'active', answered_at = $1, answered_device = $2 \
+         WHERE id = $3 AND status = 'ringing' AND rings_until > $1 RETURNING *",
+        )
+        .bind(answered_at.millis())
+        .bind(device)
+        .bind(id.as_str())
+        .fetch_optional(pool)
+        .await?;
+        row.as_ref().map(rows::call).transpose()
     }
 
     async fn finish_call(
@@ -267,27 +123,81 @@ impl crate::Calls for super::PostgresStore {
         from: CallStatus,
         end: &CallEnd,
     ) -> StoreResult<Option<Call>> {
-        finish_call(&self.pool, id, from, end).await
+        let pool = &self.pool;
+        let row = sqlx::query(
+            "UPDATE calls SET status = $1, reason = $2, ended_at = $3, duration_secs = $4 \
+         WHERE id = $5 AND status = $6 RETURNING *",
+        )
+        .bind(end.status.as_str())
+        .bind(end.reason.as_str())
+        .bind(end.ended_at.millis())
+        .bind(end.duration_secs)
+        .bind(id.as_str())
+        .bind(from.as_str())
+        .fetch_optional(pool)
+        .await?;
+        row.as_ref().map(rows::call).transpose()
     }
 
     async fn expire_ringing_calls(&self, timeout: &CallEnd, limit: i64) -> StoreResult<Vec<Call>> {
-        expire_ringing_calls(&self.pool, timeout, limit).await
+        let pool = &self.pool;
+        let found = sqlx::query(
+            "WITH due AS (SELECT id FROM calls WHERE status = 'ringing' AND rings_until <= $3 \
+                      ORDER BY rings_until LIMIT $4 FOR UPDATE SKIP LOCKED) \
+         UPDATE calls SET status = $1, reason = $2, ended_at = $3, duration_secs = NULL \
+         FROM due WHERE calls.id = due.id AND calls.status = 'ringing' RETURNING calls.*",
+        )
+        .bind(timeout.status.as_str())
+        .bind(timeout.reason.as_str())
+        .bind(timeout.ended_at.millis())
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        rows::all(&found, rows::call)
     }
 
     async fn bind_caller_device(&self, id: &CallId, device: &str) -> StoreResult<bool> {
-        bind_caller_device(&self.pool, id, device).await
+        let pool = &self.pool;
+        let bound: Option<Option<String>> = sqlx::query_scalar(
+        "UPDATE calls SET caller_device = COALESCE(caller_device, $1) WHERE id = $2 RETURNING caller_device",
+    )
+    .bind(device)
+    .bind(id.as_str())
+    .fetch_optional(pool)
+    .await?;
+        Ok(bound.flatten().as_deref() == Some(device))
     }
 
     async fn live_calls_of(&self, user: &UserId) -> StoreResult<Vec<Call>> {
-        live_calls_of(&self.pool, user).await
+        let pool = &self.pool;
+        let found = sqlx::query(
+        "SELECT * FROM calls WHERE (caller_id = $1 OR callee_id = $1) AND status IN ('ringing', 'active') \
+         ORDER BY created_at, id",
+    )
+    .bind(user.as_str())
+    .fetch_all(pool)
+    .await?;
+        rows::all(&found, rows::call)
     }
 
     async fn live_call_in(&self, conversation: &ConversationId) -> StoreResult<Option<Call>> {
-        live_call_in(&self.pool, conversation).await
+        let pool = &self.pool;
+        let mut conn = pool.acquire().await?;
+        let sql =
+            "SELECT * FROM calls WHERE conversation_id = $1 AND status IN ('ringing', 'active')";
+        one(&mut conn, sql, conversation.as_str()).await
     }
 
     async fn calls_in(&self, conversation: &ConversationId, limit: i64) -> StoreResult<Vec<Call>> {
-        calls_in(&self.pool, conversation, limit).await
+        let pool = &self.pool;
+        let found = sqlx::query(
+        "SELECT * FROM calls WHERE conversation_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(conversation.as_str())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+        rows::all(&found, rows::call)
     }
 
     async fn set_call_stats(
@@ -296,6 +206,24 @@ impl crate::Calls for super::PostgresStore {
         side: Side,
         stats: &CallStats,
     ) -> StoreResult<Option<Call>> {
-        set_call_stats(&self.pool, id, side, stats).await
+        let pool = &self.pool;
+        let json =
+            serde_json::to_string(stats).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let sql = match side {
+            Side::Caller => {
+                "UPDATE calls SET caller_stats = $1 WHERE id = $2 AND answered_at IS NOT NULL \
+             AND caller_stats IS NULL RETURNING *"
+            }
+            Side::Callee => {
+                "UPDATE calls SET callee_stats = $1 WHERE id = $2 AND answered_at IS NOT NULL \
+             AND callee_stats IS NULL RETURNING *"
+            }
+        };
+        let row = sqlx::query(sql)
+            .bind(json)
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
+        row.as_ref().map(rows::call).transpose()
     }
 }

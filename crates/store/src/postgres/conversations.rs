@@ -4,7 +4,6 @@
 //! one with its closing note. Marks and archiving are in
 //! [`super::receipts`], the timer in [`super::timers`].
 
-use super::PostgresStore;
 use super::edits::insert_note;
 use crate::StoreError;
 use crate::StoreResult;
@@ -17,55 +16,44 @@ use helpline_core::conversation::direct_key;
 use helpline_core::notice::SystemNote;
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, UserId};
-use sqlx::PgPool;
 
-/// See [`crate::Conversations::conversation`].
-pub(super) async fn conversation(
-    store: &PostgresStore,
-    id: &ConversationId,
-) -> StoreResult<Option<Conversation>> {
-    let row = sqlx::query("SELECT * FROM conversations WHERE id = $1")
-        .bind(id.as_str())
-        .fetch_optional(&store.pool)
-        .await?;
-    row.as_ref().map(rows::conversation).transpose()
-}
+#[async_trait::async_trait]
+impl crate::Conversations for super::PostgresStore {
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        let store = self;
+        let row = sqlx::query("SELECT * FROM conversations WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&store.pool)
+            .await?;
+        row.as_ref().map(rows::conversation).transpose()
+    }
 
-/// See [`crate::Conversations::participants`].
-pub(super) async fn participants(
-    store: &PostgresStore,
-    id: &ConversationId,
-) -> StoreResult<Vec<UserId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
+    async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>> {
+        let store = self;
+        let ids: Vec<String> = sqlx::query_scalar(
         "SELECT user_id FROM conversation_participants WHERE conversation_id = $1 ORDER BY user_id",
     )
     .bind(id.as_str())
     .fetch_all(&store.pool)
     .await?;
-    Ok(ids.into_iter().map(UserId::from_trusted).collect())
-}
+        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+    }
 
-/// See [`crate::Conversations::active_conversations_of`].
-pub(super) async fn active_conversations_of(
-    store: &PostgresStore,
-    user: &UserId,
-) -> StoreResult<Vec<ConversationId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
+    async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>> {
+        let store = self;
+        let ids: Vec<String> = sqlx::query_scalar(
         "SELECT c.id FROM conversations c JOIN conversation_participants p ON p.conversation_id = c.id \
          WHERE p.user_id = $1 AND c.status = 'active'",
     )
     .bind(user.as_str())
     .fetch_all(&store.pool)
     .await?;
-    Ok(ids.into_iter().map(ConversationId::from_trusted).collect())
-}
+        Ok(ids.into_iter().map(ConversationId::from_trusted).collect())
+    }
 
-/// See [`crate::Conversations::conversation_summaries`].
-pub(super) async fn conversation_summaries(
-    pool: &PgPool,
-    user: &UserId,
-) -> StoreResult<Vec<ConversationSummary>> {
-    let found = sqlx::query(
+    async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
+        let pool = &self.pool;
+        let found = sqlx::query(
         "SELECT c.*, p.last_read_seq AS my_read_seq, p.archived_at AS my_archived_at, \
                 (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
                    AND m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.type <> 'system') AS unread_count \
@@ -75,68 +63,69 @@ pub(super) async fn conversation_summaries(
     .bind(user.as_str())
     .fetch_all(pool)
     .await?;
-    let mut summaries = Vec::with_capacity(found.len());
-    for row in &found {
-        let conversation = rows::conversation(row)?;
-        let people = sqlx::query(
-            "SELECT u.id, u.display_name, u.role, p.last_read_seq, p.last_delivered_seq \
+        let mut summaries = Vec::with_capacity(found.len());
+        for row in &found {
+            let conversation = rows::conversation(row)?;
+            let people = sqlx::query(
+                "SELECT u.id, u.display_name, u.role, p.last_read_seq, p.last_delivered_seq \
              FROM conversation_participants p JOIN users u ON u.id = p.user_id \
              WHERE p.conversation_id = $1 ORDER BY u.id",
-        )
-        .bind(conversation.id.as_str())
-        .fetch_all(pool)
-        .await?;
-        let participants = rows::all(&people, |r| {
-            Ok(Participant {
-                id: UserId::from_trusted(r.text("id")?),
-                display_name: r.text("display_name")?,
-                role: Role::parse(&r.text("role")?)
-                    .ok_or_else(|| StoreError::Corrupt("role".into()))?,
-                read_seq: r.int("last_read_seq")?,
-                delivered_seq: r.int("last_delivered_seq")?,
-            })
-        })?;
-        let last = sqlx::query(select_messages!(
-            "WHERE m.conversation_id = $1 AND m.seq = $2"
-        ))
-        .bind(conversation.id.as_str())
-        .bind(conversation.last_seq)
-        .fetch_optional(pool)
-        .await?;
-        summaries.push(ConversationSummary {
-            id: conversation.id,
-            status: conversation.status,
-            kind: conversation.kind,
-            request_id: conversation.request_id,
-            participants,
-            last_message: last.as_ref().map(rows::message).transpose()?,
-            unread_count: row.int("unread_count")?,
-            last_read_seq: row.int("my_read_seq")?,
-            archived: row.opt_int("my_archived_at")?.is_some(),
-            auto_delete_secs: conversation.auto_delete_secs,
-            created_at: conversation.created_at,
-            ended_at: conversation.ended_at,
-        });
+            )
+            .bind(conversation.id.as_str())
+            .fetch_all(pool)
+            .await?;
+            let participants = rows::all(&people, |r| {
+                Ok(Participant {
+                    id: UserId::from_trusted(r.text("id")?),
+                    display_name: r.text("display_name")?,
+                    role: Role::parse(&r.text("role")?)
+                        .ok_or_else(|| StoreError::Corrupt("role".into()))?,
+                    read_seq: r.int("last_read_seq")?,
+                    delivered_seq: r.int("last_delivered_seq")?,
+                })
+            })?;
+            let last = sqlx::query(select_messages!(
+                "WHERE m.conversation_id = $1 AND m.seq = $2"
+            ))
+            .bind(conversation.id.as_str())
+            .bind(conversation.last_seq)
+            .fetch_optional(pool)
+            .await?;
+            summaries.push(ConversationSummary {
+                id: conversation.id,
+                status: conversation.status,
+                kind: conversation.kind,
+                request_id: conversation.request_id,
+                participants,
+                last_message: last.as_ref().map(rows::message).transpose()?,
+                unread_count: row.int("unread_count")?,
+                last_read_seq: row.int("my_read_seq")?,
+                archived: row.opt_int("my_archived_at")?.is_some(),
+                auto_delete_secs: conversation.auto_delete_secs,
+                created_at: conversation.created_at,
+                ended_at: conversation.ended_at,
+            });
+        }
+        Ok(summaries)
     }
-    Ok(summaries)
-}
 
-/// See [`crate::Conversations::start_direct_conversation`]: the insert yields to
-/// a concurrent one through the partial unique index, then reads the winner.
-pub(super) async fn start_direct_conversation(
-    pool: &PgPool,
-    caller: &UserId,
-    other: &UserId,
-    id: &ConversationId,
-    now: Timestamp,
-) -> StoreResult<(Conversation, bool)> {
-    let key = direct_key(caller, other);
-    let select = "SELECT * FROM conversations WHERE direct_key = $1 AND status = 'active' AND kind = 'direct'";
-    if let Some(row) = sqlx::query(select).bind(&key).fetch_optional(pool).await? {
-        return Ok((rows::conversation(&row)?, false));
-    }
-    let mut tx = pool.begin().await?;
-    let inserted = sqlx::query(
+    /// : the insert yields to
+    /// a concurrent one through the partial unique index, then reads the winner.
+    async fn start_direct_conversation(
+        &self,
+        caller: &UserId,
+        other: &UserId,
+        id: &ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<(Conversation, bool)> {
+        let pool = &self.pool;
+        let key = direct_key(caller, other);
+        let select = "SELECT * FROM conversations WHERE direct_key = $1 AND status = 'active' AND kind = 'direct'";
+        if let Some(row) = sqlx::query(select).bind(&key).fetch_optional(pool).await? {
+            return Ok((rows::conversation(&row)?, false));
+        }
+        let mut tx = pool.begin().await?;
+        let inserted = sqlx::query(
         "INSERT INTO conversations (id, kind, direct_key, created_at, last_activity_at) \
          VALUES ($1, 'direct', $2, $3, $3) \
          ON CONFLICT (direct_key) WHERE status = 'active' AND kind = 'direct' DO NOTHING RETURNING *",
@@ -146,86 +135,22 @@ pub(super) async fn start_direct_conversation(
     .bind(now.millis())
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(row) = inserted else {
-        tx.rollback().await?;
-        let row = sqlx::query(select).bind(&key).fetch_one(pool).await?;
-        return Ok((rows::conversation(&row)?, false));
-    };
-    for user in [caller, other] {
-        sqlx::query(
-            "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
-        )
-        .bind(id.as_str())
-        .bind(user.as_str())
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok((rows::conversation(&row)?, true))
-}
-
-/// See [`crate::Conversations::end_conversation`].
-pub(super) async fn end_conversation(
-    pool: &PgPool,
-    id: &ConversationId,
-    by: &UserId,
-    note: &SystemNote,
-    now: Timestamp,
-) -> StoreResult<Option<Conversation>> {
-    let mut tx = pool.begin().await?;
-    // The note of the ending takes the last seq.
-    let row = sqlx::query(
-        "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1, last_seq = last_seq + 1 \
-         WHERE id = $3 AND status = 'active' RETURNING *",
-    )
-    .bind(now.millis())
-    .bind(by.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(row) = row else {
-        tx.rollback().await?;
-        return Ok(None);
-    };
-    let ended = rows::conversation(&row)?;
-    insert_note(&mut tx, &note.message(id, by, ended.last_seq, now)).await?;
-    if let Some(request_id) = &ended.request_id {
-        sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = $1 WHERE id = $2 AND status = 'accepted'")
-            .bind(now.millis())
-            .bind(request_id.as_str())
+        let Some(row) = inserted else {
+            tx.rollback().await?;
+            let row = sqlx::query(select).bind(&key).fetch_one(pool).await?;
+            return Ok((rows::conversation(&row)?, false));
+        };
+        for user in [caller, other] {
+            sqlx::query(
+                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
+            )
+            .bind(id.as_str())
+            .bind(user.as_str())
             .execute(&mut *tx)
             .await?;
-    }
-    tx.commit().await?;
-    Ok(Some(ended))
-}
-
-#[async_trait::async_trait]
-impl crate::Conversations for super::PostgresStore {
-    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-        conversation(self, id).await
-    }
-
-    async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>> {
-        participants(self, id).await
-    }
-
-    async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>> {
-        active_conversations_of(self, user).await
-    }
-
-    async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
-        conversation_summaries(&self.pool, user).await
-    }
-
-    async fn start_direct_conversation(
-        &self,
-        caller: &UserId,
-        other: &UserId,
-        id: &ConversationId,
-        now: Timestamp,
-    ) -> StoreResult<(Conversation, bool)> {
-        start_direct_conversation(&self.pool, caller, other, id, now).await
+        }
+        tx.commit().await?;
+        Ok((rows::conversation(&row)?, true))
     }
 
     async fn end_conversation(
@@ -235,7 +160,33 @@ impl crate::Conversations for super::PostgresStore {
         note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<Option<Conversation>> {
-        end_conversation(&self.pool, id, by, note, now).await
+        let pool = &self.pool;
+        let mut tx = pool.begin().await?;
+        // The note of the ending takes the last seq.
+        let row = sqlx::query(
+        "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1, last_seq = last_seq + 1 \
+         WHERE id = $3 AND status = 'active' RETURNING *",
+    )
+    .bind(now.millis())
+    .bind(by.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let ended = rows::conversation(&row)?;
+        insert_note(&mut tx, &note.message(id, by, ended.last_seq, now)).await?;
+        if let Some(request_id) = &ended.request_id {
+            sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = $1 WHERE id = $2 AND status = 'accepted'")
+            .bind(now.millis())
+            .bind(request_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(ended))
     }
 
     async fn mark_read(

@@ -161,32 +161,26 @@ async fn migrate(connection: &mut PgConnection) -> StoreResult<()> {
     Ok(())
 }
 
-/// See [`crate::Lifecycle::setting_or_insert`].
-async fn setting_or_insert(
-    store: &PostgresStore,
-    key: &str,
-    candidate: &str,
-) -> StoreResult<String> {
-    let mut tx = store.pool.begin().await?;
-    // A racing insert of the same key makes this wait for its commit,
-    // and the SELECT (a new snapshot at READ COMMITTED) then reads it.
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+#[async_trait::async_trait]
+impl crate::Lifecycle for PostgresStore {
+    async fn setting_or_insert(&self, key: &str, candidate: &str) -> StoreResult<String> {
+        let store = self;
+        let mut tx = store.pool.begin().await?;
+        // A racing insert of the same key makes this wait for its commit,
+        // and the SELECT (a new snapshot at READ COMMITTED) then reads it.
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
         .bind(key)
         .bind(candidate)
         .execute(&mut *tx)
         .await?;
-    let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(value)
-}
-
-#[async_trait::async_trait]
-impl crate::Lifecycle for PostgresStore {
-    async fn setting_or_insert(&self, key: &str, candidate: &str) -> StoreResult<String> {
-        setting_or_insert(self, key, candidate).await
+        let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(value)
     }
 
     async fn settle(&self) -> StoreResult<()> {

@@ -33,108 +33,6 @@ pub(super) async fn request_on(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Requests::open_request`]: the request, the blockers read and
-/// the offer list in one transaction. `written` hears of it after the
-/// commit: another process may read it as soon as it is told.
-pub(super) async fn open_request(
-    pool: &PgPool,
-    new: &NewHelpRequest,
-    candidates: &[UserId],
-    written: Option<OnWritten>,
-) -> StoreResult<OpenedRequest> {
-    let d = &new.draft;
-    let mut tx = pool.begin().await?;
-    let parties: Vec<String> = sqlx::query_scalar(BLOCK_PARTIES)
-        .bind(new.seeker_id.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
-    if let Some(target) = &d.target_volunteer_id
-        && parties.iter().any(|p| p == target.as_str())
-    {
-        return Err(StoreError::Blocked);
-    }
-    let row = sqlx::query(
-        "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, \
-         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING *",
-    )
-    .bind(new.id.as_str())
-    .bind(new.seeker_id.as_str())
-    .bind(d.target_volunteer_id.as_ref().map(UserId::as_str))
-    .bind(d.request_type.as_str())
-    .bind(d.topic.map(|t| t.as_str()))
-    .bind(d.note.as_deref())
-    .bind(new.created_at.millis())
-    .bind(new.expires_at.millis())
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| if is_unique_violation(&e) { StoreError::PendingExists } else { e.into() })?;
-    let request = rows::help_request(&row)?;
-    let offered = offer_targets(candidates, &parties);
-    if !offered.is_empty() {
-        let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
-        sqlx::query("INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES ($1, $2)")
-            .bind(request.id.as_str())
-            .bind(ids)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    let opened = OpenedRequest { request, offered };
-    if let Some(written) = written {
-        written(&opened);
-    }
-    Ok(opened)
-}
-
-/// See [`crate::Requests::request`].
-pub(super) async fn request(pool: &PgPool, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-    let mut conn = pool.acquire().await?;
-    request_on(&mut conn, id.as_str()).await
-}
-
-/// See [`crate::Requests::pending_request_of`].
-pub(super) async fn pending_request_of(
-    pool: &PgPool,
-    seeker: &UserId,
-) -> StoreResult<Option<HelpRequest>> {
-    let row =
-        sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 AND status = 'pending'")
-            .bind(seeker.as_str())
-            .fetch_optional(pool)
-            .await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
-
-/// See [`crate::Requests::latest_request_of`].
-pub(super) async fn latest_request_of(
-    pool: &PgPool,
-    seeker: &UserId,
-) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1")
-        .bind(seeker.as_str())
-        .fetch_optional(pool)
-        .await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
-
-/// See [`crate::Requests::requests_of`].
-pub(super) async fn requests_of(pool: &PgPool, user: &User) -> StoreResult<Vec<HelpRequest>> {
-    let sql = match user.role {
-        Role::Seeker => {
-            "SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC"
-        }
-        _ => {
-            "SELECT * FROM help_requests WHERE volunteer_id = $1 OR target_volunteer_id = $1 \
-             ORDER BY created_at DESC, id DESC"
-        }
-    };
-    let found = sqlx::query(sql)
-        .bind(user.id.as_str())
-        .fetch_all(pool)
-        .await?;
-    rows::all(&found, rows::help_request)
-}
-
 /// A conditional status move out of `pending`; returns the moved request.
 /// See [`crate::Requests::cancel_request`] and [`crate::Requests::reject_request`].
 pub(super) async fn move_pending(
@@ -152,20 +50,125 @@ pub(super) async fn move_pending(
     row.as_ref().map(rows::help_request).transpose()
 }
 
-/// See [`crate::Requests::record_offers`].
-pub(super) async fn record_offers(
-    pool: &PgPool,
-    id: &RequestId,
-    volunteers: &[UserId],
-) -> StoreResult<()> {
-    if volunteers.is_empty() {
-        return Ok(());
+#[async_trait::async_trait]
+impl crate::Requests for super::PostgresStore {
+    /// : the request, the blockers read and
+    /// the offer list in one transaction. `written` hears of it after the
+    /// commit: another process may read it as soon as it is told.
+    async fn open_request(
+        &self,
+        new: &NewHelpRequest,
+        candidates: &[UserId],
+        written: Option<OnWritten>,
+    ) -> StoreResult<OpenedRequest> {
+        let pool = &self.pool;
+        let d = &new.draft;
+        let mut tx = pool.begin().await?;
+        let parties: Vec<String> = sqlx::query_scalar(BLOCK_PARTIES)
+            .bind(new.seeker_id.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        if let Some(target) = &d.target_volunteer_id
+            && parties.iter().any(|p| p == target.as_str())
+        {
+            return Err(StoreError::Blocked);
+        }
+        let row = sqlx::query(
+        "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, \
+         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING *",
+    )
+    .bind(new.id.as_str())
+    .bind(new.seeker_id.as_str())
+    .bind(d.target_volunteer_id.as_ref().map(UserId::as_str))
+    .bind(d.request_type.as_str())
+    .bind(d.topic.map(|t| t.as_str()))
+    .bind(d.note.as_deref())
+    .bind(new.created_at.millis())
+    .bind(new.expires_at.millis())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| if is_unique_violation(&e) { StoreError::PendingExists } else { e.into() })?;
+        let request = rows::help_request(&row)?;
+        let offered = offer_targets(candidates, &parties);
+        if !offered.is_empty() {
+            let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
+            sqlx::query(
+                "INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES ($1, $2)",
+            )
+            .bind(request.id.as_str())
+            .bind(ids)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        let opened = OpenedRequest { request, offered };
+        if let Some(written) = written {
+            written(&opened);
+        }
+        Ok(opened)
     }
-    // Sorted, so two overlapping inserts take their row locks in the same order.
-    let mut ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    sqlx::query(
+
+    async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        let pool = &self.pool;
+        let mut conn = pool.acquire().await?;
+        request_on(&mut conn, id.as_str()).await
+    }
+
+    async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
+        let pool = &self.pool;
+        let row =
+            sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 AND status = 'pending'")
+                .bind(seeker.as_str())
+                .fetch_optional(pool)
+                .await?;
+        row.as_ref().map(rows::help_request).transpose()
+    }
+
+    async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
+        let pool = &self.pool;
+        let row = sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1")
+        .bind(seeker.as_str())
+        .fetch_optional(pool)
+        .await?;
+        row.as_ref().map(rows::help_request).transpose()
+    }
+
+    async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
+        let pool = &self.pool;
+        let sql = match user.role {
+            Role::Seeker => {
+                "SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC"
+            }
+            _ => {
+                "SELECT * FROM help_requests WHERE volunteer_id = $1 OR target_volunteer_id = $1 \
+             ORDER BY created_at DESC, id DESC"
+            }
+        };
+        let found = sqlx::query(sql)
+            .bind(user.id.as_str())
+            .fetch_all(pool)
+            .await?;
+        rows::all(&found, rows::help_request)
+    }
+
+    async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        move_pending(&self.pool, id.as_str(), "cancelled").await
+    }
+
+    async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        move_pending(&self.pool, id.as_str(), "rejected").await
+    }
+
+    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
+        let pool = &self.pool;
+        if volunteers.is_empty() {
+            return Ok(());
+        }
+        // Sorted, so two overlapping inserts take their row locks in the same order.
+        let mut ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        sqlx::query(
         "INSERT INTO request_offers (request_id, volunteer_id) SELECT $1, v FROM UNNEST($2::TEXT[]) AS v \
          ON CONFLICT DO NOTHING",
     )
@@ -173,45 +176,41 @@ pub(super) async fn record_offers(
     .bind(ids)
     .execute(pool)
     .await?;
-    Ok(())
-}
+        Ok(())
+    }
 
-/// See [`crate::Requests::record_decline`].
-pub(super) async fn record_decline(
-    pool: &PgPool,
-    id: &RequestId,
-    volunteer: &UserId,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES ($1, $2, 1) \
+    async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
+        let pool = &self.pool;
+        sqlx::query(
+            "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES ($1, $2, 1) \
          ON CONFLICT (request_id, volunteer_id) DO UPDATE SET declined = 1",
-    )
-    .bind(id.as_str())
-    .bind(volunteer.as_str())
-    .execute(pool)
-    .await?;
-    Ok(())
-}
+        )
+        .bind(id.as_str())
+        .bind(volunteer.as_str())
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
 
-/// See [`crate::Requests::offered_volunteers`].
-pub(super) async fn offered_volunteers(pool: &PgPool, id: &RequestId) -> StoreResult<Vec<UserId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT unnest(volunteer_ids) FROM request_offer_lists WHERE request_id = $1 \
+    async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
+        let pool = &self.pool;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT unnest(volunteer_ids) FROM request_offer_lists WHERE request_id = $1 \
          UNION SELECT volunteer_id FROM request_offers WHERE request_id = $1",
-    )
-    .bind(id.as_str())
-    .fetch_all(pool)
-    .await?;
-    Ok(ids.into_iter().map(UserId::from_trusted).collect())
-}
+        )
+        .bind(id.as_str())
+        .fetch_all(pool)
+        .await?;
+        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+    }
 
-/// See [`crate::Requests::offerable_requests`].
-pub(super) async fn offerable_requests(
-    pool: &PgPool,
-    volunteer: &UserId,
-    now: Timestamp,
-) -> StoreResult<Vec<OfferableRequest>> {
-    let found = sqlx::query(
+    async fn offerable_requests(
+        &self,
+        volunteer: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<OfferableRequest>> {
+        let pool = &self.pool;
+        let found = sqlx::query(
         "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id \
          WHERE r.status = 'pending' AND r.expires_at > $1 \
            AND (r.target_volunteer_id = $2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
@@ -224,177 +223,12 @@ pub(super) async fn offerable_requests(
     .bind(volunteer.as_str())
     .fetch_all(pool)
     .await?;
-    rows::all(&found, |r| {
-        Ok(OfferableRequest {
-            request: rows::help_request(r)?,
-            seeker_display_name: r.text("seeker_display_name")?,
+        rows::all(&found, |r| {
+            Ok(OfferableRequest {
+                request: rows::help_request(r)?,
+                seeker_display_name: r.text("seeker_display_name")?,
+            })
         })
-    })
-}
-
-/// See [`crate::Requests::expire_due_requests`].
-pub(super) async fn expire_due_requests(
-    pool: &PgPool,
-    now: Timestamp,
-    limit: i64,
-) -> StoreResult<Vec<HelpRequest>> {
-    // Rows another sweeper (or a claim) holds are skipped, not waited
-    // for, so each expired request goes to exactly one caller. The pick
-    // is a CTE, which runs once: as `WHERE id IN (subquery)` the planner
-    // may rescan the subquery per row, and each rescan skips the rows
-    // this statement already updated and locks `limit` more.
-    let found = sqlx::query(
-        "WITH due AS ( \
-           SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2 \
-           FOR UPDATE SKIP LOCKED) \
-         UPDATE help_requests r SET status = 'expired' FROM due WHERE r.id = due.id AND r.status = 'pending' RETURNING r.*",
-    )
-    .bind(now.millis())
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows::all(&found, rows::help_request)
-}
-
-/// See [`crate::Requests::set_feedback`].
-pub(super) async fn set_feedback(
-    pool: &PgPool,
-    id: &RequestId,
-    feedback: &Feedback,
-) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query(
-        "UPDATE help_requests SET rating = $1, feedback = $2 WHERE id = $3 AND status = 'completed' AND rating IS NULL \
-         RETURNING *",
-    )
-    .bind(feedback.rating)
-    .bind(feedback.text.as_deref())
-    .bind(id.as_str())
-    .fetch_optional(pool)
-    .await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
-
-/// See [`crate::Requests::claim_request`].
-pub(super) async fn claim_request(
-    pool: &PgPool,
-    id: &RequestId,
-    volunteer: &UserId,
-    conversation: &ConversationId,
-    note: &SystemNote,
-    now: Timestamp,
-) -> StoreResult<ClaimOutcome> {
-    let mut tx = pool.begin().await?;
-    // A racing claim waits here for the winner's commit, then finds the
-    // row no longer pending and updates nothing.
-    let claimed = sqlx::query(
-        "UPDATE help_requests SET status = 'accepted', volunteer_id = $1, accepted_at = $2, conversation_id = $3 \
-         WHERE id = $4 AND status = 'pending' AND expires_at > $2 RETURNING *",
-    )
-    .bind(volunteer.as_str())
-    .bind(now.millis())
-    .bind(conversation.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(claimed) = claimed else {
-        let current = requests::request_on(&mut tx, id.as_str()).await?;
-        tx.rollback().await?;
-        return Ok(match current {
-            Some(current) => ClaimOutcome::Lost(current),
-            None => ClaimOutcome::Missing,
-        });
-    };
-    let request = rows::help_request(&claimed)?;
-    // A statement of its own, so that it reads with a snapshot taken after
-    // the row lock above: a block stored while this claim waited for it
-    // (`set_block` locks the pair's pending requests) is seen.
-    let blocked: bool = sqlx::query_scalar(BLOCKED_EITHER_WAY)
-        .bind(request.senior_id.as_str())
-        .bind(volunteer.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
-    if blocked {
-        tx.rollback().await?;
-        return Ok(ClaimOutcome::Blocked);
-    }
-    // The note of the claim is the conversation's first message.
-    let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES ($1, $2, $3, $3, 1) RETURNING *")
-        .bind(conversation.as_str())
-        .bind(id.as_str())
-        .bind(now.millis())
-        .fetch_one(&mut *tx)
-        .await?;
-    let opened = rows::conversation(&row)?;
-    for user in [&request.senior_id, volunteer] {
-        sqlx::query(
-            "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
-        )
-        .bind(conversation.as_str())
-        .bind(user.as_str())
-        .execute(&mut *tx)
-        .await?;
-    }
-    insert_note(&mut tx, &note.message(conversation, volunteer, 1, now)).await?;
-    tx.commit().await?;
-    Ok(ClaimOutcome::Claimed {
-        request,
-        conversation: opened,
-    })
-}
-
-#[async_trait::async_trait]
-impl crate::Requests for super::PostgresStore {
-    async fn open_request(
-        &self,
-        new: &NewHelpRequest,
-        candidates: &[UserId],
-        written: Option<OnWritten>,
-    ) -> StoreResult<OpenedRequest> {
-        open_request(&self.pool, new, candidates, written).await
-    }
-
-    async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        request(&self.pool, id).await
-    }
-
-    async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        pending_request_of(&self.pool, seeker).await
-    }
-
-    async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        latest_request_of(&self.pool, seeker).await
-    }
-
-    async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
-        requests_of(&self.pool, user).await
-    }
-
-    async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        move_pending(&self.pool, id.as_str(), "cancelled").await
-    }
-
-    async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        move_pending(&self.pool, id.as_str(), "rejected").await
-    }
-
-    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
-        record_offers(&self.pool, id, volunteers).await
-    }
-
-    async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
-        record_decline(&self.pool, id, volunteer).await
-    }
-
-    async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
-        offered_volunteers(&self.pool, id).await
-    }
-
-    async fn offerable_requests(
-        &self,
-        volunteer: &UserId,
-        now: Timestamp,
-    ) -> StoreResult<Vec<OfferableRequest>> {
-        offerable_requests(&self.pool, volunteer, now).await
     }
 
     async fn claim_request(
@@ -405,7 +239,64 @@ impl crate::Requests for super::PostgresStore {
         note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<ClaimOutcome> {
-        claim_request(&self.pool, id, volunteer, conversation, note, now).await
+        let pool = &self.pool;
+        let mut tx = pool.begin().await?;
+        // A racing claim waits here for the winner's commit, then finds the
+        // row no longer pending and updates nothing.
+        let claimed = sqlx::query(
+        "UPDATE help_requests SET status = 'accepted', volunteer_id = $1, accepted_at = $2, conversation_id = $3 \
+         WHERE id = $4 AND status = 'pending' AND expires_at > $2 RETURNING *",
+    )
+    .bind(volunteer.as_str())
+    .bind(now.millis())
+    .bind(conversation.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+        let Some(claimed) = claimed else {
+            let current = requests::request_on(&mut tx, id.as_str()).await?;
+            tx.rollback().await?;
+            return Ok(match current {
+                Some(current) => ClaimOutcome::Lost(current),
+                None => ClaimOutcome::Missing,
+            });
+        };
+        let request = rows::help_request(&claimed)?;
+        // A statement of its own, so that it reads with a snapshot taken after
+        // the row lock above: a block stored while this claim waited for it
+        // (`set_block` locks the pair's pending requests) is seen.
+        let blocked: bool = sqlx::query_scalar(BLOCKED_EITHER_WAY)
+            .bind(request.senior_id.as_str())
+            .bind(volunteer.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        if blocked {
+            tx.rollback().await?;
+            return Ok(ClaimOutcome::Blocked);
+        }
+        // The note of the claim is the conversation's first message.
+        let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES ($1, $2, $3, $3, 1) RETURNING *")
+        .bind(conversation.as_str())
+        .bind(id.as_str())
+        .bind(now.millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        let opened = rows::conversation(&row)?;
+        for user in [&request.senior_id, volunteer] {
+            sqlx::query(
+                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
+            )
+            .bind(conversation.as_str())
+            .bind(user.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        insert_note(&mut tx, &note.message(conversation, volunteer, 1, now)).await?;
+        tx.commit().await?;
+        Ok(ClaimOutcome::Claimed {
+            request,
+            conversation: opened,
+        })
     }
 
     async fn expire_due_requests(
@@ -413,7 +304,23 @@ impl crate::Requests for super::PostgresStore {
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>> {
-        expire_due_requests(&self.pool, now, limit).await
+        let pool = &self.pool;
+        // Rows another sweeper (or a claim) holds are skipped, not waited
+        // for, so each expired request goes to exactly one caller. The pick
+        // is a CTE, which runs once: as `WHERE id IN (subquery)` the planner
+        // may rescan the subquery per row, and each rescan skips the rows
+        // this statement already updated and locks `limit` more.
+        let found = sqlx::query(
+        "WITH due AS ( \
+           SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2 \
+           FOR UPDATE SKIP LOCKED) \
+         UPDATE help_requests r SET status = 'expired' FROM due WHERE r.id = due.id AND r.status = 'pending' RETURNING r.*",
+    )
+    .bind(now.millis())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+        rows::all(&found, rows::help_request)
     }
 
     async fn set_feedback(
@@ -421,6 +328,16 @@ impl crate::Requests for super::PostgresStore {
         id: &RequestId,
         feedback: &Feedback,
     ) -> StoreResult<Option<HelpRequest>> {
-        set_feedback(&self.pool, id, feedback).await
+        let pool = &self.pool;
+        let row = sqlx::query(
+        "UPDATE help_requests SET rating = $1, feedback = $2 WHERE id = $3 AND status = 'completed' AND rating IS NULL \
+         RETURNING *",
+    )
+    .bind(feedback.rating)
+    .bind(feedback.text.as_deref())
+    .bind(id.as_str())
+    .fetch_optional(pool)
+    .await?;
+        row.as_ref().map(rows::help_request).transpose()
     }
 }

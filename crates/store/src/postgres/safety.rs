@@ -5,82 +5,84 @@ use crate::offers::BLOCKED_EITHER_WAY;
 use crate::rows;
 use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
-use sqlx::PgPool;
 
-/// See [`crate::Safety::set_block`]. A block first locks both people's
-/// pending requests: a claim between them that already holds the lock
-/// commits first (the block comes after it), and one that waits for it
-/// reads the block once it has the row (`super::requests::claim_request`), so a
-/// block and a claim never both pass each other.
-pub(super) async fn set_block(
-    pool: &PgPool,
-    blocker: &UserId,
-    blocked: &UserId,
-    blocking: bool,
-    now: Timestamp,
-) -> StoreResult<()> {
-    if !blocking {
-        sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
-            .bind(blocker.as_str())
-            .bind(blocked.as_str())
-            .execute(pool)
-            .await?;
-        return Ok(());
-    }
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "SELECT id FROM help_requests WHERE senior_id IN ($1, $2) AND status = 'pending' \
+#[async_trait::async_trait]
+impl crate::Safety for super::PostgresStore {
+    /// A block first locks both people's
+    /// pending requests: a claim between them that already holds the lock
+    /// commits first (the block comes after it), and one that waits for it
+    /// reads the block once it has the row (`super::requests::claim_request`), so a
+    /// block and a claim never both pass each other.
+    async fn set_block(
+        &self,
+        blocker: &UserId,
+        blocked: &UserId,
+        blocking: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let pool = &self.pool;
+        if !blocking {
+            sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
+                .bind(blocker.as_str())
+                .bind(blocked.as_str())
+                .execute(pool)
+                .await?;
+            return Ok(());
+        }
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "SELECT id FROM help_requests WHERE senior_id IN ($1, $2) AND status = 'pending' \
          ORDER BY id FOR UPDATE",
-    )
-    .bind(blocker.as_str())
-    .bind(blocked.as_str())
-    .fetch_all(&mut *tx)
-    .await?;
-    sqlx::query("INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        )
+        .bind(blocker.as_str())
+        .bind(blocked.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(blocker.as_str())
         .bind(blocked.as_str())
         .bind(now.millis())
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    Ok(())
-}
+        tx.commit().await?;
+        Ok(())
+    }
 
-/// See [`crate::Safety::blocked_either_way`].
-pub(super) async fn blocked_either_way(pool: &PgPool, a: &UserId, b: &UserId) -> StoreResult<bool> {
-    Ok(sqlx::query_scalar(BLOCKED_EITHER_WAY)
-        .bind(a.as_str())
-        .bind(b.as_str())
-        .fetch_one(pool)
-        .await?)
-}
+    async fn blocked_either_way(&self, a: &UserId, b: &UserId) -> StoreResult<bool> {
+        let pool = &self.pool;
+        Ok(sqlx::query_scalar(BLOCKED_EITHER_WAY)
+            .bind(a.as_str())
+            .bind(b.as_str())
+            .fetch_one(pool)
+            .await?)
+    }
 
-/// See [`crate::Safety::blockers_of`].
-pub(super) async fn blockers_of(pool: &PgPool, user: &UserId) -> StoreResult<Vec<UserId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT blocker_id FROM blocks WHERE blocked_id = $1 ORDER BY blocker_id",
-    )
-    .bind(user.as_str())
-    .fetch_all(pool)
-    .await?;
-    Ok(ids.into_iter().map(UserId::from_trusted).collect())
-}
+    async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
+        let pool = &self.pool;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT blocker_id FROM blocks WHERE blocked_id = $1 ORDER BY blocker_id",
+        )
+        .bind(user.as_str())
+        .fetch_all(pool)
+        .await?;
+        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+    }
 
-/// See [`crate::Safety::blocked_by`].
-pub(super) async fn blocked_by(pool: &PgPool, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
-    let found = sqlx::query(
+    async fn blocked_by(&self, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
+        let pool = &self.pool;
+        let found = sqlx::query(
         "SELECT u.id, u.display_name, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id \
          WHERE b.blocker_id = $1 ORDER BY b.created_at DESC, u.id",
     )
     .bind(blocker.as_str())
     .fetch_all(pool)
     .await?;
-    rows::all(&found, rows::blocked_person)
-}
+        rows::all(&found, rows::blocked_person)
+    }
 
-/// See [`crate::Safety::create_report`].
-pub(super) async fn create_report(pool: &PgPool, report: &Report) -> StoreResult<()> {
-    sqlx::query(
+    async fn create_report(&self, report: &Report) -> StoreResult<()> {
+        let pool = &self.pool;
+        sqlx::query(
         "INSERT INTO reports (id, reporter_id, user_id, message_id, conversation_id, message_excerpt, reason, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -95,72 +97,19 @@ pub(super) async fn create_report(pool: &PgPool, report: &Report) -> StoreResult
     .bind(report.created_at.millis())
     .execute(pool)
     .await?;
-    Ok(())
-}
-
-/// See [`crate::Safety::reports`].
-pub(super) async fn reports(
-    pool: &PgPool,
-    status: Option<ReportStatus>,
-) -> StoreResult<Vec<Report>> {
-    let found = sqlx::query(
-        "SELECT * FROM reports WHERE $1::TEXT IS NULL OR status = $1 \
-         ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, created_at DESC, id DESC",
-    )
-    .bind(status.map(ReportStatus::as_str))
-    .fetch_all(pool)
-    .await?;
-    rows::all(&found, rows::report)
-}
-
-/// See [`crate::Safety::resolve_report`].
-pub(super) async fn resolve_report(
-    pool: &PgPool,
-    id: &ReportId,
-    by: &UserId,
-    now: Timestamp,
-) -> StoreResult<Option<Report>> {
-    let row = sqlx::query(
-        "UPDATE reports SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3 AND status = 'open' RETURNING *",
-    )
-    .bind(now.millis())
-    .bind(by.as_str())
-    .bind(id.as_str())
-    .fetch_optional(pool)
-    .await?;
-    row.as_ref().map(rows::report).transpose()
-}
-
-#[async_trait::async_trait]
-impl crate::Safety for super::PostgresStore {
-    async fn set_block(
-        &self,
-        blocker: &UserId,
-        blocked: &UserId,
-        blocking: bool,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        set_block(&self.pool, blocker, blocked, blocking, now).await
-    }
-
-    async fn blocked_either_way(&self, a: &UserId, b: &UserId) -> StoreResult<bool> {
-        blocked_either_way(&self.pool, a, b).await
-    }
-
-    async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
-        blockers_of(&self.pool, user).await
-    }
-
-    async fn blocked_by(&self, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
-        blocked_by(&self.pool, blocker).await
-    }
-
-    async fn create_report(&self, report: &Report) -> StoreResult<()> {
-        create_report(&self.pool, report).await
+        Ok(())
     }
 
     async fn reports(&self, status: Option<ReportStatus>) -> StoreResult<Vec<Report>> {
-        reports(&self.pool, status).await
+        let pool = &self.pool;
+        let found = sqlx::query(
+            "SELECT * FROM reports WHERE $1::TEXT IS NULL OR status = $1 \
+         ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, created_at DESC, id DESC",
+        )
+        .bind(status.map(ReportStatus::as_str))
+        .fetch_all(pool)
+        .await?;
+        rows::all(&found, rows::report)
     }
 
     async fn resolve_report(
@@ -169,6 +118,15 @@ impl crate::Safety for super::PostgresStore {
         by: &UserId,
         now: Timestamp,
     ) -> StoreResult<Option<Report>> {
-        resolve_report(&self.pool, id, by, now).await
+        let pool = &self.pool;
+        let row = sqlx::query(
+        "UPDATE reports SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3 AND status = 'open' RETURNING *",
+    )
+    .bind(now.millis())
+    .bind(by.as_str())
+    .bind(id.as_str())
+    .fetch_optional(pool)
+    .await?;
+        row.as_ref().map(rows::report).transpose()
     }
 }

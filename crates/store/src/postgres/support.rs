@@ -4,32 +4,30 @@
 use crate::rows::{self, Columns};
 use crate::{ActiveSession, OfferableRequest, StoreResult};
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
-use sqlx::PgPool;
 
-/// See [`crate::Support::pending_requests`].
-pub(super) async fn pending_requests(
-    pool: &PgPool,
-    now: Timestamp,
-) -> StoreResult<Vec<OfferableRequest>> {
-    let found = sqlx::query(
-        "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r \
+#[async_trait::async_trait]
+impl crate::Support for super::PostgresStore {
+    async fn pending_requests(&self, now: Timestamp) -> StoreResult<Vec<OfferableRequest>> {
+        let pool = &self.pool;
+        let found = sqlx::query(
+            "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r \
          JOIN users u ON u.id = r.senior_id \
          WHERE r.status = 'pending' AND r.expires_at > $1 ORDER BY r.created_at, r.id",
-    )
-    .bind(now.millis())
-    .fetch_all(pool)
-    .await?;
-    rows::all(&found, |r| {
-        Ok(OfferableRequest {
-            request: rows::help_request(r)?,
-            seeker_display_name: r.text("seeker_display_name")?,
+        )
+        .bind(now.millis())
+        .fetch_all(pool)
+        .await?;
+        rows::all(&found, |r| {
+            Ok(OfferableRequest {
+                request: rows::help_request(r)?,
+                seeker_display_name: r.text("seeker_display_name")?,
+            })
         })
-    })
-}
+    }
 
-/// See [`crate::Support::active_sessions`].
-pub(super) async fn active_sessions(pool: &PgPool) -> StoreResult<Vec<ActiveSession>> {
-    let found = sqlx::query(
+    async fn active_sessions(&self) -> StoreResult<Vec<crate::ActiveSession>> {
+        let pool = &self.pool;
+        let found = sqlx::query(
         "SELECT c.id AS conversation_id, r.id AS request_id, r.senior_id, s.display_name AS seeker_name, \
                 r.volunteer_id, v.display_name AS volunteer_name, c.created_at \
          FROM conversations c JOIN help_requests r ON r.id = c.request_id \
@@ -38,26 +36,16 @@ pub(super) async fn active_sessions(pool: &PgPool) -> StoreResult<Vec<ActiveSess
     )
     .fetch_all(pool)
     .await?;
-    rows::all(&found, |r| {
-        Ok(ActiveSession {
-            conversation_id: ConversationId::from_trusted(r.text("conversation_id")?),
-            request_id: RequestId::from_trusted(r.text("request_id")?),
-            seeker_id: UserId::from_trusted(r.text("senior_id")?),
-            seeker_display_name: r.text("seeker_name")?,
-            volunteer_id: UserId::from_trusted(r.text("volunteer_id")?),
-            volunteer_display_name: r.text("volunteer_name")?,
-            started_at: Timestamp::from_millis(r.int("created_at")?),
+        rows::all(&found, |r| {
+            Ok(ActiveSession {
+                conversation_id: ConversationId::from_trusted(r.text("conversation_id")?),
+                request_id: RequestId::from_trusted(r.text("request_id")?),
+                seeker_id: UserId::from_trusted(r.text("senior_id")?),
+                seeker_display_name: r.text("seeker_name")?,
+                volunteer_id: UserId::from_trusted(r.text("volunteer_id")?),
+                volunteer_display_name: r.text("volunteer_name")?,
+                started_at: Timestamp::from_millis(r.int("created_at")?),
+            })
         })
-    })
-}
-
-#[async_trait::async_trait]
-impl crate::Support for super::PostgresStore {
-    async fn pending_requests(&self, now: Timestamp) -> StoreResult<Vec<OfferableRequest>> {
-        pending_requests(&self.pool, now).await
-    }
-
-    async fn active_sessions(&self) -> StoreResult<Vec<crate::ActiveSession>> {
-        active_sessions(&self.pool).await
     }
 }

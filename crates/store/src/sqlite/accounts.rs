@@ -2,33 +2,34 @@
 //! [`StoreError::UsernameTaken`]), reading one by id, credentials for login,
 //! and the list of volunteers.
 
-use super::SqliteStore;
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
 use crate::{Credentials, StoreError, StoreResult};
 use helpline_core::user::{NewAccount, User};
 use helpline_core::{Timestamp, UserId};
 
-/// See [`crate::Accounts::create_user`].
-pub(super) async fn create_user(
-    store: &SqliteStore,
-    account: &NewAccount,
-    password_hash: &str,
-    id: &UserId,
-    now: Timestamp,
-) -> StoreResult<User> {
-    let user = User {
-        id: id.clone(),
-        username: account.username.clone(),
-        display_name: account.display_name.clone(),
-        role: account.role,
-        languages: account.languages.clone(),
-        created_at: now,
-    };
-    let languages =
-        serde_json::to_string(&user.languages).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let (stored, hash) = (user.clone(), password_hash.to_owned());
-    store.writer
+#[async_trait::async_trait]
+impl crate::Accounts for super::SqliteStore {
+    async fn create_user(
+        &self,
+        account: &NewAccount,
+        password_hash: &str,
+        id: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        let store = self;
+        let user = User {
+            id: id.clone(),
+            username: account.username.clone(),
+            display_name: account.display_name.clone(),
+            role: account.role,
+            languages: account.languages.clone(),
+            created_at: now,
+        };
+        let languages = serde_json::to_string(&user.languages)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (stored, hash) = (user.clone(), password_hash.to_owned());
+        store.writer
         .run(move |conn| {
             Box::pin(async move {
                 sqlx::query(
@@ -49,67 +50,40 @@ pub(super) async fn create_user(
             })
         })
         .await?;
-    Ok(user)
-}
-
-/// See [`crate::Accounts::user`].
-pub(super) async fn user(store: &SqliteStore, id: &UserId) -> StoreResult<Option<User>> {
-    let row = sqlx::query("SELECT * FROM users WHERE id = ?")
-        .bind(id.as_str())
-        .fetch_optional(&store.readers)
-        .await?;
-    row.as_ref().map(rows::user).transpose()
-}
-
-/// See [`crate::Accounts::credentials`].
-pub(super) async fn credentials(
-    store: &SqliteStore,
-    username: &str,
-) -> StoreResult<Option<Credentials>> {
-    let row = sqlx::query("SELECT * FROM users WHERE username = ?")
-        .bind(username)
-        .fetch_optional(&store.readers)
-        .await?;
-    row.as_ref()
-        .map(|r| {
-            Ok(Credentials {
-                user: rows::user(r)?,
-                password_hash: r.text("password_hash")?,
-            })
-        })
-        .transpose()
-}
-
-/// See [`crate::Accounts::volunteers`].
-pub(super) async fn volunteers(store: &SqliteStore) -> StoreResult<Vec<User>> {
-    let found =
-        sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
-            .fetch_all(&store.readers)
-            .await?;
-    rows::all(&found, rows::user)
-}
-
-#[async_trait::async_trait]
-impl crate::Accounts for super::SqliteStore {
-    async fn create_user(
-        &self,
-        account: &NewAccount,
-        password_hash: &str,
-        id: &UserId,
-        now: Timestamp,
-    ) -> StoreResult<User> {
-        create_user(self, account, password_hash, id, now).await
+        Ok(user)
     }
 
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
-        user(self, id).await
+        let store = self;
+        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&store.readers)
+            .await?;
+        row.as_ref().map(rows::user).transpose()
     }
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
-        credentials(self, username).await
+        let store = self;
+        let row = sqlx::query("SELECT * FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&store.readers)
+            .await?;
+        row.as_ref()
+            .map(|r| {
+                Ok(Credentials {
+                    user: rows::user(r)?,
+                    password_hash: r.text("password_hash")?,
+                })
+            })
+            .transpose()
     }
 
     async fn volunteers(&self) -> StoreResult<Vec<User>> {
-        volunteers(self).await
+        let store = self;
+        let found =
+            sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
+                .fetch_all(&store.readers)
+                .await?;
+        rows::all(&found, rows::user)
     }
 }

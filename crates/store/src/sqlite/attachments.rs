@@ -4,21 +4,36 @@
 //! more. Writes are jobs on the single writer ([`super::writer`]), which
 //! makes the quota check and the insert one atomic step.
 
-use super::writer::Writer;
 use crate::StoreResult;
 use crate::rows;
 use helpline_core::attachment::Attachment;
 use helpline_core::{AttachmentId, Timestamp};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
-/// See [`crate::Attachments::create_attachment`].
-pub(super) async fn create_attachment(
-    writer: &Writer,
-    attachment: &Attachment,
-    quota_bytes: i64,
-) -> StoreResult<bool> {
-    let a = attachment.clone();
-    writer
+/// Marks the attachments of these (just deleted) messages dead, for the sweep.
+pub(super) async fn mark_dead(
+    conn: &mut SqliteConnection,
+    message_id: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE attachments SET dead_at = ? WHERE message_id = ? AND dead_at IS NULL")
+        .bind(now.millis())
+        .bind(message_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl crate::Attachments for super::SqliteStore {
+    async fn create_attachment(
+        &self,
+        attachment: &Attachment,
+        quota_bytes: i64,
+    ) -> StoreResult<bool> {
+        let writer = &self.writer;
+        let a = attachment.clone();
+        writer
         .run(move |conn| {
             Box::pin(async move {
                 let stored = sqlx::query(
@@ -42,73 +57,15 @@ pub(super) async fn create_attachment(
             })
         })
         .await
-}
-
-/// See [`crate::Attachments::attachment`].
-pub(super) async fn attachment(
-    readers: &SqlitePool,
-    id: &AttachmentId,
-) -> StoreResult<Option<Attachment>> {
-    let row = sqlx::query("SELECT * FROM attachments WHERE id = ? AND dead_at IS NULL")
-        .bind(id.as_str())
-        .fetch_optional(readers)
-        .await?;
-    row.as_ref().map(rows::attachment).transpose()
-}
-
-/// Marks the attachments of these (just deleted) messages dead, for the sweep.
-pub(super) async fn mark_dead(
-    conn: &mut SqliteConnection,
-    message_id: &str,
-    now: Timestamp,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE attachments SET dead_at = ? WHERE message_id = ? AND dead_at IS NULL")
-        .bind(now.millis())
-        .bind(message_id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// See [`crate::Attachments::take_dead_attachments`].
-pub(super) async fn take_dead_attachments(
-    writer: &Writer,
-    unsent_before: Timestamp,
-    limit: i64,
-) -> StoreResult<Vec<Attachment>> {
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let found = sqlx::query(
-                    "DELETE FROM attachments WHERE id IN ( \
-                       SELECT id FROM attachments WHERE dead_at IS NOT NULL \
-                       UNION ALL \
-                       SELECT id FROM attachments WHERE message_id IS NULL AND created_at < ?1 \
-                       LIMIT ?2) \
-                     RETURNING *",
-                )
-                .bind(unsent_before.millis())
-                .bind(limit)
-                .fetch_all(conn)
-                .await?;
-                rows::all(&found, rows::attachment)
-            })
-        })
-        .await
-}
-
-#[async_trait::async_trait]
-impl crate::Attachments for super::SqliteStore {
-    async fn create_attachment(
-        &self,
-        attachment: &Attachment,
-        quota_bytes: i64,
-    ) -> StoreResult<bool> {
-        create_attachment(&self.writer, attachment, quota_bytes).await
     }
 
     async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>> {
-        attachment(&self.readers, id).await
+        let readers = &self.readers;
+        let row = sqlx::query("SELECT * FROM attachments WHERE id = ? AND dead_at IS NULL")
+            .bind(id.as_str())
+            .fetch_optional(readers)
+            .await?;
+        row.as_ref().map(rows::attachment).transpose()
     }
 
     async fn take_dead_attachments(
@@ -116,6 +73,25 @@ impl crate::Attachments for super::SqliteStore {
         unsent_before: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<Attachment>> {
-        take_dead_attachments(&self.writer, unsent_before, limit).await
+        let writer = &self.writer;
+        writer
+            .run(move |conn| {
+                Box::pin(async move {
+                    let found = sqlx::query(
+                        "DELETE FROM attachments WHERE id IN ( \
+                       SELECT id FROM attachments WHERE dead_at IS NOT NULL \
+                       UNION ALL \
+                       SELECT id FROM attachments WHERE message_id IS NULL AND created_at < ?1 \
+                       LIMIT ?2) \
+                     RETURNING *",
+                    )
+                    .bind(unsent_before.millis())
+                    .bind(limit)
+                    .fetch_all(conn)
+                    .await?;
+                    rows::all(&found, rows::attachment)
+                })
+            })
+            .await
     }
 }

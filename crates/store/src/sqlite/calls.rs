@@ -3,13 +3,12 @@
 //! checks cannot race); every move afterwards is a conditional update on
 //! the status, so exactly one of racing moves wins. Reads use the pool.
 
-use super::writer::Writer;
 use crate::rows;
 use crate::{CallPlaced, StoreResult};
 use helpline_core::Timestamp;
 use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
 use helpline_core::{CallId, ConversationId, UserId};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 async fn one(
     conn: &mut SqliteConnection,
@@ -20,14 +19,12 @@ async fn one(
     row.as_ref().map(rows::call).transpose()
 }
 
-/// See [`crate::Calls::create_call`].
-pub(super) async fn create_call(
-    writer: &Writer,
-    new: &NewCall,
-    busy: &CallEnd,
-) -> StoreResult<CallPlaced> {
-    let (new, busy) = (new.clone(), *busy);
-    writer
+#[async_trait::async_trait]
+impl crate::Calls for super::SqliteStore {
+    async fn create_call(&self, new: &NewCall, busy: &CallEnd) -> StoreResult<CallPlaced> {
+        let writer = &self.writer;
+        let (new, busy) = (new.clone(), *busy);
+        writer
         .run(move |conn| {
             Box::pin(async move {
                 let mut end = None;
@@ -80,26 +77,26 @@ pub(super) async fn create_call(
             })
         })
         .await
-}
+    }
 
-/// See [`crate::Calls::call`].
-pub(super) async fn call(readers: &SqlitePool, id: &CallId) -> StoreResult<Option<Call>> {
-    let mut conn = readers.acquire().await?;
-    one(&mut conn, "SELECT * FROM calls WHERE id = ?", id.as_str()).await
-}
+    async fn call(&self, id: &CallId) -> StoreResult<Option<Call>> {
+        let readers = &self.readers;
+        let mut conn = readers.acquire().await?;
+        one(&mut conn, "SELECT * FROM calls WHERE id = ?", id.as_str()).await
+    }
 
-/// See [`crate::Calls::accept_call`].
-pub(super) async fn accept_call(
-    writer: &Writer,
-    id: &CallId,
-    device: &str,
-    answered_at: helpline_core::Timestamp,
-) -> StoreResult<Option<Call>> {
-    let (id, device) = (id.clone(), device.to_owned());
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let row = sqlx::query(
+    async fn accept_call(
+        &self,
+        id: &CallId,
+        device: &str,
+        answered_at: Timestamp,
+    ) -> StoreResult<Option<Call>> {
+        let writer = &self.writer;
+        let (id, device) = (id.clone(), device.to_owned());
+        writer
+            .run(move |conn| {
+                Box::pin(async move {
+                    let row = sqlx::query(
                     "UPDATE calls SET status = 'active', answered_at = ?1, answered_device = ?2 \
                      WHERE id = ?3 AND status = 'ringing' AND rings_until > ?1 RETURNING *",
                 )
@@ -108,49 +105,45 @@ pub(super) async fn accept_call(
                 .bind(id.as_str())
                 .fetch_optional(conn)
                 .await?;
-                row.as_ref().map(rows::call).transpose()
+                    row.as_ref().map(rows::call).transpose()
+                })
             })
-        })
-        .await
-}
+            .await
+    }
 
-/// See [`crate::Calls::finish_call`].
-pub(super) async fn finish_call(
-    writer: &Writer,
-    id: &CallId,
-    from: CallStatus,
-    end: &CallEnd,
-) -> StoreResult<Option<Call>> {
-    let (id, end) = (id.clone(), *end);
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let row = sqlx::query(
-                    "UPDATE calls SET status = ?, reason = ?, ended_at = ?, duration_secs = ? \
+    async fn finish_call(
+        &self,
+        id: &CallId,
+        from: CallStatus,
+        end: &CallEnd,
+    ) -> StoreResult<Option<Call>> {
+        let writer = &self.writer;
+        let (id, end) = (id.clone(), *end);
+        writer
+            .run(move |conn| {
+                Box::pin(async move {
+                    let row = sqlx::query(
+                        "UPDATE calls SET status = ?, reason = ?, ended_at = ?, duration_secs = ? \
                      WHERE id = ? AND status = ? RETURNING *",
-                )
-                .bind(end.status.as_str())
-                .bind(end.reason.as_str())
-                .bind(end.ended_at.millis())
-                .bind(end.duration_secs)
-                .bind(id.as_str())
-                .bind(from.as_str())
-                .fetch_optional(conn)
-                .await?;
-                row.as_ref().map(rows::call).transpose()
+                    )
+                    .bind(end.status.as_str())
+                    .bind(end.reason.as_str())
+                    .bind(end.ended_at.millis())
+                    .bind(end.duration_secs)
+                    .bind(id.as_str())
+                    .bind(from.as_str())
+                    .fetch_optional(conn)
+                    .await?;
+                    row.as_ref().map(rows::call).transpose()
+                })
             })
-        })
-        .await
-}
+            .await
+    }
 
-/// See [`crate::Calls::expire_ringing_calls`].
-pub(super) async fn expire_ringing_calls(
-    writer: &Writer,
-    timeout: &CallEnd,
-    limit: i64,
-) -> StoreResult<Vec<Call>> {
-    let timeout = *timeout;
-    writer
+    async fn expire_ringing_calls(&self, timeout: &CallEnd, limit: i64) -> StoreResult<Vec<Call>> {
+        let writer = &self.writer;
+        let timeout = *timeout;
+        writer
         .run(move |conn| {
             Box::pin(async move {
                 let found = sqlx::query(
@@ -168,16 +161,12 @@ pub(super) async fn expire_ringing_calls(
             })
         })
         .await
-}
+    }
 
-/// See [`crate::Calls::bind_caller_device`].
-pub(super) async fn bind_caller_device(
-    writer: &Writer,
-    id: &CallId,
-    device: &str,
-) -> StoreResult<bool> {
-    let (id, device) = (id.clone(), device.to_owned());
-    writer
+    async fn bind_caller_device(&self, id: &CallId, device: &str) -> StoreResult<bool> {
+        let writer = &self.writer;
+        let (id, device) = (id.clone(), device.to_owned());
+        writer
         .run(move |conn| {
             Box::pin(async move {
                 let bound: Option<String> = sqlx::query_scalar(
@@ -191,57 +180,51 @@ pub(super) async fn bind_caller_device(
             })
         })
         .await
-}
+    }
 
-/// See [`crate::Calls::live_calls_of`].
-pub(super) async fn live_calls_of(readers: &SqlitePool, user: &UserId) -> StoreResult<Vec<Call>> {
-    let found = sqlx::query(
+    async fn live_calls_of(&self, user: &UserId) -> StoreResult<Vec<Call>> {
+        let readers = &self.readers;
+        let found = sqlx::query(
         "SELECT * FROM calls WHERE (caller_id = ?1 OR callee_id = ?1) AND status IN ('ringing', 'active') \
          ORDER BY created_at, id",
     )
     .bind(user.as_str())
     .fetch_all(readers)
     .await?;
-    rows::all(&found, rows::call)
-}
+        rows::all(&found, rows::call)
+    }
 
-/// See [`crate::Calls::live_call_in`].
-pub(super) async fn live_call_in(
-    readers: &SqlitePool,
-    conversation: &ConversationId,
-) -> StoreResult<Option<Call>> {
-    let mut conn = readers.acquire().await?;
-    let sql = "SELECT * FROM calls WHERE conversation_id = ? AND status IN ('ringing', 'active')";
-    one(&mut conn, sql, conversation.as_str()).await
-}
+    async fn live_call_in(&self, conversation: &ConversationId) -> StoreResult<Option<Call>> {
+        let readers = &self.readers;
+        let mut conn = readers.acquire().await?;
+        let sql =
+            "SELECT * FROM calls WHERE conversation_id = ? AND status IN ('ringing', 'active')";
+        one(&mut conn, sql, conversation.as_str()).await
+    }
 
-/// See [`crate::Calls::calls_in`].
-pub(super) async fn calls_in(
-    readers: &SqlitePool,
-    conversation: &ConversationId,
-    limit: i64,
-) -> StoreResult<Vec<Call>> {
-    let found = sqlx::query(
+    async fn calls_in(&self, conversation: &ConversationId, limit: i64) -> StoreResult<Vec<Call>> {
+        let readers = &self.readers;
+        let found = sqlx::query(
         "SELECT * FROM calls WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
     )
     .bind(conversation.as_str())
     .bind(limit)
     .fetch_all(readers)
     .await?;
-    rows::all(&found, rows::call)
-}
+        rows::all(&found, rows::call)
+    }
 
-/// See [`crate::Calls::set_call_stats`].
-pub(super) async fn set_call_stats(
-    writer: &Writer,
-    id: &CallId,
-    side: Side,
-    stats: &CallStats,
-) -> StoreResult<Option<Call>> {
-    let id = id.clone();
-    let json =
-        serde_json::to_string(stats).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-    writer
+    async fn set_call_stats(
+        &self,
+        id: &CallId,
+        side: Side,
+        stats: &CallStats,
+    ) -> StoreResult<Option<Call>> {
+        let writer = &self.writer;
+        let id = id.clone();
+        let json =
+            serde_json::to_string(stats).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        writer
         .run(move |conn| {
             Box::pin(async move {
                 let sql = match side {
@@ -259,62 +242,5 @@ pub(super) async fn set_call_stats(
             })
         })
         .await
-}
-
-#[async_trait::async_trait]
-impl crate::Calls for super::SqliteStore {
-    async fn create_call(&self, new: &NewCall, busy: &CallEnd) -> StoreResult<CallPlaced> {
-        create_call(&self.writer, new, busy).await
-    }
-
-    async fn call(&self, id: &CallId) -> StoreResult<Option<Call>> {
-        call(&self.readers, id).await
-    }
-
-    async fn accept_call(
-        &self,
-        id: &CallId,
-        device: &str,
-        answered_at: Timestamp,
-    ) -> StoreResult<Option<Call>> {
-        accept_call(&self.writer, id, device, answered_at).await
-    }
-
-    async fn finish_call(
-        &self,
-        id: &CallId,
-        from: CallStatus,
-        end: &CallEnd,
-    ) -> StoreResult<Option<Call>> {
-        finish_call(&self.writer, id, from, end).await
-    }
-
-    async fn expire_ringing_calls(&self, timeout: &CallEnd, limit: i64) -> StoreResult<Vec<Call>> {
-        expire_ringing_calls(&self.writer, timeout, limit).await
-    }
-
-    async fn bind_caller_device(&self, id: &CallId, device: &str) -> StoreResult<bool> {
-        bind_caller_device(&self.writer, id, device).await
-    }
-
-    async fn live_calls_of(&self, user: &UserId) -> StoreResult<Vec<Call>> {
-        live_calls_of(&self.readers, user).await
-    }
-
-    async fn live_call_in(&self, conversation: &ConversationId) -> StoreResult<Option<Call>> {
-        live_call_in(&self.readers, conversation).await
-    }
-
-    async fn calls_in(&self, conversation: &ConversationId, limit: i64) -> StoreResult<Vec<Call>> {
-        calls_in(&self.readers, conversation, limit).await
-    }
-
-    async fn set_call_stats(
-        &self,
-        id: &CallId,
-        side: Side,
-        stats: &CallStats,
-    ) -> StoreResult<Option<Call>> {
-        set_call_stats(&self.writer, id, side, stats).await
     }
 }

@@ -4,9 +4,7 @@
 //! one with its closing note. Marks and archiving are in
 //! [`super::receipts`], the timer in [`super::timers`].
 
-use super::SqliteStore;
 use super::edits::insert_note;
-use super::writer::Writer;
 use crate::StoreError;
 use crate::StoreResult;
 use crate::rows::{self, Columns};
@@ -18,55 +16,44 @@ use helpline_core::conversation::direct_key;
 use helpline_core::notice::SystemNote;
 use helpline_core::user::Role;
 use helpline_core::{ConversationId, UserId};
-use sqlx::SqlitePool;
 
-/// See [`crate::Conversations::conversation`].
-pub(super) async fn conversation(
-    store: &SqliteStore,
-    id: &ConversationId,
-) -> StoreResult<Option<Conversation>> {
-    let row = sqlx::query("SELECT * FROM conversations WHERE id = ?")
-        .bind(id.as_str())
-        .fetch_optional(&store.readers)
-        .await?;
-    row.as_ref().map(rows::conversation).transpose()
-}
+#[async_trait::async_trait]
+impl crate::Conversations for super::SqliteStore {
+    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
+        let store = self;
+        let row = sqlx::query("SELECT * FROM conversations WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&store.readers)
+            .await?;
+        row.as_ref().map(rows::conversation).transpose()
+    }
 
-/// See [`crate::Conversations::participants`].
-pub(super) async fn participants(
-    store: &SqliteStore,
-    id: &ConversationId,
-) -> StoreResult<Vec<UserId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
+    async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>> {
+        let store = self;
+        let ids: Vec<String> = sqlx::query_scalar(
         "SELECT user_id FROM conversation_participants WHERE conversation_id = ? ORDER BY user_id",
     )
     .bind(id.as_str())
     .fetch_all(&store.readers)
     .await?;
-    Ok(ids.into_iter().map(UserId::from_trusted).collect())
-}
+        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+    }
 
-/// See [`crate::Conversations::active_conversations_of`].
-pub(super) async fn active_conversations_of(
-    store: &SqliteStore,
-    user: &UserId,
-) -> StoreResult<Vec<ConversationId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
+    async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>> {
+        let store = self;
+        let ids: Vec<String> = sqlx::query_scalar(
         "SELECT c.id FROM conversations c JOIN conversation_participants p ON p.conversation_id = c.id \
          WHERE p.user_id = ? AND c.status = 'active'",
     )
     .bind(user.as_str())
     .fetch_all(&store.readers)
     .await?;
-    Ok(ids.into_iter().map(ConversationId::from_trusted).collect())
-}
+        Ok(ids.into_iter().map(ConversationId::from_trusted).collect())
+    }
 
-/// See [`crate::Conversations::conversation_summaries`].
-pub(super) async fn conversation_summaries(
-    readers: &SqlitePool,
-    user: &UserId,
-) -> StoreResult<Vec<ConversationSummary>> {
-    let found = sqlx::query(
+    async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
+        let readers = &self.readers;
+        let found = sqlx::query(
         "SELECT c.*, p.last_read_seq AS my_read_seq, p.archived_at AS my_archived_at, \
                 (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
                    AND m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.type <> 'system') AS unread_count \
@@ -76,101 +63,63 @@ pub(super) async fn conversation_summaries(
     .bind(user.as_str())
     .fetch_all(readers)
     .await?;
-    let mut summaries = Vec::with_capacity(found.len());
-    for row in &found {
-        let conversation = rows::conversation(row)?;
-        let people = sqlx::query(
-            "SELECT u.id, u.display_name, u.role, p.last_read_seq, p.last_delivered_seq \
+        let mut summaries = Vec::with_capacity(found.len());
+        for row in &found {
+            let conversation = rows::conversation(row)?;
+            let people = sqlx::query(
+                "SELECT u.id, u.display_name, u.role, p.last_read_seq, p.last_delivered_seq \
              FROM conversation_participants p JOIN users u ON u.id = p.user_id \
              WHERE p.conversation_id = ? ORDER BY u.id",
-        )
-        .bind(conversation.id.as_str())
-        .fetch_all(readers)
-        .await?;
-        let participants = rows::all(&people, |r| {
-            Ok(Participant {
-                id: UserId::from_trusted(r.text("id")?),
-                display_name: r.text("display_name")?,
-                role: Role::parse(&r.text("role")?)
-                    .ok_or_else(|| StoreError::Corrupt("role".into()))?,
-                read_seq: r.int("last_read_seq")?,
-                delivered_seq: r.int("last_delivered_seq")?,
-            })
-        })?;
-        let last = sqlx::query(select_messages!(
-            "WHERE m.conversation_id = ? AND m.seq = ?"
-        ))
-        .bind(conversation.id.as_str())
-        .bind(conversation.last_seq)
-        .fetch_optional(readers)
-        .await?;
-        summaries.push(ConversationSummary {
-            id: conversation.id,
-            status: conversation.status,
-            kind: conversation.kind,
-            request_id: conversation.request_id,
-            participants,
-            last_message: last.as_ref().map(rows::message).transpose()?,
-            unread_count: row.int("unread_count")?,
-            last_read_seq: row.int("my_read_seq")?,
-            archived: row.opt_int("my_archived_at")?.is_some(),
-            auto_delete_secs: conversation.auto_delete_secs,
-            created_at: conversation.created_at,
-            ended_at: conversation.ended_at,
-        });
+            )
+            .bind(conversation.id.as_str())
+            .fetch_all(readers)
+            .await?;
+            let participants = rows::all(&people, |r| {
+                Ok(Participant {
+                    id: UserId::from_trusted(r.text("id")?),
+                    display_name: r.text("display_name")?,
+                    role: Role::parse(&r.text("role")?)
+                        .ok_or_else(|| StoreError::Corrupt("role".into()))?,
+                    read_seq: r.int("last_read_seq")?,
+                    delivered_seq: r.int("last_delivered_seq")?,
+                })
+            })?;
+            let last = sqlx::query(select_messages!(
+                "WHERE m.conversation_id = ? AND m.seq = ?"
+            ))
+            .bind(conversation.id.as_str())
+            .bind(conversation.last_seq)
+            .fetch_optional(readers)
+            .await?;
+            summaries.push(ConversationSummary {
+                id: conversation.id,
+                status: conversation.status,
+                kind: conversation.kind,
+                request_id: conversation.request_id,
+                participants,
+                last_message: last.as_ref().map(rows::message).transpose()?,
+                unread_count: row.int("unread_count")?,
+                last_read_seq: row.int("my_read_seq")?,
+                archived: row.opt_int("my_archived_at")?.is_some(),
+                auto_delete_secs: conversation.auto_delete_secs,
+                created_at: conversation.created_at,
+                ended_at: conversation.ended_at,
+            });
+        }
+        Ok(summaries)
     }
-    Ok(summaries)
-}
 
-/// See [`crate::Conversations::end_conversation`].
-pub(super) async fn end_conversation(
-    writer: &Writer,
-    id: &ConversationId,
-    by: &UserId,
-    note: &SystemNote,
-    now: Timestamp,
-) -> StoreResult<Option<Conversation>> {
-    let (id, by, note) = (id.clone(), by.clone(), note.clone());
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                // The note of the ending takes the last seq.
-                let row = sqlx::query(
-                    "UPDATE conversations SET status = 'ended', ended_at = ?1, ended_by = ?2, last_activity_at = ?1, last_seq = last_seq + 1 \
-                     WHERE id = ?3 AND status = 'active' RETURNING *",
-                )
-                .bind(now.millis())
-                .bind(by.as_str())
-                .bind(id.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-                let Some(row) = row else { return Ok(None) };
-                let ended = rows::conversation(&row)?;
-                insert_note(&mut *conn, &note.message(&id, &by, ended.last_seq, now)).await?;
-                if let Some(request_id) = &ended.request_id {
-                    sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'accepted'")
-                        .bind(now.millis())
-                        .bind(request_id.as_str())
-                        .execute(conn)
-                        .await?;
-                }
-                Ok(Some(ended))
-            })
-        })
-        .await
-}
-
-/// See [`crate::Conversations::start_direct_conversation`].
-pub(super) async fn start_direct_conversation(
-    writer: &Writer,
-    caller: &UserId,
-    other: &UserId,
-    id: &ConversationId,
-    now: Timestamp,
-) -> StoreResult<(Conversation, bool)> {
-    let (caller, other, id) = (caller.clone(), other.clone(), id.clone());
-    let key = direct_key(&caller, &other);
-    writer
+    async fn start_direct_conversation(
+        &self,
+        caller: &UserId,
+        other: &UserId,
+        id: &ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<(Conversation, bool)> {
+        let writer = &self.writer;
+        let (caller, other, id) = (caller.clone(), other.clone(), id.clone());
+        let key = direct_key(&caller, &other);
+        writer
         .run(move |conn| {
             Box::pin(async move {
                 let existing = sqlx::query(
@@ -202,34 +151,6 @@ pub(super) async fn start_direct_conversation(
             })
         })
         .await
-}
-
-#[async_trait::async_trait]
-impl crate::Conversations for super::SqliteStore {
-    async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
-        conversation(self, id).await
-    }
-
-    async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>> {
-        participants(self, id).await
-    }
-
-    async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>> {
-        active_conversations_of(self, user).await
-    }
-
-    async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
-        conversation_summaries(&self.readers, user).await
-    }
-
-    async fn start_direct_conversation(
-        &self,
-        caller: &UserId,
-        other: &UserId,
-        id: &ConversationId,
-        now: Timestamp,
-    ) -> StoreResult<(Conversation, bool)> {
-        start_direct_conversation(&self.writer, caller, other, id, now).await
     }
 
     async fn end_conversation(
@@ -239,7 +160,35 @@ impl crate::Conversations for super::SqliteStore {
         note: &SystemNote,
         now: Timestamp,
     ) -> StoreResult<Option<Conversation>> {
-        end_conversation(&self.writer, id, by, note, now).await
+        let writer = &self.writer;
+        let (id, by, note) = (id.clone(), by.clone(), note.clone());
+        writer
+        .run(move |conn| {
+            Box::pin(async move {
+                // The note of the ending takes the last seq.
+                let row = sqlx::query(
+                    "UPDATE conversations SET status = 'ended', ended_at = ?1, ended_by = ?2, last_activity_at = ?1, last_seq = last_seq + 1 \
+                     WHERE id = ?3 AND status = 'active' RETURNING *",
+                )
+                .bind(now.millis())
+                .bind(by.as_str())
+                .bind(id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let ended = rows::conversation(&row)?;
+                insert_note(&mut *conn, &note.message(&id, &by, ended.last_seq, now)).await?;
+                if let Some(request_id) = &ended.request_id {
+                    sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'accepted'")
+                        .bind(now.millis())
+                        .bind(request_id.as_str())
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(Some(ended))
+            })
+        })
+        .await
     }
 
     async fn mark_read(

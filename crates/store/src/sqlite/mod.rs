@@ -47,7 +47,6 @@ mod writer;
 #[cfg(test)]
 mod writer_tests;
 
-use self::writer::Writer;
 use crate::migrate::{Migration, statements};
 use crate::{StoreError, StoreOptions, StoreResult};
 use sqlx::sqlite::{
@@ -341,34 +340,30 @@ async fn apply(
     Ok(tx.commit().await?)
 }
 
-/// See [`crate::Lifecycle::setting_or_insert`].
-async fn setting_or_insert(writer: &Writer, key: &str, candidate: &str) -> StoreResult<String> {
-    let (key, candidate) = (key.to_owned(), candidate.to_owned());
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
+#[async_trait::async_trait]
+impl crate::Lifecycle for SqliteStore {
+    async fn setting_or_insert(&self, key: &str, candidate: &str) -> StoreResult<String> {
+        let writer = &self.writer;
+        let (key, candidate) = (key.to_owned(), candidate.to_owned());
+        writer
+            .run(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(
                     "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 )
                 .bind(&key)
                 .bind(&candidate)
                 .execute(&mut *conn)
                 .await?;
-                Ok(
-                    sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-                        .bind(&key)
-                        .fetch_one(conn)
-                        .await?,
-                )
+                    Ok(
+                        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                            .bind(&key)
+                            .fetch_one(conn)
+                            .await?,
+                    )
+                })
             })
-        })
-        .await
-}
-
-#[async_trait::async_trait]
-impl crate::Lifecycle for SqliteStore {
-    async fn setting_or_insert(&self, key: &str, candidate: &str) -> StoreResult<String> {
-        setting_or_insert(&self.writer, key, candidate).await
+            .await
     }
 
     async fn settle(&self) -> StoreResult<()> {

@@ -20,7 +20,7 @@ use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
 use rusqlite::params;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 /// The request with this id, read on `conn`.
 pub(super) async fn request_on(
@@ -32,53 +32,6 @@ pub(super) async fn request_on(
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(rows::help_request).transpose()
-}
-
-/// See [`crate::Requests::open_request`]. One direct job: the request, the
-/// blockers read and the offer list are one transaction on the writer's
-/// own connection, with no thread hand-off per statement, since this
-/// stands between a seeker's request and the volunteers hearing of it.
-/// `written` is called as soon as the job has run, before the batch's
-/// commit syncs; a second run of the job (a batch rerun with savepoints
-/// after another job failed) starts from the same state and gives the same
-/// outcome, so it is not called again.
-pub(super) async fn open_request(
-    writer: &Writer,
-    new: &NewHelpRequest,
-    candidates: &[UserId],
-    mut written: Option<OnWritten>,
-) -> StoreResult<OpenedRequest> {
-    let new = new.clone();
-    let candidates = candidates.to_vec();
-    writer
-        .run_direct(move |conn| {
-            let parties = conn
-                .prepare_cached(BLOCK_PARTIES)?
-                .query_map([new.seeker_id.as_str()], |row| row.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            if let Some(target) = &new.draft.target_volunteer_id
-                && parties.iter().any(|p| p == target.as_str())
-            {
-                return Err(StoreError::Blocked);
-            }
-            let request = insert_request(conn, &new)?;
-            let offered = offer_targets(&candidates, &parties);
-            if !offered.is_empty() {
-                let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
-                let ids =
-                    serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                conn.prepare_cached(
-                    "INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES (?1, ?2)",
-                )?
-                .execute(params![request.id.as_str(), ids])?;
-            }
-            let opened = OpenedRequest { request, offered };
-            if let Some(written) = written.take() {
-                written(&opened);
-            }
-            Ok(opened)
-        })
-        .await
 }
 
 /// Inserts `new` as a pending request; a second pending one for the same
@@ -113,62 +66,6 @@ fn insert_request(conn: &rusqlite::Connection, new: &NewHelpRequest) -> StoreRes
     inserted.ok_or_else(|| StoreError::Corrupt("request insert returned no row".into()))
 }
 
-/// See [`crate::Requests::request`].
-pub(super) async fn request(
-    readers: &SqlitePool,
-    id: &RequestId,
-) -> StoreResult<Option<HelpRequest>> {
-    let mut conn = readers.acquire().await?;
-    request_on(&mut conn, id.as_str()).await
-}
-
-/// See [`crate::Requests::pending_request_of`].
-pub(super) async fn pending_request_of(
-    readers: &SqlitePool,
-    seeker: &UserId,
-) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("SELECT * FROM help_requests WHERE senior_id = ? AND status = 'pending'")
-        .bind(seeker.as_str())
-        .fetch_optional(readers)
-        .await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
-
-/// See [`crate::Requests::latest_request_of`].
-pub(super) async fn latest_request_of(
-    readers: &SqlitePool,
-    seeker: &UserId,
-) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query(
-        "SELECT * FROM help_requests WHERE senior_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
-    )
-    .bind(seeker.as_str())
-    .fetch_optional(readers)
-    .await?;
-    row.as_ref().map(rows::help_request).transpose()
-}
-
-/// See [`crate::Requests::requests_of`].
-pub(super) async fn requests_of(
-    readers: &SqlitePool,
-    user: &User,
-) -> StoreResult<Vec<HelpRequest>> {
-    let sql = match user.role {
-        Role::Seeker => {
-            "SELECT * FROM help_requests WHERE senior_id = ?1 ORDER BY created_at DESC, id DESC"
-        }
-        _ => {
-            "SELECT * FROM help_requests WHERE volunteer_id = ?1 OR target_volunteer_id = ?1 \
-             ORDER BY created_at DESC, id DESC"
-        }
-    };
-    let found = sqlx::query(sql)
-        .bind(user.id.as_str())
-        .fetch_all(readers)
-        .await?;
-    rows::all(&found, rows::help_request)
-}
-
 /// A conditional status move out of `pending`, as one direct writer job; returns
 /// the moved request. See [`crate::Requests::cancel_request`] and
 /// [`crate::Requests::reject_request`].
@@ -191,41 +88,137 @@ pub(super) async fn move_pending(
         .await
 }
 
-/// See [`crate::Requests::record_offers`].
-pub(super) async fn record_offers(
-    writer: &Writer,
-    id: &RequestId,
-    volunteers: &[UserId],
-) -> StoreResult<()> {
-    if volunteers.is_empty() {
-        return Ok(());
+#[async_trait::async_trait]
+impl crate::Requests for super::SqliteStore {
+    /// One direct job: the request, the
+    /// blockers read and the offer list are one transaction on the writer's
+    /// own connection, with no thread hand-off per statement, since this
+    /// stands between a seeker's request and the volunteers hearing of it.
+    /// `written` is called as soon as the job has run, before the batch's
+    /// commit syncs; a second run of the job (a batch rerun with savepoints
+    /// after another job failed) starts from the same state and gives the same
+    /// outcome, so it is not called again.
+    async fn open_request(
+        &self,
+        new: &NewHelpRequest,
+        candidates: &[UserId],
+        written: Option<OnWritten>,
+    ) -> StoreResult<OpenedRequest> {
+        let (writer, mut written) = (&self.writer, written);
+        let new = new.clone();
+        let candidates = candidates.to_vec();
+        writer
+            .run_direct(move |conn| {
+                let parties = conn
+                    .prepare_cached(BLOCK_PARTIES)?
+                    .query_map([new.seeker_id.as_str()], |row| row.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                if let Some(target) = &new.draft.target_volunteer_id
+                    && parties.iter().any(|p| p == target.as_str())
+                {
+                    return Err(StoreError::Blocked);
+                }
+                let request = insert_request(conn, &new)?;
+                let offered = offer_targets(&candidates, &parties);
+                if !offered.is_empty() {
+                    let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
+                    let ids = serde_json::to_string(&ids)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    conn.prepare_cached(
+                    "INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES (?1, ?2)",
+                )?
+                .execute(params![request.id.as_str(), ids])?;
+                }
+                let opened = OpenedRequest { request, offered };
+                if let Some(written) = written.take() {
+                    written(&opened);
+                }
+                Ok(opened)
+            })
+            .await
     }
-    // One statement for all of them: a thousand volunteers are one
-    // statement on the writer's own connection, not a thousand.
-    let ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
-    let volunteers = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let id = id.clone();
-    writer
-        .run_direct(move |conn| {
-            // `WHERE true` tells the parser the upsert clause is not a join's ON.
-            conn.prepare_cached(
-                "INSERT INTO request_offers (request_id, volunteer_id) \
-                 SELECT ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![id.as_str(), volunteers])?;
-            Ok(())
-        })
-        .await
-}
 
-/// See [`crate::Requests::record_decline`].
-pub(super) async fn record_decline(
-    writer: &Writer,
-    id: &RequestId,
-    volunteer: &UserId,
-) -> StoreResult<()> {
-    let (id, volunteer) = (id.clone(), volunteer.clone());
-    writer
+    async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        let readers = &self.readers;
+        let mut conn = readers.acquire().await?;
+        request_on(&mut conn, id.as_str()).await
+    }
+
+    async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
+        let readers = &self.readers;
+        let row =
+            sqlx::query("SELECT * FROM help_requests WHERE senior_id = ? AND status = 'pending'")
+                .bind(seeker.as_str())
+                .fetch_optional(readers)
+                .await?;
+        row.as_ref().map(rows::help_request).transpose()
+    }
+
+    async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
+        let readers = &self.readers;
+        let row = sqlx::query(
+        "SELECT * FROM help_requests WHERE senior_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(seeker.as_str())
+    .fetch_optional(readers)
+    .await?;
+        row.as_ref().map(rows::help_request).transpose()
+    }
+
+    async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
+        let readers = &self.readers;
+        let sql = match user.role {
+            Role::Seeker => {
+                "SELECT * FROM help_requests WHERE senior_id = ?1 ORDER BY created_at DESC, id DESC"
+            }
+            _ => {
+                "SELECT * FROM help_requests WHERE volunteer_id = ?1 OR target_volunteer_id = ?1 \
+             ORDER BY created_at DESC, id DESC"
+            }
+        };
+        let found = sqlx::query(sql)
+            .bind(user.id.as_str())
+            .fetch_all(readers)
+            .await?;
+        rows::all(&found, rows::help_request)
+    }
+
+    async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        move_pending(&self.writer, id, "cancelled").await
+    }
+
+    async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
+        move_pending(&self.writer, id, "rejected").await
+    }
+
+    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
+        let writer = &self.writer;
+        if volunteers.is_empty() {
+            return Ok(());
+        }
+        // One statement for all of them: a thousand volunteers are one
+        // statement on the writer's own connection, not a thousand.
+        let ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
+        let volunteers =
+            serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let id = id.clone();
+        writer
+            .run_direct(move |conn| {
+                // `WHERE true` tells the parser the upsert clause is not a join's ON.
+                conn.prepare_cached(
+                    "INSERT INTO request_offers (request_id, volunteer_id) \
+                 SELECT ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![id.as_str(), volunteers])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
+        let writer = &self.writer;
+        let (id, volunteer) = (id.clone(), volunteer.clone());
+        writer
         .run_direct(move |conn| {
             conn.prepare_cached(
                 "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES (?1, ?2, 1) \
@@ -235,30 +228,27 @@ pub(super) async fn record_decline(
             Ok(())
         })
         .await
-}
+    }
 
-/// See [`crate::Requests::offered_volunteers`].
-pub(super) async fn offered_volunteers(
-    readers: &SqlitePool,
-    id: &RequestId,
-) -> StoreResult<Vec<UserId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT value FROM request_offer_lists, json_each(request_offer_lists.volunteer_ids) \
+    async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
+        let readers = &self.readers;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT value FROM request_offer_lists, json_each(request_offer_lists.volunteer_ids) \
          WHERE request_id = ?1 UNION SELECT volunteer_id FROM request_offers WHERE request_id = ?1",
-    )
-    .bind(id.as_str())
-    .fetch_all(readers)
-    .await?;
-    Ok(ids.into_iter().map(UserId::from_trusted).collect())
-}
+        )
+        .bind(id.as_str())
+        .fetch_all(readers)
+        .await?;
+        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+    }
 
-/// See [`crate::Requests::offerable_requests`].
-pub(super) async fn offerable_requests(
-    readers: &SqlitePool,
-    volunteer: &UserId,
-    now: Timestamp,
-) -> StoreResult<Vec<OfferableRequest>> {
-    let found = sqlx::query(
+    async fn offerable_requests(
+        &self,
+        volunteer: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<OfferableRequest>> {
+        let readers = &self.readers;
+        let found = sqlx::query(
         "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id \
          WHERE r.status = 'pending' AND r.expires_at > ?1 \
            AND (r.target_volunteer_id = ?2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
@@ -271,73 +261,29 @@ pub(super) async fn offerable_requests(
     .bind(volunteer.as_str())
     .fetch_all(readers)
     .await?;
-    rows::all(&found, |r| {
-        Ok(OfferableRequest {
-            request: rows::help_request(r)?,
-            seeker_display_name: r.text("seeker_display_name")?,
-        })
-    })
-}
-
-/// See [`crate::Requests::expire_due_requests`].
-pub(super) async fn expire_due_requests(
-    writer: &Writer,
-    now: Timestamp,
-    limit: i64,
-) -> StoreResult<Vec<HelpRequest>> {
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let found = sqlx::query("UPDATE help_requests SET status = 'expired' WHERE id IN ( \
-                       SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2) \
-                     AND status = 'pending' RETURNING *")
-                .bind(now.millis())
-                .bind(limit)
-                .fetch_all(conn)
-                .await?;
-                rows::all(&found, rows::help_request)
+        rows::all(&found, |r| {
+            Ok(OfferableRequest {
+                request: rows::help_request(r)?,
+                seeker_display_name: r.text("seeker_display_name")?,
             })
         })
-        .await
-}
+    }
 
-/// See [`crate::Requests::set_feedback`].
-pub(super) async fn set_feedback(
-    writer: &Writer,
-    id: &RequestId,
-    feedback: &Feedback,
-) -> StoreResult<Option<HelpRequest>> {
-    let (id, feedback) = (id.clone(), feedback.clone());
-    writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let row = sqlx::query("UPDATE help_requests SET rating = ?, feedback = ? WHERE id = ? AND status = 'completed' AND rating IS NULL \
-                     RETURNING *")
-                .bind(feedback.rating)
-                .bind(feedback.text.as_deref())
-                .bind(id.as_str())
-                .fetch_optional(conn)
-                .await?;
-                row.as_ref().map(rows::help_request).transpose()
-            })
-        })
-        .await
-}
-
-/// See [`crate::Requests::claim_request`].
-pub(super) async fn claim_request(
-    writer: &Writer,
-    id: &RequestId,
-    volunteer: &UserId,
-    conversation: &ConversationId,
-    note: &SystemNote,
-    now: Timestamp,
-) -> StoreResult<ClaimOutcome> {
-    let (id, volunteer, conversation_id) = (id.clone(), volunteer.clone(), conversation.clone());
-    let note = note.message(conversation, &volunteer, 1, now);
-    // A direct job: racing accepts are decided by the writer thread alone,
-    // without a thread hand-off per statement.
-    writer
+    async fn claim_request(
+        &self,
+        id: &RequestId,
+        volunteer: &UserId,
+        conversation: &ConversationId,
+        note: &SystemNote,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome> {
+        let writer = &self.writer;
+        let (id, volunteer, conversation_id) =
+            (id.clone(), volunteer.clone(), conversation.clone());
+        let note = note.message(conversation, &volunteer, 1, now);
+        // A direct job: racing accepts are decided by the writer thread alone,
+        // without a thread hand-off per statement.
+        writer
         .run_direct(move |conn| {
             let claimed = conn
                 .prepare_cached(
@@ -406,72 +352,6 @@ pub(super) async fn claim_request(
             })
         })
         .await
-}
-
-#[async_trait::async_trait]
-impl crate::Requests for super::SqliteStore {
-    async fn open_request(
-        &self,
-        new: &NewHelpRequest,
-        candidates: &[UserId],
-        written: Option<OnWritten>,
-    ) -> StoreResult<OpenedRequest> {
-        open_request(&self.writer, new, candidates, written).await
-    }
-
-    async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        request(&self.readers, id).await
-    }
-
-    async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        pending_request_of(&self.readers, seeker).await
-    }
-
-    async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
-        latest_request_of(&self.readers, seeker).await
-    }
-
-    async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
-        requests_of(&self.readers, user).await
-    }
-
-    async fn cancel_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        move_pending(&self.writer, id, "cancelled").await
-    }
-
-    async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
-        move_pending(&self.writer, id, "rejected").await
-    }
-
-    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
-        record_offers(&self.writer, id, volunteers).await
-    }
-
-    async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
-        record_decline(&self.writer, id, volunteer).await
-    }
-
-    async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
-        offered_volunteers(&self.readers, id).await
-    }
-
-    async fn offerable_requests(
-        &self,
-        volunteer: &UserId,
-        now: Timestamp,
-    ) -> StoreResult<Vec<OfferableRequest>> {
-        offerable_requests(&self.readers, volunteer, now).await
-    }
-
-    async fn claim_request(
-        &self,
-        id: &RequestId,
-        volunteer: &UserId,
-        conversation: &ConversationId,
-        note: &SystemNote,
-        now: Timestamp,
-    ) -> StoreResult<ClaimOutcome> {
-        claim_request(&self.writer, id, volunteer, conversation, note, now).await
     }
 
     async fn expire_due_requests(
@@ -479,7 +359,21 @@ impl crate::Requests for super::SqliteStore {
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>> {
-        expire_due_requests(&self.writer, now, limit).await
+        let writer = &self.writer;
+        writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let found = sqlx::query("UPDATE help_requests SET status = 'expired' WHERE id IN ( \
+                       SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2) \
+                     AND status = 'pending' RETURNING *")
+                .bind(now.millis())
+                .bind(limit)
+                .fetch_all(conn)
+                .await?;
+                rows::all(&found, rows::help_request)
+            })
+        })
+        .await
     }
 
     async fn set_feedback(
@@ -487,6 +381,21 @@ impl crate::Requests for super::SqliteStore {
         id: &RequestId,
         feedback: &Feedback,
     ) -> StoreResult<Option<HelpRequest>> {
-        set_feedback(&self.writer, id, feedback).await
+        let writer = &self.writer;
+        let (id, feedback) = (id.clone(), feedback.clone());
+        writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let row = sqlx::query("UPDATE help_requests SET rating = ?, feedback = ? WHERE id = ? AND status = 'completed' AND rating IS NULL \
+                     RETURNING *")
+                .bind(feedback.rating)
+                .bind(feedback.text.as_deref())
+                .bind(id.as_str())
+                .fetch_optional(conn)
+                .await?;
+                row.as_ref().map(rows::help_request).transpose()
+            })
+        })
+        .await
     }
 }
