@@ -20,6 +20,7 @@ mod migrate;
 mod offers;
 pub mod postgres;
 mod rows;
+mod sql;
 pub mod sqlite;
 mod types;
 

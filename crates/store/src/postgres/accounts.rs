@@ -4,6 +4,7 @@
 
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
+use crate::sql;
 use crate::{Credentials, StoreError, StoreResult};
 use helpline_core::user::{NewAccount, User};
 use helpline_core::{Timestamp, UserId};
@@ -28,26 +29,29 @@ impl crate::Accounts for super::PostgresStore {
         };
         let languages = serde_json::to_string(&user.languages)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query(
-        "INSERT INTO users (id, username, password_hash, display_name, role, languages, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(user.id.as_str())
-    .bind(&user.username)
-    .bind(password_hash)
-    .bind(&user.display_name)
-    .bind(user.role.as_str())
-    .bind(&languages)
-    .bind(user.created_at.millis())
-    .execute(&store.pool)
-    .await
-    .map_err(|e| if is_unique_violation(&e) { StoreError::UsernameTaken } else { e.into() })?;
+        sqlx::query(sql::accounts::INSERT_USERS)
+            .bind(user.id.as_str())
+            .bind(&user.username)
+            .bind(password_hash)
+            .bind(&user.display_name)
+            .bind(user.role.as_str())
+            .bind(&languages)
+            .bind(user.created_at.millis())
+            .execute(&store.pool)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::UsernameTaken
+                } else {
+                    e.into()
+                }
+            })?;
         Ok(user)
     }
 
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
         let store = self;
-        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+        let row = sqlx::query(sql::accounts::SELECT_USERS_BY_ID)
             .bind(id.as_str())
             .fetch_optional(&store.pool)
             .await?;
@@ -56,7 +60,7 @@ impl crate::Accounts for super::PostgresStore {
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
         let store = self;
-        let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+        let row = sqlx::query(sql::accounts::SELECT_USERS_BY_USERNAME)
             .bind(username)
             .fetch_optional(&store.pool)
             .await?;
@@ -72,10 +76,9 @@ impl crate::Accounts for super::PostgresStore {
 
     async fn volunteers(&self) -> StoreResult<Vec<User>> {
         let store = self;
-        let found =
-            sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
-                .fetch_all(&store.pool)
-                .await?;
+        let found = sqlx::query(sql::accounts::VOLUNTEERS)
+            .fetch_all(&store.pool)
+            .await?;
         rows::all(&found, rows::user)
     }
 }

@@ -12,6 +12,7 @@
 
 use super::attachments;
 use crate::rows::{self, Columns};
+use crate::sql;
 use crate::types::{APPEND_ATTEMPTS, Unwritten};
 use crate::{AppendRefusal, StoreResult};
 use helpline_core::message::{Appended, NewMessage, ReplyPreview, preview_of};
@@ -106,7 +107,7 @@ async fn write_message(
         return rolled_back(tx, Unwritten::NotBumped).await;
     }
     if let Some(attachment) = &message.attachment {
-        sqlx::query("UPDATE attachments SET message_id = $1 WHERE id = $2")
+        sqlx::query(sql::append::ATTACH_TO_MESSAGE)
             .bind(message.id.as_str())
             .bind(attachment.id.as_str())
             .execute(&mut *tx)
@@ -114,13 +115,10 @@ async fn write_message(
     }
     // A new message brings an archived conversation back for everyone.
     if archived {
-        sqlx::query(
-            "UPDATE conversation_participants SET archived_at = NULL \
-             WHERE conversation_id = $1 AND archived_at IS NOT NULL",
-        )
-        .bind(d.conversation_id.as_str())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(sql::append::UNARCHIVE)
+            .bind(d.conversation_id.as_str())
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(Ok(Appended {
@@ -145,13 +143,11 @@ async fn reply_preview(
     conversation: &ConversationId,
     reply_id: &MessageId,
 ) -> StoreResult<Option<ReplyPreview>> {
-    let row = sqlx::query(
-        "SELECT seq, sender_id, content FROM messages WHERE id = $1 AND conversation_id = $2 AND deleted_at IS NULL",
-    )
-    .bind(reply_id.as_str())
-    .bind(conversation.as_str())
-    .fetch_optional(conn)
-    .await?;
+    let row = sqlx::query(sql::append::REPLY_PREVIEW)
+        .bind(reply_id.as_str())
+        .bind(conversation.as_str())
+        .fetch_optional(conn)
+        .await?;
     row.map(|row| {
         Ok(ReplyPreview {
             id: reply_id.clone(),

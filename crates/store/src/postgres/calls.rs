@@ -7,6 +7,7 @@
 //! ring sweep takes its rows `FOR UPDATE SKIP LOCKED`.
 
 use crate::rows;
+use crate::sql;
 use crate::{CallPlaced, StoreResult};
 use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
 use helpline_core::{CallId, ConversationId, Timestamp, UserId};
@@ -29,8 +30,7 @@ impl crate::Calls for super::PostgresStore {
             .execute(&mut *tx)
             .await?;
         let mut end = None;
-        let live =
-            "SELECT * FROM calls WHERE conversation_id = $1 AND status IN ('ringing', 'active')";
+        let live = sql::calls::LIVE_CALL_IN;
         if let Some(existing) = one(&mut tx, live, new.conversation_id.as_str()).await? {
             tx.rollback().await?;
             let glare = new.answered_device.is_none()
@@ -44,8 +44,7 @@ impl crate::Calls for super::PostgresStore {
             });
         }
         if new.answered_device.is_none() {
-            let of_user = "SELECT * FROM calls WHERE (caller_id = $1 OR callee_id = $1) \
-                       AND status IN ('ringing', 'active') LIMIT 1";
+            let of_user = sql::calls::ONE_LIVE_CALL_OF;
             if let Some(existing) = one(&mut tx, of_user, new.caller_id.as_str()).await? {
                 tx.rollback().await?;
                 return Ok(CallPlaced::Conflict(existing));
@@ -62,27 +61,23 @@ impl crate::Calls for super::PostgresStore {
             (None, Some(_)) => (CallStatus::Active, Some(new.created_at.millis())),
             (None, None) => (CallStatus::Ringing, None),
         };
-        let row = sqlx::query(
-        "INSERT INTO calls (id, conversation_id, caller_id, callee_id, media, status, reason, created_at, \
-         rings_until, caller_device, answered_at, answered_device, ended_at, duration_secs) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *",
-    )
-    .bind(new.id.as_str())
-    .bind(new.conversation_id.as_str())
-    .bind(new.caller_id.as_str())
-    .bind(new.callee_id.as_str())
-    .bind(new.media.as_str())
-    .bind(status.as_str())
-    .bind(end.map(|e| e.reason.as_str()))
-    .bind(new.created_at.millis())
-    .bind(new.rings_until.millis())
-    .bind(new.caller_device.as_deref())
-    .bind(answered_at)
-    .bind(new.answered_device.as_deref())
-    .bind(end.map(|e| e.ended_at.millis()))
-    .bind(end.and_then(|e| e.duration_secs))
-    .fetch_one(&mut *tx)
-    .await?;
+        let row = sqlx::query(sql::calls::INSERT_CALLS)
+            .bind(new.id.as_str())
+            .bind(new.conversation_id.as_str())
+            .bind(new.caller_id.as_str())
+            .bind(new.callee_id.as_str())
+            .bind(new.media.as_str())
+            .bind(status.as_str())
+            .bind(end.map(|e| e.reason.as_str()))
+            .bind(new.created_at.millis())
+            .bind(new.rings_until.millis())
+            .bind(new.caller_device.as_deref())
+            .bind(answered_at)
+            .bind(new.answered_device.as_deref())
+            .bind(end.map(|e| e.ended_at.millis()))
+            .bind(end.and_then(|e| e.duration_secs))
+            .fetch_one(&mut *tx)
+            .await?;
         let call = rows::call(&row)?;
         tx.commit().await?;
         Ok(if end.is_some() {
@@ -95,7 +90,7 @@ impl crate::Calls for super::PostgresStore {
     async fn call(&self, id: &CallId) -> StoreResult<Option<Call>> {
         let pool = &self.pool;
         let mut conn = pool.acquire().await?;
-        one(&mut conn, "SELECT * FROM calls WHERE id = $1", id.as_str()).await
+        one(&mut conn, sql::calls::SELECT_CALLS_BY_ID, id.as_str()).await
     }
 
     async fn accept_call(
@@ -105,15 +100,12 @@ impl crate::Calls for super::PostgresStore {
         answered_at: Timestamp,
     ) -> StoreResult<Option<Call>> {
         let pool = &self.pool;
-        let row = sqlx::query(
-            "UPDATE calls SET status = 'active', answered_at = $1, answered_device = $2 \
-         WHERE id = $3 AND status = 'ringing' AND rings_until > $1 RETURNING *",
-        )
-        .bind(answered_at.millis())
-        .bind(device)
-        .bind(id.as_str())
-        .fetch_optional(pool)
-        .await?;
+        let row = sqlx::query(sql::calls::ACCEPT_CALL)
+            .bind(answered_at.millis())
+            .bind(device)
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
         row.as_ref().map(rows::call).transpose()
     }
 
@@ -124,18 +116,15 @@ impl crate::Calls for super::PostgresStore {
         end: &CallEnd,
     ) -> StoreResult<Option<Call>> {
         let pool = &self.pool;
-        let row = sqlx::query(
-            "UPDATE calls SET status = $1, reason = $2, ended_at = $3, duration_secs = $4 \
-         WHERE id = $5 AND status = $6 RETURNING *",
-        )
-        .bind(end.status.as_str())
-        .bind(end.reason.as_str())
-        .bind(end.ended_at.millis())
-        .bind(end.duration_secs)
-        .bind(id.as_str())
-        .bind(from.as_str())
-        .fetch_optional(pool)
-        .await?;
+        let row = sqlx::query(sql::calls::FINISH_CALL)
+            .bind(end.status.as_str())
+            .bind(end.reason.as_str())
+            .bind(end.ended_at.millis())
+            .bind(end.duration_secs)
+            .bind(id.as_str())
+            .bind(from.as_str())
+            .fetch_optional(pool)
+            .await?;
         row.as_ref().map(rows::call).transpose()
     }
 
@@ -158,45 +147,37 @@ impl crate::Calls for super::PostgresStore {
 
     async fn bind_caller_device(&self, id: &CallId, device: &str) -> StoreResult<bool> {
         let pool = &self.pool;
-        let bound: Option<Option<String>> = sqlx::query_scalar(
-        "UPDATE calls SET caller_device = COALESCE(caller_device, $1) WHERE id = $2 RETURNING caller_device",
-    )
-    .bind(device)
-    .bind(id.as_str())
-    .fetch_optional(pool)
-    .await?;
+        let bound: Option<Option<String>> = sqlx::query_scalar(sql::calls::BIND_CALLER_DEVICE)
+            .bind(device)
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
         Ok(bound.flatten().as_deref() == Some(device))
     }
 
     async fn live_calls_of(&self, user: &UserId) -> StoreResult<Vec<Call>> {
         let pool = &self.pool;
-        let found = sqlx::query(
-        "SELECT * FROM calls WHERE (caller_id = $1 OR callee_id = $1) AND status IN ('ringing', 'active') \
-         ORDER BY created_at, id",
-    )
-    .bind(user.as_str())
-    .fetch_all(pool)
-    .await?;
+        let found = sqlx::query(sql::calls::LIVE_CALLS_OF)
+            .bind(user.as_str())
+            .fetch_all(pool)
+            .await?;
         rows::all(&found, rows::call)
     }
 
     async fn live_call_in(&self, conversation: &ConversationId) -> StoreResult<Option<Call>> {
         let pool = &self.pool;
         let mut conn = pool.acquire().await?;
-        let sql =
-            "SELECT * FROM calls WHERE conversation_id = $1 AND status IN ('ringing', 'active')";
+        let sql = sql::calls::LIVE_CALL_IN;
         one(&mut conn, sql, conversation.as_str()).await
     }
 
     async fn calls_in(&self, conversation: &ConversationId, limit: i64) -> StoreResult<Vec<Call>> {
         let pool = &self.pool;
-        let found = sqlx::query(
-        "SELECT * FROM calls WHERE conversation_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
-    )
-    .bind(conversation.as_str())
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+        let found = sqlx::query(sql::calls::CALLS_IN)
+            .bind(conversation.as_str())
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
         rows::all(&found, rows::call)
     }
 
@@ -210,14 +191,8 @@ impl crate::Calls for super::PostgresStore {
         let json =
             serde_json::to_string(stats).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
         let sql = match side {
-            Side::Caller => {
-                "UPDATE calls SET caller_stats = $1 WHERE id = $2 AND answered_at IS NOT NULL \
-             AND caller_stats IS NULL RETURNING *"
-            }
-            Side::Callee => {
-                "UPDATE calls SET callee_stats = $1 WHERE id = $2 AND answered_at IS NOT NULL \
-             AND callee_stats IS NULL RETURNING *"
-            }
+            Side::Caller => sql::calls::SET_CALLER_STATS,
+            Side::Callee => sql::calls::SET_CALLEE_STATS,
         };
         let row = sqlx::query(sql)
             .bind(json)

@@ -8,6 +8,7 @@ use super::edits::insert_note;
 use crate::StoreError;
 use crate::StoreResult;
 use crate::rows::{self, Columns};
+use crate::sql;
 use helpline_core::Timestamp;
 use helpline_core::conversation::Conversation;
 use helpline_core::conversation::ConversationSummary;
@@ -21,7 +22,7 @@ use helpline_core::{ConversationId, UserId};
 impl crate::Conversations for super::PostgresStore {
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
         let store = self;
-        let row = sqlx::query("SELECT * FROM conversations WHERE id = $1")
+        let row = sqlx::query(sql::conversations::SELECT_CONVERSATIONS_BY_ID)
             .bind(id.as_str())
             .fetch_optional(&store.pool)
             .await?;
@@ -30,50 +31,35 @@ impl crate::Conversations for super::PostgresStore {
 
     async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>> {
         let store = self;
-        let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT user_id FROM conversation_participants WHERE conversation_id = $1 ORDER BY user_id",
-    )
-    .bind(id.as_str())
-    .fetch_all(&store.pool)
-    .await?;
+        let ids: Vec<String> = sqlx::query_scalar(sql::conversations::PARTICIPANT_IDS)
+            .bind(id.as_str())
+            .fetch_all(&store.pool)
+            .await?;
         Ok(ids.into_iter().map(UserId::from_trusted).collect())
     }
 
     async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>> {
         let store = self;
-        let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT c.id FROM conversations c JOIN conversation_participants p ON p.conversation_id = c.id \
-         WHERE p.user_id = $1 AND c.status = 'active'",
-    )
-    .bind(user.as_str())
-    .fetch_all(&store.pool)
-    .await?;
+        let ids: Vec<String> = sqlx::query_scalar(sql::conversations::ACTIVE_CONVERSATIONS_OF)
+            .bind(user.as_str())
+            .fetch_all(&store.pool)
+            .await?;
         Ok(ids.into_iter().map(ConversationId::from_trusted).collect())
     }
 
     async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
         let pool = &self.pool;
-        let found = sqlx::query(
-        "SELECT c.*, p.last_read_seq AS my_read_seq, p.archived_at AS my_archived_at, \
-                (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
-                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.type <> 'system') AS unread_count \
-         FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
-         WHERE p.user_id = $1 ORDER BY c.last_activity_at DESC, c.id DESC",
-    )
-    .bind(user.as_str())
-    .fetch_all(pool)
-    .await?;
+        let found = sqlx::query(sql::conversations::CONVERSATION_SUMMARIES_OF)
+            .bind(user.as_str())
+            .fetch_all(pool)
+            .await?;
         let mut summaries = Vec::with_capacity(found.len());
         for row in &found {
             let conversation = rows::conversation(row)?;
-            let people = sqlx::query(
-                "SELECT u.id, u.display_name, u.role, p.last_read_seq, p.last_delivered_seq \
-             FROM conversation_participants p JOIN users u ON u.id = p.user_id \
-             WHERE p.conversation_id = $1 ORDER BY u.id",
-            )
-            .bind(conversation.id.as_str())
-            .fetch_all(pool)
-            .await?;
+            let people = sqlx::query(sql::conversations::SUMMARY_PARTICIPANTS)
+                .bind(conversation.id.as_str())
+                .fetch_all(pool)
+                .await?;
             let participants = rows::all(&people, |r| {
                 Ok(Participant {
                     id: UserId::from_trusted(r.text("id")?),
@@ -120,7 +106,7 @@ impl crate::Conversations for super::PostgresStore {
     ) -> StoreResult<(Conversation, bool)> {
         let pool = &self.pool;
         let key = direct_key(caller, other);
-        let select = "SELECT * FROM conversations WHERE direct_key = $1 AND status = 'active' AND kind = 'direct'";
+        let select = sql::conversations::ACTIVE_DIRECT_CONVERSATION;
         if let Some(row) = sqlx::query(select).bind(&key).fetch_optional(pool).await? {
             return Ok((rows::conversation(&row)?, false));
         }
@@ -141,13 +127,11 @@ impl crate::Conversations for super::PostgresStore {
             return Ok((rows::conversation(&row)?, false));
         };
         for user in [caller, other] {
-            sqlx::query(
-                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
-            )
-            .bind(id.as_str())
-            .bind(user.as_str())
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(sql::conversations::INSERT_CONVERSATION_PARTICIPANTS)
+                .bind(id.as_str())
+                .bind(user.as_str())
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok((rows::conversation(&row)?, true))
@@ -163,15 +147,12 @@ impl crate::Conversations for super::PostgresStore {
         let pool = &self.pool;
         let mut tx = pool.begin().await?;
         // The note of the ending takes the last seq.
-        let row = sqlx::query(
-        "UPDATE conversations SET status = 'ended', ended_at = $1, ended_by = $2, last_activity_at = $1, last_seq = last_seq + 1 \
-         WHERE id = $3 AND status = 'active' RETURNING *",
-    )
-    .bind(now.millis())
-    .bind(by.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
+        let row = sqlx::query(sql::conversations::END_CONVERSATION)
+            .bind(now.millis())
+            .bind(by.as_str())
+            .bind(id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(row) = row else {
             tx.rollback().await?;
             return Ok(None);
@@ -179,11 +160,11 @@ impl crate::Conversations for super::PostgresStore {
         let ended = rows::conversation(&row)?;
         insert_note(&mut tx, &note.message(id, by, ended.last_seq, now)).await?;
         if let Some(request_id) = &ended.request_id {
-            sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = $1 WHERE id = $2 AND status = 'accepted'")
-            .bind(now.millis())
-            .bind(request_id.as_str())
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(sql::conversations::COMPLETE_REQUEST)
+                .bind(now.millis())
+                .bind(request_id.as_str())
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(Some(ended))

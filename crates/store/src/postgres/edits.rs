@@ -7,6 +7,7 @@
 
 use crate::StoreResult;
 use crate::rows;
+use crate::sql;
 use helpline_core::message::{Message, Reaction};
 use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
@@ -54,14 +55,12 @@ pub(super) async fn edit_message(
     now: Timestamp,
 ) -> StoreResult<Option<Message>> {
     let mut tx = pool.begin().await?;
-    let changed = sqlx::query(
-        "UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3 AND deleted_at IS NULL",
-    )
-    .bind(content)
-    .bind(now.millis())
-    .bind(id.as_str())
-    .execute(&mut *tx)
-    .await?;
+    let changed = sqlx::query(sql::edits::EDIT_MESSAGE)
+        .bind(content)
+        .bind(now.millis())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
     if changed.rows_affected() == 0 {
         tx.rollback().await?;
         return Ok(None);
@@ -78,18 +77,16 @@ pub(super) async fn delete_message(
     now: Timestamp,
 ) -> StoreResult<Option<Message>> {
     let mut tx = pool.begin().await?;
-    let changed = sqlx::query(
-        "UPDATE messages SET content = '', deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL",
-    )
-    .bind(now.millis())
-    .bind(id.as_str())
-    .execute(&mut *tx)
-    .await?;
+    let changed = sqlx::query(sql::edits::DELETE_MESSAGE)
+        .bind(now.millis())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
     if changed.rows_affected() == 0 {
         tx.rollback().await?;
         return Ok(None);
     }
-    sqlx::query("DELETE FROM message_reactions WHERE message_id = $1")
+    sqlx::query(sql::edits::DELETE_REACTIONS)
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
@@ -119,16 +116,14 @@ pub(super) async fn toggle_reaction(
         tx.rollback().await?;
         return Ok(None);
     }
-    let removed = sqlx::query(
-        "DELETE FROM message_reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3",
-    )
-    .bind(id.as_str())
-    .bind(user.as_str())
-    .bind(emoji)
-    .execute(&mut *tx)
-    .await?;
+    let removed = sqlx::query(sql::edits::DELETE_REACTION)
+        .bind(id.as_str())
+        .bind(user.as_str())
+        .bind(emoji)
+        .execute(&mut *tx)
+        .await?;
     if removed.rows_affected() == 0 {
-        sqlx::query("INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4)")
+        sqlx::query(sql::edits::INSERT_MESSAGE_REACTIONS)
             .bind(id.as_str())
             .bind(user.as_str())
             .bind(emoji)

@@ -47,6 +47,7 @@ mod support;
 mod timers;
 
 use crate::migrate::{Migration, statements};
+use crate::sql;
 use crate::{StoreError, StoreOptions, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, PgConnection};
@@ -141,7 +142,7 @@ async fn migrate(connection: &mut PgConnection) -> StoreResult<()> {
             .execute(&mut *tx)
             .await?;
         let applied: Option<i64> =
-            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+            sqlx::query_scalar(sql::store::SELECT_SCHEMA_MIGRATIONS_BY_VERSION)
                 .bind(migration.version)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -149,7 +150,7 @@ async fn migrate(connection: &mut PgConnection) -> StoreResult<()> {
             for statement in statements(migration.sql) {
                 sqlx::query(statement).execute(&mut *tx).await?;
             }
-            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            sqlx::query(sql::store::INSERT_SCHEMA_MIGRATIONS)
                 .bind(migration.version)
                 .bind(helpline_core::Timestamp::now().millis())
                 .execute(&mut *tx)
@@ -168,14 +169,12 @@ impl crate::Lifecycle for PostgresStore {
         let mut tx = store.pool.begin().await?;
         // A racing insert of the same key makes this wait for its commit,
         // and the SELECT (a new snapshot at READ COMMITTED) then reads it.
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(candidate)
-        .execute(&mut *tx)
-        .await?;
-        let value: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        sqlx::query(sql::store::INSERT_SETTINGS_IF_NEW)
+            .bind(key)
+            .bind(candidate)
+            .execute(&mut *tx)
+            .await?;
+        let value: String = sqlx::query_scalar(sql::store::SELECT_SETTINGS_BY_KEY)
             .bind(key)
             .fetch_one(&mut *tx)
             .await?;

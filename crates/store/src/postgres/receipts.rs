@@ -3,6 +3,7 @@
 
 use super::PostgresStore;
 use crate::StoreResult;
+use crate::sql;
 use helpline_core::{ConversationId, Timestamp, UserId};
 use sqlx::PgPool;
 
@@ -35,7 +36,7 @@ pub(super) async fn set_archived(
     archived: bool,
     now: Timestamp,
 ) -> StoreResult<bool> {
-    let changed = sqlx::query("UPDATE conversation_participants SET archived_at = $1 WHERE conversation_id = $2 AND user_id = $3")
+    let changed = sqlx::query(sql::receipts::SET_ARCHIVED_AT)
         .bind(archived.then_some(now.millis()))
         .bind(id.as_str())
         .bind(user.as_str())

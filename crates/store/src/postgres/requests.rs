@@ -13,6 +13,7 @@ use crate::error::is_unique_violation;
 use crate::offers::BLOCKED_EITHER_WAY;
 use crate::offers::{BLOCK_PARTIES, offer_targets};
 use crate::rows::{self, Columns};
+use crate::sql;
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::ConversationId;
 use helpline_core::notice::SystemNote;
@@ -26,7 +27,7 @@ pub(super) async fn request_on(
     conn: &mut PgConnection,
     id: &str,
 ) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("SELECT * FROM help_requests WHERE id = $1")
+    let row = sqlx::query(sql::requests::SELECT_HELP_REQUESTS_BY_ID)
         .bind(id)
         .fetch_optional(conn)
         .await?;
@@ -40,13 +41,11 @@ pub(super) async fn move_pending(
     id: &str,
     to: &str,
 ) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query(
-        "UPDATE help_requests SET status = $1 WHERE id = $2 AND status = 'pending' RETURNING *",
-    )
-    .bind(to)
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
+    let row = sqlx::query(sql::requests::MOVE_PENDING)
+        .bind(to)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(rows::help_request).transpose()
 }
 
@@ -73,32 +72,33 @@ impl crate::Requests for super::PostgresStore {
         {
             return Err(StoreError::Blocked);
         }
-        let row = sqlx::query(
-        "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, \
-         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING *",
-    )
-    .bind(new.id.as_str())
-    .bind(new.seeker_id.as_str())
-    .bind(d.target_volunteer_id.as_ref().map(UserId::as_str))
-    .bind(d.request_type.as_str())
-    .bind(d.topic.map(|t| t.as_str()))
-    .bind(d.note.as_deref())
-    .bind(new.created_at.millis())
-    .bind(new.expires_at.millis())
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| if is_unique_violation(&e) { StoreError::PendingExists } else { e.into() })?;
+        let row = sqlx::query(sql::requests::INSERT_HELP_REQUESTS)
+            .bind(new.id.as_str())
+            .bind(new.seeker_id.as_str())
+            .bind(d.target_volunteer_id.as_ref().map(UserId::as_str))
+            .bind(d.request_type.as_str())
+            .bind(d.topic.map(|t| t.as_str()))
+            .bind(d.note.as_deref())
+            .bind(new.created_at.millis())
+            .bind(new.expires_at.millis())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::PendingExists
+                } else {
+                    e.into()
+                }
+            })?;
         let request = rows::help_request(&row)?;
         let offered = offer_targets(candidates, &parties);
         if !offered.is_empty() {
             let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
-            sqlx::query(
-                "INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES ($1, $2)",
-            )
-            .bind(request.id.as_str())
-            .bind(ids)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(sql::requests::INSERT_REQUEST_OFFER_LISTS)
+                .bind(request.id.as_str())
+                .bind(ids)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         let opened = OpenedRequest { request, offered };
@@ -116,33 +116,27 @@ impl crate::Requests for super::PostgresStore {
 
     async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
         let pool = &self.pool;
-        let row =
-            sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 AND status = 'pending'")
-                .bind(seeker.as_str())
-                .fetch_optional(pool)
-                .await?;
+        let row = sqlx::query(sql::requests::PENDING_REQUEST_OF)
+            .bind(seeker.as_str())
+            .fetch_optional(pool)
+            .await?;
         row.as_ref().map(rows::help_request).transpose()
     }
 
     async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
         let pool = &self.pool;
-        let row = sqlx::query("SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1")
-        .bind(seeker.as_str())
-        .fetch_optional(pool)
-        .await?;
+        let row = sqlx::query(sql::requests::LATEST_REQUEST_OF)
+            .bind(seeker.as_str())
+            .fetch_optional(pool)
+            .await?;
         row.as_ref().map(rows::help_request).transpose()
     }
 
     async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
         let pool = &self.pool;
         let sql = match user.role {
-            Role::Seeker => {
-                "SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC"
-            }
-            _ => {
-                "SELECT * FROM help_requests WHERE volunteer_id = $1 OR target_volunteer_id = $1 \
-             ORDER BY created_at DESC, id DESC"
-            }
+            Role::Seeker => sql::requests::REQUESTS_OF_SEEKER,
+            _ => sql::requests::REQUESTS_OF_VOLUNTEER,
         };
         let found = sqlx::query(sql)
             .bind(user.id.as_str())
@@ -181,14 +175,11 @@ impl crate::Requests for super::PostgresStore {
 
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
         let pool = &self.pool;
-        sqlx::query(
-            "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES ($1, $2, 1) \
-         ON CONFLICT (request_id, volunteer_id) DO UPDATE SET declined = 1",
-        )
-        .bind(id.as_str())
-        .bind(volunteer.as_str())
-        .execute(pool)
-        .await?;
+        sqlx::query(sql::requests::RECORD_DECLINE)
+            .bind(id.as_str())
+            .bind(volunteer.as_str())
+            .execute(pool)
+            .await?;
         Ok(())
     }
 
@@ -210,19 +201,11 @@ impl crate::Requests for super::PostgresStore {
         now: Timestamp,
     ) -> StoreResult<Vec<OfferableRequest>> {
         let pool = &self.pool;
-        let found = sqlx::query(
-        "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id \
-         WHERE r.status = 'pending' AND r.expires_at > $1 \
-           AND (r.target_volunteer_id = $2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
-                SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = $2 AND o.declined = 1))) \
-           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = r.senior_id) \
-                OR (b.blocker_id = r.senior_id AND b.blocked_id = $2)) \
-         ORDER BY r.created_at, r.id",
-    )
-    .bind(now.millis())
-    .bind(volunteer.as_str())
-    .fetch_all(pool)
-    .await?;
+        let found = sqlx::query(sql::requests::OFFERABLE_REQUESTS)
+            .bind(now.millis())
+            .bind(volunteer.as_str())
+            .fetch_all(pool)
+            .await?;
         rows::all(&found, |r| {
             Ok(OfferableRequest {
                 request: rows::help_request(r)?,
@@ -275,21 +258,19 @@ impl crate::Requests for super::PostgresStore {
             return Ok(ClaimOutcome::Blocked);
         }
         // The note of the claim is the conversation's first message.
-        let row = sqlx::query("INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES ($1, $2, $3, $3, 1) RETURNING *")
-        .bind(conversation.as_str())
-        .bind(id.as_str())
-        .bind(now.millis())
-        .fetch_one(&mut *tx)
-        .await?;
+        let row = sqlx::query(sql::requests::INSERT_CONVERSATIONS)
+            .bind(conversation.as_str())
+            .bind(id.as_str())
+            .bind(now.millis())
+            .fetch_one(&mut *tx)
+            .await?;
         let opened = rows::conversation(&row)?;
         for user in [&request.senior_id, volunteer] {
-            sqlx::query(
-                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)",
-            )
-            .bind(conversation.as_str())
-            .bind(user.as_str())
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(sql::requests::INSERT_CONVERSATION_PARTICIPANTS)
+                .bind(conversation.as_str())
+                .bind(user.as_str())
+                .execute(&mut *tx)
+                .await?;
         }
         insert_note(&mut tx, &note.message(conversation, volunteer, 1, now)).await?;
         tx.commit().await?;
@@ -329,15 +310,12 @@ impl crate::Requests for super::PostgresStore {
         feedback: &Feedback,
     ) -> StoreResult<Option<HelpRequest>> {
         let pool = &self.pool;
-        let row = sqlx::query(
-        "UPDATE help_requests SET rating = $1, feedback = $2 WHERE id = $3 AND status = 'completed' AND rating IS NULL \
-         RETURNING *",
-    )
-    .bind(feedback.rating)
-    .bind(feedback.text.as_deref())
-    .bind(id.as_str())
-    .fetch_optional(pool)
-    .await?;
+        let row = sqlx::query(sql::requests::SET_FEEDBACK)
+            .bind(feedback.rating)
+            .bind(feedback.text.as_deref())
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
         row.as_ref().map(rows::help_request).transpose()
     }
 }

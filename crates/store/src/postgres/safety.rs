@@ -3,6 +3,7 @@
 use crate::StoreResult;
 use crate::offers::BLOCKED_EITHER_WAY;
 use crate::rows;
+use crate::sql;
 use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
 
@@ -22,7 +23,7 @@ impl crate::Safety for super::PostgresStore {
     ) -> StoreResult<()> {
         let pool = &self.pool;
         if !blocking {
-            sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
+            sqlx::query(sql::safety::DELETE_BLOCKS_BY_BLOCKER_ID_BLOCKED_ID)
                 .bind(blocker.as_str())
                 .bind(blocked.as_str())
                 .execute(pool)
@@ -38,12 +39,12 @@ impl crate::Safety for super::PostgresStore {
         .bind(blocked.as_str())
         .fetch_all(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(blocker.as_str())
-        .bind(blocked.as_str())
-        .bind(now.millis())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(sql::safety::INSERT_BLOCKS_IF_NEW)
+            .bind(blocker.as_str())
+            .bind(blocked.as_str())
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -59,44 +60,36 @@ impl crate::Safety for super::PostgresStore {
 
     async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
         let pool = &self.pool;
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT blocker_id FROM blocks WHERE blocked_id = $1 ORDER BY blocker_id",
-        )
-        .bind(user.as_str())
-        .fetch_all(pool)
-        .await?;
+        let ids: Vec<String> = sqlx::query_scalar(sql::safety::BLOCKERS_OF)
+            .bind(user.as_str())
+            .fetch_all(pool)
+            .await?;
         Ok(ids.into_iter().map(UserId::from_trusted).collect())
     }
 
     async fn blocked_by(&self, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
         let pool = &self.pool;
-        let found = sqlx::query(
-        "SELECT u.id, u.display_name, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id \
-         WHERE b.blocker_id = $1 ORDER BY b.created_at DESC, u.id",
-    )
-    .bind(blocker.as_str())
-    .fetch_all(pool)
-    .await?;
+        let found = sqlx::query(sql::safety::BLOCKED_BY)
+            .bind(blocker.as_str())
+            .fetch_all(pool)
+            .await?;
         rows::all(&found, rows::blocked_person)
     }
 
     async fn create_report(&self, report: &Report) -> StoreResult<()> {
         let pool = &self.pool;
-        sqlx::query(
-        "INSERT INTO reports (id, reporter_id, user_id, message_id, conversation_id, message_excerpt, reason, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(report.id.as_str())
-    .bind(report.reporter_id.as_str())
-    .bind(report.user_id.as_str())
-    .bind(report.message_id.as_ref().map(MessageId::as_str))
-    .bind(report.conversation_id.as_ref().map(ConversationId::as_str))
-    .bind(report.message_excerpt.as_deref())
-    .bind(&report.reason)
-    .bind(report.status.as_str())
-    .bind(report.created_at.millis())
-    .execute(pool)
-    .await?;
+        sqlx::query(sql::safety::INSERT_REPORTS)
+            .bind(report.id.as_str())
+            .bind(report.reporter_id.as_str())
+            .bind(report.user_id.as_str())
+            .bind(report.message_id.as_ref().map(MessageId::as_str))
+            .bind(report.conversation_id.as_ref().map(ConversationId::as_str))
+            .bind(report.message_excerpt.as_deref())
+            .bind(&report.reason)
+            .bind(report.status.as_str())
+            .bind(report.created_at.millis())
+            .execute(pool)
+            .await?;
         Ok(())
     }
 
@@ -119,14 +112,12 @@ impl crate::Safety for super::PostgresStore {
         now: Timestamp,
     ) -> StoreResult<Option<Report>> {
         let pool = &self.pool;
-        let row = sqlx::query(
-        "UPDATE reports SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3 AND status = 'open' RETURNING *",
-    )
-    .bind(now.millis())
-    .bind(by.as_str())
-    .bind(id.as_str())
-    .fetch_optional(pool)
-    .await?;
+        let row = sqlx::query(sql::safety::RESOLVE_REPORT)
+            .bind(now.millis())
+            .bind(by.as_str())
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
         row.as_ref().map(rows::report).transpose()
     }
 }

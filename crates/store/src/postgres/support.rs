@@ -2,6 +2,7 @@
 //! request conversation, read on the pool.
 
 use crate::rows::{self, Columns};
+use crate::sql;
 use crate::{ActiveSession, OfferableRequest, StoreResult};
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
 
@@ -9,14 +10,10 @@ use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
 impl crate::Support for super::PostgresStore {
     async fn pending_requests(&self, now: Timestamp) -> StoreResult<Vec<OfferableRequest>> {
         let pool = &self.pool;
-        let found = sqlx::query(
-            "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r \
-         JOIN users u ON u.id = r.senior_id \
-         WHERE r.status = 'pending' AND r.expires_at > $1 ORDER BY r.created_at, r.id",
-        )
-        .bind(now.millis())
-        .fetch_all(pool)
-        .await?;
+        let found = sqlx::query(sql::support::PENDING_REQUESTS)
+            .bind(now.millis())
+            .fetch_all(pool)
+            .await?;
         rows::all(&found, |r| {
             Ok(OfferableRequest {
                 request: rows::help_request(r)?,
@@ -27,15 +24,9 @@ impl crate::Support for super::PostgresStore {
 
     async fn active_sessions(&self) -> StoreResult<Vec<crate::ActiveSession>> {
         let pool = &self.pool;
-        let found = sqlx::query(
-        "SELECT c.id AS conversation_id, r.id AS request_id, r.senior_id, s.display_name AS seeker_name, \
-                r.volunteer_id, v.display_name AS volunteer_name, c.created_at \
-         FROM conversations c JOIN help_requests r ON r.id = c.request_id \
-         JOIN users s ON s.id = r.senior_id JOIN users v ON v.id = r.volunteer_id \
-         WHERE c.status = 'active' ORDER BY c.created_at, c.id",
-    )
-    .fetch_all(pool)
-    .await?;
+        let found = sqlx::query(sql::support::ACTIVE_SESSIONS)
+            .fetch_all(pool)
+            .await?;
         rows::all(&found, |r| {
             Ok(ActiveSession {
                 conversation_id: ConversationId::from_trusted(r.text("conversation_id")?),

@@ -7,6 +7,7 @@
 use super::edits::message_on;
 use crate::StoreResult;
 use crate::rows;
+use crate::sql;
 use helpline_core::conversation::Conversation;
 use helpline_core::message::Message;
 use helpline_core::{ConversationId, Timestamp};
@@ -18,12 +19,11 @@ pub(super) async fn set_auto_delete(
     id: &ConversationId,
     secs: Option<i64>,
 ) -> StoreResult<Option<Conversation>> {
-    let row =
-        sqlx::query("UPDATE conversations SET auto_delete_secs = $1 WHERE id = $2 RETURNING *")
-            .bind(secs)
-            .bind(id.as_str())
-            .fetch_optional(pool)
-            .await?;
+    let row = sqlx::query(sql::timers::SET_AUTO_DELETE)
+        .bind(secs)
+        .bind(id.as_str())
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(rows::conversation).transpose()
 }
 

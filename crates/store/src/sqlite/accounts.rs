@@ -4,6 +4,7 @@
 
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
+use crate::sql;
 use crate::{Credentials, StoreError, StoreResult};
 use helpline_core::user::{NewAccount, User};
 use helpline_core::{Timestamp, UserId};
@@ -29,33 +30,37 @@ impl crate::Accounts for super::SqliteStore {
         let languages = serde_json::to_string(&user.languages)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let (stored, hash) = (user.clone(), password_hash.to_owned());
-        store.writer
-        .run(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO users (id, username, password_hash, display_name, role, languages, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(stored.id.as_str())
-                .bind(&stored.username)
-                .bind(&hash)
-                .bind(&stored.display_name)
-                .bind(stored.role.as_str())
-                .bind(&languages)
-                .bind(stored.created_at.millis())
-                .execute(conn)
-                .await
-                .map_err(|e| if is_unique_violation(&e) { StoreError::UsernameTaken } else { e.into() })?;
-                Ok(())
+        store
+            .writer
+            .run(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(sql::accounts::INSERT_USERS)
+                        .bind(stored.id.as_str())
+                        .bind(&stored.username)
+                        .bind(&hash)
+                        .bind(&stored.display_name)
+                        .bind(stored.role.as_str())
+                        .bind(&languages)
+                        .bind(stored.created_at.millis())
+                        .execute(conn)
+                        .await
+                        .map_err(|e| {
+                            if is_unique_violation(&e) {
+                                StoreError::UsernameTaken
+                            } else {
+                                e.into()
+                            }
+                        })?;
+                    Ok(())
+                })
             })
-        })
-        .await?;
+            .await?;
         Ok(user)
     }
 
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
         let store = self;
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+        let row = sqlx::query(sql::accounts::SELECT_USERS_BY_ID)
             .bind(id.as_str())
             .fetch_optional(&store.readers)
             .await?;
@@ -64,7 +69,7 @@ impl crate::Accounts for super::SqliteStore {
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>> {
         let store = self;
-        let row = sqlx::query("SELECT * FROM users WHERE username = ?")
+        let row = sqlx::query(sql::accounts::SELECT_USERS_BY_USERNAME)
             .bind(username)
             .fetch_optional(&store.readers)
             .await?;
@@ -80,10 +85,9 @@ impl crate::Accounts for super::SqliteStore {
 
     async fn volunteers(&self) -> StoreResult<Vec<User>> {
         let store = self;
-        let found =
-            sqlx::query("SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id")
-                .fetch_all(&store.readers)
-                .await?;
+        let found = sqlx::query(sql::accounts::VOLUNTEERS)
+            .fetch_all(&store.readers)
+            .await?;
         rows::all(&found, rows::user)
     }
 }

@@ -14,6 +14,7 @@
 use super::dedup::dedup_key;
 use super::writer::Writer;
 use crate::rows::{self, Columns};
+use crate::sql;
 use crate::types::{APPEND_ATTEMPTS, Unwritten};
 use crate::{AppendRefusal, StoreResult};
 use helpline_core::attachment::AttachmentInfo;
@@ -135,16 +136,13 @@ fn write_message(
         key,
     ])?;
     if let Some(attachment) = &message.attachment {
-        conn.prepare_cached("UPDATE attachments SET message_id = ?1 WHERE id = ?2")?
+        conn.prepare_cached(sql::append::ATTACH_TO_MESSAGE)?
             .execute(params![message.id.as_str(), attachment.id.as_str()])?;
     }
     // A new message brings an archived conversation back for everyone.
     if archived {
-        conn.prepare_cached(
-            "UPDATE conversation_participants SET archived_at = NULL \
-             WHERE conversation_id = ?1 AND archived_at IS NOT NULL",
-        )?
-        .execute(params![message.conversation_id.as_str()])?;
+        conn.prepare_cached(sql::append::UNARCHIVE)?
+            .execute(params![message.conversation_id.as_str()])?;
     }
     Ok(Ok(Appended {
         message,
@@ -158,10 +156,7 @@ fn reply_preview(
     conversation: &str,
     reply_id: &MessageId,
 ) -> StoreResult<Option<ReplyPreview>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT seq, sender_id, content FROM messages \
-         WHERE id = ?1 AND conversation_id = ?2 AND deleted_at IS NULL",
-    )?;
+    let mut statement = conn.prepare_cached(sql::append::REPLY_PREVIEW)?;
     let mut found = statement.query(params![reply_id.as_str(), conversation])?;
     let Some(row) = found.next()? else {
         return Ok(None);

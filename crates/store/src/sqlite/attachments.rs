@@ -6,6 +6,7 @@
 
 use crate::StoreResult;
 use crate::rows;
+use crate::sql;
 use helpline_core::attachment::Attachment;
 use helpline_core::{AttachmentId, Timestamp};
 use sqlx::SqliteConnection;
@@ -34,34 +35,30 @@ impl crate::Attachments for super::SqliteStore {
         let writer = &self.writer;
         let a = attachment.clone();
         writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let stored = sqlx::query(
-                    "INSERT INTO attachments (id, conversation_id, uploader_id, name, mime, size, storage_key, thumbnail_key, created_at) \
-                     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
-                      WHERE (SELECT COALESCE(SUM(size), 0) FROM attachments WHERE uploader_id = ?3) + ?6 <= ?10",
-                )
-                .bind(a.id.as_str())
-                .bind(a.conversation_id.as_str())
-                .bind(a.uploader_id.as_str())
-                .bind(&a.name)
-                .bind(&a.mime)
-                .bind(a.size)
-                .bind(&a.storage_key)
-                .bind(a.thumbnail_key.as_deref())
-                .bind(a.created_at.millis())
-                .bind(quota_bytes)
-                .execute(conn)
-                .await?;
-                Ok(stored.rows_affected() == 1)
+            .run(move |conn| {
+                Box::pin(async move {
+                    let stored = sqlx::query(sql::attachments::INSERT_ATTACHMENTS)
+                        .bind(a.id.as_str())
+                        .bind(a.conversation_id.as_str())
+                        .bind(a.uploader_id.as_str())
+                        .bind(&a.name)
+                        .bind(&a.mime)
+                        .bind(a.size)
+                        .bind(&a.storage_key)
+                        .bind(a.thumbnail_key.as_deref())
+                        .bind(a.created_at.millis())
+                        .bind(quota_bytes)
+                        .execute(conn)
+                        .await?;
+                    Ok(stored.rows_affected() == 1)
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<Attachment>> {
         let readers = &self.readers;
-        let row = sqlx::query("SELECT * FROM attachments WHERE id = ? AND dead_at IS NULL")
+        let row = sqlx::query(sql::attachments::SELECT_ATTACHMENTS_BY_ID)
             .bind(id.as_str())
             .fetch_optional(readers)
             .await?;

@@ -4,6 +4,7 @@
 //! the status, so exactly one of racing moves wins. Reads use the pool.
 
 use crate::rows;
+use crate::sql;
 use crate::{CallPlaced, StoreResult};
 use helpline_core::Timestamp;
 use helpline_core::call::{Call, CallEnd, CallStats, CallStatus, NewCall, Side};
@@ -25,64 +26,74 @@ impl crate::Calls for super::SqliteStore {
         let writer = &self.writer;
         let (new, busy) = (new.clone(), *busy);
         writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let mut end = None;
-                let live = "SELECT * FROM calls WHERE conversation_id = ? AND status IN ('ringing', 'active')";
-                if let Some(existing) = one(&mut *conn, live, new.conversation_id.as_str()).await? {
-                    let glare = new.answered_device.is_none()
-                        && existing.status == CallStatus::Ringing
-                        && existing.caller_id == new.callee_id
-                        && existing.callee_id == new.caller_id;
-                    return Ok(if glare { CallPlaced::Glare(existing) } else { CallPlaced::Conflict(existing) });
-                }
-                if new.answered_device.is_none() {
-                    let of_user = "SELECT * FROM calls WHERE (caller_id = ?1 OR callee_id = ?1) \
-                                   AND status IN ('ringing', 'active') LIMIT 1";
-                    if let Some(existing) = one(&mut *conn, of_user, new.caller_id.as_str()).await? {
-                        return Ok(CallPlaced::Conflict(existing));
+            .run(move |conn| {
+                Box::pin(async move {
+                    let mut end = None;
+                    let live = sql::calls::LIVE_CALL_IN;
+                    if let Some(existing) =
+                        one(&mut *conn, live, new.conversation_id.as_str()).await?
+                    {
+                        let glare = new.answered_device.is_none()
+                            && existing.status == CallStatus::Ringing
+                            && existing.caller_id == new.callee_id
+                            && existing.callee_id == new.caller_id;
+                        return Ok(if glare {
+                            CallPlaced::Glare(existing)
+                        } else {
+                            CallPlaced::Conflict(existing)
+                        });
                     }
-                    if one(&mut *conn, of_user, new.callee_id.as_str()).await?.is_some() {
-                        end = Some(busy);
+                    if new.answered_device.is_none() {
+                        let of_user = sql::calls::ONE_LIVE_CALL_OF;
+                        if let Some(existing) =
+                            one(&mut *conn, of_user, new.caller_id.as_str()).await?
+                        {
+                            return Ok(CallPlaced::Conflict(existing));
+                        }
+                        if one(&mut *conn, of_user, new.callee_id.as_str())
+                            .await?
+                            .is_some()
+                        {
+                            end = Some(busy);
+                        }
                     }
-                }
-                let (status, answered_at) = match (&end, &new.answered_device) {
-                    (Some(end), _) => (end.status, None),
-                    (None, Some(_)) => (CallStatus::Active, Some(new.created_at.millis())),
-                    (None, None) => (CallStatus::Ringing, None),
-                };
-                let row = sqlx::query(
-                    "INSERT INTO calls (id, conversation_id, caller_id, callee_id, media, status, reason, created_at, \
-                     rings_until, caller_device, answered_at, answered_device, ended_at, duration_secs) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                )
-                .bind(new.id.as_str())
-                .bind(new.conversation_id.as_str())
-                .bind(new.caller_id.as_str())
-                .bind(new.callee_id.as_str())
-                .bind(new.media.as_str())
-                .bind(status.as_str())
-                .bind(end.map(|e| e.reason.as_str()))
-                .bind(new.created_at.millis())
-                .bind(new.rings_until.millis())
-                .bind(new.caller_device.as_deref())
-                .bind(answered_at)
-                .bind(new.answered_device.as_deref())
-                .bind(end.map(|e| e.ended_at.millis()))
-                .bind(end.and_then(|e| e.duration_secs))
-                .fetch_one(&mut *conn)
-                .await?;
-                let call = rows::call(&row)?;
-                Ok(if end.is_some() { CallPlaced::Busy(call) } else { CallPlaced::Placed(call) })
+                    let (status, answered_at) = match (&end, &new.answered_device) {
+                        (Some(end), _) => (end.status, None),
+                        (None, Some(_)) => (CallStatus::Active, Some(new.created_at.millis())),
+                        (None, None) => (CallStatus::Ringing, None),
+                    };
+                    let row = sqlx::query(sql::calls::INSERT_CALLS)
+                        .bind(new.id.as_str())
+                        .bind(new.conversation_id.as_str())
+                        .bind(new.caller_id.as_str())
+                        .bind(new.callee_id.as_str())
+                        .bind(new.media.as_str())
+                        .bind(status.as_str())
+                        .bind(end.map(|e| e.reason.as_str()))
+                        .bind(new.created_at.millis())
+                        .bind(new.rings_until.millis())
+                        .bind(new.caller_device.as_deref())
+                        .bind(answered_at)
+                        .bind(new.answered_device.as_deref())
+                        .bind(end.map(|e| e.ended_at.millis()))
+                        .bind(end.and_then(|e| e.duration_secs))
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    let call = rows::call(&row)?;
+                    Ok(if end.is_some() {
+                        CallPlaced::Busy(call)
+                    } else {
+                        CallPlaced::Placed(call)
+                    })
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn call(&self, id: &CallId) -> StoreResult<Option<Call>> {
         let readers = &self.readers;
         let mut conn = readers.acquire().await?;
-        one(&mut conn, "SELECT * FROM calls WHERE id = ?", id.as_str()).await
+        one(&mut conn, sql::calls::SELECT_CALLS_BY_ID, id.as_str()).await
     }
 
     async fn accept_call(
@@ -96,15 +107,12 @@ impl crate::Calls for super::SqliteStore {
         writer
             .run(move |conn| {
                 Box::pin(async move {
-                    let row = sqlx::query(
-                    "UPDATE calls SET status = 'active', answered_at = ?1, answered_device = ?2 \
-                     WHERE id = ?3 AND status = 'ringing' AND rings_until > ?1 RETURNING *",
-                )
-                .bind(answered_at.millis())
-                .bind(device)
-                .bind(id.as_str())
-                .fetch_optional(conn)
-                .await?;
+                    let row = sqlx::query(sql::calls::ACCEPT_CALL)
+                        .bind(answered_at.millis())
+                        .bind(device)
+                        .bind(id.as_str())
+                        .fetch_optional(conn)
+                        .await?;
                     row.as_ref().map(rows::call).transpose()
                 })
             })
@@ -122,18 +130,15 @@ impl crate::Calls for super::SqliteStore {
         writer
             .run(move |conn| {
                 Box::pin(async move {
-                    let row = sqlx::query(
-                        "UPDATE calls SET status = ?, reason = ?, ended_at = ?, duration_secs = ? \
-                     WHERE id = ? AND status = ? RETURNING *",
-                    )
-                    .bind(end.status.as_str())
-                    .bind(end.reason.as_str())
-                    .bind(end.ended_at.millis())
-                    .bind(end.duration_secs)
-                    .bind(id.as_str())
-                    .bind(from.as_str())
-                    .fetch_optional(conn)
-                    .await?;
+                    let row = sqlx::query(sql::calls::FINISH_CALL)
+                        .bind(end.status.as_str())
+                        .bind(end.reason.as_str())
+                        .bind(end.ended_at.millis())
+                        .bind(end.duration_secs)
+                        .bind(id.as_str())
+                        .bind(from.as_str())
+                        .fetch_optional(conn)
+                        .await?;
                     row.as_ref().map(rows::call).transpose()
                 })
             })
@@ -167,50 +172,42 @@ impl crate::Calls for super::SqliteStore {
         let writer = &self.writer;
         let (id, device) = (id.clone(), device.to_owned());
         writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let bound: Option<String> = sqlx::query_scalar(
-                    "UPDATE calls SET caller_device = COALESCE(caller_device, ?1) WHERE id = ?2 RETURNING caller_device",
-                )
-                .bind(&device)
-                .bind(id.as_str())
-                .fetch_optional(conn)
-                .await?;
-                Ok(bound.as_deref() == Some(device.as_str()))
+            .run(move |conn| {
+                Box::pin(async move {
+                    let bound: Option<String> = sqlx::query_scalar(sql::calls::BIND_CALLER_DEVICE)
+                        .bind(&device)
+                        .bind(id.as_str())
+                        .fetch_optional(conn)
+                        .await?;
+                    Ok(bound.as_deref() == Some(device.as_str()))
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn live_calls_of(&self, user: &UserId) -> StoreResult<Vec<Call>> {
         let readers = &self.readers;
-        let found = sqlx::query(
-        "SELECT * FROM calls WHERE (caller_id = ?1 OR callee_id = ?1) AND status IN ('ringing', 'active') \
-         ORDER BY created_at, id",
-    )
-    .bind(user.as_str())
-    .fetch_all(readers)
-    .await?;
+        let found = sqlx::query(sql::calls::LIVE_CALLS_OF)
+            .bind(user.as_str())
+            .fetch_all(readers)
+            .await?;
         rows::all(&found, rows::call)
     }
 
     async fn live_call_in(&self, conversation: &ConversationId) -> StoreResult<Option<Call>> {
         let readers = &self.readers;
         let mut conn = readers.acquire().await?;
-        let sql =
-            "SELECT * FROM calls WHERE conversation_id = ? AND status IN ('ringing', 'active')";
+        let sql = sql::calls::LIVE_CALL_IN;
         one(&mut conn, sql, conversation.as_str()).await
     }
 
     async fn calls_in(&self, conversation: &ConversationId, limit: i64) -> StoreResult<Vec<Call>> {
         let readers = &self.readers;
-        let found = sqlx::query(
-        "SELECT * FROM calls WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-    )
-    .bind(conversation.as_str())
-    .bind(limit)
-    .fetch_all(readers)
-    .await?;
+        let found = sqlx::query(sql::calls::CALLS_IN)
+            .bind(conversation.as_str())
+            .bind(limit)
+            .fetch_all(readers)
+            .await?;
         rows::all(&found, rows::call)
     }
 
@@ -225,22 +222,20 @@ impl crate::Calls for super::SqliteStore {
         let json =
             serde_json::to_string(stats).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
         writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let sql = match side {
-                    Side::Caller => {
-                        "UPDATE calls SET caller_stats = ? WHERE id = ? AND answered_at IS NOT NULL \
-                         AND caller_stats IS NULL RETURNING *"
-                    }
-                    Side::Callee => {
-                        "UPDATE calls SET callee_stats = ? WHERE id = ? AND answered_at IS NOT NULL \
-                         AND callee_stats IS NULL RETURNING *"
-                    }
-                };
-                let row = sqlx::query(sql).bind(json).bind(id.as_str()).fetch_optional(conn).await?;
-                row.as_ref().map(rows::call).transpose()
+            .run(move |conn| {
+                Box::pin(async move {
+                    let sql = match side {
+                        Side::Caller => sql::calls::SET_CALLER_STATS,
+                        Side::Callee => sql::calls::SET_CALLEE_STATS,
+                    };
+                    let row = sqlx::query(sql)
+                        .bind(json)
+                        .bind(id.as_str())
+                        .fetch_optional(conn)
+                        .await?;
+                    row.as_ref().map(rows::call).transpose()
+                })
             })
-        })
-        .await
+            .await
     }
 }

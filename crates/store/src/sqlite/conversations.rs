@@ -8,6 +8,7 @@ use super::edits::insert_note;
 use crate::StoreError;
 use crate::StoreResult;
 use crate::rows::{self, Columns};
+use crate::sql;
 use helpline_core::Timestamp;
 use helpline_core::conversation::Conversation;
 use helpline_core::conversation::ConversationSummary;
@@ -21,7 +22,7 @@ use helpline_core::{ConversationId, UserId};
 impl crate::Conversations for super::SqliteStore {
     async fn conversation(&self, id: &ConversationId) -> StoreResult<Option<Conversation>> {
         let store = self;
-        let row = sqlx::query("SELECT * FROM conversations WHERE id = ?")
+        let row = sqlx::query(sql::conversations::SELECT_CONVERSATIONS_BY_ID)
             .bind(id.as_str())
             .fetch_optional(&store.readers)
             .await?;
@@ -30,50 +31,35 @@ impl crate::Conversations for super::SqliteStore {
 
     async fn participants(&self, id: &ConversationId) -> StoreResult<Vec<UserId>> {
         let store = self;
-        let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT user_id FROM conversation_participants WHERE conversation_id = ? ORDER BY user_id",
-    )
-    .bind(id.as_str())
-    .fetch_all(&store.readers)
-    .await?;
+        let ids: Vec<String> = sqlx::query_scalar(sql::conversations::PARTICIPANT_IDS)
+            .bind(id.as_str())
+            .fetch_all(&store.readers)
+            .await?;
         Ok(ids.into_iter().map(UserId::from_trusted).collect())
     }
 
     async fn active_conversations_of(&self, user: &UserId) -> StoreResult<Vec<ConversationId>> {
         let store = self;
-        let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT c.id FROM conversations c JOIN conversation_participants p ON p.conversation_id = c.id \
-         WHERE p.user_id = ? AND c.status = 'active'",
-    )
-    .bind(user.as_str())
-    .fetch_all(&store.readers)
-    .await?;
+        let ids: Vec<String> = sqlx::query_scalar(sql::conversations::ACTIVE_CONVERSATIONS_OF)
+            .bind(user.as_str())
+            .fetch_all(&store.readers)
+            .await?;
         Ok(ids.into_iter().map(ConversationId::from_trusted).collect())
     }
 
     async fn conversation_summaries(&self, user: &UserId) -> StoreResult<Vec<ConversationSummary>> {
         let readers = &self.readers;
-        let found = sqlx::query(
-        "SELECT c.*, p.last_read_seq AS my_read_seq, p.archived_at AS my_archived_at, \
-                (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.seq > p.last_read_seq \
-                   AND m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.type <> 'system') AS unread_count \
-         FROM conversation_participants p JOIN conversations c ON c.id = p.conversation_id \
-         WHERE p.user_id = ? ORDER BY c.last_activity_at DESC, c.id DESC",
-    )
-    .bind(user.as_str())
-    .fetch_all(readers)
-    .await?;
+        let found = sqlx::query(sql::conversations::CONVERSATION_SUMMARIES_OF)
+            .bind(user.as_str())
+            .fetch_all(readers)
+            .await?;
         let mut summaries = Vec::with_capacity(found.len());
         for row in &found {
             let conversation = rows::conversation(row)?;
-            let people = sqlx::query(
-                "SELECT u.id, u.display_name, u.role, p.last_read_seq, p.last_delivered_seq \
-             FROM conversation_participants p JOIN users u ON u.id = p.user_id \
-             WHERE p.conversation_id = ? ORDER BY u.id",
-            )
-            .bind(conversation.id.as_str())
-            .fetch_all(readers)
-            .await?;
+            let people = sqlx::query(sql::conversations::SUMMARY_PARTICIPANTS)
+                .bind(conversation.id.as_str())
+                .fetch_all(readers)
+                .await?;
             let participants = rows::all(&people, |r| {
                 Ok(Participant {
                     id: UserId::from_trusted(r.text("id")?),
@@ -123,7 +109,7 @@ impl crate::Conversations for super::SqliteStore {
         .run(move |conn| {
             Box::pin(async move {
                 let existing = sqlx::query(
-                    "SELECT * FROM conversations WHERE direct_key = ? AND status = 'active' AND kind = 'direct'",
+                    sql::conversations::ACTIVE_DIRECT_CONVERSATION,
                 )
                 .bind(&key)
                 .fetch_optional(&mut *conn)
@@ -141,7 +127,7 @@ impl crate::Conversations for super::SqliteStore {
                 .fetch_one(&mut *conn)
                 .await?;
                 for user in [&caller, &other] {
-                    sqlx::query("INSERT INTO conversation_participants (conversation_id, user_id) VALUES (?, ?)")
+                    sqlx::query(sql::conversations::INSERT_CONVERSATION_PARTICIPANTS)
                         .bind(id.as_str())
                         .bind(user.as_str())
                         .execute(&mut *conn)
@@ -163,32 +149,29 @@ impl crate::Conversations for super::SqliteStore {
         let writer = &self.writer;
         let (id, by, note) = (id.clone(), by.clone(), note.clone());
         writer
-        .run(move |conn| {
-            Box::pin(async move {
-                // The note of the ending takes the last seq.
-                let row = sqlx::query(
-                    "UPDATE conversations SET status = 'ended', ended_at = ?1, ended_by = ?2, last_activity_at = ?1, last_seq = last_seq + 1 \
-                     WHERE id = ?3 AND status = 'active' RETURNING *",
-                )
-                .bind(now.millis())
-                .bind(by.as_str())
-                .bind(id.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-                let Some(row) = row else { return Ok(None) };
-                let ended = rows::conversation(&row)?;
-                insert_note(&mut *conn, &note.message(&id, &by, ended.last_seq, now)).await?;
-                if let Some(request_id) = &ended.request_id {
-                    sqlx::query("UPDATE help_requests SET status = 'completed', completed_at = ? WHERE id = ? AND status = 'accepted'")
+            .run(move |conn| {
+                Box::pin(async move {
+                    // The note of the ending takes the last seq.
+                    let row = sqlx::query(sql::conversations::END_CONVERSATION)
                         .bind(now.millis())
-                        .bind(request_id.as_str())
-                        .execute(conn)
+                        .bind(by.as_str())
+                        .bind(id.as_str())
+                        .fetch_optional(&mut *conn)
                         .await?;
-                }
-                Ok(Some(ended))
+                    let Some(row) = row else { return Ok(None) };
+                    let ended = rows::conversation(&row)?;
+                    insert_note(&mut *conn, &note.message(&id, &by, ended.last_seq, now)).await?;
+                    if let Some(request_id) = &ended.request_id {
+                        sqlx::query(sql::conversations::COMPLETE_REQUEST)
+                            .bind(now.millis())
+                            .bind(request_id.as_str())
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(Some(ended))
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn mark_read(

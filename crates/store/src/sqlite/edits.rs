@@ -8,6 +8,7 @@
 use super::writer::Writer;
 use crate::StoreResult;
 use crate::rows;
+use crate::sql;
 use helpline_core::message::{Message, Reaction};
 use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
@@ -62,7 +63,7 @@ pub(super) async fn edit_message(
     writer
         .run(move |conn| {
             Box::pin(async move {
-                let changed = sqlx::query("UPDATE messages SET content = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL")
+                let changed = sqlx::query(sql::edits::EDIT_MESSAGE)
                     .bind(&content)
                     .bind(now.millis())
                     .bind(id.as_str())
@@ -87,7 +88,7 @@ pub(super) async fn delete_message(
     writer
         .run(move |conn| {
             Box::pin(async move {
-                let changed = sqlx::query("UPDATE messages SET content = '', deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+                let changed = sqlx::query(sql::edits::DELETE_MESSAGE)
                     .bind(now.millis())
                     .bind(id.as_str())
                     .execute(&mut *conn)
@@ -95,7 +96,10 @@ pub(super) async fn delete_message(
                 if changed.rows_affected() == 0 {
                     return Ok(None);
                 }
-                sqlx::query("DELETE FROM message_reactions WHERE message_id = ?").bind(id.as_str()).execute(&mut *conn).await?;
+                sqlx::query(sql::edits::DELETE_REACTIONS)
+                    .bind(id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
                 super::attachments::mark_dead(&mut *conn, id.as_str(), now).await?;
                 message_on(conn, id.as_str()).await
             })
@@ -115,21 +119,23 @@ pub(super) async fn toggle_reaction(
     writer
         .run(move |conn| {
             Box::pin(async move {
-                let alive: Option<i64> = sqlx::query_scalar("SELECT 1 FROM messages WHERE id = ? AND deleted_at IS NULL")
-                    .bind(id.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await?;
+                let alive: Option<i64> = sqlx::query_scalar(
+                    "SELECT 1 FROM messages WHERE id = ? AND deleted_at IS NULL",
+                )
+                .bind(id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
                 if alive.is_none() {
                     return Ok(None);
                 }
-                let removed = sqlx::query("DELETE FROM message_reactions WHERE message_id = ? AND user_id = ? AND emoji = ?")
+                let removed = sqlx::query(sql::edits::DELETE_REACTION)
                     .bind(id.as_str())
                     .bind(user.as_str())
                     .bind(&emoji)
                     .execute(&mut *conn)
                     .await?;
                 if removed.rows_affected() == 0 {
-                    sqlx::query("INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)")
+                    sqlx::query(sql::edits::INSERT_MESSAGE_REACTIONS)
                         .bind(id.as_str())
                         .bind(user.as_str())
                         .bind(&emoji)

@@ -48,6 +48,7 @@ mod writer;
 mod writer_tests;
 
 use crate::migrate::{Migration, statements};
+use crate::sql;
 use crate::{StoreError, StoreOptions, StoreResult};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -307,11 +308,10 @@ async fn apply(
     rebuild: bool,
 ) -> StoreResult<()> {
     let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
-    let applied: Option<i64> =
-        sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
-            .bind(migration.version)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let applied: Option<i64> = sqlx::query_scalar(sql::store::SELECT_SCHEMA_MIGRATIONS_BY_VERSION)
+        .bind(migration.version)
+        .fetch_optional(&mut *tx)
+        .await?;
     if applied.is_some() {
         return Ok(tx.commit().await?);
     }
@@ -332,7 +332,7 @@ async fn apply(
             )));
         }
     }
-    sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+    sqlx::query(sql::store::INSERT_SCHEMA_MIGRATIONS)
         .bind(migration.version)
         .bind(helpline_core::Timestamp::now().millis())
         .execute(&mut *tx)
@@ -348,19 +348,15 @@ impl crate::Lifecycle for SqliteStore {
         writer
             .run(move |conn| {
                 Box::pin(async move {
-                    sqlx::query(
-                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                )
-                .bind(&key)
-                .bind(&candidate)
-                .execute(&mut *conn)
-                .await?;
-                    Ok(
-                        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-                            .bind(&key)
-                            .fetch_one(conn)
-                            .await?,
-                    )
+                    sqlx::query(sql::store::INSERT_SETTINGS_IF_NEW)
+                        .bind(&key)
+                        .bind(&candidate)
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(sqlx::query_scalar(sql::store::SELECT_SETTINGS_BY_KEY)
+                        .bind(&key)
+                        .fetch_one(conn)
+                        .await?)
                 })
             })
             .await

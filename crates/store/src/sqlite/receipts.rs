@@ -5,6 +5,7 @@
 
 use super::SqliteStore;
 use super::writer::{DirectWork, Job, Writer};
+use crate::sql;
 use crate::{StoreError, StoreResult};
 use helpline_core::{ConversationId, Timestamp, UserId};
 use std::collections::HashMap;
@@ -180,7 +181,7 @@ pub(super) async fn set_archived(
     writer
         .run(move |conn| {
             Box::pin(async move {
-                let changed = sqlx::query("UPDATE conversation_participants SET archived_at = ? WHERE conversation_id = ? AND user_id = ?")
+                let changed = sqlx::query(sql::receipts::SET_ARCHIVED_AT)
                     .bind(archived.then_some(now.millis()))
                     .bind(id.as_str())
                     .bind(user.as_str())

@@ -12,6 +12,7 @@ use crate::ClaimOutcome;
 use crate::error::is_direct_unique_violation;
 use crate::offers::{BLOCK_PARTIES, offer_targets};
 use crate::rows::{self, Columns};
+use crate::sql;
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::ConversationId;
 use helpline_core::notice::SystemNote;
@@ -27,7 +28,7 @@ pub(super) async fn request_on(
     conn: &mut SqliteConnection,
     id: &str,
 ) -> StoreResult<Option<HelpRequest>> {
-    let row = sqlx::query("SELECT * FROM help_requests WHERE id = ?")
+    let row = sqlx::query(sql::requests::SELECT_HELP_REQUESTS_BY_ID)
         .bind(id)
         .fetch_optional(conn)
         .await?;
@@ -39,10 +40,7 @@ pub(super) async fn request_on(
 fn insert_request(conn: &rusqlite::Connection, new: &NewHelpRequest) -> StoreResult<HelpRequest> {
     let d = &new.draft;
     let inserted = conn
-        .prepare_cached(
-            "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, \
-             status, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8) RETURNING *",
-        )?
+        .prepare_cached(sql::requests::INSERT_HELP_REQUESTS)?
         .query(params![
             new.id.as_str(),
             new.seeker_id.as_str(),
@@ -77,13 +75,11 @@ pub(super) async fn move_pending(
     let id = id.clone();
     writer
         .run_direct(move |conn| {
-            conn.prepare_cached(
-                "UPDATE help_requests SET status = ?1 WHERE id = ?2 AND status = 'pending' RETURNING *",
-            )?
-            .query(params![to, id.as_str()])?
-            .next()?
-            .map(rows::help_request)
-            .transpose()
+            conn.prepare_cached(sql::requests::MOVE_PENDING)?
+                .query(params![to, id.as_str()])?
+                .next()?
+                .map(rows::help_request)
+                .transpose()
         })
         .await
 }
@@ -124,10 +120,8 @@ impl crate::Requests for super::SqliteStore {
                     let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
                     let ids = serde_json::to_string(&ids)
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    conn.prepare_cached(
-                    "INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES (?1, ?2)",
-                )?
-                .execute(params![request.id.as_str(), ids])?;
+                    conn.prepare_cached(sql::requests::INSERT_REQUEST_OFFER_LISTS)?
+                        .execute(params![request.id.as_str(), ids])?;
                 }
                 let opened = OpenedRequest { request, offered };
                 if let Some(written) = written.take() {
@@ -146,35 +140,27 @@ impl crate::Requests for super::SqliteStore {
 
     async fn pending_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
         let readers = &self.readers;
-        let row =
-            sqlx::query("SELECT * FROM help_requests WHERE senior_id = ? AND status = 'pending'")
-                .bind(seeker.as_str())
-                .fetch_optional(readers)
-                .await?;
+        let row = sqlx::query(sql::requests::PENDING_REQUEST_OF)
+            .bind(seeker.as_str())
+            .fetch_optional(readers)
+            .await?;
         row.as_ref().map(rows::help_request).transpose()
     }
 
     async fn latest_request_of(&self, seeker: &UserId) -> StoreResult<Option<HelpRequest>> {
         let readers = &self.readers;
-        let row = sqlx::query(
-        "SELECT * FROM help_requests WHERE senior_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
-    )
-    .bind(seeker.as_str())
-    .fetch_optional(readers)
-    .await?;
+        let row = sqlx::query(sql::requests::LATEST_REQUEST_OF)
+            .bind(seeker.as_str())
+            .fetch_optional(readers)
+            .await?;
         row.as_ref().map(rows::help_request).transpose()
     }
 
     async fn requests_of(&self, user: &User) -> StoreResult<Vec<HelpRequest>> {
         let readers = &self.readers;
         let sql = match user.role {
-            Role::Seeker => {
-                "SELECT * FROM help_requests WHERE senior_id = ?1 ORDER BY created_at DESC, id DESC"
-            }
-            _ => {
-                "SELECT * FROM help_requests WHERE volunteer_id = ?1 OR target_volunteer_id = ?1 \
-             ORDER BY created_at DESC, id DESC"
-            }
+            Role::Seeker => sql::requests::REQUESTS_OF_SEEKER,
+            _ => sql::requests::REQUESTS_OF_VOLUNTEER,
         };
         let found = sqlx::query(sql)
             .bind(user.id.as_str())
@@ -219,15 +205,12 @@ impl crate::Requests for super::SqliteStore {
         let writer = &self.writer;
         let (id, volunteer) = (id.clone(), volunteer.clone());
         writer
-        .run_direct(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES (?1, ?2, 1) \
-                 ON CONFLICT (request_id, volunteer_id) DO UPDATE SET declined = 1",
-            )?
-            .execute(params![id.as_str(), volunteer.as_str()])?;
-            Ok(())
-        })
-        .await
+            .run_direct(move |conn| {
+                conn.prepare_cached(sql::requests::RECORD_DECLINE)?
+                    .execute(params![id.as_str(), volunteer.as_str()])?;
+                Ok(())
+            })
+            .await
     }
 
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>> {
@@ -248,19 +231,11 @@ impl crate::Requests for super::SqliteStore {
         now: Timestamp,
     ) -> StoreResult<Vec<OfferableRequest>> {
         let readers = &self.readers;
-        let found = sqlx::query(
-        "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id \
-         WHERE r.status = 'pending' AND r.expires_at > ?1 \
-           AND (r.target_volunteer_id = ?2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( \
-                SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = ?2 AND o.declined = 1))) \
-           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ?2 AND b.blocked_id = r.senior_id) \
-                OR (b.blocker_id = r.senior_id AND b.blocked_id = ?2)) \
-         ORDER BY r.created_at, r.id",
-    )
-    .bind(now.millis())
-    .bind(volunteer.as_str())
-    .fetch_all(readers)
-    .await?;
+        let found = sqlx::query(sql::requests::OFFERABLE_REQUESTS)
+            .bind(now.millis())
+            .bind(volunteer.as_str())
+            .fetch_all(readers)
+            .await?;
         rows::all(&found, |r| {
             Ok(OfferableRequest {
                 request: rows::help_request(r)?,
@@ -298,7 +273,7 @@ impl crate::Requests for super::SqliteStore {
                 .transpose()?;
             let Some(request) = claimed else {
                 let current = conn
-                    .prepare_cached("SELECT * FROM help_requests WHERE id = ?1")?
+                    .prepare_cached(sql::requests::SELECT_HELP_REQUESTS_BY_ID)?
                     .query([id.as_str()])?
                     .next()?
                     .map(rows::help_request)
@@ -317,8 +292,7 @@ impl crate::Requests for super::SqliteStore {
             // The note of the claim is the conversation's first message.
             let conversation = conn
                 .prepare_cached(
-                    "INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) \
-                     VALUES (?1, ?2, ?3, ?3, 1) RETURNING *",
+                    sql::requests::INSERT_CONVERSATIONS,
                 )?
                 .query(params![conversation_id.as_str(), id.as_str(), now.millis()])?
                 .next()?
@@ -326,7 +300,7 @@ impl crate::Requests for super::SqliteStore {
                 .transpose()?
                 .ok_or_else(|| StoreError::Corrupt("conversation insert returned no row".into()))?;
             let mut add = conn.prepare_cached(
-                "INSERT INTO conversation_participants (conversation_id, user_id) VALUES (?1, ?2)",
+                sql::requests::INSERT_CONVERSATION_PARTICIPANTS,
             )?;
             for user in [&request.senior_id, &volunteer] {
                 add.execute(params![conversation_id.as_str(), user.as_str()])?;
@@ -384,18 +358,17 @@ impl crate::Requests for super::SqliteStore {
         let writer = &self.writer;
         let (id, feedback) = (id.clone(), feedback.clone());
         writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let row = sqlx::query("UPDATE help_requests SET rating = ?, feedback = ? WHERE id = ? AND status = 'completed' AND rating IS NULL \
-                     RETURNING *")
-                .bind(feedback.rating)
-                .bind(feedback.text.as_deref())
-                .bind(id.as_str())
-                .fetch_optional(conn)
-                .await?;
-                row.as_ref().map(rows::help_request).transpose()
+            .run(move |conn| {
+                Box::pin(async move {
+                    let row = sqlx::query(sql::requests::SET_FEEDBACK)
+                        .bind(feedback.rating)
+                        .bind(feedback.text.as_deref())
+                        .bind(id.as_str())
+                        .fetch_optional(conn)
+                        .await?;
+                    row.as_ref().map(rows::help_request).transpose()
+                })
             })
-        })
-        .await
+            .await
     }
 }

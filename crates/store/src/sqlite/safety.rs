@@ -4,6 +4,7 @@
 use crate::StoreResult;
 use crate::offers::BLOCKED_EITHER_WAY;
 use crate::rows;
+use crate::sql;
 use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
 
@@ -19,26 +20,26 @@ impl crate::Safety for super::SqliteStore {
         let writer = &self.writer;
         let (blocker, blocked) = (blocker.clone(), blocked.clone());
         writer
-        .run(move |conn| {
-            Box::pin(async move {
-                if blocking {
-                    sqlx::query("INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-                        .bind(blocker.as_str())
-                        .bind(blocked.as_str())
-                        .bind(now.millis())
-                        .execute(conn)
-                        .await?;
-                } else {
-                    sqlx::query("DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?")
-                        .bind(blocker.as_str())
-                        .bind(blocked.as_str())
-                        .execute(conn)
-                        .await?;
-                }
-                Ok(())
+            .run(move |conn| {
+                Box::pin(async move {
+                    if blocking {
+                        sqlx::query(sql::safety::INSERT_BLOCKS_IF_NEW)
+                            .bind(blocker.as_str())
+                            .bind(blocked.as_str())
+                            .bind(now.millis())
+                            .execute(conn)
+                            .await?;
+                    } else {
+                        sqlx::query(sql::safety::DELETE_BLOCKS_BY_BLOCKER_ID_BLOCKED_ID)
+                            .bind(blocker.as_str())
+                            .bind(blocked.as_str())
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn blocked_either_way(&self, a: &UserId, b: &UserId) -> StoreResult<bool> {
@@ -52,24 +53,19 @@ impl crate::Safety for super::SqliteStore {
 
     async fn blockers_of(&self, user: &UserId) -> StoreResult<Vec<UserId>> {
         let readers = &self.readers;
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT blocker_id FROM blocks WHERE blocked_id = ? ORDER BY blocker_id",
-        )
-        .bind(user.as_str())
-        .fetch_all(readers)
-        .await?;
+        let ids: Vec<String> = sqlx::query_scalar(sql::safety::BLOCKERS_OF)
+            .bind(user.as_str())
+            .fetch_all(readers)
+            .await?;
         Ok(ids.into_iter().map(UserId::from_trusted).collect())
     }
 
     async fn blocked_by(&self, blocker: &UserId) -> StoreResult<Vec<BlockedPerson>> {
         let readers = &self.readers;
-        let found = sqlx::query(
-        "SELECT u.id, u.display_name, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id \
-         WHERE b.blocker_id = ? ORDER BY b.created_at DESC, u.id",
-    )
-    .bind(blocker.as_str())
-    .fetch_all(readers)
-    .await?;
+        let found = sqlx::query(sql::safety::BLOCKED_BY)
+            .bind(blocker.as_str())
+            .fetch_all(readers)
+            .await?;
         rows::all(&found, rows::blocked_person)
     }
 
@@ -77,27 +73,24 @@ impl crate::Safety for super::SqliteStore {
         let writer = &self.writer;
         let report = report.clone();
         writer
-        .run(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO reports (id, reporter_id, user_id, message_id, conversation_id, message_excerpt, reason, status, created_at) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(report.id.as_str())
-                .bind(report.reporter_id.as_str())
-                .bind(report.user_id.as_str())
-                .bind(report.message_id.as_ref().map(MessageId::as_str))
-                .bind(report.conversation_id.as_ref().map(ConversationId::as_str))
-                .bind(report.message_excerpt.as_deref())
-                .bind(&report.reason)
-                .bind(report.status.as_str())
-                .bind(report.created_at.millis())
-                .execute(conn)
-                .await?;
-                Ok(())
+            .run(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(sql::safety::INSERT_REPORTS)
+                        .bind(report.id.as_str())
+                        .bind(report.reporter_id.as_str())
+                        .bind(report.user_id.as_str())
+                        .bind(report.message_id.as_ref().map(MessageId::as_str))
+                        .bind(report.conversation_id.as_ref().map(ConversationId::as_str))
+                        .bind(report.message_excerpt.as_deref())
+                        .bind(&report.reason)
+                        .bind(report.status.as_str())
+                        .bind(report.created_at.millis())
+                        .execute(conn)
+                        .await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn reports(&self, status: Option<ReportStatus>) -> StoreResult<Vec<Report>> {
@@ -121,19 +114,17 @@ impl crate::Safety for super::SqliteStore {
         let writer = &self.writer;
         let (id, by) = (id.clone(), by.clone());
         writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let row = sqlx::query(
-                    "UPDATE reports SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ? AND status = 'open' RETURNING *",
-                )
-                .bind(now.millis())
-                .bind(by.as_str())
-                .bind(id.as_str())
-                .fetch_optional(conn)
-                .await?;
-                row.as_ref().map(rows::report).transpose()
+            .run(move |conn| {
+                Box::pin(async move {
+                    let row = sqlx::query(sql::safety::RESOLVE_REPORT)
+                        .bind(now.millis())
+                        .bind(by.as_str())
+                        .bind(id.as_str())
+                        .fetch_optional(conn)
+                        .await?;
+                    row.as_ref().map(rows::report).transpose()
+                })
             })
-        })
-        .await
+            .await
     }
 }

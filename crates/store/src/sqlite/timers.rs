@@ -7,6 +7,7 @@ use super::edits::message_on;
 use super::writer::Writer;
 use crate::StoreResult;
 use crate::rows;
+use crate::sql;
 use helpline_core::conversation::Conversation;
 use helpline_core::message::Message;
 use helpline_core::{ConversationId, Timestamp};
@@ -21,13 +22,11 @@ pub(super) async fn set_auto_delete(
     writer
         .run(move |conn| {
             Box::pin(async move {
-                let row = sqlx::query(
-                    "UPDATE conversations SET auto_delete_secs = ? WHERE id = ? RETURNING *",
-                )
-                .bind(secs)
-                .bind(id.as_str())
-                .fetch_optional(conn)
-                .await?;
+                let row = sqlx::query(sql::timers::SET_AUTO_DELETE)
+                    .bind(secs)
+                    .bind(id.as_str())
+                    .fetch_optional(conn)
+                    .await?;
                 row.as_ref().map(rows::conversation).transpose()
             })
         })

@@ -1,0 +1,33 @@
+//! Statements of `requests` that read the same on SQLite and PostgreSQL.
+
+pub(crate) const SELECT_HELP_REQUESTS_BY_ID: &str = "SELECT * FROM help_requests WHERE id = $1";
+
+pub(crate) const INSERT_HELP_REQUESTS: &str = "INSERT INTO help_requests (id, senior_id, target_volunteer_id, request_type, topic, note, status, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING *";
+
+pub(crate) const MOVE_PENDING: &str =
+    "UPDATE help_requests SET status = $1 WHERE id = $2 AND status = 'pending' RETURNING *";
+
+pub(crate) const INSERT_REQUEST_OFFER_LISTS: &str =
+    "INSERT INTO request_offer_lists (request_id, volunteer_ids) VALUES ($1, $2)";
+
+pub(crate) const PENDING_REQUEST_OF: &str =
+    "SELECT * FROM help_requests WHERE senior_id = $1 AND status = 'pending'";
+
+pub(crate) const LATEST_REQUEST_OF: &str =
+    "SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1";
+
+pub(crate) const REQUESTS_OF_SEEKER: &str =
+    "SELECT * FROM help_requests WHERE senior_id = $1 ORDER BY created_at DESC, id DESC";
+
+pub(crate) const REQUESTS_OF_VOLUNTEER: &str = "SELECT * FROM help_requests WHERE volunteer_id = $1 OR target_volunteer_id = $1 ORDER BY created_at DESC, id DESC";
+
+pub(crate) const RECORD_DECLINE: &str = "INSERT INTO request_offers (request_id, volunteer_id, declined) VALUES ($1, $2, 1) ON CONFLICT (request_id, volunteer_id) DO UPDATE SET declined = 1";
+
+pub(crate) const OFFERABLE_REQUESTS: &str = "SELECT r.*, u.display_name AS seeker_display_name FROM help_requests r JOIN users u ON u.id = r.senior_id WHERE r.status = 'pending' AND r.expires_at > $1 AND (r.target_volunteer_id = $2 OR (r.target_volunteer_id IS NULL AND NOT EXISTS ( SELECT 1 FROM request_offers o WHERE o.request_id = r.id AND o.volunteer_id = $2 AND o.declined = 1))) AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = r.senior_id) OR (b.blocker_id = r.senior_id AND b.blocked_id = $2)) ORDER BY r.created_at, r.id";
+
+pub(crate) const INSERT_CONVERSATIONS: &str = "INSERT INTO conversations (id, request_id, created_at, last_activity_at, last_seq) VALUES ($1, $2, $3, $3, 1) RETURNING *";
+
+pub(crate) const INSERT_CONVERSATION_PARTICIPANTS: &str =
+    "INSERT INTO conversation_participants (conversation_id, user_id) VALUES ($1, $2)";
+
+pub(crate) const SET_FEEDBACK: &str = "UPDATE help_requests SET rating = $1, feedback = $2 WHERE id = $3 AND status = 'completed' AND rating IS NULL RETURNING *";
