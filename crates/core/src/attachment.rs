@@ -4,9 +4,7 @@
 //! must fit the attachment's (sniffed) MIME type, and the file name rules:
 //! a client's name is only ever a label, sanitised here, and never a path.
 
-use crate::error::DomainError;
 use crate::ids::{AttachmentId, ConversationId, MessageId, UserId};
-use crate::message::MessageType;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -74,26 +72,6 @@ pub struct AttachmentInfo {
     pub thumbnail: bool,
 }
 
-/// Refuses a message type that does not fit the attachment's MIME type:
-/// `image` needs an image, `voice` an audio recording, `file` takes
-/// anything; text and system messages carry no attachment.
-pub fn require_fits(message_type: MessageType, mime: &str) -> Result<(), DomainError> {
-    let fits = match message_type {
-        MessageType::Image => mime.starts_with("image/"),
-        MessageType::Voice => mime.starts_with("audio/"),
-        MessageType::File => true,
-        MessageType::Text | MessageType::System => false,
-    };
-    if fits {
-        Ok(())
-    } else {
-        Err(DomainError::invalid(format!(
-            "a {} message cannot carry a {mime} attachment",
-            message_type.as_str()
-        )))
-    }
-}
-
 /// A client's file name made safe to keep and show: only its last path
 /// component, without control characters, quotes or backslashes, trimmed,
 /// at most [`MAX_NAME_CHARS`]; [`DEFAULT_NAME`] when nothing is left.
@@ -142,28 +120,6 @@ pub fn content_disposition(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn message_types_must_fit_the_sniffed_type() {
-        use MessageType::{File, Image, System, Text, Voice};
-        let table = [
-            (Image, "image/png", true),
-            (Image, "image/webp", true),
-            (Image, "application/pdf", false),
-            (Image, "text/plain", false),
-            (Voice, "audio/ogg", true),
-            (Voice, "audio/webm", true),
-            (Voice, "video/webm", false),
-            (Voice, "image/jpeg", false),
-            (File, "application/octet-stream", true),
-            (File, "image/png", true),
-            (Text, "image/png", false),
-            (System, "text/plain", false),
-        ];
-        for (kind, mime, ok) in table {
-            assert_eq!(require_fits(kind, mime).is_ok(), ok, "{kind:?} {mime}");
-        }
-    }
 
     #[test]
     fn names_are_labels_never_paths() {

@@ -22,26 +22,6 @@ wire_enum!(
     }
 );
 
-/// The disappearing-message timers the apps offer, in seconds: view once
-/// (`0`: gone once every other participant has read it), 30 s, 5 min, 1 h,
-/// 8 h, 1 day, 1 week, 4 weeks. `null` turns the timer off.
-pub const AUTO_DELETE_PRESETS: [i64; 8] = [0, 30, 300, 3_600, 28_800, 86_400, 604_800, 2_419_200];
-
-/// Reads an optional timer field: absent or `null` is off, anything else
-/// must be one of [`AUTO_DELETE_PRESETS`].
-pub fn parse_timer(
-    fields: &crate::input::Fields<'_>,
-    name: &str,
-) -> Result<Option<i64>, crate::DomainError> {
-    match fields.opt_int(name, 0, i64::MAX)? {
-        None => Ok(None),
-        Some(secs) if AUTO_DELETE_PRESETS.contains(&secs) => Ok(Some(secs)),
-        Some(_) => Err(crate::DomainError::invalid(format!(
-            "{name} must be null or one of {AUTO_DELETE_PRESETS:?}"
-        ))),
-    }
-}
-
 /// A checked `conversation:settings` payload.
 #[derive(Debug, Clone)]
 pub struct SettingsChange {
@@ -56,7 +36,7 @@ impl SettingsChange {
     pub fn parse(fields: &crate::input::Fields<'_>) -> Result<Self, crate::DomainError> {
         Ok(Self {
             conversation_id: ConversationId::from_trusted(fields.id("conversationId")?),
-            auto_delete_secs: parse_timer(fields, "autoDeleteSecs")?,
+            auto_delete_secs: crate::message::parse_timer(fields, "autoDeleteSecs")?,
         })
     }
 }

@@ -167,7 +167,7 @@ impl MessageDraft {
                 .str("clientMessageId", 1, MAX_CLIENT_MESSAGE_ID_CHARS)?
                 .to_owned(),
             reply_to_id: fields.opt_id("replyToId")?.map(MessageId::from_trusted),
-            expires_in_secs: crate::conversation::parse_timer(fields, "expiresInSecs")?,
+            expires_in_secs: parse_timer(fields, "expiresInSecs")?,
             attachment_id,
         })
     }
@@ -301,9 +301,72 @@ impl SyncQuery {
     }
 }
 
+/// The disappearing-message timers the apps offer, in seconds: view once
+/// (`0`: gone once every other participant has read it), 30 s, 5 min, 1 h,
+/// 8 h, 1 day, 1 week, 4 weeks. `null` turns the timer off.
+pub const AUTO_DELETE_PRESETS: [i64; 8] = [0, 30, 300, 3_600, 28_800, 86_400, 604_800, 2_419_200];
+
+/// Reads an optional timer field: absent or `null` is off, anything else
+/// must be one of [`AUTO_DELETE_PRESETS`].
+pub fn parse_timer(
+    fields: &crate::input::Fields<'_>,
+    name: &str,
+) -> Result<Option<i64>, crate::DomainError> {
+    match fields.opt_int(name, 0, i64::MAX)? {
+        None => Ok(None),
+        Some(secs) if AUTO_DELETE_PRESETS.contains(&secs) => Ok(Some(secs)),
+        Some(_) => Err(crate::DomainError::invalid(format!(
+            "{name} must be null or one of {AUTO_DELETE_PRESETS:?}"
+        ))),
+    }
+}
+
+/// Refuses a message type that does not fit the attachment's MIME type:
+/// `image` needs an image, `voice` an audio recording, `file` takes
+/// anything; text and system messages carry no attachment.
+pub fn require_fits(message_type: MessageType, mime: &str) -> Result<(), DomainError> {
+    let fits = match message_type {
+        MessageType::Image => mime.starts_with("image/"),
+        MessageType::Voice => mime.starts_with("audio/"),
+        MessageType::File => true,
+        MessageType::Text | MessageType::System => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(format!(
+            "a {} message cannot carry a {mime} attachment",
+            message_type.as_str()
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_types_must_fit_the_sniffed_type() {
+        use MessageType::{File, Image, System, Text, Voice};
+        let table = [
+            (Image, "image/png", true),
+            (Image, "image/webp", true),
+            (Image, "application/pdf", false),
+            (Image, "text/plain", false),
+            (Voice, "audio/ogg", true),
+            (Voice, "audio/webm", true),
+            (Voice, "video/webm", false),
+            (Voice, "image/jpeg", false),
+            (File, "application/octet-stream", true),
+            (File, "image/png", true),
+            (Text, "image/png", false),
+            (System, "text/plain", false),
+        ];
+        for (kind, mime, ok) in table {
+            assert_eq!(require_fits(kind, mime).is_ok(), ok, "{kind:?} {mime}");
+        }
+    }
+
     use serde_json::json;
 
     #[test]

@@ -1,6 +1,6 @@
 //! The shared services every handler uses, built once at start-up.
 
-use crate::attachments::Attachments;
+use crate::attachments::blobs::Attachments;
 use crate::auth::TokenKeys;
 use crate::calls::CallWatch;
 use crate::config::Settings;

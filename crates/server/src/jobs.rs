@@ -15,7 +15,6 @@
 use crate::app::App;
 use crate::calls::finished;
 use crate::calls::lifecycle::ringing_end;
-use crate::realtime::expiry::disconnect_expired;
 use crate::realtime::outbound::SupportChange;
 use crate::realtime::{announce_expired, notify_expired};
 use helpline_core::call::CallEvent;
@@ -72,7 +71,8 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
             tracing::debug!(count = expired.len(), "messages disappeared");
             announce_expired(&app, expired).await;
         }
-        disconnect_expired(&app).await;
+        app.token_deadlines
+            .disconnect_expired(&app.fanout, app.clock.now());
         sweep_calls(&app).await;
     }
 }

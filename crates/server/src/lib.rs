@@ -93,7 +93,7 @@ pub async fn serve_with_clock(
         clock.clone(),
     )
     .await?;
-    let attachments = attachments::Attachments::open(&settings)?;
+    let attachments = attachments::blobs::Attachments::open(&settings)?;
     let app = App::new(AppParts {
         store: store.clone(),
         tokens,

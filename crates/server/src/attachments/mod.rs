@@ -13,6 +13,7 @@
 //!   expired, and uploads never sent within [`UNSENT_TTL`], lose their row
 //!   and then their files.
 
+pub mod blobs;
 pub mod s3;
 pub mod sigv4;
 pub mod storage;
@@ -28,53 +29,12 @@ use helpline_core::permissions::{
 use helpline_core::sniff::sniff;
 use helpline_core::user::User;
 use helpline_core::{AttachmentId, ConversationId, DomainError};
-use std::sync::Arc;
 use std::time::Duration;
-use storage::BlobStore;
 
 /// How long an upload may wait to be sent before the sweep removes it.
 pub const UNSENT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// Most attachments removed per sweep.
 const SWEEP_BATCH: i64 = 500;
-
-/// The attachment storage every handler shares.
-#[derive(Clone)]
-pub struct Attachments {
-    /// Where the bytes live.
-    pub blobs: Arc<dyn BlobStore>,
-}
-
-impl Attachments {
-    /// The storage the settings name: the S3-compatible object store of
-    /// `attachment_store_url` (credentials from `AWS_ACCESS_KEY_ID`,
-    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`), else the attachments directory.
-    pub fn open(settings: &crate::config::Settings) -> Result<Self, String> {
-        let blobs: Arc<dyn BlobStore> = match &settings.attachment_store_url {
-            Some(url) => {
-                let env = |name: &str| std::env::var(name).unwrap_or_default();
-                let region = Some(env("AWS_REGION")).filter(|r| !r.is_empty());
-                Arc::new(s3::S3::new(
-                    url,
-                    sigv4::Credentials {
-                        access_key: env("AWS_ACCESS_KEY_ID"),
-                        secret_key: env("AWS_SECRET_ACCESS_KEY"),
-                        region: region.unwrap_or_else(|| "us-east-1".into()),
-                    },
-                )?)
-            }
-            None => {
-                let dir = settings.attachments_dir();
-                Arc::new(storage::LocalDisk::open(dir.clone()).map_err(|e| {
-                    format!(
-                        "cannot use the attachments directory {}: {e}",
-                        dir.display()
-                    )
-                })?)
-            }
-        };
-        Ok(Self { blobs })
-    }
-}
 
 /// Decides `action` on `conversation` for `user`. Strangers and unknown
 /// conversations are both `not_found`, so nobody learns what exists.

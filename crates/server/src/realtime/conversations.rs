@@ -9,7 +9,7 @@ use super::encoded::EncodedMessage;
 use super::events;
 use super::outbound::{ServerEvent, SupportChange};
 use crate::app::App;
-use helpline_core::attachment::require_fits;
+use helpline_core::message::require_fits;
 use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
 use helpline_core::notice::SystemNote;
 use helpline_core::permissions::{self, require_participant};

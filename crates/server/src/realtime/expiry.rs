@@ -3,13 +3,13 @@
 //! A token is checked once, at the handshake; without this a socket would
 //! outlive its token by days. Each admitted socket's expiry is kept in an
 //! ordered set, and the sweeper ([`crate::jobs`]) calls
-//! [`disconnect_expired`] on every tick: a socket whose token has expired is
+//! [`TokenDeadlines::disconnect_expired`] on every tick: a socket whose token has expired is
 //! told `auth:expired` and disconnected. The client then reconnects with a
 //! fresh token (or, with the old one, gets `connect_error` "unauthorized").
 //! Deadlines follow the app's [`helpline_core::Clock`], so tests move time.
 
+use super::fanout::Fanout;
 use super::outbound::ServerEvent;
-use crate::app::App;
 use helpline_core::Timestamp;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -45,6 +45,18 @@ impl TokenDeadlines {
         }
     }
 
+    /// Tells every socket whose token expired at or before `now`, then
+    /// disconnects it.
+    pub fn disconnect_expired(&self, fanout: &Fanout, now: Timestamp) {
+        for id in self.take_due(now) {
+            let Some(socket) = fanout.socket(&id) else {
+                continue;
+            };
+            fanout.to_socket(&socket, &ServerEvent::AuthExpired {});
+            socket.disconnect();
+        }
+    }
+
     /// Takes every socket whose token expired at or before `now`.
     fn take_due(&self, now: Timestamp) -> Vec<String> {
         let Ok(mut deadlines) = self.deadlines.lock() else {
@@ -62,18 +74,6 @@ impl TokenDeadlines {
             }
         }
         expired
-    }
-}
-
-/// Tells every socket whose token has expired, then disconnects it.
-pub async fn disconnect_expired(app: &App) {
-    let expired = app.token_deadlines.take_due(app.clock.now());
-    for id in expired {
-        let Some(socket) = app.fanout.socket(&id) else {
-            continue;
-        };
-        app.fanout.to_socket(&socket, &ServerEvent::AuthExpired {});
-        socket.disconnect();
     }
 }
 

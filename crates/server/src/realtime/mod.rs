@@ -13,6 +13,7 @@ pub mod encoded;
 pub mod events;
 pub mod expiry;
 pub mod fanout;
+mod offers;
 mod opening;
 pub mod outbound;
 mod requests;
@@ -30,7 +31,8 @@ use outbound::SupportChange;
 use serde_json::Value;
 use std::sync::Arc;
 
-pub use requests::{notify_expired, offer_pending_to, withdraw_on_block};
+pub use offers::{offer_pending_to, withdraw_on_block};
+pub use requests::notify_expired;
 pub use timers::announce_expired;
 
 /// A connected socket of this server; its data is who is behind it
@@ -65,6 +67,7 @@ impl Realtime {
     /// Every event group's handlers, on `app`.
     pub fn new(app: App) -> Self {
         let mut handlers = ack::Handlers::default();
+        opening::register(&mut handlers);
         requests::register(&mut handlers);
         conversations::register(&mut handlers);
         edits::register(&mut handlers);
@@ -194,6 +197,9 @@ async fn connected(app: App, socket: SocketRef) {
         tracing::warn!(%error, "offering pending requests on connect failed");
     }
 }
+
+/// Fields that name the caller in seeker payloads.
+pub(super) const SEEKER_SELF: &[&str] = &["seniorId", "userId"];
 
 /// The payload's object view, checked for caller-naming fields.
 pub(crate) fn caller_checked<'a>(

@@ -8,10 +8,13 @@
 //! after that commit); the seeker's ack waits until the request is durable.
 //! If the commit fails after all, the volunteers are told it is gone.
 
+use super::SEEKER_SELF;
 use super::ack::Context;
+use super::ack::Handlers;
 use super::caller_checked;
+use super::events;
+use super::offers::offer_pending_to;
 use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
-use super::requests::{SEEKER_SELF, offer_pending_to};
 use crate::app::App;
 use helpline_core::permissions::{RoleAction, require_role};
 use helpline_core::request::{NewHelpRequest, RequestDraft};
@@ -23,7 +26,12 @@ use std::collections::HashSet;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-pub(super) async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainError> {
+/// Adds `seeker:request` to the table.
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers.on(events::SEEKER_REQUEST, seeker_request);
+}
+
+async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainError> {
     require_role(ctx.caller.role, RoleAction::AskForHelp)?;
     let draft = RequestDraft::parse(&caller_checked(&ctx.caller, &payload, SEEKER_SELF)?)?;
     let app = &ctx.app;

@@ -5,11 +5,11 @@
 //! Every state change is a conditional update in the store; this file
 //! decides who is told what afterwards.
 
-use super::SocketRef;
 use super::ack::{Context, Handlers};
-use super::caller_checked;
 use super::events;
-use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
+use super::offers::offer_pending_to;
+use super::outbound::{RequestCancelled, ServerEvent, SupportChange};
+use super::{SEEKER_SELF, caller_checked};
 use crate::app::App;
 use crate::presence::Availability;
 use helpline_core::notice::SystemNote;
@@ -19,13 +19,11 @@ use helpline_core::{ConversationId, DomainError, RequestId, UserId};
 use helpline_store::ClaimOutcome;
 use serde_json::{Value, json};
 
-/// Fields that name the caller in seeker and volunteer payloads.
-pub(super) const SEEKER_SELF: &[&str] = &["seniorId", "userId"];
+/// Fields that name the caller in volunteer payloads.
 const VOLUNTEER_SELF: &[&str] = &["volunteerId", "userId"];
 
 /// Adds this group's handlers to the table.
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.on(events::SEEKER_REQUEST, super::opening::seeker_request);
     handlers.on(events::REQUEST_CANCEL, request_cancel);
     handlers.on(events::REQUEST_STATUS, request_status);
     handlers.on(events::VOLUNTEER_ACCEPT, volunteer_accept);
@@ -260,84 +258,6 @@ async fn volunteer_availability(ctx: Context, payload: Value) -> Result<Value, D
         offer_pending_to(&ctx.app, &ctx.caller.id, None).await?;
     }
     Ok(Value::Null)
-}
-
-/// Offers a volunteer every pending request meant for them: to one socket
-/// (just connected) or to all of theirs (just became available).
-pub async fn offer_pending_to(
-    app: &App,
-    volunteer: &UserId,
-    socket: Option<&SocketRef>,
-) -> Result<(), DomainError> {
-    let offerable = app
-        .store
-        .offerable_requests(volunteer, app.clock.now())
-        .await?;
-    for offer in offerable {
-        app.store
-            .record_offers(&offer.request.id, std::slice::from_ref(volunteer))
-            .await?;
-        let event = ServerEvent::SeekerIncoming(IncomingRequest::new(
-            &offer.request,
-            &offer.seeker_display_name,
-        ));
-        match socket {
-            Some(socket) => app.fanout.to_socket(socket, &event),
-            None => app.fanout.to_user(volunteer, &event).await,
-        }
-    }
-    Ok(())
-}
-
-/// Takes back what a new block leaves unanswerable, both ways: each
-/// person's pending request offered to the other is withdrawn from that
-/// other (`request:cancelled` with `reason: "withdrawn"`, which does not
-/// say why). A request made to that one person moves out of `pending`
-/// too: cancelled when its seeker blocked them (her own sockets hear
-/// `request:cancelled`), rejected when they blocked her (she hears
-/// `request:rejected`, as for a decline). The store already refuses the
-/// pair any new offer and any claim.
-pub async fn withdraw_on_block(
-    app: &App,
-    blocker: &UserId,
-    blocked: &UserId,
-) -> Result<(), DomainError> {
-    for (seeker, volunteer) in [(blocker, blocked), (blocked, blocker)] {
-        let Some(request) = app.store.pending_request_of(seeker).await? else {
-            continue;
-        };
-        let addressed = request.target_volunteer_id.as_ref() == Some(volunteer);
-        let offered = app.store.offered_volunteers(&request.id).await?;
-        if addressed || offered.contains(volunteer) {
-            let withdrawn = RequestCancelled::for_volunteers(&request, Some("withdrawn"));
-            app.fanout
-                .to_user(volunteer, &ServerEvent::RequestCancelled(withdrawn))
-                .await;
-        }
-        if !addressed {
-            continue;
-        }
-        if seeker == blocker {
-            if let Some(cancelled) = app.store.cancel_request(&request.id).await? {
-                let to_seeker = RequestCancelled {
-                    request_id: cancelled.id,
-                    senior_id: None,
-                    status: Some("cancelled"),
-                    reason: None,
-                };
-                app.fanout
-                    .to_user(seeker, &ServerEvent::RequestCancelled(to_seeker))
-                    .await;
-            }
-        } else if let Some(rejected) = app.store.reject_request(&request.id).await? {
-            let to_seeker = ServerEvent::RequestRejected {
-                request_id: rejected.id,
-            };
-            app.fanout.to_user(seeker, &to_seeker).await;
-        }
-        app.fanout.support_changed(SupportChange::Request).await;
-    }
-    Ok(())
 }
 
 /// Tells everyone concerned that a request expired.

@@ -1,0 +1,88 @@
+//! Who is offered which pending request after it opened, and when an
+//! offer is taken back: the late offers to a volunteer who connects or
+//! becomes available, and the withdrawal a new block causes. Opening a
+//! request and its first offers are in [`super::opening`]; the store
+//! decides who may be offered what ([`helpline_store::Requests`]).
+
+use super::SocketRef;
+use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
+use crate::app::App;
+use helpline_core::{DomainError, UserId};
+
+/// Offers a volunteer every pending request meant for them: to one socket
+/// (just connected) or to all of theirs (just became available).
+pub async fn offer_pending_to(
+    app: &App,
+    volunteer: &UserId,
+    socket: Option<&SocketRef>,
+) -> Result<(), DomainError> {
+    let offerable = app
+        .store
+        .offerable_requests(volunteer, app.clock.now())
+        .await?;
+    for offer in offerable {
+        app.store
+            .record_offers(&offer.request.id, std::slice::from_ref(volunteer))
+            .await?;
+        let event = ServerEvent::SeekerIncoming(IncomingRequest::new(
+            &offer.request,
+            &offer.seeker_display_name,
+        ));
+        match socket {
+            Some(socket) => app.fanout.to_socket(socket, &event),
+            None => app.fanout.to_user(volunteer, &event).await,
+        }
+    }
+    Ok(())
+}
+
+/// Takes back what a new block leaves unanswerable, both ways: each
+/// person's pending request offered to the other is withdrawn from that
+/// other (`request:cancelled` with `reason: "withdrawn"`, which does not
+/// say why). A request made to that one person moves out of `pending`
+/// too: cancelled when its seeker blocked them (her own sockets hear
+/// `request:cancelled`), rejected when they blocked her (she hears
+/// `request:rejected`, as for a decline). The store already refuses the
+/// pair any new offer and any claim.
+pub async fn withdraw_on_block(
+    app: &App,
+    blocker: &UserId,
+    blocked: &UserId,
+) -> Result<(), DomainError> {
+    for (seeker, volunteer) in [(blocker, blocked), (blocked, blocker)] {
+        let Some(request) = app.store.pending_request_of(seeker).await? else {
+            continue;
+        };
+        let addressed = request.target_volunteer_id.as_ref() == Some(volunteer);
+        let offered = app.store.offered_volunteers(&request.id).await?;
+        if addressed || offered.contains(volunteer) {
+            let withdrawn = RequestCancelled::for_volunteers(&request, Some("withdrawn"));
+            app.fanout
+                .to_user(volunteer, &ServerEvent::RequestCancelled(withdrawn))
+                .await;
+        }
+        if !addressed {
+            continue;
+        }
+        if seeker == blocker {
+            if let Some(cancelled) = app.store.cancel_request(&request.id).await? {
+                let to_seeker = RequestCancelled {
+                    request_id: cancelled.id,
+                    senior_id: None,
+                    status: Some("cancelled"),
+                    reason: None,
+                };
+                app.fanout
+                    .to_user(seeker, &ServerEvent::RequestCancelled(to_seeker))
+                    .await;
+            }
+        } else if let Some(rejected) = app.store.reject_request(&request.id).await? {
+            let to_seeker = ServerEvent::RequestRejected {
+                request_id: rejected.id,
+            };
+            app.fanout.to_user(seeker, &to_seeker).await;
+        }
+        app.fanout.support_changed(SupportChange::Request).await;
+    }
+    Ok(())
+}
