@@ -5,12 +5,8 @@
 //! attachment, and files leaving the disk when their message is deleted or
 //! expires, or when an upload is never sent.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::attachments::{files_become, png, send, upload};
-use common::{Backend, TestApp, ok, refused};
+use crate::common::attachments::{files_become, png, send, upload};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use helpline_core::user::Role;
 use serde_json::json;
 use std::time::Duration;
@@ -23,7 +19,7 @@ both_backends!(
 
 async fn who_may_upload_and_download(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, s, _, conversation) = common::session(&app).await;
+    let (seeker, volunteer, s, _, conversation) = session(&app).await;
     let support = app.create_account(Role::Support).await;
     let strangers = [
         app.register("seeker").await,
@@ -147,8 +143,8 @@ async fn who_may_upload_and_download(backend: Backend) {
 /// The attachment message send rows of the table, through Socket.IO.
 async fn one_message_per_attachment(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, _, s, v, conversation) = common::session(&app).await;
-    let (_, other_seeker, _, _, other) = common::session(&app).await;
+    let (seeker, _, s, v, conversation) = session(&app).await;
+    let (_, other_seeker, _, _, other) = session(&app).await;
     let (_, a) = upload(&app, &seeker, &conversation, "a.txt", "text/plain", b"a").await;
     let (_, elsewhere) = upload(&app, &other_seeker, &other, "o.txt", "text/plain", b"o").await;
     refused(&send(&v, &conversation, "file", &a, "v").await, "invalid");
@@ -173,7 +169,7 @@ async fn one_message_per_attachment(backend: Backend) {
 async fn deleting_or_expiring_removes_the_files(backend: Backend) {
     // The clock moves past a day below; tokens must outlive that.
     let app = TestApp::spawn_with(backend, |settings| settings.token_ttl_secs = 7 * 86_400).await;
-    let (seeker, volunteer, s, mut v, conversation) = common::session(&app).await;
+    let (seeker, volunteer, s, mut v, conversation) = session(&app).await;
     let (_, deleted) = upload(
         &app,
         &seeker,

@@ -4,12 +4,8 @@
 //! multipart bodies. Who may upload, download and send, and how files
 //! leave the disk, are in `attachment_rules.rs`.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::attachments::{picture, png, send, upload};
-use common::{Backend, TestApp, ok, refused};
+use crate::common::attachments::{picture, png, send, upload};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::{Value, json};
 
 both_backends!(
@@ -21,7 +17,7 @@ both_backends!(
 
 async fn upload_send_and_download_round_trip(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, s, mut v, conversation) = common::session(&app).await;
+    let (seeker, volunteer, s, mut v, conversation) = session(&app).await;
     let photo = png(800, 400);
     let (status, stored) = upload(
         &app,
@@ -170,7 +166,7 @@ async fn upload_send_and_download_round_trip(backend: Backend) {
 
 async fn the_type_is_sniffed_and_must_fit_the_message(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, _, s, _, conversation) = common::session(&app).await;
+    let (seeker, _, s, _, conversation) = session(&app).await;
     // A page calling itself a PNG is text; random bytes calling themselves a PDF are nothing known.
     let (_, page) = upload(
         &app,
@@ -240,7 +236,7 @@ async fn limits_and_quota_store_nothing(backend: Backend) {
         s.attachment_quota_bytes = 1500;
     })
     .await;
-    let (seeker, volunteer, _, _, conversation) = common::session(&app).await;
+    let (seeker, volunteer, _, _, conversation) = session(&app).await;
     let (status, body) = upload(
         &app,
         &seeker,
@@ -310,7 +306,7 @@ async fn limits_and_quota_store_nothing(backend: Backend) {
 /// The permission table's upload and download rows, through REST.
 async fn bad_multipart_is_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, _, _, _, conversation) = common::session(&app).await;
+    let (seeker, _, _, _, conversation) = session(&app).await;
     let path = format!(
         "/api/conversations/{}/attachments",
         conversation.as_str().unwrap()

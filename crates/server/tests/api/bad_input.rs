@@ -2,11 +2,7 @@
 //! a role that may not send it at all), changes nothing, and leaves the
 //! connection working.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused, session};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::{Value, json};
 
 fn deep(levels: usize) -> String {
@@ -16,27 +12,7 @@ fn deep(levels: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_refuses_bad_input_and_the_connection_survives() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let (seeker, volunteer) = (
-        app.register("seeker").await,
-        app.register("volunteer").await,
-    );
-    let v = app.connect(&volunteer).await;
-    let s = app.connect(&seeker).await;
-    let request = ok(s
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "volunteerId": volunteer.id}),
-        )
-        .await
-        .unwrap());
-    let conversation = ok(v
-        .ack(
-            "volunteer:accept",
-            json!({"requestId": request["requestId"]}),
-        )
-        .await
-        .unwrap())["conversationId"]
-        .clone();
+    let (_, _, s, v, conversation) = session(&app).await;
     let long = "x".repeat(4001);
     let cases: Vec<(&str, &str, Value)> = vec![
         ("s", "seeker:request", json!({})),

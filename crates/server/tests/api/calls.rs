@@ -3,12 +3,8 @@
 //! with its duration, the ring timeout, busy, glare, the disconnect grace
 //! and the conversation ending. Time moves with the server's ManualClock.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::calls::{converse, ended, invite, invite_raw, notice};
-use common::{Backend, TestApp, ok, refused};
+use crate::common::calls::{converse, ended, invite, invite_raw, notice};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -24,7 +20,7 @@ both_backends!(
 
 async fn invite_rings_every_device_and_one_accept_wins(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, mut s, mut v, conversation) = common::session(&app).await;
+    let (seeker, volunteer, mut s, mut v, conversation) = session(&app).await;
     let mut v2 = app.connect(&volunteer).await;
     let call = invite(&s, &conversation, "voice").await;
     assert_eq!(call["status"], "ringing");
@@ -100,7 +96,7 @@ async fn invite_rings_every_device_and_one_accept_wins(backend: Backend) {
 
 async fn reject_cancel_and_wrong_moves(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, _, mut s, mut v, conversation) = common::session(&app).await;
+    let (_, _, mut s, mut v, conversation) = session(&app).await;
     for bad in [
         json!({"conversationId": conversation}),
         json!({"conversationId": conversation, "media": "fax"}),
@@ -164,7 +160,7 @@ async fn reject_cancel_and_wrong_moves(backend: Backend) {
 
 async fn ring_timeout_is_a_missed_call(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, _, mut s, mut v, conversation) = common::session(&app).await;
+    let (seeker, _, mut s, mut v, conversation) = session(&app).await;
     let call = invite(&s, &conversation, "voice").await;
     v.event("call:incoming").await.unwrap();
     app.clock.advance(Duration::from_secs(61));
@@ -209,7 +205,7 @@ async fn ring_timeout_is_a_missed_call(backend: Backend) {
 
 async fn busy_callee_rejects_at_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, volunteer, s, mut v, conversation) = common::session(&app).await;
+    let (_, volunteer, s, mut v, conversation) = session(&app).await;
     let call = invite(&s, &conversation, "voice").await;
     v.event("call:incoming").await.unwrap();
     ok(v.ack("call:accept", json!({"callId": call["id"]}))
@@ -235,7 +231,7 @@ async fn busy_callee_rejects_at_once(backend: Backend) {
 
 async fn glare_keeps_the_lower_ids_invite(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, mut s, mut v, conversation) = common::session(&app).await;
+    let (seeker, volunteer, mut s, mut v, conversation) = session(&app).await;
     let seeker_lower = seeker.id < volunteer.id;
     for first_is_seeker in [true, false] {
         let (first, second) = if first_is_seeker {
@@ -302,7 +298,7 @@ async fn glare_keeps_the_lower_ids_invite(backend: Backend) {
 
 async fn disconnect_grace_fails_the_call(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, _, s, mut v, conversation) = common::session(&app).await;
+    let (seeker, _, s, mut v, conversation) = session(&app).await;
     let call = invite(&s, &conversation, "voice").await;
     v.event("call:incoming").await.unwrap();
     ok(v.ack("call:accept", json!({"callId": call["id"]}))
@@ -344,7 +340,7 @@ async fn disconnect_grace_fails_the_call(backend: Backend) {
 
 async fn ending_the_conversation_ends_the_call(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, _, mut s, mut v, conversation) = common::session(&app).await;
+    let (_, _, mut s, mut v, conversation) = session(&app).await;
     let call = invite(&s, &conversation, "video").await;
     v.event("call:incoming").await.unwrap();
     ok(v.ack("call:accept", json!({"callId": call["id"]}))

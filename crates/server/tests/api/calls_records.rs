@@ -1,12 +1,8 @@
 //! Calls beyond the lifecycle, on both backends: calls started by voice
 //! requests, ICE servers with TURN credentials, call records and stats.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::calls::invite;
-use common::{Backend, TestApp, ok, refused};
+use crate::common::calls::invite;
+use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::{Value, json};
 
 both_backends!(
@@ -87,7 +83,7 @@ async fn voice_request_starts_an_accepted_call(backend: Backend) {
     .unwrap());
     assert_eq!(s.event("webrtc:answer").await.unwrap()["sdp"], "v=0 answer");
     // A chat request has no call.
-    let (_, _, mut chat, _, _) = common::session(&app).await;
+    let (_, _, mut chat, _, _) = session(&app).await;
     let started = chat.event("session:started").await.unwrap();
     assert!(started.get("callId").is_none(), "{started}");
 }
@@ -100,7 +96,7 @@ async fn ice_servers_and_records_for_participants_only(backend: Backend) {
         settings.calls.turn_ttl_secs = 600;
     })
     .await;
-    let (seeker, _, s, mut v, conversation) = common::session(&app).await;
+    let (seeker, _, s, mut v, conversation) = session(&app).await;
     let call = invite(&s, &conversation, "voice").await;
     let path = format!("/api/calls/{}/ice-servers", call["id"].as_str().unwrap());
     let (status, body) = app.get(&path, Some(&seeker.token)).await;
@@ -154,7 +150,7 @@ async fn ice_servers_and_records_for_participants_only(backend: Backend) {
 
 async fn stats_are_stored_once_per_side(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, _, s, mut v, conversation) = common::session(&app).await;
+    let (seeker, _, s, mut v, conversation) = session(&app).await;
     let call = invite(&s, &conversation, "voice").await;
     v.event("call:incoming").await.unwrap();
     let report = json!({"callId": call["id"], "rttMs": 38.5, "jitterMs": 2, "packetsLost": 3, "bytesSent": 1950000, "bytesReceived": 1930000});

@@ -3,18 +3,14 @@
 //! while the call is active, renegotiation included; everyone else gets
 //! `forbidden` and nothing is relayed; oversized fields are `invalid`.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::json;
 
 both_backends!(relay_only_between_the_two_devices);
 
 async fn relay_only_between_the_two_devices(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, mut s, mut v, conversation) = common::session(&app).await;
+    let (seeker, volunteer, mut s, mut v, conversation) = session(&app).await;
     let mut s2 = app.connect(&seeker).await;
     let mut v2 = app.connect(&volunteer).await;
     let stranger = app.register("seeker").await;

@@ -2,11 +2,7 @@
 //! REST and through Socket.IO, checked against the one permission table in
 //! the domain crate; then messaging in a direct conversation.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Account, Backend, TestApp, ok, refused};
+use crate::common::{Account, Backend, TestApp, ok, refused};
 use helpline_core::permissions::may_start_conversation;
 use helpline_core::user::Role;
 use serde_json::json;

@@ -2,18 +2,14 @@
 //! on SQLite and PostgreSQL: who may do each, what every device hears, and
 //! what history and sync show afterwards.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::json;
 
 both_backends!(replies_edits_and_deletes, reactions);
 
 async fn replies_edits_and_deletes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, s, mut v, conversation) = common::session(&app).await;
+    let (seeker, volunteer, s, mut v, conversation) = session(&app).await;
     let mut v_phone = app.connect(&volunteer).await;
     let first = ok(s.ack("message:send", json!({"conversationId": conversation, "content": "How do I call my grandson?", "clientMessageId": "1"})).await.unwrap())["message"].clone();
     let id = first["id"].clone();
@@ -183,7 +179,7 @@ async fn replies_edits_and_deletes(backend: Backend) {
 
 async fn reactions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, mut s, v, conversation) = common::session(&app).await;
+    let (seeker, volunteer, mut s, v, conversation) = session(&app).await;
     let id = ok(s.ack("message:send", json!({"conversationId": conversation, "content": "Thank you!", "clientMessageId": "1"})).await.unwrap())["message"]["id"].clone();
     let added = ok(v
         .ack(

@@ -1,11 +1,7 @@
 //! The request → session → chat flow, end to end over Socket.IO and REST,
 //! on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused};
+use crate::common::{Backend, TestApp, ok, refused};
 use serde_json::json;
 
 both_backends!(basic_chat, cancel, queued_then_volunteer_arrives);

@@ -5,11 +5,7 @@
 //! the allowance refills; a socket is disconnected when its token expires.
 //! Time moves with the server's clock, not sleeps.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused, session};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::json;
 use std::time::Duration;
 
@@ -24,7 +20,7 @@ async fn a_user_sending_too_fast_is_refused_until_the_allowance_refills() {
     // session() spends one event of each side (request, accept); the seeker
     // has three left.
     let (seeker, volunteer, s, _v, conversation) = session(&app).await;
-    let send = |text: &str| json!({"conversationId": conversation, "content": text, "clientMessageId": common::unique("m")});
+    let send = |text: &str| json!({"conversationId": conversation, "content": text, "clientMessageId": crate::common::unique("m")});
     ok(s.ack("message:send", send("one")).await.unwrap());
     ok(s.ack("message:send", send("two")).await.unwrap());
     ok(s.ack(
@@ -155,7 +151,7 @@ async fn a_socket_is_disconnected_when_its_token_expires() {
         )
         .await;
     assert_eq!(status, 200);
-    let renewed = common::Account {
+    let renewed = crate::common::Account {
         token: body["token"].as_str().unwrap().to_owned(),
         ..seeker.clone()
     };

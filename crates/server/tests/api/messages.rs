@@ -1,11 +1,7 @@
 //! Message delivery: idempotent resend, gapless seq under concurrent
 //! senders, reconnect then sync, history paging, and who may read what.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Account, Backend, TestApp, ok, refused};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use futures::future::join_all;
 use helpline_client::Client;
 use serde_json::{Value, json};
@@ -16,37 +12,6 @@ both_backends!(
     reconnect_then_sync,
     authorization
 );
-
-/// A seeker and a volunteer in an accepted conversation.
-async fn session(app: &TestApp) -> (Account, Account, Client, Client, String) {
-    let (seeker, volunteer) = (
-        app.register("seeker").await,
-        app.register("volunteer").await,
-    );
-    let mut v = app.connect(&volunteer).await;
-    let mut s = app.connect(&seeker).await;
-    let request = ok(s
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "volunteerId": volunteer.id}),
-        )
-        .await
-        .unwrap());
-    let accepted = ok(v
-        .ack(
-            "volunteer:accept",
-            json!({"requestId": request["requestId"]}),
-        )
-        .await
-        .unwrap());
-    s.event("session:started").await.unwrap();
-    // Both hear the server's "… accepted the request" (seq 1) first.
-    for client in [&mut s, &mut v] {
-        assert_eq!(client.event("message:new").await.unwrap()["seq"], 1);
-    }
-    let conversation = accepted["conversationId"].as_str().unwrap().to_owned();
-    (seeker, volunteer, s, v, conversation)
-}
 
 async fn idempotent_resend(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -133,6 +98,7 @@ async fn gapless_seq_under_concurrent_senders(backend: Backend) {
 async fn reconnect_then_sync(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (seeker, _, s, v, conversation) = session(&app).await;
+    let conversation = conversation.as_str().unwrap();
     ok(v.ack(
         "message:send",
         json!({"conversationId": conversation, "content": "before", "clientMessageId": "0"}),
@@ -213,6 +179,7 @@ async fn reconnect_then_sync(backend: Backend) {
 async fn authorization(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (seeker, volunteer, s, v, conversation) = session(&app).await;
+    let conversation = conversation.as_str().unwrap();
     let stranger = app.register("seeker").await;
     let x = app.connect(&stranger).await;
     for (event, payload) in [

@@ -2,11 +2,7 @@
 //! targeted requests and rejection, availability, expiry, and one seeker
 //! in two conversations at once, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused};
+use crate::common::{Backend, TestApp, ok, refused};
 use serde_json::json;
 
 both_backends!(

@@ -2,11 +2,7 @@
 //! they do at once must find it, and a commit that fails after they were
 //! told takes the offer back.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused};
+use crate::common::{Backend, TestApp, ok, refused};
 use serde_json::json;
 use sqlx::{Connection, SqliteConnection};
 

@@ -6,12 +6,8 @@
 //! ended. REST answers 403/404 where the socket answers `forbidden`; the
 //! outcome must be what `check_conversation_action` decides.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::attachments::upload;
-use common::{Account, Backend, TestApp, ok, unique};
+use crate::common::attachments::upload;
+use crate::common::{Account, Backend, TestApp, ok, session, unique};
 use helpline_client::Client;
 use helpline_core::UserId;
 use helpline_core::permissions::{
@@ -34,7 +30,7 @@ async fn account(app: &TestApp, role: Role) -> Account {
 /// volunteer meet through a request, everyone else directly.
 async fn conversation(app: &TestApp, a: Role, b: Role) -> (Account, Account, Value) {
     if (a, b) == (Role::Seeker, Role::Volunteer) {
-        let (seeker, volunteer, _, _, conversation) = common::session(app).await;
+        let (seeker, volunteer, _, _, conversation) = session(app).await;
         return (seeker, volunteer, conversation);
     }
     let (first, second) = (account(app, a).await, account(app, b).await);
@@ -251,7 +247,7 @@ async fn every_action_for_every_role_pair_through_the_edges(backend: Backend) {
                     let (status, attachment) =
                         upload(&app, &a, &conversation, "a.txt", "text/plain", b"a's file").await;
                     assert_eq!(status, 201, "{attachment}");
-                    ok(common::attachments::send(
+                    ok(crate::common::attachments::send(
                         &a_client,
                         &conversation,
                         "file",

@@ -1,11 +1,7 @@
 //! The real `helpline` binary: `user create`, a restart that keeps every
 //! piece of data (and the generated token secret), and graceful SIGTERM.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{ok, postgres::TestDatabase};
+use crate::common::{ok, postgres::TestDatabase};
 use helpline_client::Client;
 use serde_json::{Value, json};
 use std::io::Write;

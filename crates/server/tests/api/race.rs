@@ -2,11 +2,7 @@
 //! exactly one wins every time, on SQLite, on PostgreSQL, and with the
 //! volunteers split across two servers sharing one PostgreSQL database.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok};
+use crate::common::{Backend, TestApp, ok};
 use futures::future::join_all;
 use helpline_client::Client;
 use serde_json::{Value, json};
@@ -46,7 +42,7 @@ async fn race(servers: &[&TestApp], rounds: usize) {
             .unwrap());
         let request_id = request["requestId"].clone();
         let acks: Vec<Value> = join_all(volunteers.iter().map(
-            |(_, client): &(common::Account, Client)| {
+            |(_, client): &(crate::common::Account, Client)| {
                 client.ack("volunteer:accept", json!({"requestId": request_id}))
             },
         ))

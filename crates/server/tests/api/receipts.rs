@@ -1,38 +1,14 @@
 //! Delivery and read receipts, unread counts across devices, and
 //! archiving, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok};
+use crate::common::{Backend, TestApp, ok, session};
 use serde_json::{Value, json};
 
 both_backends!(delivered_and_read_receipts, unread_counts_and_archive);
 
 async fn delivered_and_read_receipts(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer) = (
-        app.register("seeker").await,
-        app.register("volunteer").await,
-    );
-    let v = app.connect(&volunteer).await;
-    let mut s = app.connect(&seeker).await;
-    let request = ok(s
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "volunteerId": volunteer.id}),
-        )
-        .await
-        .unwrap());
-    let conversation = ok(v
-        .ack(
-            "volunteer:accept",
-            json!({"requestId": request["requestId"]}),
-        )
-        .await
-        .unwrap())["conversationId"]
-        .clone();
+    let (seeker, volunteer, mut s, v, conversation) = session(&app).await;
     let delivered =
         |seq: i64| json!({"conversationId": conversation, "userId": volunteer.id, "upToSeq": seq});
 

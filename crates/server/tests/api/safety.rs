@@ -2,11 +2,7 @@
 //! blocked person from reaching the blocker, who can list whom they blocked;
 //! reports name both people, reach support live and are resolved once.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Account, Backend, TestApp, ok, refused};
+use crate::common::{Account, Backend, TestApp, ok, refused, session};
 use helpline_client::Client;
 use helpline_core::user::Role;
 use serde_json::{Value, json};
@@ -292,7 +288,7 @@ async fn blocking_withdraws_pending_requests_both_ways(backend: Backend) {
 /// (REST or Socket.IO), nor ring the other in a conversation they share.
 async fn blocks_stop_direct_conversations_and_calls_both_ways(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (ann, vic, s, v, conversation) = common::session(&app).await;
+    let (ann, vic, s, v, conversation) = session(&app).await;
     let support = app.create_account(Role::Support).await;
     let agent = app.connect(&support).await;
     block(&app, &support, &ann).await;
@@ -394,24 +390,8 @@ async fn a_block_racing_an_accept_never_both_pass(backend: Backend) {
 
 async fn blocks_stop_the_blocked(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let seeker = app.register("seeker").await;
-    let volunteer = app.register("volunteer").await;
-    let mut v = app.connect(&volunteer).await;
-    let mut s = app.connect(&seeker).await;
     // A conversation from before the block.
-    let request = ok(s
-        .ack("seeker:request", json!({"requestType": "chat"}))
-        .await
-        .unwrap());
-    let conversation = ok(v
-        .ack(
-            "volunteer:accept",
-            json!({"requestId": request["requestId"]}),
-        )
-        .await
-        .unwrap())["conversationId"]
-        .clone();
-    v.event("seeker:incoming").await.unwrap();
+    let (seeker, volunteer, mut s, v, conversation) = session(&app).await;
 
     let block = format!("/api/users/{}/block", seeker.id);
     let (status, body) = app.post(&block, Some(&volunteer.token), json!({})).await;
@@ -601,29 +581,9 @@ async fn blocks_are_listed_for_the_blocker(backend: Backend) {
 
 async fn reports_reach_support(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer) = (
-        app.register("seeker").await,
-        app.register("volunteer").await,
-    );
     let support = app.create_account(Role::Support).await;
     let mut staff = app.connect(&support).await;
-    let v = app.connect(&volunteer).await;
-    let s = app.connect(&seeker).await;
-    let request = ok(s
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "volunteerId": volunteer.id}),
-        )
-        .await
-        .unwrap());
-    let conversation = ok(v
-        .ack(
-            "volunteer:accept",
-            json!({"requestId": request["requestId"]}),
-        )
-        .await
-        .unwrap())["conversationId"]
-        .clone();
+    let (seeker, volunteer, _s, v, conversation) = session(&app).await;
     let message = ok(v.ack("message:send", json!({"conversationId": conversation, "content": "send me your bank details", "clientMessageId": "1"})).await.unwrap())["message"].clone();
 
     let (status, report) = app
@@ -643,7 +603,7 @@ async fn reports_reach_support(backend: Backend) {
         (json!(volunteer.id), conversation.clone(), json!("open"))
     );
     assert_eq!(report["messageExcerpt"], "send me your bank details");
-    let person = |who: &common::Account| json!({"id": who.id, "displayName": who.user["displayName"], "role": who.user["role"]});
+    let person = |who: &crate::common::Account| json!({"id": who.id, "displayName": who.user["displayName"], "role": who.user["role"]});
     assert_eq!(
         (report["reporter"].clone(), report["reported"].clone()),
         (person(&seeker), person(&volunteer)),

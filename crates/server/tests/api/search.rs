@@ -1,11 +1,7 @@
 //! `GET /api/search`: ranked full-text search over what the caller may
 //! read, never leaking another conversation, deleted or replaced text.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok};
+use crate::common::{Backend, TestApp, ok};
 use serde_json::{Value, json};
 
 both_backends!(search_over_readable_messages);

@@ -2,11 +2,7 @@
 //! active sessions and volunteers; only support may read it; support
 //! sockets hear `support:changed` when any of it changes.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok};
+use crate::common::{Backend, TestApp, ok};
 use helpline_client::Client;
 use helpline_core::user::Role;
 use serde_json::{Value, json};

@@ -4,11 +4,7 @@
 //! history and sync, never count as unread, and clients cannot send
 //! `system` messages of their own.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused};
+use crate::common::{Backend, TestApp, ok, refused};
 use serde_json::{Value, json};
 
 both_backends!(accepting_and_ending_write_system_messages);

@@ -3,11 +3,7 @@
 //! of reported conversations. Deleted messages leave tombstones, reach every
 //! device, and never come back through history or search.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -15,7 +11,7 @@ both_backends!(timers_delete_messages, view_once_and_reports);
 
 async fn timers_delete_messages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, mut s, mut v, conversation) = common::session(&app).await;
+    let (seeker, volunteer, mut s, mut v, conversation) = session(&app).await;
     let mut v_phone = app.connect(&volunteer).await;
     refused(
         &s.ack(
@@ -113,7 +109,7 @@ async fn timers_delete_messages(backend: Backend) {
 
 async fn view_once_and_reports(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (seeker, volunteer, mut s, v, conversation) = common::session(&app).await;
+    let (seeker, volunteer, mut s, v, conversation) = session(&app).await;
     // View once: gone as soon as the other participant has read it.
     let once = ok(s.ack("message:send", json!({"conversationId": conversation, "content": "PIN 4321", "clientMessageId": "1", "expiresInSecs": 0})).await.unwrap())["message"].clone();
     assert_eq!(once["viewOnce"], true);

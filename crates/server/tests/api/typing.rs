@@ -1,37 +1,13 @@
 //! Typing indicators: relayed to the others, throttled, ended by a stop or
 //! a sent message, and lapsing by themselves when the typist goes quiet.
 
-#![allow(clippy::unwrap_used)] // tests fail loudly by design
-
-mod common;
-
-use common::{Backend, TestApp, ok, refused};
+use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_is_throttled_stopped_and_lapses() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| s.typing_timeout_ms = 300).await;
-    let (seeker, volunteer) = (
-        app.register("seeker").await,
-        app.register("volunteer").await,
-    );
-    let mut v = app.connect(&volunteer).await;
-    let s = app.connect(&seeker).await;
-    let request = ok(s
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "volunteerId": volunteer.id}),
-        )
-        .await
-        .unwrap());
-    let conversation = ok(v
-        .ack(
-            "volunteer:accept",
-            json!({"requestId": request["requestId"]}),
-        )
-        .await
-        .unwrap())["conversationId"]
-        .clone();
+    let (seeker, _, s, mut v, conversation) = session(&app).await;
     let typing = |is_typing: bool| json!({"conversationId": conversation, "userId": seeker.id, "isTyping": is_typing});
 
     // Many starts in a row are one relay; the stop is the next thing heard.

@@ -2,9 +2,7 @@
 //! types, the security headers, `ETag` revalidation, the service worker with
 //! its build written in, and the API's JSON 404 left alone.
 
-mod common;
-
-use common::{Backend, TestApp};
+use crate::common::{Backend, TestApp};
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -377,17 +377,18 @@ pub fn refused(ack: &Value, code: &str) {
     assert!(ack["error"]["message"].is_string(), "{ack}");
 }
 
-/// Generates a `_sqlite` and a `_postgres` test from `async fn name(backend)`.
-#[macro_export]
+/// Generates a `sqlite::name` and a `postgres::name` test from
+/// `async fn name(backend)`. In scope in every test module through
+/// `#[macro_use] mod common;`, declared first in `main.rs`.
 macro_rules! both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Sqlite).await })+
+            async fn $name() { super::$name(crate::common::Backend::Sqlite).await })+
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::common::Backend::Postgres).await })+
+            async fn $name() { super::$name(crate::common::Backend::Postgres).await })+
         }
     };
 }
