@@ -1,16 +1,17 @@
 //! Call settings: ring timeout, disconnect grace, STUN/TURN servers and the
-//! TURN shared secret. Flags and `HELPLINE_*` variables in [`CallArgs`]
-//! (flattened into the server's settings), TOML keys in [`CallFile`]. The
-//! TURN secret has no default and is never logged.
+//! TURN shared secret. Flags and `HELPLINE_*` variables in [`CallArgs`],
+//! flattened into the server's settings and its TOML file (keys as the flag
+//! names). The TURN secret has no default and is never logged.
 
 use clap::Args;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// Longest TURN credential lifetime (one hour).
 pub const MAX_TURN_TTL_SECS: u64 = 3600;
 
 /// Call settings as flags / environment variables.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default, Args, Serialize)]
 pub struct CallArgs {
     /// Seconds a call rings before it is missed [default: 60].
     #[arg(
@@ -19,6 +20,7 @@ pub struct CallArgs {
         env = "HELPLINE_CALL_RING_TIMEOUT_SECS",
         value_name = "SECS"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_ring_timeout_secs: Option<u64>,
     /// Seconds a call participant may have no connected device before the call fails [default: 15].
     #[arg(
@@ -27,12 +29,15 @@ pub struct CallArgs {
         env = "HELPLINE_CALL_DISCONNECT_GRACE_SECS",
         value_name = "SECS"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_disconnect_grace_secs: Option<u64>,
     /// Comma-separated `stun:` URLs handed to call participants.
     #[arg(long, global = true, env = "HELPLINE_STUN_URLS", value_name = "URLS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stun_urls: Option<String>,
     /// Comma-separated `turn:` URLs handed to call participants (needs the TURN secret).
     #[arg(long, global = true, env = "HELPLINE_TURN_URLS", value_name = "URLS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub turn_urls: Option<String>,
     /// coturn `static-auth-secret` for time-limited TURN credentials.
     #[arg(
@@ -41,6 +46,7 @@ pub struct CallArgs {
         value_name = "SECRET",
         hide_env_values = true
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub turn_secret: Option<String>,
     /// Lifetime of TURN credentials in seconds, at most 3600 [default: 3600].
     #[arg(
@@ -49,41 +55,54 @@ pub struct CallArgs {
         env = "HELPLINE_TURN_TTL_SECS",
         value_name = "SECS"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub turn_ttl_secs: Option<u64>,
 }
 
-/// The same settings as read from the TOML file.
-#[derive(Debug, Default)]
-pub struct CallFile {
-    /// `call_ring_timeout_secs`.
-    pub call_ring_timeout_secs: Option<u64>,
-    /// `call_disconnect_grace_secs`.
-    pub call_disconnect_grace_secs: Option<u64>,
-    /// `stun_urls`.
-    pub stun_urls: Option<String>,
-    /// `turn_urls`.
-    pub turn_urls: Option<String>,
-    /// `turn_secret`.
-    pub turn_secret: Option<String>,
-    /// `turn_ttl_secs`.
-    pub turn_ttl_secs: Option<u64>,
-}
-
-/// Resolved call settings.
-#[derive(Clone, PartialEq, Eq)]
+/// Resolved call settings. They read and write the file's key names
+/// (`call_ring_timeout_secs`, `stun_urls` as one comma-separated string, …),
+/// so that defaults, the file and the flags merge as one layer each.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CallSettings {
     /// How long a call rings.
+    #[serde(rename = "call_ring_timeout_secs")]
     pub ring_timeout_secs: u64,
     /// How long a watched participant may have no device.
+    #[serde(rename = "call_disconnect_grace_secs")]
     pub disconnect_grace_secs: u64,
     /// STUN URLs.
+    #[serde(serialize_with = "join_urls", deserialize_with = "stun_urls")]
     pub stun_urls: Vec<String>,
     /// TURN URLs.
+    #[serde(serialize_with = "join_urls", deserialize_with = "turn_urls")]
     pub turn_urls: Vec<String>,
     /// The TURN shared secret (never logged).
     pub turn_secret: Option<String>,
     /// TURN credential lifetime.
     pub turn_ttl_secs: u64,
+}
+
+fn join_urls<S: Serializer>(urls: &[String], to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(&urls.join(","))
+}
+
+fn stun_urls<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<String>, D::Error> {
+    url_list(
+        Some(String::deserialize(from)?),
+        &["stun:", "stuns:"],
+        "STUN",
+    )
+    .map_err(serde::de::Error::custom)
+}
+
+fn turn_urls<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<String>, D::Error> {
+    url_list(
+        Some(String::deserialize(from)?),
+        &["turn:", "turns:"],
+        "TURN",
+    )
+    .map_err(serde::de::Error::custom)
 }
 
 impl Default for CallSettings {
@@ -132,42 +151,6 @@ fn url_list(value: Option<String>, schemes: &[&str], what: &str) -> Result<Vec<S
 }
 
 impl CallSettings {
-    /// Defaults → file → environment/flags, then validation.
-    pub fn resolve(args: &CallArgs, file: CallFile) -> Result<Self, String> {
-        let defaults = Self::default();
-        let settings = Self {
-            ring_timeout_secs: args
-                .call_ring_timeout_secs
-                .or(file.call_ring_timeout_secs)
-                .unwrap_or(defaults.ring_timeout_secs),
-            disconnect_grace_secs: args
-                .call_disconnect_grace_secs
-                .or(file.call_disconnect_grace_secs)
-                .unwrap_or(defaults.disconnect_grace_secs),
-            stun_urls: url_list(
-                args.stun_urls.clone().or(file.stun_urls),
-                &["stun:", "stuns:"],
-                "STUN",
-            )?,
-            turn_urls: url_list(
-                args.turn_urls.clone().or(file.turn_urls),
-                &["turn:", "turns:"],
-                "TURN",
-            )?,
-            turn_secret: args
-                .turn_secret
-                .clone()
-                .or(file.turn_secret)
-                .filter(|s| !s.is_empty()),
-            turn_ttl_secs: args
-                .turn_ttl_secs
-                .or(file.turn_ttl_secs)
-                .unwrap_or(defaults.turn_ttl_secs),
-        };
-        settings.check()?;
-        Ok(settings)
-    }
-
     /// Checks ranges and that TURN URLs come with a secret.
     pub fn check(&self) -> Result<(), String> {
         if !(1..=3600).contains(&self.ring_timeout_secs) {
@@ -179,7 +162,7 @@ impl CallSettings {
         if !(60..=MAX_TURN_TTL_SECS).contains(&self.turn_ttl_secs) {
             return Err("the TURN credential lifetime must be 60-3600 seconds".into());
         }
-        if !self.turn_urls.is_empty() && self.turn_secret.is_none() {
+        if !self.turn_urls.is_empty() && self.turn_secret.as_deref().is_none_or(str::is_empty) {
             return Err("TURN URLs need the TURN secret (HELPLINE_TURN_SECRET)".into());
         }
         Ok(())
@@ -188,40 +171,38 @@ impl CallSettings {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::config::{Settings, SettingsArgs};
 
     #[test]
     fn resolves_validates_and_hides_the_secret() {
-        let args = CallArgs {
-            turn_urls: Some("turn:127.0.0.1:3478?transport=udp, turns:t.example:5349".into()),
-            turn_secret: Some("s3cret-value".into()),
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("helpline.toml");
+        std::fs::write(
+            &file,
+            "stun_urls = \"stun:127.0.0.1:3478\"\ncall_ring_timeout_secs = 30\n",
+        )
+        .expect("write");
+        let mut args = SettingsArgs {
+            config: Some(file),
             ..Default::default()
         };
-        let file = CallFile {
-            stun_urls: Some("stun:127.0.0.1:3478".into()),
-            call_ring_timeout_secs: Some(30),
-            ..Default::default()
-        };
-        let settings = CallSettings::resolve(&args, file).expect("valid");
+        args.calls.turn_urls =
+            Some("turn:127.0.0.1:3478?transport=udp, turns:t.example:5349".into());
+        args.calls.turn_secret = Some("s3cret-value".into());
+        let settings = Settings::resolve(&args).expect("valid").calls;
         assert_eq!(settings.turn_urls.len(), 2);
         assert_eq!(settings.stun_urls, ["stun:127.0.0.1:3478"]);
         assert_eq!(settings.ring_timeout_secs, 30);
         assert!(!format!("{settings:?}").contains("s3cret-value"));
 
-        let no_secret = CallArgs {
-            turn_urls: Some("turn:x".into()),
-            ..Default::default()
-        };
-        assert!(CallSettings::resolve(&no_secret, CallFile::default()).is_err());
-        let bad_scheme = CallArgs {
-            stun_urls: Some("http://x".into()),
-            ..Default::default()
-        };
-        assert!(CallSettings::resolve(&bad_scheme, CallFile::default()).is_err());
-        let long_ttl = CallArgs {
-            turn_ttl_secs: Some(7200),
-            ..Default::default()
-        };
-        assert!(CallSettings::resolve(&long_ttl, CallFile::default()).is_err());
+        let mut no_secret = SettingsArgs::default();
+        no_secret.calls.turn_urls = Some("turn:x".into());
+        assert!(Settings::resolve(&no_secret).is_err());
+        let mut bad_scheme = SettingsArgs::default();
+        bad_scheme.calls.stun_urls = Some("http://x".into());
+        assert!(Settings::resolve(&bad_scheme).is_err());
+        let mut long_ttl = SettingsArgs::default();
+        long_ttl.calls.turn_ttl_secs = Some(7200);
+        assert!(Settings::resolve(&long_ttl).is_err());
     }
 }

@@ -1,25 +1,29 @@
 //! The settings as flags and `HELPLINE_*` environment variables (clap
-//! merges those two), and as keys of the optional TOML file. Every field is
-//! optional here, so an unset one falls through to the next source.
+//! merges those two). Every field is optional here, so an unset one falls
+//! through to the file and the default; the layer serializes only the ones
+//! that are set, under the names the TOML file uses.
 
 use crate::calls::config::CallArgs;
 use clap::Args;
-use serde::Deserialize;
+use serde::Serialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Every server setting as a flag / environment variable. Each is optional
 /// here so that an unset flag falls through to the file and the default.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default, Args, Serialize)]
 pub struct SettingsArgs {
     /// TOML file with any of the settings below (keys as in the flag names, with `_`).
     #[arg(long, global = true, env = "HELPLINE_CONFIG", value_name = "FILE")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Listen address [default: 127.0.0.1:8080].
     #[arg(long, global = true, env = "HELPLINE_ADDR", value_name = "HOST:PORT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub addr: Option<SocketAddr>,
     /// `sqlite://PATH` or `postgres://…` [default: sqlite://./data/helpline.db].
     #[arg(long, global = true, env = "HELPLINE_DATABASE_URL", value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
     /// Seconds a help request stays pending before it expires [default: 300].
     #[arg(
@@ -28,6 +32,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_REQUEST_TIMEOUT_SECS",
         value_name = "SECS"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_timeout_secs: Option<u64>,
     /// Token signing secret (at least 32 bytes). Unset: a random one is generated on first start and kept in the database.
     #[arg(
@@ -36,6 +41,7 @@ pub struct SettingsArgs {
         value_name = "SECRET",
         hide_env_values = true
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt_secret: Option<String>,
     /// Lifetime of issued tokens in seconds [default: 86400].
     #[arg(
@@ -44,6 +50,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_TOKEN_TTL_SECS",
         value_name = "SECS"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_ttl_secs: Option<u64>,
     /// SQLite durability: `full` (survives power loss) or `normal` (survives a process crash) [default: full].
     #[arg(
@@ -52,6 +59,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_SQLITE_SYNCHRONOUS",
         value_name = "full|normal"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sqlite_synchronous: Option<String>,
     /// Database connection pool size [default: 8].
     #[arg(
@@ -60,6 +68,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_DB_MAX_CONNECTIONS",
         value_name = "N"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub db_max_connections: Option<u32>,
     /// How often the sweeper looks for expired requests, in milliseconds [default: 250].
     #[arg(
@@ -68,6 +77,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_SWEEP_INTERVAL_MS",
         value_name = "MS"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sweep_interval_ms: Option<u64>,
     /// Milliseconds after which a `typing:start` without a stop lapses [default: 6000].
     #[arg(
@@ -76,6 +86,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_TYPING_TIMEOUT_MS",
         value_name = "MS"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub typing_timeout_ms: Option<u64>,
     /// Socket.IO events one user may send per second, across all their sockets; 0 switches the limit off [default: 100].
     #[arg(
@@ -84,6 +95,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_RATE_EVENTS_PER_SEC",
         value_name = "N"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_events_per_sec: Option<f64>,
     /// Events one user may send at once before the per-second rate applies [default: 200].
     #[arg(
@@ -92,9 +104,11 @@ pub struct SettingsArgs {
         env = "HELPLINE_RATE_EVENTS_BURST",
         value_name = "N"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_events_burst: Option<u32>,
     /// Failed logins allowed per username in 15 minutes; then logins for it answer 429 until the allowance refills; 0 switches the limit off [default: 10].
     #[arg(long, global = true, env = "HELPLINE_LOGIN_ATTEMPTS", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_attempts: Option<u32>,
     /// Directory for attachment files [default: `attachments/` beside the SQLite file, else ./data/attachments].
     #[arg(
@@ -103,6 +117,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_ATTACHMENTS_DIR",
         value_name = "DIR"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments_dir: Option<PathBuf>,
     /// S3-compatible object store for attachments instead of the directory: `http://host:port/bucket[/prefix]`; credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.
     #[arg(
@@ -111,6 +126,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_ATTACHMENT_STORE_URL",
         value_name = "URL"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_store_url: Option<String>,
     /// Largest attachment upload in bytes [default: 10485760 (10 MiB)].
     #[arg(
@@ -119,6 +135,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_ATTACHMENT_MAX_BYTES",
         value_name = "BYTES"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_max_bytes: Option<u64>,
     /// Total bytes of attachments one user may have stored [default: 104857600 (100 MiB)].
     #[arg(
@@ -127,6 +144,7 @@ pub struct SettingsArgs {
         env = "HELPLINE_ATTACHMENT_QUOTA_BYTES",
         value_name = "BYTES"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_quota_bytes: Option<u64>,
     /// Log format: `text` or `json` [default: text]. Verbosity comes from RUST_LOG (default `info`).
     #[arg(
@@ -135,37 +153,10 @@ pub struct SettingsArgs {
         env = "HELPLINE_LOG_FORMAT",
         value_name = "text|json"
     )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
     /// Call settings (ring timeout, disconnect grace, STUN/TURN).
     #[command(flatten)]
+    #[serde(flatten)]
     pub calls: CallArgs,
-}
-
-/// The same settings as read from a TOML file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct FileSettings {
-    pub(super) addr: Option<SocketAddr>,
-    pub(super) database_url: Option<String>,
-    pub(super) request_timeout_secs: Option<u64>,
-    pub(super) jwt_secret: Option<String>,
-    pub(super) token_ttl_secs: Option<u64>,
-    pub(super) sqlite_synchronous: Option<String>,
-    pub(super) db_max_connections: Option<u32>,
-    pub(super) sweep_interval_ms: Option<u64>,
-    pub(super) typing_timeout_ms: Option<u64>,
-    pub(super) rate_events_per_sec: Option<f64>,
-    pub(super) rate_events_burst: Option<u32>,
-    pub(super) login_attempts: Option<u32>,
-    pub(super) attachments_dir: Option<PathBuf>,
-    pub(super) attachment_store_url: Option<String>,
-    pub(super) attachment_max_bytes: Option<u64>,
-    pub(super) attachment_quota_bytes: Option<u64>,
-    pub(super) log_format: Option<String>,
-    pub(super) call_ring_timeout_secs: Option<u64>,
-    pub(super) call_disconnect_grace_secs: Option<u64>,
-    pub(super) stun_urls: Option<String>,
-    pub(super) turn_urls: Option<String>,
-    pub(super) turn_secret: Option<String>,
-    pub(super) turn_ttl_secs: Option<u64>,
 }

@@ -1,20 +1,27 @@
 //! Settings, resolved in one place: built-in defaults, then an optional TOML
 //! file, then `HELPLINE_*` environment variables, then command-line flags
-//! (each later source wins). Secrets have no default and are never logged:
-//! [`Settings`]'s `Debug` prints `jwt_secret` as `<set>` or `<generated>`.
+//! (each later source wins). figment merges the layers: the defaults are
+//! [`Settings::default`] serialized, the file's keys are the same names,
+//! and clap has already merged the environment and the flags into
+//! [`SettingsArgs`], which serializes only what is set. Secrets have no
+//! default and are never logged: [`Settings`]'s `Debug` prints `jwt_secret`
+//! as `<set>` or `<generated>`.
 
 mod args;
 
 pub use args::SettingsArgs;
 
-use crate::calls::config::{CallFile, CallSettings};
-use args::FileSettings;
+use crate::calls::config::CallSettings;
+use figment::providers::{Format, Serialized, Toml};
+use figment::{Figment, Provider};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// How logs are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
     Text,
@@ -22,8 +29,10 @@ pub enum LogFormat {
     Json,
 }
 
-/// Resolved settings.
-#[derive(Clone)]
+/// Resolved settings. They read and write the file's key names, so that
+/// each source is one figment layer of the same shape.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// Listen address.
     pub addr: SocketAddr,
@@ -35,7 +44,13 @@ pub struct Settings {
     pub jwt_secret: Option<String>,
     /// Token lifetime.
     pub token_ttl_secs: u64,
-    /// SQLite `synchronous=FULL` (true) or `NORMAL`.
+    /// SQLite `synchronous=FULL` (true) or `NORMAL`: `sqlite_synchronous`
+    /// is `full` or `normal`.
+    #[serde(
+        rename = "sqlite_synchronous",
+        serialize_with = "synchronous_name",
+        deserialize_with = "synchronous_full"
+    )]
     pub sqlite_synchronous_full: bool,
     /// Pool size.
     pub db_max_connections: u32,
@@ -60,7 +75,34 @@ pub struct Settings {
     /// Log format.
     pub log_format: LogFormat,
     /// Calls: ring timeout, disconnect grace, STUN/TURN.
+    #[serde(flatten)]
     pub calls: CallSettings,
+}
+
+/// A figment error as one line naming the setting and where it came from.
+fn explain(error: figment::Error) -> String {
+    let from = match error.metadata.as_ref().and_then(|m| m.source.as_ref()) {
+        Some(figment::Source::File(path)) => path.display().to_string(),
+        _ => "the environment or the command line".to_owned(),
+    };
+    match error.path.is_empty() {
+        true => format!("{from}: {}", error.kind),
+        false => format!("{} ({from}): {}", error.path.join("."), error.kind),
+    }
+}
+
+fn synchronous_name<S: Serializer>(full: &bool, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(if *full { "full" } else { "normal" })
+}
+
+fn synchronous_full<'de, D: Deserializer<'de>>(from: D) -> Result<bool, D::Error> {
+    match String::deserialize(from)?.to_ascii_lowercase().as_str() {
+        "full" => Ok(true),
+        "normal" => Ok(false),
+        other => Err(serde::de::Error::custom(format!(
+            "sqlite synchronous must be full or normal, got {other:?}"
+        ))),
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -187,118 +229,44 @@ impl Settings {
         std::time::Duration::from_millis(self.typing_timeout_ms)
     }
 
-    /// Resolves defaults → file → environment/flags (clap has already merged those two).
+    /// Resolves defaults → file → environment/flags (clap has already
+    /// merged those two), then validates. A key the file does not know is
+    /// refused, as is a value of the wrong type or out of range.
     pub fn resolve(args: &SettingsArgs) -> Result<Self, String> {
-        let file = match &args.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                toml::from_str::<FileSettings>(&text)
-                    .map_err(|e| format!("{}: {e}", path.display()))?
+        let mut layers = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = &args.config {
+            // figment skips a missing file; a named one must be readable.
+            std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let keys = |provider: &dyn Provider| -> Result<Vec<String>, String> {
+                let data = provider
+                    .data()
+                    .map_err(|e| format!("{}: {}", path.display(), e.kind))?;
+                Ok(data
+                    .values()
+                    .flat_map(|dict| dict.keys().cloned())
+                    .collect())
+            };
+            let known = keys(&Serialized::defaults(Settings::default()))?;
+            let file = Toml::file_exact(path);
+            if let Some(unknown) = keys(&file)?.into_iter().find(|key| !known.contains(key)) {
+                return Err(format!("{}: unknown setting {unknown:?}", path.display()));
             }
-            None => FileSettings::default(),
-        };
-        let defaults = Settings::default();
-        let synchronous = args
-            .sqlite_synchronous
-            .clone()
-            .or(file.sqlite_synchronous)
-            .unwrap_or_else(|| "full".into());
-        let log_format = args
-            .log_format
-            .clone()
-            .or(file.log_format)
-            .unwrap_or_else(|| "text".into());
-        let calls = CallSettings::resolve(
-            &args.calls,
-            CallFile {
-                call_ring_timeout_secs: file.call_ring_timeout_secs,
-                call_disconnect_grace_secs: file.call_disconnect_grace_secs,
-                stun_urls: file.stun_urls,
-                turn_urls: file.turn_urls,
-                turn_secret: file.turn_secret,
-                turn_ttl_secs: file.turn_ttl_secs,
-            },
-        )?;
-        let settings = Settings {
-            calls,
-            addr: args.addr.or(file.addr).unwrap_or(defaults.addr),
-            database_url: args
-                .database_url
-                .clone()
-                .or(file.database_url)
-                .unwrap_or(defaults.database_url),
-            request_timeout_secs: args
-                .request_timeout_secs
-                .or(file.request_timeout_secs)
-                .unwrap_or(defaults.request_timeout_secs),
-            jwt_secret: args
-                .jwt_secret
-                .clone()
-                .or(file.jwt_secret)
-                .filter(|s| !s.is_empty()),
-            token_ttl_secs: args
-                .token_ttl_secs
-                .or(file.token_ttl_secs)
-                .unwrap_or(defaults.token_ttl_secs),
-            sqlite_synchronous_full: match synchronous.to_ascii_lowercase().as_str() {
-                "full" => true,
-                "normal" => false,
-                other => {
-                    return Err(format!(
-                        "sqlite synchronous must be full or normal, got {other:?}"
-                    ));
-                }
-            },
-            db_max_connections: args
-                .db_max_connections
-                .or(file.db_max_connections)
-                .unwrap_or(defaults.db_max_connections),
-            sweep_interval_ms: args
-                .sweep_interval_ms
-                .or(file.sweep_interval_ms)
-                .unwrap_or(defaults.sweep_interval_ms),
-            typing_timeout_ms: args
-                .typing_timeout_ms
-                .or(file.typing_timeout_ms)
-                .unwrap_or(defaults.typing_timeout_ms),
-            rate_events_per_sec: args
-                .rate_events_per_sec
-                .or(file.rate_events_per_sec)
-                .unwrap_or(defaults.rate_events_per_sec),
-            rate_events_burst: args
-                .rate_events_burst
-                .or(file.rate_events_burst)
-                .unwrap_or(defaults.rate_events_burst),
-            login_attempts: args
-                .login_attempts
-                .or(file.login_attempts)
-                .unwrap_or(defaults.login_attempts),
-            attachments_dir: args.attachments_dir.clone().or(file.attachments_dir),
-            attachment_store_url: args
-                .attachment_store_url
-                .clone()
-                .or(file.attachment_store_url)
-                .filter(|s| !s.is_empty()),
-            attachment_max_bytes: args
-                .attachment_max_bytes
-                .or(file.attachment_max_bytes)
-                .unwrap_or(defaults.attachment_max_bytes),
-            attachment_quota_bytes: args
-                .attachment_quota_bytes
-                .or(file.attachment_quota_bytes)
-                .unwrap_or(defaults.attachment_quota_bytes),
-            log_format: match log_format.as_str() {
-                "text" => LogFormat::Text,
-                "json" => LogFormat::Json,
-                other => return Err(format!("log format must be text or json, got {other:?}")),
-            },
-        };
+            layers = layers.merge(file);
+        }
+        let mut settings: Settings = layers
+            .merge(Serialized::defaults(args))
+            .extract()
+            .map_err(explain)?;
+        // An empty secret or store URL is none at all.
+        settings.jwt_secret = settings.jwt_secret.filter(|s| !s.is_empty());
+        settings.attachment_store_url = settings.attachment_store_url.filter(|s| !s.is_empty());
+        settings.calls.turn_secret = settings.calls.turn_secret.filter(|s| !s.is_empty());
         settings.check()?;
         Ok(settings)
     }
 
     fn check(&self) -> Result<(), String> {
+        self.calls.check()?;
         if self.request_timeout_secs == 0
             || self.token_ttl_secs == 0
             || self.sweep_interval_ms == 0

@@ -61,3 +61,47 @@ fn refuses_bad_values_and_hides_secrets() {
     let s = Settings::resolve(&args).expect("valid");
     assert_eq!(s.attachments_dir(), PathBuf::from("./data/attachments"));
 }
+
+fn file_with(text: &str) -> (tempfile::TempDir, SettingsArgs) {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("helpline.toml");
+    std::fs::write(&file, text).expect("write");
+    let args = SettingsArgs {
+        config: Some(file),
+        ..Default::default()
+    };
+    (dir, args)
+}
+
+#[test]
+fn the_file_takes_every_kind_of_value_and_refuses_unknown_keys() {
+    let (_dir, mut args) = file_with(
+        "sqlite_synchronous = \"NORMAL\"\nlog_format = \"json\"\njwt_secret = \"0123456789abcdef0123456789abcdef\"\n\
+         rate_events_per_sec = 2.5\nattachments_dir = \"/tmp/files\"\nstun_urls = \"stun:a:3478, stun:b:3478\"\n\
+         call_ring_timeout_secs = 20\n",
+    );
+    args.calls.call_ring_timeout_secs = Some(25);
+    let s = Settings::resolve(&args).expect("valid");
+    assert!(!s.sqlite_synchronous_full);
+    assert_eq!(s.log_format, LogFormat::Json);
+    assert!(s.jwt_secret.is_some());
+    assert!((s.rate_events_per_sec - 2.5).abs() < f64::EPSILON);
+    assert_eq!(s.attachments_dir(), PathBuf::from("/tmp/files"));
+    assert_eq!(s.calls.stun_urls, ["stun:a:3478", "stun:b:3478"]);
+    assert_eq!(s.calls.ring_timeout_secs, 25, "flag/env beats file");
+
+    let (_dir, args) = file_with("adress = \"127.0.0.1:1\"\n");
+    let error = Settings::resolve(&args).expect_err("a misspelt key");
+    assert!(error.contains("unknown setting \"adress\""), "{error}");
+    let (_dir, args) = file_with("request_timeout_secs = \"soon\"\n");
+    let error = Settings::resolve(&args).expect_err("a wrong type");
+    assert!(error.contains("request_timeout_secs"), "{error}");
+    let (_dir, args) = file_with("log_format = \"xml\"\n");
+    assert!(Settings::resolve(&args).is_err());
+    let (_dir, args) = file_with("jwt_secret = \"\"\n");
+    assert_eq!(
+        Settings::resolve(&args).expect("valid").jwt_secret,
+        None,
+        "empty is unset"
+    );
+}
