@@ -2,6 +2,7 @@
 //! pending request) have their own variants; everything else is a database
 //! failure the edge logs and reports as `internal`.
 
+use crate::AppendRefusal;
 use helpline_core::DomainError;
 
 /// Why a store call failed.
@@ -77,4 +78,22 @@ pub(crate) fn is_direct_unique_violation(error: &rusqlite::Error) -> bool {
         rusqlite::Error::SqliteFailure(e, _)
             if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
     )
+}
+
+/// What a client is told when its message was not appended, the one
+/// mapping every edge uses.
+impl From<AppendRefusal> for DomainError {
+    fn from(refusal: AppendRefusal) -> Self {
+        match refusal {
+            AppendRefusal::NoConversation => DomainError::NotFound("no such conversation"),
+            AppendRefusal::Ended => DomainError::ConversationEnded,
+            AppendRefusal::BadReply => {
+                DomainError::invalid("replyToId must name a message of this conversation")
+            }
+            AppendRefusal::BadAttachment => DomainError::invalid(
+                "attachmentId must name your own upload to this conversation, not sent with another message",
+            ),
+            AppendRefusal::Blocked => helpline_core::permissions::blocked(),
+        }
+    }
 }

@@ -12,7 +12,7 @@ use crate::app::App;
 use helpline_core::message::require_fits;
 use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
 use helpline_core::notice::SystemNote;
-use helpline_core::permissions::{self, require_participant};
+use helpline_core::permissions::require_participant;
 use helpline_core::{ConversationId, DomainError, MessageId, UserId};
 use helpline_store::AppendRefusal;
 use serde_json::{Value, json};
@@ -105,17 +105,7 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
     };
     let appended = match ctx.app.store.append_message(&new).await? {
         Ok(appended) => appended,
-        Err(AppendRefusal::Ended) => return Err(DomainError::ConversationEnded),
-        Err(AppendRefusal::NoConversation) => {
-            return Err(DomainError::NotFound("no such conversation"));
-        }
-        Err(AppendRefusal::BadReply) => {
-            return Err(DomainError::invalid(
-                "replyToId must name a message of this conversation",
-            ));
-        }
-        Err(AppendRefusal::BadAttachment) => return Err(unsendable()),
-        Err(AppendRefusal::Blocked) => return Err(permissions::blocked()),
+        Err(refusal) => return Err(refusal.into()),
     };
     // Encoded once, for the ack and for the conversation's room.
     let encoded = EncodedMessage::of(&appended.message)?;
@@ -151,9 +141,7 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
 
 /// An `attachmentId` that is not the caller's unsent upload in this conversation.
 fn unsendable() -> DomainError {
-    DomainError::invalid(
-        "attachmentId must name your own upload to this conversation, not sent with another message",
-    )
+    AppendRefusal::BadAttachment.into()
 }
 
 async fn message_sync(ctx: Context, payload: Value) -> Result<Value, DomainError> {

@@ -13,7 +13,6 @@ use helpline_core::permissions::{
     ConversationAction, ConversationFacts, check_conversation_action,
 };
 use helpline_core::{DomainError, MessageId};
-use helpline_store::AppendRefusal;
 use serde_json::{Value, json};
 
 /// Adds this group's handlers to the table.
@@ -70,8 +69,7 @@ async fn conversation_settings(ctx: Context, payload: Value) -> Result<Value, Do
     };
     let appended = match store.append_message(&system).await? {
         Ok(appended) => appended,
-        Err(AppendRefusal::Ended) => return Err(DomainError::ConversationEnded),
-        Err(_) => return Err(DomainError::NotFound("no such conversation")),
+        Err(refusal) => return Err(refusal.into()),
     };
     ctx.reply(Ok(json!({"conversationId": change.conversation_id, "autoDeleteSecs": change.auto_delete_secs})));
     let fanout = &ctx.app.fanout;
