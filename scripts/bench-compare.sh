@@ -17,7 +17,8 @@
 # unless --chat-base-rate says otherwise), dispatch (S4) to 100 and 1 000
 # volunteers, claim races (S5) among 10 and 100 volunteers, storage (S6) on
 # SQLite and PostgreSQL; the floor F runs beside each binary for the ratio.
-# Reports stay under target/bench-compare/<name>-<round>/.
+# Reports stay under target/bench-compare/<name>-<round>/; the runs share
+# one work directory, so accounts are registered once.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"
@@ -49,13 +50,14 @@ fi
 cargo build --release --locked -p helpline-bench
 out="$root/target/bench-compare"
 rm -rf "$out"
+mkdir -p "$out"
 rounds="${BENCH_ROUNDS:-2}"
 for round in $(seq 1 "$rounds"); do
   for i in "${!names[@]}"; do
     dir="$out/${names[$i]}-$round"
     echo "== round $round: ${names[$i]} (${binaries[$i]})"
     target/release/helpline-bench --servers R,F --reps 1 --helpline "${binaries[$i]}" \
-      --work-dir "$dir/work" --out "$dir" --code "${names[$i]}" "${options[@]}" \
+      --work-dir "$out/work" --out "$dir" --code "${names[$i]}" "${options[@]}" \
       > "$dir.log" 2>&1 || { echo "bench-compare: the run failed, see $dir.log" >&2; exit 1; }
   done
 done

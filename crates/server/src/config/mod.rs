@@ -85,9 +85,14 @@ fn explain(error: figment::Error) -> String {
         Some(figment::Source::File(path)) => path.display().to_string(),
         _ => "the environment or the command line".to_owned(),
     };
-    match error.path.is_empty() {
+    let key = error.path.join(".");
+    // A secret's value must not reach the log, even a wrong one.
+    if key.ends_with("secret") {
+        return format!("{key} ({from}): must be a string");
+    }
+    match key.is_empty() {
         true => format!("{from}: {}", error.kind),
-        false => format!("{} ({from}): {}", error.path.join("."), error.kind),
+        false => format!("{key} ({from}): {}", error.kind),
     }
 }
 

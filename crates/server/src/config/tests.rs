@@ -98,6 +98,9 @@ fn the_file_takes_every_kind_of_value_and_refuses_unknown_keys() {
     assert!(error.contains("request_timeout_secs"), "{error}");
     let (_dir, args) = file_with("log_format = \"xml\"\n");
     assert!(Settings::resolve(&args).is_err());
+    let (_dir, args) = file_with("jwt_secret = 123456789\n");
+    let error = Settings::resolve(&args).expect_err("a number");
+    assert!(!error.contains("123456789"), "{error}");
     let (_dir, args) = file_with("jwt_secret = \"\"\n");
     assert_eq!(
         Settings::resolve(&args).expect("valid").jwt_secret,

@@ -21,9 +21,14 @@ pub async fn offer_pending_to(
         .offerable_requests(volunteer, app.clock.now())
         .await?;
     for offer in offerable {
-        app.store
+        // A block stored since the read above leaves them out.
+        let recorded = app
+            .store
             .record_offers(&offer.request.id, std::slice::from_ref(volunteer))
             .await?;
+        if recorded.is_empty() {
+            continue;
+        }
         let event = ServerEvent::SeekerIncoming(IncomingRequest::new(
             &offer.request,
             &offer.seeker_display_name,
@@ -54,8 +59,7 @@ pub async fn withdraw_on_block(
             continue;
         };
         let addressed = request.target_volunteer_id.as_ref() == Some(volunteer);
-        let offered = app.store.offered_volunteers(&request.id).await?;
-        if addressed || offered.contains(volunteer) {
+        if addressed || app.store.offered_to(&request.id, volunteer).await? {
             let withdrawn = RequestCancelled::for_volunteers(&request, Some("withdrawn"));
             app.fanout
                 .to_user(volunteer, &ServerEvent::RequestCancelled(withdrawn))

@@ -51,16 +51,27 @@ pub trait Requests: Send + Sync {
     /// Moves a targeted request `pending → rejected`; `None` if it was not pending.
     async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
 
-    /// Records that these volunteers were told about a request after it was
-    /// opened (one who became available while it was pending).
-    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()>;
+    /// Records that these volunteers are told about a request after it was
+    /// opened (one who became available while it was pending), and returns
+    /// those recorded: anyone on the other side of a block with the seeker
+    /// is left out, decided in the same transaction. Tell only them.
+    async fn record_offers(
+        &self,
+        id: &RequestId,
+        volunteers: &[UserId],
+    ) -> StoreResult<Vec<UserId>>;
 
     /// Records that a volunteer declined an open request (it is not offered to them again).
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()>;
 
     /// The volunteers the request was offered to, when it was opened or
-    /// later; each once.
+    /// later, each once, less anyone now on the other side of a block with
+    /// its seeker (they were told it was withdrawn, and hear no more of it).
     async fn offered_volunteers(&self, id: &RequestId) -> StoreResult<Vec<UserId>>;
+
+    /// Whether the request was ever offered to this volunteer, blocks or
+    /// not.
+    async fn offered_to(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<bool>;
 
     /// Pending, unexpired requests a volunteer may be offered now, oldest first:
     /// those made to them, and open ones they have not declined, never from

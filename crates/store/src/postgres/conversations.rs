@@ -95,8 +95,8 @@ impl crate::Conversations for super::PostgresStore {
         Ok(summaries)
     }
 
-    /// : the insert yields to
-    /// a concurrent one through the partial unique index, then reads the winner.
+    /// The insert yields to a concurrent one through the partial unique
+    /// index, then reads the winner.
     async fn start_direct_conversation(
         &self,
         caller: &UserId,

@@ -51,9 +51,10 @@ pub(super) async fn move_pending(
 
 #[async_trait::async_trait]
 impl crate::Requests for super::PostgresStore {
-    /// : the request, the blockers read and
-    /// the offer list in one transaction. `written` hears of it after the
-    /// commit: another process may read it as soon as it is told.
+    /// The request, the seeker's block parties (read after taking the
+    /// seeker's row shared, see `set_block`) and the offer list in one
+    /// transaction. `written` hears of it after the commit: another process
+    /// may read it as soon as it is told.
     async fn open_request(
         &self,
         new: &NewHelpRequest,
@@ -63,6 +64,13 @@ impl crate::Requests for super::PostgresStore {
         let pool = &self.pool;
         let d = &new.draft;
         let mut tx = pool.begin().await?;
+        // The seeker's row, shared: a block being stored holds it for
+        // update (`set_block`), so the parties read below include it, and a
+        // block that comes later finds this request when it is committed.
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR SHARE")
+            .bind(new.seeker_id.as_str())
+            .execute(&mut *tx)
+            .await?;
         let parties: Vec<String> = sqlx::query_scalar(BLOCK_PARTIES)
             .bind(new.seeker_id.as_str())
             .fetch_all(&mut *tx)
@@ -153,24 +161,44 @@ impl crate::Requests for super::PostgresStore {
         move_pending(&self.pool, id.as_str(), "rejected").await
     }
 
-    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
-        let pool = &self.pool;
+    async fn record_offers(
+        &self,
+        id: &RequestId,
+        volunteers: &[UserId],
+    ) -> StoreResult<Vec<UserId>> {
         if volunteers.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
+        let mut tx = self.pool.begin().await?;
+        // Shared with other offers, exclusive against a block being stored
+        // (`set_block` locks the pair's pending requests): the parties read
+        // next include any block committed before this offer.
+        let seeker: Option<String> =
+            sqlx::query_scalar("SELECT senior_id FROM help_requests WHERE id = $1 FOR SHARE")
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(seeker) = seeker else {
+            return Ok(Vec::new());
+        };
+        let parties: Vec<String> = sqlx::query_scalar(BLOCK_PARTIES)
+            .bind(&seeker)
+            .fetch_all(&mut *tx)
+            .await?;
+        let offered = offer_targets(volunteers, &parties);
         // Sorted, so two overlapping inserts take their row locks in the same order.
-        let mut ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
+        let mut ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
         ids.sort_unstable();
-        ids.dedup();
         sqlx::query(
-        "INSERT INTO request_offers (request_id, volunteer_id) SELECT $1, v FROM UNNEST($2::TEXT[]) AS v \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(id.as_str())
-    .bind(ids)
-    .execute(pool)
-    .await?;
-        Ok(())
+            "INSERT INTO request_offers (request_id, volunteer_id) SELECT $1, v FROM UNNEST($2::TEXT[]) AS v \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id.as_str())
+        .bind(ids)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(offered)
     }
 
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
@@ -187,12 +215,25 @@ impl crate::Requests for super::PostgresStore {
         let pool = &self.pool;
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT unnest(volunteer_ids) FROM request_offer_lists WHERE request_id = $1 \
-         UNION SELECT volunteer_id FROM request_offers WHERE request_id = $1",
+             UNION SELECT volunteer_id FROM request_offers WHERE request_id = $1 \
+             EXCEPT SELECT blocker_id FROM blocks WHERE blocked_id = (SELECT senior_id FROM help_requests WHERE id = $1) \
+             EXCEPT SELECT blocked_id FROM blocks WHERE blocker_id = (SELECT senior_id FROM help_requests WHERE id = $1)",
         )
         .bind(id.as_str())
         .fetch_all(pool)
         .await?;
         Ok(ids.into_iter().map(UserId::from_trusted).collect())
+    }
+
+    async fn offered_to(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM request_offers WHERE request_id = $1 AND volunteer_id = $2) \
+             OR EXISTS (SELECT 1 FROM request_offer_lists WHERE request_id = $1 AND $2 = ANY (volunteer_ids))",
+        )
+        .bind(id.as_str())
+        .bind(volunteer.as_str())
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     async fn offerable_requests(

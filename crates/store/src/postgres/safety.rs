@@ -1,4 +1,5 @@
-//! Blocks and reports on PostgreSQL: each write one statement.
+//! Blocks and reports on PostgreSQL: each write one statement, except a
+//! block, which first locks what it must not pass unseen.
 
 use crate::StoreResult;
 use crate::offers::BLOCKED_EITHER_WAY;
@@ -9,11 +10,16 @@ use helpline_core::{ConversationId, MessageId, ReportId, Timestamp, UserId};
 
 #[async_trait::async_trait]
 impl crate::Safety for super::PostgresStore {
-    /// A block first locks both people's
-    /// pending requests: a claim between them that already holds the lock
-    /// commits first (the block comes after it), and one that waits for it
-    /// reads the block once it has the row (`super::requests::claim_request`), so a
-    /// block and a claim never both pass each other.
+    /// A block first locks both people's rows (`FOR NO KEY UPDATE`: the
+    /// foreign-key checks of a claim's inserts still pass), then their
+    /// pending requests.
+    /// A request being opened holds its seeker's row shared until it
+    /// commits: the block waits for it and then locks it too, and a request
+    /// opened after the block reads it. A claim between the two that
+    /// already holds a request's lock commits first (the block comes after
+    /// it), and one that waits for it reads the block once it has the row;
+    /// an offer recorded later reads it too. So a block never passes an
+    /// opening, an offer or a claim unseen.
     async fn set_block(
         &self,
         blocker: &UserId,
@@ -31,9 +37,14 @@ impl crate::Safety for super::PostgresStore {
             return Ok(());
         }
         let mut tx = pool.begin().await?;
+        sqlx::query("SELECT 1 FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE")
+            .bind(blocker.as_str())
+            .bind(blocked.as_str())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "SELECT id FROM help_requests WHERE senior_id IN ($1, $2) AND status = 'pending' \
-         ORDER BY id FOR UPDATE",
+             ORDER BY id FOR UPDATE",
         )
         .bind(blocker.as_str())
         .bind(blocked.as_str())

@@ -20,7 +20,7 @@ use helpline_core::request::RequestStatus;
 use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use sqlx::SqliteConnection;
 
 /// The request with this id, read on `conn`.
@@ -86,10 +86,11 @@ pub(super) async fn move_pending(
 
 #[async_trait::async_trait]
 impl crate::Requests for super::SqliteStore {
-    /// One direct job: the request, the
-    /// blockers read and the offer list are one transaction on the writer's
-    /// own connection, with no thread hand-off per statement, since this
-    /// stands between a seeker's request and the volunteers hearing of it.
+    /// One direct job: the request, the seeker's block parties (both ways)
+    /// and the offer list are one transaction on the writer's own
+    /// connection, with no thread hand-off per statement, since this stands
+    /// between a seeker's request and the volunteers hearing of it. A
+    /// refusal is the job's outcome, so the batch is not run again.
     /// `written` is called as soon as the job has run, before the batch's
     /// commit syncs; a second run of the job (a batch rerun with savepoints
     /// after another job failed) starts from the same state and gives the same
@@ -109,12 +110,17 @@ impl crate::Requests for super::SqliteStore {
                     .prepare_cached(BLOCK_PARTIES)?
                     .query_map([new.seeker_id.as_str()], |row| row.get::<_, String>(0))?
                     .collect::<Result<Vec<_>, _>>()?;
+                // Refusals are the job's outcome, not its failure: a failed
+                // job would make the writer run the whole batch again.
                 if let Some(target) = &new.draft.target_volunteer_id
                     && parties.iter().any(|p| p == target.as_str())
                 {
-                    return Err(StoreError::Blocked);
+                    return Ok(Err(StoreError::Blocked));
                 }
-                let request = insert_request(conn, &new)?;
+                let request = match insert_request(conn, &new) {
+                    Err(StoreError::PendingExists) => return Ok(Err(StoreError::PendingExists)),
+                    inserted => inserted?,
+                };
                 let offered = offer_targets(&candidates, &parties);
                 if !offered.is_empty() {
                     let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
@@ -127,9 +133,9 @@ impl crate::Requests for super::SqliteStore {
                 if let Some(written) = written.take() {
                     written(&opened);
                 }
-                Ok(opened)
+                Ok(Ok(opened))
             })
-            .await
+            .await?
     }
 
     async fn request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>> {
@@ -177,26 +183,41 @@ impl crate::Requests for super::SqliteStore {
         move_pending(&self.writer, id, "rejected").await
     }
 
-    async fn record_offers(&self, id: &RequestId, volunteers: &[UserId]) -> StoreResult<()> {
-        let writer = &self.writer;
+    async fn record_offers(
+        &self,
+        id: &RequestId,
+        volunteers: &[UserId],
+    ) -> StoreResult<Vec<UserId>> {
         if volunteers.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        // One statement for all of them: a thousand volunteers are one
-        // statement on the writer's own connection, not a thousand.
-        let ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
-        let volunteers =
-            serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let id = id.clone();
-        writer
+        let (id, volunteers) = (id.clone(), volunteers.to_vec());
+        self.writer
             .run_direct(move |conn| {
+                let seeker: Option<String> = conn
+                    .prepare_cached("SELECT senior_id FROM help_requests WHERE id = ?1")?
+                    .query_row([id.as_str()], |row| row.get(0))
+                    .optional()?;
+                let Some(seeker) = seeker else {
+                    return Ok(Vec::new());
+                };
+                let parties = conn
+                    .prepare_cached(BLOCK_PARTIES)?
+                    .query_map([seeker.as_str()], |row| row.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let offered = offer_targets(&volunteers, &parties);
+                // One statement for all of them: a thousand volunteers are
+                // one statement on the writer's own connection.
+                let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
+                let ids =
+                    serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 // `WHERE true` tells the parser the upsert clause is not a join's ON.
                 conn.prepare_cached(
                     "INSERT INTO request_offers (request_id, volunteer_id) \
-                 SELECT ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING",
+                     SELECT ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING",
                 )?
-                .execute(params![id.as_str(), volunteers])?;
-                Ok(())
+                .execute(params![id.as_str(), ids])?;
+                Ok(offered)
             })
             .await
     }
@@ -217,12 +238,26 @@ impl crate::Requests for super::SqliteStore {
         let readers = &self.readers;
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT value FROM request_offer_lists, json_each(request_offer_lists.volunteer_ids) \
-         WHERE request_id = ?1 UNION SELECT volunteer_id FROM request_offers WHERE request_id = ?1",
+             WHERE request_id = ?1 UNION SELECT volunteer_id FROM request_offers WHERE request_id = ?1 \
+             EXCEPT SELECT blocker_id FROM blocks WHERE blocked_id = (SELECT senior_id FROM help_requests WHERE id = ?1) \
+             EXCEPT SELECT blocked_id FROM blocks WHERE blocker_id = (SELECT senior_id FROM help_requests WHERE id = ?1)",
         )
         .bind(id.as_str())
         .fetch_all(readers)
         .await?;
         Ok(ids.into_iter().map(UserId::from_trusted).collect())
+    }
+
+    async fn offered_to(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM request_offers WHERE request_id = ?1 AND volunteer_id = ?2) \
+             OR EXISTS (SELECT 1 FROM request_offer_lists, json_each(request_offer_lists.volunteer_ids) \
+                        WHERE request_id = ?1 AND value = ?2)",
+        )
+        .bind(id.as_str())
+        .bind(volunteer.as_str())
+        .fetch_one(&self.readers)
+        .await?)
     }
 
     async fn offerable_requests(

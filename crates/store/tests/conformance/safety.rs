@@ -112,6 +112,49 @@ pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
         "a refused claim changes nothing"
     );
     assert_eq!(pending.volunteer_id, None);
+    // A later offer leaves out either side of a block, decided in its own
+    // transaction, and the withdrawn hear no more of the request; whether
+    // an offer was ever made is still known.
+    let recorded = store
+        .record_offers(&new.id, &[vic.id.clone(), viv.id.clone(), val.id.clone()])
+        .await
+        .expect("offers");
+    assert_eq!(recorded, std::slice::from_ref(&viv.id));
+    store.record_offers(&new.id, &[]).await.expect("no offers");
+    store
+        .set_block(&viv.id, &bea.id, true, at(2))
+        .await
+        .expect("unrelated block");
+    assert_eq!(
+        store.offered_volunteers(&new.id).await.expect("offered"),
+        std::slice::from_ref(&viv.id)
+    );
+    store
+        .set_block(&viv.id, &bea.id, false, at(2))
+        .await
+        .expect("unblock");
+    assert!(store.offered_to(&new.id, &viv.id).await.expect("read"));
+    assert!(!store.offered_to(&new.id, &vic.id).await.expect("read"));
+    store
+        .set_block(&ann.id, &viv.id, true, at(2))
+        .await
+        .expect("block");
+    assert!(
+        store
+            .offered_volunteers(&new.id)
+            .await
+            .expect("offered")
+            .is_empty(),
+        "a block after the offer hides it from later notices"
+    );
+    assert!(
+        store.offered_to(&new.id, &viv.id).await.expect("read"),
+        "but it was made"
+    );
+    store
+        .set_block(&ann.id, &viv.id, false, at(2))
+        .await
+        .expect("unblock");
     claim(store, &pending, &viv, at(3)).await;
 
     // Requests made to someone on the other side of a block store nothing.
