@@ -165,11 +165,7 @@ impl SqliteStore {
             // Checkpoints run on a thread of their own (`checkpointer.rs`).
             .pragma("wal_autocheckpoint", "0")
             .log_statements(tracing::log::LevelFilter::Trace);
-        let vfs = wal_vfs();
-        let mut writer_options = base.clone().create_if_missing(true);
-        if let Some(name) = vfs {
-            writer_options = writer_options.vfs(name);
-        }
+        let writer_options = base.clone().create_if_missing(true);
         let mut writing = connect_writer(&writer_options).await?;
         migrate(&mut writing).await?;
         let readers = SqlitePoolOptions::new()
@@ -177,8 +173,8 @@ impl SqliteStore {
             .connect_with(base.read_only(true))
             .await?;
         let (direct_path, full) = (path.to_owned(), options.sqlite_synchronous_full);
-        let checkpoint_connection = open_rusqlite(path, full, None)?;
-        let open_direct = move || open_direct(&direct_path, full, vfs);
+        let checkpoint_connection = open_rusqlite(path, full)?;
+        let open_direct = move || open_direct(&direct_path, full);
         let handoff = std::sync::Arc::new(checkpointer::Handoff::default());
         Ok(Self {
             readers,
@@ -199,14 +195,10 @@ impl SqliteStore {
 fn open_rusqlite(
     path: &str,
     synchronous_full: bool,
-    vfs: Option<&str>,
 ) -> StoreResult<rusqlite::Connection> {
     use rusqlite::OpenFlags;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let connection = match vfs {
-        Some(name) => rusqlite::Connection::open_with_flags_and_vfs(path, flags, name)?,
-        None => rusqlite::Connection::open_with_flags(path, flags)?,
-    };
+    let connection = rusqlite::Connection::open_with_flags(path, flags)?;
     connection.busy_timeout(BUSY_TIMEOUT)?;
     let synchronous = if synchronous_full { "FULL" } else { "NORMAL" };
     connection.pragma_update(None, "synchronous", synchronous)?;
@@ -219,27 +211,13 @@ fn open_rusqlite(
 fn open_direct(
     path: &str,
     synchronous_full: bool,
-    vfs: Option<&'static str>,
 ) -> StoreResult<rusqlite::Connection> {
-    let connection = open_rusqlite(path, synchronous_full, vfs)?;
+    let connection = open_rusqlite(path, synchronous_full)?;
     // The writer touches the same index pages batch after batch: keep them
     // (32 MiB instead of SQLite's 2).
     connection.pragma_update(None, "cache_size", -32_768)?;
     connection.set_prepared_statement_cache_capacity(64);
     Ok(connection)
-}
-
-/// The VFS the writing connections use: SQLite's own with each WAL
-/// transaction written in a few large system calls instead of two per page
-/// (`helpline-walbuf`), or the default where that one cannot wrap it.
-fn wal_vfs() -> Option<&'static str> {
-    match helpline_walbuf::register() {
-        Ok(name) => Some(name),
-        Err(code) => {
-            tracing::warn!(code, "sqlite: WAL writes unbuffered (default VFS kept)");
-            None
-        }
-    }
 }
 
 /// Opens the writing connection. Turning a new database file to WAL takes a
