@@ -192,10 +192,7 @@ impl SqliteStore {
 /// Opens a rusqlite connection to the migrated file with the same settings
 /// as the sqlx connections, automatic checkpoints off (they are the
 /// checkpointer thread's, never a commit's: `checkpointer.rs`).
-fn open_rusqlite(
-    path: &str,
-    synchronous_full: bool,
-) -> StoreResult<rusqlite::Connection> {
+fn open_rusqlite(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Connection> {
     use rusqlite::OpenFlags;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let connection = rusqlite::Connection::open_with_flags(path, flags)?;
@@ -208,10 +205,7 @@ fn open_rusqlite(
 }
 
 /// Opens the writer's direct connection.
-fn open_direct(
-    path: &str,
-    synchronous_full: bool,
-) -> StoreResult<rusqlite::Connection> {
+fn open_direct(path: &str, synchronous_full: bool) -> StoreResult<rusqlite::Connection> {
     let connection = open_rusqlite(path, synchronous_full)?;
     // The writer touches the same index pages batch after batch: keep them
     // (32 MiB instead of SQLite's 2).
