@@ -128,8 +128,16 @@ pub async fn serve_with_clock(
         .route(&format!("{SOCKET_IO_PATH}/"), any(socket_io))
         .route(&format!("{SOCKET_IO_PATH}/{{*rest}}"), any(socket_io))
         .with_state(engine.clone());
+    // Outermost on the REST routes, so that whatever answers early, the
+    // rest of the body is read before the connection closes; drains stop
+    // when shutdown begins.
+    let (stop_drains, drains_stopped) = watch::channel(false);
     let router = http::routes()
         .with_state(app.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            drains_stopped,
+            http::linger::linger_on_unread_body,
+        ))
         .merge(socket_io_routes)
         .layer(tower_http::trace::TraceLayer::new_for_http());
     tracing::info!(addr = %listener.local_addr()?, "helpline listening");
@@ -144,6 +152,7 @@ pub async fn serve_with_clock(
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;
+            stop_drains.send_replace(true);
             tracing::info!("shutting down: closing sockets");
             // Every socket is told and closed (its queue flushed first).
             closing.shutdown(CLOSE_SOCKETS_WITHIN).await;

@@ -7,7 +7,7 @@ mod attachments;
 mod calls;
 mod conversations;
 pub mod error;
-mod linger;
+pub mod linger;
 mod reads;
 mod safety;
 mod support;
@@ -79,9 +79,6 @@ pub fn routes() -> Router<App> {
         .route("/api/requests/{id}/feedback", post(reads::feedback))
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn(refuse_nul))
-        // Outermost, so that whatever answers early, the rest of the body
-        // is read before the connection closes.
-        .layer(axum::middleware::from_fn(linger::linger_on_unread_body))
 }
 
 /// Refuses a URL that carries a NUL character (`%00`) in its path or query
