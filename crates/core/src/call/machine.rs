@@ -133,9 +133,10 @@ pub fn transition(phase: Phase, event: CallEvent, now: Timestamp) -> Result<Step
 
 #[cfg(test)]
 mod tests {
-    //! Exhaustive enumeration (no proptest in the offline registry): every
-    //! sequence of up to six steps, where a step is an event or the clock
-    //! moving (past the ring deadline, or by a minute).
+    //! Exhaustive enumeration rather than random sampling: the machine is
+    //! small enough to try every sequence of up to six steps, where a step
+    //! is an event or the clock moving (past the ring deadline, or by a
+    //! minute), so no case is left to chance.
     use super::*;
     use std::time::Duration;
 

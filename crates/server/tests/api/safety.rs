@@ -24,6 +24,13 @@ async fn block(app: &TestApp, by: &Account, whom: &Account) {
     assert_eq!((status, body["blocked"].clone()), (200, json!(true)));
 }
 
+/// `POST /api/users/{whom}/unblock` as `by`, expecting 200.
+async fn unblock(app: &TestApp, by: &Account, whom: &Account) {
+    let path = format!("/api/users/{}/unblock", whom.id);
+    let (status, body) = app.post(&path, Some(&by.token), json!({})).await;
+    assert_eq!((status, body["blocked"].clone()), (200, json!(false)));
+}
+
 /// Waits for `client` to be offered `request` (an offer may come twice: a
 /// volunteer who connected just before a request opens can be offered it
 /// again right after, which the apps show once).
@@ -336,14 +343,7 @@ async fn blocks_stop_direct_conversations_and_calls_both_ways(backend: Backend) 
             "forbidden",
         );
     }
-    let (status, _) = app
-        .post(
-            &format!("/api/users/{}/unblock", ann.id),
-            Some(&vic.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    unblock(&app, &vic, &ann).await;
     ok(s.ack(
         "call:invite",
         json!({"conversationId": conversation, "media": "voice"}),
@@ -401,8 +401,10 @@ async fn blocks_stop_the_blocked(backend: Backend) {
     // A conversation from before the block.
     let (seeker, volunteer, mut s, v, conversation) = session(&app).await;
 
-    let block = format!("/api/users/{}/block", seeker.id);
-    let (status, body) = app.post(&block, Some(&volunteer.token), json!({})).await;
+    let block_path = format!("/api/users/{}/block", seeker.id);
+    let (status, body) = app
+        .post(&block_path, Some(&volunteer.token), json!({}))
+        .await;
     assert_eq!(
         (status, body),
         (200, json!({"userId": seeker.id, "blocked": true}))
@@ -482,28 +484,14 @@ async fn blocks_stop_the_blocked(backend: Backend) {
 
     // Direct conversations: a blocked seeker cannot start one with the blocker.
     let support = app.create_account(Role::Support).await;
-    let (status, _) = app
-        .post(
-            &format!("/api/users/{}/block", seeker.id),
-            Some(&support.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    block(&app, &support, &seeker).await;
     refused(
         &s.ack("conversation:start", json!({"participantId": support.id}))
             .await
             .unwrap(),
         "forbidden",
     );
-    let (status, _) = app
-        .post(
-            &format!("/api/users/{}/unblock", seeker.id),
-            Some(&support.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    unblock(&app, &support, &seeker).await;
     ok(
         s.ack("conversation:start", json!({"participantId": support.id}))
             .await
@@ -523,14 +511,7 @@ async fn blocks_stop_the_blocked(backend: Backend) {
         .post("/api/users/nobody/block", Some(&volunteer.token), json!({}))
         .await;
     assert_eq!(status, 404);
-    let (status, body) = app
-        .post(
-            &format!("/api/users/{}/unblock", seeker.id),
-            Some(&volunteer.token),
-            json!({}),
-        )
-        .await;
-    assert_eq!((status, body["blocked"].clone()), (200, json!(false)));
+    unblock(&app, &volunteer, &seeker).await;
     let back = ok(s
         .ack(
             "seeker:request",

@@ -324,6 +324,7 @@ pub async fn a_claim_waiting_on_a_block_sees_it(env: Env) {
             break;
         }
         assert!(!claim.is_finished(), "the claim must wait for the lock");
+        // PostgreSQL announces no lock wait; its activity view is polled.
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     sqlx::raw_sql("COMMIT")
