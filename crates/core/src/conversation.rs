@@ -3,9 +3,9 @@
 
 use crate::ids::{ConversationId, RequestId, UserId};
 use crate::message::Message;
-use crate::request::wire_enum;
 use crate::time::Timestamp;
 use crate::user::Role;
+use crate::wire::wire_enum;
 use serde::Serialize;
 
 wire_enum!(

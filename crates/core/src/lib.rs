@@ -11,6 +11,7 @@ pub mod call;
 pub mod conversation;
 pub mod error;
 pub mod ids;
+pub mod inbound;
 pub mod input;
 pub mod message;
 pub mod notice;
@@ -21,6 +22,7 @@ pub mod search;
 pub mod sniff;
 pub mod time;
 pub mod user;
+mod wire;
 
 pub use error::DomainError;
 pub use ids::{AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, UserId};

@@ -6,8 +6,8 @@ use crate::attachment::AttachmentInfo;
 use crate::error::DomainError;
 use crate::ids::{AttachmentId, ConversationId, MessageId, UserId};
 use crate::input::Fields;
-use crate::request::wire_enum;
 use crate::time::Timestamp;
+use crate::wire::wire_enum;
 use serde::Serialize;
 
 wire_enum!(
@@ -192,26 +192,6 @@ impl MessageRef {
     }
 }
 
-/// The new text of a `message:edit`.
-pub fn parse_edit(fields: &Fields<'_>) -> Result<(MessageRef, String), DomainError> {
-    Ok((
-        MessageRef::parse(fields)?,
-        fields.str("content", 1, MAX_CONTENT_CHARS)?.to_owned(),
-    ))
-}
-
-/// The emoji of a `message:react`: 1–16 characters, no whitespace or control characters.
-pub fn parse_reaction(fields: &Fields<'_>) -> Result<(MessageRef, String), DomainError> {
-    let emoji = fields.str("emoji", 1, MAX_EMOJI_CHARS)?;
-    if emoji
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || c.is_ascii_alphanumeric())
-    {
-        return Err(DomainError::invalid("emoji must be an emoji"));
-    }
-    Ok((MessageRef::parse(fields)?, emoji.to_owned()))
-}
-
 /// The first characters of `content`, for a reply.
 pub fn preview_of(content: &str) -> String {
     content.chars().take(REPLY_PREVIEW_CHARS).collect()
@@ -390,32 +370,7 @@ mod tests {
     }
 
     #[test]
-    fn edits_reactions_and_replies() {
-        let edit = json!({"conversationId":"c","messageId":"m","content":"new"});
-        assert_eq!(
-            parse_edit(&Fields::of(&edit).expect("obj"))
-                .expect("valid")
-                .1,
-            "new"
-        );
-        let empty = json!({"conversationId":"c","messageId":"m","content":""});
-        assert!(parse_edit(&Fields::of(&empty).expect("obj")).is_err());
-        for (emoji, ok) in [
-            ("👍", true),
-            ("❤️", true),
-            ("👩‍👩‍👧‍👦", true),
-            ("", false),
-            ("a", false),
-            (" ", false),
-            ("👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍", false),
-        ] {
-            let v = json!({"conversationId":"c","messageId":"m","emoji":emoji});
-            assert_eq!(
-                parse_reaction(&Fields::of(&v).expect("obj")).is_ok(),
-                ok,
-                "{emoji:?}"
-            );
-        }
+    fn replies() {
         let reply =
             json!({"conversationId":"c","content":"hi","clientMessageId":"m","replyToId":"x"});
         let draft = MessageDraft::parse(&Fields::of(&reply).expect("obj")).expect("valid");

@@ -15,33 +15,8 @@ use crate::error::DomainError;
 use crate::ids::{ConversationId, RequestId, UserId};
 use crate::input::Fields;
 use crate::time::Timestamp;
+use crate::wire::wire_enum;
 use serde::Serialize;
-
-macro_rules! wire_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value's wire name.
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-
-            /// The wire and storage name.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-
-            /// Parses a wire or storage name.
-            pub fn parse(value: &str) -> Option<Self> {
-                match value { $($text => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-pub(crate) use wire_enum;
 
 wire_enum!(
     /// What kind of contact the seeker wants.

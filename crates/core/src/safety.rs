@@ -6,9 +6,9 @@
 use crate::error::DomainError;
 use crate::ids::{ConversationId, MessageId, ReportId, UserId};
 use crate::input::Fields;
-use crate::request::wire_enum;
 use crate::time::Timestamp;
 use crate::user::{Role, User};
+use crate::wire::wire_enum;
 use serde::Serialize;
 
 /// Longest report reason, in characters.

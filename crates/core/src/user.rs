@@ -4,7 +4,18 @@ use crate::error::DomainError;
 use crate::ids::UserId;
 use crate::input::{Fields, char_count};
 use crate::time::Timestamp;
+use crate::wire::wire_enum;
 use serde::Serialize;
+
+wire_enum!(
+    /// A volunteer's stated availability.
+    Availability {
+        /// Takes requests.
+        Available = "available",
+        /// Connected but not taking requests.
+        Away = "away",
+    }
+);
 
 /// What a person is on the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

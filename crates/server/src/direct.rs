@@ -7,15 +7,9 @@
 use crate::app::App;
 use crate::realtime::outbound::ServerEvent;
 use helpline_core::conversation::ConversationSummary;
-use helpline_core::input::Fields;
 use helpline_core::permissions::{blocked_pair, require_may_start};
 use helpline_core::user::User;
 use helpline_core::{ConversationId, DomainError, UserId};
-
-/// Reads `{"participantId"}`.
-pub fn parse_participant(fields: &Fields<'_>) -> Result<UserId, DomainError> {
-    Ok(UserId::from_trusted(fields.id("participantId")?))
-}
 
 /// The caller's summary of one conversation.
 pub async fn summary_for(

@@ -6,38 +6,11 @@
 //! per-process memory: it is what this node can deliver to right now.
 
 use helpline_core::UserId;
+pub use helpline_core::user::Availability;
 use helpline_core::user::Role;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// A volunteer's stated availability.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Availability {
-    /// Takes requests.
-    Available,
-    /// Connected but not taking requests.
-    Away,
-}
-
-impl Availability {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Availability::Available => "available",
-            Availability::Away => "away",
-        }
-    }
-
-    /// Parses the wire name.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "available" => Some(Self::Available),
-            "away" => Some(Self::Away),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug)]
 struct Entry {

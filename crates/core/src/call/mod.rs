@@ -8,14 +8,11 @@ mod signal;
 mod stats;
 
 pub use machine::{CallEvent, Phase, Side, Step, transition};
-pub use signal::{
-    CallInvite, IceCandidate, MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SessionDescription,
-};
+pub use signal::{IceCandidate, MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, SessionDescription};
 pub use stats::CallStats;
 
-use crate::input::Fields;
 use crate::time::Timestamp;
-use crate::{CallId, ConversationId, DomainError, UserId};
+use crate::{CallId, ConversationId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// What the call was placed as.
@@ -277,11 +274,6 @@ pub struct NewCall {
     /// Already accepted by this callee socket (help requests, glare): the
     /// call is stored `active` and skips the busy and live-call checks.
     pub answered_device: Option<String>,
-}
-
-/// Reads `{"callId"}`.
-pub fn parse_call_id(fields: &Fields<'_>) -> Result<CallId, DomainError> {
-    Ok(CallId::from_trusted(fields.id("callId")?))
 }
 
 /// The system message a finished call leaves in its conversation:

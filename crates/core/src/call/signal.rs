@@ -1,38 +1,14 @@
-//! Parsed client input for placing calls and for WebRTC signaling. The
+//! Parsed WebRTC signaling. The
 //! server never interprets SDP or candidates; it only bounds their size.
 
-use super::Media;
 use crate::input::Fields;
-use crate::{CallId, ConversationId, DomainError};
+use crate::{CallId, DomainError};
 use serde_json::{Map, Value};
 
 /// Largest `sdp` accepted in `webrtc:offer` / `webrtc:answer`, in bytes.
 pub const MAX_SDP_BYTES: usize = 64 * 1024;
 /// Largest `candidate` accepted in `webrtc:ice`, in bytes of JSON.
 pub const MAX_CANDIDATE_BYTES: usize = 2048;
-
-/// A parsed `call:invite`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallInvite {
-    /// Where to call.
-    pub conversation_id: ConversationId,
-    /// Voice or video.
-    pub media: Media,
-}
-
-impl CallInvite {
-    /// Reads `{"conversationId","media"}`.
-    pub fn parse(fields: &Fields<'_>) -> Result<Self, DomainError> {
-        let conversation_id = ConversationId::from_trusted(fields.id("conversationId")?);
-        let media = fields
-            .opt_enum("media", &["voice", "video"], Media::parse)?
-            .ok_or_else(|| DomainError::invalid("media is required"))?;
-        Ok(Self {
-            conversation_id,
-            media,
-        })
-    }
-}
 
 /// A parsed `webrtc:offer` / `webrtc:answer`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,27 +76,6 @@ mod tests {
         f: impl Fn(&Fields<'_>) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
         f(&Fields::of(&value)?)
-    }
-
-    #[test]
-    fn invites() {
-        let ok = parse(
-            json!({"conversationId":"c","media":"video"}),
-            CallInvite::parse,
-        )
-        .expect("ok");
-        assert_eq!(ok.media, Media::Video);
-        for bad in [
-            json!({"conversationId":"c"}),
-            json!({"media":"voice"}),
-            json!({"conversationId":"c","media":"fax"}),
-            json!({"conversationId":7,"media":"voice"}),
-        ] {
-            assert!(matches!(
-                parse(bad, CallInvite::parse),
-                Err(DomainError::Invalid(_))
-            ));
-        }
     }
 
     #[test]

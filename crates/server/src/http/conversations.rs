@@ -8,6 +8,7 @@ use crate::app::App;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use helpline_core::inbound::{ClientEvent, ConversationStart};
 use helpline_core::input::Fields;
 use helpline_core::message::MAX_HISTORY_LIMIT;
 use helpline_core::search::SearchQuery;
@@ -129,7 +130,8 @@ pub async fn start_conversation(
     AuthUser(user): AuthUser,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let participant = crate::direct::parse_participant(&Fields::of(&body)?)?;
+    // The same body as `conversation:start`.
+    let participant = ConversationStart::parse(&Fields::of(&body)?)?.participant_id;
     let (conversation, created) = crate::direct::start_direct(&app, &user, &participant).await?;
     let status = if created {
         StatusCode::CREATED

@@ -2,7 +2,8 @@
 //!
 //! [`payload_of`] reads the event's first argument as JSON (so bad JSON,
 //! deep nesting or binary arguments become `invalid` instead of a handler
-//! that silently never runs). [`Handlers`] holds every event's handler once
+//! that silently never runs), and [`inbound::read`] turns it into the
+//! event's type. [`Handlers`] holds every event's handler once, by type,
 //! and runs them so that every event gets exactly one ack:
 //! `{"ok":true,…}` or `{"ok":false,"error"}`, after drawing on the caller's
 //! event allowance (`rate_limited` when spent).
@@ -12,12 +13,14 @@ use super::{Caller, SocketRef};
 use crate::app::App;
 use futures::future::BoxFuture;
 use helpline_core::DomainError;
+use helpline_core::inbound::{self, ClientEvent, SentMessage};
 use helpline_socketio::{BadArguments, Event, Packet, encode_ack_args};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -42,7 +45,7 @@ pub fn payload_of(
     }
 }
 
-/// What a handler gets besides its payload.
+/// What a handler gets besides its event: who sent it, on which socket.
 #[derive(Clone)]
 pub struct Context {
     /// Shared services.
@@ -51,44 +54,78 @@ pub struct Context {
     pub caller: Arc<Caller>,
     /// The socket it came on.
     pub socket: SocketRef,
+}
+
+/// Where an event's one acknowledgement goes, shared by the handler's
+/// [`Ack`] and the dispatcher (which answers errors the handler returns
+/// before it replied).
+#[derive(Clone)]
+struct Answer {
+    socket: SocketRef,
     /// The event's ack id, if the client asked for an answer.
-    ack: Option<u64>,
-    /// Whether the answer went out (shared by the context's clones).
+    id: Option<u64>,
+    /// Whether the answer went out.
     answered: Arc<AtomicBool>,
 }
 
-impl Context {
-    /// Sends the acknowledgement now, before the handler finishes, for
-    /// handlers whose follow-up events must reach the client after it.
-    /// Only the first reply of an event is sent.
-    pub fn reply<T: Serialize>(&self, result: Result<T, DomainError>) {
-        self.send_ack(&ack_body(result));
+impl Answer {
+    /// The ack id, if the event is still to be answered (only once).
+    fn take(&self) -> Option<u64> {
+        let id = self.id?;
+        (!self.answered.swap(true, Ordering::AcqRel)).then_some(id)
     }
 
-    /// Acknowledges a stored message with its encoding (see
-    /// [`super::encoded`]), before the handler finishes, like [`Context::reply`].
-    pub fn reply_message(&self, message: &EncodedMessage) {
-        if let Some(id) = self.take_ack()
+    /// Answers with `body` unless the event was answered.
+    fn send<T: Serialize>(&self, body: &T) {
+        if let Some(id) = self.take() {
+            send_ack(&self.socket, id, body);
+        }
+    }
+
+    /// Answers a refusal, unless a reply went out first; internal
+    /// failures are logged either way.
+    fn fail(&self, event: &str, error: DomainError) {
+        if let DomainError::Internal = error {
+            tracing::warn!(event, "event failed internally");
+        }
+        self.send(&ack_body::<()>(Err(error)));
+    }
+}
+
+/// A handler's one reply to its event, typed by the event
+/// ([`ClientEvent::Reply`]). Sending consumes it and yields [`Replied`],
+/// which the handler must return: an event answered twice, or never on
+/// success, does not compile. A handler may reply before it finishes, so
+/// that the events it causes reach the sender after the answer.
+pub struct Ack<R> {
+    answer: Answer,
+    reply: PhantomData<fn(R)>,
+}
+
+/// Proof that a handler replied; only [`Ack`] makes one.
+pub struct Replied(());
+
+impl<R: Serialize> Ack<R> {
+    /// Sends `{"ok":true, …reply}`.
+    pub fn send(self, reply: R) -> Replied {
+        self.answer.send(&ack_body(Ok(reply)));
+        Replied(())
+    }
+}
+
+impl Ack<SentMessage> {
+    /// Acknowledges a stored message with its encoding (see [`super::encoded`]).
+    pub fn send_message(self, message: &EncodedMessage) -> Replied {
+        if let Some(id) = self.answer.take()
             && self
+                .answer
                 .socket
                 .send(Packet::ack(id, message.ack_body()))
                 .is_err()
         {
             tracing::debug!("ack for a closed socket dropped");
         }
-    }
-
-    /// The event's ack id, if it is still to be answered (only once).
-    fn take_ack(&self) -> Option<u64> {
-        let id = self.ack?;
-        (!self.answered.swap(true, Ordering::AcqRel)).then_some(id)
-    }
-
-    /// Sends `body` as the event's acknowledgement, unless one was sent.
-    fn send_ack<T: Serialize>(&self, body: &T) {
-        if let Some(id) = self.take_ack() {
-            send_ack(&self.socket, id, body);
-        }
+        Replied(())
     }
 }
 
@@ -119,9 +156,12 @@ pub fn ack_body<T: Serialize>(result: Result<T, DomainError>) -> Value {
     }
 }
 
-/// A handler as the table keeps it: its result already turned into JSON.
-type Boxed =
-    Box<dyn Fn(Context, Value) -> BoxFuture<'static, Result<Value, DomainError>> + Send + Sync>;
+/// A running handler.
+type Running = BoxFuture<'static, Result<Replied, DomainError>>;
+
+/// A handler as the table keeps it: reads its event from the payload
+/// (refusing a bad one at once) and starts the typed handler.
+type Boxed = Box<dyn Fn(Context, &Value, Answer) -> Result<Running, DomainError> + Send + Sync>;
 
 /// Every event's handler, built once and shared by all sockets.
 #[derive(Default)]
@@ -130,61 +170,63 @@ pub struct Handlers {
 }
 
 impl Handlers {
-    /// Adds `handler` for `event`.
-    pub fn on<F, Fut, T>(&mut self, event: &'static str, handler: F)
+    /// Adds `handler` for the client event `E`, under `E::NAME`.
+    pub fn on<E, F, Fut>(&mut self, handler: F)
     where
-        F: Fn(Context, Value) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<T, DomainError>> + Send + 'static,
-        T: Serialize + Send + 'static,
+        E: ClientEvent,
+        F: Fn(Context, E, Ack<E::Reply>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Replied, DomainError>> + Send + 'static,
     {
-        let boxed: Boxed = Box::new(move |context, payload| {
-            let running = handler(context, payload);
-            Box::pin(async move {
-                running.await.and_then(|fields| {
-                    serde_json::to_value(fields).map_err(|_| DomainError::Internal)
-                })
-            })
+        let boxed: Boxed = Box::new(move |context, payload, answer| {
+            let caller = &context.caller;
+            let event = inbound::read::<E>(payload, caller.id.as_str(), caller.role)?;
+            let ack = Ack {
+                answer,
+                reply: PhantomData,
+            };
+            Ok(Box::pin(handler(context, event, ack)))
         });
-        self.by_event.insert(event, boxed);
+        let earlier = self.by_event.insert(E::NAME, boxed);
+        debug_assert!(earlier.is_none(), "two handlers for {}", E::NAME);
     }
 
-    /// Runs the event's handler in a task of its own and acks once;
-    /// unknown events are answered `invalid` at once.
+    /// Reads the event and runs its handler in a task of its own; every
+    /// event gets exactly one ack. The sender's allowance is drawn first
+    /// (`rate_limited` when spent), then the payload is read; unknown
+    /// events are answered `invalid`.
     pub fn dispatch(&self, app: &App, socket: &SocketRef, event: Event) {
         let Some(caller) = socket.data().cloned() else {
             return;
         };
+        let answer = Answer {
+            socket: socket.clone(),
+            id: event.ack,
+            answered: Arc::new(AtomicBool::new(false)),
+        };
         let Some((&name, handler)) = self.by_event.get_key_value(event.name.as_str()) else {
-            if let Some(id) = event.ack {
-                send_ack(
-                    socket,
-                    id,
-                    &ack_body::<()>(Err(DomainError::invalid("unknown event"))),
-                );
-            }
+            answer.fail(&event.name, DomainError::invalid("unknown event"));
             return;
         };
         let context = Context {
             app: app.clone(),
             caller,
             socket: socket.clone(),
-            ack: event.ack,
-            answered: Arc::new(AtomicBool::new(false)),
         };
-        let running = payload_of(event.payload).map(|payload| handler(context.clone(), payload));
-        tokio::spawn(async move {
-            // Every event draws on the user's allowance first.
-            let allowed = context.app.limits.event(&context.caller.id);
-            let result = match (allowed, running) {
-                (Err(limited), _) => Err(limited),
-                (Ok(()), Ok(running)) => running.await,
-                (Ok(()), Err(error)) => Err(error),
-            };
-            if let Err(DomainError::Internal) = &result {
-                tracing::warn!(event = name, "event failed internally");
+        let started = app
+            .limits
+            .event(&context.caller.id)
+            .and_then(|()| payload_of(event.payload))
+            .and_then(|payload| handler(context, &payload, answer.clone()));
+        match started {
+            Ok(running) => {
+                tokio::spawn(async move {
+                    if let Err(error) = running.await {
+                        answer.fail(name, error);
+                    }
+                });
             }
-            context.reply(result);
-        });
+            Err(refused) => answer.fail(name, refused),
+        }
     }
 }
 

@@ -6,45 +6,40 @@
 //! conversation) keeps the invite of the lower user id, answered at once
 //! by the other inviter's device.
 
-use super::ack::{Context, Handlers};
+use super::ack::{Ack, Context, Handlers, Replied};
 use super::outbound::ServerEvent;
-use super::{caller_checked, events};
 use crate::calls::lifecycle::{Applied, apply, ringing_end, side_in};
 use crate::calls::{announce_accepted, finished};
-use helpline_core::call::{Call, CallEvent, CallInvite, CallStats, NewCall, Side, parse_call_id};
+use helpline_core::call::{Call, CallEvent, NewCall, Side};
 use helpline_core::conversation::ConversationStatus;
+use helpline_core::inbound::{
+    CallAccept, CallCancel, CallHangup, CallInvite, CallReject, CallReply, CallStatsReport,
+};
 use helpline_core::permissions::{
     ConversationAction, ConversationFacts, blocked_pair, check_conversation_action,
 };
 use helpline_core::{CallId, DomainError};
 use helpline_store::CallPlaced;
-use serde_json::{Value, json};
 use std::time::Duration;
-
-/// Fields that name the caller in call payloads.
-const CALL_SELF: &[&str] = &["userId"];
 
 /// How many times placing a call is retried when glare moves under it.
 const PLACE_ATTEMPTS: usize = 3;
 
 /// Registers this group's handlers on a new socket.
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.on(events::CALL_INVITE, call_invite);
-    handlers.on(events::CALL_ACCEPT, call_accept);
-    handlers.on(events::CALL_REJECT, |ctx, payload| {
-        call_end(ctx, payload, CallEvent::Reject)
-    });
-    handlers.on(events::CALL_CANCEL, |ctx, payload| {
-        call_end(ctx, payload, CallEvent::Cancel)
-    });
-    handlers.on(events::CALL_HANGUP, |ctx, payload| {
-        call_end(ctx, payload, CallEvent::Hangup)
-    });
-    handlers.on(events::CALL_STATS, call_stats);
+    handlers.on(call_invite);
+    handlers.on(call_accept);
+    handlers.on(|ctx, event: CallReject, ack| call_end(ctx, event.call_id, ack, CallEvent::Reject));
+    handlers.on(|ctx, event: CallCancel, ack| call_end(ctx, event.call_id, ack, CallEvent::Cancel));
+    handlers.on(|ctx, event: CallHangup, ack| call_end(ctx, event.call_id, ack, CallEvent::Hangup));
+    handlers.on(call_stats);
 }
 
-async fn call_invite(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let invite = CallInvite::parse(&caller_checked(&ctx.caller, &payload, CALL_SELF)?)?;
+async fn call_invite(
+    ctx: Context,
+    invite: CallInvite,
+    ack: Ack<CallReply>,
+) -> Result<Replied, DomainError> {
     let app = &ctx.app;
     let conversation = app
         .store
@@ -91,11 +86,11 @@ async fn call_invite(ctx: Context, payload: Value) -> Result<Value, DomainError>
     let busy = ringing_end(CallEvent::Busy, new.rings_until, now)?;
     for _ in 0..PLACE_ATTEMPTS {
         match app.store.create_call(&new, &busy).await? {
-            CallPlaced::Placed(call) => return placed(&ctx, call).await,
+            CallPlaced::Placed(call) => return Ok(placed(&ctx, call, ack).await),
             CallPlaced::Busy(call) => {
-                ctx.reply(Ok(json!({ "call": call })));
+                let replied = ack.send(CallReply { call: call.clone() });
                 finished(app, &call).await;
-                return Ok(Value::Null);
+                return Ok(replied);
             }
             CallPlaced::Conflict(_) => {
                 return Err(DomainError::Conflict("a call is already in progress"));
@@ -105,9 +100,9 @@ async fn call_invite(ctx: Context, payload: Value) -> Result<Value, DomainError>
                 if let Ok(Applied::Answered(call)) =
                     apply(app, &theirs.id, CallEvent::Accept(Side::Callee), Some(&me)).await
                 {
-                    ctx.reply(Ok(json!({ "call": call })));
+                    let replied = ack.send(CallReply { call: call.clone() });
                     announce_accepted(app, &call).await;
-                    return Ok(Value::Null);
+                    return Ok(replied);
                 }
             }
             CallPlaced::Glare(theirs) => {
@@ -129,8 +124,8 @@ async fn call_invite(ctx: Context, payload: Value) -> Result<Value, DomainError>
 
 /// A stored call: ringing (the callee's devices ring), or already answered
 /// after glare.
-async fn placed(ctx: &Context, call: Call) -> Result<Value, DomainError> {
-    ctx.reply(Ok(json!({ "call": call })));
+async fn placed(ctx: &Context, call: Call, ack: Ack<CallReply>) -> Replied {
+    let replied = ack.send(CallReply { call: call.clone() });
     if call.answered_at.is_some() {
         announce_accepted(&ctx.app, &call).await;
     } else {
@@ -142,56 +137,66 @@ async fn placed(ctx: &Context, call: Call) -> Result<Value, DomainError> {
         };
         ctx.app.fanout.to_user(&call.callee_id, &incoming).await;
     }
-    Ok(Value::Null)
+    replied
 }
 
-/// The call named in the payload and the caller's side in it.
-async fn own_call(ctx: &Context, payload: &Value) -> Result<(CallId, Side), DomainError> {
-    let id = parse_call_id(&caller_checked(&ctx.caller, payload, CALL_SELF)?)?;
+/// The caller's side in call `id`.
+async fn own_side(ctx: &Context, id: &CallId) -> Result<Side, DomainError> {
     let call = ctx
         .app
         .store
-        .call(&id)
+        .call(id)
         .await?
         .ok_or(DomainError::NotFound("no such call"))?;
-    Ok((id, side_in(&call, &ctx.caller.id)?))
+    side_in(&call, &ctx.caller.id)
 }
 
-async fn call_accept(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let (id, side) = own_call(&ctx, &payload).await?;
+async fn call_accept(
+    ctx: Context,
+    CallAccept { call_id: id }: CallAccept,
+    ack: Ack<CallReply>,
+) -> Result<Replied, DomainError> {
+    let side = own_side(&ctx, &id).await?;
     let me = ctx.socket.id().to_owned();
-    match apply(&ctx.app, &id, CallEvent::Accept(side), Some(&me)).await? {
-        Applied::Answered(call) => {
-            ctx.reply(Ok(json!({ "call": call })));
-            announce_accepted(&ctx.app, &call).await;
-        }
-        Applied::Ended(call) => {
-            ctx.reply(Ok(json!({ "call": call })));
-            finished(&ctx.app, &call).await;
-        }
-    }
-    Ok(Value::Null)
+    Ok(
+        match apply(&ctx.app, &id, CallEvent::Accept(side), Some(&me)).await? {
+            Applied::Answered(call) => {
+                let replied = ack.send(CallReply { call: call.clone() });
+                announce_accepted(&ctx.app, &call).await;
+                replied
+            }
+            Applied::Ended(call) => {
+                let replied = ack.send(CallReply { call: call.clone() });
+                finished(&ctx.app, &call).await;
+                replied
+            }
+        },
+    )
 }
 
 /// `call:reject`, `call:cancel`, `call:hangup`: the machine checks side and state.
 async fn call_end(
     ctx: Context,
-    payload: Value,
+    id: CallId,
+    ack: Ack<CallReply>,
     event: fn(Side) -> CallEvent,
-) -> Result<Value, DomainError> {
-    let (id, side) = own_call(&ctx, &payload).await?;
-    match apply(&ctx.app, &id, event(side), None).await? {
+) -> Result<Replied, DomainError> {
+    let side = own_side(&ctx, &id).await?;
+    Ok(match apply(&ctx.app, &id, event(side), None).await? {
         Applied::Ended(call) => {
-            ctx.reply(Ok(json!({ "call": call })));
+            let replied = ack.send(CallReply { call: call.clone() });
             finished(&ctx.app, &call).await;
+            replied
         }
-        Applied::Answered(call) => ctx.reply(Ok(json!({ "call": call }))),
-    }
-    Ok(Value::Null)
+        Applied::Answered(call) => ack.send(CallReply { call }),
+    })
 }
 
-async fn call_stats(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let (id, stats) = CallStats::parse(&caller_checked(&ctx.caller, &payload, CALL_SELF)?)?;
+async fn call_stats(
+    ctx: Context,
+    CallStatsReport { call_id: id, stats }: CallStatsReport,
+    ack: Ack<CallReply>,
+) -> Result<Replied, DomainError> {
     let store = &ctx.app.store;
     let call = store
         .call(&id)
@@ -205,5 +210,5 @@ async fn call_stats(ctx: Context, payload: Value) -> Result<Value, DomainError> 
         .set_call_stats(&id, side, &stats)
         .await?
         .ok_or(DomainError::Conflict("this side already reported"))?;
-    Ok(json!({ "call": stored }))
+    Ok(ack.send(CallReply { call: stored }))
 }

@@ -3,36 +3,29 @@
 //! `chat:end`. Only participants may use
 //! them; a message is acknowledged only once it is durably stored.
 
-use super::ack::{Context, Handlers};
-use super::caller_checked;
+use super::ack::{Ack, Context, Handlers, Replied};
 use super::encoded::EncodedMessage;
-use super::events;
 use super::outbound::{ServerEvent, SupportChange};
 use crate::app::App;
-use helpline_core::message::require_fits;
-use helpline_core::message::{MAX_SAFE_INTEGER, MessageDraft, NewMessage, SyncQuery};
+use helpline_core::inbound::{
+    ChatEnd, ConversationStart, ConversationStarted, MessageRead, MessageSend, MessageSync,
+    ReadUpTo, SentMessage, SyncedMessages, TypingStart, TypingStop,
+};
+use helpline_core::message::{NewMessage, require_fits};
 use helpline_core::notice::SystemNote;
 use helpline_core::permissions::require_participant;
 use helpline_core::{ConversationId, DomainError, MessageId, UserId};
 use helpline_store::AppendRefusal;
-use serde_json::{Value, json};
-
-/// Fields that name the caller in conversation payloads.
-const PARTICIPANT_SELF: &[&str] = &["senderId", "userId"];
 
 /// Adds this group's handlers to the table.
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.on(events::CONVERSATION_START, conversation_start);
-    handlers.on(events::MESSAGE_SEND, message_send);
-    handlers.on(events::MESSAGE_SYNC, message_sync);
-    handlers.on(events::TYPING_START, |ctx, payload| {
-        typing(ctx, payload, true)
-    });
-    handlers.on(events::TYPING_STOP, |ctx, payload| {
-        typing(ctx, payload, false)
-    });
-    handlers.on(events::MESSAGE_READ, message_read);
-    handlers.on(events::CHAT_END, chat_end);
+    handlers.on(conversation_start);
+    handlers.on(message_send);
+    handlers.on(message_sync);
+    handlers.on(|ctx, event: TypingStart, ack| typing(ctx, event.conversation_id, ack, true));
+    handlers.on(|ctx, event: TypingStop, ack| typing(ctx, event.conversation_id, ack, false));
+    handlers.on(message_read);
+    handlers.on(chat_end);
 }
 
 /// The conversation's participants other than the caller; refuses
@@ -57,21 +50,27 @@ async fn others_in(
         .collect())
 }
 
-async fn conversation_start(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let participant =
-        crate::direct::parse_participant(&caller_checked(&ctx.caller, &payload, &["userId"])?)?;
+async fn conversation_start(
+    ctx: Context,
+    event: ConversationStart,
+    ack: Ack<ConversationStarted>,
+) -> Result<Replied, DomainError> {
     let caller = ctx
         .app
         .store
         .user(&ctx.caller.id)
         .await?
         .ok_or(DomainError::Unauthorized)?;
-    let (conversation, _) = crate::direct::start_direct(&ctx.app, &caller, &participant).await?;
-    Ok(json!({ "conversation": conversation }))
+    let (conversation, _) =
+        crate::direct::start_direct(&ctx.app, &caller, &event.participant_id).await?;
+    Ok(ack.send(ConversationStarted { conversation }))
 }
 
-async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let draft = MessageDraft::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
+async fn message_send(
+    ctx: Context,
+    MessageSend { draft }: MessageSend,
+    ack: Ack<SentMessage>,
+) -> Result<Replied, DomainError> {
     // Blocks are checked by the store, in the statement that stores the message.
     let others = others_in(&ctx, &draft.conversation_id).await?;
     if let Some(id) = &draft.attachment_id {
@@ -109,7 +108,7 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
     };
     // Encoded once, for the ack and for the conversation's room.
     let encoded = EncodedMessage::of(&appended.message)?;
-    ctx.reply_message(&encoded);
+    let replied = ack.send_message(&encoded);
     if appended.created {
         let seq = appended.message.seq;
         // Each device's ack is a delivery receipt for its user (made only
@@ -136,7 +135,7 @@ async fn message_send(ctx: Context, payload: Value) -> Result<Value, DomainError
             .deliver_message(&appended.message.conversation_id, encoded, on_delivered)
             .await;
     }
-    Ok(Value::Null)
+    Ok(replied)
 }
 
 /// An `attachmentId` that is not the caller's unsent upload in this conversation.
@@ -144,8 +143,11 @@ fn unsendable() -> DomainError {
     AppendRefusal::BadAttachment.into()
 }
 
-async fn message_sync(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let query = SyncQuery::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
+async fn message_sync(
+    ctx: Context,
+    MessageSync { query }: MessageSync,
+    ack: Ack<SyncedMessages>,
+) -> Result<Replied, DomainError> {
     others_in(&ctx, &query.conversation_id).await?;
     let mut messages = ctx
         .app
@@ -154,27 +156,35 @@ async fn message_sync(ctx: Context, payload: Value) -> Result<Value, DomainError
         .await?;
     let has_more = messages.len() as i64 > query.limit;
     messages.truncate(query.limit as usize);
-    ctx.reply(Ok(json!({"messages": messages, "hasMore": has_more})));
-    crate::receipts::fetched(&ctx.app, &query.conversation_id, &ctx.caller.id, &messages).await?;
-    Ok(Value::Null)
+    // What was fetched is delivered, once the answer is out.
+    let newest = messages.iter().map(|m| m.seq).max();
+    let replied = ack.send(SyncedMessages { messages, has_more });
+    if let Some(newest) = newest {
+        crate::receipts::delivered(&ctx.app, &query.conversation_id, &ctx.caller.id, newest)
+            .await?;
+    }
+    Ok(replied)
 }
 
-async fn typing(ctx: Context, payload: Value, is_typing: bool) -> Result<Value, DomainError> {
-    let fields = caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?;
-    let conversation_id = ConversationId::from_trusted(fields.id("conversationId")?);
+async fn typing(
+    ctx: Context,
+    conversation_id: ConversationId,
+    ack: Ack<()>,
+    is_typing: bool,
+) -> Result<Replied, DomainError> {
     let others = others_in(&ctx, &conversation_id).await?;
     let conversation = ctx.app.store.conversation(&conversation_id).await?;
     if !matches!(conversation, Some(c) if c.status == helpline_core::conversation::ConversationStatus::Active)
     {
         return Err(DomainError::ConversationEnded);
     }
-    ctx.reply(Ok(json!({})));
+    let replied = ack.send(());
     let (app, user) = (&ctx.app, &ctx.caller.id);
     if !is_typing {
         if app.typing.stop(&conversation_id, user) {
             relay_typing(app, &others, &conversation_id, user, false).await;
         }
-        return Ok(Value::Null);
+        return Ok(replied);
     }
     let started = app.typing.start(&conversation_id, user);
     if started.relay {
@@ -191,7 +201,7 @@ async fn typing(ctx: Context, payload: Value, is_typing: bool) -> Result<Value, 
             relay_typing(&app, &others, &conversation_id, &user, false).await;
         }
     });
-    Ok(Value::Null)
+    Ok(replied)
 }
 
 /// Tells `others` that `user` started or stopped typing.
@@ -210,10 +220,14 @@ async fn relay_typing(
     app.fanout.to_users(others, &event).await;
 }
 
-async fn message_read(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let fields = caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?;
-    let conversation_id = ConversationId::from_trusted(fields.id("conversationId")?);
-    let requested = fields.int("upToSeq", 0, MAX_SAFE_INTEGER)?;
+async fn message_read(
+    ctx: Context,
+    MessageRead {
+        conversation_id,
+        up_to_seq: requested,
+    }: MessageRead,
+    ack: Ack<ReadUpTo>,
+) -> Result<Replied, DomainError> {
     let others = others_in(&ctx, &conversation_id).await?;
     let up_to_seq = ctx
         .app
@@ -221,7 +235,7 @@ async fn message_read(ctx: Context, payload: Value) -> Result<Value, DomainError
         .mark_read(&conversation_id, &ctx.caller.id, requested)
         .await?;
     let read_at = ctx.app.clock.now();
-    ctx.reply(Ok(json!({"upToSeq": up_to_seq, "readAt": read_at})));
+    let replied = ack.send(ReadUpTo { up_to_seq, read_at });
     let event = ServerEvent::MessageRead {
         conversation_id: conversation_id.clone(),
         user_id: ctx.caller.id.clone(),
@@ -230,12 +244,14 @@ async fn message_read(ctx: Context, payload: Value) -> Result<Value, DomainError
     };
     ctx.app.fanout.to_users(&others, &event).await;
     crate::receipts::announce_unread(&ctx.app, &ctx.caller.id, &conversation_id).await?;
-    Ok(Value::Null)
+    Ok(replied)
 }
 
-async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let fields = caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?;
-    let conversation_id = ConversationId::from_trusted(fields.id("conversationId")?);
+async fn chat_end(
+    ctx: Context,
+    ChatEnd { conversation_id }: ChatEnd,
+    ack: Ack<()>,
+) -> Result<Replied, DomainError> {
     others_in(&ctx, &conversation_id).await?;
     // Its live call ends first, so the call's notice still lands in it.
     let ended_call =
@@ -255,7 +271,7 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
         }
         return Err(DomainError::ConversationEnded);
     };
-    ctx.reply(Ok(json!({})));
+    let replied = ack.send(());
     if let Some((call, notice)) = ended_call {
         crate::calls::announce_end(&ctx.app, &call, notice).await;
     }
@@ -279,5 +295,5 @@ async fn chat_end(ctx: Context, payload: Value) -> Result<Value, DomainError> {
         .to_conversation(&conversation_id, &ended)
         .await;
     ctx.app.fanout.close_conversation(&conversation_id).await;
-    Ok(Value::Null)
+    Ok(replied)
 }

@@ -3,25 +3,23 @@
 //! participant). Each checks the one permission table, changes the store,
 //! acknowledges, then tells the conversation's room.
 
-use super::ack::{Context, Handlers};
+use super::ack::{Ack, Context, Handlers, Replied};
 use super::outbound::ServerEvent;
-use super::{caller_checked, events};
 use helpline_core::DomainError;
 use helpline_core::conversation::ConversationStatus;
-use helpline_core::message::{Message, MessageRef, parse_edit, parse_reaction};
+use helpline_core::inbound::{
+    MessageDelete, MessageDeleted, MessageEdit, MessageEdited, MessageReact, Reacted,
+};
+use helpline_core::message::{Message, MessageRef};
 use helpline_core::permissions::{
     ConversationAction, ConversationFacts, check_conversation_action,
 };
-use serde_json::{Value, json};
-
-/// Fields that name the caller in these payloads.
-const PARTICIPANT_SELF: &[&str] = &["senderId", "userId"];
 
 /// Adds this group's handlers to the table.
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.on(events::MESSAGE_EDIT, message_edit);
-    handlers.on(events::MESSAGE_DELETE, message_delete);
-    handlers.on(events::MESSAGE_REACT, message_react);
+    handlers.on(message_edit);
+    handlers.on(message_delete);
+    handlers.on(message_react);
 }
 
 /// The live message `target` names, once `action` on it is allowed.
@@ -57,8 +55,11 @@ async fn checked_target(
     Ok(message)
 }
 
-async fn message_edit(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let (target, content) = parse_edit(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
+async fn message_edit(
+    ctx: Context,
+    MessageEdit { target, content }: MessageEdit,
+    ack: Ack<MessageEdited>,
+) -> Result<Replied, DomainError> {
     checked_target(&ctx, &target, ConversationAction::Edit).await?;
     let edited = ctx
         .app
@@ -66,16 +67,21 @@ async fn message_edit(ctx: Context, payload: Value) -> Result<Value, DomainError
         .edit_message(&target.message_id, &content, ctx.app.clock.now())
         .await?
         .ok_or(DomainError::NotFound("no such message"))?;
-    ctx.reply(Ok(json!({ "message": edited })));
+    let replied = ack.send(MessageEdited {
+        message: edited.clone(),
+    });
     ctx.app
         .fanout
         .to_conversation(&target.conversation_id, &ServerEvent::MessageEdited(edited))
         .await;
-    Ok(Value::Null)
+    Ok(replied)
 }
 
-async fn message_delete(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let target = MessageRef::parse(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
+async fn message_delete(
+    ctx: Context,
+    MessageDelete { target }: MessageDelete,
+    ack: Ack<MessageDeleted>,
+) -> Result<Replied, DomainError> {
     let message = checked_target(&ctx, &target, ConversationAction::Delete).await?;
     let attachment = match &message.attachment {
         Some(info) => ctx.app.store.attachment(&info.id).await?,
@@ -87,7 +93,10 @@ async fn message_delete(ctx: Context, payload: Value) -> Result<Value, DomainErr
         .delete_message(&target.message_id, ctx.app.clock.now())
         .await?
         .ok_or(DomainError::NotFound("no such message"))?;
-    ctx.reply(Ok(json!({"messageId": tombstone.id, "seq": tombstone.seq})));
+    let replied = ack.send(MessageDeleted {
+        message_id: tombstone.id.clone(),
+        seq: tombstone.seq,
+    });
     let deleted = ServerEvent::MessageDeleted {
         conversation_id: target.conversation_id.clone(),
         message_id: tombstone.id,
@@ -105,12 +114,14 @@ async fn message_delete(ctx: Context, payload: Value) -> Result<Value, DomainErr
         .fanout
         .to_conversation(&target.conversation_id, &deleted)
         .await;
-    Ok(Value::Null)
+    Ok(replied)
 }
 
-async fn message_react(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let (target, emoji) =
-        parse_reaction(&caller_checked(&ctx.caller, &payload, PARTICIPANT_SELF)?)?;
+async fn message_react(
+    ctx: Context,
+    MessageReact { target, emoji }: MessageReact,
+    ack: Ack<Reacted>,
+) -> Result<Replied, DomainError> {
     checked_target(&ctx, &target, ConversationAction::React).await?;
     let reactions = ctx
         .app
@@ -123,9 +134,10 @@ async fn message_react(ctx: Context, payload: Value) -> Result<Value, DomainErro
         )
         .await?
         .ok_or(DomainError::NotFound("no such message"))?;
-    ctx.reply(Ok(
-        json!({"messageId": target.message_id, "reactions": reactions}),
-    ));
+    let replied = ack.send(Reacted {
+        message_id: target.message_id.clone(),
+        reactions: reactions.clone(),
+    });
     let event = ServerEvent::MessageReaction {
         conversation_id: target.conversation_id.clone(),
         message_id: target.message_id,
@@ -135,5 +147,5 @@ async fn message_react(ctx: Context, payload: Value) -> Result<Value, DomainErro
         .fanout
         .to_conversation(&target.conversation_id, &event)
         .await;
-    Ok(Value::Null)
+    Ok(replied)
 }

@@ -10,7 +10,6 @@ mod calls;
 mod conversations;
 mod edits;
 pub mod encoded;
-pub mod events;
 pub mod expiry;
 pub mod fanout;
 mod offers;
@@ -24,8 +23,8 @@ mod timers;
 use crate::app::App;
 use crate::presence::Availability;
 use futures::future::BoxFuture;
+use helpline_core::UserId;
 use helpline_core::user::Role;
-use helpline_core::{DomainError, UserId};
 use helpline_socketio::{Application, DisconnectReason, Event, Socket};
 use outbound::SupportChange;
 use serde_json::Value;
@@ -196,20 +195,4 @@ async fn connected(app: App, socket: SocketRef) {
     {
         tracing::warn!(%error, "offering pending requests on connect failed");
     }
-}
-
-/// Fields that name the caller in seeker payloads.
-pub(super) const SEEKER_SELF: &[&str] = &["seniorId", "userId"];
-
-/// The payload's object view, checked for caller-naming fields.
-pub(crate) fn caller_checked<'a>(
-    caller: &Caller,
-    payload: &'a Value,
-    caller_fields: &[&str],
-) -> Result<helpline_core::input::Fields<'a>, DomainError> {
-    let fields = helpline_core::input::Fields::of(payload)?;
-    for name in caller_fields {
-        fields.caller_field(name, caller.id.as_str())?;
-    }
-    Ok(fields)
 }

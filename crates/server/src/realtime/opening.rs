@@ -8,32 +8,29 @@
 //! after that commit); the seeker's ack waits until the request is durable.
 //! If the commit fails after all, the volunteers are told it is gone.
 
-use super::SEEKER_SELF;
-use super::ack::Context;
-use super::ack::Handlers;
-use super::caller_checked;
-use super::events;
+use super::ack::{Ack, Context, Handlers, Replied};
 use super::offers::offer_pending_to;
 use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
 use crate::app::App;
-use helpline_core::permissions::{RoleAction, require_role};
-use helpline_core::request::{NewHelpRequest, RequestDraft};
+use helpline_core::inbound::{RequestOpened, SeekerRequest};
+use helpline_core::request::{NewHelpRequest, RequestStatus};
 use helpline_core::user::Role;
 use helpline_core::{DomainError, RequestId, UserId};
 use helpline_store::{OpenedRequest, StoreError};
-use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// Adds `seeker:request` to the table.
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.on(events::SEEKER_REQUEST, seeker_request);
+    handlers.on(seeker_request);
 }
 
-async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    require_role(ctx.caller.role, RoleAction::AskForHelp)?;
-    let draft = RequestDraft::parse(&caller_checked(&ctx.caller, &payload, SEEKER_SELF)?)?;
+async fn seeker_request(
+    ctx: Context,
+    SeekerRequest { draft }: SeekerRequest,
+    ack: Ack<RequestOpened>,
+) -> Result<Replied, DomainError> {
     let app = &ctx.app;
     if let Some(target) = &draft.target_volunteer_id {
         match app.store.user(target).await? {
@@ -59,9 +56,11 @@ async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainErr
     };
     let opened = open_and_offer(&ctx, &new, &candidates).await?;
     let (request, offered) = (opened.request, opened.offered);
-    ctx.reply(Ok(
-        json!({"requestId": request.id, "status": "pending", "onlineVolunteers": offered.len()}),
-    ));
+    let replied = ack.send(RequestOpened {
+        request_id: request.id.clone(),
+        status: RequestStatus::Pending,
+        online_volunteers: offered.len(),
+    });
     app.fanout.support_changed(SupportChange::Request).await;
     // The seeker has their ack: a failure here is logged, and the seeker
     // still hears below that the request is queued.
@@ -76,7 +75,7 @@ async fn seeker_request(ctx: Context, payload: Value) -> Result<Value, DomainErr
         };
         app.fanout.to_user(&ctx.caller.id, &queued).await;
     }
-    Ok(Value::Null)
+    Ok(replied)
 }
 
 /// Stores the request and tells the volunteers it is offered to as soon as

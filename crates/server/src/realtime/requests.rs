@@ -5,41 +5,39 @@
 //! Every state change is a conditional update in the store; this file
 //! decides who is told what afterwards.
 
-use super::ack::{Context, Handlers};
-use super::events;
+use super::ack::{Ack, Context, Handlers, Replied};
 use super::offers::offer_pending_to;
 use super::outbound::{RequestCancelled, ServerEvent, SupportChange};
-use super::{SEEKER_SELF, caller_checked};
 use crate::app::App;
-use crate::presence::Availability;
+use helpline_core::inbound::{
+    AnsweredRequest, AvailabilitySet, RequestCancel, RequestClaimedByYou, RequestStatusQuery,
+    RequestWithdrawn, StatusOfRequest, VolunteerAccept, VolunteerAvailability, VolunteerReject,
+};
 use helpline_core::notice::SystemNote;
-use helpline_core::permissions::{self, RoleAction, require_role};
+use helpline_core::permissions;
 use helpline_core::request::{HelpRequest, RequestStatus, check_addressed_to, claim_refusal};
+use helpline_core::user::Availability;
 use helpline_core::{ConversationId, DomainError, RequestId, UserId};
 use helpline_store::ClaimOutcome;
-use serde_json::{Value, json};
-
-/// Fields that name the caller in volunteer payloads.
-const VOLUNTEER_SELF: &[&str] = &["volunteerId", "userId"];
 
 /// Adds this group's handlers to the table.
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.on(events::REQUEST_CANCEL, request_cancel);
-    handlers.on(events::REQUEST_STATUS, request_status);
-    handlers.on(events::VOLUNTEER_ACCEPT, volunteer_accept);
-    handlers.on(events::VOLUNTEER_REJECT, volunteer_reject);
-    handlers.on(events::VOLUNTEER_AVAILABILITY, volunteer_availability);
+    handlers.on(request_cancel);
+    handlers.on(request_status);
+    handlers.on(volunteer_accept);
+    handlers.on(volunteer_reject);
+    handlers.on(volunteer_availability);
 }
 
 /// The caller's own request: the one named, or by default their pending one.
 async fn own_request(
     ctx: &Context,
-    requested: Option<&str>,
+    requested: Option<&RequestId>,
     default_pending: bool,
 ) -> Result<Option<HelpRequest>, DomainError> {
     let store = &ctx.app.store;
     Ok(match requested {
-        Some(id) => match store.request(&RequestId::from_trusted(id)).await? {
+        Some(id) => match store.request(id).await? {
             Some(request) if request.senior_id == ctx.caller.id => Some(request),
             _ => return Err(DomainError::NotFound("no such request")),
         },
@@ -48,10 +46,12 @@ async fn own_request(
     })
 }
 
-async fn request_cancel(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    require_role(ctx.caller.role, RoleAction::AskForHelp)?;
-    let fields = caller_checked(&ctx.caller, &payload, SEEKER_SELF)?;
-    let request = own_request(&ctx, fields.opt_id("requestId")?, true)
+async fn request_cancel(
+    ctx: Context,
+    event: RequestCancel,
+    ack: Ack<RequestWithdrawn>,
+) -> Result<Replied, DomainError> {
+    let request = own_request(&ctx, event.request_id.as_ref(), true)
         .await?
         .ok_or(DomainError::NotPending)?;
     let cancelled = ctx
@@ -60,9 +60,10 @@ async fn request_cancel(ctx: Context, payload: Value) -> Result<Value, DomainErr
         .cancel_request(&request.id)
         .await?
         .ok_or(DomainError::NotPending)?;
-    ctx.reply(Ok(
-        json!({"requestId": cancelled.id, "status": "cancelled"}),
-    ));
+    let replied = ack.send(RequestWithdrawn {
+        request_id: cancelled.id.clone(),
+        status: RequestStatus::Cancelled,
+    });
     let app = &ctx.app;
     app.fanout.support_changed(SupportChange::Request).await;
     let offered = app.store.offered_volunteers(&cancelled.id).await?;
@@ -79,29 +80,33 @@ async fn request_cancel(ctx: Context, payload: Value) -> Result<Value, DomainErr
     app.fanout
         .to_user(&ctx.caller.id, &ServerEvent::RequestCancelled(to_seeker))
         .await;
-    Ok(Value::Null)
+    Ok(replied)
 }
 
-async fn request_status(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    require_role(ctx.caller.role, RoleAction::AskForHelp)?;
-    let fields = caller_checked(&ctx.caller, &payload, SEEKER_SELF)?;
-    let request = match own_request(&ctx, fields.opt_id("requestId")?, false).await {
+async fn request_status(
+    ctx: Context,
+    event: RequestStatusQuery,
+    ack: Ack<StatusOfRequest>,
+) -> Result<Replied, DomainError> {
+    let request = match own_request(&ctx, event.request_id.as_ref(), false).await {
         Err(DomainError::NotFound(_)) => None,
         other => other?,
     };
-    ctx.reply(Ok(json!({ "request": request })));
+    let replied = ack.send(StatusOfRequest {
+        request: request.clone(),
+    });
     ctx.app
         .fanout
         .to_socket(&ctx.socket, &ServerEvent::RequestStatusResponse { request });
-    Ok(Value::Null)
+    Ok(replied)
 }
 
 /// How a volunteer names the request they answer.
-enum Named {
+enum Named<'a> {
     /// By its id.
-    Request(RequestId),
+    Request(&'a RequestId),
     /// A seeker's newest request.
-    SeekersLatest(UserId),
+    SeekersLatest(&'a UserId),
 }
 
 /// The request a volunteer answers. They may answer an offer before the
@@ -109,7 +114,7 @@ enum Named {
 /// connection does not see it yet: a request not found (or, named by its
 /// seeker, an older one not pending) is read again once the store has
 /// settled. A request found by its id is committed, whatever its status.
-async fn offered_request(app: &App, named: &Named) -> Result<Option<HelpRequest>, DomainError> {
+async fn offered_request(app: &App, named: &Named<'_>) -> Result<Option<HelpRequest>, DomainError> {
     let read = || async {
         match named {
             Named::Request(id) => app.store.request(id).await,
@@ -129,20 +134,20 @@ async fn offered_request(app: &App, named: &Named) -> Result<Option<HelpRequest>
     Ok(read().await?)
 }
 
-async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    require_role(ctx.caller.role, RoleAction::AnswerRequests)?;
-    let fields = caller_checked(&ctx.caller, &payload, VOLUNTEER_SELF)?;
-    let (request_id, senior_id) = (fields.opt_id("requestId")?, fields.opt_id("seniorId")?);
+async fn volunteer_accept(
+    ctx: Context,
+    event: VolunteerAccept,
+    ack: Ack<RequestClaimedByYou>,
+) -> Result<Replied, DomainError> {
     let app = &ctx.app;
-    let named = match (request_id, senior_id) {
-        (Some(id), _) => Named::Request(RequestId::from_trusted(id)),
-        (None, Some(seeker)) => Named::SeekersLatest(UserId::from_trusted(seeker)),
-        (None, None) => return Err(DomainError::invalid("requestId or seniorId is required")),
+    let (named, seeker) = match &event.request {
+        AnsweredRequest::Request { id, seeker } => (Named::Request(id), seeker.as_ref()),
+        AnsweredRequest::SeekersLatest(seeker) => (Named::SeekersLatest(seeker), Some(seeker)),
     };
     let request = offered_request(app, &named)
         .await?
         .ok_or(DomainError::NotFound("no such request"))?;
-    if matches!(senior_id, Some(s) if s != request.senior_id.as_str()) {
+    if matches!(seeker, Some(s) if *s != request.senior_id) {
         return Err(DomainError::invalid("requestId and seniorId do not match"));
     }
     check_addressed_to(&request, &ctx.caller.id)?;
@@ -172,9 +177,10 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
             tracing::warn!(%error, "starting the request's call failed");
             None
         });
-    ctx.reply(Ok(
-        json!({"requestId": claimed.id, "conversationId": conversation_id}),
-    ));
+    let replied = ack.send(RequestClaimedByYou {
+        request_id: claimed.id.clone(),
+        conversation_id: conversation_id.clone(),
+    });
     let started = ServerEvent::SessionStarted {
         conversation_id: conversation_id.clone(),
         request_id: claimed.id.clone(),
@@ -201,15 +207,16 @@ async fn volunteer_accept(ctx: Context, payload: Value) -> Result<Value, DomainE
         volunteer_id: ctx.caller.id.clone(),
     };
     app.fanout.to_users(&others, &taken).await;
-    Ok(Value::Null)
+    Ok(replied)
 }
 
-async fn volunteer_reject(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    require_role(ctx.caller.role, RoleAction::AnswerRequests)?;
-    let fields = caller_checked(&ctx.caller, &payload, VOLUNTEER_SELF)?;
-    let id = RequestId::from_trusted(fields.id("requestId")?);
+async fn volunteer_reject(
+    ctx: Context,
+    event: VolunteerReject,
+    ack: Ack<()>,
+) -> Result<Replied, DomainError> {
     let app = &ctx.app;
-    let request = offered_request(app, &Named::Request(id))
+    let request = offered_request(app, &Named::Request(&event.request_id))
         .await?
         .ok_or(DomainError::NotFound("no such request"))?;
     check_addressed_to(&request, &ctx.caller.id)?;
@@ -220,14 +227,14 @@ async fn volunteer_reject(ctx: Context, payload: Value) -> Result<Value, DomainE
         app.store
             .record_decline(&request.id, &ctx.caller.id)
             .await?;
-        return Ok(json!({}));
+        return Ok(ack.send(()));
     }
     let rejected = app
         .store
         .reject_request(&request.id)
         .await?
         .ok_or(DomainError::NotPending)?;
-    ctx.reply(Ok(json!({})));
+    let replied = ack.send(());
     app.fanout.support_changed(SupportChange::Request).await;
     app.fanout
         .to_user(
@@ -237,17 +244,17 @@ async fn volunteer_reject(ctx: Context, payload: Value) -> Result<Value, DomainE
             },
         )
         .await;
-    Ok(Value::Null)
+    Ok(replied)
 }
 
-async fn volunteer_availability(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    require_role(ctx.caller.role, RoleAction::AnswerRequests)?;
-    let fields = caller_checked(&ctx.caller, &payload, VOLUNTEER_SELF)?;
-    let status = fields
-        .opt_enum("status", &["available", "away"], Availability::parse)?
-        .ok_or_else(|| DomainError::invalid("status is required"))?;
+async fn volunteer_availability(
+    ctx: Context,
+    event: VolunteerAvailability,
+    ack: Ack<AvailabilitySet>,
+) -> Result<Replied, DomainError> {
+    let status = event.status;
     let changed = ctx.app.presence.set_availability(&ctx.caller.id, status);
-    ctx.reply(Ok(json!({"status": status.as_str()})));
+    let replied = ack.send(AvailabilitySet { status });
     if changed {
         ctx.app
             .fanout
@@ -257,7 +264,7 @@ async fn volunteer_availability(ctx: Context, payload: Value) -> Result<Value, D
     if changed && status == Availability::Available {
         offer_pending_to(&ctx.app, &ctx.caller.id, None).await?;
     }
-    Ok(Value::Null)
+    Ok(replied)
 }
 
 /// Tells everyone concerned that a request expired.

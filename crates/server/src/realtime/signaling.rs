@@ -7,54 +7,47 @@
 //! so every process decides the same way. Everyone else gets `forbidden`
 //! and nothing is relayed. Renegotiation is just more of the same events.
 
-use super::ack::{Context, Handlers};
+use super::ack::{Ack, Context, Handlers, Replied};
 use super::outbound::ServerEvent;
-use super::{caller_checked, events};
-use helpline_core::call::{CallStatus, IceCandidate, SessionDescription, Side};
+use helpline_core::call::{CallStatus, Side};
+use helpline_core::inbound::{WebrtcAnswer, WebrtcIce, WebrtcOffer};
 use helpline_core::{CallId, DomainError};
-use serde_json::{Value, json};
-
-/// Fields that name the caller in signaling payloads.
-const SIGNAL_SELF: &[&str] = &["userId"];
 
 /// Registers this group's handlers on a new socket.
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.on(events::WEBRTC_OFFER, |ctx, payload| {
-        description(ctx, payload, true)
+    handlers.on(|ctx, WebrtcOffer(offer), ack| {
+        let event = ServerEvent::WebrtcOffer {
+            call_id: offer.call_id.clone(),
+            sdp: offer.sdp,
+        };
+        relay(ctx, offer.call_id, event, ack)
     });
-    handlers.on(events::WEBRTC_ANSWER, |ctx, payload| {
-        description(ctx, payload, false)
+    handlers.on(|ctx, WebrtcAnswer(answer), ack| {
+        let event = ServerEvent::WebrtcAnswer {
+            call_id: answer.call_id.clone(),
+            sdp: answer.sdp,
+        };
+        relay(ctx, answer.call_id, event, ack)
     });
-    handlers.on(events::WEBRTC_ICE, ice);
+    handlers.on(|ctx, WebrtcIce(ice), ack| {
+        let event = ServerEvent::WebrtcIce {
+            call_id: ice.call_id.clone(),
+            candidate: ice.candidate,
+        };
+        relay(ctx, ice.call_id, event, ack)
+    });
 }
 
-async fn description(ctx: Context, payload: Value, offer: bool) -> Result<Value, DomainError> {
-    let parsed = SessionDescription::parse(&caller_checked(&ctx.caller, &payload, SIGNAL_SELF)?)?;
-    let target = peer_device(&ctx, &parsed.call_id).await?;
-    let event = if offer {
-        ServerEvent::WebrtcOffer {
-            call_id: parsed.call_id,
-            sdp: parsed.sdp,
-        }
-    } else {
-        ServerEvent::WebrtcAnswer {
-            call_id: parsed.call_id,
-            sdp: parsed.sdp,
-        }
-    };
+/// Sends `event` to the other device of call `id`, if the sender may.
+async fn relay(
+    ctx: Context,
+    id: CallId,
+    event: ServerEvent,
+    ack: Ack<()>,
+) -> Result<Replied, DomainError> {
+    let target = peer_device(&ctx, &id).await?;
     ctx.app.fanout.to_sid(&target, &event).await;
-    Ok(json!({}))
-}
-
-async fn ice(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let parsed = IceCandidate::parse(&caller_checked(&ctx.caller, &payload, SIGNAL_SELF)?)?;
-    let target = peer_device(&ctx, &parsed.call_id).await?;
-    let event = ServerEvent::WebrtcIce {
-        call_id: parsed.call_id,
-        candidate: parsed.candidate,
-    };
-    ctx.app.fanout.to_sid(&target, &event).await;
-    Ok(json!({}))
+    Ok(ack.send(()))
 }
 
 const NOT_YOURS: DomainError = DomainError::Forbidden("this device is not in that call");

@@ -3,25 +3,27 @@
 //! `conversation:settings` event), and [`announce_expired`] tells rooms
 //! about messages the sweeper deleted.
 
-use super::ack::{Context, Handlers};
+use super::ack::{Ack, Context, Handlers, Replied};
 use super::outbound::ServerEvent;
-use super::{caller_checked, events};
 use crate::app::App;
-use helpline_core::conversation::{ConversationStatus, SettingsChange, describe_timer};
+use helpline_core::conversation::{ConversationStatus, describe_timer};
+use helpline_core::inbound::{ConversationSettings, TimerSet};
 use helpline_core::message::{Message, MessageDraft, MessageType, NewMessage};
 use helpline_core::permissions::{
     ConversationAction, ConversationFacts, check_conversation_action,
 };
 use helpline_core::{DomainError, MessageId};
-use serde_json::{Value, json};
 
 /// Adds this group's handlers to the table.
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.on(events::CONVERSATION_SETTINGS, conversation_settings);
+    handlers.on(conversation_settings);
 }
 
-async fn conversation_settings(ctx: Context, payload: Value) -> Result<Value, DomainError> {
-    let change = SettingsChange::parse(&caller_checked(&ctx.caller, &payload, &["userId"])?)?;
+async fn conversation_settings(
+    ctx: Context,
+    ConversationSettings { change }: ConversationSettings,
+    ack: Ack<TimerSet>,
+) -> Result<Replied, DomainError> {
     let store = &ctx.app.store;
     let participants = ctx
         .app
@@ -71,7 +73,10 @@ async fn conversation_settings(ctx: Context, payload: Value) -> Result<Value, Do
         Ok(appended) => appended,
         Err(refusal) => return Err(refusal.into()),
     };
-    ctx.reply(Ok(json!({"conversationId": change.conversation_id, "autoDeleteSecs": change.auto_delete_secs})));
+    let replied = ack.send(TimerSet {
+        conversation_id: change.conversation_id.clone(),
+        auto_delete_secs: change.auto_delete_secs,
+    });
     let fanout = &ctx.app.fanout;
     let settings = ServerEvent::ConversationSettings {
         conversation_id: change.conversation_id.clone(),
@@ -82,7 +87,7 @@ async fn conversation_settings(ctx: Context, payload: Value) -> Result<Value, Do
         .to_conversation(&change.conversation_id, &settings)
         .await;
     fanout.system_message(&appended.message).await;
-    Ok(Value::Null)
+    Ok(replied)
 }
 
 /// Tells each message's room that the sweeper deleted it.
