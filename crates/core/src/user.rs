@@ -5,7 +5,7 @@ use crate::ids::UserId;
 use crate::input::{Fields, char_count};
 use crate::time::Timestamp;
 use crate::wire::wire_enum;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 wire_enum!(
     /// A volunteer's stated availability.
@@ -18,7 +18,7 @@ wire_enum!(
 );
 
 /// What a person is on the platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Asks for company or help (a senior, a client).

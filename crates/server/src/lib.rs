@@ -8,6 +8,7 @@ pub mod app;
 pub mod attachments;
 pub mod auth;
 pub mod calls;
+pub mod cluster;
 pub mod config;
 pub mod direct;
 pub mod http;
@@ -94,13 +95,16 @@ pub async fn serve_with_clock(
     )
     .await?;
     let attachments = attachments::blobs::Attachments::open(&settings)?;
+    // Subscribed before the first socket, so no news is missed.
+    let cluster = cluster::Cluster::join(&settings).await?;
+    let outbox = cluster.as_ref().map(cluster::Cluster::outbox);
     let app = App::new(AppParts {
         store: store.clone(),
         tokens,
-        presence: Presence::default(),
+        presence: Presence::new(outbox.clone()),
         typing: typing::Typing::default(),
         participants: participants::Participants::default(),
-        fanout: Fanout::default(),
+        fanout: Fanout::new(outbox),
         limits: limits::RateLimits::new(
             clock.clone(),
             settings.event_rate(),
@@ -120,6 +124,7 @@ pub async fn serve_with_clock(
         },
     );
 
+    let cluster = cluster.map(|cluster| cluster.run(app.clone()));
     let (stop_jobs, jobs_stopped) = watch::channel(false);
     let sweeper = tokio::spawn(jobs::sweep(app.clone(), jobs_stopped));
 
@@ -161,6 +166,9 @@ pub async fn serve_with_clock(
     let _ = stop_jobs.send(true);
     if let Err(error) = sweeper.await {
         tracing::warn!(%error, "sweeper ended badly");
+    }
+    if let Some(cluster) = cluster {
+        cluster.stop().await;
     }
     store.close().await;
     tracing::info!("stopped");

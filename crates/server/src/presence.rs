@@ -1,16 +1,24 @@
-//! Who is connected to this process, and which volunteers take requests.
+//! Who is connected, and which volunteers take requests: on this node
+//! (counted per socket) and, in a cluster, on every other node (as each
+//! node last announced it through the broker, [`crate::cluster`]).
 //!
-//! A user may have several sockets (tabs, devices); they are online while at
-//! least one is connected. A volunteer is available on connect unless they
-//! set `away`; the choice lasts while they stay online. Presence is
-//! per-process memory: it is what this node can deliver to right now.
+//! A user may have several sockets (tabs, devices, nodes); they are online
+//! while at least one is connected anywhere. A volunteer is available on
+//! connect unless they set `away`; the choice lasts while they stay online
+//! and holds on every node. Other nodes are known from their news: a
+//! snapshot every heartbeat plus each change as it happens; a node not
+//! heard from for three heartbeats is forgotten with its users.
 
+use crate::cluster::news::News;
+use crate::cluster::news::{NodeId, Present};
+use crate::cluster::outbox::Outbox;
 use helpline_core::UserId;
 pub use helpline_core::user::Availability;
 use helpline_core::user::Role;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 #[derive(Debug)]
 struct Entry {
@@ -19,14 +27,59 @@ struct Entry {
     availability: Availability,
 }
 
+/// What one other node last said about its users.
+#[derive(Debug)]
+struct Node {
+    users: HashMap<UserId, (Role, Availability)>,
+    heard: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Table {
+    /// This node's users.
+    local: HashMap<UserId, Entry>,
+    /// Every other live node's users.
+    nodes: HashMap<NodeId, Node>,
+}
+
+impl Table {
+    fn is_online(&self, user: &UserId) -> bool {
+        self.local.contains_key(user) || self.nodes.values().any(|n| n.users.contains_key(user))
+    }
+
+    /// Records a volunteer's choice wherever they are known to be: it holds
+    /// on every node they are connected to.
+    fn choose(&mut self, user: &UserId, availability: Availability) {
+        if let Some(entry) = self.local.get_mut(user) {
+            entry.availability = availability;
+        }
+        for node in self.nodes.values_mut() {
+            if let Some(state) = node.users.get_mut(user) {
+                state.1 = availability;
+            }
+        }
+    }
+
+    /// The user's role and availability, here first, else on any node.
+    fn state(&self, user: &UserId) -> Option<(Role, Availability)> {
+        match self.local.get(user) {
+            Some(entry) => Some((entry.role, entry.availability)),
+            None => self.nodes.values().find_map(|n| n.users.get(user).copied()),
+        }
+    }
+}
+
 /// Shared presence table.
 #[derive(Debug, Clone, Default)]
 pub struct Presence {
-    users: Arc<Mutex<HashMap<UserId, Entry>>>,
+    table: Arc<Mutex<Table>>,
     /// Counts volunteers becoming available (connecting, or back from
-    /// away), so a request opened from a snapshot of the available can
-    /// tell whether anyone arrived while it was being stored.
+    /// away, here or on another node), so a request opened from a
+    /// snapshot of the available can tell whether anyone arrived while it
+    /// was being stored.
     arrivals: Arc<AtomicU64>,
+    /// Where this node's changes are announced, in a cluster.
+    outbox: Option<Outbox>,
 }
 
 /// A point in the sequence of volunteers becoming available
@@ -34,73 +87,125 @@ pub struct Presence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArrivalsMark(u64);
 
+/// Whether `(role, availability)` is an available volunteer.
+fn takes_requests(state: Option<(Role, Availability)>) -> bool {
+    state == Some((Role::Volunteer, Availability::Available))
+}
+
 impl Presence {
-    fn table(&self) -> MutexGuard<'_, HashMap<UserId, Entry>> {
+    /// Presence that announces this node's changes to `outbox` (none: one node).
+    pub fn new(outbox: Option<Outbox>) -> Self {
+        Self {
+            outbox,
+            ..Self::default()
+        }
+    }
+
+    fn table(&self) -> MutexGuard<'_, Table> {
         // A panic while holding this lock cannot leave the map inconsistent
         // (every update is a single insert or field write), so recover.
-        self.users
+        self.table
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Counts a new socket; true when it is the user's first.
-    pub fn connect(&self, user: &UserId, role: Role) -> bool {
-        let mut table = self.table();
-        let entry = table.entry(user.clone()).or_insert(Entry {
-            role,
-            sockets: 0,
-            availability: Availability::Available,
-        });
-        entry.sockets += 1;
-        let first = entry.sockets == 1;
-        if first && role == Role::Volunteer {
-            self.arrivals.fetch_add(1, Ordering::SeqCst);
+    fn announce(&self, news: News) {
+        if let Some(outbox) = &self.outbox {
+            outbox.send(news);
         }
-        first
     }
 
-    /// Forgets a socket; true when the user has none left.
+    fn arrived(&self) {
+        self.arrivals.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Counts a new socket; true when it is the user's first on this node.
+    /// A user already online elsewhere keeps their availability.
+    pub fn connect(&self, user: &UserId, role: Role) -> bool {
+        let mut table = self.table();
+        if let Some(entry) = table.local.get_mut(user) {
+            entry.sockets += 1;
+            return false;
+        }
+        let before = table.state(user);
+        let availability = before.map_or(Availability::Available, |(_, a)| a);
+        table.local.insert(
+            user.clone(),
+            Entry {
+                role,
+                sockets: 1,
+                availability,
+            },
+        );
+        drop(table);
+        if !takes_requests(before) && takes_requests(Some((role, availability))) {
+            self.arrived();
+        }
+        self.announce(News::Present(Present {
+            user: user.clone(),
+            role,
+            availability,
+        }));
+        true
+    }
+
+    /// Forgets a socket; true when the user has none left on this node.
     pub fn disconnect(&self, user: &UserId) -> bool {
         let mut table = self.table();
-        let Some(entry) = table.get_mut(user) else {
+        let Some(entry) = table.local.get_mut(user) else {
             return false;
         };
         entry.sockets = entry.sockets.saturating_sub(1);
-        if entry.sockets == 0 {
-            table.remove(user);
-            true
-        } else {
-            false
+        if entry.sockets > 0 {
+            return false;
         }
+        table.local.remove(user);
+        drop(table);
+        self.announce(News::Absent(user.clone()));
+        true
     }
 
-    /// Sets a connected volunteer's availability; true when it changed.
+    /// Sets a connected volunteer's availability, everywhere they are;
+    /// true when it changed.
     pub fn set_availability(&self, user: &UserId, availability: Availability) -> bool {
-        match self.table().get_mut(user) {
-            Some(entry) if entry.availability != availability => {
-                entry.availability = availability;
-                if availability == Availability::Available {
-                    self.arrivals.fetch_add(1, Ordering::SeqCst);
+        let role = {
+            let mut table = self.table();
+            let role = match table.local.get_mut(user) {
+                Some(entry) if entry.availability != availability => {
+                    entry.availability = availability;
+                    entry.role
                 }
-                true
-            }
-            _ => false,
+                _ => return false,
+            };
+            table.choose(user, availability);
+            role
+        };
+        if availability == Availability::Available {
+            self.arrived();
         }
+        self.announce(News::Present(Present {
+            user: user.clone(),
+            role,
+            availability,
+        }));
+        true
     }
 
-    /// Whether the user has a connected socket here.
+    /// Whether the user has a connected socket on any node.
     pub fn is_online(&self, user: &UserId) -> bool {
-        self.table().contains_key(user)
+        self.table().is_online(user)
     }
 
     /// `Some(availability)` when online.
     pub fn availability(&self, user: &UserId) -> Option<Availability> {
-        self.table().get(user).map(|e| e.availability)
+        self.table()
+            .state(user)
+            .map(|(_, availability)| availability)
     }
 
     /// Whether a volunteer is online and available.
     pub fn is_available_volunteer(&self, user: &UserId) -> bool {
-        matches!(self.table().get(user), Some(e) if e.role == Role::Volunteer && e.availability == Availability::Available)
+        takes_requests(self.table().state(user))
     }
 
     /// Where the count of volunteers becoming available stands; read it
@@ -116,14 +221,150 @@ impl Presence {
         self.arrivals.load(Ordering::SeqCst) != mark.0
     }
 
-    /// Every online, available volunteer.
+    /// Every online, available volunteer, on every node, once.
     pub fn available_volunteers(&self) -> Vec<UserId> {
-        self.table()
+        let table = self.table();
+        let mut available: Vec<UserId> = table
+            .local
             .iter()
             .filter(|(_, e)| e.role == Role::Volunteer && e.availability == Availability::Available)
             .map(|(id, _)| id.clone())
+            .collect();
+        for node in table.nodes.values() {
+            for (id, state) in &node.users {
+                if takes_requests(Some(*state)) && !table.local.contains_key(id) {
+                    available.push(id.clone());
+                }
+            }
+        }
+        available.sort_unstable();
+        available.dedup();
+        available
+    }
+
+    /// Everyone connected to this node, as announced to the others.
+    pub fn local_snapshot(&self) -> Vec<Present> {
+        self.table()
+            .local
+            .iter()
+            .map(|(user, entry)| Present {
+                user: user.clone(),
+                role: entry.role,
+                availability: entry.availability,
+            })
             .collect()
     }
+
+    /// Applies what node `from` said; returns the users who are now
+    /// online nowhere (their calls are watched) and whether `from` was
+    /// unknown until now (it then hears this node's snapshot).
+    pub fn heard(&self, from: NodeId, news: &News, now: Instant) -> Heard {
+        let mut table = self.table();
+        let known = table.nodes.contains_key(&from);
+        let mut gone = Vec::new();
+        let mut arrivals = 0;
+        match news {
+            News::Leaving => {
+                if let Some(node) = table.nodes.remove(&from) {
+                    gone.extend(node.users.into_keys().filter(|u| !table.is_online(u)));
+                }
+                return Heard {
+                    gone,
+                    new_node: false,
+                };
+            }
+            News::Snapshot(users) => {
+                let before = table
+                    .nodes
+                    .remove(&from)
+                    .map(|n| n.users)
+                    .unwrap_or_default();
+                let after: HashMap<UserId, (Role, Availability)> = users
+                    .iter()
+                    .map(|p| (p.user.clone(), (p.role, p.availability)))
+                    .collect();
+                for (user, state) in &after {
+                    if takes_requests(Some(*state)) && !takes_requests(table.state(user)) {
+                        arrivals += 1;
+                    }
+                }
+                table.nodes.insert(
+                    from,
+                    Node {
+                        users: after,
+                        heard: now,
+                    },
+                );
+                gone.extend(before.into_keys().filter(|u| !table.is_online(u)));
+            }
+            News::Present(present) => {
+                let state = (present.role, present.availability);
+                if takes_requests(Some(state)) && !takes_requests(table.state(&present.user)) {
+                    arrivals += 1;
+                }
+                // A choice made on another node holds here too.
+                table.choose(&present.user, present.availability);
+                let node = table.nodes.entry(from).or_insert_with(|| Node {
+                    users: HashMap::new(),
+                    heard: now,
+                });
+                node.heard = now;
+                node.users.insert(present.user.clone(), state);
+            }
+            News::Absent(user) => {
+                if let Some(node) = table.nodes.get_mut(&from) {
+                    node.heard = now;
+                    node.users.remove(user);
+                }
+                if !table.is_online(user) {
+                    gone.push(user.clone());
+                }
+            }
+            _ => {
+                if let Some(node) = table.nodes.get_mut(&from) {
+                    node.heard = now;
+                }
+            }
+        }
+        drop(table);
+        if arrivals > 0 {
+            self.arrivals.fetch_add(arrivals, Ordering::SeqCst);
+        }
+        Heard {
+            gone,
+            new_node: !known,
+        }
+    }
+
+    /// Forgets the nodes not heard from since `cutoff`; returns their
+    /// users who are now online nowhere.
+    pub fn expire(&self, cutoff: Instant) -> Vec<UserId> {
+        let mut table = self.table();
+        let silent: Vec<NodeId> = table
+            .nodes
+            .iter()
+            .filter(|(_, node)| node.heard < cutoff)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut gone = Vec::new();
+        for id in silent {
+            tracing::warn!(node = %format!("{id:032x}"), "a node went silent and is forgotten");
+            if let Some(node) = table.nodes.remove(&id) {
+                gone.extend(node.users.into_keys());
+            }
+        }
+        gone.retain(|user| !table.is_online(user));
+        gone
+    }
+}
+
+/// What a node's news changed ([`Presence::heard`]).
+#[derive(Debug, Default)]
+pub struct Heard {
+    /// Users now online nowhere.
+    pub gone: Vec<UserId>,
+    /// The news came from a node not known until now.
+    pub new_node: bool,
 }
 
 #[cfg(test)]
@@ -170,5 +411,64 @@ mod tests {
         );
         p.set_availability(&v, Availability::Available);
         assert!(p.arrived_since(mark), "back from away is one");
+    }
+
+    fn present(user: &UserId, availability: Availability) -> Present {
+        Present {
+            user: user.clone(),
+            role: Role::Volunteer,
+            availability,
+        }
+    }
+
+    #[test]
+    fn other_nodes_count_until_they_leave_or_fall_silent() {
+        let p = Presence::default();
+        let (v, w) = (UserId::from_trusted("v"), UserId::from_trusted("w"));
+        let start = Instant::now();
+        let mark = p.arrivals_mark();
+        let heard = p.heard(
+            1,
+            &News::Present(present(&v, Availability::Available)),
+            start,
+        );
+        assert!(heard.new_node);
+        assert!(
+            p.arrived_since(mark),
+            "a volunteer arriving elsewhere is an arrival"
+        );
+        assert!(p.is_available_volunteer(&v));
+        let snapshot = News::Snapshot(vec![present(&w, Availability::Away)]);
+        let heard = p.heard(2, &snapshot, start);
+        assert!(heard.new_node && heard.gone.is_empty());
+        assert_eq!(p.available_volunteers(), vec![v.clone()]);
+        assert!(p.is_online(&w));
+        // Node 1 leaves; node 2 falls silent.
+        assert_eq!(p.heard(1, &News::Leaving, start).gone, vec![v.clone()]);
+        assert!(!p.is_online(&v));
+        let later = start + std::time::Duration::from_secs(1);
+        assert_eq!(p.expire(later), vec![w.clone()]);
+        assert!(!p.is_online(&w));
+    }
+
+    #[test]
+    fn a_user_here_and_elsewhere_is_gone_only_when_gone_everywhere() {
+        let p = Presence::default();
+        let v = UserId::from_trusted("v");
+        let now = Instant::now();
+        p.heard(1, &News::Present(present(&v, Availability::Away)), now);
+        assert!(p.connect(&v, Role::Volunteer));
+        assert!(
+            !p.is_available_volunteer(&v),
+            "the choice made elsewhere holds"
+        );
+        assert!(p.heard(1, &News::Absent(v.clone()), now).gone.is_empty());
+        assert!(p.disconnect(&v));
+        assert!(!p.is_online(&v));
+        p.connect(&v, Role::Volunteer);
+        p.heard(1, &News::Present(present(&v, Availability::Available)), now);
+        assert!(p.is_available_volunteer(&v));
+        p.heard(1, &News::Present(present(&v, Availability::Away)), now);
+        assert!(!p.is_available_volunteer(&v), "set away on another node");
     }
 }

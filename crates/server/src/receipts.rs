@@ -45,6 +45,29 @@ pub async fn delivered(
     Ok(())
 }
 
+/// What a device's ack of `message:new` does: records the message (by
+/// `sender`, at `seq`) as delivered to that device's user, unless they sent
+/// it. Built once per message, on the node the device is connected to.
+pub fn on_delivered(
+    app: &App,
+    conversation: &ConversationId,
+    sender: &UserId,
+    seq: i64,
+) -> crate::realtime::fanout::OnDelivered {
+    let (app, sender, conversation) = (app.clone(), sender.clone(), conversation.clone());
+    std::sync::Arc::new(move |user: UserId| {
+        if user == sender {
+            return;
+        }
+        let (app, conversation) = (app.clone(), conversation.clone());
+        tokio::spawn(async move {
+            if let Err(error) = delivered(&app, &conversation, &user, seq).await {
+                tracing::warn!(%error, "recording a delivery failed");
+            }
+        });
+    })
+}
+
 /// Marks what a person just fetched as delivered to them.
 pub async fn fetched(
     app: &App,

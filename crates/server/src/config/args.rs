@@ -128,6 +128,28 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_store_url: Option<String>,
+    /// The broker between the nodes of a cluster: `redis://HOST:PORT[/DB]` (or `rediss://`) or `nats://HOST:PORT`. Unset: one node, no broker.
+    #[arg(long, global = true, env = "HELPLINE_BROKER_URL", value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broker_url: Option<String>,
+    /// The cluster's name on the broker: nodes with the same name and broker are one cluster [default: helpline].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_CLUSTER_NAME",
+        value_name = "NAME"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_name: Option<String>,
+    /// Milliseconds between a node's presence announcements; a node silent for three is forgotten [default: 5000].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_CLUSTER_HEARTBEAT_MS",
+        value_name = "MS"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_heartbeat_ms: Option<u64>,
     /// Largest attachment upload in bytes [default: 10485760 (10 MiB)].
     #[arg(
         long,

@@ -70,6 +70,13 @@ pub struct Settings {
     pub attachment_store_url: Option<String>,
     /// Largest attachment upload, in bytes.
     pub attachment_max_bytes: u64,
+    /// The broker between a cluster's nodes; none for one node.
+    pub broker_url: Option<String>,
+    /// The cluster's name on the broker (its channel prefix).
+    pub cluster_name: String,
+    /// How often a node announces its users to the others; a node silent
+    /// for three heartbeats is forgotten.
+    pub cluster_heartbeat_ms: u64,
     /// Total attachment bytes one user may have stored.
     pub attachment_quota_bytes: u64,
     /// Log format.
@@ -133,6 +140,9 @@ impl fmt::Debug for Settings {
             .field("rate_events_burst", &self.rate_events_burst)
             .field("login_attempts", &self.login_attempts)
             .field("attachments_dir", &self.attachments_dir())
+            .field("broker_url", &self.broker_url.as_deref().map(redact_url))
+            .field("cluster_name", &self.cluster_name)
+            .field("cluster_heartbeat_ms", &self.cluster_heartbeat_ms)
             .field(
                 "attachment_store_url",
                 &self.attachment_store_url.as_deref().map(redact_url),
@@ -181,6 +191,9 @@ impl Default for Settings {
             login_attempts: 10,
             attachments_dir: None,
             attachment_store_url: None,
+            broker_url: None,
+            cluster_name: "helpline".into(),
+            cluster_heartbeat_ms: 5_000,
             attachment_max_bytes: DEFAULT_ATTACHMENT_MAX_BYTES,
             attachment_quota_bytes: 100 * 1024 * 1024,
             log_format: LogFormat::Text,
@@ -265,6 +278,7 @@ impl Settings {
         // An empty secret or store URL is none at all.
         settings.jwt_secret = settings.jwt_secret.filter(|s| !s.is_empty());
         settings.attachment_store_url = settings.attachment_store_url.filter(|s| !s.is_empty());
+        settings.broker_url = settings.broker_url.filter(|s| !s.is_empty());
         settings.calls.turn_secret = settings.calls.turn_secret.filter(|s| !s.is_empty());
         settings.check()?;
         Ok(settings)
@@ -276,6 +290,7 @@ impl Settings {
             || self.token_ttl_secs == 0
             || self.sweep_interval_ms == 0
             || self.typing_timeout_ms == 0
+            || self.cluster_heartbeat_ms == 0
         {
             return Err("timeouts and intervals must be positive".into());
         }
@@ -294,6 +309,7 @@ impl Settings {
         if self.db_max_connections == 0 {
             return Err("db max connections must be at least 1".into());
         }
+        crate::cluster::check_settings(self)?;
         if matches!(&self.jwt_secret, Some(s) if s.len() < 32) {
             return Err("the JWT secret must be at least 32 bytes".into());
         }

@@ -113,26 +113,24 @@ async fn message_send(
         let seq = appended.message.seq;
         // Each device's ack is a delivery receipt for its user (made only
         // if a device asked for receipts).
-        let on_delivered = || -> super::fanout::OnDelivered {
-            let (app, sender) = (ctx.app.clone(), ctx.caller.id.clone());
-            let conversation = appended.message.conversation_id.clone();
-            std::sync::Arc::new(move |user: UserId| {
-                if user == sender {
-                    return;
-                }
-                let (app, conversation) = (app.clone(), conversation.clone());
-                tokio::spawn(async move {
-                    if let Err(error) =
-                        crate::receipts::delivered(&app, &conversation, &user, seq).await
-                    {
-                        tracing::warn!(%error, "recording a delivery failed");
-                    }
-                });
-            })
+        let message = &appended.message;
+        let on_delivered = || {
+            crate::receipts::on_delivered(
+                &ctx.app,
+                &message.conversation_id,
+                &message.sender_id,
+                seq,
+            )
         };
         ctx.app
             .fanout
-            .deliver_message(&appended.message.conversation_id, encoded, on_delivered)
+            .deliver_message(
+                &message.conversation_id,
+                &message.sender_id,
+                seq,
+                encoded,
+                on_delivered,
+            )
             .await;
     }
     Ok(replied)

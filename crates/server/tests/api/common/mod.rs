@@ -5,6 +5,8 @@
 
 pub mod attachments;
 pub mod calls;
+#[macro_use]
+pub mod cluster;
 pub mod postgres;
 
 use helpline_client::Client;

@@ -1,0 +1,55 @@
+//! The broker between a cluster's nodes: publish bytes on a channel, hear
+//! everything published on it. At most once, like the pub/sub of Redis
+//! and core NATS that implement it: the database holds every decision and
+//! clients converge through `message:sync`, so a lost broadcast delays a
+//! live update and loses nothing ([decision 0025](../../../../docs/decisions/0025-cluster-fan-out-on-a-broker.md)).
+//! Reconnecting is the client library's job; both resubscribe by themselves.
+
+mod nats;
+mod redis;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use std::sync::Arc;
+
+/// Why the broker refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// The URL names no broker this server speaks.
+    #[error("the broker URL must start with redis://, rediss:// or nats://")]
+    Scheme,
+    /// Connecting, publishing or subscribing failed.
+    #[error("broker: {0}")]
+    Failed(String),
+}
+
+/// A pub/sub broker.
+#[async_trait]
+pub trait Broker: Send + Sync + 'static {
+    /// Sends `payload` to every subscriber of `channel`, this node's own
+    /// included. Returns once the client has taken it.
+    async fn publish(&self, channel: &str, payload: Bytes) -> Result<(), BrokerError>;
+
+    /// Everything published on `channel` from now on, for as long as the
+    /// client lives (across reconnects). Payloads lost while disconnected
+    /// or while this subscriber lagged are skipped and counted in the log.
+    async fn subscribe(&self, channel: &str) -> Result<BoxStream<'static, Bytes>, BrokerError>;
+}
+
+/// Connects to the broker `url` names (`redis://`, `rediss://`, `nats://`).
+pub async fn connect(url: &str) -> Result<Arc<dyn Broker>, BrokerError> {
+    match url.split_once("://").map(|(scheme, _)| scheme) {
+        Some("redis" | "rediss") => Ok(Arc::new(redis::RedisBroker::connect(url).await?)),
+        Some("nats") => Ok(Arc::new(nats::NatsBroker::connect(url).await?)),
+        _ => Err(BrokerError::Scheme),
+    }
+}
+
+/// Whether `url` names a broker this server speaks.
+pub fn known_scheme(url: &str) -> bool {
+    matches!(
+        url.split_once("://").map(|(scheme, _)| scheme),
+        Some("redis" | "rediss" | "nats")
+    )
+}
