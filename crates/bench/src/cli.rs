@@ -72,7 +72,8 @@ pub struct Options {
     /// Servers to run: R, N, F.
     #[arg(long, value_delimiter = ',', default_value = "R,N,F")]
     pub servers: Vec<String>,
-    /// Scenarios to run: S1 … S6.
+    /// Scenarios to run: S1 … S8 (S7, chat across the nodes of a cluster,
+    /// and S8, a soak on three nodes, run only when named).
     #[arg(long, value_delimiter = ',', default_value = "S1,S2,S3,S4,S5,S6")]
     pub scenarios: Vec<String>,
     /// S1: connected clients per case [default: 10000,50000].
@@ -132,6 +133,15 @@ pub struct Options {
     /// PostgreSQL admin URL; S6 creates and drops its databases there.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     pub postgres: String,
+    /// The Redis S7 runs its two-node cluster through.
+    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    pub redis: String,
+    /// The NATS S7 runs its two-node cluster through.
+    #[arg(long, default_value = "nats://127.0.0.1:4222")]
+    pub nats: String,
+    /// S8: the soak's length in minutes.
+    #[arg(long, default_value_t = 30)]
+    pub soak_minutes: u32,
     /// Skip S6 on PostgreSQL.
     #[arg(long)]
     pub no_postgres: bool,

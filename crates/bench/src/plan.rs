@@ -31,9 +31,9 @@ pub async fn execute(
     scenarios.dedup();
     if let Some(bad) = scenarios
         .iter()
-        .find(|s| !["S1", "S2", "S3", "S4", "S5", "S6"].contains(&s.as_str()))
+        .find(|s| !["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8"].contains(&s.as_str()))
     {
-        return Err(format!("unknown scenario {bad} (S1 … S6)"));
+        return Err(format!("unknown scenario {bad} (S1 … S8)"));
     }
     let mut machine = Machine::detect();
     if let Some(code) = &options.code {
@@ -118,7 +118,30 @@ pub async fn execute(
                     );
                 }
             }
-            _ => results.extend(storage_runs(&runner, &servers).await),
+            "S6" => results.extend(storage_runs(&runner, &servers).await),
+            "S8" => {
+                let base = base_rate.or(options.chat_base_rate).unwrap_or(2000.0);
+                let rate = (base / 2.0).round().max(1.0);
+                let minutes = options.soak_minutes;
+                let n = runner.sizes.chat_conversations;
+                let case =
+                    format!("three nodes, Redis, {rate}/s, {minutes} min, {n} conversations");
+                let job = Job::Soak {
+                    nodes: 3,
+                    broker: options.redis.clone(),
+                    rate,
+                    minutes,
+                };
+                if runner.has_postgres() {
+                    results.extend(
+                        case_runs(&runner, "S8", &case, &job, Db::Postgres, &[Kind::R]).await,
+                    );
+                }
+            }
+            _ => {
+                let base = base_rate.or(options.chat_base_rate).unwrap_or(2000.0);
+                results.extend(cluster_runs(&runner, &options, base).await);
+            }
         }
     }
     Ok(Report {
@@ -204,6 +227,37 @@ async fn case_runs(
         }
     }
     records
+}
+
+/// S7: S3's chat on PostgreSQL, R only, on one node and with each
+/// conversation's two people on different nodes of a two-node cluster on
+/// Redis and on NATS: saturation, then open loop at S3's fixed rate (half
+/// of `base`).
+async fn cluster_runs(runner: &Runner, options: &Options, base: f64) -> Vec<Record> {
+    let mut out = Vec::new();
+    if !runner.has_postgres() {
+        eprintln!("bench: S7 needs PostgreSQL (and R); skipped");
+        return out;
+    }
+    let n = runner.sizes.chat_conversations;
+    let fixed = (base / 2.0).round().max(1.0);
+    let setups = [
+        ("one node", 1, None),
+        ("two nodes, Redis", 2, Some(options.redis.clone())),
+        ("two nodes, NATS", 2, Some(options.nats.clone())),
+    ];
+    for (label, nodes, broker) in setups {
+        for (what, rate) in [("saturation", None), ("open loop", Some(fixed))] {
+            let case = format!("{label}, {what}, {n} conversations");
+            let job = Job::ChatAcross {
+                nodes,
+                broker: broker.clone(),
+                fixed: rate,
+            };
+            out.extend(case_runs(runner, "S7", &case, &job, Db::Postgres, &[Kind::R]).await);
+        }
+    }
+    out
 }
 
 /// S6: R on SQLite NORMAL, FULL and PostgreSQL; N on both SQLite modes;

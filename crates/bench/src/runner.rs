@@ -41,6 +41,29 @@ pub enum Job {
     Storage,
     /// S6 through Helpline's store alone (R only; see `store_load`).
     StoreAlone,
+    /// S7: S3's chat on PostgreSQL with each conversation's two people on
+    /// different nodes of a cluster: saturation (`fixed` none) or open loop
+    /// at the fixed rate.
+    ChatAcross {
+        /// Nodes (1: one node, no broker).
+        nodes: usize,
+        /// The broker's URL (with more than one node).
+        broker: Option<String>,
+        /// The open-loop rate; none for saturation.
+        fixed: Option<f64>,
+    },
+    /// S8: a soak, `minutes` at `rate` on `nodes` nodes through `broker`,
+    /// measured minute by minute.
+    Soak {
+        /// Nodes.
+        nodes: usize,
+        /// The broker's URL.
+        broker: String,
+        /// Messages a second.
+        rate: f64,
+        /// Minutes.
+        minutes: u32,
+    },
 }
 
 /// A whole run can take no longer than this.
@@ -116,8 +139,13 @@ impl Runner {
             };
             snapshots.insert(kind, prepared);
         }
-        let pg = if has("S6") && servers.contains(&Kind::R) && !options.no_postgres {
-            let n = sizes.storage_conversations;
+        let pg_wanted = has("S6") || has("S7") || has("S8");
+        let pg = if pg_wanted && servers.contains(&Kind::R) && !options.no_postgres {
+            let n = sizes.storage_conversations.max(if has("S7") || has("S8") {
+                sizes.chat_conversations
+            } else {
+                0
+            });
             let pg_need = Need {
                 seekers: n,
                 volunteers: n,
@@ -165,6 +193,23 @@ impl Runner {
     async fn try_once(&self, kind: Kind, db: Db, job: &Job) -> Result<Outcome, String> {
         if matches!(job, Job::StoreAlone) {
             return self.store_alone(db).await;
+        }
+        if let Job::ChatAcross {
+            nodes,
+            broker,
+            fixed,
+        } = job
+        {
+            return self.across(*nodes, broker.as_deref(), *fixed).await;
+        }
+        if let Job::Soak {
+            nodes,
+            broker,
+            rate,
+            minutes,
+        } = job
+        {
+            return self.soak(*nodes, broker, *rate, *minutes).await;
         }
         let (snapshot, pool) = self
             .snapshots
@@ -223,6 +268,110 @@ impl Runner {
     fn drop_pg_db(&self) {
         let drop = format!("DROP DATABASE IF EXISTS {PG_RUN_DB} WITH (FORCE)");
         let _ = accounts::psql(&self.options.postgres, &drop);
+    }
+
+    /// S7: `nodes` R processes on one fresh PostgreSQL database (the
+    /// template's accounts) joined through `broker`, seekers on the first
+    /// node and volunteers on the second; the CPU of every node and of the
+    /// broker counts as the server's.
+    async fn across(
+        &self,
+        nodes: usize,
+        broker: Option<&str>,
+        fixed: Option<f64>,
+    ) -> Result<Outcome, String> {
+        let (mut server, pool) = self.start_cluster(nodes, broker).await?;
+        let hub = Hub::new();
+        let s = &self.sizes;
+        let run = Run {
+            server: &mut server,
+            pool,
+            hub: hub.clone(),
+            smoke: self.options.smoke,
+        };
+        let n = s.chat_conversations;
+        let result = match fixed {
+            None => {
+                let window = self.options.chat_window;
+                scenarios::load::saturation(run, n, window, s.chat_secs).await
+            }
+            Some(rate) => scenarios::load::sweep(run, n, &[rate], rate, s.rate_secs).await,
+        };
+        hub.ignore_events();
+        server.stop().await;
+        self.drop_pg_db();
+        result
+    }
+
+    /// S8: S3's chat over `nodes` nodes at `rate` for `minutes`, one
+    /// measurement a minute (send→ack and send→delivery percentiles, each
+    /// node's RSS); writes `soak.csv` and `soak.png` under the work
+    /// directory's `soak/`.
+    async fn soak(
+        &self,
+        nodes: usize,
+        broker: &str,
+        rate: f64,
+        minutes: u32,
+    ) -> Result<Outcome, String> {
+        let (mut server, pool) = self.start_cluster(nodes, Some(broker)).await?;
+        let hub = Hub::new();
+        let run = Run {
+            server: &mut server,
+            pool,
+            hub: hub.clone(),
+            smoke: self.options.smoke,
+        };
+        let n = self.sizes.chat_conversations;
+        let dir = self.run_dir.with_file_name("soak");
+        let result = scenarios::soak::run(run, n, rate, minutes, &dir).await;
+        hub.ignore_events();
+        server.stop().await;
+        self.drop_pg_db();
+        result
+    }
+
+    /// Starts `nodes` R processes on one fresh PostgreSQL database (the
+    /// template's accounts) joined through `broker`; the CPU of every node
+    /// and of the broker counts as the server's.
+    async fn start_cluster(
+        &self,
+        nodes: usize,
+        broker: Option<&str>,
+    ) -> Result<(Running, &Pool), String> {
+        let (template, pool) = self.pg.as_ref().ok_or("PostgreSQL is not prepared")?;
+        let url = self.fresh_pg_db(&format!(" TEMPLATE {template}"))?;
+        let mut env: Vec<(&str, String)> = self
+            .options
+            .server_env
+            .iter()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k, v.to_owned()))
+            .collect();
+        if let Some(broker) = broker {
+            env.push(("HELPLINE_BROKER_URL", broker.to_owned()));
+            let name = format!("bench-{}", crate::servers::free_port()?);
+            env.push(("HELPLINE_CLUSTER_NAME", name));
+        }
+        let started = async {
+            let mut server =
+                Running::start(&self.programs, Kind::R, Some(&url), &env, true).await?;
+            for _ in 1..nodes {
+                let node = Running::start(&self.programs, Kind::R, Some(&url), &env, true).await?;
+                server.attach(node);
+            }
+            if let Some(pid) = broker.and_then(broker_pid) {
+                server.watch(pid);
+            }
+            Ok::<_, String>(server)
+        };
+        match started.await {
+            Ok(server) => Ok((server, pool)),
+            Err(error) => {
+                self.drop_pg_db();
+                Err(error)
+            }
+        }
     }
 
     /// S6 through R's store alone: `helpline-bench store-load`, pinned like a
@@ -320,6 +469,9 @@ impl Runner {
                 scenarios::load::storage(run, n, window, s.storage_secs).await
             }
             Job::StoreAlone => Err("the store-alone reading starts no server".to_owned()),
+            Job::ChatAcross { .. } | Job::Soak { .. } => {
+                Err("a cluster run starts its own nodes".to_owned())
+            }
         }
     }
 }
@@ -343,4 +495,19 @@ fn summary(outcome: &Outcome) -> String {
         .filter_map(|k| outcome.metrics.get(*k).map(|v| format!("{k}={v:.2}")))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The pid of the broker process serving `url` on this machine (its CPU
+/// counts as the cluster's), if one is found.
+fn broker_pid(url: &str) -> Option<u32> {
+    let program = if url.starts_with("nats") {
+        "nats-server"
+    } else {
+        "redis-server"
+    };
+    let output = std::process::Command::new("pgrep")
+        .args(["-o", program])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&output.stdout).trim().parse().ok()
 }

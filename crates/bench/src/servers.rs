@@ -78,6 +78,10 @@ pub struct Running {
     /// Which implementation.
     pub kind: Kind,
     log: PathBuf,
+    /// Other nodes of the same cluster (S7, S8), stopped and measured with it.
+    companions: Vec<Running>,
+    /// Other processes whose CPU counts as the server's (the broker).
+    watched: Vec<u32>,
 }
 
 /// A port nobody listens on right now.
@@ -150,6 +154,8 @@ impl Running {
             addr,
             kind,
             log,
+            companions: Vec::new(),
+            watched: Vec::new(),
         };
         running.wait_ready().await?;
         Ok(running)
@@ -203,9 +209,43 @@ impl Running {
         format!("http://{}", self.addr)
     }
 
-    /// CPU seconds used so far.
+    /// Makes `node` another node of this server's cluster: its CPU counts,
+    /// it is checked and stopped with this one.
+    pub fn attach(&mut self, node: Running) {
+        self.companions.push(node);
+    }
+
+    /// Counts process `pid`'s CPU as this server's (the cluster's broker).
+    pub fn watch(&mut self, pid: u32) {
+        self.watched.push(pid);
+    }
+
+    /// Every node's client target: this server's, then its other nodes'.
+    pub fn targets(&self) -> Vec<Target> {
+        std::iter::once(self.target())
+            .chain(self.companions.iter().map(Running::target))
+            .collect()
+    }
+
+    /// Each node's resident set size in bytes: this server's, then its
+    /// other nodes'.
+    pub fn rss_each(&self) -> Result<Vec<u64>, String> {
+        std::iter::once(self.rss())
+            .chain(self.companions.iter().map(Running::rss))
+            .collect()
+    }
+
+    /// CPU seconds used so far, by this server, its other nodes and the
+    /// processes it watches.
     pub fn cpu_seconds(&self) -> Result<f64, String> {
-        metrics::cpu_seconds(self.pid)
+        let mut total = metrics::cpu_seconds(self.pid)?;
+        for node in &self.companions {
+            total += node.cpu_seconds()?;
+        }
+        for pid in &self.watched {
+            total += metrics::cpu_seconds(*pid)?;
+        }
+        Ok(total)
     }
 
     /// Current resident set size in bytes.
@@ -218,8 +258,11 @@ impl Running {
         metrics::status_bytes(self.pid, "VmHWM")
     }
 
-    /// Fails if the server has exited.
+    /// Fails if the server (or another node of it) has exited.
     pub fn check_alive(&mut self) -> Result<(), String> {
+        for node in &mut self.companions {
+            node.check_alive()?;
+        }
         match self.child.try_wait() {
             Ok(None) => Ok(()),
             Ok(Some(status)) => Err(format!(
@@ -231,8 +274,12 @@ impl Running {
         }
     }
 
-    /// SIGTERM, then up to 30 s for a graceful exit, then SIGKILL.
+    /// SIGTERM, then up to 30 s for a graceful exit, then SIGKILL; its
+    /// other nodes first.
     pub async fn stop(mut self) {
+        for node in std::mem::take(&mut self.companions) {
+            Box::pin(node.stop()).await;
+        }
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.pid.to_string())

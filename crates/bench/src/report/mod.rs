@@ -2,7 +2,7 @@
 //! metrics, their medians, and any violation or error), written as
 //! `benchmarks.json`, `benchmarks.md` and `benchmarks-latency.png`.
 
-mod chart;
+pub mod chart;
 mod markdown;
 
 use crate::machine::Machine;

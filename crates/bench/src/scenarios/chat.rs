@@ -56,9 +56,21 @@ pub struct Chat {
 pub async fn setup(run: &Run<'_>, conversations: usize) -> Result<Arc<Chat>, String> {
     let seekers = take(&run.pool.seekers, conversations, "seekers")?;
     let volunteers = take(&run.pool.volunteers, conversations, "volunteers")?;
-    let target = run.server.target();
-    let v = fleet::connect_exact(&run.hub, &target, &volunteers, 0).await?;
-    let s = fleet::connect_exact(&run.hub, &target, &seekers, conversations).await?;
+    // In a cluster (S7, S8) the conversations are spread over the nodes in
+    // equal runs, each seeker on one node and their volunteer on the next.
+    let targets = run.server.targets();
+    let chunk = conversations.div_ceil(targets.len()).max(1);
+    let (mut v, mut s) = (Vec::new(), Vec::new());
+    for (c, (seekers, volunteers)) in seekers
+        .chunks(chunk)
+        .zip(volunteers.chunks(chunk))
+        .enumerate()
+    {
+        let first = c * chunk;
+        let (here, next) = (&targets[c], &targets[(c + 1) % targets.len()]);
+        v.extend(fleet::connect_exact(&run.hub, next, volunteers, first).await?);
+        s.extend(fleet::connect_exact(&run.hub, here, seekers, conversations + first).await?);
+    }
     let pairs = fleet::pair_up(&s, &v).await?;
     let content = "x".repeat(100);
     let mut sides = Vec::with_capacity(pairs.len() * 2);

@@ -1,4 +1,4 @@
-//! The six scenarios. Each runs against one freshly started server and
+//! The scenarios. Each runs against one freshly started server and
 //! returns its metrics plus any correctness violation (a violation fails
 //! the invocation; timings never do).
 
@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod fleet;
 pub mod idle;
 pub mod load;
+pub mod soak;
 pub mod storm;
 
 use crate::accounts::{Account, Pool};
