@@ -7,7 +7,8 @@
 // scripts/browser-test.sh starts (HELPLINE_TEST_TURN_URLS), proving the server's
 // TURN credentials work. Also: the incoming-call and in-call screens (axe,
 // screenshots), a second device that stops ringing when the call is answered
-// elsewhere, a declined call, and a call started by a voice help request.
+// elsewhere, a declined call, a call started by a voice help request, and a
+// page reloaded mid-call that takes its call back (Rejoin, call:resume).
 
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
@@ -273,4 +274,29 @@ scenario("busy, cancelled, both calling each other at once, and a call cut off",
   assert.ok(messages.some((x) => x.type === "system" && x.content.endsWith("(connection lost)")), JSON.stringify(messages.map((x) => x.content)));
   noProblems(s, a);
   for (const x of [sam, arthur]) await x.context.close();
+});
+
+scenario("a page reloaded mid-call takes its call back: Rejoin, and both hear each other again", async () => {
+  const { priya, margaret, conversationId } = await chatting("Tomas");
+  const m = margaret.page;
+  const p = priya.page;
+  await p.getByRole("button", { name: "Call Margaret", exact: true }).click();
+  await m.getByRole("heading", { name: "Tomas is calling you" }).waitFor();
+  await m.getByRole("button", { name: "Accept" }).click();
+  await Promise.all([audioFlows(m), audioFlows(p)]);
+
+  // Margaret's app reloads: the call goes on, and she can take it back.
+  await m.reload();
+  await m.getByText("Your call with Tomas is still on.").waitFor();
+  await m.getByRole("button", { name: "Rejoin" }).click();
+  await m.getByText("Your call with Tomas is still on.").waitFor({ state: "hidden" });
+  const [heard, spoke] = await Promise.all([audioFlows(m), audioFlows(p)]);
+  assert.ok(heard.audioPacketsReceived > 0 && spoke.audioPacketsReceived > 0, JSON.stringify({ heard, spoke }));
+
+  await m.getByRole("button", { name: "Hang up" }).click();
+  for (const page of [m, p]) await page.getByRole("status").filter({ hasText: /^Call ended · / }).waitFor();
+  const record = await recordWhere(p, conversationId, (c) => c.status === "ended");
+  assert.equal(record.reason, "hangup");
+  noProblems(m, p);
+  for (const x of [priya, margaret]) await x.context.close();
 });

@@ -5,9 +5,13 @@
 // quality report (call:stats) at the end.
 //
 // State for the views: `calls.current` (this device's call: phase
-// "calling" → "connecting" → "connected" → "ended") and `calls.incoming`
-// (a call ringing here). Views follow the store topics "call" and
-// "call-incoming".
+// "calling" → "connecting" → "connected" → "ended"), `calls.incoming`
+// (a call ringing here) and `calls.rejoinable` (a call of this person's
+// that no device here is in, after a reload: it can be taken back with
+// call:resume). Views follow the store topics "call", "call-incoming" and
+// "call-rejoin". After a reconnect this device takes its own call back
+// (call:resume) and renegotiates; the other device hears call:resumed and
+// answers the fresh offer with a fresh connection.
 
 import { Peer } from "./peer.js";
 import { api } from "./api.js";
@@ -32,6 +36,7 @@ export class Calls {
     this.store = store;
     this.current = null;
     this.incoming = null;
+    this.rejoinable = null;
     // Lifecycle events that arrived before the invite's ack named the call.
     this.early = new Map();
     // Signaling that arrived before this device's Peer was set up.
@@ -43,6 +48,7 @@ export class Calls {
     socket.on("call:accepted", (p) => this.onAccepted(p));
     socket.on("call:answered_elsewhere", (p) => this.onAnsweredElsewhere(p));
     socket.on("call:ended", (p) => this.onEnded(p));
+    socket.on("call:resumed", (p) => this.onResumed(p));
     socket.on("webrtc:offer", (p) => this.signal("offer", p));
     socket.on("webrtc:answer", (p) => this.signal("answer", p));
     socket.on("webrtc:ice", (p) => this.signal("ice", p));
@@ -53,6 +59,7 @@ export class Calls {
     this.current?.peer?.close();
     this.current = null;
     this.incoming = null;
+    this.rejoinable = null;
     stopRinging();
     this.emit();
   }
@@ -60,6 +67,7 @@ export class Calls {
   emit() {
     this.store.emit("call", this.current);
     this.store.emit("call-incoming", this.incoming);
+    this.store.emit("call-rejoin", this.rejoinable);
   }
 
   nameIn(conversationId) {
@@ -319,9 +327,99 @@ export class Calls {
     this.emit();
   }
 
-  /** After a reconnect: call events are not replayed, so ask the server
-   *  whether the call ringing here, or this device's call, ended meanwhile. */
+  // -- taking a call back ----------------------------------------------------
+
+  /** Takes `call` back on this device (after a reconnect, or a reload): its
+   *  signaling moves to this connection, and this device renegotiates with a
+   *  fresh connection. False when the server refuses (the call ended). */
+  async resume(call) {
+    let ack;
+    try {
+      ack = await this.store.socket.request("call:resume", { callId: call.id });
+    } catch {
+      return false;
+    }
+    if (!ack.ok) return false;
+    const live = ack.call;
+    const previous = this.current;
+    previous?.peer?.close();
+    if (previous) clearTimeout(previous.lostTimer);
+    this.rejoinable = null;
+    const answeredAt = live.answeredAt ? Date.parse(live.answeredAt) : undefined;
+    this.current = {
+      id: live.id,
+      conversationId: live.conversationId,
+      media: live.media,
+      name: this.nameIn(live.conversationId),
+      outgoing: live.callerId === this.store.user.id,
+      phase: live.status === "ringing" ? "calling" : "connecting",
+      muted: false,
+      camera: live.media === "video",
+      connectedAt: previous?.id === live.id ? previous.connectedAt : answeredAt,
+    };
+    this.startPeer(true);
+    if (live.status === "active") this.current.peer.begin();
+    this.emit();
+    return true;
+  }
+
+  /** The other person's device took the call back: a fresh offer comes from
+   *  it, answered here by a fresh connection. */
+  onResumed({ callId }) {
+    const call = this.current;
+    if (!call || call.id !== callId || call.phase === "ended") return;
+    call.peer?.close();
+    clearTimeout(call.lostTimer);
+    call.phase = "connecting";
+    this.startPeer(false);
+    this.emit();
+  }
+
+  /** A live call of this person's that no device here is in (the app was
+   *  reloaded mid-call): offered as "Rejoin". */
+  async checkRejoin() {
+    if (this.busy) return;
+    let calls = [];
+    try {
+      ({ calls } = await api("GET", "/api/calls/live"));
+    } catch {
+      return;
+    }
+    const me = this.store.user.id;
+    const call = calls.find((c) => c.status === "active" || (c.status === "ringing" && c.callerId === me));
+    this.rejoinable = call && !this.busy ? { ...call, name: this.nameIn(call.conversationId) } : null;
+    this.emit();
+  }
+
+  /** Rejoins the call offered by checkRejoin. */
+  async rejoin() {
+    const call = this.rejoinable;
+    if (!call) return;
+    if (!(await this.resume(call))) {
+      this.rejoinable = null;
+      this.emit();
+      notice("This call has already ended.");
+    }
+  }
+
+  /** Ends the call offered by checkRejoin without rejoining it. */
+  async endRejoinable() {
+    const call = this.rejoinable;
+    if (!call) return;
+    this.rejoinable = null;
+    this.emit();
+    const event = call.status === "ringing" ? "call:cancel" : "call:hangup";
+    await this.store.socket?.request(event, { callId: call.id }).catch(() => null);
+  }
+
+  /** After a reconnect: this device's call moves to the new connection; call
+   *  events are not replayed, so ask the server whether the call ringing
+   *  here, or this device's call, ended meanwhile. */
   async resync() {
+    if (this.busy && this.current.id && (await this.resume(this.current))) {
+      await this.checkRejoin();
+      return;
+    }
     const watched = [this.incoming && { id: this.incoming.callId, conversationId: this.incoming.conversationId }, this.busy && this.current.id && this.current];
     for (const c of watched.filter(Boolean)) {
       try {
@@ -333,6 +431,7 @@ export class Calls {
         // offline again: the next connect asks again.
       }
     }
+    await this.checkRejoin();
   }
 
   /** Closes the end screen. */

@@ -12,6 +12,7 @@ import "./views/chats.js";
 import "./views/support.js";
 import "./views/call-buttons.js";
 import "./views/call-incoming.js";
+import "./views/call-rejoin.js";
 import "./views/call-screen.js";
 
 const main = document.getElementById("main");
@@ -162,6 +163,7 @@ if (session) startApp(session);
 else route();
 
 document.body.append(h("hl-request-overlay"), h("hl-rating-dialog"), h("hl-call-incoming"), h("hl-call-screen"));
+document.body.prepend(h("hl-call-rejoin"));
 
 if ("serviceWorker" in navigator && location.protocol !== "file:") {
   addEventListener("load", () => navigator.serviceWorker.register("/sw.js").catch(() => {}));

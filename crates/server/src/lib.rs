@@ -98,6 +98,11 @@ pub async fn serve_with_clock(
     // Subscribed before the first socket, so no news is missed.
     let cluster = cluster::Cluster::join(&settings).await?;
     let outbox = cluster.as_ref().map(cluster::Cluster::outbox);
+    let mut limits =
+        limits::RateLimits::new(clock.clone(), settings.event_rate(), settings.login_rate());
+    if let Some(buckets) = cluster.as_ref().and_then(cluster::Cluster::shared_buckets) {
+        limits = limits.shared(buckets, format!("{}.limit.", settings.cluster_name));
+    }
     let app = App::new(AppParts {
         store: store.clone(),
         tokens,
@@ -105,11 +110,7 @@ pub async fn serve_with_clock(
         typing: typing::Typing::default(),
         participants: participants::Participants::default(),
         fanout: Fanout::new(outbox),
-        limits: limits::RateLimits::new(
-            clock.clone(),
-            settings.event_rate(),
-            settings.login_rate(),
-        ),
+        limits,
         token_deadlines: Default::default(),
         settings,
         clock,

@@ -1,9 +1,11 @@
 //! Rate limits, so one misbehaving client cannot flood the others or guess
 //! passwords.
 //!
-//! Two token-bucket families, both per process and in memory (a limit is a
-//! guard against abuse, not a decision that must hold across processes —
-//! several nodes each enforce their own share):
+//! Two token-bucket families, per process and in memory; in a cluster on
+//! Redis the same buckets are kept in Redis for every node, so a user's
+//! allowance is the cluster's (on NATS, which has no atomic counters, each
+//! node keeps its own: a user reaches at most N times the allowance on N
+//! nodes; [decision 0005](../../../docs/decisions/0005-per-process-rate-limits.md)):
 //!
 //! - **events**: every Socket.IO event a user sends, across all of that
 //!   user's sockets, and every authenticated REST request draws one token. The defaults (100 a second, bursts of
@@ -19,9 +21,11 @@
 //! Buckets that have refilled completely are dropped from time to time, so
 //! memory stays bounded by the users active in the last refill period.
 
+use crate::cluster::broker::SharedBuckets;
 use helpline_core::{Clock, DomainError, Timestamp, UserId};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// How often (in milliseconds) full buckets are swept out of a map.
@@ -102,12 +106,31 @@ fn refilled(bucket: &Bucket, rate: Rate, now: Timestamp) -> f64 {
     (bucket.tokens + elapsed_secs * rate.per_sec).min(rate.burst)
 }
 
-/// The limits of one process.
-#[derive(Debug)]
+/// The limits of one process, or of the cluster when the broker keeps
+/// shared buckets.
 pub struct RateLimits {
     clock: Arc<dyn Clock>,
     events: Buckets<UserId>,
     failed_logins: Buckets<String>,
+    shared: Option<Shared>,
+}
+
+/// Buckets kept by the broker for every node, under `prefix`.
+struct Shared {
+    buckets: Arc<dyn SharedBuckets>,
+    prefix: String,
+    /// Failures so far (logged sparsely).
+    failures: AtomicU64,
+}
+
+impl std::fmt::Debug for RateLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimits")
+            .field("events", &self.events.rate)
+            .field("failed_logins", &self.failed_logins.rate)
+            .field("shared", &self.shared.is_some())
+            .finish()
+    }
 }
 
 /// Seconds over which the failed-login allowance refills completely.
@@ -120,12 +143,61 @@ impl RateLimits {
             clock,
             events: Buckets::new(events),
             failed_logins: Buckets::new(failed_logins),
+            shared: None,
+        }
+    }
+
+    /// Draws on `buckets` (named under `prefix`) instead of this process's
+    /// own, so the limits hold across the cluster. When the broker cannot
+    /// answer, this process's buckets decide (logged): a limit guards
+    /// against abuse and must not stop the service.
+    pub fn shared(mut self, buckets: Arc<dyn SharedBuckets>, prefix: String) -> Self {
+        self.shared = Some(Shared {
+            buckets,
+            prefix,
+            failures: AtomicU64::new(0),
+        });
+        self
+    }
+
+    /// Asks the shared bucket `family.key`; `None` when there is none or
+    /// the broker failed.
+    async fn shared_check(
+        &self,
+        family: &str,
+        key: &str,
+        rate: Option<Rate>,
+        take: bool,
+    ) -> Option<bool> {
+        let (shared, rate) = (self.shared.as_ref()?, rate?);
+        let name = format!("{}{family}.{key}", shared.prefix);
+        let now = self.clock.now().millis();
+        match shared
+            .buckets
+            .check(&name, rate.burst, rate.per_sec, now, take)
+            .await
+        {
+            Ok(allowed) => Some(allowed),
+            Err(error) => {
+                let failures = shared.failures.fetch_add(1, Ordering::Relaxed) + 1;
+                if failures.is_power_of_two() {
+                    tracing::warn!(%error, failures, "shared rate limits unavailable; this node's own apply");
+                }
+                None
+            }
         }
     }
 
     /// Draws one event token for `user`; `rate_limited` when there is none.
-    pub fn event(&self, user: &UserId) -> Result<(), DomainError> {
-        if self.events.check(user, self.clock.now(), true) {
+    pub async fn event(&self, user: &UserId) -> Result<(), DomainError> {
+        let allowed = match self
+            .shared_check("events", user.as_str(), self.events.rate, true)
+            .await
+        {
+            Some(allowed) => allowed,
+            None => self.events.check(user, self.clock.now(), true),
+        };
+        if allowed {
             Ok(())
         } else {
             Err(DomainError::RateLimited)
@@ -133,9 +205,16 @@ impl RateLimits {
     }
 
     /// Whether `username` may try to log in now.
-    pub fn login_allowed(&self, username: &str) -> Result<(), DomainError> {
+    pub async fn login_allowed(&self, username: &str) -> Result<(), DomainError> {
         let key = username.to_ascii_lowercase();
-        if self.failed_logins.check(&key, self.clock.now(), false) {
+        let allowed = match self
+            .shared_check("logins", &key, self.failed_logins.rate, false)
+            .await
+        {
+            Some(allowed) => allowed,
+            None => self.failed_logins.check(&key, self.clock.now(), false),
+        };
+        if allowed {
             Ok(())
         } else {
             Err(DomainError::RateLimited)
@@ -143,9 +222,15 @@ impl RateLimits {
     }
 
     /// Counts a failed login for `username`.
-    pub fn login_failed(&self, username: &str) {
+    pub async fn login_failed(&self, username: &str) {
         let key = username.to_ascii_lowercase();
-        self.failed_logins.check(&key, self.clock.now(), true);
+        if self
+            .shared_check("logins", &key, self.failed_logins.rate, true)
+            .await
+            .is_none()
+        {
+            self.failed_logins.check(&key, self.clock.now(), true);
+        }
     }
 }
 
@@ -181,66 +266,69 @@ mod tests {
         )
     }
 
-    #[test]
-    fn events_allow_a_burst_then_refill_at_the_rate() {
+    #[tokio::test]
+    async fn events_allow_a_burst_then_refill_at_the_rate() {
         let clock = Arc::new(StillClock::default());
         let limits = limits(&clock);
         let user = UserId::generate();
         for _ in 0..3 {
-            assert_eq!(limits.event(&user), Ok(()));
+            assert_eq!(limits.event(&user).await, Ok(()));
         }
-        assert_eq!(limits.event(&user), Err(DomainError::RateLimited));
+        assert_eq!(limits.event(&user).await, Err(DomainError::RateLimited));
         // Another user has a bucket of their own.
-        assert_eq!(limits.event(&UserId::generate()), Ok(()));
+        assert_eq!(limits.event(&UserId::generate()).await, Ok(()));
         clock.advance(Duration::from_millis(999));
-        assert_eq!(limits.event(&user), Err(DomainError::RateLimited));
+        assert_eq!(limits.event(&user).await, Err(DomainError::RateLimited));
         clock.advance(Duration::from_millis(1));
-        assert_eq!(limits.event(&user), Ok(()));
-        assert_eq!(limits.event(&user), Err(DomainError::RateLimited));
+        assert_eq!(limits.event(&user).await, Ok(()));
+        assert_eq!(limits.event(&user).await, Err(DomainError::RateLimited));
         // Refills never exceed the burst.
         clock.advance(Duration::from_secs(3600));
         for _ in 0..3 {
-            assert_eq!(limits.event(&user), Ok(()));
+            assert_eq!(limits.event(&user).await, Ok(()));
         }
-        assert_eq!(limits.event(&user), Err(DomainError::RateLimited));
+        assert_eq!(limits.event(&user).await, Err(DomainError::RateLimited));
     }
 
-    #[test]
-    fn failed_logins_lock_the_username_until_the_window_refills() {
+    #[tokio::test]
+    async fn failed_logins_lock_the_username_until_the_window_refills() {
         let clock = Arc::new(StillClock::default());
         let limits = limits(&clock);
-        assert_eq!(limits.login_allowed("Ann"), Ok(()));
-        limits.login_failed("ann");
-        assert_eq!(limits.login_allowed("ann"), Ok(()));
-        limits.login_failed("ANN");
-        assert_eq!(limits.login_allowed("ann"), Err(DomainError::RateLimited));
-        assert_eq!(limits.login_allowed("bob"), Ok(()));
+        assert_eq!(limits.login_allowed("Ann").await, Ok(()));
+        limits.login_failed("ann").await;
+        assert_eq!(limits.login_allowed("ann").await, Ok(()));
+        limits.login_failed("ANN").await;
+        assert_eq!(
+            limits.login_allowed("ann").await,
+            Err(DomainError::RateLimited)
+        );
+        assert_eq!(limits.login_allowed("bob").await, Ok(()));
         clock.advance(Duration::from_secs_f64(LOGIN_WINDOW_SECS / 2.0));
-        assert_eq!(limits.login_allowed("ann"), Ok(()));
+        assert_eq!(limits.login_allowed("ann").await, Ok(()));
     }
 
-    #[test]
-    fn switched_off_limits_never_refuse() {
+    #[tokio::test]
+    async fn switched_off_limits_never_refuse() {
         let clock = Arc::new(StillClock::default());
         let limits = RateLimits::new(clock, Rate::new(0, 1.0), Rate::new(5, 0.0));
         let user = UserId::generate();
         for _ in 0..10_000 {
-            assert_eq!(limits.event(&user), Ok(()));
-            limits.login_failed("ann");
+            assert_eq!(limits.event(&user).await, Ok(()));
+            limits.login_failed("ann").await;
         }
-        assert_eq!(limits.login_allowed("ann"), Ok(()));
+        assert_eq!(limits.login_allowed("ann").await, Ok(()));
     }
 
-    #[test]
-    fn full_buckets_are_pruned() {
+    #[tokio::test]
+    async fn full_buckets_are_pruned() {
         let clock = Arc::new(StillClock::default());
         let limits = limits(&clock);
         for _ in 0..100 {
-            limits.event(&UserId::generate()).unwrap();
+            limits.event(&UserId::generate()).await.unwrap();
         }
         clock.advance(Duration::from_millis(PRUNE_EVERY_MS as u64));
         let user = UserId::generate();
-        limits.event(&user).unwrap();
+        limits.event(&user).await.unwrap();
         let held = limits.events.state.lock().unwrap().0.len();
         assert_eq!(held, 1);
     }

@@ -126,6 +126,7 @@ conformance! {
     run(calls::one_accept_and_one_end_win),
     run(calls::ring_sweeps_take_each_call_once),
     run(calls::devices_bind_once_and_stats_once_per_side),
+    run(calls::devices_move_while_the_call_lives),
     run(attachments::uploads_are_stored_within_the_quota),
     run(attachments::concurrent_uploads_respect_the_quota),
     run(attachments::an_attachment_goes_with_one_message),

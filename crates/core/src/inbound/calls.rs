@@ -75,6 +75,12 @@ call_id_event!(
     /// `call:hangup`: either participant ends an active call.
     CallHangup = "call:hangup"
 );
+call_id_event!(
+    /// `call:resume`: a device of a participant that reconnected (to any
+    /// node, or after a reload) takes the call's signaling over from the
+    /// device that was lost, and renegotiates.
+    CallResume = "call:resume"
+);
 
 /// `call:stats`: one side's report of the call's quality.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,8 +15,8 @@ mod messages;
 mod requests;
 
 pub use calls::{
-    CallAccept, CallCancel, CallHangup, CallInvite, CallReject, CallReply, CallStatsReport,
-    WebrtcAnswer, WebrtcIce, WebrtcOffer,
+    CallAccept, CallCancel, CallHangup, CallInvite, CallReject, CallReply, CallResume,
+    CallStatsReport, WebrtcAnswer, WebrtcIce, WebrtcOffer,
 };
 pub use conversations::{
     ChatEnd, ConversationSettings, ConversationStart, ConversationStarted, TimerSet,

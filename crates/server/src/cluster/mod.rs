@@ -98,6 +98,11 @@ impl Cluster {
         }))
     }
 
+    /// The broker's shared token buckets, if it keeps them (Redis).
+    pub fn shared_buckets(&self) -> Option<Arc<dyn broker::SharedBuckets>> {
+        self.broker.shared_buckets()
+    }
+
     /// Where this node's news goes.
     pub fn outbox(&self) -> Outbox {
         self.outbox.clone()

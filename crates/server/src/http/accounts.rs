@@ -35,12 +35,12 @@ pub async fn login(
     let fields = Fields::of(&body)?;
     let username = fields.str("username", 1, 64)?;
     let password = fields.str("password", 1, 1024)?;
-    app.limits.login_allowed(username)?;
+    app.limits.login_allowed(username).await?;
     let credentials = app.store.credentials(username).await?;
     let hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let verified = verify_password(password.to_owned(), hash).await;
     let Some(user) = credentials.filter(|_| verified).map(|c| c.user) else {
-        app.limits.login_failed(username);
+        app.limits.login_failed(username).await;
         return Err(DomainError::InvalidCredentials.into());
     };
     let token = app.tokens.issue(&user.id)?;

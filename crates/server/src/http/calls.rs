@@ -1,6 +1,7 @@
 //! Call reads: `GET /api/calls/{id}/ice-servers` (STUN/TURN for a
-//! participant of a ringing or active call) and `GET /api/calls?conversationId=…`
-//! (a conversation's call records, for its participants).
+//! participant of a ringing or active call), `GET /api/calls?conversationId=…`
+//! (a conversation's call records, for its participants) and
+//! `GET /api/calls/live` (the caller's own live calls).
 
 use super::AuthUser;
 use super::error::ApiError;
@@ -63,5 +64,15 @@ pub async fn list(
         return Err(DomainError::NotFound("no such conversation").into());
     }
     let calls = app.store.calls_in(&conversation, MAX_LISTED).await?;
+    Ok(Json(json!({ "calls": calls })))
+}
+
+/// `GET /api/calls/live`: the caller's ringing and active calls, so a
+/// device that reloaded can offer to take its call back (`call:resume`).
+pub async fn live(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Value>, ApiError> {
+    let calls = app.store.live_calls_of(&user.id).await?;
     Ok(Json(json!({ "calls": calls })))
 }

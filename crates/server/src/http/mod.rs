@@ -74,6 +74,7 @@ pub fn routes() -> Router<App> {
         .route("/api/reports", get(safety::list).post(safety::create))
         .route("/api/reports/{id}/resolve", post(safety::resolve))
         .route("/api/calls", get(calls::list))
+        .route("/api/calls/live", get(calls::live))
         .route("/api/calls/{id}/ice-servers", get(calls::ice))
         .route("/api/requests", get(reads::requests))
         .route("/api/requests/{id}/feedback", post(reads::feedback))
@@ -115,7 +116,7 @@ impl FromRequestParts<App> for AuthUser {
             .map(str::trim)
             .ok_or(DomainError::Unauthorized)?;
         let id = app.tokens.verify(token)?;
-        app.limits.event(&id)?;
+        app.limits.event(&id).await?;
         let user = app
             .store
             .user(&id)

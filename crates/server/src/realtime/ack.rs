@@ -161,7 +161,7 @@ type Running = BoxFuture<'static, Result<Replied, DomainError>>;
 
 /// A handler as the table keeps it: reads its event from the payload
 /// (refusing a bad one at once) and starts the typed handler.
-type Boxed = Box<dyn Fn(Context, &Value, Answer) -> Result<Running, DomainError> + Send + Sync>;
+type Boxed = Arc<dyn Fn(Context, &Value, Answer) -> Result<Running, DomainError> + Send + Sync>;
 
 /// Every event's handler, built once and shared by all sockets.
 #[derive(Default)]
@@ -177,7 +177,7 @@ impl Handlers {
         F: Fn(Context, E, Ack<E::Reply>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Replied, DomainError>> + Send + 'static,
     {
-        let boxed: Boxed = Box::new(move |context, payload, answer| {
+        let boxed: Boxed = Arc::new(move |context, payload, answer| {
             let caller = &context.caller;
             let event = inbound::read::<E>(payload, caller.id.as_str(), caller.role)?;
             let ack = Ack {
@@ -190,10 +190,11 @@ impl Handlers {
         debug_assert!(earlier.is_none(), "two handlers for {}", E::NAME);
     }
 
-    /// Reads the event and runs its handler in a task of its own; every
-    /// event gets exactly one ack. The sender's allowance is drawn first
-    /// (`rate_limited` when spent), then the payload is read; unknown
-    /// events are answered `invalid`.
+    /// Runs the event in a task of its own; every event gets exactly one
+    /// ack. The sender's allowance is drawn first (`rate_limited` when
+    /// spent; in a cluster on Redis, the allowance is the cluster's), then
+    /// the payload is read, then the handler runs; unknown events are
+    /// answered `invalid` at once.
     pub fn dispatch(&self, app: &App, socket: &SocketRef, event: Event) {
         let Some(caller) = socket.data().cloned() else {
             return;
@@ -212,21 +213,21 @@ impl Handlers {
             caller,
             socket: socket.clone(),
         };
-        let started = app
-            .limits
-            .event(&context.caller.id)
-            .and_then(|()| payload_of(event.payload))
-            .and_then(|payload| handler(context, &payload, answer.clone()));
-        match started {
-            Ok(running) => {
-                tokio::spawn(async move {
-                    if let Err(error) = running.await {
-                        answer.fail(name, error);
-                    }
-                });
+        let (payload, handler) = (event.payload, handler.clone());
+        tokio::spawn(async move {
+            let app = context.app.clone();
+            let allowed = app.limits.event(&context.caller.id).await;
+            let started = allowed
+                .and_then(|()| payload_of(payload))
+                .and_then(|payload| handler(context, &payload, answer.clone()));
+            let outcome = match started {
+                Ok(running) => running.await.map(|_| ()),
+                Err(refused) => Err(refused),
+            };
+            if let Err(error) = outcome {
+                answer.fail(name, error);
             }
-            Err(refused) => answer.fail(name, refused),
-        }
+        });
     }
 }
 

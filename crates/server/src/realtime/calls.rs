@@ -13,7 +13,8 @@ use crate::calls::{announce_accepted, finished};
 use helpline_core::call::{Call, CallEvent, NewCall, Side};
 use helpline_core::conversation::ConversationStatus;
 use helpline_core::inbound::{
-    CallAccept, CallCancel, CallHangup, CallInvite, CallReject, CallReply, CallStatsReport,
+    CallAccept, CallCancel, CallHangup, CallInvite, CallReject, CallReply, CallResume,
+    CallStatsReport,
 };
 use helpline_core::permissions::{
     ConversationAction, ConversationFacts, blocked_pair, check_conversation_action,
@@ -33,6 +34,7 @@ pub(super) fn register(handlers: &mut Handlers) {
     handlers.on(|ctx, event: CallCancel, ack| call_end(ctx, event.call_id, ack, CallEvent::Cancel));
     handlers.on(|ctx, event: CallHangup, ack| call_end(ctx, event.call_id, ack, CallEvent::Hangup));
     handlers.on(call_stats);
+    handlers.on(call_resume);
 }
 
 async fn call_invite(
@@ -211,4 +213,36 @@ async fn call_stats(
         .await?
         .ok_or(DomainError::Conflict("this side already reported"))?;
     Ok(ack.send(CallReply { call: stored }))
+}
+
+/// A participant's device takes the call back after reconnecting: its side's
+/// signaling moves to this socket (the caller's while ringing or active,
+/// the callee's once active) and the other device hears `call:resumed`, so
+/// it expects a fresh offer from here.
+async fn call_resume(
+    ctx: Context,
+    CallResume { call_id: id }: CallResume,
+    ack: Ack<CallReply>,
+) -> Result<Replied, DomainError> {
+    let side = own_side(&ctx, &id).await?;
+    let me = ctx.socket.id().to_owned();
+    let call = ctx
+        .app
+        .store
+        .move_device(&id, side, &me)
+        .await?
+        .ok_or(DomainError::Conflict("the call cannot be resumed now"))?;
+    let other = match side {
+        Side::Caller => call.answered_device.clone(),
+        Side::Callee => call.caller_device.clone(),
+    };
+    let replied = ack.send(CallReply { call: call.clone() });
+    if let Some(other) = other {
+        let resumed = ServerEvent::CallResumed {
+            call_id: call.id,
+            user_id: ctx.caller.id.clone(),
+        };
+        ctx.app.fanout.to_sid(&other, &resumed).await;
+    }
+    Ok(replied)
 }

@@ -280,6 +280,14 @@ pub enum ServerEvent {
         /// The call.
         call_id: CallId,
     },
+    /// The other side's device changed (it reconnected and took the call
+    /// back with `call:resume`); a new `webrtc:offer` follows from it.
+    CallResumed {
+        /// The call.
+        call_id: CallId,
+        /// Who moved.
+        user_id: UserId,
+    },
     /// The call reached its terminal status (once per call).
     CallEnded {
         /// The call.
@@ -344,6 +352,7 @@ impl ServerEvent {
             Self::CallIncoming { .. } => "call:incoming",
             Self::CallAccepted { .. } => "call:accepted",
             Self::CallAnsweredElsewhere { .. } => "call:answered_elsewhere",
+            Self::CallResumed { .. } => "call:resumed",
             Self::CallEnded { .. } => "call:ended",
             Self::WebrtcOffer { .. } => "webrtc:offer",
             Self::WebrtcAnswer { .. } => "webrtc:answer",

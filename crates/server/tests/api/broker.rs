@@ -77,3 +77,38 @@ async fn bad_urls_are_refused(broker: Broker) {
         .expect("gives up in time");
     assert!(matches!(outcome, Err(BrokerError::Failed(_))));
 }
+
+/// Redis keeps the rate limits' token buckets for the whole cluster, with
+/// the same arithmetic as a node's own buckets (`limits.rs`).
+#[tokio::test]
+async fn redis_keeps_token_buckets_like_a_node_does() {
+    let broker = connect(&broker_url(Broker::Redis)).await.unwrap();
+    let buckets = broker.shared_buckets().expect("Redis keeps buckets");
+    let key = unique("it-bucket-");
+    let check = |now: i64, take: bool| {
+        let (buckets, key) = (buckets.clone(), key.clone());
+        async move { buckets.check(&key, 3.0, 1.0, now, take).await.unwrap() }
+    };
+    let start = 1_000_000;
+    assert!(check(start, false).await, "looking draws nothing");
+    for _ in 0..3 {
+        assert!(check(start, true).await);
+    }
+    assert!(!check(start, true).await, "the burst is spent");
+    assert!(!check(start + 999, true).await);
+    assert!(check(start + 1_000, true).await, "one token a second");
+    assert!(!check(start + 1_000, true).await);
+    // Refills never exceed the burst.
+    let later = start + 3_600_000;
+    for _ in 0..3 {
+        assert!(check(later, true).await);
+    }
+    assert!(!check(later, false).await);
+}
+
+/// Core NATS has no atomic counters: each node keeps its own limits.
+#[tokio::test]
+async fn nats_keeps_no_buckets() {
+    let broker = connect(&broker_url(Broker::Nats)).await.unwrap();
+    assert!(broker.shared_buckets().is_none());
+}

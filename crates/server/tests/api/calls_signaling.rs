@@ -6,7 +6,10 @@
 use crate::common::{Backend, TestApp, ok, refused, session};
 use serde_json::json;
 
-both_backends!(relay_only_between_the_two_devices);
+both_backends!(
+    relay_only_between_the_two_devices,
+    a_device_that_comes_back_takes_its_call
+);
 
 async fn relay_only_between_the_two_devices(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -151,4 +154,74 @@ async fn relay_only_between_the_two_devices(backend: Backend) {
         "nothing else reached the accepting device"
     );
     assert!(s.drain("webrtc:answer").is_empty());
+}
+
+/// A device that lost its connection (or a reloaded app) takes its call
+/// back with `call:resume`: its side's signaling moves to the new socket,
+/// the other device hears `call:resumed`, and the relay follows.
+async fn a_device_that_comes_back_takes_its_call(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (seeker, volunteer, s, mut v, conversation) = session(&app).await;
+    let stranger = app.connect(&app.register("seeker").await).await;
+    let call = ok(s
+        .ack(
+            "call:invite",
+            json!({"conversationId": conversation, "media": "video"}),
+        )
+        .await
+        .unwrap())["call"]
+        .clone();
+    let id = call["id"].clone();
+    v.event("call:incoming").await.unwrap();
+    ok(v.ack("call:accept", json!({"callId": id})).await.unwrap());
+    // Both live calls are listed for their participants.
+    let (status, live) = app.get("/api/calls/live", Some(&seeker.token)).await;
+    assert_eq!(status, 200);
+    assert_eq!(live["calls"][0]["id"], id, "{live}");
+
+    // The seeker's device drops; a new one takes the call back.
+    s.close();
+    let mut s2 = app.connect(&seeker).await;
+    let resumed = ok(s2.ack("call:resume", json!({"callId": id})).await.unwrap());
+    assert_eq!(resumed["call"]["status"], "active");
+    let heard = v.event("call:resumed").await.unwrap();
+    assert_eq!(heard, json!({"callId": id, "userId": seeker.id}));
+    ok(s2
+        .ack("webrtc:offer", json!({"callId": id, "sdp": "ice restart"}))
+        .await
+        .unwrap());
+    assert_eq!(v.event("webrtc:offer").await.unwrap()["sdp"], "ice restart");
+    ok(
+        v.ack("webrtc:answer", json!({"callId": id, "sdp": "answer"}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(s2.event("webrtc:answer").await.unwrap()["sdp"], "answer");
+
+    // The callee's side moves too; strangers and ended calls are refused.
+    let v2 = app.connect(&volunteer).await;
+    ok(v2.ack("call:resume", json!({"callId": id})).await.unwrap());
+    assert_eq!(
+        s2.event("call:resumed").await.unwrap()["userId"],
+        volunteer.id.as_str()
+    );
+    refused(
+        &v.ack("webrtc:answer", json!({"callId": id, "sdp": "old device"}))
+            .await
+            .unwrap(),
+        "forbidden",
+    );
+    refused(
+        &stranger
+            .ack("call:resume", json!({"callId": id}))
+            .await
+            .unwrap(),
+        "not_found",
+    );
+    refused(&s2.ack("call:resume", json!({})).await.unwrap(), "invalid");
+    ok(v2.ack("call:hangup", json!({"callId": id})).await.unwrap());
+    refused(
+        &s2.ack("call:resume", json!({"callId": id})).await.unwrap(),
+        "conflict",
+    );
 }

@@ -2,7 +2,7 @@
 //! nodes of one cluster (one PostgreSQL database, Redis or NATS between
 //! the nodes), and presence that follows people across nodes.
 
-use crate::common::cluster::{Broker, await_availability, id, spawn_cluster};
+use crate::common::cluster::{Broker, await_availability, id, spawn_cluster, spawn_cluster_with};
 use crate::common::ok;
 use serde_json::json;
 use std::time::Duration;
@@ -12,7 +12,8 @@ both_brokers!(
     offers_reach_every_node_once,
     a_user_with_tabs_on_two_nodes,
     presence_and_the_support_dashboard,
-    direct_conversations_and_calls_across_nodes
+    direct_conversations_and_calls_across_nodes,
+    rate_limits_with_sockets_on_two_nodes
 );
 
 /// Nothing of `name` arrives within a short wait.
@@ -92,7 +93,11 @@ async fn a_chat_across_two_nodes(broker: Broker) {
     )
     .await
     .unwrap());
-    assert_eq!(s.event("message:new").await.unwrap()["content"], "from A", "its own");
+    assert_eq!(
+        s.event("message:new").await.unwrap()["content"],
+        "from A",
+        "its own"
+    );
     assert_eq!(s.event("message:new").await.unwrap()["content"], "from B");
 
     // Typing and reading.
@@ -393,6 +398,31 @@ async fn direct_conversations_and_calls_across_nodes(broker: Broker) {
         s.event("webrtc:ice").await.unwrap()["candidate"]["candidate"],
         "c"
     );
+    // The seeker's device drops and comes back on the other node: it takes
+    // the call back and renegotiates there.
+    s.close();
+    let mut s = b.connect(&seeker).await;
+    ok(s.ack("call:resume", json!({"callId": call_id}))
+        .await
+        .unwrap());
+    assert_eq!(
+        v.event("call:resumed").await.unwrap()["userId"],
+        seeker.id.as_str()
+    );
+    ok(s.ack(
+        "webrtc:offer",
+        json!({"callId": call_id, "sdp": "v=0 restart"}),
+    )
+    .await
+    .unwrap());
+    assert_eq!(v.event("webrtc:offer").await.unwrap()["sdp"], "v=0 restart");
+    ok(v.ack(
+        "webrtc:answer",
+        json!({"callId": call_id, "sdp": "v=0 again"}),
+    )
+    .await
+    .unwrap());
+    assert_eq!(s.event("webrtc:answer").await.unwrap()["sdp"], "v=0 again");
     ok(s.ack("call:hangup", json!({"callId": call_id}))
         .await
         .unwrap());
@@ -400,4 +430,29 @@ async fn direct_conversations_and_calls_across_nodes(broker: Broker) {
         v.event("call:ended").await.unwrap()["callId"],
         call_id.as_str()
     );
+}
+
+/// On Redis a user's allowance is the cluster's; on NATS each node keeps
+/// its own (docs/deployment.md).
+async fn rate_limits_with_sockets_on_two_nodes(broker: Broker) {
+    let nodes = spawn_cluster_with(broker, 2, |settings| {
+        settings.rate_events_burst = 4;
+        settings.rate_events_per_sec = 0.001;
+    })
+    .await;
+    let seeker = nodes[0].register("seeker").await;
+    let (on_a, on_b) = (
+        nodes[0].connect(&seeker).await,
+        nodes[1].connect(&seeker).await,
+    );
+    // Four events, two through each node: all within the burst.
+    for client in [&on_a, &on_b, &on_a, &on_b] {
+        let ack = client.ack("request:status", json!({})).await.unwrap();
+        assert_eq!(ack["ok"], true, "{ack}");
+    }
+    let fifth = on_b.ack("request:status", json!({})).await.unwrap();
+    match broker {
+        Broker::Redis => crate::common::refused(&fifth, "rate_limited"),
+        Broker::Nats => assert_eq!(fifth["ok"], true, "each node counts its own: {fifth}"),
+    }
 }

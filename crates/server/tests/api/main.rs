@@ -16,6 +16,7 @@ mod attachment_rules;
 mod attachments;
 mod bad_input;
 mod broker;
+mod chaos;
 mod calls;
 mod calls_records;
 mod calls_signaling;

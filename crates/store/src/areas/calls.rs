@@ -48,6 +48,13 @@ pub trait Calls: Send + Sync {
     /// when `device` is (now) the recorded one.
     async fn bind_caller_device(&self, id: &CallId, device: &str) -> StoreResult<bool>;
 
+    /// Moves one side's signaling to another socket of theirs (a device
+    /// that reconnected, to any node, takes its call back): the caller's
+    /// while the call rings or is active, the callee's once it is active.
+    /// `None` when the call is not in such a state.
+    async fn move_device(&self, id: &CallId, side: Side, device: &str)
+    -> StoreResult<Option<Call>>;
+
     /// The user's ringing and active calls, either side.
     async fn live_calls_of(&self, user: &UserId) -> StoreResult<Vec<Call>>;
 

@@ -181,6 +181,24 @@ impl crate::Calls for super::PostgresStore {
         rows::all(&found, rows::call)
     }
 
+    async fn move_device(
+        &self,
+        id: &CallId,
+        side: Side,
+        device: &str,
+    ) -> StoreResult<Option<Call>> {
+        let sql = match side {
+            Side::Caller => sql::calls::MOVE_CALLER_DEVICE,
+            Side::Callee => sql::calls::MOVE_ANSWERED_DEVICE,
+        };
+        let row = sqlx::query(sql)
+            .bind(device)
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(rows::call).transpose()
+    }
+
     async fn set_call_stats(
         &self,
         id: &CallId,

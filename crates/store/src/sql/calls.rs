@@ -23,3 +23,8 @@ pub(crate) const CALLS_IN: &str =
 pub(crate) const SET_CALLER_STATS: &str = "UPDATE calls SET caller_stats = $1 WHERE id = $2 AND answered_at IS NOT NULL AND caller_stats IS NULL RETURNING *";
 
 pub(crate) const SET_CALLEE_STATS: &str = "UPDATE calls SET callee_stats = $1 WHERE id = $2 AND answered_at IS NOT NULL AND callee_stats IS NULL RETURNING *";
+
+pub(crate) const MOVE_CALLER_DEVICE: &str = "UPDATE calls SET caller_device = $1 WHERE id = $2 AND status IN ('ringing', 'active') RETURNING *";
+
+pub(crate) const MOVE_ANSWERED_DEVICE: &str =
+    "UPDATE calls SET answered_device = $1 WHERE id = $2 AND status = 'active' RETURNING *";

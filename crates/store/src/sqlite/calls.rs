@@ -211,6 +211,28 @@ impl crate::Calls for super::SqliteStore {
         rows::all(&found, rows::call)
     }
 
+    async fn move_device(
+        &self,
+        id: &CallId,
+        side: Side,
+        device: &str,
+    ) -> StoreResult<Option<Call>> {
+        let writer = &self.writer;
+        let (id, device) = (id.clone(), device.to_owned());
+        writer
+            .run(move |conn| {
+                Box::pin(async move {
+                    let row = sqlx::query(move_device_sql(side))
+                        .bind(&device)
+                        .bind(id.as_str())
+                        .fetch_optional(conn)
+                        .await?;
+                    row.as_ref().map(rows::call).transpose()
+                })
+            })
+            .await
+    }
+
     async fn set_call_stats(
         &self,
         id: &CallId,
@@ -237,5 +259,13 @@ impl crate::Calls for super::SqliteStore {
                 })
             })
             .await
+    }
+}
+
+/// The statement that moves `side`'s signaling device.
+fn move_device_sql(side: Side) -> &'static str {
+    match side {
+        Side::Caller => sql::calls::MOVE_CALLER_DEVICE,
+        Side::Callee => sql::calls::MOVE_ANSWERED_DEVICE,
     }
 }

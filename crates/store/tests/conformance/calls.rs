@@ -368,3 +368,60 @@ pub async fn devices_bind_once_and_stats_once_per_side(env: Env) {
     assert_eq!(both.stats.callee, Some(callee));
     assert_eq!(both.caller_device.as_deref(), Some("first"));
 }
+
+/// A side's signaling moves to another socket of theirs: the caller's while
+/// ringing or active, the callee's once active; never after the end.
+pub async fn devices_move_while_the_call_lives(env: Env) {
+    let store = &env.store;
+    let c = chat(store, "m").await;
+    let new = new_call(&c.conversation, &c.seeker.id, &c.volunteer.id, at(0));
+    let call = place(store, &new).await;
+    let moved = store
+        .move_device(&call.id, Side::Caller, "caller-2")
+        .await
+        .expect("move")
+        .expect("ringing: the caller's moves");
+    assert_eq!(moved.caller_device.as_deref(), Some("caller-2"));
+    assert!(
+        store
+            .move_device(&call.id, Side::Callee, "callee-2")
+            .await
+            .expect("move")
+            .is_none(),
+        "no callee device before the answer"
+    );
+    store
+        .accept_call(&call.id, "callee-1", at(5))
+        .await
+        .expect("accept")
+        .expect("answered");
+    let moved = store
+        .move_device(&call.id, Side::Callee, "callee-2")
+        .await
+        .expect("move")
+        .expect("active: the callee's moves");
+    assert_eq!(
+        (
+            moved.caller_device.as_deref(),
+            moved.answered_device.as_deref()
+        ),
+        (Some("caller-2"), Some("callee-2"))
+    );
+    store
+        .finish_call(
+            &call.id,
+            CallStatus::Active,
+            &end(CallStatus::Ended, EndReason::Hangup, 60, Some(55)),
+        )
+        .await
+        .expect("finish")
+        .expect("ended");
+    assert!(
+        store
+            .move_device(&call.id, Side::Caller, "caller-3")
+            .await
+            .expect("move")
+            .is_none(),
+        "an ended call keeps its devices"
+    );
+}

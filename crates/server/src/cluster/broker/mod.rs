@@ -35,6 +35,29 @@ pub trait Broker: Send + Sync + 'static {
     /// client lives (across reconnects). Payloads lost while disconnected
     /// or while this subscriber lagged are skipped and counted in the log.
     async fn subscribe(&self, channel: &str) -> Result<BoxStream<'static, Bytes>, BrokerError>;
+
+    /// Shared token buckets, if this broker keeps them; `None` (core NATS
+    /// has no atomic counters) leaves every node its own limits.
+    fn shared_buckets(&self) -> Option<Arc<dyn SharedBuckets>> {
+        None
+    }
+}
+
+/// Token buckets every node draws on alike, where the broker can keep
+/// them atomically (Redis); the per-user limits are then cluster-wide.
+#[async_trait]
+pub trait SharedBuckets: Send + Sync + 'static {
+    /// Refills the bucket `key` (holding at most `burst` tokens, refilled
+    /// `per_sec` a second) to `now_ms` and, if `take`, draws one token.
+    /// Returns whether it had a token before drawing.
+    async fn check(
+        &self,
+        key: &str,
+        burst: f64,
+        per_sec: f64,
+        now_ms: i64,
+        take: bool,
+    ) -> Result<bool, BrokerError>;
 }
 
 /// Connects to the broker `url` names (`redis://`, `rediss://`, `nats://`).

@@ -2,14 +2,16 @@
 //! listens (a subscribed Redis connection can do nothing else). `fred`
 //! reconnects with backoff and resubscribes by itself.
 
-use super::{Broker, BrokerError};
+use super::{Broker, BrokerError, SharedBuckets};
 use async_trait::async_trait;
 use bytes::Bytes;
 use fred::clients::SubscriberClient;
 use fred::prelude::{
     Builder, ClientLike, Config, EventInterface, PubsubInterface, ReconnectPolicy,
 };
+use fred::types::scripts::Script;
 use futures::stream::{BoxStream, StreamExt};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -24,6 +26,62 @@ const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct RedisBroker {
     publisher: fred::clients::Client,
     subscriber: SubscriberClient,
+    buckets: Arc<RedisBuckets>,
+}
+
+/// A token bucket in one Redis hash, refilled and drawn on atomically: the
+/// same arithmetic as the in-process buckets (`crate::limits`). A bucket
+/// expires once it would have refilled completely.
+const TOKEN_BUCKET: &str = r"
+local burst = tonumber(ARGV[1])
+local per_sec = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens = tonumber(state[1]) or burst
+local updated = tonumber(state[2]) or now
+local elapsed = math.max(0, now - updated) / 1000
+tokens = math.min(burst, tokens + elapsed * per_sec)
+local allowed = tokens >= 1
+if allowed and ARGV[4] == '1' then
+  tokens = tokens - 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'updated', tostring(math.max(now, updated)))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / per_sec * 1000) + 1000)
+if allowed then return 1 else return 0 end
+";
+
+/// Shared token buckets on Redis.
+struct RedisBuckets {
+    client: fred::clients::Client,
+    script: Script,
+}
+
+#[async_trait]
+impl SharedBuckets for RedisBuckets {
+    async fn check(
+        &self,
+        key: &str,
+        burst: f64,
+        per_sec: f64,
+        now_ms: i64,
+        take: bool,
+    ) -> Result<bool, BrokerError> {
+        let allowed: i64 = self
+            .script
+            .evalsha_with_reload(
+                &self.client,
+                vec![key.to_owned()],
+                vec![
+                    burst.to_string(),
+                    per_sec.to_string(),
+                    now_ms.to_string(),
+                    if take { "1" } else { "0" }.to_owned(),
+                ],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(allowed == 1)
+    }
 }
 
 fn failed(error: fred::error::Error) -> BrokerError {
@@ -50,15 +108,24 @@ impl RedisBroker {
         subscriber.init().await.map_err(failed)?;
         // Subscriptions are restored after every reconnect.
         let _resubscribing = subscriber.manage_subscriptions();
+        let buckets = Arc::new(RedisBuckets {
+            client: publisher.clone(),
+            script: Script::from_lua(TOKEN_BUCKET),
+        });
         Ok(Self {
             publisher,
             subscriber,
+            buckets,
         })
     }
 }
 
 #[async_trait]
 impl Broker for RedisBroker {
+    fn shared_buckets(&self) -> Option<Arc<dyn SharedBuckets>> {
+        Some(self.buckets.clone())
+    }
+
     async fn publish(&self, channel: &str, payload: Bytes) -> Result<(), BrokerError> {
         let _receivers: i64 =
             fred::prelude::PubsubInterface::publish(&self.publisher, channel.to_owned(), payload)

@@ -4,6 +4,7 @@
 //! tests running side by side never hear each other.
 
 use super::{Backend, TestApp, unique};
+use helpline_server::config::Settings;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -29,10 +30,20 @@ pub const HEARTBEAT_MS: u64 = 200;
 
 /// `nodes` servers forming one cluster on `broker`.
 pub async fn spawn_cluster(broker: Broker, nodes: usize) -> Vec<TestApp> {
+    spawn_cluster_with(broker, nodes, |_| {}).await
+}
+
+/// [`spawn_cluster`] with `tweak` applied to every node's settings.
+pub async fn spawn_cluster_with(
+    broker: Broker,
+    nodes: usize,
+    tweak: impl FnOnce(&mut Settings),
+) -> Vec<TestApp> {
     let first = TestApp::spawn_with(Backend::Postgres, |settings| {
         settings.broker_url = Some(broker_url(broker));
         settings.cluster_name = unique("it-cluster-");
         settings.cluster_heartbeat_ms = HEARTBEAT_MS;
+        tweak(settings);
     })
     .await;
     let mut cluster = Vec::with_capacity(nodes);
