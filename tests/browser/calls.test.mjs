@@ -286,10 +286,16 @@ scenario("a page reloaded mid-call takes its call back: Rejoin, and both hear ea
   await Promise.all([audioFlows(m), audioFlows(p)]);
 
   // Margaret's app reloads: the call goes on, and she can take it back.
+  await p.evaluate(() => (window.previousPc = document.querySelector("hl-call-screen").pc));
   await m.reload();
-  await m.getByText("Your call with Tomas is still on.").waitFor();
+  await m.locator("hl-call-rejoin").getByText("Your call with Tomas is still on.").waitFor();
   await m.getByRole("button", { name: "Rejoin" }).click();
-  await m.getByText("Your call with Tomas is still on.").waitFor({ state: "hidden" });
+  await m.locator("hl-call-rejoin").getByText("Your call with Tomas is still on.").waitFor({ state: "hidden" });
+  // Priya's side answers Margaret's fresh offer with a fresh connection.
+  await p.waitForFunction(() => {
+    const pc = document.querySelector("hl-call-screen").pc;
+    return pc && pc !== window.previousPc;
+  }, null, { polling: 100, timeout: WAIT });
   const [heard, spoke] = await Promise.all([audioFlows(m), audioFlows(p)]);
   assert.ok(heard.audioPacketsReceived > 0 && spoke.audioPacketsReceived > 0, JSON.stringify({ heard, spoke }));
 
