@@ -43,8 +43,10 @@ if ! psql "$admin_url" -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" 
 fi
 
 pids=()
+stopping=0
 stop() {
   trap - INT TERM EXIT
+  stopping=1
   echo
   echo "cluster: stopping"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -97,4 +99,4 @@ pids+=("$!")
 echo "cluster: three nodes on $broker ($broker_url), PostgreSQL $database_url"
 echo "cluster: open http://$listen/  (nodes: 127.0.0.1:8081-8083; Ctrl-C stops)"
 wait -n "${pids[@]}" || true
-echo "cluster: a process exited; see $work/*.log"
+(( stopping )) || echo "cluster: a process exited; see $work/*.log"
