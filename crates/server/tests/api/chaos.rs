@@ -10,8 +10,8 @@
 //! `HELPLINE_CHAOS_SECS` sets the run's length (default 45).
 
 use crate::common::cluster::Broker;
-use crate::common::postgres::TestDatabase;
 use crate::common::ok;
+use crate::common::postgres::TestDatabase;
 use helpline_client::Client;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -43,7 +43,16 @@ fn start_broker(broker: Broker, port: u16) -> Running {
     let mut command = match broker {
         Broker::Redis => {
             let mut c = Command::new("redis-server");
-            c.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+            c.args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ]);
             c
         }
         Broker::Nats => {
@@ -67,7 +76,10 @@ fn start_broker(broker: Broker, port: u16) -> Running {
 
 async fn wait_for_port(port: u16) {
     for _ in 0..400 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -121,12 +133,18 @@ impl Cluster {
 }
 
 async fn post(base: &str, path: &str, token: Option<&str>, body: Value) -> Value {
-    let mut request = reqwest::Client::new().post(format!("{base}{path}")).json(&body);
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
     let response = request.send().await.expect("request");
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
     response.json().await.expect("json")
 }
 
@@ -139,7 +157,10 @@ async fn register(base: &str, role: &str, name: &str) -> (String, String) {
         json!({"username": name, "password": "password123", "displayName": name, "role": role}),
     )
     .await;
-    (body["token"].as_str().unwrap().to_owned(), body["user"]["id"].as_str().unwrap().to_owned())
+    (
+        body["token"].as_str().unwrap().to_owned(),
+        body["user"]["id"].as_str().unwrap().to_owned(),
+    )
 }
 
 /// Connects to the first node that answers, starting at `first`.
@@ -149,7 +170,10 @@ async fn connect_any(cluster: &Cluster, token: &str, first: usize) -> (Client, u
             let node = (first + step) % 3;
             let attempt = tokio::time::timeout(
                 Duration::from_secs(3),
-                Client::connect(&cluster.base(node), json!({"token": token, "receipts": true})),
+                Client::connect(
+                    &cluster.base(node),
+                    json!({"token": token, "receipts": true}),
+                ),
             )
             .await;
             if let Ok(Ok(client)) = attempt {
@@ -186,7 +210,10 @@ async fn sender(
         for message in client.drain("message:new") {
             if message["conversationId"] == conversation.as_str() {
                 let seq = message["seq"].as_i64().unwrap();
-                assert!(heard.insert(seq), "seq {seq} heard twice as new on one connection");
+                assert!(
+                    heard.insert(seq),
+                    "seq {seq} heard twice as new on one connection"
+                );
             }
         }
         let client_id = format!("{prefix}-{k}");
@@ -227,7 +254,10 @@ async fn history(client: &Client, conversation: &str) -> Vec<Value> {
     let mut after = 0;
     loop {
         let page = ok(client
-            .ack("message:sync", json!({"conversationId": conversation, "afterSeq": after, "limit": 500}))
+            .ack(
+                "message:sync",
+                json!({"conversationId": conversation, "afterSeq": after, "limit": 500}),
+            )
             .await
             .unwrap());
         let messages = page["messages"].as_array().unwrap().clone();
@@ -242,7 +272,10 @@ async fn history(client: &Client, conversation: &str) -> Vec<Value> {
 }
 
 async fn three_nodes_survive_kills_and_a_broker_restart(broker: Broker) {
-    let secs: u64 = std::env::var("HELPLINE_CHAOS_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(45);
+    let secs: u64 = std::env::var("HELPLINE_CHAOS_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(45);
     let database = TestDatabase::create().await;
     let broker_port = free_port();
     let mut broker_process = start_broker(broker, broker_port);
@@ -268,7 +301,13 @@ async fn three_nodes_survive_kills_and_a_broker_restart(broker: Broker) {
     for i in 0..6 {
         let seeker = register(&base, "seeker", &crate::common::unique("chaos-s")).await;
         let volunteer = register(&base, "volunteer", &crate::common::unique("chaos-v")).await;
-        let started = post(&base, "/api/conversations", Some(&seeker.0), json!({"participantId": volunteer.1})).await;
+        let started = post(
+            &base,
+            "/api/conversations",
+            Some(&seeker.0),
+            json!({"participantId": volunteer.1}),
+        )
+        .await;
         let conversation = started["id"].as_str().unwrap().to_owned();
         pairs.push((i, seeker, volunteer, conversation));
     }
@@ -316,7 +355,10 @@ async fn three_nodes_survive_kills_and_a_broker_restart(broker: Broker) {
     for ((_, _, _, conversation), senders) in pairs.iter().zip(senders.chunks_mut(2)) {
         for sender in senders {
             let sent = sender.await.expect("a sender");
-            acked.entry(conversation.clone()).or_default().extend(sent.acked);
+            acked
+                .entry(conversation.clone())
+                .or_default()
+                .extend(sent.acked);
         }
     }
 
@@ -330,7 +372,15 @@ async fn three_nodes_survive_kills_and_a_broker_restart(broker: Broker) {
             let view: Vec<Value> = history(&client, conversation)
                 .await
                 .iter()
-                .map(|m| json!([m["seq"], m["id"], m["clientMessageId"], m["content"], m["senderId"]]))
+                .map(|m| {
+                    json!([
+                        m["seq"],
+                        m["id"],
+                        m["clientMessageId"],
+                        m["content"],
+                        m["senderId"]
+                    ])
+                })
                 .collect();
             views.push(view);
             client.close();
@@ -342,7 +392,12 @@ async fn three_nodes_survive_kills_and_a_broker_restart(broker: Broker) {
         let mut by_client_id = HashMap::new();
         for message in messages {
             let id = message[2].as_str().unwrap_or_default().to_owned();
-            assert!(by_client_id.insert(id.clone(), message[0].as_i64().unwrap()).is_none(), "{id} stored twice");
+            assert!(
+                by_client_id
+                    .insert(id.clone(), message[0].as_i64().unwrap())
+                    .is_none(),
+                "{id} stored twice"
+            );
         }
         let mine = &acked[conversation];
         assert!(!mine.is_empty(), "messages went through");
@@ -364,7 +419,10 @@ async fn three_nodes_survive_kills_and_a_broker_restart(broker: Broker) {
         // Offers go to who is available everywhere: wait until all three count.
         let mut opened = Value::Null;
         for _ in 0..200 {
-            opened = ok(s.ack("seeker:request", json!({"requestType": "chat"})).await.unwrap());
+            opened = ok(s
+                .ack("seeker:request", json!({"requestType": "chat"}))
+                .await
+                .unwrap());
             if opened["onlineVolunteers"] == 3 {
                 break;
             }
@@ -378,7 +436,10 @@ async fn three_nodes_survive_kills_and_a_broker_restart(broker: Broker) {
             accepts.push(v.ack("volunteer:accept", json!({"requestId": request})));
         }
         let answers = futures::future::join_all(accepts).await;
-        let winners = answers.iter().filter(|a| a.as_ref().unwrap()["ok"] == true).count();
+        let winners = answers
+            .iter()
+            .filter(|a| a.as_ref().unwrap()["ok"] == true)
+            .count();
         assert_eq!(winners, 1, "{answers:?}");
         let conversation = answers
             .iter()
@@ -387,7 +448,9 @@ async fn three_nodes_survive_kills_and_a_broker_restart(broker: Broker) {
             .as_ref()
             .unwrap()["conversationId"]
             .clone();
-        ok(s.ack("chat:end", json!({"conversationId": conversation})).await.unwrap());
+        ok(s.ack("chat:end", json!({"conversationId": conversation}))
+            .await
+            .unwrap());
     }
     drop(broker_process);
 }
