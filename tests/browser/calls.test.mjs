@@ -296,8 +296,9 @@ scenario("a page reloaded mid-call takes its call back: Rejoin, and both hear ea
     const pc = document.querySelector("hl-call-screen").pc;
     return pc && pc !== window.previousPc;
   }, null, { polling: 100, timeout: WAIT });
-  const [heard, spoke] = await Promise.all([audioFlows(m), audioFlows(p)]);
-  assert.ok(heard.audioPacketsReceived > 0 && spoke.audioPacketsReceived > 0, JSON.stringify({ heard, spoke }));
+  // Audio arrives on both sides' new connections (audioFlows waits for it;
+  // a renegotiated connection may list a second, idle receiver).
+  await Promise.all([audioFlows(m), audioFlows(p)]);
 
   await m.getByRole("button", { name: "Hang up" }).click();
   for (const page of [m, p]) await page.getByRole("status").filter({ hasText: /^Call ended · / }).waitFor();

@@ -49,6 +49,7 @@ export class Calls {
     socket.on("call:answered_elsewhere", (p) => this.onAnsweredElsewhere(p));
     socket.on("call:ended", (p) => this.onEnded(p));
     socket.on("call:resumed", (p) => this.onResumed(p));
+    socket.on("call:moved", (p) => this.onMoved(p));
     socket.on("webrtc:offer", (p) => this.signal("offer", p));
     socket.on("webrtc:answer", (p) => this.signal("answer", p));
     socket.on("webrtc:ice", (p) => this.signal("ice", p));
@@ -149,6 +150,8 @@ export class Calls {
 
   startPeer(offerer) {
     const call = this.current;
+    // A call here replaces any offer to rejoin another.
+    this.rejoinable = null;
     const peer = new Peer({ callId: call.id, media: call.media, offerer, signal: (event, payload) => this.store.socket.request(event, payload) });
     call.peer = peer;
     peer.on("state", (state) => {
@@ -281,6 +284,10 @@ export class Calls {
   }
 
   onEnded(p) {
+    if (this.rejoinable?.id === p.callId) {
+      this.rejoinable = null;
+      this.emit();
+    }
     if (this.incoming?.callId === p.callId) {
       const name = this.incoming.name;
       this.incoming = null;
@@ -330,21 +337,23 @@ export class Calls {
   // -- taking a call back ----------------------------------------------------
 
   /** Takes `call` back on this device (after a reconnect, or a reload): its
-   *  signaling moves to this connection, and this device renegotiates with a
-   *  fresh connection. False when the server refuses (the call ended). */
-  async resume(call) {
+   *  signaling moves to this connection. With `renegotiate` (the default)
+   *  this device starts a fresh connection; without, its media connection
+   *  survived and goes on. False when the server refuses (the call ended). */
+  async resume(call, renegotiate = true) {
     let ack;
     try {
-      ack = await this.store.socket.request("call:resume", { callId: call.id });
+      ack = await this.store.socket.request("call:resume", { callId: call.id, renegotiate });
     } catch {
       return false;
     }
     if (!ack.ok) return false;
+    this.rejoinable = null;
+    if (!renegotiate) return true;
     const live = ack.call;
     const previous = this.current;
     previous?.peer?.close();
     if (previous) clearTimeout(previous.lostTimer);
-    this.rejoinable = null;
     const answeredAt = live.answeredAt ? Date.parse(live.answeredAt) : undefined;
     this.current = {
       id: live.id,
@@ -363,15 +372,28 @@ export class Calls {
     return true;
   }
 
-  /** The other person's device took the call back: a fresh offer comes from
-   *  it, answered here by a fresh connection. */
-  onResumed({ callId }) {
+  /** The other person's device took the call back: unless its connection
+   *  survived, a fresh offer comes from it, answered here by a fresh
+   *  connection. */
+  onResumed({ callId, renegotiate }) {
     const call = this.current;
-    if (!call || call.id !== callId || call.phase === "ended") return;
+    if (!call || call.id !== callId || call.phase === "ended" || renegotiate === false) return;
     call.peer?.close();
     clearTimeout(call.lostTimer);
     call.phase = "connecting";
     this.startPeer(false);
+    this.emit();
+  }
+
+  /** Another device of this person took this device's call over: it stops
+   *  here without hanging up. */
+  onMoved({ callId }) {
+    const call = this.current;
+    if (!call || call.id !== callId || call.phase === "ended") return;
+    call.peer?.close();
+    clearTimeout(call.lostTimer);
+    this.current = null;
+    notice("Your call continues on your other device.");
     this.emit();
   }
 
@@ -391,10 +413,12 @@ export class Calls {
     this.emit();
   }
 
-  /** Rejoins the call offered by checkRejoin. */
+  /** Rejoins the call offered by checkRejoin (moving it here from any
+   *  other device of this person's). */
   async rejoin() {
     const call = this.rejoinable;
     if (!call) return;
+    if (this.busy) return void notice("You are already in a call.");
     if (!(await this.resume(call))) {
       this.rejoinable = null;
       this.emit();
@@ -416,7 +440,10 @@ export class Calls {
    *  events are not replayed, so ask the server whether the call ringing
    *  here, or this device's call, ended meanwhile. */
   async resync() {
-    if (this.busy && this.current.id && (await this.resume(this.current))) {
+    const call = this.busy && this.current.id ? this.current : null;
+    // A media connection that survived the reconnect goes on; only its
+    // signaling moves to the new connection.
+    if (call && (await this.resume(call, call.connection !== "connected"))) {
       await this.checkRejoin();
       return;
     }

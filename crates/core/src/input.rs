@@ -122,6 +122,17 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional boolean.
+    pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, DomainError> {
+        match self.present(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(DomainError::invalid(format!(
+                "{name} must be true or false"
+            ))),
+        }
+    }
+
     /// A required JSON object field, as it came.
     pub fn object(&self, name: &str) -> Result<&'a Map<String, Value>, DomainError> {
         match self.present(name) {

@@ -25,7 +25,7 @@ use crate::cluster::broker::SharedBuckets;
 use helpline_core::{Clock, DomainError, Timestamp, UserId};
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// How often (in milliseconds) full buckets are swept out of a map.
@@ -121,7 +121,13 @@ struct Shared {
     prefix: String,
     /// Failures so far (logged sparsely).
     failures: AtomicU64,
+    /// After a failure the broker is not asked again until then (ms), so
+    /// an outage costs one timeout, not one per event.
+    resting_until: AtomicI64,
 }
+
+/// How long the shared buckets rest after a failure.
+const REST_AFTER_FAILURE_MS: i64 = 5_000;
 
 impl std::fmt::Debug for RateLimits {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -156,6 +162,7 @@ impl RateLimits {
             buckets,
             prefix,
             failures: AtomicU64::new(0),
+            resting_until: AtomicI64::new(0),
         });
         self
     }
@@ -170,8 +177,11 @@ impl RateLimits {
         take: bool,
     ) -> Option<bool> {
         let (shared, rate) = (self.shared.as_ref()?, rate?);
-        let name = format!("{}{family}.{key}", shared.prefix);
         let now = self.clock.now().millis();
+        if now < shared.resting_until.load(Ordering::Relaxed) {
+            return None;
+        }
+        let name = format!("{}{family}.{key}", shared.prefix);
         match shared
             .buckets
             .check(&name, rate.burst, rate.per_sec, now, take)
@@ -179,6 +189,9 @@ impl RateLimits {
         {
             Ok(allowed) => Some(allowed),
             Err(error) => {
+                shared
+                    .resting_until
+                    .store(now + REST_AFTER_FAILURE_MS, Ordering::Relaxed);
                 let failures = shared.failures.fetch_add(1, Ordering::Relaxed) + 1;
                 if failures.is_power_of_two() {
                     tracing::warn!(%error, failures, "shared rate limits unavailable; this node's own apply");

@@ -9,8 +9,7 @@
 //! snapshot every heartbeat plus each change as it happens; a node not
 //! heard from for three heartbeats is forgotten with its users.
 
-use crate::cluster::news::News;
-use crate::cluster::news::{NodeId, Present};
+use crate::cluster::news::{self, News, NodeId, Present};
 use crate::cluster::outbox::Outbox;
 use helpline_core::UserId;
 pub use helpline_core::user::Availability;
@@ -119,6 +118,9 @@ impl Presence {
         self.arrivals.fetch_add(1, Ordering::SeqCst);
     }
 
+    // News about this node's users is queued while the table is locked, so
+    // it leaves in the order the changes were made.
+
     /// Counts a new socket; true when it is the user's first on this node.
     /// A user already online elsewhere keeps their availability.
     pub fn connect(&self, user: &UserId, role: Role) -> bool {
@@ -137,7 +139,6 @@ impl Presence {
                 availability,
             },
         );
-        drop(table);
         if !takes_requests(before) && takes_requests(Some((role, availability))) {
             self.arrived();
         }
@@ -145,6 +146,7 @@ impl Presence {
             user: user.clone(),
             role,
             availability,
+            chose: false,
         }));
         true
     }
@@ -160,7 +162,6 @@ impl Presence {
             return false;
         }
         table.local.remove(user);
-        drop(table);
         self.announce(News::Absent(user.clone()));
         true
     }
@@ -168,18 +169,12 @@ impl Presence {
     /// Sets a connected volunteer's availability, everywhere they are;
     /// true when it changed.
     pub fn set_availability(&self, user: &UserId, availability: Availability) -> bool {
-        let role = {
-            let mut table = self.table();
-            let role = match table.local.get_mut(user) {
-                Some(entry) if entry.availability != availability => {
-                    entry.availability = availability;
-                    entry.role
-                }
-                _ => return false,
-            };
-            table.choose(user, availability);
-            role
+        let mut table = self.table();
+        let role = match table.local.get_mut(user) {
+            Some(entry) if entry.availability != availability => entry.role,
+            _ => return false,
         };
+        table.choose(user, availability);
         if availability == Availability::Available {
             self.arrived();
         }
@@ -187,8 +182,27 @@ impl Presence {
             user: user.clone(),
             role,
             availability,
+            chose: true,
         }));
         true
+    }
+
+    /// Announces everyone connected to this node (its heartbeat).
+    pub fn announce_snapshot(&self) {
+        let table = self.table();
+        let users = table
+            .local
+            .iter()
+            .map(|(user, entry)| Present {
+                user: user.clone(),
+                role: entry.role,
+                availability: entry.availability,
+                chose: false,
+            })
+            .collect();
+        for part in news::snapshot(users) {
+            self.announce(part);
+        }
     }
 
     /// Whether the user has a connected socket on any node.
@@ -242,59 +256,55 @@ impl Presence {
         available
     }
 
-    /// Everyone connected to this node, as announced to the others.
-    pub fn local_snapshot(&self) -> Vec<Present> {
-        self.table()
-            .local
-            .iter()
-            .map(|(user, entry)| Present {
-                user: user.clone(),
-                role: entry.role,
-                availability: entry.availability,
-            })
-            .collect()
-    }
-
     /// Applies what node `from` said; returns the users who are now
     /// online nowhere (their calls are watched) and whether `from` was
     /// unknown until now (it then hears this node's snapshot).
     pub fn heard(&self, from: NodeId, news: &News, now: Instant) -> Heard {
         let mut table = self.table();
-        let known = table.nodes.contains_key(&from);
+        if let News::Leaving = news {
+            let mut gone = Vec::new();
+            if let Some(node) = table.nodes.remove(&from) {
+                gone.extend(node.users.into_keys().filter(|u| !table.is_online(u)));
+            }
+            return Heard {
+                gone,
+                new_node: false,
+            };
+        }
+        // Any news makes a node known (its users come with its snapshot),
+        // so an unknown node is answered once, not once per event.
+        let new_node = !table.nodes.contains_key(&from);
+        let node = table.nodes.entry(from).or_insert_with(|| Node {
+            users: HashMap::new(),
+            heard: now,
+        });
+        node.heard = now;
         let mut gone = Vec::new();
         let mut arrivals = 0;
         match news {
-            News::Leaving => {
-                if let Some(node) = table.nodes.remove(&from) {
-                    gone.extend(node.users.into_keys().filter(|u| !table.is_online(u)));
-                }
-                return Heard {
-                    gone,
-                    new_node: false,
+            News::Snapshot { first, users } => {
+                let before = if *first {
+                    table
+                        .nodes
+                        .get_mut(&from)
+                        .map(|n| std::mem::take(&mut n.users))
+                        .unwrap_or_default()
+                } else {
+                    HashMap::new()
                 };
-            }
-            News::Snapshot(users) => {
-                let before = table
-                    .nodes
-                    .remove(&from)
-                    .map(|n| n.users)
-                    .unwrap_or_default();
-                let after: HashMap<UserId, (Role, Availability)> = users
-                    .iter()
-                    .map(|p| (p.user.clone(), (p.role, p.availability)))
-                    .collect();
-                for (user, state) in &after {
-                    if takes_requests(Some(*state)) && !takes_requests(table.state(user)) {
+                for present in users {
+                    let state = (present.role, present.availability);
+                    let known = before.get(&present.user).copied();
+                    if takes_requests(Some(state))
+                        && !takes_requests(table.state(&present.user))
+                        && !takes_requests(known)
+                    {
                         arrivals += 1;
                     }
+                    if let Some(node) = table.nodes.get_mut(&from) {
+                        node.users.insert(present.user.clone(), state);
+                    }
                 }
-                table.nodes.insert(
-                    from,
-                    Node {
-                        users: after,
-                        heard: now,
-                    },
-                );
                 gone.extend(before.into_keys().filter(|u| !table.is_online(u)));
             }
             News::Present(present) => {
@@ -302,38 +312,29 @@ impl Presence {
                 if takes_requests(Some(state)) && !takes_requests(table.state(&present.user)) {
                     arrivals += 1;
                 }
-                // A choice made on another node holds here too.
-                table.choose(&present.user, present.availability);
-                let node = table.nodes.entry(from).or_insert_with(|| Node {
-                    users: HashMap::new(),
-                    heard: now,
-                });
-                node.heard = now;
-                node.users.insert(present.user.clone(), state);
+                if let Some(node) = table.nodes.get_mut(&from) {
+                    node.users.insert(present.user.clone(), state);
+                }
+                // A choice the volunteer made on another node holds here too.
+                if present.chose {
+                    table.choose(&present.user, present.availability);
+                }
             }
             News::Absent(user) => {
                 if let Some(node) = table.nodes.get_mut(&from) {
-                    node.heard = now;
                     node.users.remove(user);
                 }
                 if !table.is_online(user) {
                     gone.push(user.clone());
                 }
             }
-            _ => {
-                if let Some(node) = table.nodes.get_mut(&from) {
-                    node.heard = now;
-                }
-            }
+            _ => {}
         }
         drop(table);
         if arrivals > 0 {
             self.arrivals.fetch_add(arrivals, Ordering::SeqCst);
         }
-        Heard {
-            gone,
-            new_node: !known,
-        }
+        Heard { gone, new_node }
     }
 
     /// Forgets the nodes not heard from since `cutoff`; returns their
@@ -418,6 +419,7 @@ mod tests {
             user: user.clone(),
             role: Role::Volunteer,
             availability,
+            chose: true,
         }
     }
 
@@ -438,7 +440,10 @@ mod tests {
             "a volunteer arriving elsewhere is an arrival"
         );
         assert!(p.is_available_volunteer(&v));
-        let snapshot = News::Snapshot(vec![present(&w, Availability::Away)]);
+        let snapshot = News::Snapshot {
+            first: true,
+            users: vec![present(&w, Availability::Away)],
+        };
         let heard = p.heard(2, &snapshot, start);
         assert!(heard.new_node && heard.gone.is_empty());
         assert_eq!(p.available_volunteers(), vec![v.clone()]);

@@ -75,12 +75,27 @@ call_id_event!(
     /// `call:hangup`: either participant ends an active call.
     CallHangup = "call:hangup"
 );
-call_id_event!(
-    /// `call:resume`: a device of a participant that reconnected (to any
-    /// node, or after a reload) takes the call's signaling over from the
-    /// device that was lost, and renegotiates.
-    CallResume = "call:resume"
-);
+/// `call:resume`: a device of a participant that reconnected (to any node,
+/// or after a reload) takes the call's signaling over from the device that
+/// was lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallResume {
+    /// The call.
+    pub call_id: CallId,
+    /// Whether a fresh connection follows (default). `false`: the device's
+    /// media connection survived its reconnect and only signaling moves.
+    pub renegotiate: bool,
+}
+client_event!(CallResume, "call:resume", USER_SELF, CallReply);
+
+impl CallResume {
+    fn from_fields(fields: &Fields<'_>) -> Result<Self, DomainError> {
+        Ok(Self {
+            call_id: CallId::from_trusted(fields.id("callId")?),
+            renegotiate: fields.opt_bool("renegotiate")?.unwrap_or(true),
+        })
+    }
+}
 
 /// `call:stats`: one side's report of the call's quality.
 #[derive(Debug, Clone, PartialEq)]

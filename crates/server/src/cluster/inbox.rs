@@ -2,6 +2,7 @@
 //! node's sockets, room changes, presence. News from this node itself
 //! comes back on the channel too and is skipped.
 
+use super::Echo;
 use super::news::{Envelope, News, NodeId};
 use crate::app::App;
 use crate::realtime::outbound::SupportChange;
@@ -16,6 +17,7 @@ pub async fn listen(
     app: App,
     node: NodeId,
     mut heard: BoxStream<'static, Bytes>,
+    echo: Echo,
     mut stopped: watch::Receiver<bool>,
 ) {
     loop {
@@ -24,13 +26,17 @@ pub async fn listen(
             _ = stopped.changed() => return,
         };
         let Some(payload) = payload else {
-            tracing::warn!("the broker subscription ended");
+            // The node goes on serving its own sockets; without echoes it
+            // forgets no other node (see the heartbeat).
+            tracing::error!("the broker subscription ended; other nodes are no longer heard");
             return;
         };
         let Some(Envelope { from, news }) = Envelope::decode(&payload) else {
             continue;
         };
-        if from != node {
+        if from == node {
+            echo.heard();
+        } else {
             apply(&app, from, news).await;
         }
     }
@@ -41,11 +47,9 @@ async fn apply(app: &App, from: NodeId, news: News) {
     // A user leaving a live node is that node's to handle (it watches
     // their calls and tells support); a node that stops cannot.
     let node_left = matches!(news, News::Leaving);
-    if heard.new_node
-        && let Some(outbox) = app.fanout.outbox()
-    {
+    if heard.new_node {
         // A node just started (or came back): it learns who is here.
-        outbox.send(News::Snapshot(app.presence.local_snapshot()));
+        app.presence.announce_snapshot();
     }
     match news {
         News::Event { to, body } => app.fanout.deliver_here(&to, &body),
@@ -64,10 +68,12 @@ async fn apply(app: &App, from: NodeId, news: News) {
             conversation,
         } => app.fanout.rooms().join_users(&users, &conversation),
         News::Close { conversation } => app.fanout.rooms().close(&conversation),
-        News::Snapshot(_) | News::Present(_) | News::Absent(_) | News::Leaving => {}
+        News::Snapshot { .. } | News::Present(_) | News::Absent(_) | News::Leaving => {}
     }
-    if node_left {
-        users_gone(app, heard.gone).await;
+    if node_left && !heard.gone.is_empty() {
+        // Their calls are looked up off the inbox, which must keep reading.
+        let app = app.clone();
+        tokio::spawn(async move { users_gone(&app, heard.gone).await });
     }
 }
 

@@ -22,6 +22,7 @@ use futures::stream::BoxStream;
 use news::{News, NodeId};
 use outbox::Outbox;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -70,6 +71,7 @@ pub struct Cluster {
 pub struct Running {
     outbox: Outbox,
     publisher: JoinHandle<()>,
+    close_publisher: watch::Sender<bool>,
     listeners: Vec<JoinHandle<()>>,
     stop: watch::Sender<bool>,
 }
@@ -111,45 +113,82 @@ impl Cluster {
     /// Starts publishing, listening and the heartbeat for `app`.
     pub fn run(self, app: App) -> Running {
         let (stop, stopped) = watch::channel(false);
+        let (close_publisher, publisher_closing) = watch::channel(false);
         let publisher = tokio::spawn(outbox::publish(
             self.broker,
             self.channel,
             self.node,
             self.waiting,
             self.outbox.loss_counters(),
+            publisher_closing,
         ));
         // Announce this node at once: the others answer with theirs.
-        self.outbox
-            .send(News::Snapshot(app.presence.local_snapshot()));
+        app.presence.announce_snapshot();
+        let echo = Echo::default();
         let inbox = tokio::spawn(inbox::listen(
             app.clone(),
             self.node,
             self.heard,
+            echo.clone(),
             stopped.clone(),
         ));
-        let heartbeat = tokio::spawn(heartbeat(app, self.heartbeat, stopped));
+        let heartbeat = tokio::spawn(heartbeat(app, self.heartbeat, echo, stopped));
         Running {
             outbox: self.outbox,
             publisher,
+            close_publisher,
             listeners: vec![inbox, heartbeat],
             stop,
         }
     }
 }
 
+/// When this node last heard its own news come back through the broker:
+/// the proof that it hears the others at all.
+#[derive(Clone)]
+pub struct Echo {
+    since: Instant,
+    /// Milliseconds after `since`; 0 until the first echo.
+    heard_ms: Arc<AtomicU64>,
+}
+
+impl Default for Echo {
+    fn default() -> Self {
+        Self {
+            since: Instant::now(),
+            heard_ms: Arc::default(),
+        }
+    }
+}
+
+impl Echo {
+    /// This node's own news just came back.
+    pub fn heard(&self) {
+        let ms = self.since.elapsed().as_millis().max(1) as u64;
+        self.heard_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Whether the last echo came at or after `cutoff`.
+    fn since(&self, cutoff: Instant) -> bool {
+        match self.heard_ms.load(Ordering::Relaxed) {
+            0 => false,
+            ms => self.since + Duration::from_millis(ms) >= cutoff,
+        }
+    }
+}
+
 impl Running {
-    /// Tells the others this node leaves, publishes what is queued, stops.
+    /// Stops listening, tells the others this node leaves, publishes what
+    /// is queued (for two seconds at most), stops.
     pub async fn stop(self) {
-        self.outbox.send(News::Leaving);
         self.stop.send_replace(true);
         for task in self.listeners {
             if let Err(error) = task.await {
                 tracing::warn!(%error, "a cluster task ended badly");
             }
         }
-        // The publisher ends once every outbox clone is gone (the app's
-        // with the app); it is given a moment to flush, not forever.
-        drop(self.outbox);
+        self.outbox.send(News::Leaving);
+        self.close_publisher.send_replace(true);
         if tokio::time::timeout(Duration::from_secs(2), self.publisher)
             .await
             .is_err()
@@ -160,21 +199,35 @@ impl Running {
 }
 
 /// Every heartbeat: announce this node's users, and forget the nodes not
-/// heard from for [`MISSED_HEARTBEATS`] heartbeats.
-async fn heartbeat(app: App, every: Duration, mut stopped: watch::Receiver<bool>) {
+/// heard from for [`MISSED_HEARTBEATS`] heartbeats — unless this node
+/// itself heard nothing back in that time (its own link to the broker is
+/// down or behind): then the silence is its own, and the others are kept.
+async fn heartbeat(app: App, every: Duration, echo: Echo, mut stopped: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut deaf = false;
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
             _ = stopped.changed() => return,
         }
-        if let Some(outbox) = app.fanout.outbox() {
-            outbox.send(News::Snapshot(app.presence.local_snapshot()));
-        }
+        app.presence.announce_snapshot();
         let Some(cutoff) = Instant::now().checked_sub(every * MISSED_HEARTBEATS) else {
             continue;
         };
+        if !echo.since(cutoff) {
+            if !deaf {
+                tracing::warn!(
+                    "this node hears nothing back from the broker; other nodes are kept"
+                );
+            }
+            deaf = true;
+            continue;
+        }
+        if deaf {
+            tracing::info!("this node hears the broker again");
+            deaf = false;
+        }
         let gone = app.presence.expire(cutoff);
         inbox::users_gone(&app, gone).await;
     }

@@ -69,10 +69,17 @@ pub enum News {
         /// The conversation.
         conversation: ConversationId,
     },
-    /// Everyone connected to the sending node, replacing what was known of
-    /// it; sent every heartbeat, and at once when a node starts or hears of
+    /// Everyone connected to the sending node, in parts of at most
+    /// [`SNAPSHOT_PART`] users (a broker limits a message's size): the
+    /// first part replaces what was known of the node, the others add to
+    /// it. Sent every heartbeat, and at once when a node starts or hears of
     /// a node it did not know.
-    Snapshot(Vec<Present>),
+    Snapshot {
+        /// Whether this part starts the snapshot.
+        first: bool,
+        /// Its users.
+        users: Vec<Present>,
+    },
     /// A user's first socket on the sending node connected, or their
     /// availability changed.
     Present(Present),
@@ -82,6 +89,10 @@ pub enum News {
     Leaving,
 }
 
+/// Users in one snapshot message: far below NATS's default 1 MiB limit
+/// (a user takes about 40 bytes).
+pub const SNAPSHOT_PART: usize = 5_000;
+
 /// A connected user as presence knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Present {
@@ -89,8 +100,26 @@ pub struct Present {
     pub user: UserId,
     /// Their role.
     pub role: Role,
-    /// Their stated availability (volunteers).
+    /// Their availability on the sending node.
     pub availability: Availability,
+    /// Whether the volunteer just chose it (then it holds on every node);
+    /// otherwise it is what the sending node knew when they connected.
+    pub chose: bool,
+}
+
+/// `users` as snapshot news, in parts; an empty node sends one empty part.
+pub fn snapshot(users: Vec<Present>) -> Vec<News> {
+    if users.is_empty() {
+        return vec![News::Snapshot { first: true, users }];
+    }
+    users
+        .chunks(SNAPSHOT_PART)
+        .enumerate()
+        .map(|(i, part)| News::Snapshot {
+            first: i == 0,
+            users: part.to_vec(),
+        })
+        .collect()
 }
 
 impl Envelope {

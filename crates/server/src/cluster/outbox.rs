@@ -8,7 +8,7 @@ use super::broker::Broker;
 use super::news::{Envelope, News, NodeId};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// News waiting for the broker before more is dropped.
 const QUEUE: usize = 65_536;
@@ -61,28 +61,55 @@ impl Outbox {
     }
 }
 
-/// Publishes queued news on `channel` as node `node` until the queue
-/// closes (every sender gone) and is drained.
+/// Publishes queued news on `channel` as node `node`, in order, until
+/// `closing` turns true; then publishes what is still queued and flushes.
 pub async fn publish(
     broker: Arc<dyn Broker>,
     channel: String,
     node: NodeId,
     mut waiting: mpsc::Receiver<News>,
     losses: Arc<Losses>,
+    mut closing: watch::Receiver<bool>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
-    while waiting.recv_many(&mut batch, BATCH).await > 0 {
-        // Started in order, so the client writes them in order.
-        let publishing = batch.drain(..).filter_map(|news| {
-            let payload = Envelope { from: node, news }.encode()?;
-            Some(broker.publish(&channel, payload))
-        });
-        for result in futures::future::join_all(publishing).await {
-            if let Err(error) = result {
-                let failed = losses.failed.fetch_add(1, Ordering::Relaxed) + 1;
-                if failed.is_power_of_two() {
-                    tracing::warn!(%error, failed, "publishing news for other nodes failed");
+    loop {
+        let closed = tokio::select! {
+            got = waiting.recv_many(&mut batch, BATCH) => got == 0,
+            _ = closing.changed() => {
+                while let Ok(news) = waiting.try_recv() {
+                    batch.push(news);
                 }
+                true
+            }
+        };
+        publish_batch(broker.as_ref(), &channel, node, &mut batch, &losses).await;
+        if closed {
+            if let Err(error) = broker.flush().await {
+                tracing::debug!(%error, "flushing the broker at shutdown failed");
+            }
+            return;
+        }
+    }
+}
+
+/// Publishes `batch` (emptying it), started in order so the client writes
+/// the messages in order.
+async fn publish_batch(
+    broker: &dyn Broker,
+    channel: &str,
+    node: NodeId,
+    batch: &mut Vec<News>,
+    losses: &Losses,
+) {
+    let publishing = batch.drain(..).filter_map(|news| {
+        let payload = Envelope { from: node, news }.encode()?;
+        Some(broker.publish(channel, payload))
+    });
+    for result in futures::future::join_all(publishing).await {
+        if let Err(error) = result {
+            let failed = losses.failed.fetch_add(1, Ordering::Relaxed) + 1;
+            if failed.is_power_of_two() {
+                tracing::warn!(%error, failed, "publishing news for other nodes failed");
             }
         }
     }

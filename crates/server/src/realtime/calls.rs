@@ -217,14 +217,24 @@ async fn call_stats(
 
 /// A participant's device takes the call back after reconnecting: its side's
 /// signaling moves to this socket (the caller's while ringing or active,
-/// the callee's once active) and the other device hears `call:resumed`, so
-/// it expects a fresh offer from here.
+/// the callee's once active); the other device hears `call:resumed` (and
+/// expects a fresh offer unless `renegotiate` is false), and the device of
+/// the same side it replaces, if still connected, hears `call:moved`.
 async fn call_resume(
     ctx: Context,
-    CallResume { call_id: id }: CallResume,
+    CallResume {
+        call_id: id,
+        renegotiate,
+    }: CallResume,
     ack: Ack<CallReply>,
 ) -> Result<Replied, DomainError> {
-    let side = own_side(&ctx, &id).await?;
+    let before = ctx
+        .app
+        .store
+        .call(&id)
+        .await?
+        .ok_or(DomainError::NotFound("no such call"))?;
+    let side = side_in(&before, &ctx.caller.id)?;
     let me = ctx.socket.id().to_owned();
     let call = ctx
         .app
@@ -232,17 +242,22 @@ async fn call_resume(
         .move_device(&id, side, &me)
         .await?
         .ok_or(DomainError::Conflict("the call cannot be resumed now"))?;
-    let other = match side {
-        Side::Caller => call.answered_device.clone(),
-        Side::Callee => call.caller_device.clone(),
+    let (replaced, other) = match side {
+        Side::Caller => (before.caller_device, call.answered_device.clone()),
+        Side::Callee => (before.answered_device, call.caller_device.clone()),
     };
     let replied = ack.send(CallReply { call: call.clone() });
     if let Some(other) = other {
         let resumed = ServerEvent::CallResumed {
-            call_id: call.id,
+            call_id: call.id.clone(),
             user_id: ctx.caller.id.clone(),
+            renegotiate,
         };
         ctx.app.fanout.to_sid(&other, &resumed).await;
+    }
+    if let Some(replaced) = replaced.filter(|device| *device != me) {
+        let moved = ServerEvent::CallMoved { call_id: call.id };
+        ctx.app.fanout.to_sid(&replaced, &moved).await;
     }
     Ok(replied)
 }

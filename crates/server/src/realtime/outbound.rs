@@ -287,6 +287,14 @@ pub enum ServerEvent {
         call_id: CallId,
         /// Who moved.
         user_id: UserId,
+        /// Whether a fresh offer follows (else the media connection
+        /// survived and only signaling moved).
+        renegotiate: bool,
+    },
+    /// Another device of the same person took this device's call over.
+    CallMoved {
+        /// The call.
+        call_id: CallId,
     },
     /// The call reached its terminal status (once per call).
     CallEnded {
@@ -353,6 +361,7 @@ impl ServerEvent {
             Self::CallAccepted { .. } => "call:accepted",
             Self::CallAnsweredElsewhere { .. } => "call:answered_elsewhere",
             Self::CallResumed { .. } => "call:resumed",
+            Self::CallMoved { .. } => "call:moved",
             Self::CallEnded { .. } => "call:ended",
             Self::WebrtcOffer { .. } => "webrtc:offer",
             Self::WebrtcAnswer { .. } => "webrtc:answer",

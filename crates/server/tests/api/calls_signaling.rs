@@ -185,7 +185,10 @@ async fn a_device_that_comes_back_takes_its_call(backend: Backend) {
     let resumed = ok(s2.ack("call:resume", json!({"callId": id})).await.unwrap());
     assert_eq!(resumed["call"]["status"], "active");
     let heard = v.event("call:resumed").await.unwrap();
-    assert_eq!(heard, json!({"callId": id, "userId": seeker.id}));
+    assert_eq!(
+        heard,
+        json!({"callId": id, "userId": seeker.id, "renegotiate": true})
+    );
     ok(s2
         .ack("webrtc:offer", json!({"callId": id, "sdp": "ice restart"}))
         .await
@@ -199,12 +202,31 @@ async fn a_device_that_comes_back_takes_its_call(backend: Backend) {
     assert_eq!(s2.event("webrtc:answer").await.unwrap()["sdp"], "answer");
 
     // The callee's side moves too; strangers and ended calls are refused.
-    let v2 = app.connect(&volunteer).await;
+    let mut v2 = app.connect(&volunteer).await;
     ok(v2.ack("call:resume", json!({"callId": id})).await.unwrap());
     assert_eq!(
         s2.event("call:resumed").await.unwrap()["userId"],
         volunteer.id.as_str()
     );
+    // The volunteer's first device, still connected, is told it lost the call.
+    assert_eq!(v.event("call:moved").await.unwrap(), json!({"callId": id}));
+    // A device whose media survived its reconnect moves only the signaling.
+    let s3 = app.connect(&seeker).await;
+    refused(
+        &s3.ack("call:resume", json!({"callId": id, "renegotiate": "no"}))
+            .await
+            .unwrap(),
+        "invalid",
+    );
+    ok(s3
+        .ack("call:resume", json!({"callId": id, "renegotiate": false}))
+        .await
+        .unwrap());
+    assert_eq!(
+        v2.event("call:resumed").await.unwrap()["renegotiate"],
+        false
+    );
+    assert_eq!(s2.event("call:moved").await.unwrap(), json!({"callId": id}));
     refused(
         &v.ack("webrtc:answer", json!({"callId": id, "sdp": "old device"}))
             .await
@@ -221,7 +243,7 @@ async fn a_device_that_comes_back_takes_its_call(backend: Backend) {
     refused(&s2.ack("call:resume", json!({})).await.unwrap(), "invalid");
     ok(v2.ack("call:hangup", json!({"callId": id})).await.unwrap());
     refused(
-        &s2.ack("call:resume", json!({"callId": id})).await.unwrap(),
+        &s3.ack("call:resume", json!({"callId": id})).await.unwrap(),
         "conflict",
     );
 }

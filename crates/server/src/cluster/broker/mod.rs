@@ -36,6 +36,11 @@ pub trait Broker: Send + Sync + 'static {
     /// or while this subscriber lagged are skipped and counted in the log.
     async fn subscribe(&self, channel: &str) -> Result<BoxStream<'static, Bytes>, BrokerError>;
 
+    /// Sends whatever the client still buffers (at shutdown).
+    async fn flush(&self) -> Result<(), BrokerError> {
+        Ok(())
+    }
+
     /// Shared token buckets, if this broker keeps them; `None` (core NATS
     /// has no atomic counters) leaves every node its own limits.
     fn shared_buckets(&self) -> Option<Arc<dyn SharedBuckets>> {

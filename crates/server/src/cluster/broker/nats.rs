@@ -38,6 +38,13 @@ impl Broker for NatsBroker {
             .map_err(|error| BrokerError::Failed(error.to_string()))
     }
 
+    async fn flush(&self) -> Result<(), BrokerError> {
+        self.client
+            .flush()
+            .await
+            .map_err(|error| BrokerError::Failed(error.to_string()))
+    }
+
     async fn subscribe(&self, channel: &str) -> Result<BoxStream<'static, Bytes>, BrokerError> {
         let subscriber = self
             .client

@@ -18,7 +18,11 @@ use tokio::sync::broadcast::error::RecvError;
 /// Messages a subscriber may fall behind by before it skips some.
 const SUBSCRIBER_BUFFER: usize = 65_536;
 /// How long a new subscription may take to hear its own probe.
-const CONFIRM_WITHIN: Duration = Duration::from_secs(5);
+const CONFIRM_WITHIN: Duration = Duration::from_secs(10);
+/// How long each probe is waited for before another is sent.
+const PROBE_EVERY: Duration = Duration::from_millis(200);
+/// How long a rate-limit check may take before the node's own limits decide.
+const LIMIT_TIMEOUT: Duration = Duration::from_millis(100);
 /// How long one publish may take before it counts as failed.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -104,12 +108,19 @@ impl RedisBroker {
             });
         let publisher = builder.build().map_err(failed)?;
         let subscriber = builder.build_subscriber_client().map_err(failed)?;
+        // The limits have a connection of their own with a short timeout:
+        // an event waits for them, never behind a batch of publishes.
+        builder.with_performance_config(|performance| {
+            performance.default_command_timeout = LIMIT_TIMEOUT;
+        });
+        let limiter = builder.build().map_err(failed)?;
         publisher.init().await.map_err(failed)?;
         subscriber.init().await.map_err(failed)?;
+        limiter.init().await.map_err(failed)?;
         // Subscriptions are restored after every reconnect.
         let _resubscribing = subscriber.manage_subscriptions();
         let buckets = Arc::new(RedisBuckets {
-            client: publisher.clone(),
+            client: limiter,
             script: Script::from_lua(TOKEN_BUCKET),
         });
         Ok(Self {
@@ -141,20 +152,28 @@ impl Broker for RedisBroker {
             .await
             .map_err(failed)?;
         // The subscription is confirmed by hearing a probe (an empty
-        // payload, which every subscriber skips) come back through it.
-        self.publish(channel, Bytes::new()).await?;
+        // payload, which every subscriber skips) come back through it: fred
+        // may answer SUBSCRIBE before Redis has applied it, and a message
+        // published in between is not delivered. The probe is repeated
+        // until one is heard.
         let mut early = Vec::new();
-        let confirmed = tokio::time::timeout(CONFIRM_WITHIN, async {
-            loop {
-                match next_payload(&mut messages, channel).await {
-                    Some(payload) if payload.is_empty() => return true,
-                    Some(payload) => early.push(payload),
-                    None => return false,
+        let deadline = tokio::time::Instant::now() + CONFIRM_WITHIN;
+        let mut confirmed = false;
+        while !confirmed && tokio::time::Instant::now() < deadline {
+            self.publish(channel, Bytes::new()).await?;
+            let heard = tokio::time::timeout(PROBE_EVERY, async {
+                loop {
+                    match next_payload(&mut messages, channel).await {
+                        Some(payload) if payload.is_empty() => return true,
+                        Some(payload) => early.push(payload),
+                        None => return false,
+                    }
                 }
-            }
-        })
-        .await;
-        if confirmed != Ok(true) {
+            })
+            .await;
+            confirmed = heard == Ok(true);
+        }
+        if !confirmed {
             return Err(BrokerError::Failed(format!(
                 "the subscription to {channel} was not confirmed"
             )));
