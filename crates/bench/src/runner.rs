@@ -164,6 +164,16 @@ impl Runner {
         })
     }
 
+    /// The extra environment `--server-env` gives every server.
+    fn server_env(&self) -> Vec<(&str, String)> {
+        self.options
+            .server_env
+            .iter()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k, v.to_owned()))
+            .collect()
+    }
+
     /// Whether PostgreSQL runs are prepared.
     pub fn has_postgres(&self) -> bool {
         self.pg.is_some()
@@ -215,13 +225,7 @@ impl Runner {
             .snapshots
             .get(&kind)
             .ok_or_else(|| format!("{} is not prepared", kind.letter()))?;
-        let mut env: Vec<(&str, String)> = self
-            .options
-            .server_env
-            .iter()
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k, v.to_owned()))
-            .collect();
+        let mut env = self.server_env();
         let mut pool = pool;
         let url = match (kind, db) {
             (Kind::F, _) => None,
@@ -341,13 +345,7 @@ impl Runner {
     ) -> Result<(Running, &Pool), String> {
         let (template, pool) = self.pg.as_ref().ok_or("PostgreSQL is not prepared")?;
         let url = self.fresh_pg_db(&format!(" TEMPLATE {template}"))?;
-        let mut env: Vec<(&str, String)> = self
-            .options
-            .server_env
-            .iter()
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k, v.to_owned()))
-            .collect();
+        let mut env = self.server_env();
         if let Some(broker) = broker {
             env.push(("HELPLINE_BROKER_URL", broker.to_owned()));
             let name = format!("bench-{}", crate::servers::free_port()?);

@@ -62,9 +62,14 @@ client_event!(
 impl RequestCancel {
     fn from_fields(fields: &Fields<'_>) -> Result<Self, DomainError> {
         Ok(Self {
-            request_id: fields.opt_id("requestId")?.map(RequestId::from_trusted),
+            request_id: optional_request(fields)?,
         })
     }
+}
+
+/// The optional `requestId` of a seeker's request events.
+fn optional_request(fields: &Fields<'_>) -> Result<Option<RequestId>, DomainError> {
+    Ok(fields.opt_id("requestId")?.map(RequestId::from_trusted))
 }
 
 /// The answer to `request:cancel`.
@@ -94,7 +99,7 @@ client_event!(
 impl RequestStatusQuery {
     fn from_fields(fields: &Fields<'_>) -> Result<Self, DomainError> {
         Ok(Self {
-            request_id: fields.opt_id("requestId")?.map(RequestId::from_trusted),
+            request_id: optional_request(fields)?,
         })
     }
 }

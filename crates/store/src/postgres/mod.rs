@@ -110,8 +110,12 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to the database `url` names and migrates it.
     pub async fn open(url: &str, options: &StoreOptions) -> StoreResult<Self> {
+        // JIT compilation off: it pays only for long analytical queries, and
+        // on short ones whose estimates grow with the tables it costs tens of
+        // milliseconds a statement (decision 0026).
         let connect = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?
+            .options([("jit", "off")])
             .log_statements(tracing::log::LevelFilter::Trace);
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
