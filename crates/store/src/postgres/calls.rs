@@ -187,11 +187,7 @@ impl crate::Calls for super::PostgresStore {
         side: Side,
         device: &str,
     ) -> StoreResult<Option<Call>> {
-        let sql = match side {
-            Side::Caller => sql::calls::MOVE_CALLER_DEVICE,
-            Side::Callee => sql::calls::MOVE_ANSWERED_DEVICE,
-        };
-        let row = sqlx::query(sql)
+        let row = sqlx::query(sql::calls::move_device(side))
             .bind(device)
             .bind(id.as_str())
             .fetch_optional(&self.pool)
@@ -208,11 +204,7 @@ impl crate::Calls for super::PostgresStore {
         let pool = &self.pool;
         let json =
             serde_json::to_string(stats).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-        let sql = match side {
-            Side::Caller => sql::calls::SET_CALLER_STATS,
-            Side::Callee => sql::calls::SET_CALLEE_STATS,
-        };
-        let row = sqlx::query(sql)
+        let row = sqlx::query(sql::calls::set_stats(side))
             .bind(json)
             .bind(id.as_str())
             .fetch_optional(pool)

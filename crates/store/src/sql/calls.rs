@@ -28,3 +28,19 @@ pub(crate) const MOVE_CALLER_DEVICE: &str = "UPDATE calls SET caller_device = $1
 
 pub(crate) const MOVE_ANSWERED_DEVICE: &str =
     "UPDATE calls SET answered_device = $1 WHERE id = $2 AND status = 'active' RETURNING *";
+
+/// The statement that moves `side`'s signaling device.
+pub(crate) fn move_device(side: helpline_core::call::Side) -> &'static str {
+    match side {
+        helpline_core::call::Side::Caller => MOVE_CALLER_DEVICE,
+        helpline_core::call::Side::Callee => MOVE_ANSWERED_DEVICE,
+    }
+}
+
+/// The statement that stores `side`'s quality summary.
+pub(crate) fn set_stats(side: helpline_core::call::Side) -> &'static str {
+    match side {
+        helpline_core::call::Side::Caller => SET_CALLER_STATS,
+        helpline_core::call::Side::Callee => SET_CALLEE_STATS,
+    }
+}

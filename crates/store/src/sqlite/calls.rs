@@ -222,7 +222,7 @@ impl crate::Calls for super::SqliteStore {
         writer
             .run(move |conn| {
                 Box::pin(async move {
-                    let row = sqlx::query(move_device_sql(side))
+                    let row = sqlx::query(sql::calls::move_device(side))
                         .bind(&device)
                         .bind(id.as_str())
                         .fetch_optional(conn)
@@ -246,11 +246,7 @@ impl crate::Calls for super::SqliteStore {
         writer
             .run(move |conn| {
                 Box::pin(async move {
-                    let sql = match side {
-                        Side::Caller => sql::calls::SET_CALLER_STATS,
-                        Side::Callee => sql::calls::SET_CALLEE_STATS,
-                    };
-                    let row = sqlx::query(sql)
+                    let row = sqlx::query(sql::calls::set_stats(side))
                         .bind(json)
                         .bind(id.as_str())
                         .fetch_optional(conn)
@@ -259,13 +255,5 @@ impl crate::Calls for super::SqliteStore {
                 })
             })
             .await
-    }
-}
-
-/// The statement that moves `side`'s signaling device.
-fn move_device_sql(side: Side) -> &'static str {
-    match side {
-        Side::Caller => sql::calls::MOVE_CALLER_DEVICE,
-        Side::Callee => sql::calls::MOVE_ANSWERED_DEVICE,
     }
 }

@@ -65,19 +65,31 @@ pub trait SharedBuckets: Send + Sync + 'static {
     ) -> Result<bool, BrokerError>;
 }
 
+/// The brokers this server speaks.
+#[derive(Clone, Copy)]
+enum Kind {
+    Redis,
+    Nats,
+}
+
+/// Which broker `url` names, by its scheme.
+fn kind_of(url: &str) -> Option<Kind> {
+    match url.split_once("://").map(|(scheme, _)| scheme) {
+        Some("redis" | "rediss") => Some(Kind::Redis),
+        Some("nats") => Some(Kind::Nats),
+        _ => None,
+    }
+}
+
 /// Connects to the broker `url` names (`redis://`, `rediss://`, `nats://`).
 pub async fn connect(url: &str) -> Result<Arc<dyn Broker>, BrokerError> {
-    match url.split_once("://").map(|(scheme, _)| scheme) {
-        Some("redis" | "rediss") => Ok(Arc::new(redis::RedisBroker::connect(url).await?)),
-        Some("nats") => Ok(Arc::new(nats::NatsBroker::connect(url).await?)),
-        _ => Err(BrokerError::Scheme),
+    match kind_of(url).ok_or(BrokerError::Scheme)? {
+        Kind::Redis => Ok(Arc::new(redis::RedisBroker::connect(url).await?)),
+        Kind::Nats => Ok(Arc::new(nats::NatsBroker::connect(url).await?)),
     }
 }
 
 /// Whether `url` names a broker this server speaks.
 pub fn known_scheme(url: &str) -> bool {
-    matches!(
-        url.split_once("://").map(|(scheme, _)| scheme),
-        Some("redis" | "rediss" | "nats")
-    )
+    kind_of(url).is_some()
 }
