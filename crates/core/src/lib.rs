@@ -16,6 +16,7 @@ pub mod input;
 pub mod message;
 pub mod notice;
 pub mod permissions;
+pub mod push;
 pub mod request;
 pub mod safety;
 pub mod search;

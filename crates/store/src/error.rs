@@ -18,6 +18,10 @@ pub enum StoreError {
     /// nothing was written.
     #[error("blocked")]
     Blocked,
+    /// A per-user limit would be passed (the text says which, in plain
+    /// words), and nothing was written.
+    #[error("limit reached: {0}")]
+    LimitReached(&'static str),
     /// The database URL or options are unusable.
     #[error("configuration: {0}")]
     Config(String),
@@ -57,6 +61,7 @@ impl From<StoreError> for DomainError {
                 DomainError::Conflict("you already have a pending request")
             }
             StoreError::Blocked => helpline_core::permissions::blocked_pair(),
+            StoreError::LimitReached(what) => DomainError::Conflict(what),
             other => {
                 tracing::error!(error = %other, "store failure");
                 DomainError::Internal

@@ -1,6 +1,6 @@
 //! Helpline's storage: one trait per area ([`Accounts`], [`Requests`],
 //! [`Conversations`], [`Messages`], [`Attachments`], [`Safety`],
-//! [`Support`], [`Calls`], [`Lifecycle`], in `areas/`), together the
+//! [`Support`], [`Calls`], [`Push`], [`Lifecycle`], in `areas/`), together the
 //! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL
 //! (for several server processes sharing one database). Each backend
 //! implements each area's trait in the file of its own that holds that
@@ -25,7 +25,8 @@ pub mod sqlite;
 mod types;
 
 pub use areas::{
-    Accounts, Attachments, Calls, Conversations, Lifecycle, Messages, Requests, Safety, Support,
+    Accounts, Attachments, Calls, Conversations, Lifecycle, Messages, OnCall, Push, Requests,
+    Safety, Support,
 };
 pub use calls::CallPlaced;
 pub use error::StoreError;
@@ -51,6 +52,7 @@ pub trait Store:
     + Safety
     + Support
     + Calls
+    + Push
     + Lifecycle
     + Send
     + Sync
@@ -67,6 +69,7 @@ impl<T> Store for T where
         + Safety
         + Support
         + Calls
+        + Push
         + Lifecycle
         + Send
         + Sync

@@ -256,3 +256,63 @@ pub(crate) fn all<R, T>(
 ) -> Result<Vec<T>, StoreError> {
     rows.iter().map(map).collect()
 }
+
+/// A `push_subscriptions` row as its owner sees it.
+pub(crate) fn subscription_info(
+    row: &impl Columns,
+) -> Result<helpline_core::push::SubscriptionInfo, StoreError> {
+    Ok(helpline_core::push::SubscriptionInfo {
+        endpoint: row.text("endpoint")?,
+        expiration_time: row.opt_int("expiration_time")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+    })
+}
+
+/// A `user_settings` row (also the settings columns of an on-call read).
+pub(crate) fn user_settings(
+    row: &impl Columns,
+) -> Result<helpline_core::push::UserSettings, StoreError> {
+    let quiet_hours = match (
+        row.opt_text("quiet_from")?,
+        row.opt_text("quiet_to")?,
+        row.opt_text("quiet_tz")?,
+    ) {
+        (Some(from), Some(to), Some(zone)) => Some(
+            helpline_core::push::QuietHours::new(&from, &to, &zone)
+                .map_err(|e| StoreError::Corrupt(format!("quiet hours: {e}")))?,
+        ),
+        _ => None,
+    };
+    Ok(helpline_core::push::UserSettings {
+        quiet_hours,
+        push_show_names: row.int("push_show_names")? != 0,
+    })
+}
+
+/// A `push_outbox` row claimed for sending, with its device's keys.
+pub(crate) fn queued_push(
+    row: &impl Columns,
+) -> Result<helpline_core::push::QueuedPush, StoreError> {
+    use helpline_core::push::{PushKind, Urgency};
+    Ok(helpline_core::push::QueuedPush {
+        id: row.int("id")?,
+        endpoint: row.text("endpoint")?,
+        user: UserId::from_trusted(row.text("user_id")?),
+        p256dh: row.text("p256dh")?,
+        auth: row.text("auth")?,
+        kind: parsed(&row.text("kind")?, PushKind::parse, "push kind")?,
+        payload: row.text("payload")?,
+        urgency: parsed(&row.text("urgency")?, Urgency::parse, "urgency")?,
+        topic: row.opt_text("topic")?,
+        expires_at: Timestamp::from_millis(row.int("expires_at")?),
+        attempts: i32::try_from(row.int("attempts")?).unwrap_or(i32::MAX),
+    })
+}
+
+/// A volunteer on call, with their settings.
+pub(crate) fn on_call(row: &impl Columns) -> Result<crate::areas::OnCall, StoreError> {
+    Ok(crate::areas::OnCall {
+        volunteer: UserId::from_trusted(row.text("id")?),
+        settings: user_settings(row)?,
+    })
+}

@@ -34,6 +34,8 @@ mod messages;
 mod offers;
 #[path = "conformance/participants.rs"]
 mod participants;
+#[path = "conformance/push.rs"]
+mod push;
 #[path = "conformance/receipts.rs"]
 mod receipts;
 #[path = "conformance/requests.rs"]
@@ -112,6 +114,12 @@ conformance! {
     run(receipts::deleted_messages_are_not_unread),
     run(search::search_finds_words_only_in_ones_conversations),
     run(search::search_forgets_deleted_and_edited_text_and_pages),
+    run(push::subscriptions_are_per_endpoint),
+    run(push::a_renewed_subscription_keeps_its_pushes),
+    run(push::on_call_volunteers_are_available_subscribed_and_unblocked),
+    run(push::claims_take_each_push_once),
+    run(push::the_message_throttle_holds),
+    run(push::pushed_marks_are_taken_once),
     run(safety::blocks_keep_requests_apart_both_ways),
     run(safety::a_block_and_a_claim_never_pass_each_other),
     run(safety::a_claim_waiting_on_a_block_sees_it),

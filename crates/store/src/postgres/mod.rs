@@ -40,6 +40,7 @@ mod edits;
 mod history;
 mod lanes;
 mod messages;
+mod push;
 mod receipts;
 mod requests;
 mod safety;
@@ -94,6 +95,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 10,
         sql: include_str!("../../migrations/postgres/0010_offer_lists.sql"),
+    },
+    Migration {
+        version: 11,
+        sql: include_str!("../../migrations/postgres/0011_push.sql"),
     },
 ];
 

@@ -9,6 +9,7 @@ pub(crate) mod attachments;
 pub(crate) mod calls;
 pub(crate) mod conversations;
 pub(crate) mod edits;
+pub(crate) mod push;
 pub(crate) mod receipts;
 pub(crate) mod requests;
 pub(crate) mod safety;

@@ -38,6 +38,7 @@ mod history;
 mod messages;
 #[cfg(test)]
 mod migration_tests;
+mod push;
 mod receipts;
 mod requests;
 mod safety;
@@ -109,6 +110,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 13,
         sql: include_str!("../../migrations/sqlite/0013_offer_lists.sql"),
+    },
+    Migration {
+        version: 14,
+        sql: include_str!("../../migrations/sqlite/0014_push.sql"),
     },
 ];
 

@@ -1,0 +1,121 @@
+//! Web Push: devices (subscriptions), notification settings, a volunteer's
+//! remembered availability, and the outbox the push worker drains.
+//!
+//! The outbox holds one row per push and device. A worker claims due rows
+//! with a lease (a conditional update, so two nodes never both take a row),
+//! sends them, and deletes them, or sets when to try again. A push is
+//! queued after the change it tells of has committed.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use helpline_core::push::{
+    OutgoingPush, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
+};
+use helpline_core::user::Availability;
+use helpline_core::{Timestamp, UserId};
+use std::time::Duration;
+
+/// A volunteer who can be told of a request by push, with their settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnCall {
+    pub volunteer: UserId,
+    pub settings: UserSettings,
+}
+
+/// Web Push and what it needs.
+#[async_trait]
+pub trait Push: Send + Sync {
+    /// Saves `user`'s subscription. An endpoint seen before is updated and
+    /// becomes `user`'s (its queued pushes for someone else are dropped).
+    /// Refused with [`crate::StoreError::LimitReached`] when `user` has `max`
+    /// other subscriptions already.
+    async fn save_subscription(
+        &self,
+        user: &UserId,
+        draft: &SubscriptionDraft,
+        max: usize,
+        now: Timestamp,
+    ) -> StoreResult<SubscriptionInfo>;
+
+    /// `user`'s subscriptions, oldest first.
+    async fn subscriptions_of(&self, user: &UserId) -> StoreResult<Vec<SubscriptionInfo>>;
+
+    /// Deletes a subscription (with its queued pushes): `user`'s only, or
+    /// whoever's when `None` (a push service said it is gone). True when
+    /// one was deleted.
+    async fn delete_subscription(&self, user: Option<&UserId>, endpoint: &str)
+    -> StoreResult<bool>;
+
+    /// Replaces the subscription at `old_endpoint` with `draft` (the
+    /// browser renewed it), keeping its owner and its queued pushes;
+    /// `None` when `old_endpoint` is unknown.
+    async fn renew_subscription(
+        &self,
+        old_endpoint: &str,
+        draft: &SubscriptionDraft,
+        now: Timestamp,
+    ) -> StoreResult<Option<(UserId, SubscriptionInfo)>>;
+
+    /// `user`'s notification settings (the defaults until they save any).
+    async fn user_settings(&self, user: &UserId) -> StoreResult<UserSettings>;
+
+    /// Saves `user`'s notification settings.
+    async fn save_user_settings(&self, user: &UserId, settings: &UserSettings) -> StoreResult<()>;
+
+    /// A volunteer's chosen availability, kept while they are offline.
+    async fn stored_availability(&self, user: &UserId) -> StoreResult<Availability>;
+
+    /// Remembers a volunteer's chosen availability.
+    async fn store_availability(
+        &self,
+        user: &UserId,
+        availability: Availability,
+    ) -> StoreResult<()>;
+
+    /// Volunteers who could be told of `seeker`'s request by push: chose
+    /// to be available, have a device subscribed, and are not on either
+    /// side of a block with the seeker; only `target` if given. Whether
+    /// they are connected or in their quiet hours is the caller's to check.
+    async fn on_call_volunteers(
+        &self,
+        seeker: &UserId,
+        target: Option<&UserId>,
+    ) -> StoreResult<Vec<OnCall>>;
+
+    /// Queues each push for every device of its user, due now; returns
+    /// how many rows were queued.
+    async fn queue_pushes(&self, pushes: &[OutgoingPush], now: Timestamp) -> StoreResult<usize>;
+
+    /// Queues a push about new messages unless its user was sent one less
+    /// than `gap` ago (on any node: the time of the last one is stored and
+    /// taken with a conditional update); returns how many rows were queued.
+    async fn queue_throttled_push(
+        &self,
+        push: &OutgoingPush,
+        now: Timestamp,
+        gap: Duration,
+    ) -> StoreResult<usize>;
+
+    /// Claims up to `limit` due pushes until `lease_until`: nobody else
+    /// claims them before then. Each claim counts as an attempt.
+    async fn claim_pushes(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<QueuedPush>>;
+
+    /// Removes a push from the outbox (sent, or given up on).
+    async fn push_done(&self, id: i64) -> StoreResult<()>;
+
+    /// Puts a claimed push back, due at `due_at`.
+    async fn push_later(&self, id: i64, due_at: Timestamp) -> StoreResult<()>;
+
+    /// Remembers that `users` were pushed about `subject` (a request or a
+    /// call), so a notice can be taken back when it closes.
+    async fn mark_pushed(&self, subject: &str, users: &[UserId]) -> StoreResult<()>;
+
+    /// Takes the users pushed about `subject`: each is returned once, to
+    /// one caller, even across nodes.
+    async fn take_pushed(&self, subject: &str) -> StoreResult<Vec<UserId>>;
+}

@@ -1,0 +1,307 @@
+//! Web Push on PostgreSQL. Several nodes drain one outbox: a claim skips
+//! the rows another node holds locked (`FOR UPDATE SKIP LOCKED`) and sets
+//! a lease, so each push is taken by one node at a time.
+
+use crate::areas::OnCall;
+use crate::sql::push as sql;
+use crate::{StoreError, StoreResult, rows};
+use helpline_core::push::{
+    OutgoingPush, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
+};
+use helpline_core::user::Availability;
+use helpline_core::{Timestamp, UserId};
+use sqlx::PgConnection;
+use std::time::Duration;
+
+#[async_trait::async_trait]
+impl crate::Push for super::PostgresStore {
+    /// Locks the user's row first, so two devices subscribing at once
+    /// cannot both pass the limit.
+    async fn save_subscription(
+        &self,
+        user: &UserId,
+        draft: &SubscriptionDraft,
+        max: usize,
+        now: Timestamp,
+    ) -> StoreResult<SubscriptionInfo> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(user.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let others: i64 = sqlx::query_scalar(sql::COUNT_OTHER_SUBSCRIPTIONS)
+            .bind(user.as_str())
+            .bind(&draft.endpoint)
+            .fetch_one(&mut *tx)
+            .await?;
+        if others >= max as i64 {
+            return Err(StoreError::LimitReached(
+                "notifications are on for as many devices as allowed (10): turn them off on one first",
+            ));
+        }
+        sqlx::query(sql::DROP_QUEUED_FOR_OTHERS)
+            .bind(&draft.endpoint)
+            .bind(user.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(sql::UPSERT_SUBSCRIPTION)
+            .bind(&draft.endpoint)
+            .bind(user.as_str())
+            .bind(&draft.p256dh)
+            .bind(&draft.auth)
+            .bind(draft.expiration_time.map(Timestamp::millis))
+            .bind(now.millis())
+            .fetch_one(&mut *tx)
+            .await?;
+        let saved = rows::subscription_info(&row)?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    async fn subscriptions_of(&self, user: &UserId) -> StoreResult<Vec<SubscriptionInfo>> {
+        let found = sqlx::query(sql::SUBSCRIPTIONS_OF)
+            .bind(user.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows::all(&found, rows::subscription_info)
+    }
+
+    async fn delete_subscription(
+        &self,
+        user: Option<&UserId>,
+        endpoint: &str,
+    ) -> StoreResult<bool> {
+        let done = match user {
+            Some(user) => sqlx::query(sql::DELETE_OWN_SUBSCRIPTION)
+                .bind(endpoint)
+                .bind(user.as_str()),
+            None => sqlx::query(sql::DELETE_SUBSCRIPTION).bind(endpoint),
+        }
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn renew_subscription(
+        &self,
+        old_endpoint: &str,
+        draft: &SubscriptionDraft,
+        now: Timestamp,
+    ) -> StoreResult<Option<(UserId, SubscriptionInfo)>> {
+        let mut tx = self.pool.begin().await?;
+        let renewed = renew(&mut tx, old_endpoint, draft, now).await?;
+        tx.commit().await?;
+        Ok(renewed)
+    }
+
+    async fn user_settings(&self, user: &UserId) -> StoreResult<UserSettings> {
+        let row = sqlx::query(sql::USER_SETTINGS)
+            .bind(user.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map_or(Ok(UserSettings::default()), |row| rows::user_settings(&row))
+    }
+
+    async fn save_user_settings(&self, user: &UserId, settings: &UserSettings) -> StoreResult<()> {
+        let quiet = settings.quiet_hours.as_ref();
+        sqlx::query(sql::UPSERT_USER_SETTINGS)
+            .bind(user.as_str())
+            .bind(quiet.map(|q| q.from.to_string()))
+            .bind(quiet.map(|q| q.to.to_string()))
+            .bind(quiet.map(|q| q.time_zone.clone()))
+            .bind(i64::from(settings.push_show_names))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn stored_availability(&self, user: &UserId) -> StoreResult<Availability> {
+        let stored: Option<String> = sqlx::query_scalar(sql::AVAILABILITY)
+            .bind(user.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(stored
+            .as_deref()
+            .and_then(Availability::parse)
+            .unwrap_or(Availability::Available))
+    }
+
+    async fn store_availability(
+        &self,
+        user: &UserId,
+        availability: Availability,
+    ) -> StoreResult<()> {
+        sqlx::query(sql::SET_AVAILABILITY)
+            .bind(availability.as_str())
+            .bind(user.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn on_call_volunteers(
+        &self,
+        seeker: &UserId,
+        target: Option<&UserId>,
+    ) -> StoreResult<Vec<OnCall>> {
+        let found = sqlx::query(sql::ON_CALL_VOLUNTEERS)
+            .bind(target.map(UserId::as_str))
+            .bind(seeker.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows::all(&found, rows::on_call)
+    }
+
+    async fn queue_pushes(&self, pushes: &[OutgoingPush], now: Timestamp) -> StoreResult<usize> {
+        if pushes.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut queued = 0;
+        for push in pushes {
+            queued += queue(&mut tx, push, now).await?;
+        }
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    async fn queue_throttled_push(
+        &self,
+        push: &OutgoingPush,
+        now: Timestamp,
+        gap: Duration,
+    ) -> StoreResult<usize> {
+        let mut tx = self.pool.begin().await?;
+        let took: Option<String> = sqlx::query_scalar(sql::TAKE_THROTTLE_SLOT)
+            .bind(push.user.as_str())
+            .bind(now.millis())
+            .bind(now.minus(gap).millis())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let queued = match took {
+            Some(_) => queue(&mut tx, push, now).await?,
+            None => 0,
+        };
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    async fn claim_pushes(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<QueuedPush>> {
+        let claim = uuid::Uuid::now_v7().to_string();
+        let mut tx = self.pool.begin().await?;
+        let taken = sqlx::query(sql::claim_pushes!("FOR UPDATE SKIP LOCKED"))
+            .bind(lease_until.millis())
+            .bind(&claim)
+            .bind(now.millis())
+            .bind(limit as i64)
+            .execute(&mut *tx)
+            .await?;
+        if taken.rows_affected() == 0 {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
+        let found = sqlx::query(sql::CLAIMED_PUSHES)
+            .bind(&claim)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows::all(&found, rows::queued_push)
+    }
+
+    async fn push_done(&self, id: i64) -> StoreResult<()> {
+        sqlx::query(sql::PUSH_DONE)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn push_later(&self, id: i64, due_at: Timestamp) -> StoreResult<()> {
+        sqlx::query(sql::PUSH_LATER)
+            .bind(due_at.millis())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_pushed(&self, subject: &str, users: &[UserId]) -> StoreResult<()> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for user in users {
+            sqlx::query(sql::MARK_PUSHED)
+                .bind(subject)
+                .bind(user.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn take_pushed(&self, subject: &str) -> StoreResult<Vec<UserId>> {
+        let ids: Vec<String> = sqlx::query_scalar(sql::TAKE_PUSHED)
+            .bind(subject)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+    }
+}
+
+/// Queues one push per device of its user.
+async fn queue(conn: &mut PgConnection, push: &OutgoingPush, now: Timestamp) -> StoreResult<usize> {
+    let done = sqlx::query(sql::QUEUE_PUSH)
+        .bind(push.notice.kind.as_str())
+        .bind(push.notice.to_json())
+        .bind(push.urgency.as_str())
+        .bind(push.topic.as_deref())
+        .bind(push.expires_at.millis())
+        .bind(now.millis())
+        .bind(push.user.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() as usize)
+}
+
+async fn renew(
+    conn: &mut PgConnection,
+    old: &str,
+    draft: &SubscriptionDraft,
+    now: Timestamp,
+) -> StoreResult<Option<(UserId, SubscriptionInfo)>> {
+    let owner: Option<String> = sqlx::query_scalar(sql::OWNER_OF_SUBSCRIPTION)
+        .bind(old)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if owner.is_none() {
+        return Ok(None);
+    }
+    sqlx::query(sql::DELETE_OTHER_SUBSCRIPTION)
+        .bind(&draft.endpoint)
+        .bind(old)
+        .execute(&mut *conn)
+        .await?;
+    let row = sqlx::query(sql::RENEW_SUBSCRIPTION)
+        .bind(&draft.endpoint)
+        .bind(&draft.p256dh)
+        .bind(&draft.auth)
+        .bind(draft.expiration_time.map(Timestamp::millis))
+        .bind(now.millis())
+        .bind(old)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| {
+        Ok((
+            UserId::from_trusted(rows::Columns::text(&row, "user_id")?),
+            rows::subscription_info(&row)?,
+        ))
+    })
+    .transpose()
+}

@@ -1,0 +1,376 @@
+//! Cases for Web Push: subscriptions are per endpoint (re-posting updates,
+//! another user takes it over, at most N a user), settings round-trip, a
+//! volunteer's availability is remembered, on-call volunteers leave out the
+//! away, the unsubscribed and the blocked; the outbox queues one row per
+//! device, a claim takes each row once even when claimers race, a retry
+//! comes back when due, the message throttle holds, and marks are taken
+//! once.
+
+use crate::fixtures::{at, seeker, volunteer};
+use crate::harness::Env;
+use helpline_core::push::{
+    Notice, OutgoingPush, QuietHours, SubscriptionDraft, Urgency, UserSettings,
+};
+use helpline_core::user::Availability;
+use helpline_core::{ConversationId, RequestId, UserId};
+use helpline_store::StoreError;
+use std::collections::HashSet;
+use std::time::Duration;
+
+fn device(endpoint: &str, key: u8) -> SubscriptionDraft {
+    let mut p256dh = vec![4u8];
+    p256dh.extend([key; 64]);
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    SubscriptionDraft {
+        endpoint: endpoint.to_owned(),
+        p256dh: b64.encode(&p256dh),
+        auth: b64.encode([key; 16]),
+        expiration_time: None,
+    }
+}
+
+fn push_to(user: &UserId) -> OutgoingPush {
+    OutgoingPush {
+        user: user.clone(),
+        notice: Notice::message(&ConversationId::generate(), None),
+        urgency: Urgency::Normal,
+        topic: Some("abc".to_owned()),
+        expires_at: at(3_600_000),
+    }
+}
+
+/// Re-posting an endpoint updates it; posting it for another user moves it
+/// (and drops what was queued for the first); the limit counts others only.
+pub async fn subscriptions_are_per_endpoint(env: Env) {
+    let store = &env.store;
+    let (ann, vic) = (seeker(store, "ann").await, volunteer(store, "vic").await);
+    let first = store
+        .save_subscription(&ann.id, &device("https://push.example/a", 1), 2, at(0))
+        .await
+        .expect("save");
+    assert_eq!(first.created_at, at(0));
+    let again = store
+        .save_subscription(&ann.id, &device("https://push.example/a", 2), 2, at(5))
+        .await
+        .expect("update");
+    assert_eq!(again.created_at, at(0), "an update keeps the first time");
+    store
+        .save_subscription(&ann.id, &device("https://push.example/b", 3), 2, at(6))
+        .await
+        .expect("second");
+    let refused = store
+        .save_subscription(&ann.id, &device("https://push.example/c", 4), 2, at(7))
+        .await;
+    assert!(matches!(refused, Err(StoreError::LimitReached(_))));
+    // Re-posting one of the two is still fine at the limit.
+    store
+        .save_subscription(&ann.id, &device("https://push.example/b", 5), 2, at(8))
+        .await
+        .expect("update at the limit");
+    assert_eq!(
+        store
+            .queue_pushes(&[push_to(&ann.id)], at(9))
+            .await
+            .expect("queue"),
+        2
+    );
+    // Vic's browser now holds endpoint a.
+    store
+        .save_subscription(&vic.id, &device("https://push.example/a", 6), 2, at(10))
+        .await
+        .expect("moved");
+    let ann_has: Vec<String> = store
+        .subscriptions_of(&ann.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|s| s.endpoint)
+        .collect();
+    assert_eq!(ann_has, ["https://push.example/b"]);
+    let claimed = store
+        .claim_pushes(at(10), at(70_000), 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1, "Ann's push to the moved device is gone");
+    assert_eq!(claimed[0].endpoint, "https://push.example/b");
+    assert_eq!(claimed[0].user, ann.id);
+    assert_eq!(claimed[0].attempts, 1);
+    // Deleting: only the owner's, or anyone's when the push service said so.
+    assert!(
+        !store
+            .delete_subscription(Some(&ann.id), "https://push.example/a")
+            .await
+            .expect("not hers")
+    );
+    assert!(
+        store
+            .delete_subscription(None, "https://push.example/a")
+            .await
+            .expect("gone")
+    );
+    assert!(
+        store
+            .subscriptions_of(&vic.id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
+
+/// A renewed subscription keeps its owner and its queued pushes.
+pub async fn a_renewed_subscription_keeps_its_pushes(env: Env) {
+    let store = &env.store;
+    let ann = seeker(store, "ann").await;
+    store
+        .save_subscription(&ann.id, &device("https://push.example/old", 1), 10, at(0))
+        .await
+        .expect("save");
+    store
+        .queue_pushes(&[push_to(&ann.id)], at(1))
+        .await
+        .expect("queue");
+    assert_eq!(
+        store
+            .renew_subscription(
+                "https://push.example/none",
+                &device("https://push.example/x", 2),
+                at(2)
+            )
+            .await
+            .expect("renew"),
+        None
+    );
+    let (owner, info) = store
+        .renew_subscription(
+            "https://push.example/old",
+            &device("https://push.example/new", 3),
+            at(3),
+        )
+        .await
+        .expect("renew")
+        .expect("known");
+    assert_eq!(owner, ann.id);
+    assert_eq!(info.endpoint, "https://push.example/new");
+    let claimed = store
+        .claim_pushes(at(4), at(60_000), 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].endpoint, "https://push.example/new");
+    assert_eq!(
+        claimed[0].p256dh,
+        device("https://push.example/new", 3).p256dh
+    );
+}
+
+/// Settings and availability are remembered; on-call volunteers are the
+/// available ones with a device who are on neither side of a block.
+pub async fn on_call_volunteers_are_available_subscribed_and_unblocked(env: Env) {
+    let store = &env.store;
+    let ann = seeker(store, "ann").await;
+    let (vic, val, viv, vel) = (
+        volunteer(store, "vic").await,
+        volunteer(store, "val").await,
+        volunteer(store, "viv").await,
+        volunteer(store, "vel").await,
+    );
+    assert_eq!(
+        store.user_settings(&vic.id).await.expect("settings"),
+        UserSettings::default()
+    );
+    let settings = UserSettings {
+        quiet_hours: Some(QuietHours::new("22:00", "07:30", "Europe/Paris").expect("valid")),
+        push_show_names: true,
+    };
+    store
+        .save_user_settings(&vic.id, &settings)
+        .await
+        .expect("save");
+    assert_eq!(
+        store.user_settings(&vic.id).await.expect("settings"),
+        settings
+    );
+    for (who, n) in [(&vic, 1u8), (&val, 2), (&viv, 3)] {
+        store
+            .save_subscription(
+                &who.id,
+                &device(&format!("https://push.example/{n}"), n),
+                10,
+                at(0),
+            )
+            .await
+            .expect("save");
+    }
+    assert_eq!(
+        store.stored_availability(&val.id).await.expect("read"),
+        Availability::Available
+    );
+    store
+        .store_availability(&val.id, Availability::Away)
+        .await
+        .expect("away");
+    assert_eq!(
+        store.stored_availability(&val.id).await.expect("read"),
+        Availability::Away
+    );
+    store
+        .set_block(&viv.id, &ann.id, true, at(0))
+        .await
+        .expect("block");
+    // vel has no device, val is away, viv blocked Ann.
+    let on_call = store
+        .on_call_volunteers(&ann.id, None)
+        .await
+        .expect("on call");
+    assert_eq!(on_call.len(), 1, "{on_call:?}");
+    assert_eq!(on_call[0].volunteer, vic.id);
+    assert_eq!(on_call[0].settings, settings);
+    assert!(
+        store
+            .on_call_volunteers(&ann.id, Some(&vel.id))
+            .await
+            .expect("targeted")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .on_call_volunteers(&ann.id, Some(&vic.id))
+            .await
+            .expect("targeted")
+            .len(),
+        1
+    );
+}
+
+/// Two claimers racing never take the same row; a push put back comes
+/// again only when due; a done push is gone.
+pub async fn claims_take_each_push_once(env: Env) {
+    let store = &env.store;
+    let ann = seeker(store, "ann").await;
+    for n in 0..5u8 {
+        store
+            .save_subscription(
+                &ann.id,
+                &device(&format!("https://push.example/{n}"), n),
+                10,
+                at(0),
+            )
+            .await
+            .expect("save");
+    }
+    let pushes: Vec<_> = (0..8).map(|_| push_to(&ann.id)).collect();
+    assert_eq!(store.queue_pushes(&pushes, at(0)).await.expect("queue"), 40);
+    let racers = (0..4).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = store
+                    .claim_pushes(at(1), at(60_000), 3)
+                    .await
+                    .expect("claim");
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|p| p.id));
+            }
+        })
+    });
+    let mut seen = HashSet::new();
+    for racer in racers {
+        for id in racer.await.expect("racer") {
+            assert!(seen.insert(id), "push {id} claimed twice");
+        }
+    }
+    assert_eq!(seen.len(), 40);
+    let ids: Vec<i64> = seen.into_iter().collect();
+    // Leased: nothing is due again before the lease ends.
+    assert!(
+        store
+            .claim_pushes(at(2), at(60_000), 100)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    store.push_later(ids[0], at(10_000)).await.expect("later");
+    store.push_done(ids[1]).await.expect("done");
+    assert!(
+        store
+            .claim_pushes(at(9_999), at(70_000), 100)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    let again = store
+        .claim_pushes(at(10_000), at(70_000), 100)
+        .await
+        .expect("claim");
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].id, again[0].attempts), (ids[0], 2));
+    // The lease ran out: whoever claims next takes the rest, not the done one.
+    let expired = store
+        .claim_pushes(at(60_000), at(120_000), 100)
+        .await
+        .expect("claim");
+    assert_eq!(expired.len(), 38);
+    assert!(expired.iter().all(|p| p.id != ids[1]));
+}
+
+/// One message push a user per gap, however many are queued at once.
+pub async fn the_message_throttle_holds(env: Env) {
+    let store = &env.store;
+    let ann = seeker(store, "ann").await;
+    store
+        .save_subscription(&ann.id, &device("https://push.example/a", 1), 10, at(0))
+        .await
+        .expect("save");
+    let gap = Duration::from_secs(60);
+    let racers = (0..6).map(|_| {
+        let (store, push) = (store.clone(), push_to(&ann.id));
+        tokio::spawn(async move { store.queue_throttled_push(&push, at(1_000), gap).await })
+    });
+    let mut queued = 0;
+    for racer in racers {
+        queued += racer.await.expect("racer").expect("queue");
+    }
+    assert_eq!(queued, 1);
+    let push = push_to(&ann.id);
+    assert_eq!(
+        store
+            .queue_throttled_push(&push, at(60_999), gap)
+            .await
+            .expect("q"),
+        0
+    );
+    assert_eq!(
+        store
+            .queue_throttled_push(&push, at(61_000), gap)
+            .await
+            .expect("q"),
+        1
+    );
+}
+
+/// Marks are taken once, by one caller.
+pub async fn pushed_marks_are_taken_once(env: Env) {
+    let store = &env.store;
+    let (vic, val) = (volunteer(store, "vic").await, volunteer(store, "val").await);
+    let subject = format!("request:{}", RequestId::generate());
+    store
+        .mark_pushed(&subject, &[vic.id.clone(), val.id.clone(), vic.id.clone()])
+        .await
+        .expect("mark");
+    let racers = (0..3).map(|_| {
+        let (store, subject) = (store.clone(), subject.clone());
+        tokio::spawn(async move { store.take_pushed(&subject).await })
+    });
+    let mut taken = Vec::new();
+    for racer in racers {
+        taken.extend(racer.await.expect("racer").expect("take"));
+    }
+    taken.sort();
+    let mut want = vec![vic.id.clone(), val.id.clone()];
+    want.sort();
+    assert_eq!(taken, want);
+}
