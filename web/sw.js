@@ -1,6 +1,8 @@
 // Helpline's service worker: keeps the app's own files (the shell) so the
-// app opens instantly and also without a network. It never touches /api,
-// /socket.io or /healthz: live data always comes from the server.
+// app opens instantly and also without a network, and shows the
+// notifications the server pushes while Helpline is closed. It never
+// touches /api, /socket.io or /healthz: live data always comes from the
+// server.
 // The server writes the build's version and the list of files in below.
 
 const VERSION = "__HELPLINE_BUILD__";
@@ -31,3 +33,143 @@ self.addEventListener("fetch", (event) => {
     caches.open(CACHE).then(async (cache) => (await cache.match(key)) ?? fetch(request)),
   );
 });
+
+// -- Notifications ------------------------------------------------------------
+//
+// A push carries {kind, title, body, url, tag} and never a message's text.
+// Kinds: "request" (someone asks for help: stays until answered, and sounds
+// again when re-sent), "request_closed" (that request was taken or
+// withdrawn: its notification goes, nothing is shown), "session" (a
+// volunteer answered), "message", "call" (ringing: stays until answered)
+// and "call_missed" (replaces the ringing one, by its tag).
+
+const LOUD = new Set(["request", "call"]);
+
+self.addEventListener("push", (event) => {
+  event.waitUntil(onPush(readPush(event)));
+});
+
+/** The push's JSON, or null when it has none or it does not parse. */
+function readPush(event) {
+  try {
+    const data = event.data?.json();
+    return data && typeof data === "object" ? data : null;
+  } catch {
+    return null;
+  }
+}
+
+async function onPush(push) {
+  if (!push) return self.registration.showNotification("Helpline", { body: "Open Helpline to see what is new.", tag: "helpline", icon: "/icons/icon-192.png", data: { url: "/" } });
+  const tag = typeof push.tag === "string" && push.tag ? push.tag : undefined;
+  if (push.kind === "request_closed") {
+    // Only this request's notification goes; nothing new is shown.
+    if (tag) for (const n of await self.registration.getNotifications({ tag })) n.close();
+    return;
+  }
+  const loud = LOUD.has(push.kind);
+  return self.registration.showNotification(push.title || "Helpline", {
+    body: push.body || "",
+    tag,
+    renotify: loud && !!tag,
+    requireInteraction: loud,
+    icon: "/icons/icon-192.png",
+    badge: "/icons/icon-192.png",
+    data: { url: appPath(push.url), kind: push.kind },
+  });
+}
+
+/** A path of this app (anything else becomes "/"). */
+function appPath(url) {
+  if (typeof url !== "string") return "/";
+  try {
+    const parsed = new URL(url, location.origin);
+    return parsed.origin === location.origin ? parsed.pathname + parsed.search : "/";
+  } catch {
+    return "/";
+  }
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(openFromNotification(event.notification));
+});
+
+/** What a click on a notification does: an open window of the app is asked
+ *  to show the notification's screen (main.js navigates on this message)
+ *  and brought to the front; without one, a new window opens there.
+ *  Split from the event so the browser test can run it: a test cannot
+ *  click a notification of the operating system. */
+async function openFromNotification(notification) {
+  const url = appPath(notification.data?.url);
+  // Windows showing the app (every app route is a path without a dot),
+  // not one of its files opened on its own.
+  const windows = (await self.clients.matchAll({ type: "window", includeUncontrolled: true })).filter((c) => !/\.[a-z0-9]+$/i.test(new URL(c.url).pathname));
+  const client = windows.find((c) => c.focused) ?? windows.find((c) => c.visibilityState === "visible") ?? windows[0];
+  if (client) {
+    client.postMessage({ type: "navigate", url });
+    // Focusing needs the click itself; a window that cannot be focused
+    // still shows the screen.
+    try {
+      await client.focus();
+    } catch {
+      // not allowed outside a click
+    }
+    return client;
+  }
+  return self.clients.openWindow(url);
+}
+
+// -- Renewing the subscription ------------------------------------------------
+//
+// The push service may replace a subscription. The worker has no token, so
+// it proves the old one by its endpoint (known only to the browser, the push
+// service and the server): POST /api/push/subscriptions/renew. The page
+// keeps the current endpoint in Cache Storage for it (js/push.js).
+
+const PUSH_CACHE = "helpline-push";
+const PUSH_KEY = "/push-endpoint";
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(renewSubscription(event));
+});
+
+async function renewSubscription(event) {
+  const cache = await caches.open(PUSH_CACHE);
+  const kept = await cache.match(PUSH_KEY).then((r) => r?.json()).catch(() => null);
+  const oldEndpoint = event.oldSubscription?.endpoint ?? kept?.endpoint;
+  // Nobody turned notifications on here (or they were turned off).
+  if (!oldEndpoint) return null;
+  let subscription = event.newSubscription ?? null;
+  if (!subscription) {
+    let key = event.oldSubscription?.options?.applicationServerKey ?? null;
+    if (!key) {
+      const response = await fetch("/api/push/vapid-public-key", { cache: "no-store" });
+      if (!response.ok) return null;
+      key = fromBase64Url((await response.json()).publicKey);
+    }
+    subscription = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+  }
+  const response = await fetch("/api/push/subscriptions/renew", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ oldEndpoint, subscription: subscription.toJSON() }),
+    cache: "no-store",
+  });
+  if (!response.ok) {
+    // The server no longer knows the old one (turned off, or signed out):
+    // the new one must not linger either.
+    if (response.status === 404) {
+      await subscription.unsubscribe().catch(() => {});
+      await cache.delete(PUSH_KEY);
+    }
+    return null;
+  }
+  await cache.put(PUSH_KEY, new Response(JSON.stringify({ endpoint: subscription.endpoint }), { headers: { "content-type": "application/json" } }));
+  return subscription.endpoint;
+}
+
+function fromBase64Url(text) {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}

@@ -61,6 +61,7 @@ export class Calls {
     this.current = null;
     this.incoming = null;
     this.rejoinable = null;
+    this.linked = null;
     stopRinging();
     this.emit();
   }
@@ -210,8 +211,8 @@ export class Calls {
 
   // -- a call ringing here ----------------------------------------------------
 
-  onIncoming(p) {
-    if (this.current?.id === p.callId) return;
+  onIncoming(p, { fromLink = false } = {}) {
+    if (this.current?.id === p.callId || this.incoming?.callId === p.callId) return;
     // Both calling each other: the server settles it (call:accepted follows).
     if (this.current?.outgoing && this.current.phase === "calling" && this.current.conversationId === p.conversationId) return;
     const name = this.nameIn(p.conversationId);
@@ -222,8 +223,33 @@ export class Calls {
         this.emit();
       });
     startRinging();
-    notify(`${name} is calling`, `A ${MEDIA[p.media] ?? "call"} on Helpline`, p.callId);
+    // Opened from the notification of this call: it need not notify again.
+    if (!fromLink) notify(`${name} is calling`, `A ${MEDIA[p.media] ?? "call"} on Helpline`, p.callId);
     this.emit();
+  }
+
+  /** A notification's link to a call (/chats/{id}?call={callId}): if the
+   *  call still rings for this person, it rings here so they can answer;
+   *  if it is over, nothing happens (the chat shows it). Checked once
+   *  connected, so that Accept can work at once. */
+  fromLink(callId, conversationId) {
+    this.linked = { callId, conversationId };
+    if (this.store.connection === "connected") this.followLink();
+  }
+
+  async followLink() {
+    const link = this.linked;
+    this.linked = null;
+    if (!link || this.current?.id === link.callId || this.incoming?.callId === link.callId) return;
+    let calls = [];
+    try {
+      ({ calls } = await api("GET", "/api/calls/live"));
+    } catch {
+      return;
+    }
+    const call = calls.find((c) => c.id === link.callId);
+    if (!call || call.status !== "ringing" || call.callerId === this.store.user.id) return;
+    this.onIncoming({ callId: call.id, conversationId: call.conversationId, callerId: call.callerId, media: call.media }, { fromLink: true });
   }
 
   async accept() {
@@ -445,6 +471,7 @@ export class Calls {
     // signaling moves to the new connection.
     if (call && (await this.resume(call, call.connection !== "connected"))) {
       await this.checkRejoin();
+      await this.followLink();
       return;
     }
     const watched = [this.incoming && { id: this.incoming.callId, conversationId: this.incoming.conversationId }, this.busy && this.current.id && this.current];
@@ -459,6 +486,7 @@ export class Calls {
       }
     }
     await this.checkRejoin();
+    await this.followLink();
   }
 
   /** Closes the end screen. */

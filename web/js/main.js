@@ -1,15 +1,20 @@
 // Boots the app: the signed-in check, the top bar with the connection
 // state, the routes, and the dialogs that float above every screen.
+// Links from notifications (sw.js) arrive as routes with a query:
+// "/?request={id}" shows that waiting request on the volunteer's home, and
+// "/chats/{id}?call={callId}" shows the call ringing there, if it still is.
 
 import { h, fill, announce } from "./dom.js";
 import { loadSession, saveSession, clearSession } from "./api.js";
 import { forgetAttachments } from "./attachments.js";
 import { store } from "./state.js";
+import { registerWorker, refreshSubscription, forgetOnSignOut } from "./push.js";
 import "./views/auth.js";
 import "./views/seeker.js";
 import "./views/volunteer.js";
 import "./views/chats.js";
 import "./views/support.js";
+import "./views/settings.js";
 import "./views/call-buttons.js";
 import "./views/call-incoming.js";
 import "./views/call-rejoin.js";
@@ -19,9 +24,9 @@ const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
 const banner = document.getElementById("connection-banner");
 
-/** Goes to an app path without reloading. */
+/** Goes to an app path (with an optional query) without reloading. */
 export function navigate(path, { replace = false } = {}) {
-  if (path !== location.pathname) history[replace ? "replaceState" : "pushState"](null, "", path);
+  if (path !== location.pathname + location.search) history[replace ? "replaceState" : "pushState"](null, "", path);
   route();
 }
 document.addEventListener("hl-navigate", (event) => navigate(event.detail));
@@ -37,16 +42,30 @@ function route() {
   let view;
   if (chat) view = h("hl-chats", { conversation: decodeURIComponent(chat[1]) });
   else if (path === "/chats") view = h("hl-chats");
+  else if (path === "/settings") view = h("hl-settings");
   else if (role === "seeker") view = h("hl-seeker-home");
   else if (role === "volunteer") view = h("hl-volunteer-home");
   else view = h("hl-support-dashboard");
-  if (!chat && path !== "/chats" && path !== "/") history.replaceState(null, "", "/");
+  if (!chat && path !== "/chats" && path !== "/" && path !== "/settings") history.replaceState(null, "", "/");
   show(view);
+  followLink(chat ? decodeURIComponent(chat[1]) : null);
   renderTopbar();
   const tray = document.getElementById("tray-slot");
   const wantTray = role === "volunteer" && location.pathname !== "/";
   if (wantTray && !tray.firstElementChild) tray.append(h("hl-offer-tray"));
   if (!wantTray) tray.replaceChildren();
+}
+
+/** A notification's link: the request or the call it names (then the
+ *  query goes, so a reload or Back does not repeat it). */
+function followLink(conversationId) {
+  if (!location.search) return;
+  const params = new URLSearchParams(location.search);
+  const request = params.get("request");
+  const call = params.get("call");
+  if (request && store.user.role === "volunteer" && location.pathname === "/") main.querySelector("hl-volunteer-home")?.showRequest(request);
+  if (call && conversationId) store.calls.fromLink(call, conversationId);
+  history.replaceState(null, "", location.pathname);
 }
 
 function show(view) {
@@ -78,13 +97,14 @@ function renderTopbar() {
         unread ? h("span", { class: "badge" }, String(unread), h("span", { class: "visually-hidden" }, " unread")) : null,
       ),
     ),
+    h("li", null, h("a", { href: "/settings", "data-link": true, "aria-current": here("/settings") }, "Settings")),
   );
   fill(
     topbar,
     h("a", { class: "brand", href: "/", "data-link": true }, h("img", { src: "/icons/icon.svg", alt: "", width: 32, height: 32 }), "Helpline"),
     h("nav", { "aria-label": "Main" }, h("ul", null, links)),
     connectionPill(),
-    h("div", { class: "me" }, h("span", { class: "me-name" }, user.displayName), h("button", { type: "button", class: "link", onclick: signOut }, "Sign out")),
+    h("div", { class: "me" }, h("span", { class: "me-name" }, user.displayName), h("button", { type: "button", class: "link", onclick: signOutOnPurpose }, "Sign out")),
   );
 }
 
@@ -117,6 +137,21 @@ function renderConnection(state) {
 function startApp(session) {
   store.start(session);
   route();
+  refreshSubscription(session.user.id).catch(() => {});
+}
+
+/** The Sign out button: this device's notifications are turned off first,
+ *  while the token still works (the server forgets the subscription and
+ *  the browser drops it), so the next person here gets none of them. */
+async function signOutOnPurpose(event) {
+  const button = event?.currentTarget;
+  if (button) {
+    button.disabled = true;
+    button.textContent = "Signing out…";
+  }
+  const session = loadSession();
+  if (session) await forgetOnSignOut(session.user.id, session.token);
+  signOut();
 }
 
 function signOut(message) {
@@ -165,6 +200,10 @@ else route();
 document.body.append(h("hl-request-overlay"), h("hl-rating-dialog"), h("hl-call-incoming"), h("hl-call-screen"));
 document.body.prepend(h("hl-call-rejoin"));
 
-if ("serviceWorker" in navigator && location.protocol !== "file:") {
-  addEventListener("load", () => navigator.serviceWorker.register("/sw.js").catch(() => {}));
-}
+addEventListener("load", () => registerWorker());
+// A click on a notification, passed on by the service worker (sw.js).
+navigator.serviceWorker?.addEventListener("message", (event) => {
+  const { type, url } = event.data ?? {};
+  if (type === "navigate" && typeof url === "string" && url.startsWith("/") && !url.startsWith("//") && store.user) navigate(url);
+});
+navigator.serviceWorker?.startMessages?.();

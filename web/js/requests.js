@@ -27,7 +27,8 @@ export const requestMethods = {
       return this.setRequest({ phase: "failed", message: "You are not connected right now. Please try again in a moment." });
     }
     if (ack.ok) {
-      this.setRequest({ requestId: ack.requestId, offered: ack.onlineVolunteers, queued: ack.onlineVolunteers === 0 });
+      // onCallVolunteers (newer servers): volunteers reached by a notification.
+      this.setRequest({ requestId: ack.requestId, offered: ack.onlineVolunteers, onCall: ack.onCallVolunteers ?? 0, queued: ack.onlineVolunteers === 0 });
     } else if (ack.error?.code === "conflict") {
       await this.checkRequest(true);
     } else {

@@ -174,6 +174,7 @@ class Store {
       this.emit("offers");
       if (this.availability === "away")
         this.socket.request("volunteer:availability", { status: "away" }).catch(() => {});
+      else this.adoptAway();
     }
     if (this.user.role === "seeker") this.checkRequest();
     this.calls.resync();
@@ -181,6 +182,24 @@ class Store {
     this.refreshBlocks();
     await this.refreshConversations();
     for (const id of this.messages.keys()) this.sync(id);
+  }
+
+  /** Newer servers remember a volunteer's availability, also while they are
+   *  offline (GET /api/volunteers then has `onCall`): when another device
+   *  set "away", this one shows it too. */
+  async adoptAway() {
+    let me;
+    try {
+      me = (await api("GET", "/api/volunteers", undefined, this.token)).find((v) => v.id === this.user?.id);
+    } catch {
+      return;
+    }
+    if (!me || !("onCall" in me) || me.availability !== "away" || this.availability === "away") return;
+    this.availability = "away";
+    this.save("availability", "away");
+    this.offers.clear();
+    this.emit("offers");
+    this.emit("availability", "away");
   }
 
   onMessage(m) {

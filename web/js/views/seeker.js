@@ -119,11 +119,18 @@ class SeekerHome extends HTMLElement {
     if (!this.volunteers) return fill(box, h("p", { class: "muted" }, "Loading volunteers…"));
     const online = this.volunteers.filter((v) => v.online);
     const offline = this.volunteers.filter((v) => !v.online);
+    const onCall = offline.filter((v) => v.onCall).length;
     fill(
       box,
       online.length
         ? h("ul", { class: "people" }, online.map((v) => this.person(v)))
-        : h("p", { class: "muted" }, "No volunteer is online right now. You can still ask: the next one to arrive will see your request."),
+        : h(
+            "p",
+            { class: "muted" },
+            onCall
+              ? `No volunteer is online right now, but ${plural(onCall, "volunteer")} ${onCall === 1 ? "is" : "are"} on call and will get a notification when you ask.`
+              : "No volunteer is online right now. You can still ask: the next one to arrive will see your request.",
+          ),
       offline.length
         ? h("details", { class: "offline-people" }, h("summary", null, `Volunteers not online right now (${offline.length})`), h("ul", { class: "people" }, offline.map((v) => this.person(v))))
         : null,
@@ -131,7 +138,7 @@ class SeekerHome extends HTMLElement {
   }
 
   person(v) {
-    const state = v.availability === "available" ? "Available now" : v.online ? "Online, but busy" : "Not online";
+    const state = v.availability === "available" ? "Available now" : v.online ? "Online, but busy" : v.onCall ? "On call: gets a notification" : "Not online";
     return h(
       "li",
       { class: "person" },
@@ -175,19 +182,37 @@ class SeekerHome extends HTMLElement {
   }
 }
 
+const who = (n) => (n === 1 ? "who is" : "who are");
+
 const PHASES = {
   waiting: (r) => ({
     title: `Waiting for ${r.target?.name ?? "your volunteer"}…`,
     text:
-      r.queued || (r.target?.availability && r.target.availability !== "available")
-        ? `${r.target?.name ?? "They"} cannot answer right now. If they come back in the next few minutes, they will see your request.`
-        : `We have let ${r.target?.name ?? "them"} know. Please wait a moment.`,
+      r.onCall && !r.offered
+        ? `${r.target?.name ?? "They"} is not online, so we have sent a notification to their phone or computer. Please wait: it may take a few minutes.`
+        : r.queued || (r.target?.availability && r.target.availability !== "available")
+          ? `${r.target?.name ?? "They"} cannot answer right now. If they come back in the next few minutes, they will see your request.`
+          : `We have let ${r.target?.name ?? "them"} know. Please wait a moment.`,
     ring: true,
   }),
   searching: (r) =>
     r.queued
-      ? { title: "Searching for volunteers… this may take a moment", text: "No volunteer is free just now. The next one who becomes free will see your request.", ring: true }
-      : { title: "Waiting for a volunteer…", text: r.offered ? `We have asked ${plural(r.offered, "volunteer")}.` : "We are asking our volunteers.", ring: true },
+      ? {
+          title: "Searching for volunteers… this may take a moment",
+          text: r.onCall
+            ? `No volunteer is online just now, so we have sent a notification to ${plural(r.onCall, "volunteer")} ${who(r.onCall)} on call. The first one who is free will answer you.`
+            : "No volunteer is free just now. The next one who becomes free will see your request.",
+          ring: true,
+        }
+      : {
+          title: "Waiting for a volunteer…",
+          text: r.offered
+            ? r.onCall
+              ? `Sent to ${plural(r.offered, "volunteer")} ${who(r.offered)} online and ${r.onCall} ${who(r.onCall)} will get a notification.`
+              : `We have asked ${plural(r.offered, "volunteer")}.`
+            : "We are asking our volunteers.",
+          ring: true,
+        },
   connecting: () => ({ title: "Setting up secure connection…", text: "A volunteer said yes!", spinner: true }),
   connected: () => ({ title: "Connected!", text: "Your chat is opening now.", tick: true }),
   declined: (r) => ({ title: `${r.target?.name ?? "The volunteer"} cannot chat right now`, text: "You can ask anyone else who is free instead.", retry: "Talk to anyone instead" }),

@@ -1,9 +1,15 @@
-// The volunteer's home: availability, alerts, incoming requests (Accept /
-// Decline) and the list of active chats.
+// The volunteer's home: availability, notifications on this device,
+// incoming requests (Accept / Decline) and the list of active chats. A
+// notification's link (/?request={id}) brings that request into view.
 
-import { h, fill, go, keepFocus, waited, plural, TOPICS, KINDS, announce, icon } from "../dom.js";
+import { h, fill, go, keepFocus, waited, plural, TOPICS, KINDS, announce, icon, notice } from "../dom.js";
 import { store } from "../state.js";
-import { askForNotifications, canNotify, chime, notify, notificationsAsked } from "../alerts.js";
+import { chime, notify } from "../alerts.js";
+import "./notifications.js";
+
+/** How long a request named by a notification's link may take to be
+ *  offered again after connecting, before we say it is gone. */
+const LINK_WAIT_MS = 8000;
 
 // Alerts are app-wide: a request arriving while the volunteer reads a chat
 // still rings.
@@ -27,10 +33,18 @@ class VolunteerHome extends HTMLElement {
     fill(
       this,
       h("h1", { tabindex: "-1" }, `Hello, ${store.user.displayName}`),
-      h("div", { class: "columns" }, h("div", null, h("section", { class: "card", id: "availability" }), h("div", { id: "alerts" }), h("section", { id: "offers", "aria-labelledby": "offers-title" })), h("section", { id: "active-chats", "aria-labelledby": "chats-title" })),
+      h(
+        "div",
+        { class: "columns" },
+        h("div", null, h("section", { class: "card", id: "availability" }), h("section", { id: "offers", "aria-labelledby": "offers-title" })),
+        h("div", null, h("section", { id: "active-chats", "aria-labelledby": "chats-title" }), h("hl-notifications")),
+      ),
     );
+    this.addEventListener("hl-push-state", (e) => {
+      this.push = e.detail;
+      this.renderAvailability();
+    });
     this.renderAvailability();
-    this.renderAlerts();
     this.renderOffers();
     this.renderChats();
   }
@@ -38,6 +52,48 @@ class VolunteerHome extends HTMLElement {
   disconnectedCallback() {
     this.off.forEach((off) => off());
     clearInterval(this.timer);
+    this.stopLooking?.();
+  }
+
+  /** Brings the waiting request `requestId` into view (a notification was
+   *  clicked). The server offers every waiting request again on connect,
+   *  so it may arrive a moment later; if it does not, it was taken or
+   *  withdrawn meanwhile, and we say so. */
+  showRequest(requestId) {
+    this.stopLooking?.();
+    const found = () => {
+      const card = [...this.querySelectorAll("#offers [data-request]")].find((el) => el.dataset.request === requestId);
+      if (!card) return false;
+      card.scrollIntoView({ block: "center" });
+      card.querySelector("button.primary")?.focus({ preventScroll: true });
+      const offer = store.offers.get(requestId);
+      if (offer) announce(`${offer.seeker.displayName} is waiting. Accept or decline.`);
+      return true;
+    };
+    let timer = null;
+    const stop = () => {
+      offOffers();
+      offConnection();
+      clearTimeout(timer);
+      this.stopLooking = null;
+    };
+    const look = () => {
+      if (found()) stop();
+    };
+    const giveUp = () => {
+      timer = null;
+      if (found()) return stop();
+      stop();
+      notice("That request is no longer waiting: someone else answered it, or it was withdrawn.");
+    };
+    const offOffers = store.on("offers", () => requestAnimationFrame(look));
+    const offConnection = store.on("connection", (state) => {
+      if (state === "connected" && !timer) timer = setTimeout(giveUp, LINK_WAIT_MS);
+    });
+    this.stopLooking = stop;
+    if (store.connection === "connected") timer = setTimeout(giveUp, LINK_WAIT_MS);
+    // After the screen's own focus move to its heading (main.js).
+    requestAnimationFrame(() => requestAnimationFrame(look));
   }
 
   renderAvailability() {
@@ -51,7 +107,18 @@ class VolunteerHome extends HTMLElement {
         h("span", { class: "track", "aria-hidden": "true" }, h("span", { class: "thumb" })),
         h("span", { class: "switch-label" }, "Available for new requests"),
       ),
-      h("p", { id: "availability-text", class: `availability availability-${on ? "on" : "off"}` }, on ? "On: new requests will appear below." : "Off: you are away and will not get new requests."),
+      h("p", { id: "availability-text", class: `availability availability-${on ? "on" : "off"}` }, on ? "On: new requests appear below while Helpline is open." : "Off: you are away and will not get new requests."),
+      h(
+        "p",
+        { class: "muted availability-more" },
+        on
+          ? this.push === "on"
+            ? "You are on call: when Helpline is closed, this device gets a notification for each new request (except in your quiet hours). Helpline remembers this until you turn it off."
+            : this.push === "off" || this.push === "blocked"
+              ? "Helpline remembers this until you turn it off. Turn on “Notifications on this device” to hear about requests while Helpline is closed."
+              : "Helpline remembers this until you turn it off."
+          : "Helpline remembers this, also when you close it, until you turn it back on. You get no notifications while you are away.",
+      ),
     );
   }
 
@@ -63,33 +130,6 @@ class VolunteerHome extends HTMLElement {
     } catch {
       announce("Could not change your availability. Are you connected?", true);
     }
-  }
-
-  renderAlerts() {
-    const box = this.querySelector("#alerts");
-    if (!canNotify() || notificationsAsked()) return fill(box);
-    fill(
-      box,
-      h(
-        "section",
-        { class: "card alerts-card", "aria-labelledby": "alerts-title" },
-        h("h2", { id: "alerts-title" }, icon("bell"), "Alerts"),
-        h("p", null, "Hear a sound and get a notification when someone asks for help, even while this page is in the background."),
-        h(
-          "button",
-          {
-            type: "button",
-            class: "primary",
-            onclick: async () => {
-              await askForNotifications();
-              this.renderAlerts();
-              this.querySelector("#availability button").focus();
-            },
-          },
-          "Turn on alerts",
-        ),
-      ),
-    );
   }
 
   renderOffers() {
