@@ -8,6 +8,7 @@ pub mod calls;
 #[macro_use]
 pub mod cluster;
 pub mod postgres;
+pub mod push_service;
 
 use helpline_client::Client;
 use helpline_server::config::Settings;
