@@ -97,14 +97,19 @@ function renderTopbar() {
         unread ? h("span", { class: "badge" }, String(unread), h("span", { class: "visually-hidden" }, " unread")) : null,
       ),
     ),
-    h("li", null, h("a", { href: "/settings", "data-link": true, "aria-current": here("/settings") }, "Settings")),
   );
   fill(
     topbar,
     h("a", { class: "brand", href: "/", "data-link": true }, h("img", { src: "/icons/icon.svg", alt: "", width: 32, height: 32 }), "Helpline"),
     h("nav", { "aria-label": "Main" }, h("ul", null, links)),
     connectionPill(),
-    h("div", { class: "me" }, h("span", { class: "me-name" }, user.displayName), h("button", { type: "button", class: "link", onclick: signOutOnPurpose }, "Sign out")),
+    h(
+      "div",
+      { class: "me" },
+      h("span", { class: "me-name" }, user.displayName),
+      h("a", { class: "settings-link", href: "/settings", "data-link": true, "aria-current": here("/settings") }, "Settings"),
+      h("button", { type: "button", class: "link", onclick: signOutOnPurpose }, "Sign out"),
+    ),
   );
 }
 

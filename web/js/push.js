@@ -117,7 +117,7 @@ export async function turnOn(userId) {
       throw new PushError(
         error?.name === "NotAllowedError"
           ? "Your browser did not allow notifications for Helpline."
-          : "Your browser could not set up notifications just now. Please check your connection and try again.",
+          : "Your browser could not set up notifications. A private (incognito) window cannot have them; otherwise, please check your connection and try again.",
       );
     }
   }
