@@ -49,9 +49,7 @@ impl SubscriptionDraft {
         let expiration_time = match value.get("expirationTime") {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) => match n.as_f64() {
-                Some(ms) if ms.is_finite() && ms >= 0.0 && ms < 1e15 => {
-                    Some(Timestamp::from_millis(ms as i64))
-                }
+                Some(ms) if (0.0..1e15).contains(&ms) => Some(Timestamp::from_millis(ms as i64)),
                 _ => return Err(DomainError::invalid("expirationTime must be a time in ms")),
             },
             Some(_) => {

@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::limits::RateLimits;
 use crate::participants::Participants;
 use crate::presence::Presence;
+use crate::push::Pusher;
 use crate::realtime::expiry::TokenDeadlines;
 use crate::realtime::fanout::Fanout;
 use crate::typing::Typing;
@@ -45,6 +46,8 @@ pub struct AppParts {
     pub call_watch: CallWatch,
     /// Where attachment files live.
     pub attachments: Attachments,
+    /// Web Push: the VAPID key and the outbox worker's wake-up.
+    pub push: Pusher,
 }
 
 impl App {

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod limits;
 pub mod participants;
 pub mod presence;
+pub mod push;
 pub mod realtime;
 pub mod receipts;
 pub mod typing;
@@ -95,6 +96,17 @@ pub async fn serve_with_clock(
     )
     .await?;
     let attachments = attachments::blobs::Attachments::open(&settings)?;
+    let vapid = push::vapid::Vapid::load(
+        settings.push.vapid_private_key.as_deref(),
+        &settings.push.vapid_subject,
+        store.as_ref(),
+    )
+    .await?;
+    if settings.push.vapid_subject == push::config::DEFAULT_SUBJECT {
+        tracing::warn!(
+            "HELPLINE_VAPID_SUBJECT is not set: push services may refuse pushes without a real contact (mailto: or https:)"
+        );
+    }
     // Subscribed before the first socket, so no news is missed.
     let cluster = cluster::Cluster::join(&settings).await?;
     let outbox = cluster.as_ref().map(cluster::Cluster::outbox);
@@ -116,6 +128,7 @@ pub async fn serve_with_clock(
         clock,
         call_watch: calls::CallWatch::default(),
         attachments,
+        push: push::Pusher::new(vapid),
     });
     let engine = Engine::new(
         Realtime::new(app.clone()),
@@ -127,7 +140,8 @@ pub async fn serve_with_clock(
 
     let cluster = cluster.map(|cluster| cluster.run(app.clone()));
     let (stop_jobs, jobs_stopped) = watch::channel(false);
-    let sweeper = tokio::spawn(jobs::sweep(app.clone(), jobs_stopped));
+    let sweeper = tokio::spawn(jobs::sweep(app.clone(), jobs_stopped.clone()));
+    let pusher = tokio::spawn(push::worker::run(app.clone(), jobs_stopped));
 
     let socket_io_routes = axum::Router::new()
         .route(SOCKET_IO_PATH, any(socket_io))
@@ -167,6 +181,9 @@ pub async fn serve_with_clock(
     let _ = stop_jobs.send(true);
     if let Err(error) = sweeper.await {
         tracing::warn!(%error, "sweeper ended badly");
+    }
+    if let Err(error) = pusher.await {
+        tracing::warn!(%error, "push worker ended badly");
     }
     if let Some(cluster) = cluster {
         cluster.stop().await;

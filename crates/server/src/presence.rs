@@ -122,15 +122,16 @@ impl Presence {
     // it leaves in the order the changes were made.
 
     /// Counts a new socket; true when it is the user's first on this node.
-    /// A user already online elsewhere keeps their availability.
-    pub fn connect(&self, user: &UserId, role: Role) -> bool {
+    /// A user already online elsewhere keeps their availability; otherwise
+    /// they take `chosen` (a volunteer's stored choice).
+    pub fn connect(&self, user: &UserId, role: Role, chosen: Availability) -> bool {
         let mut table = self.table();
         if let Some(entry) = table.local.get_mut(user) {
             entry.sockets += 1;
             return false;
         }
         let before = table.state(user);
-        let availability = before.map_or(Availability::Available, |(_, a)| a);
+        let availability = before.map_or(chosen, |(_, a)| a);
         table.local.insert(
             user.clone(),
             Entry {
@@ -376,8 +377,8 @@ mod tests {
     fn sockets_and_availability() {
         let p = Presence::default();
         let v = UserId::from_trusted("v");
-        assert!(p.connect(&v, Role::Volunteer));
-        assert!(!p.connect(&v, Role::Volunteer));
+        assert!(p.connect(&v, Role::Volunteer, Availability::Available));
+        assert!(!p.connect(&v, Role::Volunteer, Availability::Available));
         assert!(p.is_available_volunteer(&v));
         assert!(p.set_availability(&v, Availability::Away));
         assert!(!p.set_availability(&v, Availability::Away));
@@ -386,7 +387,7 @@ mod tests {
         assert!(p.is_online(&v));
         assert!(p.disconnect(&v));
         assert!(!p.is_online(&v));
-        assert!(p.connect(&v, Role::Volunteer));
+        assert!(p.connect(&v, Role::Volunteer, Availability::Available));
         assert!(
             p.is_available_volunteer(&v),
             "availability resets when they come back"
@@ -399,12 +400,12 @@ mod tests {
         let (v, s) = (UserId::from_trusted("v"), UserId::from_trusted("s"));
         let mark = p.arrivals_mark();
         assert!(!p.arrived_since(mark));
-        p.connect(&s, Role::Seeker);
+        p.connect(&s, Role::Seeker, Availability::Available);
         assert!(!p.arrived_since(mark), "a seeker is no arrival");
-        p.connect(&v, Role::Volunteer);
+        p.connect(&v, Role::Volunteer, Availability::Available);
         assert!(p.arrived_since(mark));
         let mark = p.arrivals_mark();
-        p.connect(&v, Role::Volunteer);
+        p.connect(&v, Role::Volunteer, Availability::Available);
         p.set_availability(&v, Availability::Away);
         assert!(
             !p.arrived_since(mark),
@@ -462,7 +463,7 @@ mod tests {
         let v = UserId::from_trusted("v");
         let now = Instant::now();
         p.heard(1, &News::Present(present(&v, Availability::Away)), now);
-        assert!(p.connect(&v, Role::Volunteer));
+        assert!(p.connect(&v, Role::Volunteer, Availability::Available));
         assert!(
             !p.is_available_volunteer(&v),
             "the choice made elsewhere holds"
@@ -470,7 +471,7 @@ mod tests {
         assert!(p.heard(1, &News::Absent(v.clone()), now).gone.is_empty());
         assert!(p.disconnect(&v));
         assert!(!p.is_online(&v));
-        p.connect(&v, Role::Volunteer);
+        p.connect(&v, Role::Volunteer, Availability::Available);
         p.heard(1, &News::Present(present(&v, Availability::Available)), now);
         assert!(p.is_available_volunteer(&v));
         p.heard(1, &News::Present(present(&v, Availability::Away)), now);

@@ -43,6 +43,9 @@ pub struct RequestOpened {
     pub status: RequestStatus,
     /// How many volunteers it was offered to.
     pub online_volunteers: usize,
+    /// How many on-call volunteers (available, app closed, notifications
+    /// on, outside their quiet hours) are told of it by push.
+    pub on_call_volunteers: usize,
 }
 
 /// `request:cancel`: withdraw the named request, or the pending one.

@@ -8,7 +8,9 @@
 //! message in the conversation for an end.
 
 use crate::app::App;
+use crate::push::notices;
 use crate::realtime::outbound::ServerEvent;
+use helpline_core::call::CallStatus;
 use helpline_core::call::{Call, CallEvent, Phase, Side, Step, describe_call, transition};
 use helpline_core::message::{Message, MessageDraft, MessageType, NewMessage};
 use helpline_core::request::{HelpRequest, RequestType};
@@ -112,8 +114,15 @@ pub async fn announce_end(app: &App, call: &Call, notice: Option<Message>) {
     app.fanout
         .to_users(&[call.caller_id.clone(), call.callee_id.clone()], &ended)
         .await;
+    let missed_pushed = notices::call_ended(app, call).await;
     if let Some(message) = notice {
         app.fanout.system_message(&message).await;
+        // A missed call is the one system message worth a notice; a callee
+        // already told "missed call" is not told twice.
+        if call.status == CallStatus::Missed && !missed_pushed {
+            let callee = std::slice::from_ref(&call.callee_id);
+            notices::message(app, &call.conversation_id, &call.caller_id, callee).await;
+        }
     }
 }
 

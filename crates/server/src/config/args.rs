@@ -4,6 +4,7 @@
 //! that are set, under the names the TOML file uses.
 
 use crate::calls::config::CallArgs;
+use crate::push::config::PushArgs;
 use clap::Args;
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -181,4 +182,8 @@ pub struct SettingsArgs {
     #[command(flatten)]
     #[serde(flatten)]
     pub calls: CallArgs,
+    /// Web Push settings (VAPID key and contact, throttle, polling).
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub push: PushArgs,
 }

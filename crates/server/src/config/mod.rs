@@ -12,6 +12,7 @@ mod args;
 pub use args::SettingsArgs;
 
 use crate::calls::config::CallSettings;
+use crate::push::config::PushSettings;
 use figment::providers::{Format, Serialized, Toml};
 use figment::{Figment, Provider};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -84,6 +85,9 @@ pub struct Settings {
     /// Calls: ring timeout, disconnect grace, STUN/TURN.
     #[serde(flatten)]
     pub calls: CallSettings,
+    /// Web Push: VAPID key and contact, throttle, outbox polling.
+    #[serde(flatten)]
+    pub push: PushSettings,
 }
 
 /// A figment error as one line naming the setting and where it came from.
@@ -94,7 +98,7 @@ fn explain(error: figment::Error) -> String {
     };
     let key = error.path.join(".");
     // A secret's value must not reach the log, even a wrong one.
-    if key.ends_with("secret") {
+    if key.ends_with("secret") || key.ends_with("private_key") {
         return format!("{key} ({from}): must be a string");
     }
     match key.is_empty() {
@@ -151,6 +155,7 @@ impl fmt::Debug for Settings {
             .field("attachment_quota_bytes", &self.attachment_quota_bytes)
             .field("log_format", &self.log_format)
             .field("calls", &self.calls)
+            .field("push", &self.push)
             .finish()
     }
 }
@@ -198,6 +203,7 @@ impl Default for Settings {
             attachment_quota_bytes: 100 * 1024 * 1024,
             log_format: LogFormat::Text,
             calls: CallSettings::default(),
+            push: PushSettings::default(),
         }
     }
 }
@@ -280,12 +286,14 @@ impl Settings {
         settings.attachment_store_url = settings.attachment_store_url.filter(|s| !s.is_empty());
         settings.broker_url = settings.broker_url.filter(|s| !s.is_empty());
         settings.calls.turn_secret = settings.calls.turn_secret.filter(|s| !s.is_empty());
+        settings.push.vapid_private_key = settings.push.vapid_private_key.filter(|s| !s.is_empty());
         settings.check()?;
         Ok(settings)
     }
 
     fn check(&self) -> Result<(), String> {
         self.calls.check()?;
+        self.push.check()?;
         if self.request_timeout_secs == 0
             || self.token_ttl_secs == 0
             || self.sweep_interval_ms == 0

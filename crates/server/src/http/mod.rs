@@ -8,6 +8,7 @@ mod calls;
 mod conversations;
 pub mod error;
 pub mod linger;
+mod push;
 mod reads;
 mod safety;
 mod support;
@@ -39,6 +40,18 @@ pub fn routes() -> Router<App> {
         .route("/api/auth/register", post(accounts::register))
         .route("/api/auth/login", post(accounts::login))
         .route("/api/me", get(accounts::me))
+        .route(
+            "/api/me/settings",
+            get(push::settings).put(push::update_settings),
+        )
+        .route("/api/push/vapid-public-key", get(push::vapid_public_key))
+        .route(
+            "/api/push/subscriptions",
+            get(push::subscriptions)
+                .post(push::subscribe)
+                .delete(push::unsubscribe),
+        )
+        .route("/api/push/subscriptions/renew", post(push::renew))
         .route("/api/volunteers", get(reads::volunteers))
         .route("/api/support/overview", get(support::overview))
         .route(

@@ -8,20 +8,27 @@ use axum::Json;
 use axum::extract::{Path, State};
 use helpline_core::input::Fields;
 use helpline_core::request::{Feedback, HelpRequest, RequestStatus};
-use helpline_core::{DomainError, RequestId};
+use helpline_core::{DomainError, RequestId, UserId};
 use serde_json::{Value, json};
+use std::collections::HashSet;
 
 /// `GET /api/volunteers`: every volunteer with online state and availability.
 pub async fn volunteers(
     State(app): State<App>,
-    AuthUser(_): AuthUser,
+    AuthUser(caller): AuthUser,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(volunteer_list(&app).await?))
+    Ok(Json(volunteer_list(&app, &caller.id).await?))
 }
 
-/// Every volunteer with online state and availability on this process, as
-/// `GET /api/volunteers` and support's overview list them.
-pub(super) async fn volunteer_list(app: &App) -> Result<Value, ApiError> {
+/// Every volunteer with online state and availability (on any node), and
+/// whether they are on call for `caller` (would be told of their request
+/// by push now), as `GET /api/volunteers` and support's overview list them.
+pub(super) async fn volunteer_list(app: &App, caller: &UserId) -> Result<Value, ApiError> {
+    let on_call: HashSet<UserId> = crate::push::notices::on_call_for(app, caller, None)
+        .await
+        .into_iter()
+        .map(|v| v.volunteer)
+        .collect();
     let listed: Vec<Value> = app
         .store
         .volunteers()
@@ -35,6 +42,7 @@ pub(super) async fn volunteer_list(app: &App) -> Result<Value, ApiError> {
                 "languages": v.languages,
                 "online": availability.is_some(),
                 "availability": availability.map_or("offline", |a| a.as_str()),
+                "onCall": on_call.contains(&v.id),
             })
         })
         .collect();

@@ -46,6 +46,6 @@ pub async fn overview(
     Ok(Json(json!({
         "pendingRequests": pending,
         "activeSessions": sessions,
-        "volunteers": volunteer_list(&app).await?,
+        "volunteers": volunteer_list(&app, &user.id).await?,
     })))
 }

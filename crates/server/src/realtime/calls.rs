@@ -10,6 +10,7 @@ use super::ack::{Ack, Context, Handlers, Replied};
 use super::outbound::ServerEvent;
 use crate::calls::lifecycle::{Applied, apply, ringing_end, side_in};
 use crate::calls::{announce_accepted, finished};
+use crate::push::notices;
 use helpline_core::call::{Call, CallEvent, NewCall, Side};
 use helpline_core::conversation::ConversationStatus;
 use helpline_core::inbound::{
@@ -138,6 +139,7 @@ async fn placed(ctx: &Context, call: Call, ack: Ack<CallReply>) -> Replied {
             media: call.media,
         };
         ctx.app.fanout.to_user(&call.callee_id, &incoming).await;
+        notices::call_ringing(&ctx.app, &call, &ctx.caller.display_name).await;
     }
     replied
 }

@@ -7,6 +7,7 @@ use super::ack::{Ack, Context, Handlers, Replied};
 use super::encoded::EncodedMessage;
 use super::outbound::{ServerEvent, SupportChange};
 use crate::app::App;
+use crate::push::notices;
 use helpline_core::inbound::{
     ChatEnd, ConversationStart, ConversationStarted, MessageRead, MessageSend, MessageSync,
     ReadUpTo, SentMessage, SyncedMessages, TypingStart, TypingStop,
@@ -132,6 +133,13 @@ async fn message_send(
                 on_delivered,
             )
             .await;
+        notices::message(
+            &ctx.app,
+            &message.conversation_id,
+            &message.sender_id,
+            &others,
+        )
+        .await;
     }
     Ok(replied)
 }

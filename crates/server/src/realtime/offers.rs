@@ -7,6 +7,7 @@
 use super::SocketRef;
 use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
 use crate::app::App;
+use crate::push::notices;
 use helpline_core::{DomainError, UserId};
 
 /// Offers a volunteer every pending request meant for them: to one socket
@@ -70,6 +71,7 @@ pub async fn withdraw_on_block(
         }
         if seeker == blocker {
             if let Some(cancelled) = app.store.cancel_request(&request.id).await? {
+                notices::request_closed(app, &cancelled.id).await;
                 let to_seeker = RequestCancelled {
                     request_id: cancelled.id,
                     senior_id: None,
@@ -81,6 +83,7 @@ pub async fn withdraw_on_block(
                     .await;
             }
         } else if let Some(rejected) = app.store.reject_request(&request.id).await? {
+            notices::request_closed(app, &rejected.id).await;
             let to_seeker = ServerEvent::RequestRejected {
                 request_id: rejected.id,
             };

@@ -12,6 +12,7 @@ use super::ack::{Ack, Context, Handlers, Replied};
 use super::offers::offer_pending_to;
 use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
 use crate::app::App;
+use crate::push::notices;
 use helpline_core::inbound::{RequestOpened, SeekerRequest};
 use helpline_core::request::{NewHelpRequest, RequestStatus};
 use helpline_core::user::Role;
@@ -54,13 +55,20 @@ async fn seeker_request(
             .collect(),
         None => app.presence.available_volunteers(),
     };
-    let opened = open_and_offer(&ctx, &new, &candidates).await?;
+    // Who is told by push is read while the request is written.
+    let (opened, on_call) = tokio::join!(
+        open_and_offer(&ctx, &new, &candidates),
+        notices::on_call_for(app, &ctx.caller.id, new.draft.target_volunteer_id.as_ref()),
+    );
+    let opened = opened?;
     let (request, offered) = (opened.request, opened.offered);
     let replied = ack.send(RequestOpened {
         request_id: request.id.clone(),
         status: RequestStatus::Pending,
         online_volunteers: offered.len(),
+        on_call_volunteers: on_call.len(),
     });
+    notices::request_opened(app, &request, &ctx.caller.display_name, &on_call).await;
     app.fanout.support_changed(SupportChange::Request).await;
     // The seeker has their ack: a failure here is logged, and the seeker
     // still hears below that the request is queued.

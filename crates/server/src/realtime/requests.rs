@@ -9,6 +9,7 @@ use super::ack::{Ack, Context, Handlers, Replied};
 use super::offers::offer_pending_to;
 use super::outbound::{RequestCancelled, ServerEvent, SupportChange};
 use crate::app::App;
+use crate::push::notices;
 use helpline_core::inbound::{
     AnsweredRequest, AvailabilitySet, RequestCancel, RequestClaimedByYou, RequestStatusQuery,
     RequestWithdrawn, StatusOfRequest, VolunteerAccept, VolunteerAvailability, VolunteerReject,
@@ -66,6 +67,7 @@ async fn request_cancel(
     });
     let app = &ctx.app;
     app.fanout.support_changed(SupportChange::Request).await;
+    notices::request_closed(app, &cancelled.id).await;
     let offered = app.store.offered_volunteers(&cancelled.id).await?;
     let to_volunteers = RequestCancelled::for_volunteers(&cancelled, None);
     app.fanout
@@ -190,10 +192,18 @@ async fn volunteer_accept(
         call_id,
     };
     app.fanout.to_users(&both, &started).await;
+    notices::session_started(
+        app,
+        &claimed.senior_id,
+        &conversation_id,
+        &ctx.caller.display_name,
+    )
+    .await;
     // The conversation's first message, "… accepted the request".
     let accepted = note.message(&conversation_id, &ctx.caller.id, 1, now);
     app.fanout.system_message(&accepted).await;
     app.fanout.support_changed(SupportChange::Session).await;
+    notices::request_closed(app, &claimed.id).await;
     let others: Vec<UserId> = app
         .store
         .offered_volunteers(&claimed.id)
@@ -236,6 +246,7 @@ async fn volunteer_reject(
         .ok_or(DomainError::NotPending)?;
     let replied = ack.send(());
     app.fanout.support_changed(SupportChange::Request).await;
+    notices::request_closed(app, &rejected.id).await;
     app.fanout
         .to_user(
             &rejected.senior_id,
@@ -253,6 +264,11 @@ async fn volunteer_availability(
     ack: Ack<AvailabilitySet>,
 ) -> Result<Replied, DomainError> {
     let status = event.status;
+    // Kept, so the volunteer stays on call (or away) while the app is closed.
+    ctx.app
+        .store
+        .store_availability(&ctx.caller.id, status)
+        .await?;
     let changed = ctx.app.presence.set_availability(&ctx.caller.id, status);
     let replied = ack.send(AvailabilitySet { status });
     if changed {
@@ -277,6 +293,7 @@ pub async fn notify_expired(app: &App, request: &HelpRequest) -> Result<(), Doma
             },
         )
         .await;
+    notices::request_closed(app, &request.id).await;
     let offered = app.store.offered_volunteers(&request.id).await?;
     let notice = RequestCancelled::for_volunteers(request, Some("expired"));
     app.fanout

@@ -30,6 +30,7 @@ mod offers;
 mod opening;
 mod permission_table;
 mod process;
+mod push;
 mod push_mock_selftest;
 mod race;
 mod receipts;

@@ -264,10 +264,21 @@ async fn restart_keeps_all_data() {
         (requests[0]["status"].clone(), requests[0]["note"].clone()),
         (json!("accepted"), json!("after restart?"))
     );
-    // The pending request survived and is offered to a volunteer who arrives now.
+    // The pending request survived and is offered to a volunteer who
+    // becomes available now (their "away" was kept across the restart).
     let mut v = Client::connect(&second.base, json!({"token": volunteer["token"]}))
         .await
         .expect("connect");
+    let listed = get(&second.base, "/api/volunteers", &seeker_token).await;
+    assert_eq!(listed[0]["availability"], "away", "{listed}");
+    assert_eq!(
+        ok(
+            v.ack("volunteer:availability", json!({"status": "available"}))
+                .await
+                .expect("ack")
+        )["status"],
+        "available"
+    );
     assert_eq!(
         v.event("seeker:incoming").await.expect("offer")["requestId"],
         pending["requestId"]

@@ -73,6 +73,7 @@ async fn overview_follows_requests_sessions_and_presence(backend: Backend) {
             "displayName": volunteer.user["displayName"],
             "languages": [],
             "online": true,
+            "onCall": false,
             "availability": "available",
         }])
     );

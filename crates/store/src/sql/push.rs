@@ -36,7 +36,9 @@ pub(crate) const AVAILABILITY: &str = "SELECT availability FROM users WHERE id =
 
 pub(crate) const SET_AVAILABILITY: &str = "UPDATE users SET availability = $1 WHERE id = $2";
 
-pub(crate) const ON_CALL_VOLUNTEERS: &str = "SELECT u.id, s.quiet_from, s.quiet_to, s.quiet_tz, COALESCE(s.push_show_names, 0) AS push_show_names FROM users u LEFT JOIN user_settings s ON s.user_id = u.id WHERE u.role = 'volunteer' AND u.availability = 'available' AND (CAST($1 AS TEXT) IS NULL OR u.id = $1) AND EXISTS (SELECT 1 FROM push_subscriptions p WHERE p.user_id = u.id) AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = $2) OR (b.blocker_id = $2 AND b.blocked_id = u.id)) ORDER BY u.id";
+/// Driven by the subscriptions (few), not by the volunteers (many): with
+/// nobody subscribed it reads nothing.
+pub(crate) const ON_CALL_VOLUNTEERS: &str = "SELECT u.id, s.quiet_from, s.quiet_to, s.quiet_tz, COALESCE(s.push_show_names, 0) AS push_show_names FROM users u LEFT JOIN user_settings s ON s.user_id = u.id WHERE (CAST($1 AS TEXT) IS NULL OR u.id = $1) AND u.id IN (SELECT p.user_id FROM push_subscriptions p) AND u.role = 'volunteer' AND u.availability = 'available' AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = $2) OR (b.blocker_id = $2 AND b.blocked_id = u.id)) ORDER BY u.id";
 
 /// One row per device of the user.
 pub(crate) const QUEUE_PUSH: &str = "INSERT INTO push_outbox (endpoint, user_id, kind, payload, urgency, topic, expires_at, due_at) SELECT endpoint, user_id, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS BIGINT), CAST($6 AS BIGINT) FROM push_subscriptions WHERE user_id = $7";

@@ -150,6 +150,41 @@ impl TestApp {
         }
     }
 
+    /// Stops the server gracefully and starts it again on the same
+    /// database and clock (on a new port).
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+        let mut fresh = Self::start(self.settings.clone(), self.clock.clone(), None, None).await;
+        self.base = fresh.base.clone();
+        self.stop = fresh.stop.take();
+        self.task = fresh.task.take();
+    }
+
+    /// Any method with a JSON body, returning status and body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// POST JSON, returning status and body.
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
         let mut request = self.http.post(format!("{}{path}", self.base)).json(&body);

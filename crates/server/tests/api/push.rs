@@ -1,0 +1,622 @@
+//! Web Push end to end, against a mock push service that verifies VAPID
+//! and decrypts every push (`common::push_service`): keys and
+//! subscriptions with their validation, requests pushed to on-call
+//! volunteers and taken back when they close, quiet hours and names,
+//! sessions, the message throttle, calls and missed calls, pruning,
+//! retries after 500 and 429, the outbox surviving a restart, and two nodes
+//! sending each push once. A canary written in a chat or a request's note
+//! never appears in any push.
+
+use crate::common::push_service::{Device, MockPush, Reply};
+use crate::common::{Account, Backend, TestApp, ok, session};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+both_backends!(
+    keys_and_subscriptions,
+    requests_reach_on_call_volunteers,
+    quiet_hours_names_and_settings,
+    sessions_messages_and_the_throttle,
+    calls_ring_and_are_missed,
+    gone_subscriptions_and_retries,
+    the_outbox_survives_a_restart
+);
+
+const CANARY: &str = "canary-7f3a-do-not-push";
+
+async fn push_app(backend: Backend) -> (TestApp, MockPush) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.push.push_allow_insecure = true;
+        s.push.push_poll_ms = 50;
+        s.push.vapid_subject = "mailto:ops@helpline.test".into();
+    })
+    .await;
+    let mock = MockPush::start().await;
+    let (status, key) = app.get("/api/push/vapid-public-key", None).await;
+    assert_eq!(status, 200, "{key}");
+    mock.expect_vapid_key(key["publicKey"].as_str().expect("key"));
+    (app, mock)
+}
+
+async fn subscribe(app: &TestApp, account: &Account, mock: &MockPush) -> Device {
+    let device = mock.device();
+    let (status, body) = app
+        .post(
+            "/api/push/subscriptions",
+            Some(&account.token),
+            device.json(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    device
+}
+
+async fn endpoints(app: &TestApp, account: &Account) -> Vec<String> {
+    let (status, body) = app
+        .get("/api/push/subscriptions", Some(&account.token))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["subscriptions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["endpoint"].as_str().expect("endpoint").to_owned())
+        .collect()
+}
+
+async fn keys_and_subscriptions(backend: Backend) {
+    let (mut app, mock) = push_app(backend).await;
+    let (_, key) = app.get("/api/push/vapid-public-key", None).await;
+    let ann = app.register("seeker").await;
+    let bob = app.register("volunteer").await;
+    let device = subscribe(&app, &ann, &mock).await;
+    // Posting again updates; the list shows it once, without its keys.
+    subscribe_again(&app, &ann, &device).await;
+    let (_, listed) = app.get("/api/push/subscriptions", Some(&ann.token)).await;
+    assert_eq!(listed["subscriptions"].as_array().map(Vec::len), Some(1));
+    assert!(listed["subscriptions"][0].get("keys").is_none());
+    assert!(listed["subscriptions"][0]["createdAt"].is_string());
+    // The same browser signed in as Bob: the endpoint moves to him.
+    subscribe_again(&app, &bob, &device).await;
+    assert!(endpoints(&app, &ann).await.is_empty());
+    assert_eq!(endpoints(&app, &bob).await, [device.endpoint.as_str()]);
+
+    // Bad input is refused and changes nothing.
+    let good = mock.device().json();
+    let mut cases: Vec<(Value, &str)> = Vec::new();
+    let mut remote = good.clone();
+    remote["endpoint"] = json!("http://push.example.org/abc");
+    cases.push((remote, "https"));
+    let mut short = good.clone();
+    short["keys"]["auth"] = json!("AAAA");
+    cases.push((short, "auth"));
+    let mut off_curve = good.clone();
+    off_curve["keys"]["p256dh"] = json!(format!("BA{}", "A".repeat(85)));
+    cases.push((off_curve, "p256dh"));
+    let mut no_keys = good.clone();
+    no_keys.as_object_mut().expect("object").remove("keys");
+    cases.push((no_keys, "keys"));
+    cases.push((json!({"endpoint": 5}), "endpoint"));
+    for (body, word) in cases {
+        let (status, answer) = app
+            .post("/api/push/subscriptions", Some(&ann.token), body.clone())
+            .await;
+        assert_eq!(status, 400, "{body} → {answer}");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(word), "{message} should name {word}");
+    }
+    let (status, _) = app
+        .post("/api/push/subscriptions", None, good.clone())
+        .await;
+    assert_eq!(status, 401);
+    assert!(endpoints(&app, &ann).await.is_empty());
+
+    // At most ten devices a user.
+    let mut devices = Vec::new();
+    for _ in 0..10 {
+        devices.push(subscribe(&app, &ann, &mock).await);
+    }
+    let (status, body) = app
+        .post(
+            "/api/push/subscriptions",
+            Some(&ann.token),
+            mock.device().json(),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    // Signing out deletes this device's subscription.
+    let (status, _) = app
+        .send(
+            Method::DELETE,
+            "/api/push/subscriptions",
+            Some(&ann.token),
+            json!({"endpoint": devices[0].endpoint}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(endpoints(&app, &ann).await.len(), 9);
+    // Someone else's endpoint is not the caller's to delete.
+    app.send(
+        Method::DELETE,
+        "/api/push/subscriptions",
+        Some(&ann.token),
+        json!({"endpoint": device.endpoint}),
+    )
+    .await;
+    assert_eq!(endpoints(&app, &bob).await.len(), 1);
+
+    // The browser renewed Bob's subscription: proved by the old endpoint.
+    let renewed = mock.device();
+    let (status, _) = app
+        .post(
+            "/api/push/subscriptions/renew",
+            None,
+            json!({"oldEndpoint": "https://push.example.org/unknown", "subscription": renewed.json()}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, body) = app
+        .post(
+            "/api/push/subscriptions/renew",
+            None,
+            json!({"oldEndpoint": device.endpoint, "subscription": renewed.json()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(endpoints(&app, &bob).await, [renewed.endpoint.as_str()]);
+
+    // The generated key is kept: the same after a restart.
+    app.restart().await;
+    let (_, again) = app.get("/api/push/vapid-public-key", None).await;
+    assert_eq!(again, key);
+    mock.assert_clean();
+}
+
+async fn subscribe_again(app: &TestApp, account: &Account, device: &Device) {
+    let (status, body) = app
+        .post(
+            "/api/push/subscriptions",
+            Some(&account.token),
+            device.json(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+async fn requests_reach_on_call_volunteers(backend: Backend) {
+    let (app, mock) = push_app(backend).await;
+    let seeker = app.register("seeker").await;
+    let (on_call, online, away, unsubscribed) = (
+        app.register("volunteer").await,
+        app.register("volunteer").await,
+        app.register("volunteer").await,
+        app.register("volunteer").await,
+    );
+    let on_call_device = subscribe(&app, &on_call, &mock).await;
+    let online_device = subscribe(&app, &online, &mock).await;
+    let away_device = subscribe(&app, &away, &mock).await;
+    let _ = unsubscribed;
+    // Away is remembered after the app closes.
+    let a = app.connect(&away).await;
+    ok(a.ack("volunteer:availability", json!({"status": "away"}))
+        .await
+        .unwrap());
+    a.close();
+    let mut o = app.connect(&online).await;
+    let s = app.connect(&seeker).await;
+    wait_offline(&app, &seeker, &away.id).await;
+
+    let asked = Instant::now();
+    let ack = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "voice", "note": CANARY}),
+        )
+        .await
+        .unwrap());
+    assert_eq!(ack["onlineVolunteers"], 1);
+    assert_eq!(ack["onCallVolunteers"], 1);
+    let request_id = ack["requestId"].as_str().expect("id").to_owned();
+    o.event("seeker:incoming").await.unwrap();
+    let push = mock.next(&on_call_device).await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "told within a second, took {:?}",
+        asked.elapsed()
+    );
+    assert_eq!(push.payload["kind"], "request");
+    assert_eq!(push.payload["tag"], format!("request-{request_id}"));
+    assert_eq!(push.payload["url"], format!("/?request={request_id}"));
+    assert_eq!(push.payload["title"], "Someone would like a voice call");
+    assert_eq!(push.urgency.as_deref(), Some("high"));
+    let timeout = app.settings.request_timeout_secs;
+    assert!(
+        push.ttl <= timeout && push.ttl + 5 >= timeout,
+        "ttl {}",
+        push.ttl
+    );
+    assert!(push.topic.is_some());
+    // /api/volunteers says who is on call.
+    let (_, listed) = app.get("/api/volunteers", Some(&seeker.token)).await;
+    let on_call_of = |id: &str| {
+        listed
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|v| v["id"] == id)
+            .map(|v| v["onCall"].clone())
+    };
+    assert_eq!(on_call_of(&on_call.id), Some(json!(true)));
+    assert_eq!(on_call_of(&online.id), Some(json!(false)));
+    assert_eq!(on_call_of(&away.id), Some(json!(false)));
+    assert_eq!(on_call_of(&unsubscribed.id), Some(json!(false)));
+
+    // Cancelled: the notice is taken back, with the same tag.
+    ok(s.ack("request:cancel", json!({})).await.unwrap());
+    let closed = mock.next(&on_call_device).await;
+    assert_eq!(closed.payload["kind"], "request_closed");
+    assert_eq!(closed.payload["tag"], push.payload["tag"]);
+    assert_eq!(closed.topic, push.topic);
+
+    // Taken by someone else, or expired: taken back too.
+    for ends in ["claimed", "expired"] {
+        let ack = ok(s
+            .ack("seeker:request", json!({"requestType": "chat"}))
+            .await
+            .unwrap());
+        assert_eq!(ack["onCallVolunteers"], 1, "{ends}");
+        assert_eq!(mock.next(&on_call_device).await.payload["kind"], "request");
+        if ends == "claimed" {
+            o.event("seeker:incoming").await.unwrap();
+            ok(
+                o.ack("volunteer:accept", json!({"requestId": ack["requestId"]}))
+                    .await
+                    .unwrap(),
+            );
+        } else {
+            app.clock
+                .advance(Duration::from_secs(app.settings.request_timeout_secs + 1));
+        }
+        assert_eq!(
+            mock.next(&on_call_device).await.payload["kind"],
+            "request_closed",
+            "{ends}"
+        );
+        if ends == "claimed" {
+            let conversation = o.event("session:started").await.unwrap()["conversationId"].clone();
+            ok(o.ack("chat:end", json!({"conversationId": conversation}))
+                .await
+                .unwrap());
+        }
+    }
+    // A request made to one on-call volunteer reaches them alone.
+    let ack = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "volunteerId": on_call.id}),
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        (
+            ack["onlineVolunteers"].clone(),
+            ack["onCallVolunteers"].clone()
+        ),
+        (json!(0), json!(1))
+    );
+    assert_eq!(mock.next(&on_call_device).await.payload["kind"], "request");
+    assert!(mock.received(&online_device).is_empty());
+    assert!(mock.received(&away_device).is_empty());
+    for text in mock.all_plaintexts() {
+        assert!(!text.contains(CANARY), "a note leaked into a push: {text}");
+    }
+    mock.assert_clean();
+}
+
+/// Waits until `volunteer` shows as offline to `viewer`.
+async fn wait_offline(app: &TestApp, viewer: &Account, volunteer: &str) {
+    for _ in 0..200 {
+        let (_, listed) = app.get("/api/volunteers", Some(&viewer.token)).await;
+        let online = listed
+            .as_array()
+            .and_then(|l| l.iter().find(|v| v["id"] == volunteer))
+            .map(|v| v["online"] == json!(true));
+        if online == Some(false) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{volunteer} stayed online");
+}
+
+async fn quiet_hours_names_and_settings(backend: Backend) {
+    let (app, mock) = push_app(backend).await;
+    let seeker = app.register("seeker").await;
+    let volunteer = app.register("volunteer").await;
+    let device = subscribe(&app, &volunteer, &mock).await;
+    let (status, settings) = app.get("/api/me/settings", Some(&volunteer.token)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        settings,
+        json!({"quietHours": null, "pushShowNames": false})
+    );
+    // Quiet from this hour (on the server's clock, in UTC) for two hours.
+    let now_ms = helpline_core::Clock::now(&app.clock).millis();
+    let hour = (now_ms / 3_600_000) % 24;
+    let quiet = json!({
+        "from": format!("{hour:02}:00"),
+        "to": format!("{:02}:00", (hour + 2) % 24),
+        "timeZone": "UTC",
+    });
+    for bad in [
+        json!({"quietHours": {"from": "25:00", "to": "08:00", "timeZone": "UTC"}}),
+        json!({"quietHours": {"from": "22:00", "to": "08:00", "timeZone": "Nowhere/City"}}),
+        json!({"quietHours": "night"}),
+        json!({"pushShowName": true}),
+        json!({"pushShowNames": "yes"}),
+    ] {
+        let (status, answer) = app
+            .send(
+                Method::PUT,
+                "/api/me/settings",
+                Some(&volunteer.token),
+                bad.clone(),
+            )
+            .await;
+        assert_eq!(status, 400, "{bad} → {answer}");
+    }
+    let (status, saved) = app
+        .send(
+            Method::PUT,
+            "/api/me/settings",
+            Some(&volunteer.token),
+            json!({"quietHours": quiet}),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["quietHours"], quiet);
+    assert_eq!(saved["pushShowNames"], false);
+
+    let s = app.connect(&seeker).await;
+    let ack = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(ack["onCallVolunteers"], 0, "quiet hours");
+    ok(s.ack("request:cancel", json!({})).await.unwrap());
+    mock.quiet(&device, Duration::from_millis(300)).await;
+
+    // Two hours later the quiet hours are over; names are now allowed.
+    app.clock.advance(Duration::from_secs(2 * 3600));
+    let (_, saved) = app
+        .send(
+            Method::PUT,
+            "/api/me/settings",
+            Some(&volunteer.token),
+            json!({"pushShowNames": true}),
+        )
+        .await;
+    assert_eq!(saved["quietHours"], quiet, "kept");
+    let ack = ok(s
+        .ack("seeker:request", json!({"requestType": "video"}))
+        .await
+        .unwrap());
+    assert_eq!(ack["onCallVolunteers"], 1);
+    let push = mock.next(&device).await;
+    let name = seeker.user["displayName"].as_str().expect("name");
+    assert_eq!(
+        push.payload["title"],
+        format!("{name} would like a video call")
+    );
+    mock.assert_clean();
+}
+
+async fn sessions_messages_and_the_throttle(backend: Backend) {
+    let (app, mock) = push_app(backend).await;
+    let (seeker, volunteer, s, v, conversation) = session(&app).await;
+    let volunteer_device = subscribe(&app, &volunteer, &mock).await;
+    let seeker_device = subscribe(&app, &seeker, &mock).await;
+    v.close();
+    wait_offline(&app, &seeker, &volunteer.id).await;
+    let conversation = conversation.as_str().expect("id").to_owned();
+    let send = |text: &str, n: u32| json!({"conversationId": conversation, "content": text, "clientMessageId": format!("m{n}")});
+    ok(s.ack("message:send", send(CANARY, 1)).await.unwrap());
+    let push = mock.next(&volunteer_device).await;
+    assert_eq!(push.payload["kind"], "message");
+    assert_eq!(push.payload["title"], "New message");
+    assert_eq!(push.payload["url"], format!("/chats/{conversation}"));
+    assert_eq!(push.payload["tag"], format!("conversation-{conversation}"));
+    assert_eq!(push.urgency.as_deref(), Some("normal"));
+    let topic = push.topic.clone().expect("topic");
+    assert!(topic.len() <= 32);
+    // More within the minute: no more pushes.
+    for n in 2..5 {
+        ok(s.ack("message:send", send("more", n)).await.unwrap());
+    }
+    mock.quiet(&volunteer_device, Duration::from_millis(300))
+        .await;
+    app.clock.advance(Duration::from_secs(61));
+    ok(s.ack("message:send", send("later", 5)).await.unwrap());
+    assert_eq!(
+        mock.next(&volunteer_device).await.topic.as_deref(),
+        Some(topic.as_str())
+    );
+    // The seeker is connected: never pushed.
+    assert!(mock.received(&seeker_device).is_empty());
+
+    // A new request accepted while the seeker is away: "session".
+    let mut v = app.connect(&volunteer).await;
+    ok(v.ack("chat:end", json!({"conversationId": conversation}))
+        .await
+        .unwrap());
+    let ack = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    s.close();
+    seeker_gone().await;
+    v.event("seeker:incoming").await.unwrap();
+    let claimed = ok(v
+        .ack("volunteer:accept", json!({"requestId": ack["requestId"]}))
+        .await
+        .unwrap());
+    let push = mock.next(&seeker_device).await;
+    assert_eq!(push.payload["kind"], "session");
+    assert_eq!(push.payload["title"], "A volunteer is ready to talk");
+    let chat = claimed["conversationId"].as_str().expect("id");
+    assert_eq!(push.payload["url"], format!("/chats/{chat}"));
+    assert_eq!(push.urgency.as_deref(), Some("high"));
+    for text in mock.all_plaintexts() {
+        assert!(
+            !text.contains(CANARY),
+            "message text leaked into a push: {text}"
+        );
+    }
+    mock.assert_clean();
+}
+
+/// A closed seeker socket leaves the server's presence as soon as the
+/// server reads the close; nothing a test can await shows a seeker's
+/// presence, so this gives the server a moment.
+async fn seeker_gone() {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+}
+
+async fn calls_ring_and_are_missed(backend: Backend) {
+    let (app, mock) = push_app(backend).await;
+    let (seeker, volunteer, s, v, conversation) = session(&app).await;
+    let volunteer_device = subscribe(&app, &volunteer, &mock).await;
+    v.close();
+    wait_offline(&app, &seeker, &volunteer.id).await;
+    let placed = ok(s
+        .ack(
+            "call:invite",
+            json!({"conversationId": conversation, "media": "video"}),
+        )
+        .await
+        .unwrap());
+    let call_id = placed["call"]["id"].as_str().expect("call id").to_owned();
+    let push = mock.next(&volunteer_device).await;
+    assert_eq!(push.payload["kind"], "call");
+    assert_eq!(push.payload["tag"], format!("call-{call_id}"));
+    assert_eq!(
+        push.payload["url"],
+        format!(
+            "/chats/{}?call={call_id}",
+            conversation.as_str().expect("id")
+        )
+    );
+    assert_eq!(push.payload["title"], "Incoming video call");
+    assert_eq!(push.urgency.as_deref(), Some("high"));
+    let ring = app.settings.calls.ring_timeout_secs;
+    assert!(push.ttl <= ring && push.ttl + 5 >= ring, "ttl {}", push.ttl);
+    // Nobody answers.
+    app.clock.advance(Duration::from_secs(ring + 1));
+    let missed = mock.next(&volunteer_device).await;
+    assert_eq!(missed.payload["kind"], "call_missed");
+    assert_eq!(missed.payload["tag"], push.payload["tag"]);
+    // The missed call's system message does not add a second notice.
+    mock.quiet(&volunteer_device, Duration::from_millis(300))
+        .await;
+    mock.assert_clean();
+}
+
+async fn gone_subscriptions_and_retries(backend: Backend) {
+    let (app, mock) = push_app(backend).await;
+    let seeker = app.register("seeker").await;
+    let volunteer = app.register("volunteer").await;
+    let gone = subscribe(&app, &volunteer, &mock).await;
+    let flaky = subscribe(&app, &volunteer, &mock).await;
+    let busy = subscribe(&app, &volunteer, &mock).await;
+    mock.script(&gone, vec![Reply::Status(410)]);
+    mock.script(&flaky, vec![Reply::Status(500)]);
+    mock.script(&busy, vec![Reply::RetryAfter(30)]);
+    let s = app.connect(&seeker).await;
+    ok(s.ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(mock.next_any(&gone).await.status, 410);
+    assert_eq!(mock.next_any(&flaky).await.status, 500);
+    assert_eq!(mock.next_any(&busy).await.status, 429);
+    // 410: the subscription is deleted.
+    for _ in 0..200 {
+        if endpoints(&app, &volunteer).await.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(endpoints(&app, &volunteer).await.len(), 2);
+    // 500: again after the first backoff (5 s); 429: not before 30 s.
+    app.clock.advance(Duration::from_secs(6));
+    assert_eq!(mock.next(&flaky).await.payload["kind"], "request");
+    mock.quiet(&busy, Duration::from_millis(300)).await;
+    app.clock.advance(Duration::from_secs(25));
+    assert_eq!(mock.next(&busy).await.payload["kind"], "request");
+    assert!(
+        mock.received(&gone).len() == 1,
+        "never sent to a gone subscription again"
+    );
+    mock.assert_clean();
+}
+
+async fn the_outbox_survives_a_restart(backend: Backend) {
+    let (mut app, mock) = push_app(backend).await;
+    let seeker = app.register("seeker").await;
+    let volunteer = app.register("volunteer").await;
+    let device = subscribe(&app, &volunteer, &mock).await;
+    mock.script(&device, vec![Reply::Status(503)]);
+    let s = app.connect(&seeker).await;
+    ok(s.ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(mock.next_any(&device).await.status, 503);
+    s.close();
+    app.restart().await;
+    app.clock.advance(Duration::from_secs(6));
+    assert_eq!(mock.next(&device).await.payload["kind"], "request");
+    mock.quiet(&device, Duration::from_millis(500)).await;
+    assert_eq!(mock.received(&device).len(), 2, "one failure, one delivery");
+    mock.assert_clean();
+}
+
+/// Two nodes on one PostgreSQL database drain one outbox: every push is
+/// sent exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_send_each_push_once() {
+    let (app, mock) = push_app(Backend::Postgres).await;
+    let other = app.sibling().await;
+    let seeker = app.register("seeker").await;
+    let mut devices = Vec::new();
+    for _ in 0..8 {
+        let volunteer = app.register("volunteer").await;
+        devices.push(subscribe(&app, &volunteer, &mock).await);
+        devices.push(subscribe(&other, &volunteer, &mock).await);
+    }
+    let s = app.connect(&seeker).await;
+    for _ in 0..3 {
+        let ack = ok(s
+            .ack("seeker:request", json!({"requestType": "chat"}))
+            .await
+            .unwrap());
+        assert_eq!(ack["onCallVolunteers"], 8);
+        ok(s.ack("request:cancel", json!({})).await.unwrap());
+    }
+    for device in &devices {
+        for _ in 0..6 {
+            mock.next(device).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for device in &devices {
+        let kinds: Vec<String> = mock
+            .received(device)
+            .iter()
+            .map(|p| p.payload["kind"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(kinds.len(), 6, "{kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| *k == "request").count(), 3);
+    }
+    mock.assert_clean();
+    drop(other);
+}
