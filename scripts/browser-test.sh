@@ -110,10 +110,13 @@ export HELPLINE_TEST_TURN_URLS="$turn_urls"
 
 # Settings come only from here, not from the caller's environment.
 # A short disconnect grace lets the calls test see a call cut off quickly.
+# HELPLINE_PUSH_ALLOW_INSECURE lets the push test subscribe with an http://
+# endpoint on loopback: its own small push service (push.test.mjs).
 env -u HELPLINE_CONFIG -u HELPLINE_JWT_SECRET -u HELPLINE_REQUEST_TIMEOUT_SECS -u HELPLINE_STUN_URLS \
   -u HELPLINE_TURN_TTL_SECS -u HELPLINE_CALL_RING_TIMEOUT_SECS \
   HELPLINE_ADDR="127.0.0.1:$port" HELPLINE_DATABASE_URL="$HELPLINE_DATABASE_URL" \
   HELPLINE_TURN_URLS="$turn_urls" HELPLINE_TURN_SECRET="$turn_secret" HELPLINE_CALL_DISCONNECT_GRACE_SECS=2 \
+  HELPLINE_PUSH_ALLOW_INSECURE=true \
   HELPLINE_SQLITE_SYNCHRONOUS=normal RUST_LOG="${RUST_LOG:-warn}" \
   "$HELPLINE_BIN" serve >"$data/server.log" 2>&1 &
 server_pid=$!
@@ -133,7 +136,7 @@ status=0
 # One file at a time: each launches its own chromium, and the screens test
 # expects no other test's volunteers to be online.
 # HELPLINE_BROWSER_TESTS="calls.test.mjs" runs only those files (while iterating).
-read -r -a files <<<"${HELPLINE_BROWSER_TESTS:-client.test.mjs screens.test.mjs chat.test.mjs messaging.test.mjs attachments.test.mjs requests.test.mjs offline.test.mjs support.test.mjs expiry.test.mjs calls.test.mjs}"
+read -r -a files <<<"${HELPLINE_BROWSER_TESTS:-client.test.mjs screens.test.mjs chat.test.mjs messaging.test.mjs attachments.test.mjs requests.test.mjs offline.test.mjs support.test.mjs expiry.test.mjs calls.test.mjs push.test.mjs}"
 node --test --test-concurrency=1 "$@" "${files[@]}" || status=$?
 if (( status != 0 )); then
   echo "== server log (last 40 lines)" >&2

@@ -61,8 +61,8 @@ export function launch({ media = false } = {}) {
 
 /** A new browser context and page; page errors and CSP violations are
  *  collected in `page.problems` and checked by `noProblems`. */
-export async function open(browser, { viewport = DESKTOP, serviceWorkers = "block", notifications = false } = {}) {
-  const context = await browser.newContext({ viewport, serviceWorkers, baseURL: BASE });
+export async function open(browser, { viewport = DESKTOP, serviceWorkers = "block", notifications = false, timezoneId } = {}) {
+  const context = await browser.newContext({ viewport, serviceWorkers, baseURL: BASE, timezoneId });
   context.setDefaultTimeout(WAIT);
   if (process.env.HELPLINE_WEB_DIR) await serveWebDir(context, process.env.HELPLINE_WEB_DIR);
   if (notifications) await context.grantPermissions(["notifications"], { origin: BASE });
