@@ -327,7 +327,7 @@ scenario("headless chromium has no push service: a real subscribe fails (so the 
 });
 
 scenario("a volunteer turns on notifications; a request reaches the closed app as a notification, which closes with the request and opens it on a click", async () => {
-  const v = await pushUser("volunteer", "Nadia", { timezoneId: "Europe/London" });
+  const v = await pushUser("volunteer", "Nadia", { timezoneId: "Europe/London", viewport: PHONE });
   const card = v.page.locator("hl-notifications");
   await card.getByRole("heading", { name: "Notifications on this device" }).waitFor();
   await card.getByText("Get a notification when someone asks for help, even when Helpline is closed.").waitFor();
