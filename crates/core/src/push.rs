@@ -45,7 +45,7 @@ impl SubscriptionDraft {
     pub fn parse(value: &Value, allow_insecure: bool) -> Result<Self, DomainError> {
         let fields = Fields::of(value)?;
         let endpoint = fields.str("endpoint", 1, MAX_ENDPOINT_CHARS)?;
-        check_endpoint(endpoint, allow_insecure)?;
+        let endpoint = check_endpoint(endpoint, allow_insecure)?;
         let expiration_time = match value.get("expirationTime") {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) => match n.as_f64() {
@@ -72,7 +72,7 @@ impl SubscriptionDraft {
         }
         key(&keys, "auth", AUTH_BYTES)?;
         Ok(Self {
-            endpoint: endpoint.to_owned(),
+            endpoint,
             p256dh: canonical(&keys, "p256dh")?,
             auth: canonical(&keys, "auth")?,
             expiration_time,
@@ -105,24 +105,87 @@ fn canonical(keys: &Fields<'_>, name: &str) -> Result<String, DomainError> {
     Ok(text.trim_end_matches('=').to_owned())
 }
 
-/// An endpoint must be an absolute `https://` URL with a host and no
-/// credentials; `http://` only on loopback and only when allowed.
-pub fn check_endpoint(endpoint: &str, allow_insecure: bool) -> Result<(), DomainError> {
+/// Checks an endpoint and returns it normalized (as the `url` crate
+/// writes it: ASCII, lower-case host, no default port), which is how it is
+/// stored and looked up. It must be an absolute `https://` URL with a host
+/// and no credentials, naming a public host: the server POSTs to it, so an
+/// address inside the operator's network (loopback, private, link-local,
+/// …) is refused. With `allow_insecure` (tests), loopback is allowed, over
+/// `http://` too.
+pub fn check_endpoint(endpoint: &str, allow_insecure: bool) -> Result<String, DomainError> {
     let url = url::Url::parse(endpoint)
         .map_err(|_| DomainError::invalid("endpoint must be an absolute URL"))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(DomainError::invalid("endpoint must not carry credentials"));
     }
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name == "localhost",
+    let (loopback, public) = match url.host() {
+        Some(url::Host::Ipv4(ip)) => (ip.is_loopback(), is_public(ip.into())),
+        Some(url::Host::Ipv6(ip)) => (ip.is_loopback(), is_public(ip.into())),
+        Some(url::Host::Domain(name)) => {
+            let local = name == "localhost" || name.ends_with(".localhost");
+            (local, !local)
+        }
         None => return Err(DomainError::invalid("endpoint must have a host")),
     };
+    if !(public || (allow_insecure && loopback)) {
+        return Err(DomainError::invalid(
+            "endpoint must be on a public host (a push service)",
+        ));
+    }
+    let normalized = url.as_str().to_owned();
+    if normalized.len() > MAX_ENDPOINT_CHARS {
+        return Err(DomainError::invalid(format!(
+            "endpoint must be at most {MAX_ENDPOINT_CHARS} bytes"
+        )));
+    }
     match url.scheme() {
-        "https" => Ok(()),
-        "http" if allow_insecure && loopback => Ok(()),
+        "https" => Ok(normalized),
+        "http" if allow_insecure && loopback => Ok(normalized),
         _ => Err(DomainError::invalid("endpoint must be an https:// URL")),
+    }
+}
+
+/// An endpoint as it is stored ([`check_endpoint`]'s normal form), for
+/// looking one up; text that is not a URL is kept as it is (it matches
+/// nothing).
+pub fn normalize_endpoint(endpoint: &str) -> String {
+    url::Url::parse(endpoint).map_or_else(|_| endpoint.to_owned(), |url| url.as_str().to_owned())
+}
+
+/// Whether an address is on the public internet: not loopback, private,
+/// link-local, shared (CGNAT), documentation, benchmarking, multicast,
+/// broadcast, reserved or unspecified. The server connects to push
+/// services only at such addresses.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || (first == 0x2001 && v6.segments()[1] == 0x0db8))
+        }
     }
 }
 
@@ -143,7 +206,8 @@ impl TimeOfDay {
     /// Parses `"HH:MM"`, 24-hour.
     pub fn parse(text: &str) -> Option<Self> {
         let (h, m) = text.split_once(':')?;
-        if h.len() != 2 || m.len() != 2 {
+        let digits = |part: &str| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(h) || !digits(m) {
             return None;
         }
         let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
@@ -310,6 +374,9 @@ wire_enum!(
         Call = "call",
         /// That call was not answered.
         CallMissed = "call_missed",
+        /// That call was answered or declined (on another device): take
+        /// the ringing notice away.
+        CallClosed = "call_closed",
     }
 );
 
@@ -424,6 +491,17 @@ impl Notice {
         }
     }
 
+    /// A call that was answered or declined: the ringing notice goes.
+    pub fn call_closed(call: &CallId, conversation: &ConversationId) -> Self {
+        Self {
+            kind: PushKind::CallClosed,
+            title: String::new(),
+            body: String::new(),
+            url: chat_url(conversation),
+            tag: format!("call-{call}"),
+        }
+    }
+
     /// The payload as sent (before encryption).
     pub fn to_json(&self) -> String {
         // A struct of strings and a wire enum always serializes.
@@ -461,6 +539,9 @@ pub struct OutgoingPush {
     /// After this the push is not worth delivering (the `TTL` counts down
     /// to it; a request's expiry, a call's ring deadline).
     pub expires_at: Timestamp,
+    /// Queued only if this request is still pending when the push is
+    /// written (a request push must not outlive its request).
+    pub while_pending: Option<RequestId>,
 }
 
 /// A queued push claimed for sending, with its device's keys.
@@ -506,13 +587,29 @@ mod tests {
         assert!(SubscriptionDraft::parse(&plain, true).is_ok());
         let remote = subscription("http://push.example.net/abc");
         assert!(SubscriptionDraft::parse(&remote, true).is_err());
+        let normal =
+            SubscriptionDraft::parse(&subscription("https://PUSH.Example.net:443/a"), false)
+                .expect("valid");
+        assert_eq!(normal.endpoint, "https://push.example.net/a");
+        assert_eq!(
+            normalize_endpoint("https://PUSH.example.net:443/a"),
+            normal.endpoint
+        );
         for bad in [
             "ftp://x/y",
             "not a url",
             "https://user:pw@push.example.net/a",
+            "https://127.0.0.1/a",
+            "https://localhost/a",
+            "https://10.1.2.3/a",
+            "https://169.254.169.254/latest",
+            "https://[::1]/a",
+            "https://[fd00::1]/a",
+            "https://[::ffff:192.168.0.1]/a",
+            "https://100.64.0.1/a",
         ] {
             assert!(
-                SubscriptionDraft::parse(&subscription(bad), true).is_err(),
+                SubscriptionDraft::parse(&subscription(bad), false).is_err(),
                 "{bad}"
             );
         }
@@ -557,6 +654,7 @@ mod tests {
     fn bad_quiet_hours_are_refused() {
         assert!(QuietHours::new("24:00", "08:00", "UTC").is_err());
         assert!(QuietHours::new("8:00", "09:00", "UTC").is_err());
+        assert!(QuietHours::new("+9:05", "09:00", "UTC").is_err());
         assert!(QuietHours::new("08:00", "08:00", "UTC").is_err());
         assert!(QuietHours::new("22:00", "08:00", "Mars/Olympus").is_err());
     }

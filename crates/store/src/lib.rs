@@ -25,8 +25,8 @@ pub mod sqlite;
 mod types;
 
 pub use areas::{
-    Accounts, Attachments, Calls, Conversations, Lifecycle, Messages, OnCall, Push, Requests,
-    Safety, Support,
+    Accounts, Attachments, Calls, Conversations, Lifecycle, MessageSlot, Messages, OnCall, Push,
+    Requests, Safety, Support,
 };
 pub use calls::CallPlaced;
 pub use error::StoreError;

@@ -120,6 +120,8 @@ conformance! {
     run(push::claims_take_each_push_once),
     run(push::the_message_throttle_holds),
     run(push::pushed_marks_are_taken_once),
+    run(push::request_pushes_need_a_pending_request),
+    run(push::taking_back_drops_unsent_pushes),
     run(safety::blocks_keep_requests_apart_both_ways),
     run(safety::a_block_and_a_claim_never_pass_each_other),
     run(safety::a_claim_waiting_on_a_block_sees_it),

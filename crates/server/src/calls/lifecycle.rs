@@ -114,15 +114,15 @@ pub async fn announce_end(app: &App, call: &Call, notice: Option<Message>) {
     app.fanout
         .to_users(&[call.caller_id.clone(), call.callee_id.clone()], &ended)
         .await;
-    let missed_pushed = notices::call_ended(app, call).await;
-    if let Some(message) = notice {
-        app.fanout.system_message(&message).await;
-        // A missed call is the one system message worth a notice; a callee
-        // already told "missed call" is not told twice.
-        if call.status == CallStatus::Missed && !missed_pushed {
-            let callee = std::slice::from_ref(&call.callee_id);
-            notices::message(app, &call.conversation_id, &call.caller_id, callee).await;
-        }
+    if let Some(message) = &notice {
+        app.fanout.system_message(message).await;
+    }
+    let missed_pushed = notices::call_settled(app, call).await;
+    // A missed call is the one system message worth a notice; a callee
+    // already told "missed call" is not told twice.
+    if notice.is_some() && call.status == CallStatus::Missed && !missed_pushed {
+        let callee = std::slice::from_ref(&call.callee_id);
+        notices::message(app, &call.conversation_id, &call.caller_id, callee).await;
     }
 }
 
@@ -135,6 +135,8 @@ pub async fn finished(app: &App, call: &Call) {
 /// Tells the caller's devices and the accepting device that the call was
 /// answered, and the callee's other devices to stop ringing.
 pub async fn announce_accepted(app: &App, call: &Call) {
+    // A ringing notice on the callee's other devices goes.
+    notices::call_settled(app, call).await;
     let accepted = ServerEvent::CallAccepted {
         call_id: call.id.clone(),
         accepted_by: call.callee_id.clone(),

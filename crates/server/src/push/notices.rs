@@ -4,19 +4,20 @@
 //! - a request, to on-call volunteers (available, subscribed, outside their
 //!   quiet hours), taken back with `request_closed` when it closes;
 //! - an accepted request, to its seeker;
-//! - new messages, at most one a user per gap (stored, so across nodes),
-//!   coalesced per conversation by `Topic`;
-//! - a ringing call, to its callee, and `call_missed` when nobody answered.
+//! - new messages, at most one a user per gap (stored, so across nodes):
+//!   one now, and one when the gap is over for what came meanwhile;
+//! - a ringing call, to its callee, then `call_missed` when nobody
+//!   answered, or `call_closed` when it was answered or declined.
 //!
 //! A failure here is logged and never fails the event that caused it: the
 //! change itself is stored, and the app shows it when opened.
 
 use crate::app::App;
 use helpline_core::call::{Call, CallStatus, Media};
-use helpline_core::push::{Notice, OutgoingPush, Urgency, topic_of};
+use helpline_core::push::{Notice, OutgoingPush, PushKind, Urgency, topic_of};
 use helpline_core::request::HelpRequest;
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
-use helpline_store::OnCall;
+use helpline_store::{MessageSlot, OnCall};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -25,31 +26,36 @@ use std::time::Duration;
 const LATER_NOTICE_TTL: Duration = Duration::from_secs(4 * 3600);
 /// How long a message notice is worth delivering.
 const MESSAGE_TTL: Duration = Duration::from_secs(24 * 3600);
-/// How long a `request_closed` is worth delivering: as long as the request
-/// notice it takes back could still arrive.
+/// How long a `request_closed` is worth delivering, at least: longer when
+/// the request notice it takes back could still arrive later.
 const CLOSE_TTL: Duration = Duration::from_secs(3600);
 /// Entries kept in the per-node message throttle before it is pruned.
 const RECENT_LIMIT: usize = 10_000;
 
-/// This node's memory of whom it queued (or tried to queue) a message push
-/// for recently: the stored throttle decides across nodes, this saves a
-/// write per message for someone offline with no device.
+/// This node's memory of users whose next message notice is settled until
+/// some time: one is queued for then already, or they have no device. The
+/// stored throttle decides across nodes; this saves a database call per
+/// message for them.
 #[derive(Default)]
 pub struct RecentMessagePushes(Mutex<HashMap<UserId, Timestamp>>);
 
 impl RecentMessagePushes {
-    /// True (and remembered) when `user` was not tried in the last `gap`.
-    fn take(&self, user: &UserId, now: Timestamp, gap: Duration) -> bool {
-        let mut recent = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let cutoff = now.minus(gap);
-        if recent.get(user).is_some_and(|at| *at > cutoff) {
-            return false;
-        }
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<UserId, Timestamp>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `user`'s next notice is settled at `now`.
+    fn settled(&self, user: &UserId, now: Timestamp) -> bool {
+        self.lock().get(user).is_some_and(|until| *until > now)
+    }
+
+    /// Remembers that `user`'s next notice is settled until `until`.
+    fn settle(&self, user: &UserId, until: Timestamp, now: Timestamp) {
+        let mut recent = self.lock();
         if recent.len() >= RECENT_LIMIT {
-            recent.retain(|_, at| *at > cutoff);
+            recent.retain(|_, at| *at > now);
         }
-        recent.insert(user.clone(), now);
-        true
+        recent.insert(user.clone(), until);
     }
 }
 
@@ -106,6 +112,8 @@ pub async fn request_opened(
             urgency: Urgency::High,
             topic: Some(topic_of(request.id.as_str())),
             expires_at: request.expires_at,
+            // Not queued at all once the request has closed.
+            while_pending: Some(request.id.clone()),
         })
         .collect();
     let users: Vec<UserId> = on_call.iter().map(|v| v.volunteer.clone()).collect();
@@ -116,11 +124,19 @@ pub async fn request_opened(
         return;
     }
     queue(app, &pushes).await;
-    // Closed while being queued: the close may have run before the queue,
-    // so take the notices back again (taking the marks is done once).
+    // Closed while this was queueing: the close may have taken the marks
+    // before the pushes were written, so this takes back what it queued.
     match app.store.request(&request.id).await {
         Ok(Some(now)) if now.status != helpline_core::request::RequestStatus::Pending => {
-            request_closed(app, &request.id).await;
+            let topic = topic_of(request.id.as_str());
+            if let Err(error) = app
+                .store
+                .take_pushed(&subject, None, Some((PushKind::Request, &topic)))
+                .await
+            {
+                tracing::warn!(%error, "taking back a closed request's pushes failed");
+            }
+            queue(app, &closes(app, &now, users)).await;
         }
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "re-reading a pushed request failed"),
@@ -128,29 +144,53 @@ pub async fn request_opened(
 }
 
 /// Takes back the notices of a request that was taken, cancelled, declined
-/// or expired (once, whichever node closes it).
-pub async fn request_closed(app: &App, request: &RequestId) {
-    let users = match app.store.take_pushed(&subject_of_request(request)).await {
+/// or expired (once, whichever node closes it): pushes not sent yet are
+/// dropped, and every device that was pushed gets `request_closed`.
+pub async fn request_closed(app: &App, request: &HelpRequest) {
+    take_back(app, request, None).await;
+}
+
+/// Takes back `volunteer`'s notice of `request` (a block between them).
+pub async fn request_closed_for(app: &App, request: &HelpRequest, volunteer: &UserId) {
+    take_back(app, request, Some(volunteer)).await;
+}
+
+async fn take_back(app: &App, request: &HelpRequest, only: Option<&UserId>) {
+    let topic = topic_of(request.id.as_str());
+    let users = match app
+        .store
+        .take_pushed(
+            &subject_of_request(&request.id),
+            only,
+            Some((PushKind::Request, &topic)),
+        )
+        .await
+    {
         Ok(users) => users,
         Err(error) => {
             tracing::error!(%error, "reading a request's pushes failed");
             return;
         }
     };
-    let expires_at = app.clock.now().plus(CLOSE_TTL);
-    let pushes: Vec<OutgoingPush> = users
+    queue(app, &closes(app, request, users)).await;
+}
+
+/// `request_closed` for each of `users`.
+fn closes(app: &App, request: &HelpRequest, users: Vec<UserId>) -> Vec<OutgoingPush> {
+    let expires_at = app.clock.now().plus(CLOSE_TTL).max(request.expires_at);
+    users
         .into_iter()
         .map(|user| OutgoingPush {
             user,
-            notice: Notice::request_closed(request),
+            notice: Notice::request_closed(&request.id),
             urgency: Urgency::Normal,
             // The same topic: a request notice still waiting at the push
             // service is replaced rather than delivered.
-            topic: Some(topic_of(request.as_str())),
+            topic: Some(topic_of(request.id.as_str())),
             expires_at,
+            while_pending: None,
         })
-        .collect();
-    queue(app, &pushes).await;
+        .collect()
 }
 
 /// Tells a seeker who is not connected that a volunteer accepted.
@@ -170,12 +210,14 @@ pub async fn session_started(
         urgency: Urgency::High,
         topic: Some(topic_of(conversation.as_str())),
         expires_at: app.clock.now().plus(LATER_NOTICE_TTL),
+        while_pending: None,
     };
     queue(app, &[push]).await;
 }
 
 /// Tells the participants who are not connected of a new message in
-/// `conversation`: at most one push a user per gap.
+/// `conversation`: at most one notice a user per gap, and one when the gap
+/// is over for what came meanwhile.
 pub async fn message(
     app: &App,
     conversation: &ConversationId,
@@ -188,25 +230,19 @@ pub async fn message(
     for user in participants {
         if user == sender
             || app.presence.is_online(user)
-            || !app.push.recent_messages.take(user, now, gap)
+            || app.push.recent_messages.settled(user, now)
         {
             continue;
         }
-        let show = show_names(app, user).await;
-        let name = if show {
-            if sender_name.is_none() {
-                sender_name = Some(
-                    app.store
-                        .user(sender)
-                        .await
-                        .ok()
-                        .flatten()
-                        .map(|u| u.display_name),
-                );
+        let name = match show_names(app, user).await {
+            true => {
+                if sender_name.is_none() {
+                    let found = app.store.user(sender).await.ok().flatten();
+                    sender_name = Some(found.map(|u| u.display_name));
+                }
+                sender_name.clone().flatten()
             }
-            sender_name.clone().flatten()
-        } else {
-            None
+            false => None,
         };
         let push = OutgoingPush {
             user: user.clone(),
@@ -214,10 +250,15 @@ pub async fn message(
             urgency: Urgency::Normal,
             topic: Some(topic_of(conversation.as_str())),
             expires_at: now.plus(MESSAGE_TTL),
+            while_pending: None,
         };
+        let recent = &app.push.recent_messages;
         match app.store.queue_throttled_push(&push, now, gap).await {
-            Ok(0) => {}
-            Ok(_) => app.push.wake(),
+            Ok(MessageSlot::Now) => app.push.wake(),
+            Ok(MessageSlot::Deferred(at) | MessageSlot::Covered(at)) => {
+                recent.settle(user, at, now)
+            }
+            Ok(MessageSlot::NoDevice) => recent.settle(user, now.plus(gap), now),
             Err(error) => tracing::error!(%error, "queueing a message push failed"),
         }
     }
@@ -240,6 +281,7 @@ pub async fn call_ringing(app: &App, call: &Call, caller_name: &str) {
         urgency: Urgency::High,
         topic: Some(topic_of(call.id.as_str())),
         expires_at: call.rings_until,
+        while_pending: None,
     };
     if let Err(error) = app
         .store
@@ -254,38 +296,57 @@ pub async fn call_ringing(app: &App, call: &Call, caller_name: &str) {
     queue(app, &[push]).await;
 }
 
-/// A call ended: a callee who was rung by push and never answered gets
-/// `call_missed` (replacing the ringing notice). True when one was queued.
-pub async fn call_ended(app: &App, call: &Call) -> bool {
-    let rung = match app.store.take_pushed(&subject_of_call(call)).await {
-        Ok(users) => users.contains(&call.callee_id),
+/// A call was answered or ended: a callee who was rung by push gets
+/// `call_closed` if it was answered or declined (on some device), or
+/// `call_missed` if nobody answered; either replaces the ringing notice
+/// (once: the first of the two takes the mark). True when `call_missed`
+/// was queued.
+pub async fn call_settled(app: &App, call: &Call) -> bool {
+    let topic = topic_of(call.id.as_str());
+    let rung = match app
+        .store
+        .take_pushed(
+            &subject_of_call(call),
+            Some(&call.callee_id),
+            Some((PushKind::Call, &topic)),
+        )
+        .await
+    {
+        Ok(users) => !users.is_empty(),
         Err(error) => {
             tracing::error!(%error, "reading a call's push failed");
             false
         }
     };
-    if !rung || call.answered_at.is_some() || call.status == CallStatus::Rejected {
+    if !rung {
         return false;
     }
-    let caller_name = match show_names(app, &call.callee_id).await {
-        true => app
-            .store
-            .user(&call.caller_id)
-            .await
-            .ok()
-            .flatten()
-            .map(|u| u.display_name),
-        false => None,
+    let missed = call.answered_at.is_none() && call.status != CallStatus::Rejected;
+    let notice = if missed {
+        let caller_name = match show_names(app, &call.callee_id).await {
+            true => app
+                .store
+                .user(&call.caller_id)
+                .await
+                .ok()
+                .flatten()
+                .map(|u| u.display_name),
+            false => None,
+        };
+        Notice::call_missed(&call.id, &call.conversation_id, caller_name.as_deref())
+    } else {
+        Notice::call_closed(&call.id, &call.conversation_id)
     };
     let push = OutgoingPush {
         user: call.callee_id.clone(),
-        notice: Notice::call_missed(&call.id, &call.conversation_id, caller_name.as_deref()),
+        notice,
         urgency: Urgency::Normal,
-        topic: Some(topic_of(call.id.as_str())),
+        topic: Some(topic),
         expires_at: app.clock.now().plus(LATER_NOTICE_TTL),
+        while_pending: None,
     };
     queue(app, &[push]).await;
-    true
+    missed
 }
 
 /// Whether `user` lets notices name people (no on a read failure).

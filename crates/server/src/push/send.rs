@@ -6,8 +6,11 @@
 
 use super::vapid::Vapid;
 use helpline_core::Timestamp;
-use helpline_core::push::{QueuedPush, decode_key};
+use helpline_core::push::{QueuedPush, decode_key, is_public};
 use reqwest::StatusCode;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use web_push_native::Auth;
 use web_push_native::p256::PublicKey;
@@ -32,24 +35,26 @@ pub enum Outcome {
     Dropped(String),
 }
 
-/// Sends pushes over one shared HTTPS client (rustls).
+/// Sends pushes over one shared HTTPS client (rustls). Endpoints come
+/// from users, so the client follows no redirects and connects only to
+/// public addresses ([`PublicOnly`]): a subscription cannot point the
+/// server at the operator's own network.
 pub struct Sender {
     http: reqwest::Client,
 }
 
 impl Sender {
-    /// A sender with its own connection pool.
-    pub fn new() -> Self {
+    /// A sender with its own connection pool; `allow_loopback` (tests)
+    /// also lets it connect to loopback addresses.
+    pub fn new(allow_loopback: bool) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(PublicOnly { allow_loopback }))
             .user_agent("helpline-push")
-            .build()
-            .unwrap_or_else(|error| {
-                tracing::warn!(%error, "push HTTP client with defaults");
-                reqwest::Client::new()
-            });
-        Self { http }
+            .build()?;
+        Ok(Self { http })
     }
 
     /// Sends `push` once, as of `now`.
@@ -65,12 +70,14 @@ impl Sender {
         let answer = match request.send().await {
             Ok(answer) => answer,
             Err(error) => {
-                tracing::info!(%error, endpoint = %origin(&push.endpoint), "push service unreachable");
+                // Without the URL: an endpoint's path is a capability.
+                let error = error.without_url();
+                tracing::info!(%error, service = %origin(&push.endpoint), "push service unreachable");
                 return retry(push, None, now);
             }
         };
         let status = answer.status();
-        let wait = retry_after(answer.headers(), now);
+        let wait = retry_after(answer.headers(), Timestamp::now());
         match status {
             s if s.is_success() => Outcome::Sent,
             StatusCode::NOT_FOUND | StatusCode::GONE => Outcome::Gone,
@@ -116,9 +123,25 @@ impl Sender {
     }
 }
 
-impl Default for Sender {
-    fn default() -> Self {
-        Self::new()
+/// Resolves names to public addresses only (loopback too in tests).
+struct PublicOnly {
+    allow_loopback: bool,
+}
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow_loopback = self.allow_loopback;
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let usable: Vec<SocketAddr> = found
+                .filter(|addr| is_public(addr.ip()) || (allow_loopback && addr.ip().is_loopback()))
+                .collect();
+            if usable.is_empty() {
+                return Err("the push service's name has no public address".into());
+            }
+            let addrs: Addrs = Box::new(usable.into_iter());
+            Ok(addrs)
+        })
     }
 }
 
@@ -142,7 +165,8 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::from_secs((5 * 3u64.pow(exponent)).min(600))
 }
 
-/// `Retry-After` as seconds or as an HTTP date, capped at an hour.
+/// `Retry-After` as seconds or as an HTTP date (against the wall clock
+/// `now`, as the push service meant it), capped at an hour.
 fn retry_after(headers: &reqwest::header::HeaderMap, now: Timestamp) -> Option<Duration> {
     let value = headers
         .get(reqwest::header::RETRY_AFTER)?

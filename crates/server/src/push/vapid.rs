@@ -22,6 +22,8 @@ const KEY_SETTING: &str = "vapid_private_key";
 const TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 /// A token is re-signed once less than this is left of it.
 const RESIGN_BEFORE: Duration = Duration::from_secs(3600);
+/// Origins whose tokens are kept.
+const MAX_ORIGINS: usize = 1024;
 
 /// Parses a base64url 32-byte P-256 private key; `None` if it is not one.
 pub fn key_pair(text: &str) -> Option<ES256KeyPair> {
@@ -103,6 +105,13 @@ impl Vapid {
             tracing::error!(%error, "signing a VAPID token failed");
             DomainError::Internal
         })?;
+        // Push services are few; a bound keeps odd endpoints from growing it.
+        if tokens.len() >= MAX_ORIGINS {
+            tokens.retain(|_, (_, until)| *until > now + RESIGN_BEFORE);
+            if tokens.len() >= MAX_ORIGINS {
+                tokens.clear();
+            }
+        }
         tokens.insert(origin, (token.clone(), now + TOKEN_LIFETIME));
         Ok(format!("vapid t={token}, k={}", self.public_key))
     }

@@ -21,24 +21,62 @@ const IN_FLIGHT: usize = 16;
 /// How long a claim keeps other nodes off a push: longer than a send can
 /// take (the request timeout), so only a dead node's claims lapse.
 const LEASE: Duration = Duration::from_secs(60);
+/// How often the counts are logged (when they changed).
+const SUMMARY_EVERY: Duration = Duration::from_secs(60);
 
 /// Runs the worker until `stop` turns true; a batch being sent is finished
 /// first.
 pub async fn run(app: App, mut stop: watch::Receiver<bool>) {
-    let sender = Sender::new();
+    let sender = match Sender::new(app.settings.push.push_allow_insecure) {
+        Ok(sender) => sender,
+        Err(error) => {
+            tracing::error!(%error, "the push HTTP client could not be built; no pushes are sent");
+            return;
+        }
+    };
     let mut tick = tokio::time::interval(Duration::from_millis(app.settings.push.push_poll_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut summary = tokio::time::interval(SUMMARY_EVERY);
+    summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut logged = app.push.counts.snapshot();
     loop {
-        tokio::select! {
-            () = app.push.woken() => {}
-            _ = tick.tick() => {}
+        let woken = tokio::select! {
+            () = app.push.woken() => true,
+            _ = tick.tick() => false,
+            _ = summary.tick() => {
+                logged = log_counts(&app, logged);
+                continue;
+            }
             _ = stop.changed() => return,
-        }
+        };
         if *stop.borrow() {
             return;
         }
+        // A poll first asks with a read, so an idle outbox costs no write.
+        if !woken {
+            match app.store.has_due_pushes(app.clock.now()).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => {
+                    if !error.is_closed() {
+                        tracing::error!(%error, "looking for due pushes failed");
+                    }
+                    continue;
+                }
+            }
+        }
         drain(&app, &sender).await;
     }
+}
+
+/// Logs what became of pushes since the last summary, if anything did.
+fn log_counts(app: &App, before: (u64, u64, u64, u64)) -> (u64, u64, u64, u64) {
+    let now = app.push.counts.snapshot();
+    if now != before {
+        let (sent, retried, gone, dropped) = now;
+        tracing::info!(sent, retried, gone, dropped, "pushes since start");
+    }
+    now
 }
 
 /// Sends everything due now.
@@ -111,6 +149,4 @@ async fn settle(app: &App, push: &QueuedPush, outcome: Outcome) {
         // twice, never lost.
         tracing::error!(%error, "recording a push's outcome failed");
     }
-    let (sent, retried, gone, dropped) = counts.snapshot();
-    tracing::trace!(sent, retried, gone, dropped, "push counts");
 }

@@ -66,12 +66,14 @@ pub async fn withdraw_on_block(
                 .to_user(volunteer, &ServerEvent::RequestCancelled(withdrawn))
                 .await;
         }
+        // A notice pushed to them goes too.
+        notices::request_closed_for(app, &request, volunteer).await;
         if !addressed {
             continue;
         }
         if seeker == blocker {
             if let Some(cancelled) = app.store.cancel_request(&request.id).await? {
-                notices::request_closed(app, &cancelled.id).await;
+                notices::request_closed(app, &cancelled).await;
                 let to_seeker = RequestCancelled {
                     request_id: cancelled.id,
                     senior_id: None,
@@ -83,7 +85,7 @@ pub async fn withdraw_on_block(
                     .await;
             }
         } else if let Some(rejected) = app.store.reject_request(&request.id).await? {
-            notices::request_closed(app, &rejected.id).await;
+            notices::request_closed(app, &rejected).await;
             let to_seeker = ServerEvent::RequestRejected {
                 request_id: rejected.id,
             };

@@ -67,14 +67,13 @@ async fn request_cancel(
     });
     let app = &ctx.app;
     app.fanout.support_changed(SupportChange::Request).await;
-    notices::request_closed(app, &cancelled.id).await;
     let offered = app.store.offered_volunteers(&cancelled.id).await?;
     let to_volunteers = RequestCancelled::for_volunteers(&cancelled, None);
     app.fanout
         .to_users(&offered, &ServerEvent::RequestCancelled(to_volunteers))
         .await;
     let to_seeker = RequestCancelled {
-        request_id: cancelled.id,
+        request_id: cancelled.id.clone(),
         senior_id: None,
         status: Some("cancelled"),
         reason: None,
@@ -82,6 +81,7 @@ async fn request_cancel(
     app.fanout
         .to_user(&ctx.caller.id, &ServerEvent::RequestCancelled(to_seeker))
         .await;
+    notices::request_closed(app, &cancelled).await;
     Ok(replied)
 }
 
@@ -203,7 +203,6 @@ async fn volunteer_accept(
     let accepted = note.message(&conversation_id, &ctx.caller.id, 1, now);
     app.fanout.system_message(&accepted).await;
     app.fanout.support_changed(SupportChange::Session).await;
-    notices::request_closed(app, &claimed.id).await;
     let others: Vec<UserId> = app
         .store
         .offered_volunteers(&claimed.id)
@@ -212,11 +211,12 @@ async fn volunteer_accept(
         .filter(|v| *v != ctx.caller.id)
         .collect();
     let taken = ServerEvent::RequestClaimed {
-        request_id: claimed.id,
-        senior_id: claimed.senior_id,
+        request_id: claimed.id.clone(),
+        senior_id: claimed.senior_id.clone(),
         volunteer_id: ctx.caller.id.clone(),
     };
     app.fanout.to_users(&others, &taken).await;
+    notices::request_closed(app, &claimed).await;
     Ok(replied)
 }
 
@@ -246,15 +246,15 @@ async fn volunteer_reject(
         .ok_or(DomainError::NotPending)?;
     let replied = ack.send(());
     app.fanout.support_changed(SupportChange::Request).await;
-    notices::request_closed(app, &rejected.id).await;
     app.fanout
         .to_user(
             &rejected.senior_id,
             &ServerEvent::RequestRejected {
-                request_id: rejected.id,
+                request_id: rejected.id.clone(),
             },
         )
         .await;
+    notices::request_closed(app, &rejected).await;
     Ok(replied)
 }
 
@@ -293,11 +293,11 @@ pub async fn notify_expired(app: &App, request: &HelpRequest) -> Result<(), Doma
             },
         )
         .await;
-    notices::request_closed(app, &request.id).await;
     let offered = app.store.offered_volunteers(&request.id).await?;
     let notice = RequestCancelled::for_volunteers(request, Some("expired"));
     app.fanout
         .to_users(&offered, &ServerEvent::RequestCancelled(notice))
         .await;
+    notices::request_closed(app, request).await;
     Ok(())
 }

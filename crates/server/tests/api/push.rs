@@ -78,7 +78,7 @@ async fn keys_and_subscriptions(backend: Backend) {
     assert!(listed["subscriptions"][0].get("keys").is_none());
     assert!(listed["subscriptions"][0]["createdAt"].is_string());
     // The same browser signed in as Bob: the endpoint moves to him.
-    subscribe_again(&app, &bob, &device).await;
+    let secret = subscribe_again(&app, &bob, &device).await;
     assert!(endpoints(&app, &ann).await.is_empty());
     assert_eq!(endpoints(&app, &bob).await, [device.endpoint.as_str()]);
 
@@ -98,6 +98,16 @@ async fn keys_and_subscriptions(backend: Backend) {
     no_keys.as_object_mut().expect("object").remove("keys");
     cases.push((no_keys, "keys"));
     cases.push((json!({"endpoint": 5}), "endpoint"));
+    // The server POSTs to endpoints: none inside the operator's network.
+    for inside in [
+        "https://10.1.2.3/push",
+        "https://169.254.169.254/latest",
+        "https://[fd00::1]/p",
+    ] {
+        let mut private = good.clone();
+        private["endpoint"] = json!(inside);
+        cases.push((private, "public"));
+    }
     for (body, word) in cases {
         let (status, answer) = app
             .post("/api/push/subscriptions", Some(&ann.token), body.clone())
@@ -146,25 +156,47 @@ async fn keys_and_subscriptions(backend: Backend) {
     .await;
     assert_eq!(endpoints(&app, &bob).await.len(), 1);
 
-    // The browser renewed Bob's subscription: proved by the old endpoint.
+    // The browser renewed Bob's subscription: its service worker proves it
+    // with the renewal secret, never with the endpoint alone.
     let renewed = mock.device();
+    let renew = |old: &str, secret: &str| json!({"oldEndpoint": old, "renewSecret": secret, "subscription": renewed.json()});
+    for (old, guess) in [
+        ("https://push.example.org/unknown", secret.as_str()),
+        (device.endpoint.as_str(), "guess"),
+    ] {
+        let (status, _) = app
+            .post("/api/push/subscriptions/renew", None, renew(old, guess))
+            .await;
+        assert_eq!(status, 404);
+    }
     let (status, _) = app
         .post(
             "/api/push/subscriptions/renew",
             None,
-            json!({"oldEndpoint": "https://push.example.org/unknown", "subscription": renewed.json()}),
+            json!({"oldEndpoint": device.endpoint}),
         )
         .await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 400);
+    assert_eq!(endpoints(&app, &bob).await, [device.endpoint.as_str()]);
     let (status, body) = app
         .post(
             "/api/push/subscriptions/renew",
             None,
-            json!({"oldEndpoint": device.endpoint, "subscription": renewed.json()}),
+            renew(&device.endpoint, &secret),
         )
         .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(endpoints(&app, &bob).await, [renewed.endpoint.as_str()]);
+    assert!(body["renewSecret"].as_str().is_some_and(|s| s != secret));
+    // A secret is good once.
+    let (status, _) = app
+        .post(
+            "/api/push/subscriptions/renew",
+            None,
+            renew(&renewed.endpoint, &secret),
+        )
+        .await;
+    assert_eq!(status, 404);
 
     // The generated key is kept: the same after a restart.
     app.restart().await;
@@ -173,7 +205,8 @@ async fn keys_and_subscriptions(backend: Backend) {
     mock.assert_clean();
 }
 
-async fn subscribe_again(app: &TestApp, account: &Account, device: &Device) {
+/// Subscribes `device` again; its new renewal secret.
+async fn subscribe_again(app: &TestApp, account: &Account, device: &Device) -> String {
     let (status, body) = app
         .post(
             "/api/push/subscriptions",
@@ -182,6 +215,7 @@ async fn subscribe_again(app: &TestApp, account: &Account, device: &Device) {
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    body["renewSecret"].as_str().expect("secret").to_owned()
 }
 
 async fn requests_reach_on_call_volunteers(backend: Backend) {
@@ -308,6 +342,28 @@ async fn requests_reach_on_call_volunteers(backend: Backend) {
     assert_eq!(mock.next(&on_call_device).await.payload["kind"], "request");
     assert!(mock.received(&online_device).is_empty());
     assert!(mock.received(&away_device).is_empty());
+    ok(s.ack("request:cancel", json!({})).await.unwrap());
+    assert_eq!(
+        mock.next(&on_call_device).await.payload["kind"],
+        "request_closed"
+    );
+    // A block takes the notice back from the blocked volunteer.
+    ok(s.ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(mock.next(&on_call_device).await.payload["kind"], "request");
+    let (status, _) = app
+        .post(
+            &format!("/api/users/{}/block", on_call.id),
+            Some(&seeker.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        mock.next(&on_call_device).await.payload["kind"],
+        "request_closed"
+    );
     for text in mock.all_plaintexts() {
         assert!(!text.contains(CANARY), "a note leaked into a push: {text}");
     }
@@ -430,18 +486,26 @@ async fn sessions_messages_and_the_throttle(backend: Backend) {
     assert_eq!(push.urgency.as_deref(), Some("normal"));
     let topic = push.topic.clone().expect("topic");
     assert!(topic.len() <= 32);
-    // More within the minute: no more pushes.
+    // More within the minute: no push now, one when the minute is over.
     for n in 2..5 {
         ok(s.ack("message:send", send("more", n)).await.unwrap());
     }
     mock.quiet(&volunteer_device, Duration::from_millis(300))
         .await;
     app.clock.advance(Duration::from_secs(61));
+    let later = mock.next(&volunteer_device).await;
+    assert_eq!(later.payload["kind"], "message");
+    assert_eq!(later.topic.as_deref(), Some(topic.as_str()));
+    // And no more than that one.
     ok(s.ack("message:send", send("later", 5)).await.unwrap());
+    mock.quiet(&volunteer_device, Duration::from_millis(300))
+        .await;
+    app.clock.advance(Duration::from_secs(60));
     assert_eq!(
-        mock.next(&volunteer_device).await.topic.as_deref(),
-        Some(topic.as_str())
+        mock.next(&volunteer_device).await.payload["kind"],
+        "message"
     );
+    assert_eq!(mock.received(&volunteer_device).len(), 3);
     // The seeker is connected: never pushed.
     assert!(mock.received(&seeker_device).is_empty());
 
@@ -517,6 +581,29 @@ async fn calls_ring_and_are_missed(backend: Backend) {
     assert_eq!(missed.payload["kind"], "call_missed");
     assert_eq!(missed.payload["tag"], push.payload["tag"]);
     // The missed call's system message does not add a second notice.
+    mock.quiet(&volunteer_device, Duration::from_millis(300))
+        .await;
+    // Rung while away, answered on a device that connects: the ringing
+    // notice goes at once.
+    let placed = ok(s
+        .ack(
+            "call:invite",
+            json!({"conversationId": conversation, "media": "voice"}),
+        )
+        .await
+        .unwrap());
+    let call_id = placed["call"]["id"].as_str().expect("call id").to_owned();
+    assert_eq!(mock.next(&volunteer_device).await.payload["kind"], "call");
+    let v = app.connect(&volunteer).await;
+    ok(v.ack("call:accept", json!({"callId": call_id}))
+        .await
+        .unwrap());
+    let closed = mock.next(&volunteer_device).await;
+    assert_eq!(closed.payload["kind"], "call_closed");
+    assert_eq!(closed.payload["tag"], format!("call-{call_id}"));
+    ok(s.ack("call:hangup", json!({"callId": call_id}))
+        .await
+        .unwrap());
     mock.quiet(&volunteer_device, Duration::from_millis(300))
         .await;
     mock.assert_clean();
@@ -600,11 +687,12 @@ async fn two_nodes_send_each_push_once() {
             .await
             .unwrap());
         assert_eq!(ack["onCallVolunteers"], 8);
+        for device in &devices {
+            assert_eq!(mock.next(device).await.payload["kind"], "request");
+        }
         ok(s.ack("request:cancel", json!({})).await.unwrap());
-    }
-    for device in &devices {
-        for _ in 0..6 {
-            mock.next(device).await;
+        for device in &devices {
+            assert_eq!(mock.next(device).await.payload["kind"], "request_closed");
         }
     }
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -16,9 +16,11 @@ CREATE TABLE user_settings (
 
 CREATE TABLE push_subscriptions (
   endpoint TEXT PRIMARY KEY,
-  user_id TEXT NOT NULL REFERENCES users (id),
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id),
   p256dh TEXT NOT NULL,
   auth TEXT NOT NULL,
+  -- SHA-256 of the secret that lets the service worker renew it.
+  renew_hash TEXT NOT NULL,
   expiration_time BIGINT,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
@@ -28,7 +30,7 @@ CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);
 CREATE TABLE push_outbox (
   id BIGSERIAL PRIMARY KEY,
   endpoint TEXT NOT NULL REFERENCES push_subscriptions (endpoint) ON DELETE CASCADE ON UPDATE CASCADE,
-  user_id TEXT NOT NULL,
+  user_id TEXT COLLATE "C" NOT NULL,
   kind TEXT NOT NULL,
   payload TEXT NOT NULL,
   urgency TEXT NOT NULL,
@@ -41,14 +43,16 @@ CREATE TABLE push_outbox (
 );
 CREATE INDEX push_outbox_due ON push_outbox (due_at);
 CREATE INDEX push_outbox_endpoint ON push_outbox (endpoint);
+CREATE INDEX push_outbox_claim ON push_outbox (claim) WHERE claim IS NOT NULL;
+CREATE INDEX push_outbox_topic ON push_outbox (topic) WHERE topic IS NOT NULL;
 
 CREATE TABLE push_throttle (
-  user_id TEXT PRIMARY KEY,
+  user_id TEXT COLLATE "C" PRIMARY KEY,
   last_at BIGINT NOT NULL
 );
 
 CREATE TABLE push_marks (
   subject TEXT NOT NULL,
-  user_id TEXT NOT NULL,
+  user_id TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (subject, user_id)
 );

@@ -19,6 +19,8 @@ CREATE TABLE push_subscriptions (
   user_id TEXT NOT NULL REFERENCES users (id),
   p256dh TEXT NOT NULL,
   auth TEXT NOT NULL,
+  -- SHA-256 of the secret that lets the service worker renew it.
+  renew_hash TEXT NOT NULL,
   expiration_time INTEGER,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
@@ -41,6 +43,8 @@ CREATE TABLE push_outbox (
 );
 CREATE INDEX push_outbox_due ON push_outbox (due_at);
 CREATE INDEX push_outbox_endpoint ON push_outbox (endpoint);
+CREATE INDEX push_outbox_claim ON push_outbox (claim) WHERE claim IS NOT NULL;
+CREATE INDEX push_outbox_topic ON push_outbox (topic) WHERE topic IS NOT NULL;
 
 CREATE TABLE push_throttle (
   user_id TEXT PRIMARY KEY,

@@ -18,7 +18,7 @@ pub use calls::Calls;
 pub use conversations::Conversations;
 pub use lifecycle::Lifecycle;
 pub use messages::Messages;
-pub use push::{OnCall, Push};
+pub use push::{MessageSlot, OnCall, Push};
 pub use requests::Requests;
 pub use safety::Safety;
 pub use support::Support;

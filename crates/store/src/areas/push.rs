@@ -9,11 +9,25 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use helpline_core::push::{
-    OutgoingPush, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
+    OutgoingPush, PushKind, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
 };
 use helpline_core::user::Availability;
 use helpline_core::{Timestamp, UserId};
 use std::time::Duration;
+
+/// What became of a throttled message push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageSlot {
+    /// The user has no device: nothing queued.
+    NoDevice,
+    /// Queued to be sent now.
+    Now,
+    /// The last one was less than the gap ago: one is queued for when the
+    /// gap is over.
+    Deferred(Timestamp),
+    /// One is queued for this time already, and this message is in it.
+    Covered(Timestamp),
+}
 
 /// A volunteer who can be told of a request by push, with their settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +39,16 @@ pub struct OnCall {
 /// Web Push and what it needs.
 #[async_trait]
 pub trait Push: Send + Sync {
-    /// Saves `user`'s subscription. An endpoint seen before is updated and
-    /// becomes `user`'s (its queued pushes for someone else are dropped).
-    /// Refused with [`crate::StoreError::LimitReached`] when `user` has `max`
-    /// other subscriptions already.
+    /// Saves `user`'s subscription, renewable with the secret hashed to
+    /// `renew_hash`. An endpoint seen before is updated and becomes
+    /// `user`'s (its queued pushes for someone else are dropped). Refused
+    /// with [`crate::StoreError::LimitReached`] when `user` has `max` other
+    /// subscriptions already.
     async fn save_subscription(
         &self,
         user: &UserId,
         draft: &SubscriptionDraft,
+        renew_hash: &str,
         max: usize,
         now: Timestamp,
     ) -> StoreResult<SubscriptionInfo>;
@@ -46,13 +62,20 @@ pub trait Push: Send + Sync {
     async fn delete_subscription(&self, user: Option<&UserId>, endpoint: &str)
     -> StoreResult<bool>;
 
-    /// Replaces the subscription at `old_endpoint` with `draft` (the
-    /// browser renewed it), keeping its owner and its queued pushes;
-    /// `None` when `old_endpoint` is unknown.
+    /// Whether a subscription at `endpoint` with `renew_hash` exists (a
+    /// read, so a wrong guess costs no write).
+    async fn may_renew(&self, endpoint: &str, renew_hash: &str) -> StoreResult<bool>;
+
+    /// Replaces the subscription at `old_endpoint` whose renewal secret
+    /// hashes to `old_hash` with `draft` and `new_hash` (the browser renewed
+    /// it), keeping its owner and its queued pushes; `None` when there is
+    /// no such subscription.
     async fn renew_subscription(
         &self,
         old_endpoint: &str,
+        old_hash: &str,
         draft: &SubscriptionDraft,
+        new_hash: &str,
         now: Timestamp,
     ) -> StoreResult<Option<(UserId, SubscriptionInfo)>>;
 
@@ -86,15 +109,20 @@ pub trait Push: Send + Sync {
     /// how many rows were queued.
     async fn queue_pushes(&self, pushes: &[OutgoingPush], now: Timestamp) -> StoreResult<usize>;
 
-    /// Queues a push about new messages unless its user was sent one less
-    /// than `gap` ago (on any node: the time of the last one is stored and
-    /// taken with a conditional update); returns how many rows were queued.
+    /// Queues a push about new messages at most once per `gap` a user, on
+    /// any node (the slot is stored and taken with a conditional update):
+    /// now if the last one was at least `gap` ago, else one for when the
+    /// gap is over, unless one is queued for then already.
     async fn queue_throttled_push(
         &self,
         push: &OutgoingPush,
         now: Timestamp,
         gap: Duration,
-    ) -> StoreResult<usize>;
+    ) -> StoreResult<MessageSlot>;
+
+    /// Whether any push is due and unclaimed (a read: an idle worker polls
+    /// without writing).
+    async fn has_due_pushes(&self, now: Timestamp) -> StoreResult<bool>;
 
     /// Claims up to `limit` due pushes until `lease_until`: nobody else
     /// claims them before then. Each claim counts as an attempt.
@@ -115,7 +143,14 @@ pub trait Push: Send + Sync {
     /// call), so a notice can be taken back when it closes.
     async fn mark_pushed(&self, subject: &str, users: &[UserId]) -> StoreResult<()>;
 
-    /// Takes the users pushed about `subject`: each is returned once, to
-    /// one caller, even across nodes.
-    async fn take_pushed(&self, subject: &str) -> StoreResult<Vec<UserId>>;
+    /// Takes the users pushed about `subject` (only `only`, if given):
+    /// each is returned once, to one caller, even across nodes. Their
+    /// pushes of kind `unsent.0` with topic `unsent.1` not sent yet (queued,
+    /// or waiting for a retry) are dropped.
+    async fn take_pushed(
+        &self,
+        subject: &str,
+        only: Option<&UserId>,
+        unsent: Option<(PushKind, &str)>,
+    ) -> StoreResult<Vec<UserId>>;
 }

@@ -2,11 +2,11 @@
 //! the rows another node holds locked (`FOR UPDATE SKIP LOCKED`) and sets
 //! a lease, so each push is taken by one node at a time.
 
-use crate::areas::OnCall;
+use crate::areas::{MessageSlot, OnCall};
 use crate::sql::push as sql;
 use crate::{StoreError, StoreResult, rows};
 use helpline_core::push::{
-    OutgoingPush, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
+    OutgoingPush, PushKind, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
 };
 use helpline_core::user::Availability;
 use helpline_core::{Timestamp, UserId};
@@ -21,6 +21,7 @@ impl crate::Push for super::PostgresStore {
         &self,
         user: &UserId,
         draft: &SubscriptionDraft,
+        renew_hash: &str,
         max: usize,
         now: Timestamp,
     ) -> StoreResult<SubscriptionInfo> {
@@ -49,6 +50,7 @@ impl crate::Push for super::PostgresStore {
             .bind(user.as_str())
             .bind(&draft.p256dh)
             .bind(&draft.auth)
+            .bind(renew_hash)
             .bind(draft.expiration_time.map(Timestamp::millis))
             .bind(now.millis())
             .fetch_one(&mut *tx)
@@ -82,14 +84,25 @@ impl crate::Push for super::PostgresStore {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn may_renew(&self, endpoint: &str, renew_hash: &str) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(sql::MAY_RENEW)
+            .bind(endpoint)
+            .bind(renew_hash)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     async fn renew_subscription(
         &self,
         old_endpoint: &str,
+        old_hash: &str,
         draft: &SubscriptionDraft,
+        new_hash: &str,
         now: Timestamp,
     ) -> StoreResult<Option<(UserId, SubscriptionInfo)>> {
         let mut tx = self.pool.begin().await?;
-        let renewed = renew(&mut tx, old_endpoint, draft, now).await?;
+        let old = (old_endpoint, old_hash);
+        let renewed = renew(&mut tx, old, draft, new_hash, now).await?;
         tx.commit().await?;
         Ok(renewed)
     }
@@ -170,20 +183,21 @@ impl crate::Push for super::PostgresStore {
         push: &OutgoingPush,
         now: Timestamp,
         gap: Duration,
-    ) -> StoreResult<usize> {
+    ) -> StoreResult<MessageSlot> {
+        if !has_device(&self.pool, &push.user).await? {
+            return Ok(MessageSlot::NoDevice);
+        }
         let mut tx = self.pool.begin().await?;
-        let took: Option<String> = sqlx::query_scalar(sql::TAKE_THROTTLE_SLOT)
-            .bind(push.user.as_str())
-            .bind(now.millis())
-            .bind(now.minus(gap).millis())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let queued = match took {
-            Some(_) => queue(&mut tx, push, now).await?,
-            None => 0,
-        };
+        let slot = throttled(&mut tx, push, now, gap).await?;
         tx.commit().await?;
-        Ok(queued)
+        Ok(slot)
+    }
+
+    async fn has_due_pushes(&self, now: Timestamp) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(sql::HAS_DUE_PUSHES)
+            .bind(now.millis())
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn claim_pushes(
@@ -246,25 +260,33 @@ impl crate::Push for super::PostgresStore {
         Ok(())
     }
 
-    async fn take_pushed(&self, subject: &str) -> StoreResult<Vec<UserId>> {
-        let ids: Vec<String> = sqlx::query_scalar(sql::TAKE_PUSHED)
-            .bind(subject)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(ids.into_iter().map(UserId::from_trusted).collect())
+    async fn take_pushed(
+        &self,
+        subject: &str,
+        only: Option<&UserId>,
+        unsent: Option<(PushKind, &str)>,
+    ) -> StoreResult<Vec<UserId>> {
+        if !any_marks(&self.pool, subject).await? {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let taken = take(&mut tx, subject, only, unsent).await?;
+        tx.commit().await?;
+        Ok(taken)
     }
 }
 
-/// Queues one push per device of its user.
-async fn queue(conn: &mut PgConnection, push: &OutgoingPush, now: Timestamp) -> StoreResult<usize> {
+/// Queues one push per device of its user, due at `due`.
+async fn queue(conn: &mut PgConnection, push: &OutgoingPush, due: Timestamp) -> StoreResult<usize> {
     let done = sqlx::query(sql::QUEUE_PUSH)
         .bind(push.notice.kind.as_str())
         .bind(push.notice.to_json())
         .bind(push.urgency.as_str())
         .bind(push.topic.as_deref())
         .bind(push.expires_at.millis())
-        .bind(now.millis())
+        .bind(due.millis())
         .bind(push.user.as_str())
+        .bind(push.while_pending.as_ref().map(|r| r.as_str()))
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() as usize)
@@ -272,12 +294,14 @@ async fn queue(conn: &mut PgConnection, push: &OutgoingPush, now: Timestamp) -> 
 
 async fn renew(
     conn: &mut PgConnection,
-    old: &str,
+    (old, old_hash): (&str, &str),
     draft: &SubscriptionDraft,
+    new_hash: &str,
     now: Timestamp,
 ) -> StoreResult<Option<(UserId, SubscriptionInfo)>> {
     let owner: Option<String> = sqlx::query_scalar(sql::OWNER_OF_SUBSCRIPTION)
         .bind(old)
+        .bind(old_hash)
         .fetch_optional(&mut *conn)
         .await?;
     if owner.is_none() {
@@ -292,6 +316,7 @@ async fn renew(
         .bind(&draft.endpoint)
         .bind(&draft.p256dh)
         .bind(&draft.auth)
+        .bind(new_hash)
         .bind(draft.expiration_time.map(Timestamp::millis))
         .bind(now.millis())
         .bind(old)
@@ -304,4 +329,90 @@ async fn renew(
         ))
     })
     .transpose()
+}
+
+/// Whether `user` has a device; read before any write, so a message to
+/// someone without one costs no write.
+async fn has_device(pool: &sqlx::PgPool, user: &UserId) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(sql::HAS_DEVICE)
+        .bind(user.as_str())
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Whether anyone was pushed about `subject`: a read, so closing a request
+/// nobody was pushed about (nearly all of them) costs no write. A mark
+/// written meanwhile is the opener's to take back (it re-reads the request
+/// after queueing).
+async fn any_marks(pool: &sqlx::PgPool, subject: &str) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(sql::ANY_MARKS)
+        .bind(subject)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// The throttle: now, deferred to the next slot, or covered by the one
+/// queued for it.
+async fn throttled(
+    conn: &mut PgConnection,
+    push: &OutgoingPush,
+    now: Timestamp,
+    gap: Duration,
+) -> StoreResult<MessageSlot> {
+    let user = push.user.as_str();
+    let took: Option<String> = sqlx::query_scalar(sql::TAKE_THROTTLE_SLOT)
+        .bind(user)
+        .bind(now.millis())
+        .bind(now.minus(gap).millis())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if took.is_some() {
+        queue(conn, push, now).await?;
+        return Ok(MessageSlot::Now);
+    }
+    let next: Option<i64> = sqlx::query_scalar(sql::RESERVE_NEXT_SLOT)
+        .bind(gap.as_millis() as i64)
+        .bind(user)
+        .bind(now.millis())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(next) = next {
+        let at = Timestamp::from_millis(next);
+        queue(conn, push, at).await?;
+        return Ok(MessageSlot::Deferred(at));
+    }
+    let at: i64 = sqlx::query_scalar(sql::SLOT_OF)
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(MessageSlot::Covered(Timestamp::from_millis(at)))
+}
+
+/// Takes the marks of `subject` (one user's, or all) and drops their
+/// unsent pushes of the given kind and topic.
+async fn take(
+    conn: &mut PgConnection,
+    subject: &str,
+    only: Option<&UserId>,
+    unsent: Option<(PushKind, &str)>,
+) -> StoreResult<Vec<UserId>> {
+    let ids: Vec<String> = match only {
+        Some(user) => sqlx::query_scalar(sql::TAKE_PUSHED_ONE)
+            .bind(subject)
+            .bind(user.as_str()),
+        None => sqlx::query_scalar(sql::TAKE_PUSHED).bind(subject),
+    }
+    .fetch_all(&mut *conn)
+    .await?;
+    if let Some((kind, topic)) = unsent {
+        for id in &ids {
+            sqlx::query(sql::DROP_UNSENT)
+                .bind(kind.as_str())
+                .bind(topic)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(ids.into_iter().map(UserId::from_trusted).collect())
 }

@@ -2,11 +2,11 @@
 //! ([`super::writer`]), so a claim needs no row locks; reads use the reader
 //! pool.
 
-use crate::areas::OnCall;
+use crate::areas::{MessageSlot, OnCall};
 use crate::sql::push as sql;
 use crate::{StoreError, StoreResult, rows};
 use helpline_core::push::{
-    OutgoingPush, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
+    OutgoingPush, PushKind, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
 };
 use helpline_core::user::Availability;
 use helpline_core::{Timestamp, UserId};
@@ -19,10 +19,11 @@ impl crate::Push for super::SqliteStore {
         &self,
         user: &UserId,
         draft: &SubscriptionDraft,
+        renew_hash: &str,
         max: usize,
         now: Timestamp,
     ) -> StoreResult<SubscriptionInfo> {
-        let (user, draft) = (user.clone(), draft.clone());
+        let (user, draft, renew_hash) = (user.clone(), draft.clone(), renew_hash.to_owned());
         self.writer
             .run(move |conn| {
                 Box::pin(async move {
@@ -46,6 +47,7 @@ impl crate::Push for super::SqliteStore {
                         .bind(user.as_str())
                         .bind(&draft.p256dh)
                         .bind(&draft.auth)
+                        .bind(&renew_hash)
                         .bind(draft.expiration_time.map(Timestamp::millis))
                         .bind(now.millis())
                         .fetch_one(&mut *conn)
@@ -87,15 +89,31 @@ impl crate::Push for super::SqliteStore {
             .await
     }
 
+    async fn may_renew(&self, endpoint: &str, renew_hash: &str) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(sql::MAY_RENEW)
+            .bind(endpoint)
+            .bind(renew_hash)
+            .fetch_one(&self.readers)
+            .await?)
+    }
+
     async fn renew_subscription(
         &self,
         old_endpoint: &str,
+        old_hash: &str,
         draft: &SubscriptionDraft,
+        new_hash: &str,
         now: Timestamp,
     ) -> StoreResult<Option<(UserId, SubscriptionInfo)>> {
-        let (old, draft) = (old_endpoint.to_owned(), draft.clone());
+        let (old_endpoint, old_hash) = (old_endpoint.to_owned(), old_hash.to_owned());
+        let (draft, new_hash) = (draft.clone(), new_hash.to_owned());
         self.writer
-            .run(move |conn| Box::pin(async move { renew(conn, &old, &draft, now).await }))
+            .run(move |conn| {
+                Box::pin(async move {
+                    let old = (old_endpoint.as_str(), old_hash.as_str());
+                    renew(conn, old, &draft, &new_hash, now).await
+                })
+            })
             .await
     }
 
@@ -194,24 +212,21 @@ impl crate::Push for super::SqliteStore {
         push: &OutgoingPush,
         now: Timestamp,
         gap: Duration,
-    ) -> StoreResult<usize> {
+    ) -> StoreResult<MessageSlot> {
+        if !has_device(&self.readers, &push.user).await? {
+            return Ok(MessageSlot::NoDevice);
+        }
         let push = push.clone();
         self.writer
-            .run(move |conn| {
-                Box::pin(async move {
-                    let took: Option<String> = sqlx::query_scalar(sql::TAKE_THROTTLE_SLOT)
-                        .bind(push.user.as_str())
-                        .bind(now.millis())
-                        .bind(now.minus(gap).millis())
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                    match took {
-                        Some(_) => queue(conn, &push, now).await,
-                        None => Ok(0),
-                    }
-                })
-            })
+            .run(move |conn| Box::pin(async move { throttled(conn, &push, now, gap).await }))
             .await
+    }
+
+    async fn has_due_pushes(&self, now: Timestamp) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(sql::HAS_DUE_PUSHES)
+            .bind(now.millis())
+            .fetch_one(&self.readers)
+            .await?)
     }
 
     async fn claim_pushes(
@@ -294,27 +309,33 @@ impl crate::Push for super::SqliteStore {
             .await
     }
 
-    async fn take_pushed(&self, subject: &str) -> StoreResult<Vec<UserId>> {
-        let subject = subject.to_owned();
+    async fn take_pushed(
+        &self,
+        subject: &str,
+        only: Option<&UserId>,
+        unsent: Option<(PushKind, &str)>,
+    ) -> StoreResult<Vec<UserId>> {
+        if !any_marks(&self.readers, subject).await? {
+            return Ok(Vec::new());
+        }
+        let (subject, only) = (subject.to_owned(), only.cloned());
+        let unsent = unsent.map(|(kind, topic)| (kind, topic.to_owned()));
         self.writer
             .run(move |conn| {
                 Box::pin(async move {
-                    let ids: Vec<String> = sqlx::query_scalar(sql::TAKE_PUSHED)
-                        .bind(&subject)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                    Ok(ids.into_iter().map(UserId::from_trusted).collect())
+                    let unsent = unsent.as_ref().map(|(kind, topic)| (*kind, topic.as_str()));
+                    take(conn, &subject, only.as_ref(), unsent).await
                 })
             })
             .await
     }
 }
 
-/// Queues one push per device of its user.
+/// Queues one push per device of its user, due at `due`.
 async fn queue(
     conn: &mut SqliteConnection,
     push: &OutgoingPush,
-    now: Timestamp,
+    due: Timestamp,
 ) -> StoreResult<usize> {
     let done = sqlx::query(sql::QUEUE_PUSH)
         .bind(push.notice.kind.as_str())
@@ -322,8 +343,9 @@ async fn queue(
         .bind(push.urgency.as_str())
         .bind(push.topic.as_deref())
         .bind(push.expires_at.millis())
-        .bind(now.millis())
+        .bind(due.millis())
         .bind(push.user.as_str())
+        .bind(push.while_pending.as_ref().map(|r| r.as_str()))
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() as usize)
@@ -331,12 +353,14 @@ async fn queue(
 
 async fn renew(
     conn: &mut SqliteConnection,
-    old: &str,
+    (old, old_hash): (&str, &str),
     draft: &SubscriptionDraft,
+    new_hash: &str,
     now: Timestamp,
 ) -> StoreResult<Option<(UserId, SubscriptionInfo)>> {
     let owner: Option<String> = sqlx::query_scalar(sql::OWNER_OF_SUBSCRIPTION)
         .bind(old)
+        .bind(old_hash)
         .fetch_optional(&mut *conn)
         .await?;
     if owner.is_none() {
@@ -351,6 +375,7 @@ async fn renew(
         .bind(&draft.endpoint)
         .bind(&draft.p256dh)
         .bind(&draft.auth)
+        .bind(new_hash)
         .bind(draft.expiration_time.map(Timestamp::millis))
         .bind(now.millis())
         .bind(old)
@@ -363,4 +388,90 @@ async fn renew(
         ))
     })
     .transpose()
+}
+
+/// Whether `user` has a device; read before any write, so a message to
+/// someone without one costs no write.
+async fn has_device(pool: &sqlx::SqlitePool, user: &UserId) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(sql::HAS_DEVICE)
+        .bind(user.as_str())
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Whether anyone was pushed about `subject`: a read, so closing a request
+/// nobody was pushed about (nearly all of them) costs no write. A mark
+/// written meanwhile is the opener's to take back (it re-reads the request
+/// after queueing).
+async fn any_marks(pool: &sqlx::SqlitePool, subject: &str) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(sql::ANY_MARKS)
+        .bind(subject)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// The throttle: now, deferred to the next slot, or covered by the one
+/// queued for it.
+async fn throttled(
+    conn: &mut SqliteConnection,
+    push: &OutgoingPush,
+    now: Timestamp,
+    gap: Duration,
+) -> StoreResult<MessageSlot> {
+    let user = push.user.as_str();
+    let took: Option<String> = sqlx::query_scalar(sql::TAKE_THROTTLE_SLOT)
+        .bind(user)
+        .bind(now.millis())
+        .bind(now.minus(gap).millis())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if took.is_some() {
+        queue(conn, push, now).await?;
+        return Ok(MessageSlot::Now);
+    }
+    let next: Option<i64> = sqlx::query_scalar(sql::RESERVE_NEXT_SLOT)
+        .bind(gap.as_millis() as i64)
+        .bind(user)
+        .bind(now.millis())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(next) = next {
+        let at = Timestamp::from_millis(next);
+        queue(conn, push, at).await?;
+        return Ok(MessageSlot::Deferred(at));
+    }
+    let at: i64 = sqlx::query_scalar(sql::SLOT_OF)
+        .bind(user)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(MessageSlot::Covered(Timestamp::from_millis(at)))
+}
+
+/// Takes the marks of `subject` (one user's, or all) and drops their
+/// unsent pushes of the given kind and topic.
+async fn take(
+    conn: &mut SqliteConnection,
+    subject: &str,
+    only: Option<&UserId>,
+    unsent: Option<(PushKind, &str)>,
+) -> StoreResult<Vec<UserId>> {
+    let ids: Vec<String> = match only {
+        Some(user) => sqlx::query_scalar(sql::TAKE_PUSHED_ONE)
+            .bind(subject)
+            .bind(user.as_str()),
+        None => sqlx::query_scalar(sql::TAKE_PUSHED).bind(subject),
+    }
+    .fetch_all(&mut *conn)
+    .await?;
+    if let Some((kind, topic)) = unsent {
+        for id in &ids {
+            sqlx::query(sql::DROP_UNSENT)
+                .bind(kind.as_str())
+                .bind(topic)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(ids.into_iter().map(UserId::from_trusted).collect())
 }

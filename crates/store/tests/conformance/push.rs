@@ -6,14 +6,15 @@
 //! comes back when due, the message throttle holds, and marks are taken
 //! once.
 
-use crate::fixtures::{at, seeker, volunteer};
+use crate::fixtures::{at, request_at, seeker, volunteer};
 use crate::harness::Env;
 use helpline_core::push::{
-    Notice, OutgoingPush, QuietHours, SubscriptionDraft, Urgency, UserSettings,
+    Notice, OutgoingPush, PushKind, QuietHours, SubscriptionDraft, Urgency, UserSettings,
 };
+use helpline_core::request::RequestType;
 use helpline_core::user::Availability;
 use helpline_core::{ConversationId, RequestId, UserId};
-use helpline_store::StoreError;
+use helpline_store::{MessageSlot, StoreError};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ fn push_to(user: &UserId) -> OutgoingPush {
         urgency: Urgency::Normal,
         topic: Some("abc".to_owned()),
         expires_at: at(3_600_000),
+        while_pending: None,
     }
 }
 
@@ -46,26 +48,56 @@ pub async fn subscriptions_are_per_endpoint(env: Env) {
     let store = &env.store;
     let (ann, vic) = (seeker(store, "ann").await, volunteer(store, "vic").await);
     let first = store
-        .save_subscription(&ann.id, &device("https://push.example/a", 1), 2, at(0))
+        .save_subscription(
+            &ann.id,
+            &device("https://push.example/a", 1),
+            "hash",
+            2,
+            at(0),
+        )
         .await
         .expect("save");
     assert_eq!(first.created_at, at(0));
     let again = store
-        .save_subscription(&ann.id, &device("https://push.example/a", 2), 2, at(5))
+        .save_subscription(
+            &ann.id,
+            &device("https://push.example/a", 2),
+            "hash",
+            2,
+            at(5),
+        )
         .await
         .expect("update");
     assert_eq!(again.created_at, at(0), "an update keeps the first time");
     store
-        .save_subscription(&ann.id, &device("https://push.example/b", 3), 2, at(6))
+        .save_subscription(
+            &ann.id,
+            &device("https://push.example/b", 3),
+            "hash",
+            2,
+            at(6),
+        )
         .await
         .expect("second");
     let refused = store
-        .save_subscription(&ann.id, &device("https://push.example/c", 4), 2, at(7))
+        .save_subscription(
+            &ann.id,
+            &device("https://push.example/c", 4),
+            "hash",
+            2,
+            at(7),
+        )
         .await;
     assert!(matches!(refused, Err(StoreError::LimitReached(_))));
     // Re-posting one of the two is still fine at the limit.
     store
-        .save_subscription(&ann.id, &device("https://push.example/b", 5), 2, at(8))
+        .save_subscription(
+            &ann.id,
+            &device("https://push.example/b", 5),
+            "hash",
+            2,
+            at(8),
+        )
         .await
         .expect("update at the limit");
     assert_eq!(
@@ -77,7 +109,13 @@ pub async fn subscriptions_are_per_endpoint(env: Env) {
     );
     // Vic's browser now holds endpoint a.
     store
-        .save_subscription(&vic.id, &device("https://push.example/a", 6), 2, at(10))
+        .save_subscription(
+            &vic.id,
+            &device("https://push.example/a", 6),
+            "hash",
+            2,
+            at(10),
+        )
         .await
         .expect("moved");
     let ann_has: Vec<String> = store
@@ -118,50 +156,58 @@ pub async fn subscriptions_are_per_endpoint(env: Env) {
     );
 }
 
-/// A renewed subscription keeps its owner and its queued pushes.
+/// A renewed subscription keeps its owner and its queued pushes; only the
+/// holder of its renewal secret may renew it.
 pub async fn a_renewed_subscription_keeps_its_pushes(env: Env) {
     let store = &env.store;
     let ann = seeker(store, "ann").await;
+    let old = "https://push.example/old";
     store
-        .save_subscription(&ann.id, &device("https://push.example/old", 1), 10, at(0))
+        .save_subscription(&ann.id, &device(old, 1), "secret-1", 10, at(0))
         .await
         .expect("save");
     store
         .queue_pushes(&[push_to(&ann.id)], at(1))
         .await
         .expect("queue");
-    assert_eq!(
-        store
-            .renew_subscription(
-                "https://push.example/none",
-                &device("https://push.example/x", 2),
-                at(2)
-            )
+    assert!(store.may_renew(old, "secret-1").await.expect("read"));
+    assert!(!store.may_renew(old, "guess").await.expect("read"));
+    let new = device("https://push.example/new", 3);
+    for (endpoint, secret) in [("https://push.example/none", "secret-1"), (old, "guess")] {
+        let refused = store
+            .renew_subscription(endpoint, secret, &new, "secret-2", at(2))
             .await
-            .expect("renew"),
-        None
-    );
+            .expect("renew");
+        assert_eq!(refused, None, "{endpoint} {secret}");
+    }
     let (owner, info) = store
-        .renew_subscription(
-            "https://push.example/old",
-            &device("https://push.example/new", 3),
-            at(3),
-        )
+        .renew_subscription(old, "secret-1", &new, "secret-2", at(3))
         .await
         .expect("renew")
         .expect("known");
     assert_eq!(owner, ann.id);
     assert_eq!(info.endpoint, "https://push.example/new");
+    assert!(
+        store
+            .may_renew(&new.endpoint, "secret-2")
+            .await
+            .expect("read")
+    );
+    assert!(
+        !store
+            .may_renew(&new.endpoint, "secret-1")
+            .await
+            .expect("read")
+    );
+    assert!(store.has_due_pushes(at(4)).await.expect("due"));
     let claimed = store
         .claim_pushes(at(4), at(60_000), 10)
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].endpoint, "https://push.example/new");
-    assert_eq!(
-        claimed[0].p256dh,
-        device("https://push.example/new", 3).p256dh
-    );
+    assert_eq!(claimed[0].p256dh, new.p256dh);
+    assert!(!store.has_due_pushes(at(5)).await.expect("leased"));
 }
 
 /// Settings and availability are remembered; on-call volunteers are the
@@ -196,6 +242,7 @@ pub async fn on_call_volunteers_are_available_subscribed_and_unblocked(env: Env)
             .save_subscription(
                 &who.id,
                 &device(&format!("https://push.example/{n}"), n),
+                "hash",
                 10,
                 at(0),
             )
@@ -253,6 +300,7 @@ pub async fn claims_take_each_push_once(env: Env) {
             .save_subscription(
                 &ann.id,
                 &device(&format!("https://push.example/{n}"), n),
+                "hash",
                 10,
                 at(0),
             )
@@ -317,39 +365,113 @@ pub async fn claims_take_each_push_once(env: Env) {
     assert!(expired.iter().all(|p| p.id != ids[1]));
 }
 
-/// One message push a user per gap, however many are queued at once.
+/// One message push a user per gap, however many are queued at once; one
+/// more is queued for when the gap is over, and the rest are in it.
 pub async fn the_message_throttle_holds(env: Env) {
     let store = &env.store;
-    let ann = seeker(store, "ann").await;
+    let (ann, bea) = (seeker(store, "ann").await, seeker(store, "bea").await);
     store
-        .save_subscription(&ann.id, &device("https://push.example/a", 1), 10, at(0))
+        .save_subscription(
+            &ann.id,
+            &device("https://push.example/a", 1),
+            "hash",
+            10,
+            at(0),
+        )
         .await
         .expect("save");
     let gap = Duration::from_secs(60);
+    assert_eq!(
+        store
+            .queue_throttled_push(&push_to(&bea.id), at(1_000), gap)
+            .await
+            .expect("q"),
+        MessageSlot::NoDevice
+    );
     let racers = (0..6).map(|_| {
         let (store, push) = (store.clone(), push_to(&ann.id));
         tokio::spawn(async move { store.queue_throttled_push(&push, at(1_000), gap).await })
     });
-    let mut queued = 0;
+    let mut slots = Vec::new();
     for racer in racers {
-        queued += racer.await.expect("racer").expect("queue");
+        slots.push(racer.await.expect("racer").expect("queue"));
     }
-    assert_eq!(queued, 1);
+    slots.sort_by_key(|slot| format!("{slot:?}"));
+    assert_eq!(
+        slots,
+        [
+            MessageSlot::Covered(at(61_000)),
+            MessageSlot::Covered(at(61_000)),
+            MessageSlot::Covered(at(61_000)),
+            MessageSlot::Covered(at(61_000)),
+            MessageSlot::Deferred(at(61_000)),
+            MessageSlot::Now,
+        ]
+    );
+    let now = store
+        .claim_pushes(at(1_000), at(2_000), 10)
+        .await
+        .expect("claim");
+    assert_eq!(now.len(), 1, "one now");
+    store.push_done(now[0].id).await.expect("sent");
+    assert!(
+        store
+            .claim_pushes(at(60_999), at(61_000), 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    let later = store
+        .claim_pushes(at(61_000), at(70_000), 10)
+        .await
+        .expect("claim");
+    assert_eq!(later.len(), 1, "one when the gap is over");
     let push = push_to(&ann.id);
     assert_eq!(
         store
-            .queue_throttled_push(&push, at(60_999), gap)
+            .queue_throttled_push(&push, at(61_500), gap)
             .await
             .expect("q"),
-        0
+        MessageSlot::Deferred(at(121_000))
     );
     assert_eq!(
         store
-            .queue_throttled_push(&push, at(61_000), gap)
+            .queue_throttled_push(&push, at(200_000), gap)
+            .await
+            .expect("q"),
+        MessageSlot::Now
+    );
+}
+
+/// A push queued while its request is pending is kept; once the request
+/// is no longer pending, it is not queued at all.
+pub async fn request_pushes_need_a_pending_request(env: Env) {
+    let store = &env.store;
+    let (ann, vic) = (seeker(store, "ann").await, volunteer(store, "vic").await);
+    store
+        .save_subscription(
+            &vic.id,
+            &device("https://push.example/v", 1),
+            "hash",
+            10,
+            at(0),
+        )
+        .await
+        .expect("save");
+    let request = request_at(store, &ann, None, at(0)).await;
+    let push = OutgoingPush {
+        while_pending: Some(request.id.clone()),
+        ..push_to(&vic.id)
+    };
+    assert_eq!(
+        store
+            .queue_pushes(std::slice::from_ref(&push), at(1))
             .await
             .expect("q"),
         1
     );
+    store.cancel_request(&request.id).await.expect("cancel");
+    assert_eq!(store.queue_pushes(&[push], at(2)).await.expect("q"), 0);
 }
 
 /// Marks are taken once, by one caller.
@@ -363,7 +485,7 @@ pub async fn pushed_marks_are_taken_once(env: Env) {
         .expect("mark");
     let racers = (0..3).map(|_| {
         let (store, subject) = (store.clone(), subject.clone());
-        tokio::spawn(async move { store.take_pushed(&subject).await })
+        tokio::spawn(async move { store.take_pushed(&subject, None, None).await })
     });
     let mut taken = Vec::new();
     for racer in racers {
@@ -373,4 +495,80 @@ pub async fn pushed_marks_are_taken_once(env: Env) {
     let mut want = vec![vic.id.clone(), val.id.clone()];
     want.sort();
     assert_eq!(taken, want);
+}
+
+/// Taking back one user's mark leaves the others'; a taken-back push not
+/// sent yet is dropped, one being sent is not.
+pub async fn taking_back_drops_unsent_pushes(env: Env) {
+    let store = &env.store;
+    let (vic, val) = (volunteer(store, "vic").await, volunteer(store, "val").await);
+    for (who, n) in [(&vic, 1u8), (&val, 2)] {
+        store
+            .save_subscription(
+                &who.id,
+                &device(&format!("https://push.example/{n}"), n),
+                "hash",
+                10,
+                at(0),
+            )
+            .await
+            .expect("save");
+    }
+    let request = RequestId::generate();
+    let subject = format!("request:{request}");
+    let topic = "req";
+    let notice = |user: &UserId| OutgoingPush {
+        user: user.clone(),
+        notice: Notice::request(&request, RequestType::Chat, None),
+        urgency: Urgency::High,
+        topic: Some(topic.to_owned()),
+        expires_at: at(300_000),
+        while_pending: None,
+    };
+    store
+        .queue_pushes(&[notice(&vic.id), notice(&val.id)], at(0))
+        .await
+        .expect("queue");
+    store
+        .mark_pushed(&subject, &[vic.id.clone(), val.id.clone()])
+        .await
+        .expect("mark");
+    assert!(
+        store
+            .take_pushed("request:other", None, None)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    // Val's push is being sent (claimed) when the request closes for Vic.
+    let claimed = store
+        .claim_pushes(at(1), at(60_000), 1)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    let sending = claimed[0].user.clone();
+    let waiting = if sending == vic.id { &val } else { &vic };
+    let taken = store
+        .take_pushed(
+            &subject,
+            Some(&waiting.id),
+            Some((PushKind::Request, topic)),
+        )
+        .await
+        .expect("take");
+    assert_eq!(taken, std::slice::from_ref(&waiting.id));
+    assert!(
+        store
+            .claim_pushes(at(2), at(60_000), 10)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "dropped"
+    );
+    let rest = store
+        .take_pushed(&subject, None, Some((PushKind::Request, topic)))
+        .await
+        .expect("take");
+    assert_eq!(rest, std::slice::from_ref(&sending));
+    store.push_done(claimed[0].id).await.expect("done");
 }
