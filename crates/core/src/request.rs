@@ -83,6 +83,10 @@ pub struct HelpRequest {
     pub rating: Option<i64>,
     /// The seeker's written feedback.
     pub feedback: Option<String>,
+    /// Whether someone was told of it by push, so closing it takes the
+    /// notices back (not part of the request's JSON).
+    #[serde(skip)]
+    pub pushed: bool,
 }
 
 /// A checked `seeker:request` payload.

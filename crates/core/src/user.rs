@@ -64,6 +64,10 @@ pub struct User {
     pub languages: Vec<String>,
     /// When the account was created.
     pub created_at: Timestamp,
+    /// A volunteer's chosen availability, kept while they are offline (read
+    /// with the account when they connect; not part of the account's JSON).
+    #[serde(skip)]
+    pub availability: Availability,
 }
 
 /// A checked request to create an account.

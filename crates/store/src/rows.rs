@@ -66,6 +66,11 @@ pub(crate) fn user(row: &impl Columns) -> Result<User, StoreError> {
         role: parsed(&row.text("role")?, Role::parse, "role")?,
         languages,
         created_at: Timestamp::from_millis(row.int("created_at")?),
+        availability: parsed(
+            &row.text("availability")?,
+            helpline_core::user::Availability::parse,
+            "availability",
+        )?,
     })
 }
 
@@ -99,6 +104,7 @@ pub(crate) fn help_request(row: &impl Columns) -> Result<HelpRequest, StoreError
         completed_at: row.opt_int("completed_at")?.map(Timestamp::from_millis),
         rating: row.opt_int("rating")?,
         feedback: row.opt_text("feedback")?,
+        pushed: row.int("pushed")? != 0,
     })
 }
 

@@ -119,7 +119,11 @@ pub async fn request_opened(
     let users: Vec<UserId> = on_call.iter().map(|v| v.volunteer.clone()).collect();
     let subject = subject_of_request(&request.id);
     // Marked first: a close from now on takes these users back.
-    if let Err(error) = app.store.mark_pushed(&subject, &users).await {
+    if let Err(error) = app
+        .store
+        .mark_pushed(&subject, Some(&request.id), &users)
+        .await
+    {
         tracing::error!(%error, "remembering a request's pushes failed");
         return;
     }
@@ -156,6 +160,12 @@ pub async fn request_closed_for(app: &App, request: &HelpRequest, volunteer: &Us
 }
 
 async fn take_back(app: &App, request: &HelpRequest, only: Option<&UserId>) {
+    // Read with the request: nobody was pushed about nearly every request,
+    // and closing those costs nothing here. (A request closed before its
+    // opener flagged it is taken back by the opener.)
+    if !request.pushed {
+        return;
+    }
     let topic = topic_of(request.id.as_str());
     let users = match app
         .store
@@ -287,6 +297,7 @@ pub async fn call_ringing(app: &App, call: &Call, caller_name: &str) {
         .store
         .mark_pushed(
             &subject_of_call(call),
+            None,
             std::slice::from_ref(&call.callee_id),
         )
         .await

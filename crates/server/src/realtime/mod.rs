@@ -174,17 +174,9 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<Calle
     };
     rooms.join(&socket, &conversations);
     // A volunteer's availability is their choice, kept while offline.
-    let chosen = match caller.role {
-        Role::Volunteer => match app.store.stored_availability(&caller.id).await {
-            Ok(chosen) => chosen,
-            Err(error) => {
-                tracing::warn!(%error, "reading a volunteer's availability failed");
-                Availability::Available
-            }
-        },
-        _ => Availability::Available,
-    };
-    let first = app.presence.connect(&caller.id, caller.role, chosen);
+    let first = app
+        .presence
+        .connect(&caller.id, caller.role, user.availability);
     app.call_watch.back(&caller.id);
     if first && caller.role == Role::Volunteer {
         app.fanout.support_changed(SupportChange::Presence).await;

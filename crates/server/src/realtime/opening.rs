@@ -55,12 +55,11 @@ async fn seeker_request(
             .collect(),
         None => app.presence.available_volunteers(),
     };
-    // Who is told by push is read while the request is written.
-    let (opened, on_call) = tokio::join!(
-        open_and_offer(&ctx, &new, &candidates),
-        notices::on_call_for(app, &ctx.caller.id, new.draft.target_volunteer_id.as_ref()),
-    );
-    let opened = opened?;
+    let opened = open_and_offer(&ctx, &new, &candidates).await?;
+    // Read once the volunteers online have their offers: the read must not
+    // compete with that fan-out.
+    let target = new.draft.target_volunteer_id.as_ref();
+    let on_call = notices::on_call_for(app, &ctx.caller.id, target).await;
     let (request, offered) = (opened.request, opened.offered);
     let replied = ack.send(RequestOpened {
         request_id: request.id.clone(),

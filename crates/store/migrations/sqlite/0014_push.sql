@@ -6,6 +6,10 @@
 ALTER TABLE users ADD COLUMN availability TEXT NOT NULL DEFAULT 'available'
   CHECK (availability IN ('available', 'away'));
 
+-- Whether anyone was pushed about a request: closing one nobody was
+-- pushed about (nearly all) skips taking notices back.
+ALTER TABLE help_requests ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0;
+
 CREATE TABLE user_settings (
   user_id TEXT PRIMARY KEY REFERENCES users (id),
   quiet_from TEXT,

@@ -12,7 +12,7 @@ use helpline_core::push::{
     OutgoingPush, PushKind, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
 };
 use helpline_core::user::Availability;
-use helpline_core::{Timestamp, UserId};
+use helpline_core::{RequestId, Timestamp, UserId};
 use std::time::Duration;
 
 /// What became of a throttled message push.
@@ -85,10 +85,8 @@ pub trait Push: Send + Sync {
     /// Saves `user`'s notification settings.
     async fn save_user_settings(&self, user: &UserId, settings: &UserSettings) -> StoreResult<()>;
 
-    /// A volunteer's chosen availability, kept while they are offline.
-    async fn stored_availability(&self, user: &UserId) -> StoreResult<Availability>;
-
-    /// Remembers a volunteer's chosen availability.
+    /// Remembers a volunteer's chosen availability (read back with the
+    /// account, [`helpline_core::user::User::availability`]).
     async fn store_availability(
         &self,
         user: &UserId,
@@ -140,8 +138,15 @@ pub trait Push: Send + Sync {
     async fn push_later(&self, id: i64, due_at: Timestamp) -> StoreResult<()>;
 
     /// Remembers that `users` were pushed about `subject` (a request or a
-    /// call), so a notice can be taken back when it closes.
-    async fn mark_pushed(&self, subject: &str, users: &[UserId]) -> StoreResult<()>;
+    /// call), so a notice can be taken back when it closes; for a request,
+    /// `request` is flagged [`helpline_core::request::HelpRequest::pushed`]
+    /// in the same transaction.
+    async fn mark_pushed(
+        &self,
+        subject: &str,
+        request: Option<&RequestId>,
+        users: &[UserId],
+    ) -> StoreResult<()>;
 
     /// Takes the users pushed about `subject` (only `only`, if given):
     /// each is returned once, to one caller, even across nodes. Their

@@ -26,6 +26,7 @@ impl crate::Accounts for super::PostgresStore {
             role: account.role,
             languages: account.languages.clone(),
             created_at: now,
+            availability: helpline_core::user::Availability::Available,
         };
         let languages = serde_json::to_string(&user.languages)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -9,7 +9,7 @@ use helpline_core::push::{
     OutgoingPush, PushKind, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
 };
 use helpline_core::user::Availability;
-use helpline_core::{Timestamp, UserId};
+use helpline_core::{RequestId, Timestamp, UserId};
 use sqlx::PgConnection;
 use std::time::Duration;
 
@@ -128,17 +128,6 @@ impl crate::Push for super::PostgresStore {
         Ok(())
     }
 
-    async fn stored_availability(&self, user: &UserId) -> StoreResult<Availability> {
-        let stored: Option<String> = sqlx::query_scalar(sql::AVAILABILITY)
-            .bind(user.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(stored
-            .as_deref()
-            .and_then(Availability::parse)
-            .unwrap_or(Availability::Available))
-    }
-
     async fn store_availability(
         &self,
         user: &UserId,
@@ -244,7 +233,12 @@ impl crate::Push for super::PostgresStore {
         Ok(())
     }
 
-    async fn mark_pushed(&self, subject: &str, users: &[UserId]) -> StoreResult<()> {
+    async fn mark_pushed(
+        &self,
+        subject: &str,
+        request: Option<&RequestId>,
+        users: &[UserId],
+    ) -> StoreResult<()> {
         if users.is_empty() {
             return Ok(());
         }
@@ -253,6 +247,12 @@ impl crate::Push for super::PostgresStore {
             sqlx::query(sql::MARK_PUSHED)
                 .bind(subject)
                 .bind(user.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(request) = request {
+            sqlx::query(sql::FLAG_REQUEST_PUSHED)
+                .bind(request.as_str())
                 .execute(&mut *tx)
                 .await?;
         }

@@ -35,8 +35,6 @@ pub(crate) const USER_SETTINGS: &str =
 
 pub(crate) const UPSERT_USER_SETTINGS: &str = "INSERT INTO user_settings (user_id, quiet_from, quiet_to, quiet_tz, push_show_names) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, quiet_tz = excluded.quiet_tz, push_show_names = excluded.push_show_names";
 
-pub(crate) const AVAILABILITY: &str = "SELECT availability FROM users WHERE id = $1";
-
 pub(crate) const SET_AVAILABILITY: &str = "UPDATE users SET availability = $1 WHERE id = $2";
 
 /// Driven by the subscriptions (few), not by the volunteers (many): with
@@ -72,6 +70,8 @@ pub(crate) const PUSH_LATER: &str =
 
 pub(crate) const MARK_PUSHED: &str =
     "INSERT INTO push_marks (subject, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
+pub(crate) const FLAG_REQUEST_PUSHED: &str = "UPDATE help_requests SET pushed = 1 WHERE id = $1";
 
 pub(crate) const TAKE_PUSHED: &str = "DELETE FROM push_marks WHERE subject = $1 RETURNING user_id";
 

@@ -9,7 +9,7 @@ use helpline_core::push::{
     OutgoingPush, PushKind, QueuedPush, SubscriptionDraft, SubscriptionInfo, UserSettings,
 };
 use helpline_core::user::Availability;
-use helpline_core::{Timestamp, UserId};
+use helpline_core::{RequestId, Timestamp, UserId};
 use sqlx::SqliteConnection;
 use std::time::Duration;
 
@@ -145,17 +145,6 @@ impl crate::Push for super::SqliteStore {
             .await
     }
 
-    async fn stored_availability(&self, user: &UserId) -> StoreResult<Availability> {
-        let stored: Option<String> = sqlx::query_scalar(sql::AVAILABILITY)
-            .bind(user.as_str())
-            .fetch_optional(&self.readers)
-            .await?;
-        Ok(stored
-            .as_deref()
-            .and_then(Availability::parse)
-            .unwrap_or(Availability::Available))
-    }
-
     async fn store_availability(
         &self,
         user: &UserId,
@@ -288,11 +277,16 @@ impl crate::Push for super::SqliteStore {
             .await
     }
 
-    async fn mark_pushed(&self, subject: &str, users: &[UserId]) -> StoreResult<()> {
+    async fn mark_pushed(
+        &self,
+        subject: &str,
+        request: Option<&RequestId>,
+        users: &[UserId],
+    ) -> StoreResult<()> {
         if users.is_empty() {
             return Ok(());
         }
-        let (subject, users) = (subject.to_owned(), users.to_vec());
+        let (subject, request, users) = (subject.to_owned(), request.cloned(), users.to_vec());
         self.writer
             .run(move |conn| {
                 Box::pin(async move {
@@ -300,6 +294,12 @@ impl crate::Push for super::SqliteStore {
                         sqlx::query(sql::MARK_PUSHED)
                             .bind(&subject)
                             .bind(user.as_str())
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    if let Some(request) = &request {
+                        sqlx::query(sql::FLAG_REQUEST_PUSHED)
+                            .bind(request.as_str())
                             .execute(&mut *conn)
                             .await?;
                     }

@@ -250,7 +250,12 @@ pub async fn on_call_volunteers_are_available_subscribed_and_unblocked(env: Env)
             .expect("save");
     }
     assert_eq!(
-        store.stored_availability(&val.id).await.expect("read"),
+        store
+            .user(&val.id)
+            .await
+            .expect("read")
+            .expect("user")
+            .availability,
         Availability::Available
     );
     store
@@ -258,7 +263,12 @@ pub async fn on_call_volunteers_are_available_subscribed_and_unblocked(env: Env)
         .await
         .expect("away");
     assert_eq!(
-        store.stored_availability(&val.id).await.expect("read"),
+        store
+            .user(&val.id)
+            .await
+            .expect("read")
+            .expect("user")
+            .availability,
         Availability::Away
     );
     store
@@ -470,6 +480,19 @@ pub async fn request_pushes_need_a_pending_request(env: Env) {
             .expect("q"),
         1
     );
+    // Marking a request's pushes flags the request, read with it.
+    assert!(!request.pushed);
+    let subject = format!("request:{}", request.id);
+    store
+        .mark_pushed(&subject, Some(&request.id), std::slice::from_ref(&vic.id))
+        .await
+        .expect("mark");
+    let read = store
+        .request(&request.id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(read.pushed);
     store.cancel_request(&request.id).await.expect("cancel");
     assert_eq!(store.queue_pushes(&[push], at(2)).await.expect("q"), 0);
 }
@@ -480,7 +503,11 @@ pub async fn pushed_marks_are_taken_once(env: Env) {
     let (vic, val) = (volunteer(store, "vic").await, volunteer(store, "val").await);
     let subject = format!("request:{}", RequestId::generate());
     store
-        .mark_pushed(&subject, &[vic.id.clone(), val.id.clone(), vic.id.clone()])
+        .mark_pushed(
+            &subject,
+            None,
+            &[vic.id.clone(), val.id.clone(), vic.id.clone()],
+        )
         .await
         .expect("mark");
     let racers = (0..3).map(|_| {
@@ -530,7 +557,7 @@ pub async fn taking_back_drops_unsent_pushes(env: Env) {
         .await
         .expect("queue");
     store
-        .mark_pushed(&subject, &[vic.id.clone(), val.id.clone()])
+        .mark_pushed(&subject, None, &[vic.id.clone(), val.id.clone()])
         .await
         .expect("mark");
     assert!(
