@@ -40,10 +40,14 @@ self.addEventListener("fetch", (event) => {
 // Kinds: "request" (someone asks for help: stays until answered, and sounds
 // again when re-sent), "request_closed" (that request was taken or
 // withdrawn: its notification goes, nothing is shown), "session" (a
-// volunteer answered), "message", "call" (ringing: stays until answered)
-// and "call_missed" (replaces the ringing one, by its tag).
+// volunteer answered), "message", "call" (ringing: stays until answered),
+// "call_missed" (replaces the ringing one, by its tag) and "call_closed"
+// (the call was answered or declined on some device: the ringing one goes,
+// nothing is shown).
 
 const LOUD = new Set(["request", "call"]);
+/** Kinds that only take back the notification with their tag. */
+const CLOSING = new Set(["request_closed", "call_closed"]);
 
 self.addEventListener("push", (event) => {
   event.waitUntil(onPush(readPush(event)));
@@ -62,8 +66,8 @@ function readPush(event) {
 async function onPush(push) {
   if (!push) return self.registration.showNotification("Helpline", { body: "Open Helpline to see what is new.", tag: "helpline", icon: "/icons/icon-192.png", data: { url: "/" } });
   const tag = typeof push.tag === "string" && push.tag ? push.tag : undefined;
-  if (push.kind === "request_closed") {
-    // Only this request's notification goes; nothing new is shown.
+  if (CLOSING.has(push.kind)) {
+    // Only this request's (or call's) notification goes; nothing new is shown.
     if (tag) for (const n of await self.registration.getNotifications({ tag })) n.close();
     return;
   }
@@ -123,9 +127,14 @@ async function openFromNotification(notification) {
 // -- Renewing the subscription ------------------------------------------------
 //
 // The push service may replace a subscription. The worker has no token, so
-// it proves the old one by its endpoint (known only to the browser, the push
-// service and the server): POST /api/push/subscriptions/renew. The page
-// keeps the current endpoint in Cache Storage for it (js/push.js).
+// it proves the old one with the renewal secret the server handed out when
+// the app last saved it: POST /api/push/subscriptions/renew. The app keeps
+// `{endpoint, renewSecret, userId}` in Cache Storage for it (js/push.js),
+// and the worker keeps the new secret the renewal hands back (the old one
+// stops working). When the server does not take the proof (404: the
+// subscription is gone there, or the secret is stale), the worker can do
+// nothing more: the app registers the browser's subscription again the
+// next time it opens.
 
 const PUSH_CACHE = "helpline-push";
 const PUSH_KEY = "/push-endpoint";
@@ -134,39 +143,41 @@ self.addEventListener("pushsubscriptionchange", (event) => {
   event.waitUntil(renewSubscription(event));
 });
 
+/** Renews; resolves with the new endpoint, or null when it could not. */
 async function renewSubscription(event) {
   const cache = await caches.open(PUSH_CACHE);
   const kept = await cache.match(PUSH_KEY).then((r) => r?.json()).catch(() => null);
-  const oldEndpoint = event.oldSubscription?.endpoint ?? kept?.endpoint;
-  // Nobody turned notifications on here (or they were turned off).
-  if (!oldEndpoint) return null;
+  // Nobody turned notifications on here (or they were turned off), or the
+  // app has not saved a secret yet.
+  if (!kept?.endpoint || !kept.renewSecret) return null;
   let subscription = event.newSubscription ?? null;
   if (!subscription) {
-    let key = event.oldSubscription?.options?.applicationServerKey ?? null;
-    if (!key) {
-      const response = await fetch("/api/push/vapid-public-key", { cache: "no-store" });
-      if (!response.ok) return null;
-      key = fromBase64Url((await response.json()).publicKey);
-    }
+    // The server's key now, else the one the old subscription was made for.
+    const key = (await serverKey()) ?? event.oldSubscription?.options?.applicationServerKey;
+    if (!key) return null;
     subscription = await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
   }
   const response = await fetch("/api/push/subscriptions/renew", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ oldEndpoint, subscription: subscription.toJSON() }),
+    body: JSON.stringify({ oldEndpoint: kept.endpoint, renewSecret: kept.renewSecret, subscription: subscription.toJSON() }),
     cache: "no-store",
   });
-  if (!response.ok) {
-    // The server no longer knows the old one (turned off, or signed out):
-    // the new one must not linger either.
-    if (response.status === 404) {
-      await subscription.unsubscribe().catch(() => {});
-      await cache.delete(PUSH_KEY);
-    }
+  if (!response.ok) return null;
+  const { renewSecret } = await response.json();
+  const entry = { ...kept, endpoint: subscription.endpoint, renewSecret };
+  await cache.put(PUSH_KEY, new Response(JSON.stringify(entry), { headers: { "content-type": "application/json" } }));
+  return subscription.endpoint;
+}
+
+/** The server's VAPID public key as bytes, or null when it cannot be had. */
+async function serverKey() {
+  try {
+    const response = await fetch("/api/push/vapid-public-key", { cache: "no-store" });
+    return response.ok ? fromBase64Url((await response.json()).publicKey) : null;
+  } catch {
     return null;
   }
-  await cache.put(PUSH_KEY, new Response(JSON.stringify({ endpoint: subscription.endpoint }), { headers: { "content-type": "application/json" } }));
-  return subscription.endpoint;
 }
 
 function fromBase64Url(text) {

@@ -2,8 +2,11 @@
 // volunteer's home and from a seeker's Settings, the server really pushing
 // (encrypted, VAPID-signed) to a small push service this test runs, the
 // service worker showing what it is given, closing a request's notification
-// when the request closes, opening the right screen on a click, renewing
-// its subscription, and sign-out deleting it.
+// when the request closes and a call's when it is answered, opening the
+// right screen on a click, renewing its subscription with its secret, the
+// app registering it again on start (a new secret each time, a replaced
+// subscription, a new server key), a shared device changing hands, and
+// sign-out deleting it.
 //
 // What is real and what is not:
 // - Headless Debian chromium cannot subscribe: Playwright's contexts are
@@ -33,8 +36,11 @@
 // - `pushsubscriptionchange` is fired by push services, not by tests: the
 //   test runs the worker's renewal function with the worker's
 //   PushManager.subscribe replaced the same way, so the real
-//   POST /api/push/subscriptions/renew (no token, the old endpoint as proof)
-//   is exercised.
+//   POST /api/push/subscriptions/renew (no token; the old endpoint and the
+//   renewal secret the app kept in Cache Storage as proof) is exercised.
+// - A browser replacing its subscription, or the server getting a new
+//   VAPID key, are played by changing what the stub's getSubscription()
+//   returns before the app starts again.
 
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
@@ -149,7 +155,7 @@ function checkVapid(header, audience) {
   assert.equal(JSON.parse(Buffer.from(head, "base64url")).alg, "ES256");
   assert.equal(payload.aud, audience);
   assert.ok(payload.exp * 1000 > Date.now(), "the VAPID token has not expired");
-  assert.ok(payload.sub, "the VAPID token names a contact");
+  assert.match(payload.sub ?? "", /^(mailto:|https:)/, "the VAPID token names a contact");
   return { k };
 }
 
@@ -209,6 +215,32 @@ async function restAs(token, method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: response.status, json: await response.json().catch(() => null) };
+}
+
+/** What the app keeps for its service worker (Cache Storage
+ *  `helpline-push`): `{endpoint, renewSecret, userId}`, or null. */
+async function keptOf(page) {
+  return page.evaluate(async () => {
+    const response = await (await caches.open("helpline-push")).match("/push-endpoint");
+    return response ? response.json() : null;
+  });
+}
+
+/** POST /api/push/subscriptions/renew as a service worker would (no
+ *  token), moving `oldEndpoint` to `device`'s endpoint → the status. */
+async function renewAs(oldEndpoint, renewSecret, device) {
+  const subscription = { endpoint: device.endpoint, expirationTime: null, keys: { p256dh: device.p256dh, auth: device.auth } };
+  const response = await fetch(`${BASE}/api/push/subscriptions/renew`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ oldEndpoint, renewSecret, subscription }),
+  });
+  return response.status;
+}
+
+/** The endpoints the server has for the holder of `token`. */
+async function endpointsOf(token) {
+  return (await restAs(token, "GET", "/api/push/subscriptions")).json.subscriptions.map((s) => s.endpoint);
 }
 
 /** The context's service worker (started if it was stopped). */
@@ -342,6 +374,13 @@ scenario("a volunteer turns on notifications; a request reaches the closed app a
   const listed = await restAs(token, "GET", "/api/push/subscriptions");
   assert.equal(listed.status, 200);
   assert.deepEqual(listed.json.subscriptions.map((s) => s.endpoint), [v.device.endpoint]);
+  // The service worker's copy: the endpoint, whose it is, and the secret
+  // that proves it at a renewal.
+  const atTurnOn = await keptOf(v.page);
+  assert.equal(atTurnOn.endpoint, v.device.endpoint);
+  assert.equal(atTurnOn.userId, v.account.user.id);
+  assert.match(atTurnOn.renewSecret, /^[A-Za-z0-9_-]{40,}$/);
+  assert.equal(await v.page.evaluate((id) => localStorage.getItem(`helpline:${id}:push`), v.account.user.id), v.device.endpoint);
 
   // Quiet hours in the device's time zone, saved, then cleared again (so
   // that this test's own pushes are not held back at night).
@@ -418,6 +457,13 @@ scenario("a volunteer turns on notifications; a request reaches the closed app a
   app.on("pageerror", (e) => app.problems.push(e.message));
   await app.goto("/chats");
   await app.locator("#connection-state[data-state=connected]").waitFor();
+  // Starting, the app quietly POSTs the subscription again, and keeps the
+  // new secret that hands out: the one from turning on no longer works.
+  const atStart = await waitFor(async () => {
+    const kept = await keptOf(app);
+    return kept?.renewSecret !== atTurnOn.renewSecret && kept;
+  }, "a new renewal secret after the app started");
+  assert.equal(atStart.endpoint, v.device.endpoint);
   const worker = await serviceWorkerOf(v.context, probe.page);
   const clicked = await worker.evaluate(async (tag) => {
     const [notification] = await self.registration.getNotifications({ tag });
@@ -443,14 +489,25 @@ scenario("a volunteer turns on notifications; a request reaches the closed app a
   await seeker.page.getByRole("heading", { name: "Nadia", level: 1 }).waitFor();
 
   // The worker renews a subscription the push service replaced: a new
-  // endpoint, proven by the old one, with no token.
+  // endpoint, proven by the old one and its secret, with no token. The
+  // endpoint alone, a made-up secret or a superseded one prove nothing.
   const renewed = service.device();
+  assert.equal(await renewAs(v.device.endpoint, undefined, renewed), 400);
+  assert.equal(await renewAs(v.device.endpoint, "not-the-secret", renewed), 404);
+  assert.equal(await renewAs(v.device.endpoint, atTurnOn.renewSecret, renewed), 404);
+  assert.deepEqual(await endpointsOf(token), [v.device.endpoint]);
   const result = await worker.evaluate(async (sub) => {
     PushManager.prototype.subscribe = async () => ({ endpoint: sub.endpoint, toJSON: () => ({ endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } }), unsubscribe: async () => true });
     return renewSubscription({ oldSubscription: null, newSubscription: null });
   }, { endpoint: renewed.endpoint, p256dh: renewed.p256dh, auth: renewed.auth });
   assert.equal(result, renewed.endpoint);
-  assert.deepEqual((await restAs(token, "GET", "/api/push/subscriptions")).json.subscriptions.map((s) => s.endpoint), [renewed.endpoint]);
+  assert.deepEqual(await endpointsOf(token), [renewed.endpoint]);
+  // The worker keeps the new secret; the one it used is spent.
+  const afterRenewal = await keptOf(app);
+  assert.deepEqual({ ...afterRenewal, renewSecret: "…" }, { endpoint: renewed.endpoint, userId: v.account.user.id, renewSecret: "…" });
+  assert.notEqual(afterRenewal.renewSecret, atStart.renewSecret);
+  assert.equal(await renewAs(renewed.endpoint, atStart.renewSecret, service.device()), 404);
+  assert.deepEqual(await endpointsOf(token), [renewed.endpoint]);
   // The browser's getSubscription() now returns the new one: so does the stub.
   await app.evaluate((sub) => {
     const kept = JSON.parse(localStorage.getItem("test:push-subscription"));
@@ -527,7 +584,7 @@ scenario("a seeker turns on notifications in Settings and is told, with the app 
   const callId = call.url.split("?call=")[1];
   assert.equal(call.tag, `call-${callId}`);
   await probe.deliver(call, (list) => list.some((n) => n.tag === call.tag && n.requireInteraction && n.renotify), "the call notification");
-  for (const push of s.device.pushes) assert.ok(!push.text.includes("marmalade"), `no push carries a message's text: ${push.text}`);
+  const rang = s.device.pushes.length;
   const opened = await s.context.newPage();
   opened.problems = [];
   opened.on("pageerror", (e) => opened.problems.push(e.message));
@@ -536,6 +593,15 @@ scenario("a seeker turns on notifications in Settings and is told, with the app 
   await incoming.getByRole("heading", { name: "Felix is calling you" }).waitFor();
   await incoming.getByRole("button", { name: "Accept" }).click();
   await opened.getByRole("heading", { name: "Call with Felix" }).waitFor();
+  // Answered (here, on a device that is open): the server pushes
+  // call_closed with the call's tag, and the worker takes the ringing
+  // notification away, showing nothing instead.
+  const answered = await s.device.next((p) => p.kind === "call_closed", rang);
+  assert.deepEqual(answered, { kind: "call_closed", title: "", body: "", url: `/chats/${conversationId}`, tag: call.tag });
+  const showing = (await probe.notifications()).length;
+  const left = await probe.deliver(answered, (list) => (!list.some((n) => n.tag === call.tag) ? list : null), "the ringing notification to close");
+  assert.equal(left.length, showing - 1, "call_closed shows nothing");
+  for (const push of s.device.pushes) assert.ok(!push.text.includes("marmalade"), `no push carries a message's text: ${push.text}`);
   await v.page.getByRole("button", { name: "Hang up" }).click();
   for (const page of [opened, v.page]) await page.getByRole("status").filter({ hasText: /^Call ended · / }).waitFor();
 
@@ -553,6 +619,93 @@ scenario("a seeker turns on notifications in Settings and is told, with the app 
   noProblems(v.page);
   await s.context.close();
   await v.context.close();
+});
+
+scenario("a shared device: whoever turns notifications on takes them over; on start the app registers a replaced subscription, or one for a new server key", async () => {
+  const alma = await pushUser("seeker", "Alma");
+  const { page } = alma;
+  const card = page.locator("hl-notifications");
+  const settings = async () => {
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
+  };
+  const ON = "On: this device gets a notification when a volunteer answers you";
+  const OFF = "Off: this device gets no notifications from Helpline.";
+  const record = (id) => page.evaluate((key) => localStorage.getItem(key), `helpline:${id}:push`);
+  const stubbed = (change) =>
+    page.evaluate((change) => {
+      const kept = JSON.parse(localStorage.getItem("test:push-subscription"));
+      localStorage.setItem("test:push-subscription", JSON.stringify({ ...kept, ...change }));
+    }, change);
+  await settings();
+  await card.getByRole("button", { name: "Turn on notifications" }).click();
+  await card.getByText(ON).waitFor();
+  const almaToken = await tokenOf(page);
+  assert.deepEqual(await endpointsOf(almaToken), [alma.device.endpoint]);
+
+  // Alma's session ends without her signing out (what the app keeps for
+  // her stays), and Bert signs in on the same browser: her notifications
+  // are not his. He turns them on: the same subscription moves to him.
+  await page.evaluate(() => localStorage.removeItem("helpline:session"));
+  const bert = await register("seeker", "Bert");
+  await signIn(page, bert);
+  await settings();
+  await card.getByText(OFF).waitFor();
+  await card.getByRole("button", { name: "Turn on notifications" }).click();
+  await card.getByText(ON).waitFor();
+  const bertToken = await tokenOf(page);
+  assert.deepEqual(await endpointsOf(bertToken), [alma.device.endpoint]);
+  assert.deepEqual(await endpointsOf(almaToken), []);
+  assert.equal(await record(alma.account.user.id), null);
+  assert.equal(await record(bert.user.id), alma.device.endpoint);
+  assert.equal((await keptOf(page)).userId, bert.user.id);
+
+  // Bert's session ends the same way and Alma signs in again: hers are off
+  // here, her start does not take them back, and signing out on purpose
+  // she leaves Bert's subscription alone.
+  await page.evaluate(() => localStorage.removeItem("helpline:session"));
+  await signIn(page, alma.account);
+  await settings();
+  await card.getByText(OFF).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.deepEqual(await endpointsOf(bertToken), [alma.device.endpoint]);
+  assert.equal(await page.evaluate(() => localStorage.getItem("test:push-unsubscribed")), null);
+
+  // Meanwhile the browser replaced the subscription and the worker could
+  // not renew it: when Bert opens Helpline, the app registers the new one
+  // and deletes the old.
+  const replaced = service.device();
+  await stubbed({ endpoint: replaced.endpoint, p256dh: replaced.p256dh, auth: replaced.auth });
+  await signIn(page, bert);
+  await waitFor(async () => (await endpointsOf(bertToken)).join() === replaced.endpoint, "the replaced subscription on the server");
+  assert.deepEqual({ ...(await keptOf(page)), renewSecret: "…" }, { endpoint: replaced.endpoint, userId: bert.user.id, renewSecret: "…" });
+  await settings();
+  await card.getByText(ON).waitFor();
+  assert.equal(await record(bert.user.id), replaced.endpoint);
+
+  // The server's key changed (the subscription was made for another one):
+  // on the next start the app drops it, subscribes again with the server's
+  // key, and registers that.
+  const ecdh = createECDH("prime256v1");
+  await stubbed({ key: b64url(ecdh.generateKeys()) });
+  await page.reload();
+  await page.locator("#connection-state[data-state=connected]").waitFor();
+  await waitFor(async () => (await endpointsOf(bertToken)).join() === alma.device.endpoint, "a subscription for the server's key on the server");
+  assert.equal(await page.evaluate(() => localStorage.getItem("test:push-unsubscribed")), "1");
+  const { publicKey } = await (await fetch(`${BASE}/api/push/vapid-public-key`)).json();
+  assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("test:push-subscription")).key), publicKey);
+  assert.equal((await keptOf(page)).endpoint, alma.device.endpoint);
+  await card.getByText(ON).waitFor();
+
+  // Bert signs out: gone on the server and in the browser.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor();
+  assert.deepEqual(await endpointsOf(bertToken), []);
+  assert.equal(await page.evaluate(() => localStorage.getItem("test:push-subscription")), null);
+  assert.equal(await keptOf(page), null);
+  noProblems(page);
+  await alma.context.close();
 });
 
 scenario("availability is kept by the server: away on one device shows as away on another", async () => {

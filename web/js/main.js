@@ -142,7 +142,7 @@ function renderConnection(state) {
 function startApp(session) {
   store.start(session);
   route();
-  refreshSubscription(session.user.id).catch(() => {});
+  refreshSubscription(session.user.id, session.token).catch(() => {});
 }
 
 /** The Sign out button: this device's notifications are turned off first,

@@ -11,13 +11,24 @@
 //   on           this device gets notifications for this person
 // ("working" is the screens' own state while a click is being handled.)
 //
-// The service worker (sw.js) shows the notifications. It has no token, so
-// when the push service replaces a subscription it renews it with the old
-// endpoint as its proof; the endpoint is kept where it can read it (Cache
-// Storage, `helpline-push`). Per person, `helpline:{userId}:push` in
-// localStorage says which endpoint this device registered for them, so a
-// subscription left behind by someone else on a shared device is not taken
-// for this person's.
+// What is kept on the device:
+// - `helpline:{userId}:push` in localStorage: the endpoint this device
+//   registered for that person, i.e. "this person turned notifications on
+//   here". A browser has one subscription for the app, so at most one
+//   person's record is kept: whoever registers it takes it over (the
+//   server moves an endpoint to whoever POSTs it), and the others' records
+//   go.
+// - Cache Storage `helpline-push`, `/push-endpoint`: `{endpoint,
+//   renewSecret, userId}`, for the service worker (sw.js), which has no
+//   token: when the push service replaces the subscription it renews it
+//   with the endpoint and the secret the server handed out at the last
+//   POST. Every POST and every renewal hands out a new secret, so it is
+//   written again after each.
+//
+// Each time the app starts for someone whose record is here, it makes sure
+// the server has this device's current subscription (refreshSubscription):
+// the browser may have replaced it without the worker managing to renew it,
+// or the server's key may have changed.
 
 import { api, ApiError } from "./api.js";
 
@@ -59,6 +70,10 @@ export function pushSupported() {
 
 const mine = (userId) => `helpline:${userId}:push`;
 
+/** Whether the device's subscription was last registered for someone else
+ *  (who then owns it on the server). */
+const someoneElses = (kept, userId) => !!kept?.userId && kept.userId !== userId;
+
 /** This device's state for `userId`: "unsupported", "blocked", "off" or "on". */
 export async function pushState(userId) {
   if (!pushSupported()) return "unsupported";
@@ -69,9 +84,11 @@ export async function pushState(userId) {
   if (!subscription || Notification.permission !== "granted") return "off";
   const ours = localStorage.getItem(mine(userId));
   if (!ours) return "off";
+  const kept = await keptForWorker();
+  if (someoneElses(kept, userId)) return "off";
   if (ours === subscription.endpoint) return "on";
   // The service worker renewed it (pushsubscriptionchange) since.
-  if ((await keptForWorker()) !== subscription.endpoint) return "off";
+  if (kept?.userId !== userId || kept.endpoint !== subscription.endpoint) return "off";
   localStorage.setItem(mine(userId), subscription.endpoint);
   return "on";
 }
@@ -94,35 +111,27 @@ export async function turnOn(userId) {
   if (permission !== "granted") return "off";
   const registration = await activeRegistration();
   if (!registration) throw new PushError("This browser cannot show notifications from Helpline.", "unsupported");
-  let publicKey;
+  let key;
   try {
-    ({ publicKey } = await api("GET", "/api/push/vapid-public-key", undefined, null));
+    key = await serverKey();
   } catch (error) {
     if (error instanceof ApiError && error.status === 404)
       throw new PushError("This Helpline server cannot send notifications yet.", "unsupported");
     throw new PushError(error.status === 0 ? "We could not reach Helpline. Please check your connection and try again." : "Something went wrong on our side. Please try again later.");
   }
-  const key = fromBase64Url(publicKey);
-  let subscription = await registration.pushManager.getSubscription().catch(() => null);
-  // A subscription made for another server key cannot receive this server's pushes.
-  if (subscription && !sameKey(subscription.options?.applicationServerKey, key)) {
-    await subscription.unsubscribe().catch(() => {});
-    subscription = null;
-  }
-  if (!subscription) {
-    try {
-      subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
-    } catch (error) {
-      console.warn("push subscribe failed:", error?.name, error?.message);
-      throw new PushError(
-        error?.name === "NotAllowedError"
-          ? "Your browser did not allow notifications for Helpline."
-          : "Your browser could not set up notifications. A private (incognito) window cannot have them; otherwise, please check your connection and try again.",
-      );
-    }
+  let subscription;
+  try {
+    subscription = await currentSubscription(registration, key);
+  } catch (error) {
+    console.warn("push subscribe failed:", error?.name, error?.message);
+    throw new PushError(
+      error?.name === "NotAllowedError"
+        ? "Your browser did not allow notifications for Helpline."
+        : "Your browser could not set up notifications. A private (incognito) window cannot have them; otherwise, please check your connection and try again.",
+    );
   }
   try {
-    await api("POST", "/api/push/subscriptions", subscription.toJSON());
+    await register(userId, subscription);
   } catch (error) {
     throw new PushError(
       error.status === 409
@@ -132,18 +141,17 @@ export async function turnOn(userId) {
           : "We could not turn on notifications. Please try again later.",
     );
   }
-  localStorage.setItem(mine(userId), subscription.endpoint);
-  await rememberForWorker(subscription.endpoint);
   return "on";
 }
 
 /** Turns notifications off on this device for `userId`: the server forgets
- *  the subscription and the browser drops it. */
+ *  the subscription and the browser drops it. A subscription someone else
+ *  has registered here since is theirs, and is left alone. */
 export async function turnOff(userId, token) {
   const registration = await activeRegistration();
   const subscription = await registration?.pushManager.getSubscription().catch(() => null);
   localStorage.removeItem(mine(userId));
-  if (!subscription) return "off";
+  if (!subscription || someoneElses(await keptForWorker(), userId)) return "off";
   let told = true;
   try {
     await api("DELETE", "/api/push/subscriptions", { endpoint: subscription.endpoint }, token);
@@ -167,37 +175,80 @@ export async function forgetOnSignOut(userId, token) {
   await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000))]);
 }
 
-/** After signing in: if this device's subscription is this person's, make
- *  sure the server still has it (it forgets subscriptions the push service
- *  refused). Quiet: nothing is asked and nothing is shown. */
-export async function refreshSubscription(userId) {
+/** After signing in (and on every start): if this person turned
+ *  notifications on here, make sure the server has this device's current
+ *  subscription, made for the server's current key, and that the worker
+ *  has a fresh renewal secret. Quiet: nothing is asked and nothing is
+ *  shown; the screens are told (`hl-push-refreshed`) when it is done. */
+export async function refreshSubscription(userId, token) {
   if (!pushSupported() || Notification.permission !== "granted") return;
-  if ((await pushState(userId)) !== "on") return;
+  const ours = localStorage.getItem(mine(userId));
+  if (!ours) return;
   const registration = await activeRegistration();
-  const subscription = await registration?.pushManager.getSubscription().catch(() => null);
-  if (!subscription) return;
-  await api("POST", "/api/push/subscriptions", subscription.toJSON()).catch(() => {});
-  await rememberForWorker(subscription.endpoint);
+  if (!registration) return;
+  if (someoneElses(await keptForWorker(), userId)) {
+    // Someone else turned notifications on here since: it is theirs now.
+    localStorage.removeItem(mine(userId));
+    return;
+  }
+  // The browser may have replaced the subscription (and the worker could
+  // not renew it), or dropped it; a new server key needs a new one.
+  const subscription = await currentSubscription(registration, await serverKey());
+  await register(userId, subscription, token);
+  document.dispatchEvent(new CustomEvent("hl-push-refreshed"));
 }
 
-/** The endpoint the service worker last knew. */
+/** The server's VAPID public key, as bytes. */
+async function serverKey() {
+  const { publicKey } = await api("GET", "/api/push/vapid-public-key", undefined, null);
+  return fromBase64Url(publicKey);
+}
+
+/** The browser's subscription for `key`: the current one when it was made
+ *  for that key, else a new one (the old one is dropped: it cannot receive
+ *  this server's pushes). Needs the notification permission. */
+async function currentSubscription(registration, key) {
+  let subscription = await registration.pushManager.getSubscription().catch(() => null);
+  if (subscription && !madeFor(subscription, key)) {
+    await subscription.unsubscribe().catch(() => {});
+    subscription = null;
+  }
+  return subscription ?? registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+}
+
+/** POSTs the subscription for `userId` and keeps what that hands back: the
+ *  person's record (the others' go: the server moved the endpoint to this
+ *  person) and, for the worker, the endpoint with its new renewal secret.
+ *  An endpoint this device registered for them before is deleted on the
+ *  server. */
+async function register(userId, subscription, token) {
+  const before = localStorage.getItem(mine(userId));
+  const { renewSecret } = await api("POST", "/api/push/subscriptions", subscription.toJSON(), token);
+  for (const key of Object.keys(localStorage)) if (/^helpline:.+:push$/.test(key) && key !== mine(userId)) localStorage.removeItem(key);
+  localStorage.setItem(mine(userId), subscription.endpoint);
+  await rememberForWorker({ endpoint: subscription.endpoint, renewSecret, userId });
+  if (before && before !== subscription.endpoint) await api("DELETE", "/api/push/subscriptions", { endpoint: before }, token).catch(() => {});
+}
+
+/** What the service worker keeps: `{endpoint, renewSecret, userId}`, or null. */
 async function keptForWorker() {
   try {
     const response = await (await caches.open(WORKER_CACHE)).match(WORKER_KEY);
-    return (await response?.json())?.endpoint ?? null;
+    return (await response?.json()) ?? null;
   } catch {
     return null;
   }
 }
 
-/** Keeps the endpoint where the service worker can read it (for renewal). */
-async function rememberForWorker(endpoint) {
+/** Keeps `entry` where the service worker can read it (for renewal), or
+ *  forgets it (null). */
+async function rememberForWorker(entry) {
   try {
     const cache = await caches.open(WORKER_CACHE);
-    if (endpoint) await cache.put(WORKER_KEY, new Response(JSON.stringify({ endpoint }), { headers: { "content-type": "application/json" } }));
+    if (entry) await cache.put(WORKER_KEY, new Response(JSON.stringify(entry), { headers: { "content-type": "application/json" } }));
     else await cache.delete(WORKER_KEY);
   } catch {
-    // No Cache Storage: renewal then waits for the next sign-in.
+    // No Cache Storage: renewal then waits for the next start of the app.
   }
 }
 
@@ -206,10 +257,14 @@ export function fromBase64Url(text) {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
-function sameKey(a, b) {
-  if (!a) return false;
-  const x = new Uint8Array(a);
-  return x.length === b.length && x.every((byte, i) => byte === b[i]);
+/** Whether a subscription was made for `key`. A browser that does not say
+ *  which key it was made for is taken at its word (else every start would
+ *  make a new one). */
+function madeFor(subscription, key) {
+  const theirs = subscription.options?.applicationServerKey;
+  if (!theirs) return true;
+  const x = new Uint8Array(theirs);
+  return x.length === key.length && x.every((byte, i) => byte === key[i]);
 }
 
 /** The device's time zone (an IANA name), for quiet hours. */

@@ -35,11 +35,15 @@ class Notifications extends HTMLElement {
     // The permission may be changed in the browser's settings meanwhile.
     this.onVisible = () => document.visibilityState === "visible" && this.state !== "working" && this.check();
     document.addEventListener("visibilitychange", this.onVisible);
+    // The app's quiet check on start (push.js) may have just put things right.
+    this.onRefreshed = () => this.state !== "working" && this.check();
+    document.addEventListener("hl-push-refreshed", this.onRefreshed);
     this.loadSettings();
   }
 
   disconnectedCallback() {
     document.removeEventListener("visibilitychange", this.onVisible);
+    document.removeEventListener("hl-push-refreshed", this.onRefreshed);
   }
 
   get role() {
