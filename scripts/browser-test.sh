@@ -112,11 +112,13 @@ export HELPLINE_TEST_TURN_URLS="$turn_urls"
 # A short disconnect grace lets the calls test see a call cut off quickly.
 # HELPLINE_PUSH_ALLOW_INSECURE lets the push test subscribe with an http://
 # endpoint on loopback: its own small push service (push.test.mjs).
+# HELPLINE_VAPID_SUBJECT is the contact the VAPID tokens name (the server
+# warns when it is unset).
 env -u HELPLINE_CONFIG -u HELPLINE_JWT_SECRET -u HELPLINE_REQUEST_TIMEOUT_SECS -u HELPLINE_STUN_URLS \
   -u HELPLINE_TURN_TTL_SECS -u HELPLINE_CALL_RING_TIMEOUT_SECS \
   HELPLINE_ADDR="127.0.0.1:$port" HELPLINE_DATABASE_URL="$HELPLINE_DATABASE_URL" \
   HELPLINE_TURN_URLS="$turn_urls" HELPLINE_TURN_SECRET="$turn_secret" HELPLINE_CALL_DISCONNECT_GRACE_SECS=2 \
-  HELPLINE_PUSH_ALLOW_INSECURE=true \
+  HELPLINE_PUSH_ALLOW_INSECURE=true HELPLINE_VAPID_SUBJECT=mailto:tests@helpline.test \
   HELPLINE_SQLITE_SYNCHRONOUS=normal RUST_LOG="${RUST_LOG:-warn}" \
   "$HELPLINE_BIN" serve >"$data/server.log" 2>&1 &
 server_pid=$!

@@ -26,7 +26,7 @@ export async function startOwnServer(name, settings) {
   const url = `http://127.0.0.1:${port}`;
   const env = { ...process.env, HELPLINE_ADDR: `127.0.0.1:${port}`, HELPLINE_DATABASE_URL: `sqlite://${data}/helpline.db` };
   for (const key of INHERITED) delete env[key];
-  Object.assign(env, { HELPLINE_SQLITE_SYNCHRONOUS: "normal", RUST_LOG: process.env.RUST_LOG ?? "warn" }, settings);
+  Object.assign(env, { HELPLINE_SQLITE_SYNCHRONOUS: "normal", HELPLINE_VAPID_SUBJECT: "mailto:tests@helpline.test", RUST_LOG: process.env.RUST_LOG ?? "warn" }, settings);
   const server = spawn(process.env.HELPLINE_BIN, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
   const exited = new Promise((resolve) => server.once("exit", resolve));
   process.env.HELPLINE_URL = url;
