@@ -172,9 +172,7 @@ class Store {
       // The server offers every waiting request again on connect.
       this.offers.clear();
       this.emit("offers");
-      if (this.availability === "away")
-        this.socket.request("volunteer:availability", { status: "away" }).catch(() => {});
-      else this.adoptAway();
+      this.adoptAvailability();
     }
     if (this.user.role === "seeker") this.checkRequest();
     this.calls.resync();
@@ -185,21 +183,30 @@ class Store {
   }
 
   /** Newer servers remember a volunteer's availability, also while they are
-   *  offline (GET /api/volunteers then has `onCall`): when another device
-   *  set "away", this one shows it too. */
-  async adoptAway() {
+   *  offline (GET /api/volunteers then has `onCall`): the server's is the
+   *  latest choice made on any device, so this one shows it. Older servers
+   *  forget it on disconnect, so a local "away" is sent again. */
+  async adoptAvailability() {
     let me;
     try {
       me = (await api("GET", "/api/volunteers", undefined, this.token)).find((v) => v.id === this.user?.id);
     } catch {
+      me = null;
+    }
+    const remembered = me && "onCall" in me && (me.availability === "away" || me.availability === "available");
+    if (!remembered) {
+      if (this.availability === "away")
+        this.socket.request("volunteer:availability", { status: "away" }).catch(() => {});
       return;
     }
-    if (!me || !("onCall" in me) || me.availability !== "away" || this.availability === "away") return;
-    this.availability = "away";
-    this.save("availability", "away");
-    this.offers.clear();
-    this.emit("offers");
-    this.emit("availability", "away");
+    if (me.availability === this.availability) return;
+    this.availability = me.availability;
+    this.save("availability", me.availability);
+    if (me.availability === "away") {
+      this.offers.clear();
+      this.emit("offers");
+    }
+    this.emit("availability", me.availability);
   }
 
   onMessage(m) {

@@ -122,6 +122,7 @@ pub fn check_endpoint(endpoint: &str, allow_insecure: bool) -> Result<String, Do
         Some(url::Host::Ipv4(ip)) => (ip.is_loopback(), is_public(ip.into())),
         Some(url::Host::Ipv6(ip)) => (ip.is_loopback(), is_public(ip.into())),
         Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.');
             let local = name == "localhost" || name.ends_with(".localhost");
             (local, !local)
         }
@@ -175,10 +176,26 @@ pub fn is_public(ip: std::net::IpAddr) -> bool {
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            // Addresses that carry an IPv4 one: mapped (::ffff:a.b.c.d),
+            // compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and 6to4
+            // (2002:aabb:ccdd::) are as public as the address they carry.
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let embedded = |hi: u16, lo: u16| {
+                std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)
+            };
+            if segments[..6] == [0, 0, 0, 0, 0, 0] && !v6.is_loopback() && !v6.is_unspecified() {
+                return is_public(IpAddr::V4(embedded(segments[6], segments[7])));
+            }
+            if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_public(IpAddr::V4(embedded(segments[6], segments[7])));
+            }
+            if segments[0] == 0x2002 {
+                return is_public(IpAddr::V4(embedded(segments[1], segments[2])));
+            }
+            let first = segments[0];
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -595,6 +612,11 @@ mod tests {
             normalize_endpoint("https://PUSH.example.net:443/a"),
             normal.endpoint
         );
+        let nat64 = subscription("https://[64:ff9b::808:808]/a");
+        assert!(
+            SubscriptionDraft::parse(&nat64, false).is_ok(),
+            "8.8.8.8 through NAT64"
+        );
         for bad in [
             "ftp://x/y",
             "not a url",
@@ -607,6 +629,10 @@ mod tests {
             "https://[fd00::1]/a",
             "https://[::ffff:192.168.0.1]/a",
             "https://100.64.0.1/a",
+            "https://localhost./a",
+            "https://[64:ff9b::a00:1]/a",
+            "https://[2002:c0a8:1::]/a",
+            "https://[::10.0.0.1]/a",
         ] {
             assert!(
                 SubscriptionDraft::parse(&subscription(bad), false).is_err(),

@@ -304,12 +304,22 @@ async fn renew(
         .bind(old_hash)
         .fetch_optional(&mut *conn)
         .await?;
-    if owner.is_none() {
+    let Some(owner) = owner else {
+        return Ok(None);
+    };
+    // A renewal never takes an endpoint someone else holds.
+    let held: bool = sqlx::query_scalar(sql::HELD_BY_OTHER)
+        .bind(&draft.endpoint)
+        .bind(&owner)
+        .fetch_one(&mut *conn)
+        .await?;
+    if held {
         return Ok(None);
     }
     sqlx::query(sql::DELETE_OTHER_SUBSCRIPTION)
         .bind(&draft.endpoint)
         .bind(old)
+        .bind(&owner)
         .execute(&mut *conn)
         .await?;
     let row = sqlx::query(sql::RENEW_SUBSCRIPTION)

@@ -22,10 +22,14 @@ pub(crate) const OWNER_OF_SUBSCRIPTION: &str =
 pub(crate) const MAY_RENEW: &str =
     "SELECT EXISTS (SELECT 1 FROM push_subscriptions WHERE endpoint = $1 AND renew_hash = $2)";
 
-/// The new endpoint's own row, if the browser happened to register it too:
-/// the renewed row takes its place.
+/// The new endpoint's own row, if the browser registered it too for the
+/// same person: the renewed row takes its place.
 pub(crate) const DELETE_OTHER_SUBSCRIPTION: &str =
-    "DELETE FROM push_subscriptions WHERE endpoint = $1 AND endpoint <> $2";
+    "DELETE FROM push_subscriptions WHERE endpoint = $1 AND endpoint <> $2 AND user_id = $3";
+
+/// Whether someone else holds the endpoint a renewal asks for.
+pub(crate) const HELD_BY_OTHER: &str =
+    "SELECT EXISTS (SELECT 1 FROM push_subscriptions WHERE endpoint = $1 AND user_id <> $2)";
 
 /// Queued pushes follow the endpoint (`ON UPDATE CASCADE`).
 pub(crate) const RENEW_SUBSCRIPTION: &str = "UPDATE push_subscriptions SET endpoint = $1, p256dh = $2, auth = $3, renew_hash = $4, expiration_time = $5, updated_at = $6 WHERE endpoint = $7 RETURNING user_id, endpoint, expiration_time, created_at";

@@ -173,6 +173,22 @@ pub async fn a_renewed_subscription_keeps_its_pushes(env: Env) {
     assert!(store.may_renew(old, "secret-1").await.expect("read"));
     assert!(!store.may_renew(old, "guess").await.expect("read"));
     let new = device("https://push.example/new", 3);
+    // Bea holds an endpoint: Ann's renewal cannot take it.
+    let bea = seeker(store, "bea").await;
+    let beas = device("https://push.example/bea", 4);
+    store
+        .save_subscription(&bea.id, &beas, "secret-b", 10, at(0))
+        .await
+        .expect("save");
+    let taken = store
+        .renew_subscription(old, "secret-1", &beas, "secret-x", at(2))
+        .await
+        .expect("renew");
+    assert_eq!(taken, None);
+    assert_eq!(
+        store.subscriptions_of(&bea.id).await.expect("list").len(),
+        1
+    );
     for (endpoint, secret) in [("https://push.example/none", "secret-1"), (old, "guess")] {
         let refused = store
             .renew_subscription(endpoint, secret, &new, "secret-2", at(2))
