@@ -19,6 +19,7 @@ mod error;
 mod migrate;
 mod offers;
 pub mod postgres;
+mod push_steps;
 mod rows;
 mod sql;
 pub mod sqlite;
