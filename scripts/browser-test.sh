@@ -138,7 +138,7 @@ status=0
 # One file at a time: each launches its own chromium, and the screens test
 # expects no other test's volunteers to be online.
 # HELPLINE_BROWSER_TESTS="calls.test.mjs" runs only those files (while iterating).
-read -r -a files <<<"${HELPLINE_BROWSER_TESTS:-client.test.mjs screens.test.mjs chat.test.mjs messaging.test.mjs attachments.test.mjs requests.test.mjs offline.test.mjs support.test.mjs expiry.test.mjs calls.test.mjs push.test.mjs}"
+read -r -a files <<<"${HELPLINE_BROWSER_TESTS:-client.test.mjs screens.test.mjs chat.test.mjs messaging.test.mjs attachments.test.mjs requests.test.mjs offline.test.mjs support.test.mjs homes.test.mjs expiry.test.mjs calls.test.mjs push.test.mjs}"
 node --test --test-concurrency=1 "$@" "${files[@]}" || status=$?
 if (( status != 0 )); then
   echo "== server log (last 40 lines)" >&2

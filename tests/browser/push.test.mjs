@@ -47,7 +47,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createECDH, createPublicKey, randomBytes, verify } from "node:crypto";
 import { createRequire } from "node:module";
-import { scenario, launch, open, register, signIn, snap, noProblems, tokenOf, BASE, PHONE, WAIT } from "./lib.mjs";
+import { scenario, launch, open, register, signIn, snap, checkA11y, noProblems, tokenOf, BASE, PHONE, WAIT } from "./lib.mjs";
 
 const require = createRequire(import.meta.url);
 const ece = require("http_ece");
@@ -398,6 +398,16 @@ scenario("a volunteer turns on notifications; a request reaches the closed app a
   await card.getByRole("button", { name: "Save these settings" }).click();
   await card.getByText("Saved. No quiet hours.").waitFor();
   assert.deepEqual((await restAs(token, "GET", "/api/me/settings")).json, { quietHours: null, pushShowNames: false });
+
+  // Opened again with notifications already on, the home says so in one
+  // line, linking to Settings for the rest.
+  await v.page.reload();
+  const line = v.page.locator("hl-notifications .push-card.push-compact");
+  await line.locator("#push-status", { hasText: "Notifications on" }).waitFor();
+  await line.getByRole("link", { name: "Change notification settings" }).waitFor();
+  assert.equal(await v.page.locator("hl-notifications").getByRole("button").count(), 0);
+  assert.ok((await line.boundingBox()).height <= 80, `one line: ${(await line.boundingBox()).height}px`);
+  await checkA11y(v.page, "volunteer home, notifications on (one line)");
 
   // The volunteer closes Helpline (the socket goes; the context, its
   // service worker and its notification permission stay).

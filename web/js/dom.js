@@ -62,13 +62,25 @@ export function dayLabel(iso) {
   return dayFormat.format(date);
 }
 
-/** "just now", "2 minutes", "1 hour 5 minutes". */
-export function waited(iso, now = Date.now()) {
+/** How far this device's clock is behind the server's (ms), learnt from
+ *  the `serverTime` some events carry; 0 until then (older servers). */
+let skew = 0;
+export function serverClock(serverTime) {
+  const t = Date.parse(serverTime ?? "");
+  if (Number.isFinite(t)) skew = t - Date.now();
+}
+export const serverNow = () => Date.now() + skew;
+
+/** How long since `iso`, by the server's clock, in plain words: "less than
+ *  a minute", "2 minutes", "1 hour 5 minutes" (never "just now", so
+ *  "Waiting for …" always reads). */
+export function waited(iso, now = serverNow()) {
   const seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
-  if (seconds < 60) return seconds < 10 ? "just now" : `${seconds} seconds`;
+  if (seconds < 60) return "less than a minute";
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return plural(minutes, "minute");
-  return `${plural(Math.floor(minutes / 60), "hour")} ${plural(minutes % 60, "minute")}`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 ? `${plural(hours, "hour")} ${plural(minutes % 60, "minute")}` : plural(hours, "hour");
 }
 
 export const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;

@@ -4,7 +4,8 @@
 // "/?request={id}" shows that waiting request on the volunteer's home, and
 // "/chats/{id}?call={callId}" shows the call ringing there, if it still is.
 
-import { h, fill, announce } from "./dom.js";
+import { forgetShownPhotos } from "./comfort.js";
+import { h, fill, announce, confirmBox, plural } from "./dom.js";
 import { loadSession, saveSession, clearSession } from "./api.js";
 import { forgetAttachments } from "./attachments.js";
 import { store } from "./state.js";
@@ -150,13 +151,40 @@ function startApp(session) {
  *  the browser drops it), so the next person here gets none of them. */
 async function signOutOnPurpose(event) {
   const button = event?.currentTarget;
+  const unsent = store.outbox?.length ?? 0;
+  if (
+    unsent &&
+    !(await confirmBox({
+      title: "Sign out with unsent messages?",
+      text: `${plural(unsent, "message")} you wrote ${unsent === 1 ? "has" : "have"} not been sent yet. Signing out deletes ${unsent === 1 ? "it" : "them"} from this device.`,
+      yes: "Sign out and delete them",
+      no: "Stay signed in",
+    }))
+  )
+    return;
   if (button) {
     button.disabled = true;
     button.textContent = "Signing out…";
   }
   const session = loadSession();
-  if (session) await forgetOnSignOut(session.user.id, session.token);
+  if (session) {
+    await forgetOnSignOut(session.user.id, session.token);
+    await forgetWorkerCopy(session.user.id);
+  }
   signOut();
+}
+
+/** The service worker's copy of this person's push subscription (Cache
+ *  Storage), in case turning notifications off could not remove it. */
+async function forgetWorkerCopy(userId) {
+  try {
+    if (!self.caches || !(await caches.has("helpline-push"))) return;
+    const cache = await caches.open("helpline-push");
+    const kept = await (await cache.match("/push-endpoint"))?.json();
+    if (kept?.userId === userId) await cache.delete("/push-endpoint");
+  } catch {
+    // Cache Storage unavailable: nothing is kept there.
+  }
 }
 
 function signOut(message) {
@@ -169,6 +197,7 @@ function signOut(message) {
   }
   store.stop();
   forgetAttachments();
+  forgetShownPhotos();
   document.getElementById("tray-slot").replaceChildren();
   clearSession();
   topbar.hidden = true;

@@ -2,7 +2,7 @@
 // (asking, cancelling, following its states) and the volunteer's offers
 // (accepting, declining, availability). Installed onto the Store class in
 // state.js, so `this` is the store.
-import { notice } from "./dom.js";
+import { notice, serverClock } from "./dom.js";
 
 export const requestMethods = {
   // -- the seeker's request ---------------------------------------------------
@@ -27,6 +27,9 @@ export const requestMethods = {
       return this.setRequest({ phase: "failed", message: "You are not connected right now. Please try again in a moment." });
     }
     if (ack.ok) {
+      // Newer servers say when the request was made, by their clock.
+      serverClock(ack.serverTime);
+      if (ack.createdAt) this.setRequest({ since: ack.createdAt });
       // onCallVolunteers (newer servers): volunteers reached by a notification.
       this.setRequest({ requestId: ack.requestId, offered: ack.onlineVolunteers, onCall: ack.onCallVolunteers ?? 0, queued: ack.onlineVolunteers === 0 });
     } else if (ack.error?.code === "conflict") {
@@ -60,6 +63,7 @@ export const requestMethods = {
     } catch {
       return;
     }
+    if (ack.ok) serverClock(ack.serverTime ?? ack.request?.serverTime);
     const r = ack.ok ? ack.request : null;
     if (!r) return;
     const tracking = this.request?.requestId === r.id;

@@ -13,7 +13,7 @@
 
 import { Socket } from "./socket.js";
 import { api, tokenExpired } from "./api.js";
-import { notice, announce, go } from "./dom.js";
+import { notice, announce, go, serverClock } from "./dom.js";
 import { requestMethods } from "./requests.js";
 import { History } from "./messages.js";
 import { Outbox } from "./outbox.js";
@@ -138,6 +138,7 @@ class Store {
     s.on("chat:ended", ({ conversationId, endedBy }) => this.onEnded(conversationId, endedBy));
     s.on("session:started", (session) => this.onSession(session));
     s.on("seeker:incoming", (offer) => {
+      serverClock(offer.serverTime);
       if (this.availability !== "available") return;
       const fresh = !this.offers.has(offer.requestId);
       this.offers.set(offer.requestId, offer);
@@ -156,6 +157,12 @@ class Store {
     s.on("request:expired", ({ requestId }) => this.requestEnded(requestId, "expired"));
     s.on("conversation:started", () => this.refreshConversations());
     s.on("support:changed", (change) => this.emit("support", change));
+    // Newer servers: a volunteer came online, went away or left (seekers
+    // and support). Older servers send nothing, and the screens poll.
+    s.on("volunteer:presence", (presence) => {
+      this.presenceLive = true;
+      this.emit("presence", presence);
+    });
     s.on("report:new", (report) => this.emit("reports", report));
     this.calls.bind(s);
   }

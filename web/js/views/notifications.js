@@ -60,6 +60,10 @@ class Notifications extends HTMLElement {
 
   setState(state) {
     const changed = this.state !== state;
+    // With `compact` (the volunteer's home), notifications that were already
+    // on when the screen opened take one line; turned on here, the card stays
+    // whole, with its quiet hours.
+    if (this.firstState === undefined && state !== "checking" && state !== "working") this.firstState = state;
     this.state = state;
     this.render();
     if (changed) this.dispatchEvent(new CustomEvent("hl-push-state", { bubbles: true, detail: state }));
@@ -69,6 +73,15 @@ class Notifications extends HTMLElement {
     const box = this.querySelector(".push-card") ?? h("section", { class: "card push-card", "aria-labelledby": "push-title" });
     if (!box.isConnected) fill(this, box);
     const hadFocus = box.contains(document.activeElement);
+    const compact = this.hasAttribute("compact") && this.firstState === "on" && this.state === "on";
+    box.classList.toggle("push-compact", compact);
+    if (compact)
+      return fill(
+        box,
+        h("h2", { id: "push-title", class: "visually-hidden" }, "Notifications on this device"),
+        h("p", { class: "push-status push-on", id: "push-status" }, icon("bell"), "Notifications on", h("span", { class: "visually-hidden" }, " for this device")),
+        h("a", { href: "/settings", "data-link": true }, "Change", h("span", { class: "visually-hidden" }, " notification settings")),
+      );
     fill(
       box,
       h("h2", { id: "push-title" }, icon("bell"), "Notifications on this device"),

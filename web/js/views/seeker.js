@@ -17,15 +17,19 @@ class SeekerHome extends HTMLElement {
     this.off = [
       store.on("conversations", () => this.renderChats()),
       store.on("connection", (s) => s === "connected" && this.refresh()),
+      store.on("presence", (p) => this.onPresence(p)),
     ];
     this.render();
     this.refresh();
-    this.timer = setInterval(() => document.visibilityState === "visible" && this.refresh(), REFRESH_MS);
+    // Older servers send no volunteer:presence, so the list is polled
+    // until the first one arrives.
+    this.timer = setInterval(() => !store.presenceLive && document.visibilityState === "visible" && this.refresh(), REFRESH_MS);
   }
 
   disconnectedCallback() {
     this.off.forEach((off) => off());
     clearInterval(this.timer);
+    clearTimeout(this.presenceTimer);
   }
 
   async refresh() {
@@ -37,6 +41,14 @@ class SeekerHome extends HTMLElement {
     } catch {
       // offline: keep what we showed
     }
+  }
+
+  /** volunteer:presence: a volunteer came online, changed or left. The
+   *  list is fetched again (once for a burst), so what it shows (on call,
+   *  languages) stays the server's. */
+  onPresence() {
+    clearTimeout(this.presenceTimer);
+    this.presenceTimer = setTimeout(() => this.refresh(), 150);
   }
 
   render() {

@@ -1,10 +1,12 @@
 // <hl-settings>: the Settings screen, for every role (/settings, linked
-// from the top bar). For now it holds "Notifications on this device" with
-// the quiet hours and names; for seekers it is where notifications are
-// turned on.
+// from the top bar). "Comfort and privacy" (text size, high contrast,
+// blurred photos: this device only, applied at once, see comfort.js), then
+// "Notifications on this device" with the quiet hours and names; for
+// seekers it is where notifications are turned on.
 
-import { h, fill } from "../dom.js";
+import { h, fill, announce } from "../dom.js";
 import { store } from "../state.js";
+import { getComfort, setComfort, TEXT_SIZES } from "../comfort.js";
 import "./notifications.js";
 
 class Settings extends HTMLElement {
@@ -14,9 +16,58 @@ class Settings extends HTMLElement {
       this,
       h("h1", { tabindex: "-1" }, "Settings"),
       h("p", { class: "lead" }, `Signed in as ${store.user.displayName}.`),
-      h("div", { class: "settings-columns" }, h("hl-notifications")),
+      h("div", { class: "settings-columns" }, comfortCard(), h("hl-notifications")),
     );
   }
+}
+
+/** Text size, high contrast and blurred photos, saved on this device as
+ *  soon as they change. */
+function comfortCard() {
+  const c = getComfort();
+  const saved = h("p", { class: "comfort-saved", role: "status" });
+  const changed = (patch, said) => {
+    setComfort(patch);
+    saved.textContent = "Saved on this device.";
+    announce(said);
+  };
+  return h(
+    "section",
+    { class: "card comfort-card", "aria-labelledby": "comfort-title" },
+    h("h2", { id: "comfort-title" }, "Comfort and privacy"),
+    h("p", { class: "muted" }, "These apply on this device, for everyone who uses it."),
+    h(
+      "fieldset",
+      null,
+      h("legend", null, "Text size"),
+      h(
+        "div",
+        { class: "sizes" },
+        Object.entries(TEXT_SIZES).map(([value, label]) =>
+          h(
+            "div",
+            { class: `choice size-${value}` },
+            h("input", { type: "radio", name: "text-size", id: `text-size-${value}`, value, checked: c.textSize === value, onchange: () => changed({ textSize: value }, `Text size: ${label}.`) }),
+            h("label", { for: `text-size-${value}` }, label),
+          ),
+        ),
+      ),
+    ),
+    h(
+      "div",
+      { class: "choice" },
+      h("input", { type: "checkbox", id: "high-contrast", checked: c.highContrast, onchange: (e) => changed({ highContrast: e.target.checked }, e.target.checked ? "High contrast is on." : "High contrast is off.") }),
+      h("label", { for: "high-contrast" }, "High contrast"),
+    ),
+    h(
+      "div",
+      { class: "choice" },
+      h("input", { type: "checkbox", id: "blur-photos", checked: c.blurPhotos, "aria-describedby": "blur-photos-hint", onchange: (e) => changed({ blurPhotos: e.target.checked }, e.target.checked ? "Photos are blurred until you tap them." : "Photos are shown at once.") }),
+      h("label", { for: "blur-photos" }, "Blur photos until I tap them"),
+    ),
+    h("p", { class: "hint", id: "blur-photos-hint" }, "Photos in chats stay blurred until you tap each one, so no one near you sees them by surprise."),
+    saved,
+  );
 }
 
 customElements.define("hl-settings", Settings);

@@ -13,6 +13,7 @@ import "./reports.js";
 const DEBOUNCE_MS = 250;
 const TICK_MS = 5000;
 const FALLBACK_MS = 60_000;
+const ROLE_WORDS = { seeker: "Member", volunteer: "Volunteer", support: "Support" };
 const LABELS = { available: "Available", away: "Away", offline: "Offline" };
 
 class SupportDashboard extends HTMLElement {
@@ -33,11 +34,13 @@ class SupportDashboard extends HTMLElement {
       h("section", { "aria-labelledby": "pending-title" }, this.pendingTitle, this.pending),
       h("section", { "aria-labelledby": "sessions-title" }, this.sessionsTitle, this.sessions),
       h("section", { "aria-labelledby": "vol-title" }, h("h2", { id: "vol-title" }, "Volunteers"), this.table),
+      this.searchBox(),
       (this.reports = h("hl-reports")),
     );
     this.refresh();
     this.unsubscribe = [
       store.on("support", () => this.soon()),
+      store.on("presence", () => this.soon()),
       store.on("connection", (state) => state === "connected" && this.soon()),
     ];
     // Waiting times and chat lengths tick on the device; a slow poll covers
@@ -172,8 +175,53 @@ class SupportDashboard extends HTMLElement {
     return h(
       "button",
       { type: "button", class: "secondary", "data-key": `message-${userId}`, onclick: (event) => this.message(userId, name, event.currentTarget) },
-      "Message",
-      h("span", { class: "visually-hidden" }, ` ${name}`),
+      `Message ${name}`,
+    );
+  }
+
+  /** "Message anyone": GET /api/users?q= (newer servers), each result with
+   *  its own "Message …" button. */
+  searchBox() {
+    this.found = h("div", { class: "user-results", role: "status" });
+    return h(
+      "section",
+      { class: "card user-search", "aria-labelledby": "user-search-title" },
+      h("h2", { id: "user-search-title" }, "Message anyone"),
+      h(
+        "form",
+        { class: "search-row", role: "search", onsubmit: (e) => this.searchUsers(e) },
+        h("label", { for: "user-search" }, "Name or username"),
+        h("input", { type: "search", id: "user-search", name: "q", autocomplete: "off", required: true, minlength: 1 }),
+        h("button", { type: "submit", class: "primary" }, "Find"),
+      ),
+      this.found,
+    );
+  }
+
+  async searchUsers(event) {
+    event.preventDefault();
+    const q = event.target.q.value.trim();
+    if (!q) return;
+    fill(this.found, h("p", { class: "muted" }, "Looking…"));
+    let users;
+    try {
+      users = await api("GET", `/api/users?q=${encodeURIComponent(q)}`);
+    } catch (error) {
+      return fill(this.found, h("p", null, error.status === 404 ? "This server cannot search for people yet. You can message anyone shown on this dashboard." : `Could not search: ${error.message}`));
+    }
+    const others = (Array.isArray(users) ? users : []).filter((u) => u.id !== store.user.id);
+    fill(
+      this.found,
+      others.length
+        ? [
+            h("p", null, others.length === 1 ? "1 person found." : `${others.length} people found.`),
+            h(
+              "ul",
+              { class: "plain people-found" },
+              others.map((u) => h("li", null, h("span", { class: "found-name" }, `${u.displayName} (${ROLE_WORDS[u.role] ?? u.role})`), this.messageButton(u.id, u.displayName))),
+            ),
+          ]
+        : h("p", null, `No one found for “${q}”.`),
     );
   }
 

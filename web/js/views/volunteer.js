@@ -15,7 +15,9 @@ const LINK_WAIT_MS = 8000;
 // still rings.
 store.on("incoming", (offer) => {
   const kind = KINDS[offer.requestType] ?? "Chat";
-  const text = `${offer.seeker.displayName} would like to talk (${kind.toLowerCase()}).`;
+  const text = forMe(offer)
+    ? `${offer.seeker.displayName} asked for you (${kind.toLowerCase()}).`
+    : `${offer.seeker.displayName} would like to talk (${kind.toLowerCase()}).`;
   announce(`New request: ${text}`, true);
   chime();
   notify("Someone would like to talk", offer.note ? `${text} “${offer.note}”` : text, offer.requestId);
@@ -29,15 +31,17 @@ class VolunteerHome extends HTMLElement {
       store.on("availability", () => this.renderAvailability()),
       store.on("conversations", () => keepFocus(this, () => this.renderChats())),
     ];
-    this.timer = setInterval(() => this.querySelectorAll("[data-since]").forEach((el) => (el.textContent = `Waiting ${waited(el.dataset.since)}`)), 15_000);
+    this.timer = setInterval(() => this.querySelectorAll("[data-since]").forEach((el) => (el.textContent = `Waiting for ${waited(el.dataset.since)}`)), 15_000);
     fill(
       this,
       h("h1", { tabindex: "-1" }, `Hello, ${store.user.displayName}`),
+      // Requests come first, so Accept is in view without scrolling.
+      h("section", { id: "offers", class: "offers-first", "aria-labelledby": "offers-title" }),
       h(
         "div",
         { class: "columns" },
-        h("div", null, h("section", { class: "card", id: "availability" }), h("section", { id: "offers", "aria-labelledby": "offers-title" })),
-        h("div", null, h("section", { id: "active-chats", "aria-labelledby": "chats-title" }), h("hl-notifications")),
+        h("div", null, h("section", { class: "card", id: "availability" }), h("hl-notifications", { compact: "" })),
+        h("div", null, h("section", { id: "active-chats", "aria-labelledby": "chats-title" })),
       ),
     );
     this.addEventListener("hl-push-state", (e) => {
@@ -107,7 +111,7 @@ class VolunteerHome extends HTMLElement {
         h("span", { class: "track", "aria-hidden": "true" }, h("span", { class: "thumb" })),
         h("span", { class: "switch-label" }, "Available for new requests"),
       ),
-      h("p", { id: "availability-text", class: `availability availability-${on ? "on" : "off"}` }, on ? "On: new requests appear below while Helpline is open." : "Off: you are away and will not get new requests."),
+      h("p", { id: "availability-text", class: `availability availability-${on ? "on" : "off"}` }, on ? "On: new requests appear at the top of this screen while Helpline is open." : "Off: you are away and will not get new requests."),
       h(
         "p",
         { class: "muted availability-more" },
@@ -183,6 +187,7 @@ function offerCard(o, compact = false) {
     "li",
     { class: `card offer${compact ? " compact" : ""}`, "data-request": o.requestId },
     h("h3", null, name),
+    forMe(o) ? h("p", { class: "asked-for-you" }, `${name} asked for you`) : null,
     h(
       "p",
       { class: "tags" },
@@ -191,7 +196,7 @@ function offerCard(o, compact = false) {
     ),
     o.requestType !== "chat" ? h("p", { class: "muted" }, `Accepting starts a ${o.requestType === "video" ? "video" : "voice"} call.`) : null,
     o.note ? h("blockquote", { class: "note" }, o.note) : null,
-    h("p", { class: "waiting muted", "data-since": o.createdAt }, `Waiting ${waited(o.createdAt)}`),
+    h("p", { class: "waiting muted", "data-since": o.createdAt }, `Waiting for ${waited(o.createdAt)}`),
     h(
       "div",
       { class: "actions" },
@@ -199,6 +204,11 @@ function offerCard(o, compact = false) {
       h("button", { type: "button", class: "secondary", "data-key": `decline-${o.requestId}`, onclick: () => store.decline(o) }, "Decline", h("span", { class: "visually-hidden" }, ` ${name}`)),
     ),
   );
+}
+
+/** A request made to this volunteer by name (newer servers say whom). */
+function forMe(o) {
+  return !!o.targetVolunteerId && o.targetVolunteerId === store.user?.id;
 }
 
 async function accept(event, offer) {
