@@ -182,7 +182,9 @@ scenario("a declined video call is explained to the caller and recorded in the c
   const { priya, margaret, conversationId } = await chatting("Hana");
   const m = margaret.page;
   const p = priya.page;
-  await m.getByRole("button", { name: "Video call Hana" }).click();
+  // Video call is in the chat's menu, More.
+  await m.getByRole("button", { name: "More chat options" }).click();
+  await m.getByRole("dialog").getByRole("button", { name: "Video call Hana" }).click();
   await p.getByRole("heading", { name: "Margaret is calling you" }).waitFor();
   await p.getByText("Video call", { exact: true }).waitFor();
   await p.getByRole("button", { name: "Decline" }).click();

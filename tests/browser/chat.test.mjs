@@ -109,11 +109,15 @@ scenario("a seeker asks a volunteer, they chat, end the chat, and the seeker rat
   await v.locator(".conv", { hasText: "Margaret" }).click();
 
   // Margaret ends the chat, after confirming.
-  await s.getByRole("button", { name: "End chat" }).click();
+  // End chat is in the chat's menu, More.
+  await s.getByRole("button", { name: "More chat options" }).click();
+  await s.getByRole("dialog").getByRole("button", { name: "End chat" }).click();
   await s.getByRole("heading", { name: "End this chat with Priya?" }).waitFor();
   await checkA11y(s, "end chat confirmation");
   await s.getByRole("button", { name: "No, keep chatting" }).click();
-  await s.getByRole("button", { name: "End chat" }).click();
+  assert.ok(await s.getByRole("button", { name: "More chat options" }).evaluate((el) => el === document.activeElement), "focus back on More");
+  await s.getByRole("button", { name: "More chat options" }).click();
+  await s.getByRole("dialog").getByRole("button", { name: "End chat" }).click();
   await s.getByRole("button", { name: "Yes, end the chat" }).click();
   await v.getByText("This chat has ended.").waitFor();
 

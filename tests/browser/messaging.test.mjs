@@ -62,7 +62,8 @@ scenario("edit and delete for everyone, seen live by the other person", async ()
   await bubble(v, "See you at 3 o'clock").getByText("Edited", { exact: true }).waitFor();
   await bubble(s, "See you at 3 o'clock").getByText("Edited", { exact: true }).waitFor();
   assert.equal(await v.locator(".msg", { hasText: "2 o'clock" }).count(), 0);
-  await s.getByRole("button", { name: "Send" }).waitFor();
+  // The composer is empty again: the microphone is where Send (or Save) was.
+  await s.getByRole("button", { name: "Record voice message" }).waitFor();
 
   // Escape leaves editing without a change.
   await bubble(s, "See you at 3 o'clock").getByRole("button", { name: /^Options/ }).click();
@@ -214,7 +215,9 @@ scenario("search over all chats and within a chat opens the chat at the message"
   await v.waitForFunction(() => document.activeElement?.matches(".msg.hit") && document.activeElement.querySelector(".text").textContent.includes("doctor appointment"));
 
   // Nothing found is said in words.
-  await v.locator(".thread-head").getByRole("button", { name: "Search", exact: true }).click();
+  // Search this chat is in the chat's menu, More.
+  await v.getByRole("button", { name: "More chat options" }).click();
+  await v.getByRole("dialog").getByRole("button", { name: "Search this chat" }).click();
   const inChat = v.getByLabel("Search this chat");
   assert.ok(await inChat.evaluate((el) => el === document.activeElement));
   await inChat.fill("elephants");
@@ -222,12 +225,17 @@ scenario("search over all chats and within a chat opens the chat at the message"
   await v.getByText("Nothing found for “elephants”.").waitFor();
 
   // Within the chat (Ivy, on her phone).
-  await s.locator(".thread-head").getByRole("button", { name: "Search", exact: true }).click();
+  await s.getByRole("button", { name: "More chat options" }).click();
+  await s.getByRole("dialog").getByRole("button", { name: "Search this chat" }).click();
   await s.getByLabel("Search this chat").fill("line 7");
   await s.locator(".thread-search").getByRole("button", { name: "Search", exact: true }).click();
   await s.locator(".thread-search").getByRole("button", { name: /Chatting along, line 7$/ }).click();
   await s.waitForFunction(() => document.activeElement?.matches(".msg.hit") && document.activeElement.querySelector(".text").textContent.endsWith("line 7"));
   await checkA11y(s, "search within a chat (phone)");
+  // Close search hides it; the focus goes back to More.
+  await s.getByRole("button", { name: "Close search" }).click();
+  await s.locator(".thread-search").waitFor({ state: "hidden" });
+  assert.ok(await s.getByRole("button", { name: "More chat options" }).evaluate((el) => el === document.activeElement), "focus back on More");
   noProblems(s, v);
   await close();
 });
@@ -251,14 +259,20 @@ scenario("disappearing messages: the chat's timer, one message's, and the notice
   await bubble(v, "goes in an hour").getByText(/^Disappears at /).waitFor();
 
   // One message of its own: view once, gone once Stanley has read it.
+  // The next message's timer is in the composer's menu (+).
+  await v.getByRole("button", { name: "Attach a file or set a timer" }).click();
   await v.getByRole("button", { name: "Timer for your next message" }).click();
   await v.getByRole("heading", { name: "Timer for your next message" }).waitFor();
   await v.getByRole("dialog").getByLabel("Same as this chat (1 hour)").waitFor();
   await v.getByRole("dialog").getByLabel(/^View once/).check();
   await v.getByRole("dialog").getByRole("button", { name: "Save" }).click();
+  await v.getByRole("button", { name: "Attach a file or set a timer" }).click();
   await v.getByRole("button", { name: "Timer: View once for your next message" }).waitFor();
+  await v.getByRole("button", { name: "Attach a file or set a timer" }).click();
   await say(v, "Stanley", "A secret for your eyes only");
+  await v.getByRole("button", { name: "Attach a file or set a timer" }).click();
   await v.getByRole("button", { name: "Timer for your next message", exact: true }).waitFor();
+  await v.getByRole("button", { name: "Attach a file or set a timer" }).click();
   await v.locator(".msg.mine.deleted").getByText("Message deleted").waitFor();
   await s.locator(".msg.theirs.deleted").getByText("Message deleted").waitFor();
   assert.equal(await s.getByText("A secret for your eyes only").count(), 0);

@@ -75,7 +75,8 @@ scenario("a queued request is accepted by a volunteer who arrives later", async 
   await v.page.getByLabel("Message to Arthur").fill("Hello Arthur, I'm here.");
   await v.page.keyboard.press("Enter");
   await s.page.locator(".msg.theirs", { hasText: "Hello Arthur, I'm here." }).waitFor();
-  await v.page.getByRole("button", { name: "End chat" }).click();
+  await v.page.getByRole("button", { name: "More chat options" }).click();
+  await v.page.getByRole("dialog").getByRole("button", { name: "End chat" }).click();
   await v.page.getByRole("button", { name: "Yes, end the chat" }).click();
   // The seeker is asked for a rating even when the volunteer ended the chat.
   await s.page.getByRole("heading", { name: "How was your chat with Tom?" }).waitFor();

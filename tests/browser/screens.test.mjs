@@ -96,7 +96,8 @@ scenario("screens", async () => {
   await p.getByRole("status").filter({ hasText: "found for" }).waitFor();
   await snap(p, "search");
 
-  await m.getByRole("button", { name: "End chat" }).click();
+  await m.getByRole("button", { name: "More chat options" }).click();
+  await m.getByRole("dialog").getByRole("button", { name: "End chat" }).click();
   await m.getByRole("heading", { name: "End this chat with Priya?" }).waitFor();
   await snap(m, "end-chat");
   await m.getByRole("button", { name: "Yes, end the chat" }).click();

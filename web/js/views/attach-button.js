@@ -1,4 +1,4 @@
-// <hl-attach-button conversation="…">: "Attach" in the composer's tools.
+// <hl-attach-button conversation="…">: "Attach" in the composer's menu.
 // It opens the device's file picker (a photo or any file); the chosen file
 // is shown with its name and size, Send and Remove, in `this.panel` (which
 // the composer places above its text box). Sending uploads it with a
@@ -74,10 +74,15 @@ class AttachButton extends HTMLElement {
     );
   }
 
+  /** Back to Attach, or to the composer's menu button when Attach is in its closed menu. */
+  focusButton() {
+    (this.button.getClientRects().length ? this.button : (this.closest("hl-composer")?.querySelector("[data-key=tools]") ?? this.button)).focus();
+  }
+
   remove() {
     this.file = null;
     this.render();
-    this.button.focus();
+    this.focusButton();
     announce("The file was removed.");
   }
 
@@ -93,7 +98,7 @@ class AttachButton extends HTMLElement {
       store.send(this.cid, "", { type, attachment });
       this.file = null;
       this.render();
-      this.button.focus();
+      this.focusButton();
       announce(type === "image" ? "Photo sent." : "File sent.");
       this.dispatchEvent(new CustomEvent("hl-sent", { bubbles: true }));
     } catch (error) {

@@ -1,11 +1,13 @@
 // One message in a thread: what its bubble shows (the quoted message it
 // answers, its attachment, its text or "Message deleted", reactions, the time, "Edited",
-// its timer) and its buttons. Text goes in as text nodes only. The delivery
+// its timer) and its buttons: one quiet Options button (⋮) beside the bubble,
+// also opened by a long press or right click. Text goes in as text nodes only. The delivery
 // state ("Sent", "Seen") is kept up to date apart, by the thread.
 
 import { h, fill, clock, dayLabel, icon } from "../dom.js";
 import { attachmentLabel } from "../attachments.js";
 import { attachmentView } from "./attachment-view.js";
+import { glyph } from "./glyphs.js";
 
 /** The reactions the picker offers, each with a word that says what it means. */
 export const REACTIONS = [
@@ -66,14 +68,21 @@ export function fillBubble(li, m, ctx) {
       !ctx.pending && !m.deletedAt
         ? h(
             "button",
-            { type: "button", class: "link options", "data-key": "options", "aria-haspopup": "dialog", onclick: () => ctx.onOptions(m) },
-            "Options",
-            h("span", { class: "visually-hidden" }, ` for ${mine ? "your" : `${who}'s`} message: ${excerpt(summary(m))}`),
+            { type: "button", class: "options", "data-key": "options", "aria-haspopup": "dialog", onclick: () => ctx.onOptions(m) },
+            glyph("more"),
+            h("span", { class: "visually-hidden" }, `Options for ${mine ? "your" : `${who}'s`} message: ${excerpt(summary(m))}`),
           )
         : null,
     ),
   );
   fill(li, parts);
+  // A long press (touch) or right click on the bubble opens its options too;
+  // the button stays the way by keyboard.
+  li.oncontextmenu = ctx.pending || m.deletedAt ? null : (e) => {
+    if (e.target.closest("a, img, audio, video, button")) return;
+    e.preventDefault();
+    ctx.onOptions(m);
+  };
 }
 
 function quote(replyTo, ctx) {

@@ -1,5 +1,6 @@
-// "Call" and "Video call" in a chat's header: calls the other person in the
-// conversation. Hidden while this device is already in a call.
+// "Call" and "Video call": calls the other person in the conversation
+// (media="voice" or "video" shows only that one; the chat's header has Call,
+// its More menu Video call). Disabled while this device is already in a call.
 
 import { h, fill, icon } from "../dom.js";
 import { store } from "../state.js";
@@ -27,7 +28,8 @@ class CallButtons extends HTMLElement {
         label,
         h("span", { class: "visually-hidden" }, ` ${name}`),
       );
-    fill(this, button("voice", "Call", "phone"), button("video", "Video call", "video"));
+    const only = this.getAttribute("media");
+    fill(this, only !== "video" ? button("voice", "Call", "phone") : null, only !== "voice" ? button("video", "Video call", "video") : null);
   }
 }
 

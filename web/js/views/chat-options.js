@@ -1,7 +1,8 @@
-// The chat's own options, in a dialog: the disappearing-messages timer,
-// blocking (or unblocking) the other person, and reporting them to support.
+// The chat's menu (More in the header), in a dialog: a video call, search in
+// this chat, the disappearing-messages timer, blocking (or unblocking) the
+// other person, reporting them to support, and End chat.
 
-import { h, modal, announce, notice, confirmBox, timerLabel } from "../dom.js";
+import { h, icon, modal, announce, notice, confirmBox, timerLabel } from "../dom.js";
 import { store } from "../state.js";
 import { chooseTimer } from "./timer-dialog.js";
 import { reportDialog } from "./report-dialog.js";
@@ -23,12 +24,21 @@ export async function changeTimer(thread) {
   }
 }
 
-/** Opens the dialog, once it knows (from the server) whether the other is blocked. */
+/** Opens the chat's menu (a dialog of big buttons), once it knows (from the
+ *  server) whether the other is blocked. The More button says it is open
+ *  (aria-expanded); Escape or Close shut it and the focus returns to More. */
 export async function chatOptions(thread) {
-  await store.refreshBlocks();
-  if (!store.user || !thread.isConnected) return; // signed out or left meanwhile
+  const more = thread.querySelector("[data-key=chat-options]");
+  more?.setAttribute("aria-expanded", "true");
+  try {
+    await store.refreshBlocks();
+  } catch {
+    // Offline: the last known list.
+  }
+  if (!store.user || !thread.isConnected) return more?.setAttribute("aria-expanded", "false"); // signed out or left meanwhile
   const c = thread.conversation;
   const other = store.other(c);
+  const active = c.status === "active";
   const blocked = store.isBlocked(other.id);
   const restore = () => thread.querySelector("[data-key=chat-options]");
   const then = (fn) => () => {
@@ -42,7 +52,17 @@ export async function chatOptions(thread) {
     h(
       "div",
       { class: "actions stack" },
-      c.status === "active"
+      active
+        ? h(
+            "button",
+            { type: "button", class: "secondary big", "data-key": "video-call", disabled: store.calls.busy, onclick: then(() => store.calls.invite(thread.cid, "video")) },
+            icon("video"),
+            "Video call",
+            h("span", { class: "visually-hidden" }, ` ${other.displayName}`),
+          )
+        : null,
+      h("button", { type: "button", class: "secondary big", "data-key": "search-chat", onclick: then(() => thread.toggleSearch(true)) }, "Search this chat"),
+      active
         ? h("button", { type: "button", class: "secondary big", onclick: then(() => changeTimer(thread)) }, `Disappearing messages: ${timerLabel(c.autoDeleteSecs)}`)
         : null,
       h("button", { type: "button", class: "secondary big", onclick: then(() => block(other, !blocked, restore)) }, blocked ? `Unblock ${other.displayName}` : `Block ${other.displayName}`),
@@ -57,10 +77,13 @@ export async function chatOptions(thread) {
         },
         `Report ${other.displayName} to support`,
       ),
+      active ? h("button", { type: "button", class: "danger big", "data-key": "end", onclick: then(() => thread.confirmEnd()) }, "End chat") : null,
       h("button", { type: "button", class: "secondary big", onclick: () => dialog.close() }, "Close"),
     ),
   );
+  dialog.addEventListener("close", () => restore()?.setAttribute("aria-expanded", "false"));
   modal(dialog, { restore });
+  restore()?.setAttribute("aria-expanded", "true");
 }
 
 async function block(other, blocking, restore) {

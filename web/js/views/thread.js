@@ -1,6 +1,7 @@
-// <hl-thread conversation="…">: one conversation. The header (who, the
-// chat's state, its disappearing-messages timer when one is set, Search,
-// More (the chat's options: timer, block, report), End chat), the messages (bubbles, day separators, system messages, pending and
+// <hl-thread conversation="…">: one conversation. The header, one row (back,
+// who and the chat's state, its disappearing-messages timer when one is set,
+// Call, and More: the chat's menu with video call, search, timer, block,
+// report and End chat), the messages (bubbles, day separators, system messages, pending and
 // read states, older messages on scroll), the typing line and the composer
 // (<hl-composer>) or, once ended, the rating prompt. Edits, deletions and
 // reactions arrive through the store and rebuild only the bubbles they touch.
@@ -10,6 +11,7 @@ import { api } from "../api.js";
 import { store } from "../state.js";
 import { fillBubble, signature, reactionName } from "./bubble.js";
 import { messageOptions } from "./message-options.js";
+import { glyph } from "./glyphs.js";
 import { chatOptions, changeTimer } from "./chat-options.js";
 import "./composer.js";
 import "./search.js";
@@ -21,7 +23,13 @@ class Thread extends HTMLElement {
     this.ready = false;
     store.viewing = this.cid;
     this.head = h("header", { class: "thread-head" });
-    this.searchPane = h("div", { class: "thread-search", id: "thread-search", hidden: true }, h("hl-search", { conversation: this.cid }));
+    this.searchPane = h(
+      "div",
+      { class: "thread-search", id: "thread-search", hidden: true },
+      h("hl-search", { conversation: this.cid }),
+      h("button", { type: "button", class: "secondary", "data-key": "close-search", onclick: () => this.toggleSearch(false) }, "Close search"),
+    );
+    this.searchPane.addEventListener("keydown", (e) => e.key === "Escape" && (e.preventDefault(), this.toggleSearch(false)));
     this.log = h("ol", { class: "log", "aria-label": "Messages" });
     this.older = h("button", { type: "button", class: "secondary older", hidden: true, onclick: () => this.loadOlder() }, "Show earlier messages");
     this.scroller = h("div", { class: "messages", tabindex: "0", role: "region", "aria-label": "Conversation" }, this.older, h("div", { role: "log", "aria-live": "polite" }, this.log));
@@ -83,16 +91,15 @@ class Thread extends HTMLElement {
     this.state = state;
     document.title = `Chat with ${other.displayName} – Helpline`;
     const active = c?.status === "active";
-    const searching = !this.searchPane.hidden;
     keepFocus(this.head, () =>
       fill(
         this.head,
-        h("a", { class: "back", href: "/chats", "data-link": true }, icon("back"), "Chats"),
+        h("a", { class: "back", href: "/chats", "data-link": true }, icon("back"), h("span", { class: "back-label" }, "Chats")),
         h(
           "div",
           { class: "who" },
           h("h1", { tabindex: "-1" }, c ? other.displayName : "Chat"),
-          c ? h("p", { class: "muted" }, `${ROLES[other.role] ?? other.role} · ${active ? "Chatting now" : "Chat ended"}`) : null,
+          c ? h("p", { class: "muted who-state" }, `${active ? "Chatting now" : "Chat ended"} · ${ROLES[other.role] ?? other.role}`) : null,
           c && c.autoDeleteSecs != null
             ? h(
                 active ? "button" : "p",
@@ -106,10 +113,14 @@ class Thread extends HTMLElement {
           ? h(
               "div",
               { class: "head-actions" },
-              active ? h("hl-call-buttons", { conversation: this.cid, "data-key": "call" }) : null,
-              h("button", { type: "button", class: "secondary", "data-key": "search", "aria-expanded": String(searching), "aria-controls": "thread-search", onclick: () => this.toggleSearch() }, "Search"),
-              h("button", { type: "button", class: "secondary", "data-key": "chat-options", "aria-haspopup": "dialog", onclick: () => chatOptions(this) }, "More", h("span", { class: "visually-hidden" }, " chat options")),
-              active ? h("button", { type: "button", class: "danger", "data-key": "end", onclick: () => this.confirmEnd() }, "End chat") : null,
+              active ? h("hl-call-buttons", { conversation: this.cid, media: "voice", "data-key": "call" }) : null,
+              h(
+                "button",
+                { type: "button", class: "secondary more", "data-key": "chat-options", "aria-haspopup": "dialog", "aria-expanded": "false", onclick: () => chatOptions(this) },
+                glyph("more"),
+                h("span", { class: "more-label" }, "More"),
+                h("span", { class: "visually-hidden" }, " chat options"),
+              ),
             )
           : null,
       ),
@@ -122,10 +133,11 @@ class Thread extends HTMLElement {
     }
   }
 
-  toggleSearch() {
-    this.searchPane.hidden = !this.searchPane.hidden;
-    this.head.querySelector("[data-key=search]").setAttribute("aria-expanded", String(!this.searchPane.hidden));
-    if (!this.searchPane.hidden) this.searchPane.querySelector("hl-search").focus();
+  /** Shows (or hides) the search over this chat, under the header. */
+  toggleSearch(on = this.searchPane.hidden) {
+    this.searchPane.hidden = !on;
+    if (on) this.searchPane.querySelector("hl-search").focus();
+    else this.head.querySelector("[data-key=chat-options]")?.focus();
   }
 
   renderFoot(rated = false) {
@@ -299,7 +311,7 @@ class Thread extends HTMLElement {
       text: "You will not be able to send more messages in this chat.",
       yes: "Yes, end the chat",
       no: "No, keep chatting",
-      restore: () => this.head.querySelector("[data-key=end]") ?? this.head.querySelector("h1"),
+      restore: () => this.head.querySelector("[data-key=chat-options]") ?? this.head.querySelector("h1"),
     });
     if (!yes) return;
     try {

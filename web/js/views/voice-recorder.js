@@ -1,5 +1,5 @@
-// <hl-voice-recorder conversation="…">: "Record voice message" in the
-// composer's tools. Recording (MediaRecorder, Opus in WebM or Ogg) shows its
+// <hl-voice-recorder conversation="…">: "Record voice message" (a
+// microphone) where the composer's Send is while the text box is empty. Recording (MediaRecorder, Opus in WebM or Ogg) shows its
 // running time and Stop in `this.panel`; then the recording can be played
 // back and sent (uploaded, then sent as a `voice` message through the
 // outbox) or discarded. The microphone is released as soon as recording
@@ -24,7 +24,7 @@ class VoiceRecorder extends HTMLElement {
       "button",
       { type: "button", class: "secondary", "data-key": "record", "aria-controls": this.panel.id, onclick: () => this.start() },
       icon("mic"),
-      "Record voice message",
+      h("span", { class: "visually-hidden" }, "Record voice message"),
     );
     fill(this, this.button);
   }
