@@ -76,6 +76,7 @@ conformance! {
     run(accounts::users_are_created_and_read_back),
     run(accounts::usernames_are_unique),
     run(accounts::volunteers_are_ordered_by_display_name),
+    run(accounts::users_are_found_by_name),
     run(accounts::first_setting_wins_forever),
     run(requests::one_pending_request_per_seeker),
     run(requests::cancel_and_reject_move_only_pending),

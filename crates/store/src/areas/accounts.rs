@@ -26,4 +26,9 @@ pub trait Accounts: Send + Sync {
 
     /// Every volunteer, ordered by display name.
     async fn volunteers(&self) -> StoreResult<Vec<User>>;
+
+    /// At most `limit` users whose display name or username contains
+    /// `text` (ASCII letters in any case; `%` and `_` are plain
+    /// characters), ordered by display name.
+    async fn search_users(&self, text: &str, limit: i64) -> StoreResult<Vec<User>>;
 }

@@ -1,6 +1,6 @@
 //! Accounts in PostgreSQL: creating one (a taken username is
 //! [`StoreError::UsernameTaken`]), reading one by id, credentials for login,
-//! and the list of volunteers.
+//! the list of volunteers, and finding people by name.
 
 use crate::error::is_unique_violation;
 use crate::rows::{self, Columns};
@@ -79,6 +79,15 @@ impl crate::Accounts for super::PostgresStore {
         let store = self;
         let found = sqlx::query(sql::accounts::VOLUNTEERS)
             .fetch_all(&store.pool)
+            .await?;
+        rows::all(&found, rows::user)
+    }
+
+    async fn search_users(&self, text: &str, limit: i64) -> StoreResult<Vec<User>> {
+        let found = sqlx::query(sql::accounts::SEARCH_USERS)
+            .bind(sql::accounts::contains_pattern(text))
+            .bind(limit)
+            .fetch_all(&self.pool)
             .await?;
         rows::all(&found, rows::user)
     }

@@ -218,3 +218,33 @@ pub async fn first_setting_wins_forever(env: Env) {
         seen[0]
     );
 }
+
+/// Users are found by a part of their display name or username, ASCII
+/// letters in any case, by display name and at most `limit`; `%` and `_`
+/// match only themselves.
+pub async fn users_are_found_by_name(env: Env) {
+    let store = &env.store;
+    let names = |users: Vec<helpline_core::user::User>| -> Vec<String> {
+        users.into_iter().map(|u| u.username).collect()
+    };
+    account(store, "ann_b", "Ann B", Role::Seeker).await;
+    account(store, "annxb", "Annie", Role::Volunteer).await;
+    account(store, "bob", "100% Bob", Role::Support).await;
+    account(store, "bert", "1000 Bert", Role::Seeker).await;
+    let found = |text: &'static str, limit: i64| {
+        let store = store.clone();
+        async move { names(store.search_users(text, limit).await.expect("search")) }
+    };
+    assert_eq!(
+        found("ANN", 20).await,
+        ["ann_b", "annxb"],
+        "any case, by name"
+    );
+    assert_eq!(found("n_b", 20).await, ["ann_b"], "_ is no wildcard");
+    assert_eq!(found("0%", 20).await, ["bob"], "% is no wildcard");
+    assert_eq!(found("%", 20).await, ["bob"]);
+    assert_eq!(found("bo", 20).await, ["bob"], "by username too");
+    assert_eq!(found("a", 1).await, ["ann_b"], "at most the limit");
+    assert!(found("zed", 20).await.is_empty());
+    assert!(found("\\", 20).await.is_empty(), "a backslash is plain too");
+}
