@@ -115,10 +115,11 @@ pub async fn serve_with_clock(
     if let Some(buckets) = cluster.as_ref().and_then(cluster::Cluster::shared_buckets) {
         limits = limits.shared(buckets, format!("{}.limit.", settings.cluster_name));
     }
+    let (presence_changes, volunteer_changes) = tokio::sync::mpsc::unbounded_channel();
     let app = App::new(AppParts {
         store: store.clone(),
         tokens,
-        presence: Presence::new(outbox.clone()),
+        presence: Presence::new(outbox.clone(), Some(presence_changes)),
         typing: typing::Typing::default(),
         participants: participants::Participants::default(),
         fanout: Fanout::new(outbox),
@@ -138,6 +139,9 @@ pub async fn serve_with_clock(
         },
     );
 
+    // Ends once the app, and with it the presence table, is dropped.
+    let announcer = app.fanout.clone();
+    tokio::spawn(async move { announcer.volunteer_presence(volunteer_changes).await });
     let cluster = cluster.map(|cluster| cluster.run(app.clone()));
     let (stop_jobs, jobs_stopped) = watch::channel(false);
     let sweeper = tokio::spawn(jobs::sweep(app.clone(), jobs_stopped.clone()));

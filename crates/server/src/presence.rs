@@ -8,6 +8,16 @@
 //! and holds on every node. Other nodes are known from their news: a
 //! snapshot every heartbeat plus each change as it happens; a node not
 //! heard from for three heartbeats is forgotten with its users.
+//!
+//! Every change in how a volunteer looks from this node (online or not,
+//! and their availability) is queued as a [`VolunteerChange`], in the
+//! order the changes are made, for this node's seekers and support agents
+//! (`volunteer:presence`, sent by [`crate::realtime::fanout`]). Each node
+//! derives these from its own table, whether the change happened here or
+//! was heard from another node (or a node fell silent), and tells only its
+//! own sockets: the events never travel on the broker, so each seeker gets
+//! exactly one per change as their node sees it, even from a node that
+//! crashed and could announce nothing.
 
 use crate::cluster::news::{self, News, NodeId, Present};
 use crate::cluster::outbox::Outbox;
@@ -18,6 +28,16 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// A volunteer's presence as seen from this node changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolunteerChange {
+    /// The volunteer.
+    pub volunteer: UserId,
+    /// Their availability now; `None` when they are online nowhere.
+    pub availability: Option<Availability>,
+}
 
 #[derive(Debug)]
 struct Entry {
@@ -66,6 +86,39 @@ impl Table {
             None => self.nodes.values().find_map(|n| n.users.get(user).copied()),
         }
     }
+
+    /// How a volunteer looks from here: `Some(availability)` while online
+    /// anywhere; `None` when offline (or not a volunteer).
+    fn shown(&self, user: &UserId) -> Option<Availability> {
+        self.state(user)
+            .filter(|(role, _)| *role == Role::Volunteer)
+            .map(|(_, availability)| availability)
+    }
+
+    /// The users whose presence `news` from `from` may change.
+    fn touched_by(&self, from: NodeId, news: &News) -> Vec<UserId> {
+        let known = || {
+            self.nodes
+                .get(&from)
+                .into_iter()
+                .flat_map(|n| n.users.keys().cloned())
+        };
+        match news {
+            News::Leaving => known().collect(),
+            News::Snapshot { first, users } => {
+                let mut touched: Vec<UserId> = users.iter().map(|p| p.user.clone()).collect();
+                if *first {
+                    touched.extend(known());
+                }
+                touched.sort_unstable();
+                touched.dedup();
+                touched
+            }
+            News::Present(present) => vec![present.user.clone()],
+            News::Absent(user) => vec![user.clone()],
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Shared presence table.
@@ -79,7 +132,12 @@ pub struct Presence {
     arrivals: Arc<AtomicU64>,
     /// Where this node's changes are announced, in a cluster.
     outbox: Option<Outbox>,
+    /// Where changes to how volunteers look from here are queued.
+    changes: Option<UnboundedSender<VolunteerChange>>,
 }
+
+/// Volunteers and how they looked before a change.
+type Before = Vec<(UserId, Option<Availability>)>;
 
 /// A point in the sequence of volunteers becoming available
 /// ([`Presence::arrivals_mark`]).
@@ -92,11 +150,45 @@ fn takes_requests(state: Option<(Role, Availability)>) -> bool {
 }
 
 impl Presence {
-    /// Presence that announces this node's changes to `outbox` (none: one node).
-    pub fn new(outbox: Option<Outbox>) -> Self {
+    /// Presence that announces this node's changes to `outbox` (none: one
+    /// node) and queues how volunteers' presence changes to `changes`.
+    pub fn new(outbox: Option<Outbox>, changes: Option<UnboundedSender<VolunteerChange>>) -> Self {
         Self {
             outbox,
+            changes,
             ..Self::default()
+        }
+    }
+
+    /// How `users` look now, when anyone listens for changes.
+    fn before(&self, table: &Table, users: impl IntoIterator<Item = UserId>) -> Before {
+        if self.changes.is_none() {
+            return Vec::new();
+        }
+        users
+            .into_iter()
+            .map(|user| {
+                let shown = table.shown(&user);
+                (user, shown)
+            })
+            .collect()
+    }
+
+    /// Queues a change for each of `before` who looks different now; called
+    /// with the table still locked, so changes queue in the order made.
+    fn tell_changes(&self, table: &Table, before: Before) {
+        let Some(changes) = &self.changes else {
+            return;
+        };
+        for (volunteer, was) in before {
+            let availability = table.shown(&volunteer);
+            if availability != was {
+                // Closed only once the server stops; nobody is left to tell.
+                let _ = changes.send(VolunteerChange {
+                    volunteer,
+                    availability,
+                });
+            }
         }
     }
 
@@ -132,6 +224,7 @@ impl Presence {
         }
         let before = table.state(user);
         let availability = before.map_or(chosen, |(_, a)| a);
+        let shown = self.before(&table, (role == Role::Volunteer).then(|| user.clone()));
         table.local.insert(
             user.clone(),
             Entry {
@@ -143,6 +236,7 @@ impl Presence {
         if !takes_requests(before) && takes_requests(Some((role, availability))) {
             self.arrived();
         }
+        self.tell_changes(&table, shown);
         self.announce(News::Present(Present {
             user: user.clone(),
             role,
@@ -162,7 +256,9 @@ impl Presence {
         if entry.sockets > 0 {
             return false;
         }
+        let shown = self.before(&table, [user.clone()]);
         table.local.remove(user);
+        self.tell_changes(&table, shown);
         self.announce(News::Absent(user.clone()));
         true
     }
@@ -175,7 +271,9 @@ impl Presence {
             Some(entry) if entry.availability != availability => entry.role,
             _ => return false,
         };
+        let shown = self.before(&table, [user.clone()]);
         table.choose(user, availability);
+        self.tell_changes(&table, shown);
         if availability == Availability::Available {
             self.arrived();
         }
@@ -262,15 +360,33 @@ impl Presence {
     /// unknown until now (it then hears this node's snapshot).
     pub fn heard(&self, from: NodeId, news: &News, now: Instant) -> Heard {
         let mut table = self.table();
+        let touched = match self.changes {
+            Some(_) => table.touched_by(from, news),
+            None => Vec::new(),
+        };
+        let shown = self.before(&table, touched);
+        let (heard, arrivals) = Self::apply(&mut table, from, news, now);
+        self.tell_changes(&table, shown);
+        drop(table);
+        if arrivals > 0 {
+            self.arrivals.fetch_add(arrivals, Ordering::SeqCst);
+        }
+        heard
+    }
+
+    /// [`Self::heard`] on the locked table; returns what it changed and
+    /// how many volunteers became available.
+    fn apply(table: &mut Table, from: NodeId, news: &News, now: Instant) -> (Heard, u64) {
         if let News::Leaving = news {
             let mut gone = Vec::new();
             if let Some(node) = table.nodes.remove(&from) {
                 gone.extend(node.users.into_keys().filter(|u| !table.is_online(u)));
             }
-            return Heard {
+            let heard = Heard {
                 gone,
                 new_node: false,
             };
+            return (heard, 0);
         }
         // Any news makes a node known (its users come with its snapshot),
         // so an unknown node is answered once, not once per event.
@@ -331,11 +447,7 @@ impl Presence {
             }
             _ => {}
         }
-        drop(table);
-        if arrivals > 0 {
-            self.arrivals.fetch_add(arrivals, Ordering::SeqCst);
-        }
-        Heard { gone, new_node }
+        (Heard { gone, new_node }, arrivals)
     }
 
     /// Forgets the nodes not heard from since `cutoff`; returns their
@@ -348,6 +460,12 @@ impl Presence {
             .filter(|(_, node)| node.heard < cutoff)
             .map(|(id, _)| *id)
             .collect();
+        let touched = silent
+            .iter()
+            .filter_map(|id| table.nodes.get(id))
+            .flat_map(|node| node.users.keys().cloned())
+            .collect::<Vec<_>>();
+        let shown = self.before(&table, touched);
         let mut gone = Vec::new();
         for id in silent {
             tracing::warn!(node = %format!("{id:032x}"), "a node went silent and is forgotten");
@@ -356,6 +474,7 @@ impl Presence {
             }
         }
         gone.retain(|user| !table.is_online(user));
+        self.tell_changes(&table, shown);
         gone
     }
 }
@@ -455,6 +574,43 @@ mod tests {
         let later = start + std::time::Duration::from_secs(1);
         assert_eq!(p.expire(later), vec![w.clone()]);
         assert!(!p.is_online(&w));
+    }
+
+    #[test]
+    fn each_change_in_how_a_volunteer_looks_is_queued_once() {
+        let (sender, mut changes) = tokio::sync::mpsc::unbounded_channel();
+        let p = Presence::new(None, Some(sender));
+        let (v, s) = (UserId::from_trusted("v"), UserId::from_trusted("s"));
+        let mut heard = || {
+            let mut all = Vec::new();
+            while let Ok(change) = changes.try_recv() {
+                all.push((change.volunteer, change.availability));
+            }
+            all
+        };
+        let now = Instant::now();
+        p.connect(&s, Role::Seeker, Availability::Available);
+        assert!(heard().is_empty(), "seekers are not announced");
+        p.connect(&v, Role::Volunteer, Availability::Away);
+        assert_eq!(heard(), vec![(v.clone(), Some(Availability::Away))]);
+        p.connect(&v, Role::Volunteer, Availability::Away);
+        p.heard(1, &News::Present(present(&v, Availability::Away)), now);
+        assert!(heard().is_empty(), "a second socket, here or elsewhere");
+        p.set_availability(&v, Availability::Available);
+        assert_eq!(heard(), vec![(v.clone(), Some(Availability::Available))]);
+        p.disconnect(&v);
+        p.disconnect(&v);
+        assert!(heard().is_empty(), "still online on node 1");
+        p.heard(1, &News::Present(present(&v, Availability::Away)), now);
+        assert_eq!(heard(), vec![(v.clone(), Some(Availability::Away))]);
+        p.heard(1, &News::Absent(v.clone()), now);
+        assert_eq!(heard(), vec![(v.clone(), None)]);
+        // A node that falls silent takes its volunteers offline.
+        p.heard(2, &News::Present(present(&v, Availability::Available)), now);
+        assert_eq!(heard(), vec![(v.clone(), Some(Availability::Available))]);
+        let later = now + std::time::Duration::from_secs(1);
+        p.expire(later);
+        assert_eq!(heard(), vec![(v.clone(), None)]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::input::Fields;
 use crate::permissions::RoleAction;
 use crate::request::{HelpRequest, RequestDraft, RequestStatus};
 use crate::user::Availability;
-use crate::{ConversationId, RequestId, UserId};
+use crate::{ConversationId, RequestId, Timestamp, UserId};
 use serde::Serialize;
 
 /// `seeker:request`: ask for help.
@@ -46,6 +46,11 @@ pub struct RequestOpened {
     /// How many on-call volunteers (available, app closed, notifications
     /// on, outside their quiet hours) are told of it by push.
     pub on_call_volunteers: usize,
+    /// When the request was made (the server's clock).
+    pub created_at: Timestamp,
+    /// The server's clock when it answered, so a client can show how long
+    /// the request has waited whatever its own clock says.
+    pub server_time: Timestamp,
 }
 
 /// `request:cancel`: withdraw the named request, or the pending one.
@@ -112,6 +117,9 @@ impl RequestStatusQuery {
 pub struct StatusOfRequest {
     /// The request, or `null` when there is none.
     pub request: Option<HelpRequest>,
+    /// The server's clock when it answered.
+    #[serde(rename = "serverTime")]
+    pub server_time: Timestamp,
 }
 
 /// How a volunteer names the request they accept.

@@ -31,6 +31,10 @@ pub enum Audience {
     Conversation(ConversationId),
     /// Every support agent's socket.
     Support,
+    /// Every seeker's and every support agent's socket. Used on its own
+    /// node only (`volunteer:presence`, which each node derives from its
+    /// own presence table, [`crate::presence`]), never published.
+    SeekersAndSupport,
     /// One socket, by id.
     Socket(String),
 }

@@ -54,6 +54,7 @@ pub fn routes() -> Router<App> {
         .route("/api/push/subscriptions/renew", post(push::renew))
         .route("/api/volunteers", get(reads::volunteers))
         .route("/api/support/overview", get(support::overview))
+        .route("/api/users", get(support::users))
         .route(
             "/api/conversations",
             get(conversations::conversations).post(conversations::start_conversation),

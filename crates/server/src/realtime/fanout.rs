@@ -1,5 +1,6 @@
 //! The one way events leave the server. Rooms ([`super::rooms`]): a
-//! user's sockets, a conversation's sockets, the support agents' sockets.
+//! user's sockets, a conversation's sockets, the support agents' sockets,
+//! the seekers' and support agents' sockets.
 //!
 //! A broadcast is encoded once (`["event",{…}]`) and the same bytes are
 //! queued for every receiver; each connection then writes what piled up for
@@ -12,15 +13,17 @@
 
 use super::SocketRef;
 use super::encoded::EncodedMessage;
-use super::outbound::{ServerEvent, SupportChange};
+use super::outbound::{ServerEvent, ShownAvailability, SupportChange};
 use super::rooms::Rooms;
 use crate::cluster::news::{Audience, News};
 use crate::cluster::outbox::Outbox;
+use crate::presence::VolunteerChange;
 use bytes::Bytes;
 use helpline_core::message::Message;
 use helpline_core::{ConversationId, UserId};
 use helpline_socketio::{Packet, encode_event};
 use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Sends [`ServerEvent`]s to users, conversations and sockets.
 #[derive(Clone, Default)]
@@ -101,6 +104,9 @@ impl Fanout {
                 rooms.each_in_conversation(id, |socket| send(socket, body))
             }
             Audience::Support => rooms.each_support(|socket| send(socket, body)),
+            Audience::SeekersAndSupport => {
+                rooms.each_seeker_and_support(|socket| send(socket, body))
+            }
             Audience::Socket(sid) => {
                 if let Some(socket) = rooms.socket(sid) {
                     send(&socket, body);
@@ -149,6 +155,24 @@ impl Fanout {
     pub fn support_changed_here(&self, reason: SupportChange) {
         if let Some(body) = encoded(&ServerEvent::SupportChanged { reason }) {
             self.deliver_here(&Audience::Support, &body);
+        }
+    }
+
+    /// `volunteer:presence` to this node's seekers and support agents, for
+    /// each change in how a volunteer looks from this node, in the order
+    /// they happen, until the presence table is gone. Not published: every
+    /// node derives the same changes from its own table
+    /// ([`crate::presence`]), so each seeker hears each change once.
+    pub async fn volunteer_presence(&self, mut changes: UnboundedReceiver<VolunteerChange>) {
+        while let Some(change) = changes.recv().await {
+            let event = ServerEvent::VolunteerPresence {
+                volunteer_id: change.volunteer,
+                online: change.availability.is_some(),
+                availability: ShownAvailability::from(change.availability),
+            };
+            if let Some(body) = encoded(&event) {
+                self.deliver_here(&Audience::SeekersAndSupport, &body);
+            }
         }
     }
 

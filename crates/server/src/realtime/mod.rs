@@ -163,7 +163,7 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<Calle
     let rooms = app.fanout.rooms();
     // In the user's room before the conversations are read: one that
     // starts meanwhile is joined either way (by its start, or by the read).
-    rooms.enter(&socket, &caller.id, caller.role == Role::Support);
+    rooms.enter(&socket, &caller.id, caller.role);
     let conversations = match app.store.active_conversations_of(&user.id).await {
         Ok(conversations) => conversations,
         Err(error) => {

@@ -33,6 +33,7 @@ pub async fn offer_pending_to(
         let event = ServerEvent::SeekerIncoming(IncomingRequest::new(
             &offer.request,
             &offer.seeker_display_name,
+            app.clock.now(),
         ));
         match socket {
             Some(socket) => app.fanout.to_socket(socket, &event),

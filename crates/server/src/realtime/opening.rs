@@ -66,6 +66,8 @@ async fn seeker_request(
         status: RequestStatus::Pending,
         online_volunteers: offered.len(),
         on_call_volunteers: on_call.len(),
+        created_at: request.created_at,
+        server_time: app.clock.now(),
     });
     notices::request_opened(app, &request, &ctx.caller.display_name, &on_call).await;
     app.fanout.support_changed(SupportChange::Request).await;
@@ -138,6 +140,7 @@ async fn offer(ctx: &Context, opened: &OpenedRequest) {
     let incoming = ServerEvent::SeekerIncoming(IncomingRequest::new(
         &opened.request,
         &ctx.caller.display_name,
+        ctx.app.clock.now(),
     ));
     ctx.app.fanout.to_users(&opened.offered, &incoming).await;
 }

@@ -8,6 +8,7 @@ use helpline_core::conversation::ConversationSummary;
 use helpline_core::message::{Message, Reaction};
 use helpline_core::request::{HelpRequest, RequestType, Topic};
 use helpline_core::safety::NamedReport;
+use helpline_core::user::Availability;
 use helpline_core::{CallId, ConversationId, MessageId, RequestId, Timestamp, UserId};
 use serde::Serialize;
 
@@ -29,6 +30,8 @@ pub struct IncomingRequest {
     pub request_id: RequestId,
     /// The seeker's id.
     pub senior_id: UserId,
+    /// The volunteer the request was made to, or `null` for anyone.
+    pub target_volunteer_id: Option<UserId>,
     /// The seeker.
     pub seeker: SeekerCard,
     /// Chat, voice or video.
@@ -41,14 +44,19 @@ pub struct IncomingRequest {
     pub created_at: Timestamp,
     /// When it expires.
     pub expires_at: Timestamp,
+    /// The server's clock when the offer was sent, so a client can show
+    /// waiting times whatever its own clock says.
+    pub server_time: Timestamp,
 }
 
 impl IncomingRequest {
-    /// The offer for `request`, made by a seeker called `seeker_name`.
-    pub fn new(request: &HelpRequest, seeker_name: &str) -> Self {
+    /// The offer for `request`, made by a seeker called `seeker_name`,
+    /// sent at `now`.
+    pub fn new(request: &HelpRequest, seeker_name: &str, now: Timestamp) -> Self {
         Self {
             request_id: request.id.clone(),
             senior_id: request.senior_id.clone(),
+            target_volunteer_id: request.target_volunteer_id.clone(),
             seeker: SeekerCard {
                 id: request.senior_id.clone(),
                 display_name: seeker_name.to_owned(),
@@ -58,6 +66,7 @@ impl IncomingRequest {
             note: request.note.clone(),
             created_at: request.created_at,
             expires_at: request.expires_at,
+            server_time: now,
         }
     }
 }
@@ -103,6 +112,29 @@ pub enum SupportChange {
     Session,
     /// A volunteer came online, left, or changed availability.
     Presence,
+}
+
+/// A volunteer's availability as seekers and support see it
+/// (`volunteer:presence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShownAvailability {
+    /// Online and taking requests.
+    Available,
+    /// Online, not taking requests.
+    Away,
+    /// Not connected anywhere.
+    Offline,
+}
+
+impl From<Option<Availability>> for ShownAvailability {
+    fn from(availability: Option<Availability>) -> Self {
+        match availability {
+            Some(Availability::Available) => Self::Available,
+            Some(Availability::Away) => Self::Away,
+            None => Self::Offline,
+        }
+    }
 }
 
 /// An event and its payload.
@@ -157,6 +189,8 @@ pub enum ServerEvent {
     RequestStatusResponse {
         /// The request, if any.
         request: Option<HelpRequest>,
+        /// The server's clock when it answered.
+        server_time: Timestamp,
     },
     /// A stored message, encoded once (see [`super::encoded`]).
     MessageNew(EncodedMessage),
@@ -245,6 +279,16 @@ pub enum ServerEvent {
     SupportChanged {
         /// What changed.
         reason: SupportChange,
+    },
+    /// A volunteer came online, went offline everywhere, or changed
+    /// availability: to every seeker and support agent.
+    VolunteerPresence {
+        /// The volunteer.
+        volunteer_id: UserId,
+        /// Connected anywhere.
+        online: bool,
+        /// `offline` when not online.
+        availability: ShownAvailability,
     },
     /// The socket's token expired; the server disconnects it next.
     AuthExpired {},
@@ -355,6 +399,7 @@ impl ServerEvent {
             Self::MessageRead { .. } => "message:read",
             Self::ConversationStarted { .. } => "conversation:started",
             Self::SupportChanged { .. } => "support:changed",
+            Self::VolunteerPresence { .. } => "volunteer:presence",
             Self::AuthExpired {} => "auth:expired",
             Self::ChatEnded { .. } => "chat:ended",
             Self::CallIncoming { .. } => "call:incoming",

@@ -94,12 +94,16 @@ async fn request_status(
         Err(DomainError::NotFound(_)) => None,
         other => other?,
     };
+    let server_time = ctx.app.clock.now();
     let replied = ack.send(StatusOfRequest {
         request: request.clone(),
+        server_time,
     });
-    ctx.app
-        .fanout
-        .to_socket(&ctx.socket, &ServerEvent::RequestStatusResponse { request });
+    let response = ServerEvent::RequestStatusResponse {
+        request,
+        server_time,
+    };
+    ctx.app.fanout.to_socket(&ctx.socket, &response);
     Ok(replied)
 }
 

@@ -1,6 +1,7 @@
 //! Who is in which room, in this process: every socket by its id, each
-//! user's sockets, each active conversation's sockets, and the support
-//! agents' sockets.
+//! user's sockets, each active conversation's sockets, the support
+//! agents' sockets and the seekers' sockets (who hear `volunteer:presence`
+//! with support).
 //!
 //! A socket joins its user's room when admitted and its conversations'
 //! rooms then and whenever one of its user's conversations starts; it
@@ -9,6 +10,7 @@
 //! rooms it is in, so leaving costs only those rooms.
 
 use super::SocketRef;
+use helpline_core::user::Role;
 use helpline_core::{ConversationId, UserId};
 use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -18,7 +20,7 @@ struct Member {
     socket: SocketRef,
     user: UserId,
     conversations: Vec<ConversationId>,
-    support: bool,
+    role: Role,
 }
 
 #[derive(Default)]
@@ -27,6 +29,8 @@ struct Registry {
     users: HashMap<UserId, Vec<SocketRef>>,
     conversations: HashMap<ConversationId, Vec<SocketRef>>,
     support: Vec<SocketRef>,
+    /// By socket id: there can be many, and leaving must stay cheap.
+    seekers: HashMap<String, SocketRef>,
 }
 
 /// The rooms of this process.
@@ -49,17 +53,23 @@ impl Rooms {
         self.registry.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Registers `socket` as one of `user`'s (and a support agent's when
-    /// `support`).
-    pub fn enter(&self, socket: &SocketRef, user: &UserId, support: bool) {
+    /// Registers `socket` as one of `user`'s (and a support agent's or a
+    /// seeker's, by `role`).
+    pub fn enter(&self, socket: &SocketRef, user: &UserId, role: Role) {
         let mut registry = self.write();
         registry
             .users
             .entry(user.clone())
             .or_default()
             .push(socket.clone());
-        if support {
-            registry.support.push(socket.clone());
+        match role {
+            Role::Support => registry.support.push(socket.clone()),
+            Role::Seeker => {
+                registry
+                    .seekers
+                    .insert(socket.id().to_owned(), socket.clone());
+            }
+            Role::Volunteer => {}
         }
         registry.sockets.insert(
             socket.id().to_owned(),
@@ -67,7 +77,7 @@ impl Rooms {
                 socket: socket.clone(),
                 user: user.clone(),
                 conversations: Vec::new(),
-                support,
+                role,
             },
         );
     }
@@ -141,8 +151,12 @@ impl Rooms {
                 }
             }
         }
-        if member.support {
-            without(&mut registry.support, &member.socket);
+        match member.role {
+            Role::Support => without(&mut registry.support, &member.socket),
+            Role::Seeker => {
+                registry.seekers.remove(member.socket.id());
+            }
+            Role::Volunteer => {}
         }
     }
 
@@ -179,6 +193,14 @@ impl Rooms {
     /// Runs `f` on every support agent's socket.
     pub fn each_support(&self, mut f: impl FnMut(&SocketRef)) {
         for socket in &self.read().support {
+            f(socket);
+        }
+    }
+
+    /// Runs `f` on every seeker's and every support agent's socket.
+    pub fn each_seeker_and_support(&self, mut f: impl FnMut(&SocketRef)) {
+        let registry = self.read();
+        for socket in registry.seekers.values().chain(&registry.support) {
             f(socket);
         }
     }

@@ -29,6 +29,7 @@ mod messages;
 mod offers;
 mod opening;
 mod permission_table;
+mod presence_events;
 mod process;
 mod push;
 mod push_mock_selftest;
