@@ -137,6 +137,19 @@ scenario("on a phone and a desktop the conversation gets most of the chat screen
   await s.page.keyboard.press("Escape");
   await s.page.getByRole("heading", { name: "Options for Beatrice's message" }).waitFor({ state: "detached" });
   assert.ok(await options.evaluate((el) => el === document.activeElement), "focus back on the bubble's options");
+  // Larger text (the comfort setting, 28 px): the header is still one row
+  // and the name keeps room (Call shows its icon; its name is kept).
+  for (const size of ["large", "larger"]) {
+    await s.page.evaluate((size) => (document.documentElement.dataset.textSize = size), size);
+    await s.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    assert.ok(await oneRow(s.page, ".thread-head > *"), `${size} text: the header is one row`);
+    const nameWidth = await s.page.locator(".thread-head h1").evaluate((el) => el.getBoundingClientRect().width);
+    assert.ok(nameWidth >= 100, `${size} text: the name has ${nameWidth} px`);
+    await s.page.getByRole("button", { name: "Call Beatrice", exact: true }).waitFor();
+    const { ofViewport } = await share(s.page);
+    console.log(`messages region, phone, ${size} text: ${(ofViewport * 100).toFixed(1)} % of the viewport`);
+  }
+  await s.page.evaluate(() => delete document.documentElement.dataset.textSize);
   noProblems(s.page, v.page);
   await s.context.close();
   await v.context.close();

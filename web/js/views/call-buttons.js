@@ -25,7 +25,7 @@ class CallButtons extends HTMLElement {
         "button",
         { type: "button", class: "primary call-start", disabled: busy, "data-media": media, onclick: () => store.calls.invite(id, media) },
         icon(glyph),
-        label,
+        h("span", { class: "call-label" }, label),
         h("span", { class: "visually-hidden" }, ` ${name}`),
       );
     const only = this.getAttribute("media");
