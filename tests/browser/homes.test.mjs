@@ -201,7 +201,11 @@ scenario("signing out warns about unsent messages, then leaves nothing of the pe
   await page.waitForFunction((key) => (localStorage.getItem(key) ?? "").includes("six eggs"), `helpline:${id}:outbox`);
   await page.waitForFunction((key) => (localStorage.getItem(key) ?? "").includes("lemon drizzle"), `helpline:${id}:cache`);
 
-  // Sign out: a warning first; staying keeps everything.
+  // Sign out (behind Menu on a phone in a chat): a warning first; staying
+  // keeps everything, the menu open.
+  const menu = page.getByRole("button", { name: /^Menu/ });
+  await menu.click();
+  assert.equal(await menu.getAttribute("aria-expanded"), "true");
   await page.getByRole("button", { name: "Sign out" }).click();
   const dialog = page.getByRole("dialog", { name: "Sign out with unsent messages?" });
   await dialog.getByText("1 message you wrote has not been sent yet.").waitFor();

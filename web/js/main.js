@@ -48,6 +48,7 @@ function route() {
   else if (role === "volunteer") view = h("hl-volunteer-home");
   else view = h("hl-support-dashboard");
   if (!chat && path !== "/chats" && path !== "/" && path !== "/settings") history.replaceState(null, "", "/");
+  menuOpen = false;
   show(view);
   followLink(chat ? decodeURIComponent(chat[1]) : null);
   renderTopbar();
@@ -81,38 +82,76 @@ function show(view) {
   requestAnimationFrame(() => (main.querySelector("h1") ?? main).focus({ preventScroll: true }));
 }
 
+// The top bar. On a phone in a chat it is one row (comfort.css): the logo,
+// the connection state and a Menu button that shows the rest (Home, Chats,
+// Settings, Sign out) as a disclosure: aria-expanded, Escape or a click
+// elsewhere closes it, and Escape puts the focus back on Menu. Elsewhere the
+// menu's contents are laid out in the bar as before and Menu is not shown.
+let menuOpen = false;
+
 function renderTopbar() {
   const user = store.user;
   topbar.hidden = false;
+  // Drawn again on every change of the conversations: the focus stays on
+  // the same item.
+  const focused = topbar.contains(document.activeElement) ? document.activeElement.dataset.key : null;
   const here = (path) => (location.pathname === path || (path === "/chats" && location.pathname.startsWith("/chats/")) ? "page" : null);
   const unread = store.unread;
-  const links = [h("li", null, h("a", { href: "/", "data-link": true, "aria-current": here("/") }, user.role === "support" ? "Dashboard" : "Home"))];
-  links.push(
-    h(
-      "li",
-      null,
-      h(
-        "a",
-        { href: "/chats", "data-link": true, "aria-current": here("/chats") },
-        "Chats",
-        unread ? h("span", { class: "badge" }, String(unread), h("span", { class: "visually-hidden" }, " unread")) : null,
-      ),
-    ),
-  );
+  const badge = () => (unread ? h("span", { class: "badge" }, String(unread), h("span", { class: "visually-hidden" }, " unread")) : null);
+  const links = [h("li", null, h("a", { href: "/", "data-link": true, "data-key": "home", "aria-current": here("/") }, user.role === "support" ? "Dashboard" : "Home"))];
+  links.push(h("li", null, h("a", { href: "/chats", "data-link": true, "data-key": "chats", "aria-current": here("/chats") }, "Chats", badge())));
+  topbar.classList.toggle("in-chat", location.pathname.startsWith("/chats/"));
+  topbar.classList.toggle("menu-open", menuOpen);
   fill(
     topbar,
-    h("a", { class: "brand", href: "/", "data-link": true }, h("img", { src: "/icons/icon.svg", alt: "", width: 32, height: 32 }), "Helpline"),
-    h("nav", { "aria-label": "Main" }, h("ul", null, links)),
-    connectionPill(),
+    h("a", { class: "brand", href: "/", "data-link": true, "data-key": "brand" }, h("img", { src: "/icons/icon.svg", alt: "", width: 32, height: 32 }), h("span", { class: "brand-text" }, "Helpline")),
+    h(
+      "button",
+      { type: "button", class: "secondary menu-button", "data-key": "menu", "aria-expanded": String(menuOpen), "aria-controls": "topbar-menu", onclick: () => setMenu(!menuOpen, { focus: !menuOpen }) },
+      "Menu",
+      badge(),
+    ),
     h(
       "div",
-      { class: "me" },
-      h("span", { class: "me-name" }, user.displayName),
-      h("a", { class: "settings-link", href: "/settings", "data-link": true, "aria-current": here("/settings") }, "Settings"),
-      h("button", { type: "button", class: "link", onclick: signOutOnPurpose }, "Sign out"),
+      { class: "topbar-menu", id: "topbar-menu" },
+      h("nav", { "aria-label": "Main" }, h("ul", null, links)),
+      h(
+        "div",
+        { class: "me" },
+        h("span", { class: "me-name" }, user.displayName),
+        h("a", { class: "settings-link", href: "/settings", "data-link": true, "data-key": "settings", "aria-current": here("/settings") }, "Settings"),
+        h("button", { type: "button", class: "link", "data-key": "signout", onclick: signOutOnPurpose }, "Sign out"),
+      ),
     ),
+    connectionPill(),
   );
+  if (focused) topbar.querySelector(`[data-key="${focused}"]`)?.focus();
 }
+
+/** Opens or closes the top bar's menu (phones, in a chat); on opening the
+ *  focus goes to its first item, on `back` it returns to Menu. */
+function setMenu(open, { focus = false, back = false } = {}) {
+  menuOpen = open;
+  topbar.classList.toggle("menu-open", open);
+  const button = topbar.querySelector(".menu-button");
+  button?.setAttribute("aria-expanded", String(open));
+  if (open && focus) topbar.querySelector(".topbar-menu a, .topbar-menu button")?.focus();
+  if (!open && back) button?.focus();
+}
+
+topbar.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !menuOpen) return;
+  event.preventDefault();
+  setMenu(false, { back: true });
+});
+document.addEventListener("click", (event) => {
+  if (!menuOpen || topbar.contains(event.target) || event.target.closest?.("dialog")) return;
+  setMenu(false);
+});
+// Tabbing out of the open menu closes it.
+topbar.addEventListener("focusout", (event) => {
+  if (menuOpen && event.relatedTarget && !topbar.contains(event.relatedTarget) && !event.relatedTarget.closest?.("dialog")) setMenu(false);
+});
 
 const STATES = {
   connected: ["Connected", "ok"],
@@ -125,7 +164,7 @@ const STATES = {
 
 function connectionPill() {
   const [text, kind] = STATES[store.connection] ?? STATES.closed;
-  return h("p", { class: `conn conn-${kind}`, id: "connection-state", "data-state": store.connection }, h("span", { class: "dot", "aria-hidden": "true" }), text);
+  return h("p", { class: `conn conn-${kind}`, id: "connection-state", "data-state": store.connection }, h("span", { class: "dot", "aria-hidden": "true" }), h("span", { class: "conn-text" }, text));
 }
 
 function renderConnection(state) {
