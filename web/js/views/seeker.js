@@ -16,20 +16,29 @@ class SeekerHome extends HTMLElement {
     this.volunteers = this.volunteers ?? null;
     this.off = [
       store.on("conversations", () => this.renderChats()),
-      store.on("connection", (s) => s === "connected" && this.refresh()),
+            store.on("connection", (s) => s === "connected" && (this.refresh(), this.watch(true))),
       store.on("presence", (p) => this.onPresence(p)),
     ];
-    this.render();
+        this.render();
     this.refresh();
+    this.watch(true);
     // Older servers send no volunteer:presence, so the list is polled
     // until the first one arrives.
     this.timer = setInterval(() => !store.presenceLive && document.visibilityState === "visible" && this.refresh(), REFRESH_MS);
   }
 
-  disconnectedCallback() {
+    disconnectedCallback() {
+    this.watch(false);
     this.off.forEach((off) => off());
     clearInterval(this.timer);
     clearTimeout(this.presenceTimer);
+  }
+
+    /** Newer servers send volunteer:presence only to seekers who ask
+   *  (volunteers:watch): this screen asks while it shows the list. Older
+   *  servers refuse the event, and the list is polled. */
+  watch(watching) {
+    store.socket?.request("volunteers:watch", { watching }).catch(() => {});
   }
 
   async refresh() {

@@ -29,7 +29,7 @@ pub use messages::{
 pub use requests::{
     AnsweredRequest, AvailabilitySet, RequestCancel, RequestClaimedByYou, RequestOpened,
     RequestStatusQuery, RequestWithdrawn, SeekerRequest, StatusOfRequest, VolunteerAccept,
-    VolunteerAvailability, VolunteerReject,
+    VolunteerAvailability, VolunteerReject, VolunteersWatch, Watching,
 };
 
 use crate::error::DomainError;

@@ -225,6 +225,37 @@ pub struct AvailabilitySet {
     pub status: Availability,
 }
 
+/// `volunteers:watch`: a seeker's screen that lists volunteers asks for
+/// `volunteer:presence` (or stops). Opt-in, so a seeker who is not looking
+/// at the list costs nothing when volunteers come and go.
+#[derive(Debug, Clone)]
+pub struct VolunteersWatch {
+    /// Whether to hear `volunteer:presence` from now on.
+    pub watching: bool,
+}
+client_event!(
+    VolunteersWatch,
+    "volunteers:watch",
+    SEEKER_SELF,
+    Watching,
+    role = RoleAction::AskForHelp
+);
+
+impl VolunteersWatch {
+    fn from_fields(fields: &Fields<'_>) -> Result<Self, DomainError> {
+        Ok(Self {
+            watching: fields.opt_bool("watching")?.unwrap_or(true),
+        })
+    }
+}
+
+/// The answer to `volunteers:watch`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Watching {
+    /// Whether the socket hears `volunteer:presence` now.
+    pub watching: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

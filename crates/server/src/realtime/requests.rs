@@ -13,6 +13,7 @@ use crate::push::notices;
 use helpline_core::inbound::{
     AnsweredRequest, AvailabilitySet, RequestCancel, RequestClaimedByYou, RequestStatusQuery,
     RequestWithdrawn, StatusOfRequest, VolunteerAccept, VolunteerAvailability, VolunteerReject,
+    VolunteersWatch, Watching,
 };
 use helpline_core::notice::SystemNote;
 use helpline_core::permissions;
@@ -28,6 +29,7 @@ pub(super) fn register(handlers: &mut Handlers) {
     handlers.on(volunteer_accept);
     handlers.on(volunteer_reject);
     handlers.on(volunteer_availability);
+    handlers.on(volunteers_watch);
 }
 
 /// The caller's own request: the one named, or by default their pending one.
@@ -285,6 +287,18 @@ async fn volunteer_availability(
         offer_pending_to(&ctx.app, &ctx.caller.id, None).await?;
     }
     Ok(replied)
+}
+
+/// `volunteers:watch`: this socket hears `volunteer:presence` (or stops).
+async fn volunteers_watch(
+    ctx: Context,
+    event: VolunteersWatch,
+    ack: Ack<Watching>,
+) -> Result<Replied, DomainError> {
+    ctx.app.fanout.rooms().watch(&ctx.socket, event.watching);
+    Ok(ack.send(Watching {
+        watching: event.watching,
+    }))
 }
 
 /// Tells everyone concerned that a request expired.

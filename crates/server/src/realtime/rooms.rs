@@ -1,7 +1,7 @@
 //! Who is in which room, in this process: every socket by its id, each
 //! user's sockets, each active conversation's sockets, the support
-//! agents' sockets and the seekers' sockets (who hear `volunteer:presence`
-//! with support).
+//! agents' sockets and the sockets of seekers who asked to hear
+//! `volunteer:presence` (`volunteers:watch`; support always hear it).
 //!
 //! A socket joins its user's room when admitted and its conversations'
 //! rooms then and whenever one of its user's conversations starts; it
@@ -29,7 +29,8 @@ struct Registry {
     users: HashMap<UserId, Vec<SocketRef>>,
     conversations: HashMap<ConversationId, Vec<SocketRef>>,
     support: Vec<SocketRef>,
-    /// By socket id: there can be many, and leaving must stay cheap.
+    /// Seekers' sockets watching volunteers' presence, by socket id: there
+    /// can be many, and leaving must stay cheap.
     seekers: HashMap<String, SocketRef>,
 }
 
@@ -64,12 +65,9 @@ impl Rooms {
             .push(socket.clone());
         match role {
             Role::Support => registry.support.push(socket.clone()),
-            Role::Seeker => {
-                registry
-                    .seekers
-                    .insert(socket.id().to_owned(), socket.clone());
-            }
-            Role::Volunteer => {}
+            // Seekers hear `volunteer:presence` only once they ask
+            // (`volunteers:watch`, [`Rooms::watch`]).
+            Role::Seeker | Role::Volunteer => {}
         }
         registry.sockets.insert(
             socket.id().to_owned(),
@@ -128,6 +126,22 @@ impl Rooms {
             if let Some(member) = registry.sockets.get_mut(socket.id()) {
                 member.conversations.retain(|c| c != conversation);
             }
+        }
+    }
+
+    /// Adds (or removes) a seeker's socket to those that hear
+    /// `volunteer:presence`. A socket that has left is not added.
+    pub fn watch(&self, socket: &SocketRef, watching: bool) {
+        let mut registry = self.write();
+        if !registry.sockets.contains_key(socket.id()) {
+            return;
+        }
+        if watching {
+            registry
+                .seekers
+                .insert(socket.id().to_owned(), socket.clone());
+        } else {
+            registry.seekers.remove(socket.id());
         }
     }
 

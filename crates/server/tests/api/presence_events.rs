@@ -59,11 +59,24 @@ async fn presence_reaches_seekers_and_support(backend: Backend) {
     let mut staff = app.connect(&staff_account).await;
     let seeker = app.register("seeker").await;
     let mut s = app.connect(&seeker).await;
+    // A seeker who does not look at the volunteers hears nothing; one who
+    // asks (the home screen) does, until they stop asking.
+    let mut idle = app.connect(&app.register("seeker").await).await;
+    let watching = ok(s.ack("volunteers:watch", json!({})).await.unwrap());
+    assert_eq!(watching["watching"], true);
     let other = app.register("volunteer").await;
     let mut o = app.connect(&other).await;
     for client in [&mut s, &mut staff] {
         assert_eq!(presence(client).await, shown(&other.id, "available"));
     }
+    quiet(&mut idle, "volunteer:presence").await;
+    let ack = ok(idle
+        .ack("volunteers:watch", json!({"watching": false}))
+        .await
+        .unwrap());
+    assert_eq!(ack["watching"], false);
+    let refused = o.ack("volunteers:watch", json!({})).await.unwrap();
+    assert_eq!(refused["error"]["code"], "forbidden", "{refused}");
     let volunteer = app.register("volunteer").await;
 
     // The first socket: online, available.
@@ -223,6 +236,9 @@ async fn presence_across_two_nodes(broker: Broker) {
     let (a, b) = (&nodes[0], &nodes[1]);
     let seeker = a.register("seeker").await;
     let mut s = a.connect(&seeker).await;
+    ok(s.ack("volunteers:watch", json!({"watching": true}))
+        .await
+        .unwrap());
     let staff_account = b.create_account(Role::Support).await;
     let mut staff = b.connect(&staff_account).await;
     let volunteer = a.register("volunteer").await;
