@@ -526,7 +526,7 @@ scenario("a volunteer turns on notifications; a request reaches the closed app a
 
   // (e) Signing out deletes this device's subscription on the server and
   // in the browser.
-  await app.getByRole("button", { name: "Sign out" }).click();
+  await signOut(app);
   await app.getByRole("heading", { name: "Sign in" }).waitFor();
   assert.deepEqual((await restAs(token, "GET", "/api/push/subscriptions")).json.subscriptions, []);
   assert.equal(await app.evaluate(() => localStorage.getItem("test:push-subscription")), null);
@@ -677,7 +677,7 @@ scenario("a shared device: whoever turns notifications on takes them over; on st
   await signIn(page, alma.account);
   await settings();
   await card.getByText(OFF).waitFor();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await signOut(page);
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
   assert.deepEqual(await endpointsOf(bertToken), [alma.device.endpoint]);
   assert.equal(await page.evaluate(() => localStorage.getItem("test:push-unsubscribed")), null);
@@ -709,7 +709,7 @@ scenario("a shared device: whoever turns notifications on takes them over; on st
   await card.getByText(ON).waitFor();
 
   // Bert signs out: gone on the server and in the browser.
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await signOut(page);
   await page.getByRole("heading", { name: "Sign in" }).waitFor();
   assert.deepEqual(await endpointsOf(bertToken), []);
   assert.equal(await page.evaluate(() => localStorage.getItem("test:push-subscription")), null);
@@ -734,3 +734,11 @@ scenario("availability is kept by the server: away on one device shows as away o
   await first.context.close();
   await second.context.close();
 });
+
+/** Signs out from wherever the page is: on a phone in a chat, Sign out is
+ *  behind the top bar's Menu. */
+async function signOut(page) {
+  const menu = page.getByRole("button", { name: /^Menu/ });
+  if (await menu.isVisible()) await menu.click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+}
