@@ -45,12 +45,44 @@ async function inView(locator) {
   return !!box && box.y >= 0 && box.x >= 0 && box.y + box.height <= height && box.x + box.width <= width;
 }
 
-/** No sideways scrolling: the page fits the viewport's width. */
+/** No sideways scrolling: the page fits the viewport's width. Elements
+ *  inside a region that scrolls sideways on purpose (a wide table's
+ *  scroller) may extend past it. */
 async function fitsWidth(page) {
+  const wide = await overflowing(page);
+  if (wide.length) console.log(`wider than the screen: ${wide.join(", ")}`);
+  return wide.length === 0;
+}
+
+/** What makes the page wider than the viewport, as "tag.class" strings. */
+function overflowing(page) {
   return page.evaluate(() => {
     const main = document.querySelector("main");
-    const wide = [...main.querySelectorAll("*")].filter((el) => el.getBoundingClientRect().right > main.clientWidth + 1);
-    return document.documentElement.scrollWidth <= innerWidth + 1 && main.scrollWidth <= main.clientWidth + 1 && wide.length === 0;
+    const scrolls = (el) => {
+      for (let p = el.parentElement; p && p !== main; p = p.parentElement) if (["auto", "scroll"].includes(getComputedStyle(p).overflowX)) return true;
+      return false;
+    };
+    const wide = [...main.querySelectorAll("*")]
+      .filter((el) => el.getClientRects().length && el.getBoundingClientRect().right > main.clientWidth + 1 && !scrolls(el))
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+    if (document.documentElement.scrollWidth > innerWidth + 1) wide.unshift("html");
+    if (main.scrollWidth > main.clientWidth + 1) wide.unshift("main");
+    return wide.slice(0, 8);
+  });
+}
+
+/** Follows a top-bar link, through Menu where the phone shows it. */
+async function follow(page, name) {
+  const menu = page.getByRole("button", { name: /^Menu/ });
+  if (await menu.isVisible()) await menu.click();
+  await page.locator(".topbar").getByRole("link", { name, exact: true }).click();
+}
+
+/** Whether the top bar's visible items sit on one row. */
+function topBarOneRow(page) {
+  return page.evaluate(() => {
+    const tops = [...document.querySelectorAll(".topbar > *")].filter((el) => el.getClientRects().length && getComputedStyle(el).display !== "none" && el.getBoundingClientRect().height > 1).map((el) => el.getBoundingClientRect());
+    return tops.every((r) => r.top < tops[0].bottom && r.bottom > tops[0].top);
   });
 }
 
@@ -126,7 +158,7 @@ scenario("text size, high contrast and blurred photos: remembered on the device,
     assert.equal(await rootSize(), px, `${label} text`);
     const name = label.toLowerCase();
     await snap(page, `settings-text-${name}`);
-    await page.getByRole("link", { name: "Home" }).click();
+    await follow(page, "Home");
     await page.getByRole("heading", { name: "Hello, Ethel" }).waitFor();
     await page.locator(".person", { hasText: "Rosalind" }).waitFor();
     await snap(page, `seeker-home-text-${name}`);
@@ -134,7 +166,9 @@ scenario("text size, high contrast and blurred photos: remembered on the device,
     await page.setViewportSize(PHONE);
     await settle(page);
     assert.ok(await fitsWidth(page), `seeker home fits a phone at ${label}`);
-    await page.getByRole("link", { name: "Settings" }).click();
+    // At the large sizes the phone's top bar is one row, its items behind Menu.
+    if (label !== "Normal") assert.ok(await topBarOneRow(page), `the top bar is one row at ${label}`);
+    await follow(page, "Settings");
     await settle(page);
     assert.ok(await fitsWidth(page), `settings fit a phone at ${label}`);
   }
@@ -266,6 +300,70 @@ scenario("support messages people by name, and finds anyone to message", async (
   assert.ok(seeker.user.id);
   noProblems(page);
   await context.close();
+});
+
+scenario("every text size: the volunteer's home with an offer, the chats list and the support dashboard stay accessible and fit a phone", async () => {
+  const v = await user(browser, "volunteer", "Cornelius", { viewport: PHONE });
+  const s = await user(browser, "seeker", "Henrietta", { viewport: PHONE });
+  const support = createWithCli("support", "Sasha Support");
+  const staff = await open(browser, { viewport: PHONE });
+  await signIn(staff.page, support);
+  await staff.page.getByRole("heading", { name: "Support dashboard" }).waitFor();
+  await s.page.locator(".person", { hasText: "Cornelius" }).getByRole("button", { name: "Chat now with Cornelius" }).click();
+  const offer = v.page.locator("#offers .offer", { hasText: "Henrietta" });
+  await offer.waitFor();
+  // The size is the device's (localStorage, read on start), so each page
+  // reloads into it; the checks run at the phone's width and the desktop's.
+  const atSize = async (page, size, ready) => {
+    await page.evaluate((size) => localStorage.setItem("helpline:comfort", JSON.stringify({ textSize: size })), size);
+    await page.reload();
+    await ready();
+    await settle(page);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.textSize ?? "normal"), size);
+  };
+  const check = async (page, label) => {
+    for (const viewport of [PHONE, DESKTOP]) {
+      await page.setViewportSize(viewport);
+      await settle(page);
+      const where = `${label} (${viewport.width}×${viewport.height})`;
+      await checkA11y(page, where);
+      await checkTextSize(page, where);
+      assert.ok(await fitsWidth(page), `${where} fits the width`);
+    }
+    await page.setViewportSize(PHONE);
+  };
+  const sizes = ["normal", "large", "larger"];
+  for (const size of sizes) {
+    await atSize(v.page, size, () => offer.waitFor());
+    await check(v.page, `volunteer home with an offer, ${size} text`);
+    if (size === "larger") await snap(v.page, "volunteer-home-offer-larger-text");
+    // Accept stays in view on the phone at every size (the top bar one row,
+    // behind Menu, at the large sizes).
+    if (size !== "normal") assert.ok(await topBarOneRow(v.page), `the top bar is one row at ${size} text`);
+    assert.ok(await inView(offer.getByRole("button", { name: "Accept Henrietta" })), `Accept in view at ${size} text`);
+    await atSize(staff.page, size, () => staff.page.locator("tr[data-request]", { hasText: "Henrietta" }).waitFor());
+    await check(staff.page, `support dashboard with a pending request, ${size} text`);
+  }
+  await offer.getByRole("button", { name: "Accept Henrietta" }).click();
+  await s.page.getByRole("heading", { name: "Cornelius", level: 1 }).waitFor();
+  await s.page.getByLabel("Message to Cornelius").fill("Good morning, Cornelius");
+  await s.page.keyboard.press("Enter");
+  await v.page.locator(".msg.theirs", { hasText: "Good morning" }).waitFor();
+  await follow(v.page, "Chats");
+  const row = v.page.locator(".conv", { hasText: "Henrietta" });
+  for (const size of sizes) {
+    await atSize(v.page, size, () => row.getByText("Good morning", { exact: false }).waitFor());
+    await check(v.page, `chats list, ${size} text`);
+    if (size === "larger") await snap(v.page, "volunteer-chats-larger-text");
+    await atSize(staff.page, size, () => staff.page.getByRole("region", { name: /^Chats in progress/ }).locator("tr", { hasText: "Henrietta" }).waitFor());
+    await check(staff.page, `support dashboard with an active chat, ${size} text`);
+    if (size === "larger") await snap(staff.page, "support-dashboard-larger-text");
+  }
+  for (const page of [v.page, staff.page]) await page.evaluate(() => localStorage.removeItem("helpline:comfort"));
+  noProblems(v.page, s.page, staff.page);
+  await v.context.close();
+  await s.context.close();
+  await staff.context.close();
 });
 
 /** A small PNG built here (a gradient), as the attachments test does. */

@@ -128,8 +128,9 @@ function renderTopbar() {
   if (focused) topbar.querySelector(`[data-key="${focused}"]`)?.focus();
 }
 
-/** Opens or closes the top bar's menu (phones, in a chat); on opening the
- *  focus goes to its first item, on `back` it returns to Menu. */
+/** Opens or closes the top bar's menu (phones: in a chat, or at a large
+ *  text size); on opening the focus goes to its first item, on `back` it
+ *  returns to Menu. */
 function setMenu(open, { focus = false, back = false } = {}) {
   menuOpen = open;
   topbar.classList.toggle("menu-open", open);
