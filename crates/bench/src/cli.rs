@@ -97,6 +97,21 @@ pub struct Options {
     /// S3: measured seconds per offered rate [default: 5].
     #[arg(long)]
     pub rate_secs: Option<f64>,
+    /// S3: runs of the fixed rate on its own, R and N interleaved, for the
+    /// headline's median, worst run and runs above 25 ms [default: 5; smoke: 1].
+    #[arg(long)]
+    pub fixed_runs: Option<usize>,
+    /// S3: measured seconds of each fixed-rate run [default: 30].
+    #[arg(long)]
+    pub fixed_secs: Option<f64>,
+    /// The disk probe (fdatasync after each append, in the work directory)
+    /// at the start and end of a run with S3 or S6: seconds each [default:
+    /// 8; smoke: 0.2; 0 skips it].
+    #[arg(long)]
+    pub fsync_secs: Option<f64>,
+    /// The disk probe's append size, about one commit's WAL frames.
+    #[arg(long, default_value_t = 8192)]
+    pub fsync_bytes: usize,
     /// S3: highest offered rate, as a multiple of N's maximum [default: 32; smoke: 1].
     #[arg(long)]
     pub sweep_max: Option<f64>,
@@ -176,6 +191,9 @@ pub struct Sizes {
     pub chat_conversations: usize,
     pub chat_secs: f64,
     pub rate_secs: f64,
+    pub fixed_runs: usize,
+    pub fixed_secs: f64,
+    pub fsync_secs: f64,
     pub sweep_max: f64,
     pub dispatch_volunteers: Vec<usize>,
     pub dispatch_requests: usize,
@@ -207,6 +225,9 @@ impl Options {
             chat_conversations: scale(self.chat_conversations.unwrap_or(pick(5_000, 10))),
             chat_secs: secs(self.chat_secs, 10.0),
             rate_secs: secs(self.rate_secs, 5.0),
+            fixed_runs: self.fixed_runs.unwrap_or(pick(5, 1)).max(1),
+            fixed_secs: secs(self.fixed_secs, 30.0),
+            fsync_secs: self.fsync_secs.unwrap_or(if smoke { 0.2 } else { 8.0 }),
             sweep_max: self.sweep_max.unwrap_or(if smoke { 1.0 } else { 32.0 }),
             dispatch_volunteers: list(&self.dispatch_volunteers, &[100, 1000], &[5, 20]),
             dispatch_requests: scale(self.dispatch_requests.unwrap_or(pick(200, 10))),

@@ -10,6 +10,7 @@
 mod accounts;
 mod cli;
 mod client;
+mod disk;
 mod floor;
 mod machine;
 mod metrics;

@@ -41,6 +41,11 @@ pub async fn execute(
     }
     let runner = Runner::prepare(options.clone(), &servers, &scenarios).await?;
     let sizes = runner.sizes.clone();
+    let durable = scenarios.iter().any(|s| s == "S3" || s == "S6");
+    let mut disk = Vec::new();
+    if durable && sizes.fsync_secs > 0.0 {
+        disk.push(fsync_probe(&runner, "start", options.fsync_bytes).await?);
+    }
     let mut results = Vec::new();
     let mut base_rate = None;
     for scenario in &scenarios {
@@ -92,6 +97,16 @@ pub async fn execute(
                 let case = format!("open loop, {n} conversations");
                 let job = Job::ChatSweep { rates, fixed };
                 results.extend(case_runs(&runner, "S3", &case, &job, Db::Default, &servers).await);
+                // The headline rate on its own, several times, R and N
+                // interleaved: one run says little about a tail the disk
+                // shapes (docs/performance.md, "Fixed-rate runs").
+                let case = fixed_case(fixed, sizes.fixed_runs, n);
+                let pair: Vec<Kind> = servers.iter().copied().filter(|k| *k != Kind::F).collect();
+                let job = Job::ChatFixed(fixed);
+                results.extend(
+                    case_runs_times(&runner, "S3", &case, &job, Db::Default, &pair, sizes.fixed_runs)
+                        .await,
+                );
             }
             "S4" => {
                 for &v in &sizes.dispatch_volunteers {
@@ -144,8 +159,12 @@ pub async fn execute(
             }
         }
     }
+    if durable && sizes.fsync_secs > 0.0 {
+        disk.push(fsync_probe(&runner, "end", options.fsync_bytes).await?);
+    }
     Ok(Report {
         machine,
+        disk,
         command,
         reps: sizes.reps,
         smoke: options.smoke,
@@ -209,6 +228,31 @@ pub fn sweep_rates(base: f64, max_multiple: f64, smoke: bool) -> (Vec<f64>, f64)
     (rates, fixed)
 }
 
+/// The name of S3's repeated fixed-rate case (the report finds it by its
+/// start, [`FIXED_CASE`]).
+pub fn fixed_case(rate: f64, runs: usize, conversations: usize) -> String {
+    format!("{FIXED_CASE}{rate:.0} msgs/s, {runs} runs of {conversations} conversations")
+}
+
+/// How S3's repeated fixed-rate case begins.
+pub const FIXED_CASE: &str = "fixed rate, ";
+
+/// The disk's fsync distribution now, in the run directory (blocking, on a
+/// thread of its own, with no server running).
+async fn fsync_probe(
+    runner: &Runner,
+    when: &'static str,
+    bytes: usize,
+) -> Result<crate::disk::FsyncProbe, String> {
+    let dir = runner.run_dir().to_path_buf();
+    let secs = runner.sizes.fsync_secs;
+    let probe = tokio::task::spawn_blocking(move || crate::disk::probe(&dir, when, bytes, secs))
+        .await
+        .map_err(|e| e.to_string())??;
+    eprintln!("bench: disk fsync ({bytes} B appends) {}", probe.line());
+    Ok(probe)
+}
+
 async fn case_runs(
     runner: &Runner,
     scenario: &str,
@@ -217,11 +261,25 @@ async fn case_runs(
     db: Db,
     servers: &[Kind],
 ) -> Vec<Record> {
+    case_runs_times(runner, scenario, case, job, db, servers, runner.sizes.reps).await
+}
+
+/// `times` runs of `job` on each of `servers`, interleaved (each server
+/// once, then each again), so that the machine's slow minutes fall on all.
+async fn case_runs_times(
+    runner: &Runner,
+    scenario: &str,
+    case: &str,
+    job: &Job,
+    db: Db,
+    servers: &[Kind],
+    times: usize,
+) -> Vec<Record> {
     let mut records: Vec<Record> = servers
         .iter()
         .map(|&k| Record::new(scenario, case, k))
         .collect();
-    for _ in 0..runner.sizes.reps {
+    for _ in 0..times {
         for record in records.iter_mut() {
             runner.once(record.server, db, job, record).await;
         }

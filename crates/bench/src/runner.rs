@@ -36,6 +36,8 @@ pub enum Job {
         rates: Vec<f64>,
         fixed: f64,
     },
+    /// S3's fixed rate on its own (msgs/s), for the repeated headline runs.
+    ChatFixed(f64),
     Dispatch(usize),
     Claim(usize),
     Storage,
@@ -172,6 +174,11 @@ impl Runner {
             .filter_map(|kv| kv.split_once('='))
             .map(|(k, v)| (k, v.to_owned()))
             .collect()
+    }
+
+    /// Where the run databases go (the disk probe measures this disk).
+    pub fn run_dir(&self) -> &std::path::Path {
+        &self.run_dir
     }
 
     /// Whether PostgreSQL runs are prepared.
@@ -458,6 +465,10 @@ impl Runner {
             Job::ChatSweep { rates, fixed } => {
                 let n = s.chat_conversations;
                 scenarios::load::sweep(run, n, rates, *fixed, s.rate_secs).await
+            }
+            Job::ChatFixed(rate) => {
+                let n = s.chat_conversations;
+                scenarios::load::sweep(run, n, &[*rate], *rate, s.fixed_secs).await
             }
             Job::Dispatch(v) => scenarios::dispatch::run(run, *v, s.dispatch_requests).await,
             Job::Claim(v) => scenarios::claim::run(run, *v, s.races).await,

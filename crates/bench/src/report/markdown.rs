@@ -3,6 +3,7 @@
 //! and the target where it has one.
 
 use super::{Record, Report, chart};
+use crate::plan::FIXED_CASE;
 use crate::servers::Kind;
 use std::fmt::Write;
 
@@ -21,6 +22,14 @@ fn metrics_of(scenario: &str, case: &str) -> &'static [(&'static str, &'static s
             ("connect_p99_ms", "connect p99 (ms)"),
             ("conns_per_cpu_s", "connections per server CPU-s"),
             ("failed", "failed connections"),
+        ],
+        "S3" if case.starts_with(FIXED_CASE) => &[
+            ("fixed_achieved_per_sec", "achieved (msgs/s), median run"),
+            ("fixed_ack_p50_ms", "send→ack p50 (ms), median run"),
+            ("fixed_ack_p99_ms", "send→ack p99 (ms), median run"),
+            ("fixed_ack_p999_ms", "send→ack p99.9 (ms), median run"),
+            ("fixed_delivery_p99_ms", "send→delivery p99 (ms), median run"),
+            ("fixed_server_cpu_util", "server CPU (cores), median run"),
         ],
         "S3" | "S7" if case.contains("saturation") => &[
             ("delivered_per_cpu_s", "delivered msgs per server CPU-s"),
@@ -104,7 +113,9 @@ fn target(
                 .map(|(a, b)| a <= 0.75 && b <= 1.5),
         ),
         ("S3", "delivered_per_cpu_s") => ("R/N ≥ 5", ratio(r, n).map(|x| x >= 5.0)),
-        ("S3", "fixed_ack_p99_ms") => ("R ≤ 5 ms", r.map(|x| x <= 5.0)),
+        ("S3", "fixed_ack_p99_ms") if case.starts_with(FIXED_CASE) => {
+            ("R ≤ 5 ms", r.map(|x| x <= 5.0))
+        }
         ("S4", "last_incoming_p99_ms") if case.starts_with("1000 ") => {
             ("R ≤ 20 ms", r.map(|x| x <= 20.0))
         }
@@ -183,6 +194,9 @@ pub fn render(report: &Report, charted: bool) -> String {
             continue;
         }
         let _ = writeln!(md, "## {title}\n");
+        if matches!(scenario, "S3" | "S6") && !report.disk.is_empty() {
+            floor_line(report, &mut md);
+        }
         let _ = writeln!(
             md,
             "| Case | Metric | R | N | F | R/N | R/F | Target |\n|---|---|---:|---:|---:|---:|---:|---|"
@@ -217,6 +231,9 @@ pub fn render(report: &Report, charted: bool) -> String {
                     target(scenario, case, key, rv, nv, fv)
                 );
             }
+            if scenario == "S3" && case.starts_with(FIXED_CASE) {
+                fixed_rows(case, r, n, &mut md);
+            }
         }
         if scenario == "S3" {
             sweep_table(report, charted, &mut md);
@@ -242,6 +259,77 @@ pub fn render(report: &Report, charted: bool) -> String {
         }
     }
     md
+}
+
+/// The disk's own fsync distribution, measured at the start and end of
+/// the run: the floor under every durable acknowledgement.
+fn floor_line(report: &Report, md: &mut String) {
+    let bytes = report.disk.first().map(|p| p.bytes).unwrap_or(0);
+    let lines: Vec<String> = report.disk.iter().map(|p| p.line()).collect();
+    let _ = writeln!(
+        md,
+        "Floor of this disk: `fdatasync` after each {bytes}-byte append in the run directory — {}. No durable acknowledgement comes sooner than that p50, and every durable server inherits the disk's tail.\n",
+        lines.join("; ")
+    );
+}
+
+/// Each run's p99, the worst, how many runs went above 25 ms, and in how
+/// many interleaved pairs R's p99 was at most N's.
+fn fixed_rows(case: &str, r: Option<&Record>, n: Option<&Record>, md: &mut String) {
+    const SLOW_MS: f64 = 25.0;
+    let p99s = |rec: Option<&Record>| -> Vec<f64> {
+        rec.map(|rec| {
+            rec.runs
+                .iter()
+                .filter_map(|m| m.get("fixed_ack_p99_ms").copied())
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (rs, ns) = (p99s(r), p99s(n));
+    let list = |v: &[f64]| {
+        if v.is_empty() {
+            "—".to_owned()
+        } else {
+            v.iter().map(|x| number(Some(*x))).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let worst = |v: &[f64]| v.iter().copied().max_by(f64::total_cmp);
+    let slow = |v: &[f64]| (!v.is_empty()).then(|| v.iter().filter(|x| **x > SLOW_MS).count() as f64);
+    let _ = writeln!(
+        md,
+        "| {case} | send→ack p99 of each run (ms) | {} | {} | — | — | — | |",
+        list(&rs),
+        list(&ns)
+    );
+    let _ = writeln!(
+        md,
+        "| {case} | send→ack p99, worst run (ms) | {} | {} | — | — | — | |",
+        number(worst(&rs)),
+        number(worst(&ns))
+    );
+    let (r_slow, n_slow) = (slow(&rs), slow(&ns));
+    let count = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.0}"));
+    let met = match (r_slow, n_slow) {
+        (Some(a), Some(b)) => if a <= b { " — met" } else { " — **missed**" },
+        _ => "",
+    };
+    let _ = writeln!(
+        md,
+        "| {case} | runs with p99 > {SLOW_MS} ms | {} | {} | — | — | — | R ≤ N{met} |",
+        count(r_slow),
+        count(n_slow)
+    );
+    let pairs = rs.len().min(ns.len());
+    if pairs > 0 {
+        let better = rs.iter().zip(&ns).filter(|(a, b)| a <= b).count();
+        let needed = (pairs * 4).div_ceil(5);
+        let verdict = if better >= needed { "met" } else { "**missed**" };
+        let _ = writeln!(
+            md,
+            "| {case} | pairs with R's p99 ≤ N's | {better} of {pairs} | | — | — | — | ≥ {needed} of {pairs} — {verdict} |"
+        );
+    }
 }
 
 fn sweep_table(report: &Report, charted: bool, md: &mut String) {

@@ -60,6 +60,9 @@ impl Record {
 pub struct Report {
     /// The machine it ran on.
     pub machine: Machine,
+    /// The disk's fsync distribution at the start and end of the run.
+    #[serde(default)]
+    pub disk: Vec<crate::disk::FsyncProbe>,
     /// The command line.
     pub command: String,
     /// Repetitions per scenario.
