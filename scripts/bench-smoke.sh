@@ -82,6 +82,10 @@ else
   fi
 fi
 
+# Other scripts (bench-latency.sh) use this one to build and prepare only.
+if [ "${BENCH_SMOKE_ONLY_PREPARE:-}" = 1 ]; then
+  exit 0
+fi
 echo "== helpline-bench --smoke"
 exec "$root/target/$profile/helpline-bench" --smoke \
   --helpline "$root/target/$profile/helpline" \

@@ -101,6 +101,10 @@ pub struct Options {
     /// headline's median, worst run and runs above 25 ms [default: 5; smoke: 1].
     #[arg(long)]
     pub fixed_runs: Option<usize>,
+    /// S3: only the repeated fixed-rate runs (no saturation, no sweep); the
+    /// rate is half of --chat-base-rate (default 2 000).
+    #[arg(long)]
+    pub fixed_only: bool,
     /// S3: measured seconds of each fixed-rate run [default: 30].
     #[arg(long)]
     pub fixed_secs: Option<f64>,

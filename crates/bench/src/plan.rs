@@ -63,6 +63,12 @@ pub async fn execute(
                 let job = Job::Storm(sizes.storm);
                 results.extend(case_runs(&runner, "S2", &case, &job, Db::Default, &servers).await);
             }
+            "S3" if options.fixed_only => {
+                let base = options.chat_base_rate.unwrap_or(2000.0).max(2.0);
+                base_rate = Some(base);
+                let fixed = (base / 2.0).round().max(1.0);
+                results.extend(fixed_runs(&runner, fixed, &servers).await);
+            }
             "S3" => {
                 let n = sizes.chat_conversations;
                 let case = format!("saturation, {n} conversations");
@@ -100,13 +106,7 @@ pub async fn execute(
                 // The headline rate on its own, several times, R and N
                 // interleaved: one run says little about a tail the disk
                 // shapes (docs/performance.md, "Fixed-rate runs").
-                let case = fixed_case(fixed, sizes.fixed_runs, n);
-                let pair: Vec<Kind> = servers.iter().copied().filter(|k| *k != Kind::F).collect();
-                let job = Job::ChatFixed(fixed);
-                results.extend(
-                    case_runs_times(&runner, "S3", &case, &job, Db::Default, &pair, sizes.fixed_runs)
-                        .await,
-                );
+                results.extend(fixed_runs(&runner, fixed, &servers).await);
             }
             "S4" => {
                 for &v in &sizes.dispatch_volunteers {
@@ -236,6 +236,24 @@ pub fn fixed_case(rate: f64, runs: usize, conversations: usize) -> String {
 
 /// How S3's repeated fixed-rate case begins.
 pub const FIXED_CASE: &str = "fixed rate, ";
+
+/// S3's fixed rate on its own, `fixed_runs` times, R and N interleaved.
+async fn fixed_runs(runner: &Runner, fixed: f64, servers: &[Kind]) -> Vec<Record> {
+    let sizes = &runner.sizes;
+    let case = fixed_case(fixed, sizes.fixed_runs, sizes.chat_conversations);
+    let pair: Vec<Kind> = servers.iter().copied().filter(|k| *k != Kind::F).collect();
+    let job = Job::ChatFixed(fixed);
+    case_runs_times(
+        runner,
+        "S3",
+        &case,
+        &job,
+        Db::Default,
+        &pair,
+        sizes.fixed_runs,
+    )
+    .await
+}
 
 /// The disk's fsync distribution now, in the run directory (blocking, on a
 /// thread of its own, with no server running).

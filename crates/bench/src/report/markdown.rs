@@ -28,7 +28,10 @@ fn metrics_of(scenario: &str, case: &str) -> &'static [(&'static str, &'static s
             ("fixed_ack_p50_ms", "send→ack p50 (ms), median run"),
             ("fixed_ack_p99_ms", "send→ack p99 (ms), median run"),
             ("fixed_ack_p999_ms", "send→ack p99.9 (ms), median run"),
-            ("fixed_delivery_p99_ms", "send→delivery p99 (ms), median run"),
+            (
+                "fixed_delivery_p99_ms",
+                "send→delivery p99 (ms), median run",
+            ),
             ("fixed_server_cpu_util", "server CPU (cores), median run"),
         ],
         "S3" | "S7" if case.contains("saturation") => &[
@@ -235,7 +238,8 @@ pub fn render(report: &Report, charted: bool) -> String {
                 fixed_rows(case, r, n, &mut md);
             }
         }
-        if scenario == "S3" {
+        let swept = records.iter().any(|r| r.case.starts_with("open loop"));
+        if scenario == "S3" && swept {
             sweep_table(report, charted, &mut md);
         }
         if scenario == "S6" {
@@ -291,11 +295,15 @@ fn fixed_rows(case: &str, r: Option<&Record>, n: Option<&Record>, md: &mut Strin
         if v.is_empty() {
             "—".to_owned()
         } else {
-            v.iter().map(|x| number(Some(*x))).collect::<Vec<_>>().join(", ")
+            v.iter()
+                .map(|x| number(Some(*x)))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     };
     let worst = |v: &[f64]| v.iter().copied().max_by(f64::total_cmp);
-    let slow = |v: &[f64]| (!v.is_empty()).then(|| v.iter().filter(|x| **x > SLOW_MS).count() as f64);
+    let slow =
+        |v: &[f64]| (!v.is_empty()).then(|| v.iter().filter(|x| **x > SLOW_MS).count() as f64);
     let _ = writeln!(
         md,
         "| {case} | send→ack p99 of each run (ms) | {} | {} | — | — | — | |",
@@ -311,7 +319,13 @@ fn fixed_rows(case: &str, r: Option<&Record>, n: Option<&Record>, md: &mut Strin
     let (r_slow, n_slow) = (slow(&rs), slow(&ns));
     let count = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.0}"));
     let met = match (r_slow, n_slow) {
-        (Some(a), Some(b)) => if a <= b { " — met" } else { " — **missed**" },
+        (Some(a), Some(b)) => {
+            if a <= b {
+                " — met"
+            } else {
+                " — **missed**"
+            }
+        }
         _ => "",
     };
     let _ = writeln!(
@@ -324,7 +338,11 @@ fn fixed_rows(case: &str, r: Option<&Record>, n: Option<&Record>, md: &mut Strin
     if pairs > 0 {
         let better = rs.iter().zip(&ns).filter(|(a, b)| a <= b).count();
         let needed = (pairs * 4).div_ceil(5);
-        let verdict = if better >= needed { "met" } else { "**missed**" };
+        let verdict = if better >= needed {
+            "met"
+        } else {
+            "**missed**"
+        };
         let _ = writeln!(
             md,
             "| {case} | pairs with R's p99 ≤ N's | {better} of {pairs} | | — | — | — | ≥ {needed} of {pairs} — {verdict} |"

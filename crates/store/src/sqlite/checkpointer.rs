@@ -23,6 +23,11 @@
 //! between two batches, copies the few frames appended since (the only
 //! moment no write is under way), and its next transaction restarts the
 //! WAL from the beginning of the file, overwriting blocks that exist.
+//! Finishing syncs the database file, so the writer does it when nothing
+//! is queued, unless the WAL is past [`URGENT_FRAMES`] or the request has
+//! waited an interval (decision 0028). This thread runs at a lower
+//! priority ([`NICE`]) so that, on a busy core, the threads answering
+//! clients run before its copying.
 //!
 //! The file keeps its size across those restarts: SQLite's
 //! `journal_size_limit` would cut it back at each one, and under load the
@@ -37,7 +42,7 @@
 
 use super::BUSY_TIMEOUT;
 use crate::{StoreError, StoreResult};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -56,30 +61,64 @@ const INTERVAL: Duration = Duration::from_millis(1000);
 /// finish a checkpoint so that the WAL restarts: 4 MiB of 4 KiB pages.
 const RESTART_FRAMES: i64 = 1_000;
 
+/// WAL size past which the writer finishes the checkpoint before its next
+/// batch even if it is never idle (a saturated server): 64 MiB.
+const URGENT_FRAMES: i64 = 16 * RESTART_FRAMES;
+
+/// Nice value of the checkpoint thread. On a loaded core its page copying
+/// would take turns with the threads that answer clients; at a lower
+/// priority any of them that wakes runs first, and the copying uses the
+/// time they leave (decision 0028). Not the lowest: a saturated server
+/// still leaves it enough to keep the WAL from growing without end.
+const NICE: i32 = 10;
+
+/// No request.
+const NOT_WANTED: u8 = 0;
+/// Finish when the writer has nothing queued.
+const WHEN_IDLE: u8 = 1;
+/// Finish before the writer's next batch.
+const NOW: u8 = 2;
+
 /// The checkpointer's request that the writer finish a checkpoint.
+///
+/// Finishing costs the writer an `fsync` of the database file (the WAL
+/// can restart only once every page it holds is durable there), so a
+/// request waits for a moment when nothing is queued and no caller waits
+/// behind it; it becomes urgent once the WAL is past [`URGENT_FRAMES`] or
+/// the request has waited a whole interval (decision 0028).
 #[derive(Default)]
 pub(super) struct Handoff {
-    wanted: AtomicBool,
+    wanted: AtomicU8,
 }
 
 impl Handoff {
-    /// Called by the writer thread between batches: if asked, copies what
-    /// the WAL holds beyond the last checkpoint (a few frames) so that the
-    /// next write transaction restarts the WAL. Only then does the
-    /// checkpointer resume, so the two never checkpoint at once.
-    pub(super) fn finish_on(&self, connection: &rusqlite::Connection) {
-        if self.wanted.load(Ordering::Acquire) {
+    /// Called by the writer thread between batches, with `idle` true when
+    /// no job is queued: if asked (and idle, or the request is urgent),
+    /// copies what the WAL holds beyond the last checkpoint (a few frames)
+    /// so that the next write transaction restarts the WAL. Only then does
+    /// the checkpointer resume, so the two never checkpoint at once.
+    pub(super) fn finish_on(&self, connection: &rusqlite::Connection, idle: bool) {
+        let wanted = self.wanted.load(Ordering::Acquire);
+        if wanted == NOW || (wanted == WHEN_IDLE && idle) {
             checkpoint(connection);
-            self.wanted.store(false, Ordering::Release);
+            self.wanted.store(NOT_WANTED, Ordering::Release);
         }
     }
 
     fn pending(&self) -> bool {
-        self.wanted.load(Ordering::Acquire)
+        self.wanted.load(Ordering::Acquire) != NOT_WANTED
     }
 
-    fn request(&self) {
-        self.wanted.store(true, Ordering::Release);
+    fn request(&self, urgent: bool) {
+        let level = if urgent { NOW } else { WHEN_IDLE };
+        self.wanted.store(level, Ordering::Release);
+    }
+
+    /// A request still pending after an interval becomes urgent.
+    fn escalate(&self) {
+        let _ = self
+            .wanted
+            .compare_exchange(WHEN_IDLE, NOW, Ordering::AcqRel, Ordering::Acquire);
     }
 }
 
@@ -94,8 +133,11 @@ struct WalState {
 /// What the thread does after a checkpoint.
 #[derive(Debug, PartialEq, Eq)]
 enum Upkeep {
-    /// Ask the writer to finish the checkpoint so that the WAL restarts.
-    HandOff,
+    /// Ask the writer to finish the checkpoint so that the WAL restarts,
+    /// before its next batch if `urgent`, else when it is idle.
+    HandOff {
+        urgent: bool,
+    },
     /// Writes paused for a whole interval: truncate the file if large.
     Shrink,
     Nothing,
@@ -105,7 +147,9 @@ impl Upkeep {
     /// Decides from the checkpoint before (`last`, if any) and this one.
     fn after(last: Option<WalState>, now: WalState) -> Self {
         if now.frames >= RESTART_FRAMES {
-            Self::HandOff
+            Self::HandOff {
+                urgent: now.frames >= URGENT_FRAMES,
+            }
         } else if last == Some(now) && now.copied == now.frames {
             Self::Shrink
         } else {
@@ -133,16 +177,22 @@ impl Checkpointer {
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
+                // On Linux the nice value is per thread: this one only.
+                if let Err(error) = rustix::process::setpriority_process(None, NICE) {
+                    tracing::debug!(%error, "sqlite checkpoint thread keeps its priority");
+                }
                 let mut last = None;
                 // Wakes every interval until the handle goes away.
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
-                    // The writer is still to finish the last one.
+                    // The writer is still to finish the last one: it has
+                    // had an interval to find an idle moment.
                     if handoff.pending() {
+                        handoff.escalate();
                         continue;
                     }
                     let now = checkpoint_state(&connection);
                     match Upkeep::after(last, now) {
-                        Upkeep::HandOff => handoff.request(),
+                        Upkeep::HandOff { urgent } => handoff.request(urgent),
                         Upkeep::Shrink => shrink(&connection, shrink_above),
                         Upkeep::Nothing => {}
                     }
@@ -331,9 +381,14 @@ mod tests {
         let before = wal_bytes();
         write_pages(10);
         assert!(wal_bytes() > before, "the WAL grew");
+        // A request waits for an idle writer, or until it is urgent.
         let handoff = Handoff::default();
-        handoff.request();
-        handoff.finish_on(&db.writer);
+        handoff.request(false);
+        handoff.finish_on(&db.writer, false);
+        assert!(handoff.pending(), "a busy writer goes on first");
+        write_pages(10);
+        handoff.escalate();
+        handoff.finish_on(&db.writer, false);
         assert!(!handoff.pending());
         let before = wal_bytes();
         write_pages(10);
@@ -393,13 +448,22 @@ mod tests {
         assert!(wal_bytes() > 0);
     }
 
-    /// A large WAL is handed over; one unchanged and all copied back since
+    /// A large WAL is handed over (at once past the urgent size, else when
+    /// the writer is idle); one unchanged and all copied back since
     /// the last look means writes paused; anything else waits.
     #[test]
     fn upkeep_follows_what_the_checkpoints_saw() {
         let state = |frames, copied| WalState { frames, copied };
         let big = state(RESTART_FRAMES, RESTART_FRAMES);
-        assert_eq!(Upkeep::after(Some(big), big), Upkeep::HandOff);
+        assert_eq!(
+            Upkeep::after(Some(big), big),
+            Upkeep::HandOff { urgent: false }
+        );
+        let huge = state(URGENT_FRAMES, URGENT_FRAMES - 5);
+        assert_eq!(
+            Upkeep::after(Some(big), huge),
+            Upkeep::HandOff { urgent: true }
+        );
         let small = state(10, 10);
         assert_eq!(Upkeep::after(Some(small), small), Upkeep::Shrink);
         assert_eq!(Upkeep::after(None, small), Upkeep::Nothing, "first look");

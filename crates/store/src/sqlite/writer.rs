@@ -101,7 +101,8 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the writer thread on `connection` and a direct connection it
     /// opens with `open_direct`; fails if that connection cannot be opened.
-    /// Between batches it finishes the checkpoints `handoff` asks for.
+    /// Between batches it finishes the checkpoints `handoff` asks for,
+    /// when nothing is queued unless the request is urgent.
     pub(crate) async fn start(
         connection: SqliteConnection,
         open_direct: impl FnOnce() -> StoreResult<rusqlite::Connection> + Send + 'static,
@@ -228,7 +229,10 @@ async fn write_loop(
     while jobs.recv_many(&mut batch, max_batch).await > 0 {
         std::thread::yield_now();
         gather_queued(&mut jobs, &mut batch, max_batch);
-        handoff.finish_on(&direct);
+        // An urgent checkpoint goes first; otherwise one waits for a
+        // moment with nothing queued (below), so no caller waits for its
+        // fsync of the database file (decision 0028).
+        handoff.finish_on(&direct, false);
         let mut queued = batch.drain(..).peekable();
         while let Some(first) = queued.next() {
             match first {
@@ -256,6 +260,7 @@ async fn write_loop(
                 }
             }
         }
+        handoff.finish_on(&direct, jobs.is_empty());
     }
     // Cached statements must go before the connection does.
     if let Err((_, error)) = direct.close() {

@@ -1,7 +1,9 @@
 //! Tests of the writer's batching: direct jobs of one batch commit
 //! together, and a failing one is rolled back alone (the batch runs again
 //! with savepoints) while the others' writes land, on both connections;
-//! jobs queued while the writer yields join its batch, up to the limit.
+//! jobs queued while the writer yields join its batch, up to the limit;
+//! one slow fsync is paid once, by the jobs it held up, not by every job
+//! after it.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,11 +11,22 @@ use super::writer::Writer;
 use crate::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{ConnectOptions, Connection};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// A writer on a fresh, migrated file with a table `t (n INTEGER UNIQUE)`.
 async fn writer_on(dir: &tempfile::TempDir) -> (Writer, SqliteConnectOptions) {
+    writer_with(dir, 64, |_| {}).await
+}
+
+/// [`writer_on`] with a batch limit, and `prepare` run on the direct
+/// connection (to install hooks) before the writer takes it.
+async fn writer_with(
+    dir: &tempfile::TempDir,
+    max_batch: usize,
+    prepare: impl FnOnce(&rusqlite::Connection) + Send + 'static,
+) -> (Writer, SqliteConnectOptions) {
     let path = dir.path().join("w.db");
     let options = SqliteConnectOptions::new()
         .filename(&path)
@@ -29,8 +42,13 @@ async fn writer_on(dir: &tempfile::TempDir) -> (Writer, SqliteConnectOptions) {
     let direct_path = path.clone();
     let writer = Writer::start(
         connection,
-        move || Ok(rusqlite::Connection::open(&direct_path)?),
-        64,
+        move || {
+            let direct = rusqlite::Connection::open(&direct_path)?;
+            direct.pragma_update(None, "synchronous", "FULL")?;
+            prepare(&direct);
+            Ok(direct)
+        },
+        max_batch,
         Arc::default(),
     )
     .await
@@ -175,4 +193,96 @@ fn gathering_takes_what_was_queued_up_to_the_batch_limit() {
     let mut next = Vec::new();
     super::writer::gather_queued(&mut receiver, &mut next, 4);
     assert_eq!(next, [4, 5, 6], "the rest waits for the next batch");
+}
+
+/// When the stalled commit began and ended.
+type Stall = Option<(Instant, Instant)>;
+
+/// One commit stalls for 200 ms just as SQLite is about to write and sync
+/// the WAL (a commit hook that sleeps: what a slow `fsync` does to the
+/// writer thread). Jobs keep arriving every 2 ms. The stall delays the
+/// jobs of its batch and those queued during it, which then commit
+/// together in one batch; a job submitted after the backlog is as quick
+/// as before, and no job pays the stall twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_slow_fsync_delays_its_batch_not_everything_after_it() {
+    const STALL: Duration = Duration::from_millis(200);
+    let dir = tempfile::tempdir().unwrap();
+    let (stall_next, stalled) = (Arc::new(AtomicBool::new(false)), Arc::new(Mutex::new(None)));
+    let commits = Arc::new(AtomicUsize::new(0));
+    let hook = (stall_next.clone(), stalled.clone(), commits.clone());
+    let (writer, options) = writer_with(&dir, 4096, move |direct| {
+        let (stall_next, stalled, commits) = hook;
+        direct
+            .commit_hook(Some(move || {
+                commits.fetch_add(1, Ordering::SeqCst);
+                if stall_next.swap(false, Ordering::SeqCst) {
+                    let began = Instant::now();
+                    std::thread::sleep(STALL);
+                    *stalled.lock().unwrap() = Some((began, Instant::now()));
+                }
+                false
+            }))
+            .unwrap();
+    })
+    .await;
+    let writer = Arc::new(writer);
+    // (submitted, answered, the commit count its batch saw)
+    let mut tasks = Vec::new();
+    let start = Instant::now();
+    for n in 0..400_i64 {
+        if n == 100 {
+            stall_next.store(true, Ordering::SeqCst);
+        }
+        let (writer, commits) = (writer.clone(), commits.clone());
+        tasks.push(tokio::spawn(async move {
+            let submitted = Instant::now();
+            let batch = writer
+                .run_direct(move |c| {
+                    insert(c, n)?;
+                    Ok(commits.load(Ordering::SeqCst))
+                })
+                .await
+                .unwrap();
+            (submitted, Instant::now(), batch)
+        }));
+        tokio::time::sleep_until((start + Duration::from_millis(2 * (n as u64 + 1))).into()).await;
+    }
+    let mut done = Vec::new();
+    for task in tasks {
+        done.push(task.await.unwrap());
+    }
+    let stall: Stall = *stalled.lock().unwrap();
+    let (began, ended) = stall.expect("one commit stalled");
+    let waited = |(submitted, answered, _): &(Instant, Instant, usize)| *answered - *submitted;
+    // Nobody pays more than the one stall (plus a commit or two).
+    let longest = done.iter().map(waited).max().unwrap();
+    assert!(longest < STALL + Duration::from_millis(150), "{longest:?}");
+    // Everything submitted during the stall committed in one batch, right after it.
+    let during: Vec<_> = done
+        .iter()
+        .filter(|(s, _, _)| *s > began && *s < ended)
+        .collect();
+    assert!(
+        during.len() >= 50,
+        "{} jobs queued behind the stall",
+        during.len()
+    );
+    let batches: std::collections::BTreeSet<usize> = during.iter().map(|(_, _, b)| *b).collect();
+    assert_eq!(batches.len(), 1, "the backlog is one batch: {batches:?}");
+    // Jobs submitted once the backlog is gone wait for their own commit only.
+    let settled = ended + Duration::from_millis(50);
+    let after: Vec<Duration> = done
+        .iter()
+        .filter(|(s, _, _)| *s > settled)
+        .map(waited)
+        .collect();
+    assert!(after.len() >= 100, "{} jobs after the stall", after.len());
+    let slow_after = after
+        .iter()
+        .filter(|w| **w > Duration::from_millis(100))
+        .count();
+    assert_eq!(slow_after, 0, "jobs after the stall waited long: {after:?}");
+    assert_eq!(stored(&options).await.len(), 400);
+    writer.close().await;
 }
