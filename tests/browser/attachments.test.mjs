@@ -14,14 +14,13 @@
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { deflateSync } from "node:zlib";
 import { startOwnServer } from "./own-server.mjs";
 
 const MAX = 200_000;
 const QUOTA = 360_000;
 
 const own = await startOwnServer("attachments", { HELPLINE_ATTACHMENT_MAX_BYTES: String(MAX), HELPLINE_ATTACHMENT_QUOTA_BYTES: String(QUOTA) });
-const { scenario, launch, user, snap, checkA11y, checkTextSize, noProblems, PHONE } = await import("./lib.mjs");
+const { scenario, launch, user, snap, checkA11y, checkTextSize, noProblems, png, PHONE } = await import("./lib.mjs");
 
 let browser;
 before(async () => {
@@ -33,35 +32,6 @@ after(async () => {
   await own.stop();
 });
 
-/** A real PNG of `width`×`height` (a colour gradient), built here. */
-function png(width, height) {
-  const table = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, body) => {
-    const out = Buffer.alloc(12 + body.length);
-    out.writeUInt32BE(body.length, 0);
-    out.write(type, 4, "ascii");
-    body.copy(out, 8);
-    out.writeUInt32BE(crc(out.subarray(4, 8 + body.length)), 8 + body.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) rows.set([(x * 255) / width, (y * 255) / height, 128], y * (width * 3 + 1) + 1 + x * 3);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
-}
 
 /** A volunteer (desktop) and a seeker (phone) in an accepted chat. */
 async function pair(volunteerName, seekerName) {

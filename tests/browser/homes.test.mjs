@@ -8,8 +8,7 @@
 
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { deflateSync } from "node:zlib";
-import { scenario, launch, open, user, register, signIn, createWithCli, snap, checkA11y, checkTextSize, noProblems, PHONE, DESKTOP } from "./lib.mjs";
+import { scenario, launch, open, user, register, signIn, createWithCli, snap, checkA11y, checkTextSize, noProblems, png, PHONE, DESKTOP } from "./lib.mjs";
 
 let browser;
 before(async () => (browser = await launch()));
@@ -365,33 +364,3 @@ scenario("every text size: the volunteer's home with an offer, the chats list an
   await s.context.close();
   await staff.context.close();
 });
-
-/** A small PNG built here (a gradient), as the attachments test does. */
-function png(width, height) {
-  const table = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, body) => {
-    const out = Buffer.alloc(12 + body.length);
-    out.writeUInt32BE(body.length, 0);
-    out.write(type, 4, "ascii");
-    body.copy(out, 8);
-    out.writeUInt32BE(crc(out.subarray(4, 8 + body.length)), 8 + body.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) rows.set([(x * 255) / width, (y * 255) / height, 128], y * (width * 3 + 1) + 1 + x * 3);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
-}

@@ -1,7 +1,7 @@
 // Shared helpers for the browser tests: Debian's chromium through
 // playwright-core, users (registered through the UI or the API), axe-core
-// checks, screenshots at phone and desktop width, and a watch for page
-// errors and Content-Security-Policy violations.
+// checks, screenshots at phone and desktop width, a small PNG to upload,
+// and a watch for page errors and Content-Security-Policy violations.
 //
 // Environment (set by scripts/browser-test.sh):
 //   HELPLINE_URL           the running server, e.g. http://127.0.0.1:41234
@@ -18,6 +18,7 @@ import { createRequire } from "node:module";
 import { mkdirSync, readFileSync, existsSync, statSync } from "node:fs";
 import { join, normalize } from "node:path";
 import { spawnSync } from "node:child_process";
+import { deflateSync } from "node:zlib";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -254,4 +255,34 @@ export function scenario(name, fn) {
       openPages.clear();
     }
   });
+}
+
+/** A real PNG of `width`×`height` (a colour gradient), built here. */
+export function png(width, height) {
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, body) => {
+    const out = Buffer.alloc(12 + body.length);
+    out.writeUInt32BE(body.length, 0);
+    out.write(type, 4, "ascii");
+    body.copy(out, 8);
+    out.writeUInt32BE(crc(out.subarray(4, 8 + body.length)), 8 + body.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) rows.set([(x * 255) / width, (y * 255) / height, 128], y * (width * 3 + 1) + 1 + x * 3);
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", header), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
 }

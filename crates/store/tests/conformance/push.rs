@@ -14,8 +14,9 @@ use helpline_core::push::{
 use helpline_core::request::RequestType;
 use helpline_core::user::Availability;
 use helpline_core::{ConversationId, RequestId, UserId};
-use helpline_store::{MessageSlot, StoreError};
+use helpline_store::{MessageSlot, Store, StoreError};
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn device(endpoint: &str, key: u8) -> SubscriptionDraft {
@@ -29,6 +30,14 @@ fn device(endpoint: &str, key: u8) -> SubscriptionDraft {
         auth: b64.encode([key; 16]),
         expiration_time: None,
     }
+}
+
+/// Saves `user`'s subscription to `endpoint` (up to 10 a user, at time 0).
+async fn subscribe(store: &Arc<dyn Store>, user: &UserId, endpoint: &str, key: u8) {
+    store
+        .save_subscription(user, &device(endpoint, key), "hash", 10, at(0))
+        .await
+        .expect("save");
 }
 
 fn push_to(user: &UserId) -> OutgoingPush {
@@ -396,16 +405,7 @@ pub async fn claims_take_each_push_once(env: Env) {
 pub async fn the_message_throttle_holds(env: Env) {
     let store = &env.store;
     let (ann, bea) = (seeker(store, "ann").await, seeker(store, "bea").await);
-    store
-        .save_subscription(
-            &ann.id,
-            &device("https://push.example/a", 1),
-            "hash",
-            10,
-            at(0),
-        )
-        .await
-        .expect("save");
+    subscribe(store, &ann.id, "https://push.example/a", 1).await;
     let gap = Duration::from_secs(60);
     assert_eq!(
         store
@@ -474,16 +474,7 @@ pub async fn the_message_throttle_holds(env: Env) {
 pub async fn request_pushes_need_a_pending_request(env: Env) {
     let store = &env.store;
     let (ann, vic) = (seeker(store, "ann").await, volunteer(store, "vic").await);
-    store
-        .save_subscription(
-            &vic.id,
-            &device("https://push.example/v", 1),
-            "hash",
-            10,
-            at(0),
-        )
-        .await
-        .expect("save");
+    subscribe(store, &vic.id, "https://push.example/v", 1).await;
     let request = request_at(store, &ann, None, at(0)).await;
     let push = OutgoingPush {
         while_pending: Some(request.id.clone()),

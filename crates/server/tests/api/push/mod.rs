@@ -1,0 +1,61 @@
+//! Web Push end to end, against a mock push service that verifies VAPID
+//! and decrypts every push (`common::push_service`): keys and
+//! subscriptions with their validation, requests pushed to on-call
+//! volunteers and taken back when they close, quiet hours and names,
+//! sessions, the message throttle, calls and missed calls, pruning,
+//! retries after 500 and 429, the outbox surviving a restart, and two nodes
+//! sending each push once. A canary written in a chat or a request's note
+//! never appears in any push.
+//!
+//! By topic: [`subscriptions`] (keys, subscribing, renewal, validation),
+//! [`notices`] (what is pushed, to whom, when) and [`delivery`] (the
+//! outbox: pruning, retries, restarts, several nodes).
+
+mod delivery;
+mod notices;
+mod subscriptions;
+
+use crate::common::push_service::{Device, MockPush};
+use crate::common::{Account, Backend, TestApp};
+
+const CANARY: &str = "canary-7f3a-do-not-push";
+
+async fn push_app(backend: Backend) -> (TestApp, MockPush) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.push.push_allow_insecure = true;
+        s.push.push_poll_ms = 50;
+        s.push.vapid_subject = "mailto:ops@helpline.test".into();
+    })
+    .await;
+    let mock = MockPush::start().await;
+    let (status, key) = app.get("/api/push/vapid-public-key", None).await;
+    assert_eq!(status, 200, "{key}");
+    mock.expect_vapid_key(key["publicKey"].as_str().expect("key"));
+    (app, mock)
+}
+
+async fn subscribe(app: &TestApp, account: &Account, mock: &MockPush) -> Device {
+    let device = mock.device();
+    let (status, body) = app
+        .post(
+            "/api/push/subscriptions",
+            Some(&account.token),
+            device.json(),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    device
+}
+
+async fn endpoints(app: &TestApp, account: &Account) -> Vec<String> {
+    let (status, body) = app
+        .get("/api/push/subscriptions", Some(&account.token))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["subscriptions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["endpoint"].as_str().expect("endpoint").to_owned())
+        .collect()
+}
