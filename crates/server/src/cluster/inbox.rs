@@ -70,10 +70,21 @@ async fn apply(app: &App, from: NodeId, news: News) {
         News::Close { conversation } => app.fanout.rooms().close(&conversation),
         News::Snapshot { .. } | News::Present(_) | News::Absent(_) | News::Leaving => {}
     }
-    if node_left && !heard.gone.is_empty() {
-        // Their calls are looked up off the inbox, which must keep reading.
+    if !heard.gone.is_empty() {
+        // Looked up off the inbox, which must keep reading.
         let app = app.clone();
-        tokio::spawn(async move { users_gone(&app, heard.gone).await });
+        tokio::spawn(async move {
+            match node_left {
+                true => users_gone(&app, heard.gone).await,
+                // Left from a node that said so itself: it watches their
+                // calls and tells its support agents.
+                false => {
+                    for user in heard.gone {
+                        crate::push::told::user_gone(&app, &user).await;
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -87,5 +98,6 @@ pub async fn users_gone(app: &App, gone: Vec<UserId>) {
     app.fanout.support_changed_here(SupportChange::Presence);
     for user in gone {
         crate::calls::watch::user_gone(app, &user).await;
+        crate::push::told::user_gone(app, &user).await;
     }
 }

@@ -7,6 +7,8 @@
 //!   claim's lease keeps two from sending the same push.
 //! - `notices`: who is pushed about what (requests to on-call volunteers,
 //!   accepted requests, messages, calls), queued after the change commits.
+//! - `told`: what someone was told in the app just before they left, pushed
+//!   after all.
 //! - `config`: the settings.
 //!
 //! Subscriptions, settings and the outbox are in the store; the routes in
@@ -15,6 +17,7 @@
 pub mod config;
 pub mod notices;
 pub mod send;
+pub mod told;
 pub mod vapid;
 pub mod worker;
 
@@ -31,6 +34,8 @@ pub struct Pusher {
     pub counts: Counts,
     /// Whom this node queued a message push for lately.
     pub recent_messages: notices::RecentMessagePushes,
+    /// Whom this node told of something in the app only, lately.
+    pub told_in_app: told::ToldInApp,
 }
 
 /// How pushes fared on this node since it started (logged by the worker).
@@ -66,6 +71,7 @@ impl Pusher {
             wake: Notify::new(),
             counts: Counts::default(),
             recent_messages: Default::default(),
+            told_in_app: Default::default(),
         }
     }
 

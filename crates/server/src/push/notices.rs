@@ -3,15 +3,18 @@
 //! never with what anyone wrote (see `helpline_core::push::Notice`):
 //! - a request, to on-call volunteers (available, subscribed, outside their
 //!   quiet hours), taken back with `request_closed` when it closes;
-//! - an accepted request, to its seeker;
+//! - an accepted request, to its seeker (also one who was connected but
+//!   left at once: `told`);
 //! - new messages, at most one a user per gap (stored, so across nodes):
 //!   one now, and one when the gap is over for what came meanwhile;
-//! - a ringing call, to its callee, then `call_missed` when nobody
+//! - a ringing call, to its callee (also one who leaves while it rings),
+//!   then `call_missed` when nobody
 //!   answered, or `call_closed` when it was answered or declined.
 //!
 //! A failure here is logged and never fails the event that caused it: the
 //! change itself is stored, and the app shows it when opened.
 
+use super::told::{self, Told};
 use crate::app::App;
 use helpline_core::call::{Call, CallStatus, Media};
 use helpline_core::push::{Notice, OutgoingPush, PushKind, Urgency, topic_of};
@@ -203,7 +206,8 @@ fn closes(app: &App, request: &HelpRequest, users: Vec<UserId>) -> Vec<OutgoingP
         .collect()
 }
 
-/// Tells a seeker who is not connected that a volunteer accepted.
+/// Tells a seeker who is not connected that a volunteer accepted (one
+/// who is, only if they leave soon after: [`super::told`]).
 pub async fn session_started(
     app: &App,
     seeker: &UserId,
@@ -211,6 +215,13 @@ pub async fn session_started(
     volunteer_name: &str,
 ) {
     if app.presence.is_online(seeker) {
+        let now = app.clock.now();
+        let told = Told::Session {
+            conversation: conversation.clone(),
+            volunteer_name: volunteer_name.to_owned(),
+        };
+        let until = now.plus(told::SESSION_WINDOW);
+        app.push.told_in_app.remember(seeker, told, until, now);
         return;
     }
     let show = show_names(app, seeker).await;
@@ -274,9 +285,15 @@ pub async fn message(
     }
 }
 
-/// Rings a callee who is not connected, until the call's ring deadline.
+/// Rings a callee who is not connected, until the call's ring deadline
+/// (one who is, only if they leave while it rings: [`super::told`]).
 pub async fn call_ringing(app: &App, call: &Call, caller_name: &str) {
     if app.presence.is_online(&call.callee_id) {
+        let told = Told::Call(call.id.clone());
+        let now = app.clock.now();
+        app.push
+            .told_in_app
+            .remember(&call.callee_id, told, call.rings_until, now);
         return;
     }
     let show = show_names(app, &call.callee_id).await;

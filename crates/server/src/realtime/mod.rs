@@ -127,6 +127,7 @@ impl Application for Realtime {
                 app.fanout.support_changed(SupportChange::Presence).await;
             }
             crate::calls::watch::user_gone(&app, &caller.id).await;
+            crate::push::told::user_gone(&app, &caller.id).await;
         });
     }
 }

@@ -17,21 +17,30 @@ mod subscriptions;
 
 use crate::common::push_service::{Device, MockPush};
 use crate::common::{Account, Backend, TestApp};
+use helpline_server::config::Settings;
 
 const CANARY: &str = "canary-7f3a-do-not-push";
 
 async fn push_app(backend: Backend) -> (TestApp, MockPush) {
-    let app = TestApp::spawn_with(backend, |s| {
-        s.push.push_allow_insecure = true;
-        s.push.push_poll_ms = 50;
-        s.push.vapid_subject = "mailto:ops@helpline.test".into();
-    })
-    .await;
+    let app = TestApp::spawn_with(backend, push_settings).await;
+    let mock = push_service(&app).await;
+    (app, mock)
+}
+
+/// Pushes to the mock service on loopback, polled often.
+fn push_settings(s: &mut Settings) {
+    s.push.push_allow_insecure = true;
+    s.push.push_poll_ms = 50;
+    s.push.vapid_subject = "mailto:ops@helpline.test".into();
+}
+
+/// A mock push service expecting `app`'s key.
+async fn push_service(app: &TestApp) -> MockPush {
     let mock = MockPush::start().await;
     let (status, key) = app.get("/api/push/vapid-public-key", None).await;
     assert_eq!(status, 200, "{key}");
     mock.expect_vapid_key(key["publicKey"].as_str().expect("key"));
-    (app, mock)
+    mock
 }
 
 async fn subscribe(app: &TestApp, account: &Account, mock: &MockPush) -> Device {

@@ -2,7 +2,8 @@
 //! taken back when they close, quiet hours and names, sessions, the message
 //! throttle, calls and missed calls; never a canary from a chat or a note.
 
-use super::{CANARY, push_app, subscribe};
+use super::{CANARY, push_app, push_service, push_settings, subscribe};
+use crate::common::cluster::{Broker, spawn_cluster_with};
 use crate::common::{Account, Backend, TestApp, ok, session};
 use reqwest::Method;
 use serde_json::json;
@@ -13,7 +14,9 @@ both_backends!(
     quiet_hours_names_and_settings,
     sessions_messages_and_the_throttle,
     calls_ring_and_are_missed,
+    told_in_the_app_then_gone,
 );
+both_brokers!(told_on_one_node_gone_from_another);
 
 async fn requests_reach_on_call_volunteers(backend: Backend) {
     let (app, mock) = push_app(backend).await;
@@ -316,7 +319,8 @@ async fn sessions_messages_and_the_throttle(backend: Backend) {
         .await
         .unwrap());
     s.close();
-    seeker_gone().await;
+    // Whether the server has read the close by the accept or not, the
+    // seeker is pushed (`told_in_the_app_then_gone`).
     v.event("seeker:incoming").await.unwrap();
     let claimed = ok(v
         .ack("volunteer:accept", json!({"requestId": ack["requestId"]}))
@@ -337,11 +341,96 @@ async fn sessions_messages_and_the_throttle(backend: Backend) {
     mock.assert_clean();
 }
 
-/// A closed seeker socket leaves the server's presence as soon as the
-/// server reads the close; nothing a test can await shows a seeker's
-/// presence, so this gives the server a moment.
-async fn seeker_gone() {
-    tokio::time::sleep(Duration::from_millis(200)).await;
+/// Someone told of an accept or a ringing call in the app who leaves at
+/// once is pushed after all; one who leaves after the window is not.
+async fn told_in_the_app_then_gone(backend: Backend) {
+    let (app, mock) = push_app(backend).await;
+    let (seeker, volunteer) = (
+        app.register("seeker").await,
+        app.register("volunteer").await,
+    );
+    let seeker_device = subscribe(&app, &seeker, &mock).await;
+    let v = app.connect(&volunteer).await;
+    let mut s = app.connect(&seeker).await;
+    let request = json!({"requestType": "chat", "volunteerId": volunteer.id});
+    let asked = ok(s.ack("seeker:request", request.clone()).await.unwrap());
+    let accept = |ack: &serde_json::Value| json!({"requestId": ack["requestId"]});
+    let claimed = ok(v.ack("volunteer:accept", accept(&asked)).await.unwrap());
+    s.event("session:started").await.unwrap();
+    s.close();
+    let push = mock.next(&seeker_device).await;
+    assert_eq!(push.payload["kind"], "session");
+    let chat = claimed["conversationId"].clone();
+    assert_eq!(
+        push.payload["url"],
+        format!("/chats/{}", chat.as_str().expect("id"))
+    );
+
+    // A call rings in the app; the seeker leaves while it rings.
+    let mut s = app.connect(&seeker).await;
+    let placed = ok(v
+        .ack(
+            "call:invite",
+            json!({"conversationId": chat, "media": "voice"}),
+        )
+        .await
+        .unwrap());
+    let call_id = placed["call"]["id"].as_str().expect("call id").to_owned();
+    s.event("call:incoming").await.unwrap();
+    s.close();
+    let ring = mock.next(&seeker_device).await;
+    assert_eq!(ring.payload["kind"], "call");
+    assert_eq!(ring.payload["tag"], format!("call-{call_id}"));
+    app.clock.advance(Duration::from_secs(
+        app.settings.calls.ring_timeout_secs + 1,
+    ));
+    assert_eq!(
+        mock.next(&seeker_device).await.payload["kind"],
+        "call_missed"
+    );
+
+    // Told in the app and still there after the window: no push.
+    let mut s = app.connect(&seeker).await;
+    ok(v.ack("chat:end", json!({"conversationId": chat}))
+        .await
+        .unwrap());
+    let asked = ok(s.ack("seeker:request", request).await.unwrap());
+    ok(v.ack("volunteer:accept", accept(&asked)).await.unwrap());
+    s.event("session:started").await.unwrap();
+    app.clock.advance(Duration::from_secs(11));
+    s.close();
+    mock.quiet(&seeker_device, Duration::from_millis(300)).await;
+    assert_eq!(mock.received(&seeker_device).len(), 3);
+    mock.assert_clean();
+}
+
+/// The seeker is on one node, the volunteer accepts on another: the
+/// seeker's departure reaches the accepting node as news, which pushes.
+async fn told_on_one_node_gone_from_another(broker: Broker) {
+    let nodes = spawn_cluster_with(broker, 2, push_settings).await;
+    let mock = push_service(&nodes[0]).await;
+    let (seeker, volunteer) = (
+        nodes[0].register("seeker").await,
+        nodes[0].register("volunteer").await,
+    );
+    let seeker_device = subscribe(&nodes[0], &seeker, &mock).await;
+    let mut s = nodes[0].connect(&seeker).await;
+    let mut v = nodes[1].connect(&volunteer).await;
+    let request = json!({"requestType": "chat", "volunteerId": volunteer.id});
+    let asked = ok(s.ack("seeker:request", request).await.unwrap());
+    // Node 0's news of the seeker came before the offer it sent.
+    v.event("seeker:incoming").await.unwrap();
+    ok(
+        v.ack("volunteer:accept", json!({"requestId": asked["requestId"]}))
+            .await
+            .unwrap(),
+    );
+    s.event("session:started").await.unwrap();
+    s.close();
+    assert_eq!(mock.next(&seeker_device).await.payload["kind"], "session");
+    mock.quiet(&seeker_device, Duration::from_millis(300)).await;
+    assert_eq!(mock.received(&seeker_device).len(), 1);
+    mock.assert_clean();
 }
 
 async fn calls_ring_and_are_missed(backend: Backend) {
