@@ -99,6 +99,14 @@ export const requestMethods = {
 
   async accept(offer) {
     const ack = await this.socket.request("volunteer:accept", { requestId: offer.requestId });
+    const name = offer.seeker.displayName;
+    if (!ack.ok && ack.error?.code === "conflict") {
+      // At the most chats one may have open at once: the request still
+      // waits, so it stays on the list to accept once a chat ends.
+      notice(`You already have as many chats open as you can take at once. End one, then you can accept ${name}'s request.`);
+      this.emit("offers");
+      return null;
+    }
     // session:started follows the ack; a call it carries belongs to this device.
     if (ack.ok) this.acceptedHere.add(offer.requestId);
     // A request:claimed or request:cancelled may have removed it (with its notice) already.
@@ -109,7 +117,6 @@ export const requestMethods = {
       return ack.conversationId;
     }
     if (told) return null;
-    const name = offer.seeker.displayName;
     notice(
       ack.error?.code === "already_claimed"
         ? `Another volunteer is already helping ${name}.`

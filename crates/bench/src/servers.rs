@@ -131,9 +131,11 @@ impl Running {
             // The generator puts a whole scenario's load on a few hundred
             // accounts, far more per user than a person sends: Helpline's
             // per-user abuse limits are off so that they do not cap it (N
-            // has none). Everything else is the default.
+            // has none), and so is the chat cap (a volunteer wins many of
+            // the claim races). Everything else is the default.
             .env("HELPLINE_RATE_EVENTS_PER_SEC", "0")
             .env("HELPLINE_LOGIN_ATTEMPTS", "0")
+            .env("HELPLINE_MAX_ACTIVE_CHATS", "0")
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)

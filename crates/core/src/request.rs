@@ -174,6 +174,35 @@ pub fn check_addressed_to(request: &HelpRequest, volunteer: &UserId) -> Result<(
     }
 }
 
+/// How many conversations from accepted requests a volunteer may have
+/// open at once (`HELPLINE_MAX_ACTIVE_CHATS`). A volunteer at the cap is
+/// offered no new request, and their accept is refused; the store decides
+/// both, so the cap holds across server processes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChatCap(Option<std::num::NonZeroU32>);
+
+impl ChatCap {
+    /// A cap of `max` chats; 0 is no cap.
+    pub fn new(max: u32) -> Self {
+        Self(std::num::NonZeroU32::new(max))
+    }
+
+    /// No cap.
+    pub fn none() -> Self {
+        Self(None)
+    }
+
+    /// The cap as SQL compares it: 0 when there is none.
+    pub fn as_sql(self) -> i64 {
+        self.0.map_or(0, |max| i64::from(max.get()))
+    }
+
+    /// Whether there is a cap.
+    pub fn is_set(self) -> bool {
+        self.0.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

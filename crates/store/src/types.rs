@@ -78,6 +78,9 @@ pub enum ClaimOutcome {
     /// The request is still pending, but its seeker and this volunteer are
     /// on the two sides of a block (either way): nothing changed.
     Blocked,
+    /// The request is still pending, but the volunteer already has as many
+    /// active chats from requests as the cap allows: nothing changed.
+    AtCap,
     /// No such request.
     Missing,
 }

@@ -35,6 +35,15 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_timeout_secs: Option<u64>,
+    /// Active chats from requests a volunteer may have at once; at the cap they are offered no new request (0: no cap) [default: 3].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_MAX_ACTIVE_CHATS",
+        value_name = "N"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_active_chats: Option<u32>,
     /// Token signing secret (at least 32 bytes). Unset: a random one is generated on first start and kept in the database.
     #[arg(
         long,

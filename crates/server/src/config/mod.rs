@@ -41,6 +41,8 @@ pub struct Settings {
     pub database_url: String,
     /// Pending lifetime of a help request.
     pub request_timeout_secs: u64,
+    /// Active chats from requests a volunteer may have at once (0: no cap).
+    pub max_active_chats: u32,
     /// Configured signing secret, if any.
     pub jwt_secret: Option<String>,
     /// Token lifetime.
@@ -127,6 +129,7 @@ impl fmt::Debug for Settings {
             .field("addr", &self.addr)
             .field("database_url", &redact_url(&self.database_url))
             .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("max_active_chats", &self.max_active_chats)
             .field(
                 "jwt_secret",
                 &if self.jwt_secret.is_some() {
@@ -185,6 +188,7 @@ impl Default for Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://./data/helpline.db".into(),
             request_timeout_secs: 300,
+            max_active_chats: 3,
             jwt_secret: None,
             token_ttl_secs: 86_400,
             sqlite_synchronous_full: true,
@@ -214,6 +218,11 @@ pub const DEFAULT_ATTACHMENT_MAX_BYTES: u64 = 10 * 1024 * 1024;
 const MAX_ATTACHMENT_LIMIT: u64 = 1024 * 1024 * 1024;
 
 impl Settings {
+    /// The cap on a volunteer's active chats from requests.
+    pub fn chat_cap(&self) -> helpline_core::request::ChatCap {
+        helpline_core::request::ChatCap::new(self.max_active_chats)
+    }
+
     /// The per-user event limit, `None` when switched off.
     pub fn event_rate(&self) -> Option<crate::limits::Rate> {
         crate::limits::Rate::new(self.rate_events_burst, self.rate_events_per_sec)

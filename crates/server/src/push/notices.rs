@@ -71,25 +71,34 @@ fn subject_of_call(call: &Call) -> String {
 }
 
 /// The volunteers to push a new request to: on call, not connected
-/// anywhere, outside their quiet hours.
+/// anywhere, outside their quiet hours, below the chat cap.
 pub async fn on_call_for(app: &App, seeker: &UserId, target: Option<&UserId>) -> Vec<OnCall> {
     let now = app.clock.now();
-    match app.store.on_call_volunteers(seeker, target).await {
-        Ok(found) => found
-            .into_iter()
-            .filter(|v| !app.presence.is_online(&v.volunteer))
-            .filter(|v| {
-                !v.settings
-                    .quiet_hours
-                    .as_ref()
-                    .is_some_and(|q| q.contains(now))
-            })
-            .collect(),
+    let found = match app.store.on_call_volunteers(seeker, target).await {
+        Ok(found) if !found.is_empty() => found,
+        Ok(_) => return Vec::new(),
         Err(error) => {
             tracing::error!(%error, "reading on-call volunteers failed");
+            return Vec::new();
+        }
+    };
+    let at_cap = match app.store.volunteers_at_cap(app.settings.chat_cap()).await {
+        Ok(at_cap) => at_cap,
+        Err(error) => {
+            tracing::error!(%error, "reading volunteers at the chat cap failed");
             Vec::new()
         }
-    }
+    };
+    found
+        .into_iter()
+        .filter(|v| !app.presence.is_online(&v.volunteer) && !at_cap.contains(&v.volunteer))
+        .filter(|v| {
+            !v.settings
+                .quiet_hours
+                .as_ref()
+                .is_some_and(|q| q.contains(now))
+        })
+        .collect()
 }
 
 /// Pushes a new request to `on_call` (see [`on_call_for`]) and remembers

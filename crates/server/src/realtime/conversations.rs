@@ -281,8 +281,11 @@ async fn chat_end(
     if let Some((call, notice)) = ended_call {
         crate::calls::announce_end(&ctx.app, &call, notice).await;
     }
-    if ended_conversation.request_id.is_some() {
+    if let Some(request) = &ended_conversation.request_id {
         ctx.app.fanout.support_changed(SupportChange::Session).await;
+        if let Err(error) = super::offers::offer_after_chat(&ctx.app, request).await {
+            tracing::warn!(%error, "offering pending requests after a chat ended failed");
+        }
     }
     // The conversation's last message, "… ended the chat", before `chat:ended`.
     let notice = note.message(

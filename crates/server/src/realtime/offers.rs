@@ -1,6 +1,7 @@
 //! Who is offered which pending request after it opened, and when an
-//! offer is taken back: the late offers to a volunteer who connects or
-//! becomes available, and the withdrawal a new block causes. Opening a
+//! offer is taken back: the late offers to a volunteer who connects,
+//! becomes available or ends a chat (below the chat cap again), and the
+//! withdrawal a new block causes. Opening a
 //! request and its first offers are in [`super::opening`]; the store
 //! decides who may be offered what ([`helpline_store::Requests`]).
 
@@ -8,7 +9,7 @@ use super::SocketRef;
 use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
 use crate::app::App;
 use crate::push::notices;
-use helpline_core::{DomainError, UserId};
+use helpline_core::{DomainError, RequestId, UserId};
 
 /// Offers a volunteer every pending request meant for them: to one socket
 /// (just connected) or to all of theirs (just became available).
@@ -19,7 +20,7 @@ pub async fn offer_pending_to(
 ) -> Result<(), DomainError> {
     let offerable = app
         .store
-        .offerable_requests(volunteer, app.clock.now())
+        .offerable_requests(volunteer, app.clock.now(), app.settings.chat_cap())
         .await?;
     for offer in offerable {
         // A block stored since the read above leaves them out.
@@ -41,6 +42,25 @@ pub async fn offer_pending_to(
         }
     }
     Ok(())
+}
+
+/// A chat from a request ended: its volunteer, if available, may be below
+/// the chat cap again, and is offered what is pending for them.
+pub async fn offer_after_chat(app: &App, request: &RequestId) -> Result<(), DomainError> {
+    if !app.settings.chat_cap().is_set() {
+        return Ok(());
+    }
+    let volunteer = app
+        .store
+        .request(request)
+        .await?
+        .and_then(|r| r.volunteer_id);
+    match volunteer {
+        Some(volunteer) if app.presence.is_available_volunteer(&volunteer) => {
+            offer_pending_to(app, &volunteer, None).await
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Takes back what a new block leaves unanswerable, both ways: each

@@ -7,6 +7,8 @@
 //! commit syncs (on SQLite the single writer runs anything they do about it
 //! after that commit); the seeker's ack waits until the request is durable.
 //! If the commit fails after all, the volunteers are told it is gone.
+//! Volunteers at the chat cap (`HELPLINE_MAX_ACTIVE_CHATS`) are left out
+//! by the store, in the same transaction.
 
 use super::ack::{Ack, Context, Handlers, Replied};
 use super::offers::offer_pending_to;
@@ -104,7 +106,9 @@ async fn open_and_offer(
             tracing::trace!("request written after its handler stopped");
         }
     });
-    let opening = app.store.open_request(new, candidates, Some(on_written));
+    let opening =
+        app.store
+            .open_request(new, candidates, app.settings.chat_cap(), Some(on_written));
     tokio::pin!(opening);
     let (told, outcome) = tokio::select! {
         biased;

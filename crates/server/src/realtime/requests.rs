@@ -166,12 +166,24 @@ async fn volunteer_accept(
     );
     let outcome = app
         .store
-        .claim_request(&request.id, &ctx.caller.id, &conversation_id, &note, now)
+        .claim_request(
+            &request.id,
+            &ctx.caller.id,
+            &conversation_id,
+            &note,
+            now,
+            app.settings.chat_cap(),
+        )
         .await?;
     let claimed = match outcome {
         ClaimOutcome::Claimed { request, .. } => request,
         ClaimOutcome::Lost(current) => return Err(claim_refusal(current.status)),
         ClaimOutcome::Blocked => return Err(permissions::blocked_pair()),
+        ClaimOutcome::AtCap => {
+            return Err(DomainError::Conflict(
+                "you already have as many active chats as allowed; end one first",
+            ));
+        }
         ClaimOutcome::Missing => return Err(DomainError::NotFound("no such request")),
     };
     let both = [claimed.senior_id.clone(), ctx.caller.id.clone()];

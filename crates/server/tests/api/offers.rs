@@ -1,6 +1,7 @@
 //! Who is offered a request and what happens when nobody takes it:
-//! targeted requests and rejection, availability, expiry, and one seeker
-//! in two conversations at once, on SQLite and PostgreSQL.
+//! targeted requests and rejection, availability, expiry, one seeker in
+//! two conversations at once, and the cap on a volunteer's active chats,
+//! on SQLite and PostgreSQL.
 
 use crate::common::{Backend, TestApp, ok, refused};
 use serde_json::json;
@@ -9,7 +10,8 @@ both_backends!(
     targeted_request_and_reject,
     availability,
     expiry,
-    seeker_in_two_conversations
+    seeker_in_two_conversations,
+    the_chat_cap,
 );
 
 async fn targeted_request_and_reject(backend: Backend) {
@@ -326,4 +328,64 @@ async fn seeker_in_two_conversations(backend: Backend) {
         )
         .await;
     assert_eq!(status, 404);
+}
+
+/// A volunteer at `HELPLINE_MAX_ACTIVE_CHATS` is offered no new request
+/// and cannot accept one (`conflict`, the request stays pending); ending
+/// a chat offers them what waits.
+async fn the_chat_cap(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.max_active_chats = 1).await;
+    let (ann, bea) = (app.register("seeker").await, app.register("seeker").await);
+    let vic = app.register("volunteer").await;
+    let mut v = app.connect(&vic).await;
+    let a = app.connect(&ann).await;
+    let mut b = app.connect(&bea).await;
+    let first = ok(a
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(first["onlineVolunteers"], 1);
+    v.event("seeker:incoming").await.unwrap();
+    let chat = ok(v
+        .ack("volunteer:accept", json!({"requestId": first["requestId"]}))
+        .await
+        .unwrap())["conversationId"]
+        .clone();
+
+    let second = ok(b
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(second["onlineVolunteers"], 0, "vic is at the cap");
+    b.event("seeker:queued").await.unwrap();
+    let refusal = v
+        .ack(
+            "volunteer:accept",
+            json!({"requestId": second["requestId"]}),
+        )
+        .await
+        .unwrap();
+    refused(&refusal, "conflict");
+    assert!(
+        refusal["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("active chats")),
+        "{refusal}"
+    );
+    let status = ok(b.ack("request:status", json!({})).await.unwrap());
+    assert_eq!(status["request"]["status"], "pending", "{status}");
+
+    // The chat ends: a place is free, and Bea's request is offered.
+    ok(v.ack("chat:end", json!({"conversationId": chat}))
+        .await
+        .unwrap());
+    let offered = v.event("seeker:incoming").await.unwrap();
+    assert_eq!(offered["requestId"], second["requestId"]);
+    ok(v.ack(
+        "volunteer:accept",
+        json!({"requestId": second["requestId"]}),
+    )
+    .await
+    .unwrap());
+    b.event("session:started").await.unwrap();
 }

@@ -9,9 +9,9 @@ use sqlx::{Connection, SqliteConnection};
 both_backends!(offers_accepted_at_once_are_won);
 
 /// The volunteer accepts the instant each offer arrives, by id and by
-/// seeker in turn; every accept wins.
+/// seeker in turn; every accept wins (with no chat cap: they pile up).
 async fn offers_accepted_at_once_are_won(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, |s| s.max_active_chats = 0).await;
     let volunteer = app.register("volunteer").await;
     let mut v = app.connect(&volunteer).await;
     for round in 0..12 {

@@ -4,7 +4,7 @@
 use crate::{ClaimOutcome, OfferableRequest, OnWritten, OpenedRequest, StoreResult};
 use async_trait::async_trait;
 use helpline_core::notice::SystemNote;
-use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::request::{ChatCap, Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::User;
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
 
@@ -14,7 +14,8 @@ use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
 pub trait Requests: Send + Sync {
     /// Stores a new pending request and, in the same transaction, its
     /// first offers: to each of `candidates` (once, in their order) with no
-    /// block between them and the seeker, either way. A request made to a
+    /// block between them and the seeker, either way, and below `cap`
+    /// active chats from requests. A request made to a
     /// volunteer on the other side of such a block is
     /// [`crate::StoreError::Blocked`], and a seeker who already has one pending
     /// gets [`crate::StoreError::PendingExists`] (a unique index decides); either
@@ -30,6 +31,7 @@ pub trait Requests: Send + Sync {
         &self,
         new: &NewHelpRequest,
         candidates: &[UserId],
+        cap: ChatCap,
         written: Option<OnWritten>,
     ) -> StoreResult<OpenedRequest>;
 
@@ -75,12 +77,18 @@ pub trait Requests: Send + Sync {
 
     /// Pending, unexpired requests a volunteer may be offered now, oldest first:
     /// those made to them, and open ones they have not declined, never from
-    /// a seeker on the other side of a block, whichever of them blocked.
+    /// a seeker on the other side of a block, whichever of them blocked;
+    /// none while the volunteer is at `cap`.
     async fn offerable_requests(
         &self,
         volunteer: &UserId,
         now: Timestamp,
+        cap: ChatCap,
     ) -> StoreResult<Vec<OfferableRequest>>;
+
+    /// The volunteers with `cap` or more active chats from requests (none
+    /// without a cap).
+    async fn volunteers_at_cap(&self, cap: ChatCap) -> StoreResult<Vec<UserId>>;
 
     /// The claim: moves `pending → accepted` only if still pending and
     /// unexpired, and opens the conversation with `note` (by the volunteer)
@@ -89,6 +97,10 @@ pub trait Requests: Send + Sync {
     /// [`ClaimOutcome::Blocked`], decided in that transaction: a block
     /// stored before the claim commits is never missed (on PostgreSQL
     /// [`crate::Safety::set_block`] locks the pair's pending requests for that).
+    /// A volunteer who already has `cap` active chats from requests gets
+    /// [`ClaimOutcome::AtCap`], decided in the same transaction (on
+    /// PostgreSQL with the volunteer's row locked, so two claims by one
+    /// volunteer never pass the cap together).
     async fn claim_request(
         &self,
         id: &RequestId,
@@ -96,6 +108,7 @@ pub trait Requests: Send + Sync {
         conversation: &ConversationId,
         note: &SystemNote,
         now: Timestamp,
+        cap: ChatCap,
     ) -> StoreResult<ClaimOutcome>;
 
     /// Moves up to `limit` pending requests whose deadline passed to `expired`

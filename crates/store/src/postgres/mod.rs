@@ -100,6 +100,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 11,
         sql: include_str!("../../migrations/postgres/0011_push.sql"),
     },
+    Migration {
+        version: 12,
+        sql: include_str!("../../migrations/postgres/0012_active_chats.sql"),
+    },
 ];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).

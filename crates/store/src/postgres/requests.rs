@@ -17,7 +17,7 @@ use crate::sql;
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::ConversationId;
 use helpline_core::notice::SystemNote;
-use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::request::{ChatCap, Feedback, HelpRequest, NewHelpRequest, RequestStatus};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
@@ -59,6 +59,7 @@ impl crate::Requests for super::PostgresStore {
         &self,
         new: &NewHelpRequest,
         candidates: &[UserId],
+        cap: ChatCap,
         written: Option<OnWritten>,
     ) -> StoreResult<OpenedRequest> {
         let pool = &self.pool;
@@ -99,7 +100,15 @@ impl crate::Requests for super::PostgresStore {
                 }
             })?;
         let request = rows::help_request(&row)?;
-        let offered = offer_targets(candidates, &parties);
+        let mut excluded = parties;
+        if cap.is_set() {
+            let at_cap: Vec<String> = sqlx::query_scalar(sql::requests::VOLUNTEERS_AT_CAP)
+                .bind(cap.as_sql())
+                .fetch_all(&mut *tx)
+                .await?;
+            excluded.extend(at_cap);
+        }
+        let offered = offer_targets(candidates, &excluded);
         if !offered.is_empty() {
             let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
             sqlx::query(sql::requests::INSERT_REQUEST_OFFER_LISTS)
@@ -240,8 +249,18 @@ impl crate::Requests for super::PostgresStore {
         &self,
         volunteer: &UserId,
         now: Timestamp,
+        cap: ChatCap,
     ) -> StoreResult<Vec<OfferableRequest>> {
         let pool = &self.pool;
+        if cap.is_set() {
+            let active: i64 = sqlx::query_scalar(sql::requests::ACTIVE_CHATS_OF)
+                .bind(volunteer.as_str())
+                .fetch_one(pool)
+                .await?;
+            if active >= cap.as_sql() {
+                return Ok(Vec::new());
+            }
+        }
         let found = sqlx::query(sql::requests::OFFERABLE_REQUESTS)
             .bind(now.millis())
             .bind(volunteer.as_str())
@@ -255,6 +274,17 @@ impl crate::Requests for super::PostgresStore {
         })
     }
 
+    async fn volunteers_at_cap(&self, cap: ChatCap) -> StoreResult<Vec<UserId>> {
+        if !cap.is_set() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<String> = sqlx::query_scalar(sql::requests::VOLUNTEERS_AT_CAP)
+            .bind(cap.as_sql())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(found.into_iter().map(UserId::from_trusted).collect())
+    }
+
     async fn claim_request(
         &self,
         id: &RequestId,
@@ -262,9 +292,36 @@ impl crate::Requests for super::PostgresStore {
         conversation: &ConversationId,
         note: &SystemNote,
         now: Timestamp,
+        cap: ChatCap,
     ) -> StoreResult<ClaimOutcome> {
         let pool = &self.pool;
         let mut tx = pool.begin().await?;
+        if cap.is_set() {
+            // The volunteer's row, locked before the request's (as
+            // `set_block` does): their claims run one at a time, and the
+            // count below sees every one committed before.
+            sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(volunteer.as_str())
+                .execute(&mut *tx)
+                .await?;
+            let active: i64 = sqlx::query_scalar(sql::requests::ACTIVE_CHATS_OF)
+                .bind(volunteer.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+            if active >= cap.as_sql() {
+                let current = requests::request_on(&mut tx, id.as_str()).await?;
+                tx.rollback().await?;
+                return Ok(match current {
+                    Some(current)
+                        if current.status == RequestStatus::Pending && current.expires_at > now =>
+                    {
+                        ClaimOutcome::AtCap
+                    }
+                    Some(current) => ClaimOutcome::Lost(current),
+                    None => ClaimOutcome::Missing,
+                });
+            }
+        }
         // A racing claim waits here for the winner's commit, then finds the
         // row no longer pending and updates nothing.
         let claimed = sqlx::query(

@@ -115,6 +115,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 14,
         sql: include_str!("../../migrations/sqlite/0014_push.sql"),
     },
+    Migration {
+        version: 15,
+        sql: include_str!("../../migrations/sqlite/0015_active_chats.sql"),
+    },
 ];
 
 /// The migration that rebuilds `messages` around `dedup_key`: its keys are

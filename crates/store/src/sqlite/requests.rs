@@ -17,7 +17,7 @@ use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult}
 use helpline_core::ConversationId;
 use helpline_core::notice::SystemNote;
 use helpline_core::request::RequestStatus;
-use helpline_core::request::{Feedback, HelpRequest, NewHelpRequest};
+use helpline_core::request::{ChatCap, Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
 use rusqlite::{OptionalExtension, params};
@@ -99,6 +99,7 @@ impl crate::Requests for super::SqliteStore {
         &self,
         new: &NewHelpRequest,
         candidates: &[UserId],
+        cap: ChatCap,
         written: Option<OnWritten>,
     ) -> StoreResult<OpenedRequest> {
         let (writer, mut written) = (&self.writer, written);
@@ -121,7 +122,15 @@ impl crate::Requests for super::SqliteStore {
                     Err(StoreError::PendingExists) => return Ok(Err(StoreError::PendingExists)),
                     inserted => inserted?,
                 };
-                let offered = offer_targets(&candidates, &parties);
+                let mut excluded = parties;
+                if cap.is_set() {
+                    let at_cap = conn
+                        .prepare_cached(sql::requests::VOLUNTEERS_AT_CAP)?
+                        .query_map([cap.as_sql()], |row| row.get::<_, String>(0))?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    excluded.extend(at_cap);
+                }
+                let offered = offer_targets(&candidates, &excluded);
                 if !offered.is_empty() {
                     let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
                     let ids = serde_json::to_string(&ids)
@@ -264,8 +273,18 @@ impl crate::Requests for super::SqliteStore {
         &self,
         volunteer: &UserId,
         now: Timestamp,
+        cap: ChatCap,
     ) -> StoreResult<Vec<OfferableRequest>> {
         let readers = &self.readers;
+        if cap.is_set() {
+            let active: i64 = sqlx::query_scalar(sql::requests::ACTIVE_CHATS_OF)
+                .bind(volunteer.as_str())
+                .fetch_one(readers)
+                .await?;
+            if active >= cap.as_sql() {
+                return Ok(Vec::new());
+            }
+        }
         let found = sqlx::query(sql::requests::OFFERABLE_REQUESTS)
             .bind(now.millis())
             .bind(volunteer.as_str())
@@ -279,6 +298,17 @@ impl crate::Requests for super::SqliteStore {
         })
     }
 
+    async fn volunteers_at_cap(&self, cap: ChatCap) -> StoreResult<Vec<UserId>> {
+        if !cap.is_set() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<String> = sqlx::query_scalar(sql::requests::VOLUNTEERS_AT_CAP)
+            .bind(cap.as_sql())
+            .fetch_all(&self.readers)
+            .await?;
+        Ok(found.into_iter().map(UserId::from_trusted).collect())
+    }
+
     async fn claim_request(
         &self,
         id: &RequestId,
@@ -286,6 +316,7 @@ impl crate::Requests for super::SqliteStore {
         conversation: &ConversationId,
         note: &SystemNote,
         now: Timestamp,
+        cap: ChatCap,
     ) -> StoreResult<ClaimOutcome> {
         let writer = &self.writer;
         let (id, volunteer, conversation_id) =
@@ -295,7 +326,17 @@ impl crate::Requests for super::SqliteStore {
         // without a thread hand-off per statement.
         writer
         .run_direct(move |conn| {
-            let claimed = conn
+            // The writer runs one job at a time: nothing claims between
+            // this count and the update.
+            let at_cap = cap.is_set()
+                && conn
+                    .prepare_cached(sql::requests::ACTIVE_CHATS_OF)?
+                    .query_row([volunteer.as_str()], |row| row.get::<_, i64>(0))?
+                    >= cap.as_sql();
+            let claimed = if at_cap {
+                None
+            } else {
+                conn
                 .prepare_cached(
                     "UPDATE help_requests SET status = 'accepted', volunteer_id = ?1, accepted_at = ?2, \
                      conversation_id = ?3 WHERE id = ?4 AND status = 'pending' AND expires_at > ?2 \
@@ -305,7 +346,8 @@ impl crate::Requests for super::SqliteStore {
                 .query(params![volunteer.as_str(), now.millis(), conversation_id.as_str(), id.as_str()])?
                 .next()?
                 .map(rows::help_request)
-                .transpose()?;
+                .transpose()?
+            };
             let Some(request) = claimed else {
                 let current = conn
                     .prepare_cached(sql::requests::SELECT_HELP_REQUESTS_BY_ID)?
@@ -314,11 +356,11 @@ impl crate::Requests for super::SqliteStore {
                     .map(rows::help_request)
                     .transpose()?;
                 return Ok(match current {
-                    // Still claimable: only a block can have stopped it.
+                    // Still claimable: only the cap or a block can have stopped it.
                     Some(current)
                         if current.status == RequestStatus::Pending && current.expires_at > now =>
                     {
-                        ClaimOutcome::Blocked
+                        if at_cap { ClaimOutcome::AtCap } else { ClaimOutcome::Blocked }
                     }
                     Some(current) => ClaimOutcome::Lost(current),
                     None => ClaimOutcome::Missing,

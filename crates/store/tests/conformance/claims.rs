@@ -5,6 +5,7 @@ use crate::fixtures::{at, claim, new_request, request_at, seeker, volunteer};
 use crate::harness::Env;
 use helpline_core::conversation::ConversationStatus;
 use helpline_core::message::MessageType;
+use helpline_core::request::ChatCap;
 use helpline_core::request::{HelpRequest, RequestStatus};
 use helpline_core::{ConversationId, RequestId};
 use helpline_store::{ClaimOutcome, Store};
@@ -22,6 +23,7 @@ async fn lost(store: &Arc<dyn Store>, request: &RequestId, now_ms: i64) -> Reque
             &conversation,
             &crate::fixtures::accepted_note(),
             at(now_ms),
+            ChatCap::none(),
         )
         .await
         .expect("claim");
@@ -60,6 +62,7 @@ pub async fn one_of_many_concurrent_claims_wins(env: Env) {
                     &conversation,
                     &crate::fixtures::accepted_note(),
                     at(0),
+                    ChatCap::none(),
                 )
                 .await
                 .expect("claim");
@@ -79,6 +82,7 @@ pub async fn one_of_many_concurrent_claims_wins(env: Env) {
             (conversation, ClaimOutcome::Lost(current)) => losers.push((conversation, current)),
             (_, ClaimOutcome::Missing) => panic!("the request exists"),
             (_, ClaimOutcome::Blocked) => panic!("nobody is blocked"),
+            (_, ClaimOutcome::AtCap) => panic!("no cap"),
         }
     }
     assert_eq!(winners.len(), 1, "exactly one claim wins");
@@ -163,6 +167,7 @@ pub async fn late_or_missing_claims_lose(env: Env) {
         .open_request(
             &new_request(&seekers[0], None, at(-120_000), at(-60_000)),
             &[],
+            ChatCap::none(),
             None,
         )
         .await
@@ -170,7 +175,12 @@ pub async fn late_or_missing_claims_lose(env: Env) {
         .request;
     assert_eq!(lost(store, &stale.id, 0).await, RequestStatus::Pending);
     let due_now = store
-        .open_request(&new_request(&seekers[1], None, at(-10), at(0)), &[], None)
+        .open_request(
+            &new_request(&seekers[1], None, at(-10), at(0)),
+            &[],
+            ChatCap::none(),
+            None,
+        )
         .await
         .expect("create")
         .request;
@@ -222,6 +232,7 @@ pub async fn late_or_missing_claims_lose(env: Env) {
             &missing,
             &crate::fixtures::accepted_note(),
             at(0),
+            ChatCap::none(),
         )
         .await
         .expect("claim");
@@ -244,27 +255,27 @@ pub async fn expiry_takes_only_due_pending_requests(env: Env) {
     let make =
         |i: usize, created: i64, expires: i64| new_request(&s[i], None, at(created), at(expires));
     let oldest = store
-        .open_request(&make(0, -10_000, -3000), &[], None)
+        .open_request(&make(0, -10_000, -3000), &[], ChatCap::none(), None)
         .await
         .expect("create")
         .request;
     let older = store
-        .open_request(&make(1, -10_000, -2000), &[], None)
+        .open_request(&make(1, -10_000, -2000), &[], ChatCap::none(), None)
         .await
         .expect("create")
         .request;
     let at_deadline = store
-        .open_request(&make(2, -10_000, 0), &[], None)
+        .open_request(&make(2, -10_000, 0), &[], ChatCap::none(), None)
         .await
         .expect("create")
         .request;
     let not_due = store
-        .open_request(&make(3, -10_000, 1000), &[], None)
+        .open_request(&make(3, -10_000, 1000), &[], ChatCap::none(), None)
         .await
         .expect("create")
         .request;
     let cancelled = store
-        .open_request(&make(4, -10_000, -1000), &[], None)
+        .open_request(&make(4, -10_000, -1000), &[], ChatCap::none(), None)
         .await
         .expect("create")
         .request;
@@ -274,7 +285,7 @@ pub async fn expiry_takes_only_due_pending_requests(env: Env) {
         .expect("cancel")
         .expect("pending");
     let accepted = store
-        .open_request(&make(5, -10_000, -1000), &[], None)
+        .open_request(&make(5, -10_000, -1000), &[], ChatCap::none(), None)
         .await
         .expect("create")
         .request;
@@ -338,7 +349,7 @@ pub async fn concurrent_sweeps_expire_each_request_once(env: Env) {
         let new = new_request(&seeker, None, at(-10_000), at(-5000 + i));
         due.insert(
             store
-                .open_request(&new, &[], None)
+                .open_request(&new, &[], ChatCap::none(), None)
                 .await
                 .expect("create")
                 .request
@@ -385,4 +396,132 @@ pub async fn concurrent_sweeps_expire_each_request_once(env: Env) {
             .map(|r| r.status),
         Some(RequestStatus::Pending)
     );
+}
+
+/// Claims `request` for `volunteer` under `cap`, returning the outcome.
+async fn claim_under(
+    store: &Arc<dyn Store>,
+    request: &HelpRequest,
+    volunteer: &helpline_core::user::User,
+    cap: ChatCap,
+) -> ClaimOutcome {
+    store
+        .claim_request(
+            &request.id,
+            &volunteer.id,
+            &ConversationId::generate(),
+            &crate::fixtures::accepted_note(),
+            at(0),
+            cap,
+        )
+        .await
+        .expect("claim")
+}
+
+/// A volunteer at the chat cap is offered nothing new (not when a request
+/// opens, not later, not by push) and their claim is `AtCap`, leaving the
+/// request pending; ending a chat frees a place. Two racing claims by one
+/// volunteer with one place left: one wins.
+pub async fn the_chat_cap_holds_at_offers_and_claims(env: Env) {
+    let store = &env.store;
+    let cap = ChatCap::new(1);
+    let (ann, bea, cy, dot) = (
+        seeker(store, "cap-ann").await,
+        seeker(store, "cap-bea").await,
+        seeker(store, "cap-cy").await,
+        seeker(store, "cap-dot").await,
+    );
+    let (vic, wes) = (
+        volunteer(store, "cap-vic").await,
+        volunteer(store, "cap-wes").await,
+    );
+    let both = [vic.id.clone(), wes.id.clone()];
+    let open = |seeker: &helpline_core::user::User| {
+        let new = new_request(seeker, None, at(-10), at(60_000));
+        let store = store.clone();
+        let both = both.clone();
+        async move {
+            store
+                .open_request(&new, &both, cap, None)
+                .await
+                .expect("open")
+        }
+    };
+    let first = open(&ann).await;
+    assert_eq!(first.offered, both, "nobody is at the cap yet");
+    let ClaimOutcome::Claimed { conversation, .. } =
+        claim_under(store, &first.request, &vic, cap).await
+    else {
+        panic!("the first claim wins");
+    };
+    assert_eq!(
+        store.volunteers_at_cap(cap).await.expect("read"),
+        vec![vic.id.clone()]
+    );
+    assert!(
+        store
+            .volunteers_at_cap(ChatCap::none())
+            .await
+            .expect("read")
+            .is_empty()
+    );
+
+    let second = open(&bea).await;
+    assert_eq!(second.offered, vec![wes.id.clone()], "vic is at the cap");
+    let offerable = |cap| {
+        let (store, vic) = (store.clone(), vic.id.clone());
+        async move {
+            store
+                .offerable_requests(&vic, at(0), cap)
+                .await
+                .expect("read")
+                .into_iter()
+                .map(|o| o.request.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(offerable(cap).await.is_empty());
+    assert_eq!(
+        offerable(ChatCap::none()).await,
+        vec![second.request.id.clone()]
+    );
+    assert!(matches!(
+        claim_under(store, &second.request, &vic, cap).await,
+        ClaimOutcome::AtCap
+    ));
+    let unchanged = store
+        .request(&second.request.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(unchanged.status, RequestStatus::Pending);
+    let active = store.active_conversations_of(&vic.id).await.expect("read");
+    assert_eq!(active, vec![conversation.id.clone()], "nothing opened");
+
+    // A chat ends: a place is free again.
+    store
+        .end_conversation(
+            &conversation.id,
+            &vic.id,
+            &crate::fixtures::ended_note(),
+            at(1),
+        )
+        .await
+        .expect("end")
+        .expect("was active");
+    assert!(store.volunteers_at_cap(cap).await.expect("read").is_empty());
+    assert_eq!(offerable(cap).await, vec![second.request.id.clone()]);
+
+    // One place, two claims at once: exactly one wins.
+    let (third, fourth) = (open(&cy).await.request, open(&dot).await.request);
+    let (a, b) = tokio::join!(
+        claim_under(store, &third, &vic, cap),
+        claim_under(store, &fourth, &vic, cap)
+    );
+    let wins = [&a, &b]
+        .iter()
+        .filter(|o| matches!(o, ClaimOutcome::Claimed { .. }))
+        .count();
+    assert_eq!(wins, 1, "{a:?} / {b:?}");
+    assert!([&a, &b].iter().any(|o| matches!(o, ClaimOutcome::AtCap)));
 }

@@ -4,6 +4,7 @@
 
 use helpline_core::message::{Appended, MessageDraft, MessageType, NewMessage};
 use helpline_core::notice::SystemNote;
+use helpline_core::request::ChatCap;
 use helpline_core::request::{HelpRequest, NewHelpRequest, RequestDraft, RequestType, Topic};
 use helpline_core::user::{NewAccount, Role, User};
 use helpline_core::{ConversationId, MessageId, RequestId, Timestamp, UserId};
@@ -112,7 +113,7 @@ pub async fn request_at(
         Timestamp::from_millis(created.millis() + TTL_MS),
     );
     store
-        .open_request(&new, &[], None)
+        .open_request(&new, &[], ChatCap::none(), None)
         .await
         .expect("create request")
         .request
@@ -133,6 +134,7 @@ pub async fn claim(
             &conversation,
             &accepted_note(),
             now,
+            ChatCap::none(),
         )
         .await
         .expect("claim")

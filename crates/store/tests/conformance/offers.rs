@@ -4,6 +4,7 @@
 
 use crate::fixtures::{TTL_MS, at, claim, new_request, request_at, seeker, volunteer};
 use crate::harness::Env;
+use helpline_core::request::ChatCap;
 use helpline_core::user::User;
 use helpline_core::{RequestId, UserId};
 use helpline_store::{OnWritten, OpenedRequest, StoreError};
@@ -17,7 +18,7 @@ fn sorted(mut ids: Vec<UserId>) -> Vec<UserId> {
 async fn offerable_ids(env: &Env, volunteer: &User, now_ms: i64) -> Vec<RequestId> {
     let offerable = env
         .store
-        .offerable_requests(&volunteer.id, at(now_ms))
+        .offerable_requests(&volunteer.id, at(now_ms), ChatCap::none())
         .await
         .expect("offerable");
     offerable.into_iter().map(|o| o.request.id).collect()
@@ -40,7 +41,12 @@ pub async fn offers_and_declines_shape_what_is_offerable(env: Env) {
     let targeted = request_at(store, &seekers[1], Some(&v2), at(-3000)).await;
     let declined_by_v1 = request_at(store, &seekers[2], None, at(-2000)).await;
     let due_now = store
-        .open_request(&new_request(&seekers[3], None, at(-10), at(0)), &[], None)
+        .open_request(
+            &new_request(&seekers[3], None, at(-10), at(0)),
+            &[],
+            ChatCap::none(),
+            None,
+        )
         .await
         .expect("create")
         .request;
@@ -48,6 +54,7 @@ pub async fn offers_and_declines_shape_what_is_offerable(env: Env) {
         .open_request(
             &new_request(&seekers[4], None, at(-120_000), at(-60_000)),
             &[],
+            ChatCap::none(),
             None,
         )
         .await
@@ -135,7 +142,7 @@ pub async fn offers_and_declines_shape_what_is_offerable(env: Env) {
     );
 
     let listed = store
-        .offerable_requests(&v2.id, at(0))
+        .offerable_requests(&v2.id, at(0), ChatCap::none())
         .await
         .expect("offerable");
     assert_eq!(listed[0].seeker_display_name, seekers[0].display_name);
@@ -174,7 +181,7 @@ pub async fn opening_offers_to_unblocked_candidates_once(env: Env) {
     let candidates = [v2.id.clone(), v3.id.clone(), v1.id.clone(), v2.id.clone()];
     let new = new_request(&ann, None, at(0), at(TTL_MS));
     let opened = store
-        .open_request(&new, &candidates, None)
+        .open_request(&new, &candidates, ChatCap::none(), None)
         .await
         .expect("open");
     assert_eq!(opened.request.id, new.id);
@@ -190,7 +197,12 @@ pub async fn opening_offers_to_unblocked_candidates_once(env: Env) {
 
     let refused = new_request(&ann, None, at(1), at(TTL_MS));
     let second = store
-        .open_request(&refused, std::slice::from_ref(&v4.id), None)
+        .open_request(
+            &refused,
+            std::slice::from_ref(&v4.id),
+            ChatCap::none(),
+            None,
+        )
         .await;
     assert!(matches!(second, Err(StoreError::PendingExists)));
     assert_eq!(store.request(&refused.id).await.expect("read"), None);
@@ -231,7 +243,12 @@ pub async fn opening_offers_to_unblocked_candidates_once(env: Env) {
 
     let lonely = seeker(store, "lonely").await;
     let nobody = store
-        .open_request(&new_request(&lonely, None, at(0), at(TTL_MS)), &[], None)
+        .open_request(
+            &new_request(&lonely, None, at(0), at(TTL_MS)),
+            &[],
+            ChatCap::none(),
+            None,
+        )
         .await
         .expect("open with nobody available");
     assert!(nobody.offered.is_empty());
@@ -258,12 +275,19 @@ pub async fn opening_announces_once_and_settles(env: Env) {
     };
     let new = new_request(&bea, None, at(0), at(TTL_MS));
     let opened = store
-        .open_request(&new, std::slice::from_ref(&v1.id), hook(&heard))
+        .open_request(
+            &new,
+            std::slice::from_ref(&v1.id),
+            ChatCap::none(),
+            hook(&heard),
+        )
         .await
         .expect("open");
     assert_eq!(*heard.lock().expect("lock"), std::slice::from_ref(&opened));
     let again = new_request(&bea, None, at(1), at(TTL_MS));
-    let refused = store.open_request(&again, &[], hook(&heard)).await;
+    let refused = store
+        .open_request(&again, &[], ChatCap::none(), hook(&heard))
+        .await;
     assert!(matches!(refused, Err(StoreError::PendingExists)));
     assert_eq!(
         heard.lock().expect("lock").len(),
@@ -291,7 +315,11 @@ pub async fn settle_waits_for_a_commit_under_way(env: Env) {
     let new = new_request(&cleo, None, at(0), at(TTL_MS));
     let opening = tokio::spawn({
         let store = store.clone();
-        async move { store.open_request(&new, &[], Some(hook)).await }
+        async move {
+            store
+                .open_request(&new, &[], ChatCap::none(), Some(hook))
+                .await
+        }
     });
     let id = heard.await.expect("written");
     store.settle().await.expect("settle");

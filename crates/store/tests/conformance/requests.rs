@@ -4,6 +4,7 @@
 use crate::fixtures::{TTL_MS, at, claim, new_request, request_at, seeker, volunteer};
 use crate::harness::Env;
 use helpline_core::RequestId;
+use helpline_core::request::ChatCap;
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
 use helpline_store::StoreError;
 
@@ -17,7 +18,7 @@ pub async fn one_pending_request_per_seeker(env: Env) {
     let ann = seeker(store, "ann").await;
     let new = new_request(&ann, None, at(0), at(TTL_MS));
     let first = store
-        .open_request(&new, &[], None)
+        .open_request(&new, &[], ChatCap::none(), None)
         .await
         .expect("create")
         .request;
@@ -46,7 +47,12 @@ pub async fn one_pending_request_per_seeker(env: Env) {
     );
 
     let second = store
-        .open_request(&new_request(&ann, None, at(1), at(TTL_MS)), &[], None)
+        .open_request(
+            &new_request(&ann, None, at(1), at(TTL_MS)),
+            &[],
+            ChatCap::none(),
+            None,
+        )
         .await;
     assert!(
         matches!(second, Err(StoreError::PendingExists)),
@@ -96,7 +102,7 @@ pub async fn one_pending_request_per_seeker(env: Env) {
     for i in 0..10 {
         let (store, new) = (store.clone(), new_request(&cy, None, at(i), at(TTL_MS)));
         tasks.push(tokio::spawn(async move {
-            store.open_request(&new, &[], None).await
+            store.open_request(&new, &[], ChatCap::none(), None).await
         }));
     }
     let mut created = 0;
@@ -236,7 +242,10 @@ pub async fn listings_are_newest_first(env: Env) {
     for id in ["req-B", "req-a"] {
         let mut new = new_request(&ann, None, at(-5000), at(TTL_MS));
         new.id = RequestId::from_trusted(id);
-        store.open_request(&new, &[], None).await.expect("create");
+        store
+            .open_request(&new, &[], ChatCap::none(), None)
+            .await
+            .expect("create");
         store
             .cancel_request(&new.id)
             .await

@@ -10,6 +10,7 @@ use crate::fixtures::{
 };
 use crate::harness::Env;
 use helpline_core::message::MessageType;
+use helpline_core::request::ChatCap;
 use helpline_core::request::RequestStatus;
 use helpline_core::safety::{Report, ReportStatus};
 use helpline_core::{ConversationId, ReportId, UserId};
@@ -66,7 +67,7 @@ pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
     let candidates = [vic.id.clone(), val.id.clone(), viv.id.clone()];
     let new = new_request(&ann, None, at(0), at(TTL_MS));
     let opened = store
-        .open_request(&new, &candidates, None)
+        .open_request(&new, &candidates, ChatCap::none(), None)
         .await
         .expect("open");
     assert_eq!(
@@ -78,7 +79,7 @@ pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
         let store = store.clone();
         async move {
             store
-                .offerable_requests(&v, at(1))
+                .offerable_requests(&v, at(1), ChatCap::none())
                 .await
                 .expect("offerable")
                 .len()
@@ -99,7 +100,14 @@ pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
     for blocked in [&vic, &val] {
         let conversation = ConversationId::generate();
         let outcome = store
-            .claim_request(&new.id, &blocked.id, &conversation, &accepted_note(), at(2))
+            .claim_request(
+                &new.id,
+                &blocked.id,
+                &conversation,
+                &accepted_note(),
+                at(2),
+                ChatCap::none(),
+            )
             .await
             .expect("claim");
         assert!(matches!(outcome, ClaimOutcome::Blocked), "{outcome:?}");
@@ -161,7 +169,12 @@ pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
     for target in [&vic, &val] {
         let refused = new_request(&ann, Some(target), at(4), at(TTL_MS));
         let outcome = store
-            .open_request(&refused, std::slice::from_ref(&target.id), None)
+            .open_request(
+                &refused,
+                std::slice::from_ref(&target.id),
+                ChatCap::none(),
+                None,
+            )
             .await;
         assert!(matches!(outcome, Err(StoreError::Blocked)), "{outcome:?}");
         assert_eq!(store.request(&refused.id).await.expect("read"), None);
@@ -169,7 +182,7 @@ pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
     assert_eq!(store.pending_request_of(&ann.id).await.expect("read"), None);
     let to_vic = new_request(&bea, Some(&vic), at(4), at(TTL_MS));
     store
-        .open_request(&to_vic, &[], None)
+        .open_request(&to_vic, &[], ChatCap::none(), None)
         .await
         .expect("nobody blocked");
 
@@ -191,7 +204,7 @@ pub async fn blocks_keep_requests_apart_both_ways(env: Env) {
     let again = request_at(store, &ann, None, at(6)).await;
     assert_eq!(
         store
-            .offerable_requests(&vic.id, at(7))
+            .offerable_requests(&vic.id, at(7), ChatCap::none())
             .await
             .expect("offerable")
             .len(),
@@ -214,6 +227,7 @@ pub async fn a_block_and_a_claim_never_pass_each_other(env: Env) {
             .open_request(
                 &new_request(&ann, None, at(0), at(TTL_MS)),
                 std::slice::from_ref(&vic.id),
+                ChatCap::none(),
                 None,
             )
             .await
@@ -236,6 +250,7 @@ pub async fn a_block_and_a_claim_never_pass_each_other(env: Env) {
                     &conversation,
                     &accepted_note(),
                     at(1),
+                    ChatCap::none(),
                 )
                 .await
         });
@@ -277,6 +292,7 @@ pub async fn a_claim_waiting_on_a_block_sees_it(env: Env) {
         .open_request(
             &new_request(&ann, None, at(0), at(TTL_MS)),
             std::slice::from_ref(&vic.id),
+            ChatCap::none(),
             None,
         )
         .await
@@ -308,6 +324,7 @@ pub async fn a_claim_waiting_on_a_block_sees_it(env: Env) {
                 &ConversationId::generate(),
                 &accepted_note(),
                 at(1),
+                ChatCap::none(),
             )
             .await
     });

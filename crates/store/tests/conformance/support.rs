@@ -3,6 +3,7 @@
 
 use crate::fixtures::{TTL_MS, at, chat, new_request, request_at, seeker, volunteer};
 use crate::harness::Env;
+use helpline_core::request::ChatCap;
 use helpline_store::ActiveSession;
 
 /// Only pending, unexpired requests are listed, oldest first, with the seeker's name.
@@ -24,7 +25,12 @@ pub async fn pending_requests_are_listed_oldest_first(env: Env) {
         .expect("cancel")
         .expect("pending");
     store
-        .open_request(&new_request(&sd, None, at(-TTL_MS), at(0)), &[], None)
+        .open_request(
+            &new_request(&sd, None, at(-TTL_MS), at(0)),
+            &[],
+            ChatCap::none(),
+            None,
+        )
         .await
         .expect("due now");
 
