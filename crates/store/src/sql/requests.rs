@@ -32,9 +32,10 @@ pub(crate) const INSERT_CONVERSATION_PARTICIPANTS: &str =
 
 pub(crate) const SET_FEEDBACK: &str = "UPDATE help_requests SET rating = $1, feedback = $2 WHERE id = $3 AND status = 'completed' AND rating IS NULL RETURNING *";
 
-/// Volunteers with at least `$1` accepted (active) requests.
-pub(crate) const VOLUNTEERS_AT_CAP: &str = "SELECT volunteer_id FROM help_requests WHERE status = 'accepted' AND volunteer_id IS NOT NULL GROUP BY volunteer_id HAVING COUNT(*) >= $1";
+/// Volunteers with at least `$1` active chats from requests.
+pub(crate) const VOLUNTEERS_AT_CAP: &str =
+    "SELECT volunteer_id FROM volunteer_load WHERE active_chats >= $1";
 
-/// How many accepted (active) requests volunteer `$1` has.
+/// How many active chats from requests volunteer `$1` has.
 pub(crate) const ACTIVE_CHATS_OF: &str =
-    "SELECT COUNT(*) FROM help_requests WHERE volunteer_id = $1 AND status = 'accepted'";
+    "SELECT COALESCE((SELECT active_chats FROM volunteer_load WHERE volunteer_id = $1), 0)";

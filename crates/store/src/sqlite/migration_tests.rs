@@ -1,6 +1,7 @@
-//! Migration 0012 on a database written before it: `messages` rebuilt
+//! Migrations on databases written before them: 0012 rebuilds `messages`
 //! around `dedup_key` with every message, rowid, reply, search entry and
-//! clientMessageId still answering as before.
+//! clientMessageId still answering as before; 0015 counts each
+//! volunteer's active chats from the requests already accepted.
 
 #![allow(clippy::unwrap_used)]
 
@@ -173,4 +174,72 @@ async fn the_rebuild_keeps_every_message_and_every_client_message_id() {
         .await
         .unwrap();
     assert!(broken.is_empty(), "{broken:?}");
+}
+
+/// Migration 0015 counts the chats already active, and its triggers keep
+/// the count from then on.
+#[tokio::test]
+async fn the_chat_count_starts_from_the_requests_already_accepted() {
+    use helpline_core::request::ChatCap;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let mut connection = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .connect()
+        .await
+        .unwrap();
+    let before = MIGRATIONS.iter().position(|m| m.version == 15).unwrap();
+    migrate_through(&mut connection, &MIGRATIONS[..before])
+        .await
+        .unwrap();
+    let statement = format!(
+        "INSERT INTO users (id, username, password_hash, display_name, role, created_at) VALUES \
+         ('{ALICE}', 'alice', 'x', 'Alice', 'seeker', 1), ('{BOB}', 'bob', 'x', 'Bob', 'volunteer', 1); \
+         INSERT INTO help_requests (id, senior_id, volunteer_id, request_type, status, created_at, expires_at) VALUES \
+         ('r1', '{ALICE}', '{BOB}', 'chat', 'accepted', 1, 2), ('r2', '{ALICE}', '{BOB}', 'chat', 'accepted', 1, 2), \
+         ('r3', '{ALICE}', '{BOB}', 'chat', 'completed', 1, 2)"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+    let store = SqliteStore::open(path.to_str().unwrap(), &StoreOptions::default())
+        .await
+        .unwrap();
+    let bob = UserId::from_trusted(BOB);
+    assert_eq!(
+        store.volunteers_at_cap(ChatCap::new(2)).await.unwrap(),
+        std::slice::from_ref(&bob)
+    );
+    assert!(
+        store
+            .volunteers_at_cap(ChatCap::new(3))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // One of them ends (as `end_conversation` completes it): one left.
+    let mut direct = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE help_requests SET status = 'completed' WHERE id = 'r1'")
+        .execute(&mut direct)
+        .await
+        .unwrap();
+    direct.close().await.unwrap();
+    assert!(
+        store
+            .volunteers_at_cap(ChatCap::new(2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.volunteers_at_cap(ChatCap::new(1)).await.unwrap(),
+        [bob]
+    );
 }
