@@ -2,7 +2,8 @@
 // shared one (started by scripts/browser-test.sh) does not have: the
 // HELPLINE_BIN binary on a free port with a fresh SQLite database and the
 // given HELPLINE_* settings. It sets HELPLINE_URL, so lib.mjs — imported
-// after `startOwnServer` — talks to it. `ready()` waits for /healthz;
+// after `startOwnServer` — talks to it (and HELPLINE_DATABASE_URL, so
+// accounts made with the CLI are its own). `ready()` waits for /healthz;
 // `stop()` ends it and removes its data.
 
 import assert from "node:assert/strict";
@@ -30,6 +31,8 @@ export async function startOwnServer(name, settings) {
   const server = spawn(process.env.HELPLINE_BIN, ["serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
   const exited = new Promise((resolve) => server.once("exit", resolve));
   process.env.HELPLINE_URL = url;
+  // Accounts made with the CLI (lib.mjs's createWithCli) go to this database.
+  process.env.HELPLINE_DATABASE_URL = env.HELPLINE_DATABASE_URL;
   return {
     url,
     async ready() {

@@ -70,7 +70,9 @@ export const requestMethods = {
     if (r.status === "pending" && (!tracking || adopt)) {
       const target = r.targetVolunteerId ? { id: r.targetVolunteerId, name: this.request?.target?.name } : null;
       this.setRequest(null);
-      this.setRequest({ phase: target ? "waiting" : "searching", requestId: r.id, target, since: r.createdAt });
+      this.setRequest({ phase: target ? "waiting" : "searching", requestId: r.id, target, since: r.createdAt, escalated: !!r.escalatedAt });
+    } else if (tracking && r.status === "pending" && r.escalatedAt) {
+      this.setRequest({ escalated: true });
     } else if (tracking && ["waiting", "searching"].includes(this.request.phase)) {
       if (r.status === "accepted") this.onSession({ conversationId: r.conversationId, requestId: r.id });
       else if (r.status !== "pending")

@@ -153,6 +153,10 @@ class Store {
     s.on("seeker:queued", ({ requestId }) => {
       if (this.request?.requestId === requestId) this.setRequest({ queued: true });
     });
+    // Newer servers: the request waited long enough that staff were told.
+    s.on("request:escalated", ({ requestId }) => {
+      if (this.request?.requestId === requestId) this.setRequest({ escalated: true });
+    });
     s.on("request:rejected", ({ requestId }) => this.requestEnded(requestId, "declined"));
     s.on("request:expired", ({ requestId }) => this.requestEnded(requestId, "expired"));
     s.on("conversation:started", () => this.refreshConversations());
@@ -164,6 +168,8 @@ class Store {
       this.emit("presence", presence);
     });
     s.on("report:new", (report) => this.emit("reports", report));
+    // Newer servers: a request waited too long (support only).
+    s.on("support:escalation", (escalation) => this.emit("escalation", escalation));
     this.calls.bind(s);
   }
 

@@ -19,8 +19,11 @@ use crate::user::Role;
 pub enum RoleAction {
     /// `seeker:request`, `request:cancel`, `request:status`, feedback.
     AskForHelp,
-    /// `volunteer:accept`, `volunteer:reject`, `volunteer:availability`.
+    /// `volunteer:reject`, `volunteer:availability`.
     AnswerRequests,
+    /// `volunteer:accept`: volunteers, and support for escalated requests
+    /// only (checked on the request).
+    TakeRequests,
     /// `GET /api/reports`, `POST /api/reports/{id}/resolve`.
     ModerateReports,
     /// `GET /api/support/overview`.
@@ -32,7 +35,11 @@ pub fn role_may(role: Role, action: RoleAction) -> bool {
     matches!(
         (role, action),
         (Role::Seeker, RoleAction::AskForHelp)
-            | (Role::Volunteer, RoleAction::AnswerRequests)
+            | (
+                Role::Volunteer,
+                RoleAction::AnswerRequests | RoleAction::TakeRequests
+            )
+            | (Role::Support, RoleAction::TakeRequests)
             | (
                 Role::Support,
                 RoleAction::ModerateReports | RoleAction::SeeOverview
@@ -47,7 +54,7 @@ pub fn require_role(role: Role, action: RoleAction) -> Result<(), DomainError> {
     } else {
         Err(DomainError::Forbidden(match action {
             RoleAction::AskForHelp => "only seekers can do this",
-            RoleAction::AnswerRequests => "only volunteers can do this",
+            RoleAction::AnswerRequests | RoleAction::TakeRequests => "only volunteers can do this",
             RoleAction::ModerateReports | RoleAction::SeeOverview => "only support can do this",
         }))
     }
@@ -212,6 +219,9 @@ mod tests {
             (Role::Volunteer, RoleAction::AnswerRequests, true),
             (Role::Support, RoleAction::AskForHelp, false),
             (Role::Support, RoleAction::AnswerRequests, false),
+            (Role::Seeker, RoleAction::TakeRequests, false),
+            (Role::Volunteer, RoleAction::TakeRequests, true),
+            (Role::Support, RoleAction::TakeRequests, true),
             (Role::Seeker, RoleAction::ModerateReports, false),
             (Role::Volunteer, RoleAction::ModerateReports, false),
             (Role::Support, RoleAction::ModerateReports, true),

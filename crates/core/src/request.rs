@@ -75,6 +75,8 @@ pub struct HelpRequest {
     pub created_at: Timestamp,
     /// When it expires if still pending.
     pub expires_at: Timestamp,
+    /// When it was escalated to support for waiting too long (**extension**).
+    pub escalated_at: Option<Timestamp>,
     /// When a volunteer accepted it.
     pub accepted_at: Option<Timestamp>,
     /// When its conversation ended.
@@ -177,7 +179,7 @@ pub fn check_addressed_to(request: &HelpRequest, volunteer: &UserId) -> Result<(
 /// How many conversations from accepted requests a volunteer may have
 /// open at once (`HELPLINE_MAX_ACTIVE_CHATS`). A volunteer at the cap is
 /// offered no new request, and their accept is refused; the store decides
-/// both, so the cap holds across server processes.
+/// both, so the cap holds across server processes (decision 0029).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ChatCap(Option<std::num::NonZeroU32>);
 

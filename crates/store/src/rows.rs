@@ -100,6 +100,7 @@ pub(crate) fn help_request(row: &impl Columns) -> Result<HelpRequest, StoreError
         status: parsed(&row.text("status")?, RequestStatus::parse, "status")?,
         created_at: Timestamp::from_millis(row.int("created_at")?),
         expires_at: Timestamp::from_millis(row.int("expires_at")?),
+        escalated_at: row.opt_int("escalated_at")?.map(Timestamp::from_millis),
         accepted_at: row.opt_int("accepted_at")?.map(Timestamp::from_millis),
         completed_at: row.opt_int("completed_at")?.map(Timestamp::from_millis),
         rating: row.opt_int("rating")?,

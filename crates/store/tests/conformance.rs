@@ -90,6 +90,7 @@ conformance! {
     run(claims::expiry_takes_only_due_pending_requests),
     run(claims::concurrent_sweeps_expire_each_request_once),
     run(claims::the_chat_cap_holds_at_offers_and_claims),
+    run(claims::concurrent_sweeps_escalate_each_request_once),
     run(conversations::ending_completes_the_request_once),
     run(conversations::feedback_only_once_and_only_when_completed),
     run(participants::read_marks_are_capped_and_never_lowered),

@@ -205,8 +205,12 @@ class SeekerHome extends HTMLElement {
 
 const who = (n) => (n === 1 ? "who is" : "who are");
 
+/** Once staff have been told of a long wait, the overlay says so. */
+const STAFF_TOLD = "A member of staff has been told and will be with you shortly.";
+const withStaff = (phase) => (r) => (r.escalated ? { ...phase(r), text: STAFF_TOLD } : phase(r));
+
 const PHASES = {
-  waiting: (r) => ({
+  waiting: withStaff((r) => ({
     title: `Waiting for ${r.target?.name ?? "your volunteer"}…`,
     text:
       r.onCall && !r.offered
@@ -215,8 +219,8 @@ const PHASES = {
           ? `${r.target?.name ?? "They"} cannot answer right now. If they come back in the next few minutes, they will see your request.`
           : `We have let ${r.target?.name ?? "them"} know. Please wait a moment.`,
     ring: true,
-  }),
-  searching: (r) =>
+  })),
+  searching: withStaff((r) =>
     r.queued
       ? {
           title: "Searching for volunteers… this may take a moment",
@@ -233,7 +237,7 @@ const PHASES = {
               : `We have asked ${plural(r.offered, "volunteer")}.`
             : "We are asking our volunteers.",
           ring: true,
-        },
+        }),
   connecting: () => ({ title: "Setting up secure connection…", text: "A volunteer said yes!", spinner: true }),
   connected: () => ({ title: "Connected!", text: "Your chat is opening now.", tick: true }),
   declined: (r) => ({ title: `${r.target?.name ?? "The volunteer"} cannot chat right now`, text: "You can ask anyone else who is free instead.", retry: "Talk to anyone instead" }),

@@ -2,7 +2,10 @@
 // and volunteers with their presence, from GET /api/support/overview. The
 // server sends `support:changed` whenever any of it changes, and the screen
 // refetches (debounced). Every person has a "Message" button that opens a
-// direct chat with them (conversation:start) in the Chats screen. Reports
+// direct chat with them (conversation:start) in the Chats screen. A request
+// nobody has answered for a while is escalated by the server (newer
+// servers): it is marked "Waiting too long" and support can take it
+// (volunteer:accept) and talk with the person like a volunteer. Reports
 // from members and volunteers are listed below (<hl-reports>).
 
 import { h, fill, keepFocus, plural, waited, notice, announce, go, TOPICS, KINDS } from "../dom.js";
@@ -42,6 +45,10 @@ class SupportDashboard extends HTMLElement {
       store.on("support", () => this.soon()),
       store.on("presence", () => this.soon()),
       store.on("connection", (state) => state === "connected" && this.soon()),
+      store.on("escalation", ({ seekerDisplayName }) => {
+        notice(`${seekerDisplayName} has been waiting a while and nobody has answered. You can take the request.`);
+        this.soon();
+      }),
     ];
     // Waiting times and chat lengths tick on the device; a slow poll covers
     // changes on other server processes, which send no events here.
@@ -112,11 +119,11 @@ class SupportDashboard extends HTMLElement {
                 h(
                   "tr",
                   { "data-request": r.id },
-                  h("th", { scope: "row" }, r.seekerName),
+                  h("th", { scope: "row" }, r.seekerName, r.escalatedAt ? h("span", { class: "badge urgent" }, "Waiting too long") : null),
                   h("td", null, [KINDS[r.requestType] ?? r.requestType, r.topic ? `, ${TOPICS[r.topic] ?? r.topic}` : "", r.targetVolunteerId ? " (one volunteer)" : ""].join("")),
                   h("td", null, r.note || "—"),
                   h("td", { "data-since": r.createdAt }, waited(r.createdAt)),
-                  h("td", null, this.messageButton(r.seniorId, r.seekerName)),
+                  h("td", null, r.escalatedAt ? this.takeButton(r) : null, this.messageButton(r.seniorId, r.seekerName)),
                 ),
               ),
             )
@@ -226,6 +233,38 @@ class SupportDashboard extends HTMLElement {
   }
 
   /** Opens (or finds) a direct chat with the person and shows it. */
+  /** Takes an escalated request: the chat opens as it would for a volunteer. */
+  takeButton(r) {
+    return h(
+      "button",
+      { type: "button", "data-key": `take-${r.id}`, onclick: (event) => this.take(r, event.currentTarget) },
+      `Take ${r.seekerName}'s request`,
+    );
+  }
+
+  async take(r, button) {
+    button.disabled = true;
+    announce(`Taking ${r.seekerName}'s request…`);
+    let ack;
+    try {
+      ack = await store.socket.request("volunteer:accept", { requestId: r.id });
+    } catch {
+      ack = { ok: false, error: { message: "You are not connected." } };
+    }
+    if (ack.ok) {
+      await store.refreshConversations();
+      go(`/chats/${encodeURIComponent(ack.conversationId)}`);
+      return;
+    }
+    notice(
+      ack.error?.code === "already_claimed"
+        ? `Someone is already helping ${r.seekerName}.`
+        : `Could not take ${r.seekerName}'s request. ${ack.error?.message ?? ""}`,
+    );
+    button.disabled = false;
+    this.soon();
+  }
+
   async message(userId, name, button) {
     button.disabled = true;
     announce(`Opening a chat with ${name}…`);

@@ -147,7 +147,7 @@ client_event!(
     "volunteer:accept",
     VOLUNTEER_SELF,
     RequestClaimedByYou,
-    role = RoleAction::AnswerRequests
+    role = RoleAction::TakeRequests
 );
 
 impl VolunteerAccept {

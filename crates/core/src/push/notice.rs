@@ -66,6 +66,22 @@ impl Notice {
         }
     }
 
+    /// A request that waited too long, to a support agent. Of kind
+    /// `request`, with the request's tag: it is taken back like the
+    /// volunteers' notices when the request closes.
+    pub fn escalation(request: &RequestId, seeker: Option<&str>) -> Self {
+        Self {
+            kind: PushKind::Request,
+            title: match seeker {
+                Some(name) => format!("{name} has been waiting a while"),
+                None => "Someone has been waiting a while".to_owned(),
+            },
+            body: "Nobody has answered yet. Open Helpline to help.".to_owned(),
+            url: "/".to_owned(),
+            tag: request_tag(request),
+        }
+    }
+
     /// The request was taken, cancelled or expired.
     pub fn request_closed(request: &RequestId) -> Self {
         Self {

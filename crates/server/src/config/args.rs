@@ -44,6 +44,15 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_active_chats: Option<u32>,
+    /// Seconds a request may stay pending before support is told and may take it (0: never) [default: 120].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ESCALATE_AFTER_SECS",
+        value_name = "SECS"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalate_after_secs: Option<u64>,
     /// Token signing secret (at least 32 bytes). Unset: a random one is generated on first start and kept in the database.
     #[arg(
         long,

@@ -43,6 +43,8 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// Active chats from requests a volunteer may have at once (0: no cap).
     pub max_active_chats: u32,
+    /// Seconds a request may wait before support is told (0: never).
+    pub escalate_after_secs: u64,
     /// Configured signing secret, if any.
     pub jwt_secret: Option<String>,
     /// Token lifetime.
@@ -130,6 +132,7 @@ impl fmt::Debug for Settings {
             .field("database_url", &redact_url(&self.database_url))
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("max_active_chats", &self.max_active_chats)
+            .field("escalate_after_secs", &self.escalate_after_secs)
             .field(
                 "jwt_secret",
                 &if self.jwt_secret.is_some() {
@@ -189,6 +192,7 @@ impl Default for Settings {
             database_url: "sqlite://./data/helpline.db".into(),
             request_timeout_secs: 300,
             max_active_chats: 3,
+            escalate_after_secs: 120,
             jwt_secret: None,
             token_ttl_secs: 86_400,
             sqlite_synchronous_full: true,

@@ -129,6 +129,49 @@ pub async fn request_opened(
         })
         .collect();
     let users: Vec<UserId> = on_call.iter().map(|v| v.volunteer.clone()).collect();
+    push_about_request(app, request, users, &pushes).await;
+}
+
+/// Pushes an escalated request to each support agent who is not
+/// connected; taken back like the volunteers' notices when it closes.
+pub async fn request_escalated(app: &App, request: &HelpRequest, seeker_name: &str) {
+    let agents = match app.store.support_agents().await {
+        Ok(agents) => agents,
+        Err(error) => {
+            tracing::error!(%error, "reading support agents failed");
+            return;
+        }
+    };
+    let mut users = Vec::new();
+    let mut pushes = Vec::new();
+    for agent in agents {
+        if app.presence.is_online(&agent) {
+            continue;
+        }
+        let name = show_names(app, &agent).await.then_some(seeker_name);
+        pushes.push(OutgoingPush {
+            user: agent.clone(),
+            notice: Notice::escalation(&request.id, name),
+            urgency: Urgency::High,
+            topic: Some(topic_of(request.id.as_str())),
+            expires_at: request.expires_at,
+            while_pending: Some(request.id.clone()),
+        });
+        users.push(agent);
+    }
+    if !users.is_empty() {
+        push_about_request(app, request, users, &pushes).await;
+    }
+}
+
+/// Queues `pushes` about a pending `request` to `users`, marked so that
+/// its close takes them back.
+async fn push_about_request(
+    app: &App,
+    request: &HelpRequest,
+    users: Vec<UserId>,
+    pushes: &[OutgoingPush],
+) {
     let subject = subject_of_request(&request.id);
     // Marked first: a close from now on takes these users back.
     if let Err(error) = app
@@ -139,7 +182,7 @@ pub async fn request_opened(
         tracing::error!(%error, "remembering a request's pushes failed");
         return;
     }
-    queue(app, &pushes).await;
+    queue(app, pushes).await;
     // Closed while this was queueing: the close may have taken the marks
     // before the pushes were written, so this takes back what it queued.
     match app.store.request(&request.id).await {

@@ -10,6 +10,7 @@ mod calls;
 mod conversations;
 mod edits;
 pub mod encoded;
+pub mod escalation;
 pub mod expiry;
 pub mod fanout;
 mod offers;

@@ -155,6 +155,20 @@ pub enum ServerEvent {
         /// The request.
         request_id: RequestId,
     },
+    /// The seeker's request waited long enough that support was told
+    /// (**extension**).
+    RequestEscalated {
+        /// The request.
+        request_id: RequestId,
+    },
+    /// A request waited too long: to every support agent, who may take it
+    /// (**extension**).
+    SupportEscalation {
+        /// The request, escalated.
+        request: HelpRequest,
+        /// Its seeker's display name.
+        seeker_display_name: String,
+    },
     /// Another volunteer took the request.
     RequestClaimed {
         /// The request.
@@ -383,6 +397,8 @@ impl ServerEvent {
             Self::RequestCancelled(_) => "request:cancelled",
             Self::RequestExpired { .. } => "request:expired",
             Self::RequestClaimed { .. } => "request:claimed",
+            Self::RequestEscalated { .. } => "request:escalated",
+            Self::SupportEscalation { .. } => "support:escalation",
             Self::RequestRejected { .. } => "request:rejected",
             Self::SessionStarted { .. } => "session:started",
             Self::RequestStatusResponse { .. } => "request:status:response",

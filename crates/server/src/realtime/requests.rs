@@ -17,8 +17,10 @@ use helpline_core::inbound::{
 };
 use helpline_core::notice::SystemNote;
 use helpline_core::permissions;
-use helpline_core::request::{HelpRequest, RequestStatus, check_addressed_to, claim_refusal};
-use helpline_core::user::Availability;
+use helpline_core::request::{
+    ChatCap, HelpRequest, RequestStatus, check_addressed_to, claim_refusal,
+};
+use helpline_core::user::{Availability, Role};
 use helpline_core::{ConversationId, DomainError, RequestId, UserId};
 use helpline_store::ClaimOutcome;
 
@@ -158,7 +160,20 @@ async fn volunteer_accept(
     if matches!(seeker, Some(s) if *s != request.senior_id) {
         return Err(DomainError::invalid("requestId and seniorId do not match"));
     }
-    check_addressed_to(&request, &ctx.caller.id)?;
+    // Support takes escalated requests only, targeted or not, and has no
+    // chat cap.
+    let cap = match ctx.caller.role {
+        Role::Support if request.escalated_at.is_none() => {
+            return Err(DomainError::Forbidden(
+                "support can take a request only once it is escalated",
+            ));
+        }
+        Role::Support => ChatCap::none(),
+        _ => {
+            check_addressed_to(&request, &ctx.caller.id)?;
+            app.settings.chat_cap()
+        }
+    };
     let conversation_id = ConversationId::generate();
     let (note, now) = (
         SystemNote::request_accepted(&ctx.caller.display_name),
@@ -172,7 +187,7 @@ async fn volunteer_accept(
             &conversation_id,
             &note,
             now,
-            app.settings.chat_cap(),
+            cap,
         )
         .await?;
     let claimed = match outcome {

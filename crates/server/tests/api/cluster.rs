@@ -13,7 +13,8 @@ both_brokers!(
     a_user_with_tabs_on_two_nodes,
     presence_and_the_support_dashboard,
     direct_conversations_and_calls_across_nodes,
-    rate_limits_with_sockets_on_two_nodes
+    rate_limits_with_sockets_on_two_nodes,
+    escalation_once_across_nodes,
 );
 
 /// Nothing of `name` arrives within a short wait.
@@ -453,4 +454,35 @@ async fn rate_limits_with_sockets_on_two_nodes(broker: Broker) {
         Broker::Redis => crate::common::refused(&fifth, "rate_limited"),
         Broker::Nats => assert_eq!(fifth["ok"], true, "each node counts its own: {fifth}"),
     }
+}
+
+/// Both nodes sweep; a waiting request is escalated once, and support on
+/// either node hears it once.
+async fn escalation_once_across_nodes(broker: Broker) {
+    let nodes = spawn_cluster(broker, 2).await;
+    let support = nodes[0]
+        .create_account(helpline_core::user::Role::Support)
+        .await;
+    let mut here = nodes[0].connect(&support).await;
+    let mut there = nodes[1].connect(&support).await;
+    let seeker = nodes[0].register("seeker").await;
+    let s = nodes[1].connect(&seeker).await;
+    let asked = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    let after = nodes[0].settings.escalate_after_secs;
+    nodes[0].clock.advance(Duration::from_secs(after + 1));
+    for staff in [&mut here, &mut there] {
+        let escalation = staff.event("support:escalation").await.unwrap();
+        assert_eq!(escalation["request"]["id"], asked["requestId"]);
+    }
+    for staff in [&mut here, &mut there] {
+        quiet(staff, "support:escalation").await;
+    }
+    // Taken on the other node from the one the seeker is on.
+    ok(here
+        .ack("volunteer:accept", json!({"requestId": asked["requestId"]}))
+        .await
+        .unwrap());
 }

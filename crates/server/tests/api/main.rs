@@ -23,6 +23,7 @@ mod chaos;
 mod cluster;
 mod direct;
 mod edits;
+mod escalation;
 mod flow;
 mod limits;
 mod messages;

@@ -27,6 +27,9 @@ pub trait Accounts: Send + Sync {
     /// Every volunteer, ordered by display name.
     async fn volunteers(&self) -> StoreResult<Vec<User>>;
 
+    /// Every support agent's id.
+    async fn support_agents(&self) -> StoreResult<Vec<UserId>>;
+
     /// At most `limit` users whose display name or username contains
     /// `text` (ASCII letters in any case; `%` and `_` are plain
     /// characters), ordered by display name.

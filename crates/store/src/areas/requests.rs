@@ -119,6 +119,16 @@ pub trait Requests: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>>;
 
+    /// Marks up to `limit` pending requests made at or before `made_by`
+    /// and not escalated yet as escalated at `now`, oldest first, and
+    /// returns them; each is returned by exactly one caller, once.
+    async fn escalate_due_requests(
+        &self,
+        made_by: Timestamp,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>>;
+
     /// Stores the seeker's rating once the request is completed; `None` if
     /// it is not completed or already rated.
     async fn set_feedback(

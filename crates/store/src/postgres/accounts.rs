@@ -83,6 +83,13 @@ impl crate::Accounts for super::PostgresStore {
         rows::all(&found, rows::user)
     }
 
+    async fn support_agents(&self) -> StoreResult<Vec<UserId>> {
+        let found: Vec<String> = sqlx::query_scalar(sql::accounts::SUPPORT_AGENTS)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(found.into_iter().map(UserId::from_trusted).collect())
+    }
+
     async fn search_users(&self, text: &str, limit: i64) -> StoreResult<Vec<User>> {
         let found = sqlx::query(sql::accounts::SEARCH_USERS)
             .bind(sql::accounts::contains_pattern(text))

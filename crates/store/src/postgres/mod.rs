@@ -104,6 +104,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 12,
         sql: include_str!("../../migrations/postgres/0012_active_chats.sql"),
     },
+    Migration {
+        version: 13,
+        sql: include_str!("../../migrations/postgres/0013_escalation.sql"),
+    },
 ];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).

@@ -402,6 +402,29 @@ impl crate::Requests for super::PostgresStore {
         rows::all(&found, rows::help_request)
     }
 
+    async fn escalate_due_requests(
+        &self,
+        made_by: Timestamp,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>> {
+        // As for expiry: rows another sweeper or a claim holds are skipped,
+        // so each request is escalated by exactly one caller.
+        let found = sqlx::query(
+            "WITH due AS ( \
+               SELECT id FROM help_requests WHERE status = 'pending' AND escalated_at IS NULL \
+               AND created_at <= $2 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             UPDATE help_requests r SET escalated_at = $1 FROM due \
+             WHERE r.id = due.id AND r.status = 'pending' AND r.escalated_at IS NULL RETURNING r.*",
+        )
+        .bind(now.millis())
+        .bind(made_by.millis())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows::all(&found, rows::help_request)
+    }
+
     async fn set_feedback(
         &self,
         id: &RequestId,

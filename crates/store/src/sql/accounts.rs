@@ -28,3 +28,6 @@ pub(crate) fn contains_pattern(text: &str) -> String {
 
 pub(crate) const VOLUNTEERS: &str =
     "SELECT * FROM users WHERE role = 'volunteer' ORDER BY display_name, id";
+
+/// Every support agent's id.
+pub(crate) const SUPPORT_AGENTS: &str = "SELECT id FROM users WHERE role = 'support' ORDER BY id";

@@ -92,6 +92,13 @@ impl crate::Accounts for super::SqliteStore {
         rows::all(&found, rows::user)
     }
 
+    async fn support_agents(&self) -> StoreResult<Vec<UserId>> {
+        let found: Vec<String> = sqlx::query_scalar(sql::accounts::SUPPORT_AGENTS)
+            .fetch_all(&self.readers)
+            .await?;
+        Ok(found.into_iter().map(UserId::from_trusted).collect())
+    }
+
     async fn search_users(&self, text: &str, limit: i64) -> StoreResult<Vec<User>> {
         let found = sqlx::query(sql::accounts::SEARCH_USERS)
             .bind(sql::accounts::contains_pattern(text))

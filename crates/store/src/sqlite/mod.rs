@@ -119,6 +119,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 15,
         sql: include_str!("../../migrations/sqlite/0015_active_chats.sql"),
     },
+    Migration {
+        version: 16,
+        sql: include_str!("../../migrations/sqlite/0016_escalation.sql"),
+    },
 ];
 
 /// The migration that rebuilds `messages` around `dedup_key`: its keys are

@@ -427,6 +427,33 @@ impl crate::Requests for super::SqliteStore {
         .await
     }
 
+    async fn escalate_due_requests(
+        &self,
+        made_by: Timestamp,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>> {
+        let writer = &self.writer;
+        writer
+            .run(move |conn| {
+                Box::pin(async move {
+                    let found = sqlx::query(
+                        "UPDATE help_requests SET escalated_at = ?1 WHERE id IN ( \
+                           SELECT id FROM help_requests WHERE status = 'pending' AND escalated_at IS NULL \
+                           AND created_at <= ?2 ORDER BY created_at LIMIT ?3) \
+                         AND status = 'pending' AND escalated_at IS NULL RETURNING *",
+                    )
+                    .bind(now.millis())
+                    .bind(made_by.millis())
+                    .bind(limit)
+                    .fetch_all(conn)
+                    .await?;
+                    rows::all(&found, rows::help_request)
+                })
+            })
+            .await
+    }
+
     async fn set_feedback(
         &self,
         id: &RequestId,

@@ -525,3 +525,78 @@ pub async fn the_chat_cap_holds_at_offers_and_claims(env: Env) {
     assert_eq!(wins, 1, "{a:?} / {b:?}");
     assert!([&a, &b].iter().any(|o| matches!(o, ClaimOutcome::AtCap)));
 }
+
+/// Eight sweepers at once escalate each request that waited long enough
+/// exactly once (oldest first, in batches), never one made later, one
+/// already accepted, or one escalated before; the time is kept.
+pub async fn concurrent_sweeps_escalate_each_request_once(env: Env) {
+    let store = &env.store;
+    let mut due = HashSet::new();
+    for i in 0..30 {
+        let seeker = seeker(store, &format!("esc{i:02}")).await;
+        due.insert(request_at(store, &seeker, None, at(-10_000 + i)).await.id);
+    }
+    let late = request_at(store, &seeker(store, "esc-late").await, None, at(-100)).await;
+    let taken = request_at(store, &seeker(store, "esc-taken").await, None, at(-20_000)).await;
+    claim(store, &taken, &volunteer(store, "esc-vol").await, at(-1)).await;
+
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = store
+                    .escalate_due_requests(at(-1000), at(0), 4)
+                    .await
+                    .expect("escalate");
+                if batch.is_empty() {
+                    return mine;
+                }
+                assert!(batch.iter().all(|r| r.escalated_at == Some(at(0))));
+                assert!(batch.iter().all(|r| r.status == RequestStatus::Pending));
+                mine.extend(batch.into_iter().map(|r| r.id));
+            }
+        }));
+    }
+    let mut returned = Vec::new();
+    for task in tasks {
+        returned.extend(task.await.expect("task"));
+    }
+    let unique: HashSet<RequestId> = returned.iter().cloned().collect();
+    assert_eq!(
+        returned.len(),
+        unique.len(),
+        "no request is escalated twice"
+    );
+    assert_eq!(unique, due);
+    // Later sweeps find nothing more until the late one is due.
+    let again = store
+        .escalate_due_requests(at(-1000), at(5), 100)
+        .await
+        .expect("escalate");
+    assert!(again.is_empty(), "{again:?}");
+    let now_due = store
+        .escalate_due_requests(at(0), at(6), 100)
+        .await
+        .expect("escalate");
+    assert_eq!(
+        now_due.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        [&late.id]
+    );
+    let read = store
+        .request(&late.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(read.escalated_at, Some(at(6)));
+    let kept = store
+        .request(&taken.id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        kept.escalated_at, None,
+        "an accepted request is never escalated"
+    );
+}

@@ -15,6 +15,7 @@ both_backends!(
     sessions_messages_and_the_throttle,
     calls_ring_and_are_missed,
     told_in_the_app_then_gone,
+    escalations_reach_support_by_push,
 );
 both_brokers!(told_on_one_node_gone_from_another);
 
@@ -492,5 +493,42 @@ async fn calls_ring_and_are_missed(backend: Backend) {
         .unwrap());
     mock.quiet(&volunteer_device, Duration::from_millis(300))
         .await;
+    mock.assert_clean();
+}
+
+/// An escalated request is pushed to support agents who are not
+/// connected, and taken back when someone takes it.
+async fn escalations_reach_support_by_push(backend: Backend) {
+    let (app, mock) = push_app(backend).await;
+    let support = app.create_account(helpline_core::user::Role::Support).await;
+    let device = subscribe(&app, &support, &mock).await;
+    let seeker = app.register("seeker").await;
+    let s = app.connect(&seeker).await;
+    let asked = ok(s
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "note": CANARY}),
+        )
+        .await
+        .unwrap());
+    app.clock
+        .advance(Duration::from_secs(app.settings.escalate_after_secs + 1));
+    let push = mock.next(&device).await;
+    assert_eq!(push.payload["kind"], "request");
+    assert_eq!(push.payload["title"], "Someone has been waiting a while");
+    let request_id = asked["requestId"].as_str().expect("id");
+    assert_eq!(push.payload["tag"], format!("request-{request_id}"));
+    assert_eq!(push.urgency.as_deref(), Some("high"));
+    let volunteer = app.register("volunteer").await;
+    let v = app.connect(&volunteer).await;
+    ok(v.ack("volunteer:accept", json!({"requestId": request_id}))
+        .await
+        .unwrap());
+    let closed = mock.next(&device).await;
+    assert_eq!(closed.payload["kind"], "request_closed");
+    assert_eq!(closed.payload["tag"], push.payload["tag"]);
+    for text in mock.all_plaintexts() {
+        assert!(!text.contains(CANARY), "a note leaked into a push: {text}");
+    }
     mock.assert_clean();
 }

@@ -1,0 +1,97 @@
+// Dispatch rules in the app:
+// - the chat cap (HELPLINE_MAX_ACTIVE_CHATS): a volunteer with as many
+//   chats from requests as they may have at once is told so in plain words
+//   when they try to accept another, the request stays on their list, and
+//   once a chat ends they can take it;
+// - escalation (HELPLINE_ESCALATE_AFTER_SECS): a seeker nobody answers is
+//   told that staff know, support sees the request marked and takes it,
+//   and the two talk.
+//
+// The cap here is 1 and escalation comes after 3 seconds, so this file
+// starts its own server (the HELPLINE_BIN of scripts/browser-test.sh, a
+// fresh SQLite database, a free port).
+
+import { after, before } from "node:test";
+import { startOwnServer } from "./own-server.mjs";
+
+const own = await startOwnServer("dispatch", { HELPLINE_MAX_ACTIVE_CHATS: "1", HELPLINE_ESCALATE_AFTER_SECS: "3" });
+const { scenario, launch, open, user, signIn, createWithCli, checkA11y, noProblems, PHONE } = await import("./lib.mjs");
+
+let browser;
+before(async () => {
+  await own.ready();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await own.stop();
+});
+
+async function askAnyone(page) {
+  await page.getByLabel("Daily life").check();
+  await page.getByRole("button", { name: "Talk to anyone now" }).click();
+}
+
+scenario("a volunteer at the chat cap is told why they cannot accept, and can once a chat ends", async () => {
+  const vera = await user(browser, "volunteer", "Vera");
+  const ann = await user(browser, "seeker", "Annie", { viewport: PHONE });
+  const bea = await user(browser, "seeker", "Beatrice", { viewport: PHONE });
+  const v = vera.page;
+
+  // Both ask while Vera has no chat: both offers reach her.
+  await askAnyone(ann.page);
+  await askAnyone(bea.page);
+  const offerOf = (name) => v.locator(".offer", { hasText: name });
+  await offerOf("Annie").waitFor();
+  await offerOf("Beatrice").waitFor();
+  await offerOf("Annie").getByRole("button", { name: "Accept Annie" }).click();
+  await v.getByRole("heading", { name: "Annie", level: 1 }).waitFor();
+
+  // At the cap: accepting Beatrice explains why not, and her request stays.
+  await offerOf("Beatrice").getByRole("button", { name: "Accept Beatrice" }).click();
+  await v
+    .getByRole("status")
+    .filter({ hasText: "You already have as many chats open as you can take at once. End one, then you can accept Beatrice's request." })
+    .waitFor();
+  await offerOf("Beatrice").getByRole("button", { name: "Accept Beatrice" }).waitFor();
+  await checkA11y(v, "volunteer at the chat cap");
+
+  // Vera ends the chat with Annie; now Beatrice's request can be taken.
+  await v.getByRole("button", { name: "More chat options" }).click();
+  await v.getByRole("dialog").getByRole("button", { name: "End chat" }).click();
+  await v.getByRole("button", { name: "Yes, end the chat" }).click();
+  await v.getByText("This chat has ended.").waitFor();
+  await offerOf("Beatrice").getByRole("button", { name: "Accept Beatrice" }).click();
+  await v.getByRole("heading", { name: "Beatrice", level: 1 }).waitFor();
+  await bea.page.getByRole("heading", { name: "Vera", level: 1 }).waitFor();
+  noProblems(v, ann.page, bea.page);
+  for (const one of [vera, ann, bea]) await one.context.close();
+});
+
+scenario("a request nobody answers reaches staff: the seeker is told, and support takes it", async () => {
+  const seeker = await user(browser, "seeker", "Dorothy", { viewport: PHONE });
+  const staffAccount = createWithCli("support", "Sam Staff");
+  const staff = await open(browser);
+  await signIn(staff.page, staffAccount);
+  await staff.page.getByRole("heading", { name: "Support dashboard" }).waitFor();
+
+  // No volunteer is online: Dorothy waits, and after a while is told that
+  // a member of staff knows.
+  await askAnyone(seeker.page);
+  await seeker.page.getByText("A member of staff has been told and will be with you shortly.").waitFor();
+  await checkA11y(seeker.page, "waiting, staff told");
+
+  // Support sees her marked, and takes her request.
+  const row = staff.page.locator("tr", { hasText: "Dorothy" });
+  await row.getByText("Waiting too long").waitFor();
+  await checkA11y(staff.page, "support dashboard with an escalated request");
+  await row.getByRole("button", { name: "Take Dorothy's request" }).click();
+  await staff.page.getByRole("heading", { name: "Dorothy", level: 1 }).waitFor();
+  await seeker.page.getByRole("heading", { name: "Sam Staff", level: 1 }).waitFor();
+  await staff.page.getByLabel("Message to Dorothy").fill("Hello Dorothy, I'm Sam from the team.");
+  await staff.page.keyboard.press("Enter");
+  await seeker.page.locator(".msg.theirs .text", { hasText: "Hello Dorothy, I'm Sam from the team." }).waitFor();
+  noProblems(seeker.page, staff.page);
+  await seeker.context.close();
+  await staff.context.close();
+});
