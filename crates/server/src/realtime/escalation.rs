@@ -22,10 +22,8 @@ pub async fn sweep(app: &App) {
         return;
     }
     let now = app.clock.now();
-    let made_by = Timestamp::from_millis(
-        now.millis()
-            .saturating_sub(after.saturating_mul(1000) as i64),
-    );
+    let wait = i64::try_from(after.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let made_by = Timestamp::from_millis(now.millis().saturating_sub(wait));
     let escalated = match app.store.escalate_due_requests(made_by, now, BATCH).await {
         Ok(escalated) => escalated,
         Err(error) => {
