@@ -20,9 +20,8 @@ const BOB: &str = "0190f5a3-0000-7000-8000-000000000b0b";
 /// Three messages by hand, then more than two rounds of the key fill.
 const LAST_SEQ: i64 = 25_003;
 
-/// A database at migration 11 holding one conversation of three messages
-/// (the second a reply to the first) and 25 000 more, indexed for search.
-async fn before_the_rebuild(path: &std::path::Path) {
+/// A new database at `path`, migrated up to (not including) `version`.
+async fn migrated_before(path: &std::path::Path, version: i64) -> SqliteConnection {
     let mut connection = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -31,10 +30,20 @@ async fn before_the_rebuild(path: &std::path::Path) {
         .connect()
         .await
         .unwrap();
-    let before = usize::try_from(REBUILD_MESSAGES - 1).unwrap();
+    let before = MIGRATIONS
+        .iter()
+        .position(|m| m.version == version)
+        .unwrap();
     migrate_through(&mut connection, &MIGRATIONS[..before])
         .await
         .unwrap();
+    connection
+}
+
+/// A database at migration 11 holding one conversation of three messages
+/// (the second a reply to the first) and 25 000 more, indexed for search.
+async fn before_the_rebuild(path: &std::path::Path) {
+    let mut connection = migrated_before(path, REBUILD_MESSAGES).await;
     for statement in [
         format!(
             "INSERT INTO users (id, username, password_hash, display_name, role, created_at) VALUES \
@@ -183,18 +192,7 @@ async fn the_chat_count_starts_from_the_requests_already_accepted() {
     use helpline_core::request::ChatCap;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let mut connection = SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .foreign_keys(true)
-        .connect()
-        .await
-        .unwrap();
-    let before = MIGRATIONS.iter().position(|m| m.version == 15).unwrap();
-    migrate_through(&mut connection, &MIGRATIONS[..before])
-        .await
-        .unwrap();
+    let mut connection = migrated_before(&path, 15).await;
     let statement = format!(
         "INSERT INTO users (id, username, password_hash, display_name, role, created_at) VALUES \
          ('{ALICE}', 'alice', 'x', 'Alice', 'seeker', 1), ('{BOB}', 'bob', 'x', 'Bob', 'volunteer', 1); \
