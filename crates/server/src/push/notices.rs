@@ -258,24 +258,36 @@ fn closes(app: &App, request: &HelpRequest, users: Vec<UserId>) -> Vec<OutgoingP
         .collect()
 }
 
-/// Tells a seeker who is not connected that a volunteer accepted (one
-/// who is, only if they leave soon after: [`super::told`]).
+/// Decides, before a seeker is told in the app that a volunteer accepted,
+/// whether they are to be pushed ([`session_started`]): not while
+/// connected, but then it is remembered first, so that leaving at any
+/// moment after the app was told still pushes it ([`super::told`]).
+pub fn session_push_needed(
+    app: &App,
+    seeker: &UserId,
+    conversation: &ConversationId,
+    volunteer_name: &str,
+) -> bool {
+    if !app.presence.is_online(seeker) {
+        return true;
+    }
+    let now = app.clock.now();
+    let told = Told::Session {
+        conversation: conversation.clone(),
+        volunteer_name: volunteer_name.to_owned(),
+    };
+    let until = now.plus(told::SESSION_WINDOW);
+    app.push.told_in_app.remember(seeker, told, until, now);
+    false
+}
+
+/// Tells a seeker who is not connected that a volunteer accepted.
 pub async fn session_started(
     app: &App,
     seeker: &UserId,
     conversation: &ConversationId,
     volunteer_name: &str,
 ) {
-    if app.presence.is_online(seeker) {
-        let now = app.clock.now();
-        let told = Told::Session {
-            conversation: conversation.clone(),
-            volunteer_name: volunteer_name.to_owned(),
-        };
-        let until = now.plus(told::SESSION_WINDOW);
-        app.push.told_in_app.remember(seeker, told, until, now);
-        return;
-    }
     let show = show_names(app, seeker).await;
     let push = OutgoingPush {
         user: seeker.clone(),

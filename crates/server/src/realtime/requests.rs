@@ -224,14 +224,12 @@ async fn volunteer_accept(
         request_type: claimed.request_type,
         call_id,
     };
+    let (seeker, name) = (&claimed.senior_id, &ctx.caller.display_name);
+    let push = notices::session_push_needed(app, seeker, &conversation_id, name);
     app.fanout.to_users(&both, &started).await;
-    notices::session_started(
-        app,
-        &claimed.senior_id,
-        &conversation_id,
-        &ctx.caller.display_name,
-    )
-    .await;
+    if push {
+        notices::session_started(app, seeker, &conversation_id, name).await;
+    }
     // The conversation's first message, "… accepted the request".
     let accepted = note.message(&conversation_id, &ctx.caller.id, 1, now);
     app.fanout.system_message(&accepted).await;
