@@ -18,6 +18,7 @@ mod subscriptions;
 use crate::common::push_service::{Device, MockPush};
 use crate::common::{Account, Backend, TestApp};
 use helpline_server::config::Settings;
+use serde_json::Value;
 
 const CANARY: &str = "canary-7f3a-do-not-push";
 
@@ -45,6 +46,12 @@ async fn push_service(app: &TestApp) -> MockPush {
 
 async fn subscribe(app: &TestApp, account: &Account, mock: &MockPush) -> Device {
     let device = mock.device();
+    post_subscription(app, account, &device).await;
+    device
+}
+
+/// Registers `device` for `account` (201 expected); the server's answer.
+async fn post_subscription(app: &TestApp, account: &Account, device: &Device) -> Value {
     let (status, body) = app
         .post(
             "/api/push/subscriptions",
@@ -53,7 +60,7 @@ async fn subscribe(app: &TestApp, account: &Account, mock: &MockPush) -> Device 
         )
         .await;
     assert_eq!(status, 201, "{body}");
-    device
+    body
 }
 
 async fn endpoints(app: &TestApp, account: &Account) -> Vec<String> {

@@ -151,13 +151,6 @@ async fn keys_and_subscriptions(backend: Backend) {
 
 /// Subscribes `device` again; its new renewal secret.
 async fn subscribe_again(app: &TestApp, account: &Account, device: &Device) -> String {
-    let (status, body) = app
-        .post(
-            "/api/push/subscriptions",
-            Some(&account.token),
-            device.json(),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let body = super::post_subscription(app, account, device).await;
     body["renewSecret"].as_str().expect("secret").to_owned()
 }
