@@ -3,6 +3,8 @@
 //   chats from requests as they may have at once is told so in plain words
 //   when they try to accept another, the request stays on their list, and
 //   once a chat ends they can take it;
+// - the waiting line: each seeker sees her place and, once someone has
+//   been answered, about how long it usually takes;
 // - escalation (HELPLINE_ESCALATE_AFTER_SECS): a seeker nobody answers is
 //   told that staff know, support sees the request marked and takes it,
 //   and the two talk.
@@ -44,8 +46,13 @@ scenario("a volunteer at the chat cap is told why they cannot accept, and can on
   const offerOf = (name) => v.locator(".offer", { hasText: name });
   await offerOf("Annie").waitFor();
   await offerOf("Beatrice").waitFor();
+  // Each seeker sees where she stands in the line.
+  await ann.page.locator("#overlay-position", { hasText: "You are next in line." }).waitFor();
+  await bea.page.locator("#overlay-position", { hasText: "1 person is ahead of you." }).waitFor();
   await offerOf("Annie").getByRole("button", { name: "Accept Annie" }).click();
   await v.getByRole("heading", { name: "Annie", level: 1 }).waitFor();
+  // Annie was answered within seconds: Beatrice is next, with an estimate.
+  await bea.page.locator("#overlay-position", { hasText: "You are next in line. It usually takes about 10 seconds." }).waitFor();
 
   // At the cap: accepting Beatrice explains why not, and her request stays.
   await offerOf("Beatrice").getByRole("button", { name: "Accept Beatrice" }).click();

@@ -4,6 +4,9 @@
 // state.js, so `this` is the store.
 import { notice, serverClock } from "./dom.js";
 
+/** The place and estimate in a `request:status` answer (newer servers). */
+const line = (ack) => (ack.position == null ? {} : { position: ack.position, estimate: ack.estimatedWaitSecs ?? null });
+
 export const requestMethods = {
   // -- the seeker's request ---------------------------------------------------
 
@@ -70,9 +73,9 @@ export const requestMethods = {
     if (r.status === "pending" && (!tracking || adopt)) {
       const target = r.targetVolunteerId ? { id: r.targetVolunteerId, name: this.request?.target?.name } : null;
       this.setRequest(null);
-      this.setRequest({ phase: target ? "waiting" : "searching", requestId: r.id, target, since: r.createdAt, escalated: !!r.escalatedAt });
-    } else if (tracking && r.status === "pending" && r.escalatedAt) {
-      this.setRequest({ escalated: true });
+      this.setRequest({ phase: target ? "waiting" : "searching", requestId: r.id, target, since: r.createdAt, escalated: !!r.escalatedAt, ...line(ack) });
+    } else if (tracking && r.status === "pending") {
+      this.setRequest({ ...line(ack), ...(r.escalatedAt ? { escalated: true } : {}) });
     } else if (tracking && ["waiting", "searching"].includes(this.request.phase)) {
       if (r.status === "accepted") this.onSession({ conversationId: r.conversationId, requestId: r.id });
       else if (r.status !== "pending")

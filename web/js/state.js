@@ -157,6 +157,10 @@ class Store {
     s.on("request:escalated", ({ requestId }) => {
       if (this.request?.requestId === requestId) this.setRequest({ escalated: true });
     });
+    // Newer servers: where the seeker's request stands in the waiting line.
+    s.on("request:position", ({ requestId, position, estimatedWaitSecs }) => {
+      if (this.request?.requestId === requestId) this.setRequest({ position, estimate: estimatedWaitSecs ?? null });
+    });
     s.on("request:rejected", ({ requestId }) => this.requestEnded(requestId, "declined"));
     s.on("request:expired", ({ requestId }) => this.requestEnded(requestId, "expired"));
     s.on("conversation:started", () => this.refreshConversations());

@@ -17,6 +17,7 @@ pub mod message;
 pub mod notice;
 pub mod permissions;
 pub mod push;
+pub mod queue;
 pub mod request;
 pub mod safety;
 pub mod search;

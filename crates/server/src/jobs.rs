@@ -16,7 +16,6 @@
 use crate::app::App;
 use crate::calls::finished;
 use crate::calls::lifecycle::ringing_end;
-use crate::realtime::outbound::SupportChange;
 use crate::realtime::{announce_expired, notify_expired};
 use helpline_core::call::CallEvent;
 use std::time::Duration;
@@ -50,7 +49,7 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
                     }
                 }
                 if !expired.is_empty() {
-                    app.fanout.support_changed(SupportChange::Request).await;
+                    crate::realtime::queue::line_changed(&app).await;
                 }
             }
             Err(error) => tracing::error!(%error, "expiry sweep failed"),

@@ -24,6 +24,7 @@ mod rows;
 mod sql;
 pub mod sqlite;
 mod types;
+mod waiting;
 
 pub use areas::{
     Accounts, Attachments, Calls, Conversations, Lifecycle, MessageSlot, Messages, OnCall, Push,

@@ -81,6 +81,7 @@ conformance! {
     run(requests::one_pending_request_per_seeker),
     run(requests::cancel_and_reject_move_only_pending),
     run(requests::listings_are_newest_first),
+    run(requests::the_waiting_line_is_told_once_per_change),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),

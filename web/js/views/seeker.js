@@ -209,6 +209,20 @@ const who = (n) => (n === 1 ? "who is" : "who are");
 const STAFF_TOLD = "A member of staff has been told and will be with you shortly.";
 const withStaff = (phase) => (r) => (r.escalated ? { ...phase(r), text: STAFF_TOLD } : phase(r));
 
+/** "1 minute", "about 3 minutes", "40 seconds". */
+const duration = (secs) => {
+  if (secs < 60) return `${secs} seconds`;
+  const minutes = Math.round(secs / 60);
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+};
+
+/** Where the request stands in the waiting line, and about how long is left. */
+const lineText = (r) => {
+  const ahead = r.position - 1;
+  const place = ahead === 0 ? "You are next in line." : ahead === 1 ? "1 person is ahead of you." : `${ahead} people are ahead of you.`;
+  return r.estimate == null ? place : `${place} It usually takes about ${duration(r.estimate)}.`;
+};
+
 const PHASES = {
   waiting: withStaff((r) => ({
     title: `Waiting for ${r.target?.name ?? "your volunteer"}…`,
@@ -276,6 +290,7 @@ class RequestOverlay extends HTMLElement {
         view.spinner ? h("div", { class: "spinner", "aria-hidden": "true" }) : null,
         view.tick ? h("div", { class: "big-tick", "aria-hidden": "true" }, icon("tick")) : null,
         h("div", { role: "status" }, h("h2", { id: "overlay-title" }, view.title), h("p", null, view.text)),
+        waitingPhase && r.position ? h("p", { class: "line-position", id: "overlay-position" }, lineText(r)) : null,
         waitingPhase ? h("p", { class: "elapsed muted", id: "overlay-elapsed" }, this.elapsed(r)) : null,
         h(
           "div",

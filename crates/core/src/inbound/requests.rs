@@ -114,12 +114,18 @@ impl RequestStatusQuery {
 
 /// The answer to `request:status`.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StatusOfRequest {
     /// The request, or `null` when there is none.
     pub request: Option<HelpRequest>,
     /// The server's clock when it answered.
-    #[serde(rename = "serverTime")]
     pub server_time: Timestamp,
+    /// A pending request's place in the waiting line, else `null`
+    /// (**extension**; [`crate::queue`]).
+    pub position: Option<u32>,
+    /// About how much longer a pending request may wait, in seconds, or
+    /// `null` (**extension**).
+    pub estimated_wait_secs: Option<u64>,
 }
 
 /// How a volunteer names the request they accept.

@@ -91,6 +91,7 @@ pub fn routes() -> Router<App> {
         .route("/api/calls/live", get(calls::live))
         .route("/api/calls/{id}/ice-servers", get(calls::ice))
         .route("/api/requests", get(reads::requests))
+        .route("/api/requests/{id}", get(reads::request))
         .route("/api/requests/{id}/feedback", post(reads::feedback))
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn(refuse_nul))

@@ -1,13 +1,16 @@
-//! Reads and feedback: volunteers with presence, the caller's requests,
-//! and the seeker's rating.
+//! Reads and feedback: volunteers with presence, the caller's requests
+//! (one of them with its place in the waiting line), and the seeker's
+//! rating.
 
 use super::error::ApiError;
 use super::{AuthUser, JsonBody};
 use crate::app::App;
 use axum::Json;
 use axum::extract::{Path, State};
+use helpline_core::inbound::StatusOfRequest;
 use helpline_core::input::Fields;
 use helpline_core::request::{Feedback, HelpRequest, RequestStatus};
+use helpline_core::user::Role;
 use helpline_core::{DomainError, RequestId, UserId};
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -55,6 +58,37 @@ pub async fn requests(
     AuthUser(user): AuthUser,
 ) -> Result<Json<Vec<HelpRequest>>, ApiError> {
     Ok(Json(app.store.requests_of(&user).await?))
+}
+
+/// `GET /api/requests/{id}`: one request with, while it is pending, its
+/// place in the waiting line. Its seeker, the volunteer who took it or was
+/// offered it, and support may read it; anyone else hears `not_found`.
+pub async fn request(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<StatusOfRequest>, ApiError> {
+    let id = RequestId::from_trusted(id);
+    let request = app
+        .store
+        .request(&id)
+        .await?
+        .ok_or(DomainError::NotFound("no such request"))?;
+    let concerned = user.role == Role::Support
+        || request.senior_id == user.id
+        || request.volunteer_id.as_ref() == Some(&user.id)
+        || request.target_volunteer_id.as_ref() == Some(&user.id)
+        || app.store.offered_to(&request.id, &user.id).await?;
+    if !concerned {
+        return Err(DomainError::NotFound("no such request").into());
+    }
+    let standing = crate::realtime::queue::standing_of(&app, &request).await?;
+    Ok(Json(StatusOfRequest {
+        request: Some(request),
+        server_time: app.clock.now(),
+        position: standing.as_ref().map(|s| s.position),
+        estimated_wait_secs: standing.and_then(|s| s.estimated_wait_secs),
+    }))
 }
 
 /// `POST /api/requests/{id}/feedback`: the seeker rates a completed request once.

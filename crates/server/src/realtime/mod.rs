@@ -16,6 +16,7 @@ pub mod fanout;
 mod offers;
 mod opening;
 pub mod outbound;
+pub mod queue;
 mod requests;
 pub mod rooms;
 mod signaling;

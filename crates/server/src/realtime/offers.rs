@@ -6,7 +6,7 @@
 //! decides who may be offered what ([`helpline_store::Requests`]).
 
 use super::SocketRef;
-use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
+use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent};
 use crate::app::App;
 use crate::push::notices;
 use helpline_core::{DomainError, RequestId, UserId};
@@ -112,7 +112,7 @@ pub async fn withdraw_on_block(
             };
             app.fanout.to_user(seeker, &to_seeker).await;
         }
-        app.fanout.support_changed(SupportChange::Request).await;
+        super::queue::line_changed(app).await;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@
 
 use super::ack::{Ack, Context, Handlers, Replied};
 use super::offers::offer_pending_to;
-use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent, SupportChange};
+use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent};
 use crate::app::App;
 use crate::push::notices;
 use helpline_core::inbound::{RequestOpened, SeekerRequest};
@@ -72,7 +72,6 @@ async fn seeker_request(
         server_time: app.clock.now(),
     });
     notices::request_opened(app, &request, &ctx.caller.display_name, &on_call).await;
-    app.fanout.support_changed(SupportChange::Request).await;
     // The seeker has their ack: a failure here is logged, and the seeker
     // still hears below that the request is queued.
     if app.presence.arrived_since(arrivals)
@@ -86,6 +85,9 @@ async fn seeker_request(
         };
         app.fanout.to_user(&ctx.caller.id, &queued).await;
     }
+    // Last: working out the line waits for a commit, and the check for
+    // arrivals above must follow the opening closely.
+    super::queue::line_changed(app).await;
     Ok(replied)
 }
 

@@ -5,7 +5,9 @@
 use super::encoded::EncodedMessage;
 use helpline_core::call::{Call, CallStatus, EndReason, Media};
 use helpline_core::conversation::ConversationSummary;
+use helpline_core::inbound::StatusOfRequest;
 use helpline_core::message::{Message, Reaction};
+use helpline_core::queue::Standing;
 use helpline_core::request::{HelpRequest, RequestType, Topic};
 use helpline_core::safety::NamedReport;
 use helpline_core::user::Availability;
@@ -200,12 +202,10 @@ pub enum ServerEvent {
         call_id: Option<CallId>,
     },
     /// The answer to `request:status`, also sent as an event.
-    RequestStatusResponse {
-        /// The request, if any.
-        request: Option<HelpRequest>,
-        /// The server's clock when it answered.
-        server_time: Timestamp,
-    },
+    RequestStatusResponse(StatusOfRequest),
+    /// Where the seeker's pending request stands in the waiting line, sent
+    /// whenever its position or estimate changes (**extension**).
+    RequestPosition(Standing),
     /// A stored message, encoded once (see [`super::encoded`]).
     MessageNew(EncodedMessage),
     /// A message's text was edited (the whole message, as stored now).
@@ -401,7 +401,8 @@ impl ServerEvent {
             Self::SupportEscalation { .. } => "support:escalation",
             Self::RequestRejected { .. } => "request:rejected",
             Self::SessionStarted { .. } => "session:started",
-            Self::RequestStatusResponse { .. } => "request:status:response",
+            Self::RequestStatusResponse(_) => "request:status:response",
+            Self::RequestPosition(_) => "request:position",
             Self::MessageNew(_) => "message:new",
             Self::MessageEdited(_) => "message:edited",
             Self::MessageDeleted { .. } => "message:deleted",

@@ -70,7 +70,7 @@ async fn request_cancel(
         status: RequestStatus::Cancelled,
     });
     let app = &ctx.app;
-    app.fanout.support_changed(SupportChange::Request).await;
+    super::queue::line_changed(app).await;
     let offered = app.store.offered_volunteers(&cancelled.id).await?;
     let to_volunteers = RequestCancelled::for_volunteers(&cancelled, None);
     app.fanout
@@ -98,15 +98,18 @@ async fn request_status(
         Err(DomainError::NotFound(_)) => None,
         other => other?,
     };
-    let server_time = ctx.app.clock.now();
-    let replied = ack.send(StatusOfRequest {
-        request: request.clone(),
-        server_time,
-    });
-    let response = ServerEvent::RequestStatusResponse {
-        request,
-        server_time,
+    let standing = match &request {
+        Some(request) => super::queue::standing_of(&ctx.app, request).await?,
+        None => None,
     };
+    let status = StatusOfRequest {
+        request,
+        server_time: ctx.app.clock.now(),
+        position: standing.as_ref().map(|s| s.position),
+        estimated_wait_secs: standing.and_then(|s| s.estimated_wait_secs),
+    };
+    let replied = ack.send(status.clone());
+    let response = ServerEvent::RequestStatusResponse(status);
     ctx.app.fanout.to_socket(&ctx.socket, &response);
     Ok(replied)
 }
@@ -248,6 +251,8 @@ async fn volunteer_accept(
     };
     app.fanout.to_users(&others, &taken).await;
     notices::request_closed(app, &claimed).await;
+    // The line moved up, and the mean wait changed.
+    super::queue::tell_standings(app).await;
     Ok(replied)
 }
 
@@ -276,7 +281,7 @@ async fn volunteer_reject(
         .await?
         .ok_or(DomainError::NotPending)?;
     let replied = ack.send(());
-    app.fanout.support_changed(SupportChange::Request).await;
+    super::queue::line_changed(app).await;
     app.fanout
         .to_user(
             &rejected.senior_id,

@@ -15,6 +15,7 @@ both_brokers!(
     direct_conversations_and_calls_across_nodes,
     rate_limits_with_sockets_on_two_nodes,
     escalation_once_across_nodes,
+    the_waiting_line_across_nodes,
 );
 
 /// Nothing of `name` arrives within a short wait.
@@ -485,4 +486,40 @@ async fn escalation_once_across_nodes(broker: Broker) {
         .ack("volunteer:accept", json!({"requestId": asked["requestId"]}))
         .await
         .unwrap());
+}
+
+/// A seeker on one node hears where they stand when a request ahead of
+/// theirs is taken on another node, once.
+async fn the_waiting_line_across_nodes(broker: Broker) {
+    let nodes = spawn_cluster(broker, 2).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let volunteer = a.register("volunteer").await;
+    let v = a.connect(&volunteer).await;
+    let (first, second) = (a.register("seeker").await, b.register("seeker").await);
+    let mut here = a.connect(&first).await;
+    let mut there = b.connect(&second).await;
+    let asked = ok(here
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    here.event("request:position").await.unwrap();
+    let waiting = ok(there
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    let told = there.event("request:position").await.unwrap();
+    assert_eq!(told["position"], 2, "{told}");
+
+    a.clock.advance(Duration::from_secs(20));
+    ok(
+        v.ack("volunteer:accept", json!({"requestId": asked["requestId"]}))
+            .await
+            .unwrap(),
+    );
+    let moved = there.event("request:position").await.unwrap();
+    assert_eq!(
+        moved,
+        json!({"requestId": waiting["requestId"], "position": 1, "estimatedWaitSecs": 20})
+    );
+    quiet(&mut there, "request:position").await;
 }

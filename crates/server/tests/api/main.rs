@@ -42,4 +42,5 @@ mod support;
 mod system_messages;
 mod timers;
 mod typing;
+mod waiting_line;
 mod web;

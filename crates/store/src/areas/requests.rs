@@ -4,6 +4,7 @@
 use crate::{ClaimOutcome, OfferableRequest, OnWritten, OpenedRequest, StoreResult};
 use async_trait::async_trait;
 use helpline_core::notice::SystemNote;
+use helpline_core::queue::{Standing, WaitingLine};
 use helpline_core::request::{ChatCap, Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::User;
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
@@ -128,6 +129,17 @@ pub trait Requests: Send + Sync {
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>>;
+
+    /// The waiting line at `now`: every unexpired pending request in the
+    /// order they are served, and the mean wait of recent accepted ones
+    /// ([`helpline_core::queue`]).
+    async fn waiting_line(&self, now: Timestamp) -> StoreResult<WaitingLine>;
+
+    /// Works out every pending request's standing at `now` and returns those
+    /// that differ from what its seeker was last told, recording them as
+    /// told, in one transaction serialised with every other caller: across
+    /// nodes each change is told once, and in order.
+    async fn standings_to_tell(&self, now: Timestamp) -> StoreResult<Vec<Standing>>;
 
     /// Stores the seeker's rating once the request is completed; `None` if
     /// it is not completed or already rated.

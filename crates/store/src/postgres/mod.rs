@@ -108,6 +108,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 13,
         sql: include_str!("../../migrations/postgres/0013_escalation.sql"),
     },
+    Migration {
+        version: 14,
+        sql: include_str!("../../migrations/postgres/0014_waiting_line.sql"),
+    },
 ];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).

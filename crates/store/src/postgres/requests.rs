@@ -14,13 +14,18 @@ use crate::offers::BLOCKED_EITHER_WAY;
 use crate::offers::{BLOCK_PARTIES, offer_targets};
 use crate::rows::{self, Columns};
 use crate::sql;
+use crate::waiting;
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::ConversationId;
 use helpline_core::notice::SystemNote;
+use helpline_core::queue::{self, Standing, WaitingLine};
 use helpline_core::request::{ChatCap, Feedback, HelpRequest, NewHelpRequest, RequestStatus};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
+
+/// The advisory lock that serialises [`crate::Requests::standings_to_tell`].
+const WAITING_LINE_LOCK: i64 = 0x5761_6974_696e_6721; // "Waiting!"
 
 /// The request with this id, read on `conn`.
 pub(super) async fn request_on(
@@ -423,6 +428,54 @@ impl crate::Requests for super::PostgresStore {
         .fetch_all(&self.pool)
         .await?;
         rows::all(&found, rows::help_request)
+    }
+
+    async fn waiting_line(&self, now: Timestamp) -> StoreResult<WaitingLine> {
+        let pool = &self.pool;
+        let found = sqlx::query(sql::requests::WAITING_LINE)
+            .bind(now.millis())
+            .fetch_all(pool)
+            .await?;
+        let rows = rows::all(&found, waiting::waiting_row)?;
+        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
+            .bind(queue::history_since(now).millis())
+            .bind(queue::RECENT_WAITS)
+            .fetch_one(pool)
+            .await?;
+        Ok(waiting::line_of(rows, mean).0)
+    }
+
+    async fn standings_to_tell(&self, now: Timestamp) -> StoreResult<Vec<Standing>> {
+        let mut tx = self.pool.begin().await?;
+        // Serialises every caller on every node, so what is stored as told
+        // is always the newest line's.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WAITING_LINE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let found = sqlx::query(sql::requests::WAITING_LINE)
+            .bind(now.millis())
+            .fetch_all(&mut *tx)
+            .await?;
+        let rows = rows::all(&found, waiting::waiting_row)?;
+        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
+            .bind(queue::history_since(now).millis())
+            .bind(queue::RECENT_WAITS)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (line, told) = waiting::line_of(rows, mean);
+        let mut changed = Vec::new();
+        for (standing, (position, wait)) in waiting::changed(&line, &told) {
+            sqlx::query(sql::requests::SET_TOLD_STANDING)
+                .bind(position)
+                .bind(wait)
+                .bind(standing.request_id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            changed.push(standing);
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     async fn set_feedback(

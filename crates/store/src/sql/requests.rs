@@ -39,3 +39,15 @@ pub(crate) const VOLUNTEERS_AT_CAP: &str =
 /// How many active chats from requests volunteer `$1` has.
 pub(crate) const ACTIVE_CHATS_OF: &str =
     "SELECT COALESCE((SELECT active_chats FROM volunteer_load WHERE volunteer_id = $1), 0)";
+
+/// The waiting line at `$1`: unexpired pending requests in the order they
+/// are served, with what each seeker was last told.
+pub(crate) const WAITING_LINE: &str = "SELECT id, senior_id, target_volunteer_id, told_position, told_wait_secs FROM help_requests WHERE status = 'pending' AND expires_at > $1 ORDER BY created_at, id";
+
+/// The mean wait (made → accepted, ms) of the last `$2` requests accepted
+/// at or after `$1`; NULL with none.
+pub(crate) const MEAN_RECENT_WAIT: &str = "SELECT CAST(AVG(accepted_at - created_at) AS BIGINT) AS mean_wait FROM (SELECT accepted_at, created_at FROM help_requests WHERE accepted_at IS NOT NULL AND accepted_at >= $1 ORDER BY accepted_at DESC LIMIT $2) recent";
+
+/// Records what a pending request's seeker was told: `$1` position, `$2`
+/// estimate, for request `$3`.
+pub(crate) const SET_TOLD_STANDING: &str = "UPDATE help_requests SET told_position = $1, told_wait_secs = $2 WHERE id = $3 AND status = 'pending'";

@@ -123,6 +123,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 16,
         sql: include_str!("../../migrations/sqlite/0016_escalation.sql"),
     },
+    Migration {
+        version: 17,
+        sql: include_str!("../../migrations/sqlite/0017_waiting_line.sql"),
+    },
 ];
 
 /// The migration that rebuilds `messages` around `dedup_key`: its keys are

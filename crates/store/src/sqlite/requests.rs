@@ -13,9 +13,11 @@ use crate::error::is_direct_unique_violation;
 use crate::offers::{BLOCK_PARTIES, offer_targets};
 use crate::rows::{self, Columns};
 use crate::sql;
+use crate::waiting;
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::ConversationId;
 use helpline_core::notice::SystemNote;
+use helpline_core::queue::{self, Standing, WaitingLine};
 use helpline_core::request::RequestStatus;
 use helpline_core::request::{ChatCap, Feedback, HelpRequest, NewHelpRequest};
 use helpline_core::user::{Role, User};
@@ -450,6 +452,49 @@ impl crate::Requests for super::SqliteStore {
                     .await?;
                     rows::all(&found, rows::help_request)
                 })
+            })
+            .await
+    }
+
+    async fn waiting_line(&self, now: Timestamp) -> StoreResult<WaitingLine> {
+        let readers = &self.readers;
+        let found = sqlx::query(sql::requests::WAITING_LINE)
+            .bind(now.millis())
+            .fetch_all(readers)
+            .await?;
+        let rows = rows::all(&found, waiting::waiting_row)?;
+        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
+            .bind(queue::history_since(now).millis())
+            .bind(queue::RECENT_WAITS)
+            .fetch_one(readers)
+            .await?;
+        Ok(waiting::line_of(rows, mean).0)
+    }
+
+    async fn standings_to_tell(&self, now: Timestamp) -> StoreResult<Vec<Standing>> {
+        // One direct job: the single writer serialises every caller.
+        self.writer
+            .run_direct(move |conn| {
+                let rows = conn
+                    .prepare_cached(sql::requests::WAITING_LINE)?
+                    .query_map(params![now.millis()], |row| Ok(waiting::waiting_row(row)))?
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let mean: Option<i64> = conn
+                    .prepare_cached(sql::requests::MEAN_RECENT_WAIT)?
+                    .query_row(
+                        params![queue::history_since(now).millis(), queue::RECENT_WAITS],
+                        |row| row.get(0),
+                    )?;
+                let (line, told) = waiting::line_of(rows, mean);
+                let mut set = conn.prepare_cached(sql::requests::SET_TOLD_STANDING)?;
+                let mut changed = Vec::new();
+                for (standing, (position, wait)) in waiting::changed(&line, &told) {
+                    set.execute(params![position, wait, standing.request_id.as_str()])?;
+                    changed.push(standing);
+                }
+                Ok(changed)
             })
             .await
     }

@@ -296,3 +296,100 @@ pub async fn listings_are_newest_first(env: Env) {
             .is_none()
     );
 }
+
+/// The positions and estimates of the waiting line, as read and as told:
+/// each change is returned once (recorded as told), even to eight callers
+/// at once; expired and taken requests leave the line; the mean wait counts
+/// only recent acceptances.
+pub async fn the_waiting_line_is_told_once_per_change(env: Env) {
+    let store = &env.store;
+    let vic = volunteer(store, "line-vic").await;
+    // Accepted long ago: too old to count for the mean wait.
+    let old = request_at(
+        store,
+        &seeker(store, "line-old").await,
+        None,
+        at(-90_001_000),
+    )
+    .await;
+    claim(store, &old, &vic, at(-90_000_000)).await;
+    let expired = request_at(store, &seeker(store, "line-gone").await, None, at(-100_000)).await;
+    let a = request_at(store, &seeker(store, "line-a").await, None, at(-30_000)).await;
+    let b = request_at(
+        store,
+        &seeker(store, "line-b").await,
+        Some(&vic),
+        at(-20_000),
+    )
+    .await;
+    let c = request_at(store, &seeker(store, "line-c").await, None, at(-10_000)).await;
+    let standings = |s: &[helpline_core::queue::Standing]| {
+        s.iter()
+            .map(|s| (s.request_id.clone(), s.position, s.estimated_wait_secs))
+            .collect::<Vec<_>>()
+    };
+
+    let line = store.waiting_line(at(0)).await.expect("line");
+    assert_eq!(line.mean_wait_ms, None);
+    assert!(
+        !line
+            .line
+            .iter()
+            .any(|w| w.id == expired.id || w.id == old.id)
+    );
+    assert_eq!(
+        standings(&line.standings()),
+        [
+            (a.id.clone(), 1, None),
+            (b.id.clone(), 2, None),
+            (c.id.clone(), 2, None)
+        ]
+    );
+    let told = store.standings_to_tell(at(0)).await.expect("tell");
+    assert_eq!(standings(&told), standings(&line.standings()));
+    assert_eq!(told[0].seeker, a.senior_id);
+    assert!(
+        store
+            .standings_to_tell(at(0))
+            .await
+            .expect("tell")
+            .is_empty()
+    );
+
+    // a waited 30 s and is taken: b and c move up, with an estimate.
+    claim(store, &a, &vic, at(0)).await;
+    let line = store.waiting_line(at(0)).await.expect("line");
+    assert_eq!(line.mean_wait_ms, Some(30_000));
+    let told = store.standings_to_tell(at(0)).await.expect("tell");
+    assert_eq!(
+        standings(&told),
+        [(b.id.clone(), 1, Some(30)), (c.id.clone(), 1, Some(30))]
+    );
+
+    // A newcomer is told once, whoever asks.
+    let d = request_at(store, &seeker(store, "line-d").await, None, at(1)).await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.standings_to_tell(at(2)).await.expect("tell")
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("task"));
+    }
+    assert_eq!(standings(&all), [(d.id.clone(), 2, Some(60))]);
+
+    // Withdrawn: the one behind moves up.
+    store
+        .cancel_request(&c.id)
+        .await
+        .expect("cancel")
+        .expect("pending");
+    let told = store.standings_to_tell(at(3)).await.expect("tell");
+    assert_eq!(standings(&told), [(d.id.clone(), 1, Some(30))]);
+    let read = store.waiting_line(at(3)).await.expect("line");
+    assert_eq!(read.standing_of(&d.id).map(|s| s.position), Some(1));
+    assert_eq!(read.standing_of(&c.id), None);
+}
