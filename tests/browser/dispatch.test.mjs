@@ -9,14 +9,23 @@
 //   told that staff know, support sees the request marked and takes it,
 //   and the two talk.
 //
-// The cap here is 1 and escalation comes after 3 seconds, so this file
+// - credentials (HELPLINE_REQUIRE_CREDENTIALS): support ticks a sensitive
+//   topic for a volunteer on the dashboard, and such requests go to her
+//   alone; the dashboard shows the line and each volunteer's chats.
+//
+// The cap here is 1, escalation comes after 3 seconds and credentials are
+// required, so this file
 // starts its own server (the HELPLINE_BIN of scripts/browser-test.sh, a
 // fresh SQLite database, a free port).
 
 import { after, before } from "node:test";
 import { startOwnServer } from "./own-server.mjs";
 
-const own = await startOwnServer("dispatch", { HELPLINE_MAX_ACTIVE_CHATS: "1", HELPLINE_ESCALATE_AFTER_SECS: "3" });
+const own = await startOwnServer("dispatch", {
+  HELPLINE_MAX_ACTIVE_CHATS: "1",
+  HELPLINE_ESCALATE_AFTER_SECS: "3",
+  HELPLINE_REQUIRE_CREDENTIALS: "true",
+});
 const { scenario, launch, open, user, signIn, createWithCli, checkA11y, noProblems, PHONE } = await import("./lib.mjs");
 
 let browser;
@@ -101,4 +110,38 @@ scenario("a request nobody answers reaches staff: the seeker is told, and suppor
   noProblems(seeker.page, staff.page);
   await seeker.context.close();
   await staff.context.close();
+});
+
+scenario("support credentials a volunteer, and a health request goes to her alone", async () => {
+  const vera = await user(browser, "volunteer", "Verity");
+  const vic = await user(browser, "volunteer", "Victor");
+  const seeker = await user(browser, "seeker", "Edith", { viewport: PHONE });
+  const staffAccount = createWithCli("support", "Sue Staff");
+  const staff = await open(browser);
+  await signIn(staff.page, staffAccount);
+  await staff.page.getByRole("heading", { name: "Support dashboard" }).waitFor();
+
+  // Support ticks Health for Verity; the dashboard says it is required.
+  await staff.page.getByText("Health and emotional requests go only to volunteers credentialed for them.").waitFor();
+  const verity = staff.page.locator("tr", { hasText: "Verity" });
+  await verity.getByRole("checkbox", { name: "Health" }).check();
+  await staff.page.getByText("Verity is credentialed for health.").waitFor();
+  await checkA11y(staff.page, "support dashboard with credentials");
+
+  // Edith asks about her health: Verity is offered it, Victor is not (he
+  // hears of a daily-life request made after it first).
+  await seeker.page.getByLabel("Health").check();
+  await seeker.page.getByRole("button", { name: "Talk to anyone now" }).click();
+  await vera.page.locator(".offer", { hasText: "Edith" }).waitFor();
+  const later = await user(browser, "seeker", "Flora", { viewport: PHONE });
+  await askAnyone(later.page);
+  await vic.page.locator(".offer", { hasText: "Flora" }).waitFor();
+  if ((await vic.page.locator(".offer", { hasText: "Edith" }).count()) !== 0) throw new Error("Victor was offered a health request");
+
+  // The line on the dashboard: Edith first, Flora second; nobody in a chat yet.
+  await staff.page.locator("tr", { hasText: "Edith" }).locator("td.place", { hasText: "1" }).waitFor();
+  await staff.page.locator("tr", { hasText: "Flora" }).locator("td.place", { hasText: "2" }).waitFor();
+  await verity.locator("td.load", { hasText: "0 of 1" }).waitFor();
+  noProblems(staff.page, seeker.page);
+  for (const one of [vera, vic, seeker, later, staff]) await one.context.close();
 });

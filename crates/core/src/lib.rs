@@ -9,6 +9,7 @@
 pub mod attachment;
 pub mod call;
 pub mod conversation;
+pub mod credentials;
 pub mod error;
 pub mod ids;
 pub mod inbound;

@@ -28,6 +28,8 @@ pub enum RoleAction {
     ModerateReports,
     /// `GET /api/support/overview`.
     SeeOverview,
+    /// `PUT /api/volunteers/{id}/credentials`.
+    ManageVolunteers,
 }
 
 /// Whether `role` may perform `action`.
@@ -42,7 +44,9 @@ pub fn role_may(role: Role, action: RoleAction) -> bool {
             | (Role::Support, RoleAction::TakeRequests)
             | (
                 Role::Support,
-                RoleAction::ModerateReports | RoleAction::SeeOverview
+                RoleAction::ModerateReports
+                    | RoleAction::SeeOverview
+                    | RoleAction::ManageVolunteers
             )
     )
 }
@@ -55,7 +59,9 @@ pub fn require_role(role: Role, action: RoleAction) -> Result<(), DomainError> {
         Err(DomainError::Forbidden(match action {
             RoleAction::AskForHelp => "only seekers can do this",
             RoleAction::AnswerRequests | RoleAction::TakeRequests => "only volunteers can do this",
-            RoleAction::ModerateReports | RoleAction::SeeOverview => "only support can do this",
+            RoleAction::ModerateReports
+            | RoleAction::SeeOverview
+            | RoleAction::ManageVolunteers => "only support can do this",
         }))
     }
 }

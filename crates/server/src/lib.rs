@@ -10,6 +10,7 @@ pub mod auth;
 pub mod calls;
 pub mod cluster;
 pub mod config;
+pub mod credentials;
 pub mod direct;
 pub mod http;
 pub mod jobs;

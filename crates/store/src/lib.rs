@@ -1,6 +1,6 @@
 //! Helpline's storage: one trait per area ([`Accounts`], [`Requests`],
 //! [`Conversations`], [`Messages`], [`Attachments`], [`Safety`],
-//! [`Support`], [`Calls`], [`Push`], [`Lifecycle`], in `areas/`), together the
+//! [`Support`], [`Volunteers`], [`Calls`], [`Push`], [`Lifecycle`], in `areas/`), together the
 //! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL
 //! (for several server processes sharing one database). Each backend
 //! implements each area's trait in the file of its own that holds that
@@ -28,7 +28,7 @@ mod waiting;
 
 pub use areas::{
     Accounts, Attachments, Calls, Conversations, Lifecycle, MessageSlot, Messages, OnCall, Push,
-    Requests, Safety, Support,
+    Requests, Safety, Support, Volunteers,
 };
 pub use calls::CallPlaced;
 pub use error::StoreError;
@@ -53,6 +53,7 @@ pub trait Store:
     + Attachments
     + Safety
     + Support
+    + Volunteers
     + Calls
     + Push
     + Lifecycle
@@ -70,6 +71,7 @@ impl<T> Store for T where
         + Attachments
         + Safety
         + Support
+        + Volunteers
         + Calls
         + Push
         + Lifecycle

@@ -323,3 +323,27 @@ pub(crate) fn on_call(row: &impl Columns) -> Result<crate::areas::OnCall, StoreE
         settings: user_settings(row)?,
     })
 }
+
+/// `(volunteer_id, topic)` rows, ordered by volunteer, as each volunteer's
+/// credentials in [`helpline_core::credentials::CREDENTIALED_TOPICS`] order.
+pub(crate) fn credentials(
+    found: Vec<(String, String)>,
+) -> Result<Vec<(UserId, Vec<Topic>)>, StoreError> {
+    let mut grouped: Vec<(UserId, Vec<Topic>)> = Vec::new();
+    for (volunteer, topic) in found {
+        let topic = parsed(&topic, Topic::parse, "credential topic")?;
+        match grouped.last_mut() {
+            Some((last, topics)) if last.as_str() == volunteer => topics.push(topic),
+            _ => grouped.push((UserId::from_trusted(volunteer), vec![topic])),
+        }
+    }
+    let order = |t: &Topic| {
+        helpline_core::credentials::CREDENTIALED_TOPICS
+            .iter()
+            .position(|c| c == t)
+    };
+    for (_, topics) in &mut grouped {
+        topics.sort_by_key(order);
+    }
+    Ok(grouped)
+}

@@ -48,6 +48,8 @@ mod search;
 mod support;
 #[path = "conformance/timers.rs"]
 mod timers;
+#[path = "conformance/volunteers.rs"]
+mod volunteers;
 
 /// Declares every case once per backend. `run` cases get a migrated store,
 /// `run_on_empty` cases only the URL of an empty database.
@@ -82,6 +84,8 @@ conformance! {
     run(requests::cancel_and_reject_move_only_pending),
     run(requests::listings_are_newest_first),
     run(requests::the_waiting_line_is_told_once_per_change),
+    run(volunteers::credentials_are_set_whole_and_only_for_volunteers),
+    run(volunteers::loads_count_active_chats),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),

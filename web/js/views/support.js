@@ -5,8 +5,12 @@
 // direct chat with them (conversation:start) in the Chats screen. A request
 // nobody has answered for a while is escalated by the server (newer
 // servers): it is marked "Waiting too long" and support can take it
-// (volunteer:accept) and talk with the person like a volunteer. Reports
-// from members and volunteers are listed below (<hl-reports>).
+// (volunteer:accept) and talk with the person like a volunteer. Newer
+// servers also give each waiting person's place in the line, each
+// volunteer's open chats (against the cap) and the sensitive topics they
+// are credentialed for, which support changes here (PUT
+// /api/volunteers/{id}/credentials). Reports from members and volunteers
+// are listed below (<hl-reports>).
 
 import { h, fill, keepFocus, plural, waited, notice, announce, go, TOPICS, KINDS } from "../dom.js";
 import { api } from "../api.js";
@@ -18,6 +22,7 @@ const TICK_MS = 5000;
 const FALLBACK_MS = 60_000;
 const ROLE_WORDS = { seeker: "Member", volunteer: "Volunteer", support: "Support" };
 const LABELS = { available: "Available", away: "Away", offline: "Offline" };
+const CREDENTIALS = { emotional: "Emotional support", health: "Health" };
 
 class SupportDashboard extends HTMLElement {
   connectedCallback() {
@@ -103,7 +108,7 @@ class SupportDashboard extends HTMLElement {
     this.sessionsTitle.textContent = sessions.length ? `Chats in progress (${sessions.length})` : "Chats in progress";
     this.renderPending(pending);
     this.renderSessions(sessions);
-    this.renderVolunteers([...online, ...volunteers.filter((v) => !v.online)]);
+    this.renderVolunteers([...online, ...volunteers.filter((v) => !v.online)], overview);
     this.updated.textContent = `Updated at ${new Date().toLocaleTimeString()}. Updates live.`;
   }
 
@@ -114,11 +119,12 @@ class SupportDashboard extends HTMLElement {
         pending.length
           ? table(
               "People waiting, longest first",
-              ["Name", "Asked for", "Note", "Waiting", "Actions"],
+              ["Place", "Name", "Asked for", "Note", "Waiting", "Actions"],
               pending.map((r) =>
                 h(
                   "tr",
                   { "data-request": r.id },
+                  h("td", { class: "place" }, r.position ? String(r.position) : "—"),
                   h("th", { scope: "row" }, r.seekerName, r.escalatedAt ? h("span", { class: "badge urgent" }, "Waiting too long") : null),
                   h("td", null, [KINDS[r.requestType] ?? r.requestType, r.topic ? `, ${TOPICS[r.topic] ?? r.topic}` : "", r.targetVolunteerId ? " (one volunteer)" : ""].join("")),
                   h("td", null, r.note || "—"),
@@ -156,26 +162,71 @@ class SupportDashboard extends HTMLElement {
     );
   }
 
-  renderVolunteers(list) {
+  renderVolunteers(list, { maxActiveChats, credentialsRequired } = {}) {
+    // Older servers send neither load nor credentials: no such columns.
+    const loads = list.some((v) => v.activeChats !== undefined);
+    const credentials = list.some((v) => Array.isArray(v.credentials));
     keepFocus(this.table, () =>
       fill(
         this.table,
+        credentials
+          ? h("p", { class: "muted" }, credentialsRequired ? "Health and emotional requests go only to volunteers credentialed for them." : "Credentials are recorded but not required on this server: every request goes to every volunteer.")
+          : null,
         table(
           "Volunteers, online first",
-          ["Name", "Status", "Languages", "Actions"],
+          ["Name", "Status", loads ? "Chats" : null, "Languages", credentials ? "Credentials" : null, "Actions"].filter(Boolean),
           list.map((v) =>
             h(
               "tr",
               { "data-volunteer": v.id, "data-availability": v.availability },
               h("th", { scope: "row" }, v.displayName),
               h("td", null, h("span", { class: `presence presence-${v.availability}` }, h("span", { class: "dot", "aria-hidden": "true" }), LABELS[v.availability] ?? v.availability)),
+              loads ? h("td", { class: "load" }, maxActiveChats ? `${v.activeChats} of ${maxActiveChats}` : String(v.activeChats)) : null,
               h("td", null, v.languages.join(", ") || "—"),
+              credentials ? h("td", null, this.credentialBoxes(v)) : null,
               h("td", null, this.messageButton(v.id, v.displayName)),
             ),
           ),
         ),
       ),
     );
+  }
+
+  /** One checkbox per sensitive topic; a change saves the whole set. */
+  credentialBoxes(v) {
+    return h(
+      "fieldset",
+      { class: "credentials" },
+      h("legend", { class: "visually-hidden" }, `${v.displayName}'s credentials`),
+      Object.entries(CREDENTIALS).map(([topic, label]) =>
+        h(
+          "label",
+          null,
+          h("input", {
+            type: "checkbox",
+            name: topic,
+            "data-key": `cred-${v.id}-${topic}`,
+            checked: v.credentials.includes(topic),
+            onchange: (event) => this.saveCredentials(v, event.currentTarget.closest("fieldset")),
+          }),
+          label,
+        ),
+      ),
+    );
+  }
+
+  async saveCredentials(v, fieldset) {
+    const topics = [...fieldset.querySelectorAll("input:checked")].map((box) => box.name);
+    fieldset.disabled = true;
+    try {
+      const saved = await api("PUT", `/api/volunteers/${encodeURIComponent(v.id)}/credentials`, { topics });
+      const named = saved.credentials.map((t) => CREDENTIALS[t].toLowerCase());
+      announce(named.length ? `${v.displayName} is credentialed for ${named.join(" and ")}.` : `${v.displayName} has no credentials now.`);
+    } catch (error) {
+      notice(`Could not change ${v.displayName}'s credentials. ${error.message}`);
+    }
+    fieldset.disabled = false;
+    this.soon();
   }
 
   messageButton(userId, name) {

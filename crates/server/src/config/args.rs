@@ -53,6 +53,15 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalate_after_secs: Option<u64>,
+    /// Offer health and emotional requests only to volunteers credentialed for the topic (true/false) [default: false].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_REQUIRE_CREDENTIALS",
+        value_name = "BOOL"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_credentials: Option<bool>,
     /// Token signing secret (at least 32 bytes). Unset: a random one is generated on first start and kept in the database.
     #[arg(
         long,

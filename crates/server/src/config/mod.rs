@@ -45,6 +45,8 @@ pub struct Settings {
     pub max_active_chats: u32,
     /// Seconds a request may wait before support is told (0: never).
     pub escalate_after_secs: u64,
+    /// Health and emotional requests only to volunteers credentialed for them.
+    pub require_credentials: bool,
     /// Configured signing secret, if any.
     pub jwt_secret: Option<String>,
     /// Token lifetime.
@@ -133,6 +135,7 @@ impl fmt::Debug for Settings {
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("max_active_chats", &self.max_active_chats)
             .field("escalate_after_secs", &self.escalate_after_secs)
+            .field("require_credentials", &self.require_credentials)
             .field(
                 "jwt_secret",
                 &if self.jwt_secret.is_some() {
@@ -193,6 +196,7 @@ impl Default for Settings {
             request_timeout_secs: 300,
             max_active_chats: 3,
             escalate_after_secs: 120,
+            require_credentials: false,
             jwt_secret: None,
             token_ttl_secs: 86_400,
             sqlite_synchronous_full: true,

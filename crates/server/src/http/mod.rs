@@ -21,7 +21,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use error::ApiError;
 use helpline_core::DomainError;
 use helpline_core::user::User;
@@ -53,6 +53,10 @@ pub fn routes() -> Router<App> {
         )
         .route("/api/push/subscriptions/renew", post(push::renew))
         .route("/api/volunteers", get(reads::volunteers))
+        .route(
+            "/api/volunteers/{id}/credentials",
+            put(support::set_credentials),
+        )
         .route("/api/support/overview", get(support::overview))
         .route("/api/users", get(support::users))
         .route(

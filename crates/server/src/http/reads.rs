@@ -9,11 +9,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use helpline_core::inbound::StatusOfRequest;
 use helpline_core::input::Fields;
-use helpline_core::request::{Feedback, HelpRequest, RequestStatus};
+use helpline_core::request::{Feedback, HelpRequest, RequestStatus, Topic};
 use helpline_core::user::Role;
 use helpline_core::{DomainError, RequestId, UserId};
 use serde_json::{Value, json};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// `GET /api/volunteers`: every volunteer with online state and availability.
 pub async fn volunteers(
@@ -27,11 +27,13 @@ pub async fn volunteers(
 /// whether they are on call for `caller` (would be told of their request
 /// by push now), as `GET /api/volunteers` and support's overview list them.
 pub(super) async fn volunteer_list(app: &App, caller: &UserId) -> Result<Value, ApiError> {
-    let on_call: HashSet<UserId> = crate::push::notices::on_call_for(app, caller, None)
+    let on_call: HashSet<UserId> = crate::push::notices::on_call_for(app, caller, None, None)
         .await
         .into_iter()
         .map(|v| v.volunteer)
         .collect();
+    let mut credentials: HashMap<UserId, Vec<Topic>> =
+        app.store.all_credentials().await?.into_iter().collect();
     let listed: Vec<Value> = app
         .store
         .volunteers()
@@ -46,6 +48,7 @@ pub(super) async fn volunteer_list(app: &App, caller: &UserId) -> Result<Value, 
                 "online": availability.is_some(),
                 "availability": availability.map_or("offline", |a| a.as_str()),
                 "onCall": on_call.contains(&v.id),
+                "credentials": credentials.remove(&v.id).unwrap_or_default(),
             })
         })
         .collect();

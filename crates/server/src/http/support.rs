@@ -1,18 +1,24 @@
-//! Support's live overview: pending requests with their seekers, active
-//! sessions with both people, and volunteers with presence. Support
-//! sockets get `support:changed` when any of it changes and refetch.
-//! Support also finds anyone by name, to write to them.
+//! Support's live overview: pending requests with their seekers and their
+//! place in the waiting line, active sessions with both people, and
+//! volunteers with presence, load and credentials. Support sockets get
+//! `support:changed` when any of it changes and refetch. Support also
+//! finds anyone by name, to write to them, and sets volunteers'
+//! credentials.
 
 use super::AuthUser;
+use super::JsonBody;
 use super::error::ApiError;
 use super::reads::volunteer_list;
 use crate::app::App;
 use axum::Json;
-use axum::extract::{Query, State};
-use helpline_core::DomainError;
+use axum::extract::{Path, Query, State};
+use helpline_core::credentials::CredentialTopics;
+use helpline_core::input::Fields;
 use helpline_core::permissions::{RoleAction, require_role};
+use helpline_core::{DomainError, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 /// The most users one search returns.
 const FOUND_USERS: i64 = 20;
@@ -54,14 +60,26 @@ pub async fn overview(
     AuthUser(user): AuthUser,
 ) -> Result<Json<Value>, ApiError> {
     require_role(user.role, RoleAction::SeeOverview)?;
+    let now = app.clock.now();
+    let standings: HashMap<_, _> = app
+        .store
+        .waiting_line(now)
+        .await?
+        .standings()
+        .into_iter()
+        .map(|s| (s.request_id.clone(), s))
+        .collect();
     let pending: Vec<Value> = app
         .store
-        .pending_requests(app.clock.now())
+        .pending_requests(now)
         .await?
         .into_iter()
         .map(|p| {
+            let standing = standings.get(&p.request.id);
             let mut request = json!(p.request);
             request["seekerName"] = json!(p.seeker_display_name);
+            request["position"] = json!(standing.map(|s| s.position));
+            request["estimatedWaitSecs"] = json!(standing.and_then(|s| s.estimated_wait_secs));
             request
         })
         .collect();
@@ -80,9 +98,47 @@ pub async fn overview(
             })
         })
         .collect();
+    let loads: HashMap<UserId, i64> = app.store.volunteer_loads().await?.into_iter().collect();
+    let mut volunteers = volunteer_list(&app, &user.id).await?;
+    if let Value::Array(listed) = &mut volunteers {
+        for volunteer in listed {
+            let load = volunteer["id"]
+                .as_str()
+                .and_then(|id| loads.get(&UserId::from_trusted(id)))
+                .copied()
+                .unwrap_or(0);
+            volunteer["activeChats"] = json!(load);
+        }
+    }
     Ok(Json(json!({
         "pendingRequests": pending,
         "activeSessions": sessions,
-        "volunteers": volunteer_list(&app, &user.id).await?,
+        "volunteers": volunteers,
+        "maxActiveChats": app.settings.max_active_chats,
+        "credentialsRequired": app.settings.require_credentials,
     })))
+}
+
+/// `PUT /api/volunteers/{id}/credentials` `{"topics":["health","emotional"]}`
+/// (support only): replaces the volunteer's credentials; `[]` clears them.
+/// Answers `{"id","credentials"}`; `not_found` for anyone but a volunteer.
+pub async fn set_credentials(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    require_role(user.role, RoleAction::ManageVolunteers)?;
+    let wanted = CredentialTopics::parse(&Fields::of(&body)?)?;
+    let volunteer = UserId::from_trusted(id);
+    let stored = app
+        .store
+        .set_credentials(&volunteer, &wanted.topics)
+        .await?
+        .ok_or(DomainError::NotFound("no such volunteer"))?;
+    tracing::info!(by = %user.id, volunteer = %volunteer, ?stored, "credentials set");
+    app.fanout
+        .support_changed(crate::realtime::outbound::SupportChange::Credentials)
+        .await;
+    Ok(Json(json!({"id": volunteer, "credentials": stored})))
 }

@@ -18,10 +18,10 @@ use super::told::{self, Told};
 use crate::app::App;
 use helpline_core::call::{Call, CallStatus, Media};
 use helpline_core::push::{Notice, OutgoingPush, PushKind, Urgency, topic_of};
-use helpline_core::request::HelpRequest;
+use helpline_core::request::{HelpRequest, Topic};
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
 use helpline_store::{MessageSlot, OnCall};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -72,13 +72,26 @@ fn subject_of_call(call: &Call) -> String {
 
 /// The volunteers to push a new request to: on call, not connected
 /// anywhere, outside their quiet hours, below the chat cap.
-pub async fn on_call_for(app: &App, seeker: &UserId, target: Option<&UserId>) -> Vec<OnCall> {
+pub async fn on_call_for(
+    app: &App,
+    seeker: &UserId,
+    target: Option<&UserId>,
+    topic: Option<Topic>,
+) -> Vec<OnCall> {
     let now = app.clock.now();
     let found = match app.store.on_call_volunteers(seeker, target).await {
         Ok(found) if !found.is_empty() => found,
         Ok(_) => return Vec::new(),
         Err(error) => {
             tracing::error!(%error, "reading on-call volunteers failed");
+            return Vec::new();
+        }
+    };
+    let ids = found.iter().map(|v| v.volunteer.clone()).collect();
+    let eligible: HashSet<UserId> = match crate::credentials::eligible(app, topic, ids).await {
+        Ok(eligible) => eligible.into_iter().collect(),
+        Err(error) => {
+            tracing::error!(%error, "reading volunteers' credentials failed");
             return Vec::new();
         }
     };
@@ -92,6 +105,7 @@ pub async fn on_call_for(app: &App, seeker: &UserId, target: Option<&UserId>) ->
     found
         .into_iter()
         .filter(|v| !app.presence.is_online(&v.volunteer) && !at_cap.contains(&v.volunteer))
+        .filter(|v| eligible.contains(&v.volunteer))
         .filter(|v| {
             !v.settings
                 .quiet_hours

@@ -23,6 +23,11 @@ pub async fn offer_pending_to(
         .offerable_requests(volunteer, app.clock.now(), app.settings.chat_cap())
         .await?;
     for offer in offerable {
+        let credentialed =
+            crate::credentials::eligible(app, offer.request.topic, vec![volunteer.clone()]);
+        if credentialed.await?.is_empty() {
+            continue;
+        }
         // A block stored since the read above leaves them out.
         let recorded = app
             .store

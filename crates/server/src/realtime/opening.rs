@@ -40,6 +40,11 @@ async fn seeker_request(
             Some(user) if user.role == Role::Volunteer => {}
             _ => return Err(DomainError::NotFound("no such volunteer")),
         }
+        // Made to one volunteer who could never take it: say so now.
+        let eligible = crate::credentials::eligible(app, draft.topic, vec![target.clone()]).await?;
+        if eligible.is_empty() {
+            return Err(crate::credentials::not_credentialed(draft.topic));
+        }
     }
     let now = app.clock.now();
     let new = NewHelpRequest {
@@ -57,11 +62,12 @@ async fn seeker_request(
             .collect(),
         None => app.presence.available_volunteers(),
     };
+    let candidates = crate::credentials::eligible(app, new.draft.topic, candidates).await?;
     let opened = open_and_offer(&ctx, &new, &candidates).await?;
     // Read once the volunteers online have their offers: the read must not
     // compete with that fan-out.
     let target = new.draft.target_volunteer_id.as_ref();
-    let on_call = notices::on_call_for(app, &ctx.caller.id, target).await;
+    let on_call = notices::on_call_for(app, &ctx.caller.id, target, new.draft.topic).await;
     let (request, offered) = (opened.request, opened.offered);
     let replied = ack.send(RequestOpened {
         request_id: request.id.clone(),

@@ -114,6 +114,8 @@ pub enum SupportChange {
     Session,
     /// A volunteer came online, left, or changed availability.
     Presence,
+    /// Support changed a volunteer's credentials (**extension**).
+    Credentials,
 }
 
 /// A volunteer's availability as seekers and support see it

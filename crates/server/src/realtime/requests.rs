@@ -174,6 +174,7 @@ async fn volunteer_accept(
         Role::Support => ChatCap::none(),
         _ => {
             check_addressed_to(&request, &ctx.caller.id)?;
+            crate::credentials::check_may_take(app, &ctx.caller.id, &request).await?;
             app.settings.chat_cap()
         }
     };

@@ -21,6 +21,7 @@ mod calls_records;
 mod calls_signaling;
 mod chaos;
 mod cluster;
+mod credentials;
 mod direct;
 mod edits;
 mod escalation;

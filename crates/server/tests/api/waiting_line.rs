@@ -16,7 +16,7 @@ both_backends!(seekers_hear_where_they_stand);
 async fn ask(client: &mut Client, target: Option<&Account>, position: u32) -> Value {
     let mut payload = json!({"requestType": "chat"});
     if let Some(v) = target {
-        payload["targetVolunteerId"] = json!(v.id);
+        payload["volunteerId"] = json!(v.id);
     }
     let asked = ok(client.ack("seeker:request", payload).await.unwrap());
     let told = client.event("request:position").await.unwrap();

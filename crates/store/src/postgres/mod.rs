@@ -46,6 +46,7 @@ mod requests;
 mod safety;
 mod support;
 mod timers;
+mod volunteers;
 
 use crate::migrate::{Migration, statements};
 use crate::sql;
@@ -111,6 +112,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 14,
         sql: include_str!("../../migrations/postgres/0014_waiting_line.sql"),
+    },
+    Migration {
+        version: 15,
+        sql: include_str!("../../migrations/postgres/0015_credentials.sql"),
     },
 ];
 

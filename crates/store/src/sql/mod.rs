@@ -16,3 +16,4 @@ pub(crate) mod safety;
 pub(crate) mod store;
 pub(crate) mod support;
 pub(crate) mod timers;
+pub(crate) mod volunteers;

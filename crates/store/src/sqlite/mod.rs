@@ -44,6 +44,7 @@ mod requests;
 mod safety;
 mod support;
 mod timers;
+mod volunteers;
 mod writer;
 #[cfg(test)]
 mod writer_tests;
@@ -126,6 +127,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 17,
         sql: include_str!("../../migrations/sqlite/0017_waiting_line.sql"),
+    },
+    Migration {
+        version: 18,
+        sql: include_str!("../../migrations/sqlite/0018_credentials.sql"),
     },
 ];
 

@@ -1,0 +1,67 @@
+//! Volunteers' credentials and load on PostgreSQL: credentials replaced in
+//! one transaction.
+
+use crate::StoreResult;
+use crate::rows;
+use crate::sql;
+use helpline_core::UserId;
+use helpline_core::request::Topic;
+
+#[async_trait::async_trait]
+impl crate::Volunteers for super::PostgresStore {
+    async fn set_credentials(
+        &self,
+        volunteer: &UserId,
+        topics: &[Topic],
+    ) -> StoreResult<Option<Vec<Topic>>> {
+        let mut tx = self.pool.begin().await?;
+        // The user's row is locked, so two replacements of one volunteer's
+        // credentials never interleave.
+        let known: Option<String> =
+            sqlx::query_scalar("SELECT role FROM users WHERE id = $1 FOR UPDATE")
+                .bind(volunteer.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if known.as_deref() != Some("volunteer") {
+            return Ok(None);
+        }
+        sqlx::query(sql::volunteers::CLEAR_CREDENTIALS)
+            .bind(volunteer.as_str())
+            .execute(&mut *tx)
+            .await?;
+        for topic in topics {
+            sqlx::query(sql::volunteers::INSERT_CREDENTIAL)
+                .bind(volunteer.as_str())
+                .bind(topic.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(topics.to_vec()))
+    }
+
+    async fn all_credentials(&self) -> StoreResult<Vec<(UserId, Vec<Topic>)>> {
+        let found: Vec<(String, String)> = sqlx::query_as(sql::volunteers::ALL_CREDENTIALS)
+            .fetch_all(&self.pool)
+            .await?;
+        rows::credentials(found)
+    }
+
+    async fn credentialed_for(&self, topic: Topic) -> StoreResult<Vec<UserId>> {
+        let found: Vec<String> = sqlx::query_scalar(sql::volunteers::CREDENTIALED_FOR)
+            .bind(topic.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(found.into_iter().map(UserId::from_trusted).collect())
+    }
+
+    async fn volunteer_loads(&self) -> StoreResult<Vec<(UserId, i64)>> {
+        let found: Vec<(String, i64)> = sqlx::query_as(sql::volunteers::VOLUNTEER_LOADS)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(found
+            .into_iter()
+            .map(|(v, n)| (UserId::from_trusted(v), n))
+            .collect())
+    }
+}

@@ -1,0 +1,99 @@
+//! Cases for what dispatch knows of volunteers: credentials (replaced as a
+//! whole, volunteers only) and load.
+
+use crate::fixtures::{at, claim, request_at, seeker, volunteer};
+use crate::harness::Env;
+use helpline_core::UserId;
+use helpline_core::request::Topic;
+
+/// Credentials are replaced as a whole, listed in a fixed order, cleared
+/// by an empty set, and refused (changing nothing) for anyone but a
+/// volunteer.
+pub async fn credentials_are_set_whole_and_only_for_volunteers(env: Env) {
+    let store = &env.store;
+    let (vic, val) = (
+        volunteer(store, "cred-vic").await,
+        volunteer(store, "cred-val").await,
+    );
+    let sam = seeker(store, "cred-sam").await;
+    assert!(store.all_credentials().await.expect("read").is_empty());
+
+    let set = store
+        .set_credentials(&vic.id, &[Topic::Health, Topic::Emotional])
+        .await
+        .expect("set");
+    assert_eq!(set, Some(vec![Topic::Health, Topic::Emotional]));
+    store
+        .set_credentials(&val.id, &[Topic::Health])
+        .await
+        .expect("set")
+        .expect("a volunteer");
+    let mut all = store.all_credentials().await.expect("read");
+    all.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    let mut expected = vec![
+        (vic.id.clone(), vec![Topic::Emotional, Topic::Health]),
+        (val.id.clone(), vec![Topic::Health]),
+    ];
+    expected.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    assert_eq!(all, expected);
+    let mut health = store.credentialed_for(Topic::Health).await.expect("read");
+    health.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    let mut both = vec![vic.id.clone(), val.id.clone()];
+    both.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(health, both);
+    assert_eq!(
+        store
+            .credentialed_for(Topic::Emotional)
+            .await
+            .expect("read"),
+        std::slice::from_ref(&vic.id)
+    );
+
+    // Replaced, then cleared.
+    store
+        .set_credentials(&vic.id, &[Topic::Emotional])
+        .await
+        .expect("set");
+    assert_eq!(
+        store.credentialed_for(Topic::Health).await.expect("read"),
+        std::slice::from_ref(&val.id)
+    );
+    store.set_credentials(&val.id, &[]).await.expect("set");
+    assert!(
+        store
+            .credentialed_for(Topic::Health)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+
+    // Not a volunteer: refused, nothing stored.
+    for other in [sam.id.clone(), UserId::generate()] {
+        assert_eq!(
+            store
+                .set_credentials(&other, &[Topic::Health])
+                .await
+                .expect("set"),
+            None
+        );
+    }
+    assert_eq!(
+        store.all_credentials().await.expect("read"),
+        [(vic.id.clone(), vec![Topic::Emotional])]
+    );
+}
+
+/// A volunteer's load is their active chats from requests.
+pub async fn loads_count_active_chats(env: Env) {
+    let store = &env.store;
+    let vic = volunteer(store, "load-vic").await;
+    assert!(store.volunteer_loads().await.expect("read").is_empty());
+    for name in ["load-a", "load-b"] {
+        let request = request_at(store, &seeker(store, name).await, None, at(0)).await;
+        claim(store, &request, &vic, at(1)).await;
+    }
+    assert_eq!(
+        store.volunteer_loads().await.expect("read"),
+        [(vic.id.clone(), 2)]
+    );
+}
