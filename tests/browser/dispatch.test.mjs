@@ -13,8 +13,12 @@
 //   topic for a volunteer on the dashboard, and such requests go to her
 //   alone; the dashboard shows the line and each volunteer's chats.
 //
-// The cap here is 1, escalation comes after 3 seconds and credentials are
-// required, so this file
+// - auto-away (HELPLINE_MAX_MISSED_OFFERS): a volunteer who let a request
+//   go to someone else is set away, told why in plain words, and turns
+//   availability back on.
+//
+// The cap here is 1, escalation comes after 3 seconds, credentials are
+// required and one missed offer sets a volunteer away, so this file
 // starts its own server (the HELPLINE_BIN of scripts/browser-test.sh, a
 // fresh SQLite database, a free port).
 
@@ -25,6 +29,7 @@ const own = await startOwnServer("dispatch", {
   HELPLINE_MAX_ACTIVE_CHATS: "1",
   HELPLINE_ESCALATE_AFTER_SECS: "3",
   HELPLINE_REQUIRE_CREDENTIALS: "true",
+  HELPLINE_MAX_MISSED_OFFERS: "1",
 });
 const { scenario, launch, open, user, signIn, createWithCli, checkA11y, noProblems, PHONE } = await import("./lib.mjs");
 
@@ -144,4 +149,26 @@ scenario("support credentials a volunteer, and a health request goes to her alon
   await verity.locator("td.load", { hasText: "0 of 1" }).waitFor();
   noProblems(staff.page, seeker.page);
   for (const one of [vera, vic, seeker, later, staff]) await one.context.close();
+});
+
+scenario("a volunteer who lets a request go to someone else is set away and told why", async () => {
+  const walter = await user(browser, "volunteer", "Walter");
+  const wendy = await user(browser, "volunteer", "Wendy");
+  const seeker = await user(browser, "seeker", "Gladys", { viewport: PHONE });
+  await askAnyone(seeker.page);
+  for (const v of [walter, wendy]) await v.page.locator(".offer", { hasText: "Gladys" }).waitFor();
+  await wendy.page.getByRole("button", { name: "Accept Gladys" }).click();
+  await wendy.page.getByRole("heading", { name: "Gladys", level: 1 }).waitFor();
+
+  // Walter is away now, and his home says why.
+  const w = walter.page;
+  await w.getByText("We set you to Away: a request went unanswered, and nobody should wait for a volunteer who has stepped away.").waitFor();
+  const toggle = w.getByRole("switch", { name: "Available for new requests" });
+  if ((await toggle.getAttribute("aria-checked")) !== "false") throw new Error("Walter is still shown as available");
+  await checkA11y(w, "volunteer set away after a missed offer");
+  await toggle.click();
+  await w.getByText("On: new requests appear at the top of this screen while Helpline is open.").waitFor();
+  if ((await w.locator("#auto-away").count()) !== 0) throw new Error("the explanation stayed");
+  noProblems(w, wendy.page);
+  for (const one of [walter, wendy, seeker]) await one.context.close();
 });

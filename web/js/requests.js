@@ -7,6 +7,9 @@ import { notice, serverClock } from "./dom.js";
 /** The place and estimate in a `request:status` answer (newer servers). */
 const line = (ack) => (ack.position == null ? {} : { position: ack.position, estimate: ack.estimatedWaitSecs ?? null });
 
+/** "A request went unanswered", "5 requests in a row went unanswered". */
+export const unanswered = (n) => (n === 1 ? "A request went unanswered" : `${n} requests in a row went unanswered`);
+
 export const requestMethods = {
   // -- the seeker's request ---------------------------------------------------
 
@@ -140,6 +143,7 @@ export const requestMethods = {
   async setAvailability(status) {
     const ack = await this.socket.request("volunteer:availability", { status });
     if (!ack.ok) throw new Error(ack.error?.message);
+    this.autoAway = null;
     this.availability = status;
     this.save("availability", status);
     if (status === "away") {
@@ -147,5 +151,17 @@ export const requestMethods = {
       this.emit("offers");
     }
     this.emit("availability", status);
-  }
+  },
+
+  /** Newer servers: the volunteer let `missedOffers` offers in a row pass
+   *  and the server set them away (on every device). */
+  onAutoAway(missedOffers) {
+    this.autoAway = missedOffers;
+    this.availability = "away";
+    this.save("availability", "away");
+    this.offers.clear();
+    this.emit("offers");
+    this.emit("availability", "away");
+    notice(`${unanswered(missedOffers)}, so we set you to Away. Turn on “Available for new requests” when you are ready to help again.`);
+  },
 };

@@ -161,6 +161,7 @@ class Store {
     s.on("request:position", ({ requestId, position, estimatedWaitSecs }) => {
       if (this.request?.requestId === requestId) this.setRequest({ position, estimate: estimatedWaitSecs ?? null });
     });
+    s.on("volunteer:auto_away", ({ missedOffers }) => this.onAutoAway(missedOffers));
     s.on("request:rejected", ({ requestId }) => this.requestEnded(requestId, "declined"));
     s.on("request:expired", ({ requestId }) => this.requestEnded(requestId, "expired"));
     s.on("conversation:started", () => this.refreshConversations());

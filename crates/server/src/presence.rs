@@ -115,7 +115,7 @@ impl Table {
                 touched
             }
             News::Present(present) => vec![present.user.clone()],
-            News::Absent(user) => vec![user.clone()],
+            News::Absent(user) | News::Chose { user, .. } => vec![user.clone()],
             _ => Vec::new(),
         }
     }
@@ -264,12 +264,31 @@ impl Presence {
     }
 
     /// Sets a connected volunteer's availability, everywhere they are;
-    /// true when it changed.
+    /// true when it changed. They may be connected to another node only
+    /// (the server setting them away): then every node hears it as
+    /// [`News::Chose`].
     pub fn set_availability(&self, user: &UserId, availability: Availability) -> bool {
         let mut table = self.table();
         let role = match table.local.get_mut(user) {
             Some(entry) if entry.availability != availability => entry.role,
-            _ => return false,
+            Some(_) => return false,
+            None => {
+                match table.state(user) {
+                    Some((_, now)) if now != availability => {}
+                    _ => return false,
+                }
+                let shown = self.before(&table, [user.clone()]);
+                table.choose(user, availability);
+                self.tell_changes(&table, shown);
+                if availability == Availability::Available {
+                    self.arrived();
+                }
+                self.announce(News::Chose {
+                    user: user.clone(),
+                    availability,
+                });
+                return true;
+            }
         };
         let shown = self.before(&table, [user.clone()]);
         table.choose(user, availability);
@@ -437,6 +456,13 @@ impl Presence {
                     table.choose(&present.user, present.availability);
                 }
             }
+            News::Chose { user, availability } => {
+                let before = table.state(user);
+                table.choose(user, *availability);
+                if takes_requests(table.state(user)) && !takes_requests(before) {
+                    arrivals += 1;
+                }
+            }
             News::Absent(user) => {
                 if let Some(node) = table.nodes.get_mut(&from) {
                     node.users.remove(user);
@@ -574,6 +600,33 @@ mod tests {
         let later = start + std::time::Duration::from_secs(1);
         assert_eq!(p.expire(later), vec![w.clone()]);
         assert!(!p.is_online(&w));
+    }
+
+    #[test]
+    fn a_volunteer_on_another_node_is_set_away_everywhere() {
+        let (sender, mut changes) = tokio::sync::mpsc::unbounded_channel();
+        let here = Presence::new(None, Some(sender));
+        let there = Presence::default();
+        let v = UserId::from_trusted("v");
+        let now = Instant::now();
+        here.heard(1, &News::Present(present(&v, Availability::Available)), now);
+        while changes.try_recv().is_ok() {}
+        assert!(here.set_availability(&v, Availability::Away));
+        assert!(!here.set_availability(&v, Availability::Away), "no change");
+        assert!(!here.is_available_volunteer(&v) && here.is_online(&v));
+        let change = changes.try_recv().expect("a change");
+        assert_eq!(change.availability, Some(Availability::Away));
+        // The node they are on hears it as `Chose`.
+        there.connect(&v, Role::Volunteer, Availability::Available);
+        let chose = News::Chose {
+            user: v.clone(),
+            availability: Availability::Away,
+        };
+        there.heard(2, &chose, now);
+        assert!(!there.is_available_volunteer(&v));
+        assert_eq!(there.availability(&v), Some(Availability::Away));
+        // Someone connected nowhere is not set anything.
+        assert!(!here.set_availability(&UserId::from_trusted("w"), Availability::Away));
     }
 
     #[test]

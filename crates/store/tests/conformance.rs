@@ -86,6 +86,7 @@ conformance! {
     run(requests::the_waiting_line_is_told_once_per_change),
     run(volunteers::credentials_are_set_whole_and_only_for_volunteers),
     run(volunteers::loads_count_active_chats),
+    run(volunteers::missed_offers_reach_the_limit_once),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),

@@ -4,6 +4,7 @@
 
 import { h, fill, go, keepFocus, waited, plural, TOPICS, KINDS, announce, icon, notice } from "../dom.js";
 import { store } from "../state.js";
+import { unanswered } from "../requests.js";
 import { chime, notify } from "../alerts.js";
 import "./notifications.js";
 
@@ -112,6 +113,9 @@ class VolunteerHome extends HTMLElement {
         h("span", { class: "switch-label" }, "Available for new requests"),
       ),
       h("p", { id: "availability-text", class: `availability availability-${on ? "on" : "off"}` }, on ? "On: new requests appear at the top of this screen while Helpline is open." : "Off: you are away and will not get new requests."),
+      !on && store.autoAway
+        ? h("p", { class: "auto-away", id: "auto-away" }, `We set you to Away: ${unanswered(store.autoAway).toLowerCase()}, and nobody should wait for a volunteer who has stepped away.`)
+        : null,
       h(
         "p",
         { class: "muted availability-more" },

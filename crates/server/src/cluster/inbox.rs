@@ -68,7 +68,11 @@ async fn apply(app: &App, from: NodeId, news: News) {
             conversation,
         } => app.fanout.rooms().join_users(&users, &conversation),
         News::Close { conversation } => app.fanout.rooms().close(&conversation),
-        News::Snapshot { .. } | News::Present(_) | News::Absent(_) | News::Leaving => {}
+        News::Snapshot { .. }
+        | News::Present(_)
+        | News::Absent(_)
+        | News::Leaving
+        | News::Chose { .. } => {}
     }
     if !heard.gone.is_empty() {
         // Looked up off the inbox, which must keep reading.

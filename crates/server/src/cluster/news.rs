@@ -91,6 +91,15 @@ pub enum News {
     Absent(UserId),
     /// The sending node stops; forget its users now.
     Leaving,
+    /// The server set a volunteer's availability (auto-away): it holds
+    /// wherever they are connected. Unlike [`News::Present`] it says
+    /// nothing of where they are.
+    Chose {
+        /// The volunteer.
+        user: UserId,
+        /// Their availability now.
+        availability: Availability,
+    },
 }
 
 /// Users in one snapshot message: far below NATS's default 1 MiB limit

@@ -53,6 +53,15 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub escalate_after_secs: Option<u64>,
+    /// Offers in a row a connected, available volunteer may let pass before they are set away (0: never) [default: 5].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_MAX_MISSED_OFFERS",
+        value_name = "N"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_missed_offers: Option<u32>,
     /// Offer health and emotional requests only to volunteers credentialed for the topic (true/false) [default: false].
     #[arg(
         long,

@@ -47,6 +47,8 @@ pub struct Settings {
     pub escalate_after_secs: u64,
     /// Health and emotional requests only to volunteers credentialed for them.
     pub require_credentials: bool,
+    /// Offers in a row a volunteer may let pass before being set away (0: never).
+    pub max_missed_offers: u32,
     /// Configured signing secret, if any.
     pub jwt_secret: Option<String>,
     /// Token lifetime.
@@ -136,6 +138,7 @@ impl fmt::Debug for Settings {
             .field("max_active_chats", &self.max_active_chats)
             .field("escalate_after_secs", &self.escalate_after_secs)
             .field("require_credentials", &self.require_credentials)
+            .field("max_missed_offers", &self.max_missed_offers)
             .field(
                 "jwt_secret",
                 &if self.jwt_secret.is_some() {
@@ -197,6 +200,7 @@ impl Default for Settings {
             max_active_chats: 3,
             escalate_after_secs: 120,
             require_credentials: false,
+            max_missed_offers: 5,
             jwt_secret: None,
             token_ttl_secs: 86_400,
             sqlite_synchronous_full: true,

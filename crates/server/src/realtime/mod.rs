@@ -6,6 +6,7 @@
 //! (sessions, websocket, long-polling) is the `helpline-socketio` crate.
 
 pub mod ack;
+mod auto_away;
 mod calls;
 mod conversations;
 mod edits;

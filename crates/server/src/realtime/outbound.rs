@@ -205,6 +205,12 @@ pub enum ServerEvent {
     },
     /// The answer to `request:status`, also sent as an event.
     RequestStatusResponse(StatusOfRequest),
+    /// The volunteer let this many offers in a row pass and was set away
+    /// (**extension**).
+    VolunteerAutoAway {
+        /// How many (`HELPLINE_MAX_MISSED_OFFERS`).
+        missed_offers: u32,
+    },
     /// Where the seeker's pending request stands in the waiting line, sent
     /// whenever its position or estimate changes (**extension**).
     RequestPosition(Standing),
@@ -405,6 +411,7 @@ impl ServerEvent {
             Self::SessionStarted { .. } => "session:started",
             Self::RequestStatusResponse(_) => "request:status:response",
             Self::RequestPosition(_) => "request:position",
+            Self::VolunteerAutoAway { .. } => "volunteer:auto_away",
             Self::MessageNew(_) => "message:new",
             Self::MessageEdited(_) => "message:edited",
             Self::MessageDeleted { .. } => "message:deleted",

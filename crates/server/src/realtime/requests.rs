@@ -1,7 +1,8 @@
 //! Help-request events: `request:cancel`, `request:status`,
 //! `volunteer:accept`, `volunteer:reject`, `volunteer:availability`, and
 //! the offers and notices they cause (accepting a voice or video request
-//! also starts its call); `seeker:request` is in [`super::opening`].
+//! also starts its call, and counts as a missed offer for the others:
+//! [`super::auto_away`]); `seeker:request` is in [`super::opening`].
 //! Every state change is a conditional update in the store; this file
 //! decides who is told what afterwards.
 
@@ -252,6 +253,7 @@ async fn volunteer_accept(
     };
     app.fanout.to_users(&others, &taken).await;
     notices::request_closed(app, &claimed).await;
+    super::auto_away::offers_missed(app, &claimed.id, &others, Some(&ctx.caller.id)).await;
     // The line moved up, and the mean wait changed.
     super::queue::tell_standings(app).await;
     Ok(replied)
@@ -301,6 +303,9 @@ async fn volunteer_availability(
     ack: Ack<AvailabilitySet>,
 ) -> Result<Replied, DomainError> {
     let status = event.status;
+    if status == Availability::Available {
+        super::auto_away::chose_available(&ctx.app, &ctx.caller.id).await;
+    }
     // Kept, so the volunteer stays on call (or away) while the app is closed.
     ctx.app
         .store
@@ -348,5 +353,6 @@ pub async fn notify_expired(app: &App, request: &HelpRequest) -> Result<(), Doma
         .to_users(&offered, &ServerEvent::RequestCancelled(notice))
         .await;
     notices::request_closed(app, request).await;
+    super::auto_away::offers_missed(app, &request.id, &offered, None).await;
     Ok(())
 }

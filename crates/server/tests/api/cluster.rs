@@ -16,6 +16,7 @@ both_brokers!(
     rate_limits_with_sockets_on_two_nodes,
     escalation_once_across_nodes,
     the_waiting_line_across_nodes,
+    auto_away_across_nodes,
 );
 
 /// Nothing of `name` arrives within a short wait.
@@ -522,4 +523,43 @@ async fn the_waiting_line_across_nodes(broker: Broker) {
         json!({"requestId": waiting["requestId"], "position": 1, "estimatedWaitSecs": 20})
     );
     quiet(&mut there, "request:position").await;
+}
+
+/// A volunteer connected to one node who lets an offer pass that is taken
+/// on another is set away there, and every node shows it.
+async fn auto_away_across_nodes(broker: Broker) {
+    let nodes = spawn_cluster_with(broker, 2, |s| s.max_missed_offers = 1).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let (vic, val) = (b.register("volunteer").await, a.register("volunteer").await);
+    let mut v = b.connect(&vic).await;
+    let mut w = a.connect(&val).await;
+    await_availability(a, &val.token, &vic.id, "available").await;
+    let seeker = a.register("seeker").await;
+    let s = a.connect(&seeker).await;
+    let asked = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(asked["onlineVolunteers"], 2);
+    v.event("seeker:incoming").await.unwrap();
+    w.event("seeker:incoming").await.unwrap();
+    ok(
+        w.ack("volunteer:accept", json!({"requestId": asked["requestId"]}))
+            .await
+            .unwrap(),
+    );
+    let told = v.event("volunteer:auto_away").await.unwrap();
+    assert_eq!(told["missedOffers"], 1);
+    for node in [a, b] {
+        await_availability(node, &val.token, &vic.id, "away").await;
+    }
+    // The next request is not offered to Vic, on either node's count.
+    let other = a.register("seeker").await;
+    let o = a.connect(&other).await;
+    let next = ok(o
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(next["onlineVolunteers"], 1);
+    quiet(&mut v, "seeker:incoming").await;
 }

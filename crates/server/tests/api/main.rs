@@ -14,6 +14,7 @@ mod common;
 
 mod attachment_rules;
 mod attachments;
+mod auto_away;
 mod bad_input;
 mod broker;
 mod calls;

@@ -26,7 +26,7 @@ async fn overview_follows_requests_sessions_and_presence(backend: Backend) {
     let empty = overview(&app, &support.token).await;
     assert_eq!(
         empty,
-        json!({"pendingRequests": [], "activeSessions": [], "volunteers": []})
+        json!({"pendingRequests": [], "activeSessions": [], "volunteers": [], "maxActiveChats": 3, "credentialsRequired": false})
     );
 
     // A volunteer comes online.
@@ -64,6 +64,7 @@ async fn overview_follows_requests_sessions_and_presence(backend: Backend) {
     assert_eq!(pending[0]["seekerName"], seeker.user["displayName"]);
     assert_eq!(pending[0]["status"], "pending");
     assert_eq!(pending[0]["note"], "hello");
+    assert_eq!(pending[0]["position"], 1);
     assert!(pending[0]["createdAt"].is_string());
     assert_eq!(seen["activeSessions"], json!([]));
     assert_eq!(
@@ -75,6 +76,8 @@ async fn overview_follows_requests_sessions_and_presence(backend: Backend) {
             "online": true,
             "onCall": false,
             "availability": "available",
+            "credentials": [],
+            "activeChats": 0,
         }])
     );
 

@@ -64,7 +64,9 @@ pub trait Requests: Send + Sync {
         volunteers: &[UserId],
     ) -> StoreResult<Vec<UserId>>;
 
-    /// Records that a volunteer declined an open request (it is not offered to them again).
+    /// Records that a volunteer declined an open request: it is not
+    /// offered to them again, and, an answer, it starts their missed offers
+    /// ([`crate::Volunteers::record_missed_offers`]) from zero.
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()>;
 
     /// The volunteers the request was offered to, when it was opened or
@@ -101,7 +103,9 @@ pub trait Requests: Send + Sync {
     /// A volunteer who already has `cap` active chats from requests gets
     /// [`ClaimOutcome::AtCap`], decided in the same transaction (on
     /// PostgreSQL with the volunteer's row locked, so two claims by one
-    /// volunteer never pass the cap together).
+    /// volunteer never pass the cap together). Claiming, or losing the
+    /// request to someone else (then recorded like a decline), is an
+    /// answer: the volunteer's missed offers start from zero.
     async fn claim_request(
         &self,
         id: &RequestId,

@@ -1,13 +1,13 @@
 //! What dispatch knows of volunteers beyond their accounts: the topics
-//! each is credentialed for, and each one's load (active chats from
-//! requests).
+//! each is credentialed for, each one's load (active chats from requests),
+//! and the offers each let pass in a row.
 
 use crate::StoreResult;
 use async_trait::async_trait;
-use helpline_core::UserId;
 use helpline_core::request::Topic;
+use helpline_core::{RequestId, UserId};
 
-/// Volunteers' credentials and load.
+/// Volunteers' credentials, load and missed offers.
 #[async_trait]
 pub trait Volunteers: Send + Sync {
     /// Replaces the volunteer's credentials with `topics` (in one
@@ -29,4 +29,20 @@ pub trait Volunteers: Send + Sync {
 
     /// Each volunteer's active chats from requests; those with none are left out.
     async fn volunteer_loads(&self) -> StoreResult<Vec<(UserId, i64)>>;
+
+    /// Counts request `request` as one more offer in a row that each of
+    /// `volunteers` let pass (one who declined it is left out), in one
+    /// transaction, and returns those whose count reached `limit`; their
+    /// count starts again at zero, so each is returned once per `limit`
+    /// misses. Call it once per request, when it was taken or expired.
+    async fn record_missed_offers(
+        &self,
+        request: &RequestId,
+        volunteers: &[UserId],
+        limit: u32,
+    ) -> StoreResult<Vec<UserId>>;
+
+    /// The volunteer answered an offer or chose to be available: their
+    /// missed offers count from zero again.
+    async fn reset_missed_offers(&self, volunteer: &UserId) -> StoreResult<()>;
 }

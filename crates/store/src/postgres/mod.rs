@@ -117,6 +117,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 15,
         sql: include_str!("../../migrations/postgres/0015_credentials.sql"),
     },
+    Migration {
+        version: 16,
+        sql: include_str!("../../migrations/postgres/0016_missed_offers.sql"),
+    },
 ];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).

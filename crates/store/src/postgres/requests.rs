@@ -24,6 +24,22 @@ use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
 
+/// Records in `tx` that the volunteer answered the request without taking
+/// it (declined it, or lost the race for it): it is not offered to them
+/// again, and their missed offers count from zero.
+async fn answered(tx: &mut PgConnection, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
+    sqlx::query(sql::requests::RECORD_DECLINE)
+        .bind(id.as_str())
+        .bind(volunteer.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(sql::volunteers::RESET_MISSED_OFFERS)
+        .bind(volunteer.as_str())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// The advisory lock that serialises [`crate::Requests::standings_to_tell`].
 const WAITING_LINE_LOCK: i64 = 0x5761_6974_696e_6721; // "Waiting!"
 
@@ -216,12 +232,9 @@ impl crate::Requests for super::PostgresStore {
     }
 
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
-        let pool = &self.pool;
-        sqlx::query(sql::requests::RECORD_DECLINE)
-            .bind(id.as_str())
-            .bind(volunteer.as_str())
-            .execute(pool)
-            .await?;
+        let mut tx = self.pool.begin().await?;
+        answered(&mut tx, id, volunteer).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -341,11 +354,14 @@ impl crate::Requests for super::PostgresStore {
     .await?;
         let Some(claimed) = claimed else {
             let current = requests::request_on(&mut tx, id.as_str()).await?;
-            tx.rollback().await?;
-            return Ok(match current {
-                Some(current) => ClaimOutcome::Lost(current),
-                None => ClaimOutcome::Missing,
-            });
+            let Some(current) = current else {
+                tx.rollback().await?;
+                return Ok(ClaimOutcome::Missing);
+            };
+            // Trying to take it was an answer, not a missed offer.
+            answered(&mut tx, id, volunteer).await?;
+            tx.commit().await?;
+            return Ok(ClaimOutcome::Lost(current));
         };
         let request = rows::help_request(&claimed)?;
         // A statement of its own, so that it reads with a snapshot taken after
@@ -376,6 +392,10 @@ impl crate::Requests for super::PostgresStore {
                 .await?;
         }
         insert_note(&mut tx, &note.message(conversation, volunteer, 1, now)).await?;
+        sqlx::query(sql::volunteers::RESET_MISSED_OFFERS)
+            .bind(volunteer.as_str())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(ClaimOutcome::Claimed {
             request,
@@ -431,21 +451,16 @@ impl crate::Requests for super::PostgresStore {
     }
 
     async fn waiting_line(&self, now: Timestamp) -> StoreResult<WaitingLine> {
-        let pool = &self.pool;
-        let found = sqlx::query(sql::requests::WAITING_LINE)
-            .bind(now.millis())
-            .fetch_all(pool)
-            .await?;
-        let rows = rows::all(&found, waiting::waiting_row)?;
-        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
-            .bind(queue::history_since(now).millis())
-            .bind(queue::RECENT_WAITS)
-            .fetch_one(pool)
-            .await?;
-        Ok(waiting::line_of(rows, mean).0)
+        Ok(self.read_line(now).await?.0)
     }
 
     async fn standings_to_tell(&self, now: Timestamp) -> StoreResult<Vec<Standing>> {
+        // Most calls change nothing (a claim with nobody else waiting): a
+        // read without the lock says so.
+        let (line, told) = self.read_line(now).await?;
+        if waiting::changed(&line, &told).is_empty() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.pool.begin().await?;
         // Serialises every caller on every node, so what is stored as told
         // is always the newest line's.
@@ -491,5 +506,23 @@ impl crate::Requests for super::PostgresStore {
             .fetch_optional(pool)
             .await?;
         row.as_ref().map(rows::help_request).transpose()
+    }
+}
+
+impl super::PostgresStore {
+    /// The waiting line and what each seeker was last told, read without the lock.
+    async fn read_line(&self, now: Timestamp) -> StoreResult<(WaitingLine, Vec<waiting::Told>)> {
+        let pool = &self.pool;
+        let found = sqlx::query(sql::requests::WAITING_LINE)
+            .bind(now.millis())
+            .fetch_all(pool)
+            .await?;
+        let rows = rows::all(&found, waiting::waiting_row)?;
+        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
+            .bind(queue::history_since(now).millis())
+            .bind(queue::RECENT_WAITS)
+            .fetch_one(pool)
+            .await?;
+        Ok(waiting::line_of(rows, mean))
     }
 }

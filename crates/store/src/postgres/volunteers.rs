@@ -4,8 +4,8 @@
 use crate::StoreResult;
 use crate::rows;
 use crate::sql;
-use helpline_core::UserId;
 use helpline_core::request::Topic;
+use helpline_core::{RequestId, UserId};
 
 #[async_trait::async_trait]
 impl crate::Volunteers for super::PostgresStore {
@@ -63,5 +63,42 @@ impl crate::Volunteers for super::PostgresStore {
             .into_iter()
             .map(|(v, n)| (UserId::from_trusted(v), n))
             .collect())
+    }
+
+    async fn record_missed_offers(
+        &self,
+        request: &RequestId,
+        volunteers: &[UserId],
+        limit: u32,
+    ) -> StoreResult<Vec<UserId>> {
+        if volunteers.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut reached = Vec::new();
+        for volunteer in volunteers {
+            let missed: Option<i64> = sqlx::query_scalar(sql::volunteers::COUNT_MISSED_OFFER)
+                .bind(volunteer.as_str())
+                .bind(request.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if missed.is_some_and(|m| m >= i64::from(limit)) {
+                sqlx::query(sql::volunteers::RESET_MISSED_OFFERS)
+                    .bind(volunteer.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                reached.push(volunteer.clone());
+            }
+        }
+        tx.commit().await?;
+        Ok(reached)
+    }
+
+    async fn reset_missed_offers(&self, volunteer: &UserId) -> StoreResult<()> {
+        sqlx::query(sql::volunteers::RESET_MISSED_OFFERS)
+            .bind(volunteer.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

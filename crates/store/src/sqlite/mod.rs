@@ -132,6 +132,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 18,
         sql: include_str!("../../migrations/sqlite/0018_credentials.sql"),
     },
+    Migration {
+        version: 19,
+        sql: include_str!("../../migrations/sqlite/0019_missed_offers.sql"),
+    },
 ];
 
 /// The migration that rebuilds `messages` around `dedup_key`: its keys are

@@ -240,6 +240,8 @@ impl crate::Requests for super::SqliteStore {
             .run_direct(move |conn| {
                 conn.prepare_cached(sql::requests::RECORD_DECLINE)?
                     .execute(params![id.as_str(), volunteer.as_str()])?;
+                conn.prepare_cached(sql::volunteers::RESET_MISSED_OFFERS)?
+                    .execute(params![volunteer.as_str()])?;
                 Ok(())
             })
             .await
@@ -364,10 +366,19 @@ impl crate::Requests for super::SqliteStore {
                     {
                         if at_cap { ClaimOutcome::AtCap } else { ClaimOutcome::Blocked }
                     }
-                    Some(current) => ClaimOutcome::Lost(current),
+                    Some(current) => {
+                        // Trying to take it was an answer, not a missed offer.
+                        conn.prepare_cached(sql::requests::RECORD_DECLINE)?
+                            .execute(params![id.as_str(), volunteer.as_str()])?;
+                        conn.prepare_cached(sql::volunteers::RESET_MISSED_OFFERS)?
+                            .execute(params![volunteer.as_str()])?;
+                        ClaimOutcome::Lost(current)
+                    }
                     None => ClaimOutcome::Missing,
                 });
             };
+            conn.prepare_cached(sql::volunteers::RESET_MISSED_OFFERS)?
+                .execute(params![volunteer.as_str()])?;
             // The note of the claim is the conversation's first message.
             let conversation = conn
                 .prepare_cached(
@@ -457,21 +468,17 @@ impl crate::Requests for super::SqliteStore {
     }
 
     async fn waiting_line(&self, now: Timestamp) -> StoreResult<WaitingLine> {
-        let readers = &self.readers;
-        let found = sqlx::query(sql::requests::WAITING_LINE)
-            .bind(now.millis())
-            .fetch_all(readers)
-            .await?;
-        let rows = rows::all(&found, waiting::waiting_row)?;
-        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
-            .bind(queue::history_since(now).millis())
-            .bind(queue::RECENT_WAITS)
-            .fetch_one(readers)
-            .await?;
-        Ok(waiting::line_of(rows, mean).0)
+        Ok(self.read_line(now).await?.0)
     }
 
     async fn standings_to_tell(&self, now: Timestamp) -> StoreResult<Vec<Standing>> {
+        // Most calls change nothing (a claim with nobody else waiting): a
+        // read says so without a commit. The caller's own change is
+        // committed, so the read sees it.
+        let (line, told) = self.read_line(now).await?;
+        if waiting::changed(&line, &told).is_empty() {
+            return Ok(Vec::new());
+        }
         // One direct job: the single writer serialises every caller.
         self.writer
             .run_direct(move |conn| {
@@ -519,5 +526,23 @@ impl crate::Requests for super::SqliteStore {
                 })
             })
             .await
+    }
+}
+
+impl super::SqliteStore {
+    /// The waiting line and what each seeker was last told, read on the reader pool.
+    async fn read_line(&self, now: Timestamp) -> StoreResult<(WaitingLine, Vec<waiting::Told>)> {
+        let readers = &self.readers;
+        let found = sqlx::query(sql::requests::WAITING_LINE)
+            .bind(now.millis())
+            .fetch_all(readers)
+            .await?;
+        let rows = rows::all(&found, waiting::waiting_row)?;
+        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
+            .bind(queue::history_since(now).millis())
+            .bind(queue::RECENT_WAITS)
+            .fetch_one(readers)
+            .await?;
+        Ok(waiting::line_of(rows, mean))
     }
 }

@@ -4,8 +4,9 @@
 use crate::StoreResult;
 use crate::rows;
 use crate::sql;
-use helpline_core::UserId;
 use helpline_core::request::Topic;
+use helpline_core::{RequestId, UserId};
+use rusqlite::OptionalExtension;
 
 #[async_trait::async_trait]
 impl crate::Volunteers for super::SqliteStore {
@@ -65,5 +66,48 @@ impl crate::Volunteers for super::SqliteStore {
             .into_iter()
             .map(|(v, n)| (UserId::from_trusted(v), n))
             .collect())
+    }
+
+    async fn record_missed_offers(
+        &self,
+        request: &RequestId,
+        volunteers: &[UserId],
+        limit: u32,
+    ) -> StoreResult<Vec<UserId>> {
+        if volunteers.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let (request, volunteers) = (request.clone(), volunteers.to_vec());
+        self.writer
+            .run_direct(move |conn| {
+                let mut count = conn.prepare_cached(sql::volunteers::COUNT_MISSED_OFFER)?;
+                let mut reset = conn.prepare_cached(sql::volunteers::RESET_MISSED_OFFERS)?;
+                let mut reached = Vec::new();
+                for volunteer in &volunteers {
+                    let missed: Option<i64> = count
+                        .query_row(
+                            rusqlite::params![volunteer.as_str(), request.as_str()],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if missed.is_some_and(|m| m >= i64::from(limit)) {
+                        reset.execute(rusqlite::params![volunteer.as_str()])?;
+                        reached.push(volunteer.clone());
+                    }
+                }
+                Ok(reached)
+            })
+            .await
+    }
+
+    async fn reset_missed_offers(&self, volunteer: &UserId) -> StoreResult<()> {
+        let volunteer = volunteer.clone();
+        self.writer
+            .run_direct(move |conn| {
+                conn.prepare_cached(sql::volunteers::RESET_MISSED_OFFERS)?
+                    .execute(rusqlite::params![volunteer.as_str()])?;
+                Ok(())
+            })
+            .await
     }
 }

@@ -97,3 +97,74 @@ pub async fn loads_count_active_chats(env: Env) {
         [(vic.id.clone(), 2)]
     );
 }
+
+/// Missed offers count per volunteer across requests, leave out one who
+/// declined, reach the limit once (then count from zero), and reset.
+pub async fn missed_offers_reach_the_limit_once(env: Env) {
+    let store = &env.store;
+    let (ann, bob) = (
+        volunteer(store, "miss-ann").await,
+        volunteer(store, "miss-bob").await,
+    );
+    let both = [ann.id.clone(), bob.id.clone()];
+    let mut requests = Vec::new();
+    for name in ["miss-1", "miss-2", "miss-3", "miss-4"] {
+        requests.push(request_at(store, &seeker(store, name).await, None, at(0)).await);
+    }
+    let missed = |i: usize, who: Vec<UserId>| {
+        let id = requests[i].id.clone();
+        async move {
+            store
+                .record_missed_offers(&id, &who, 2)
+                .await
+                .expect("count")
+        }
+    };
+    // Bob declined the first: only Ann missed it.
+    store
+        .record_decline(&requests[0].id, &bob.id)
+        .await
+        .expect("decline");
+    assert!(missed(0, both.to_vec()).await.is_empty());
+    assert_eq!(
+        missed(1, both.to_vec()).await,
+        std::slice::from_ref(&ann.id)
+    );
+    // Ann starts again at zero; Bob answers an offer and does too.
+    store.reset_missed_offers(&bob.id).await.expect("reset");
+    assert!(missed(2, both.to_vec()).await.is_empty());
+    assert_eq!(missed(3, both.to_vec()).await, both);
+    assert!(
+        store
+            .record_missed_offers(&requests[3].id, &[], 2)
+            .await
+            .expect("count")
+            .is_empty()
+    );
+
+    // Taking one, or trying and losing it, is an answer too.
+    let taken = request_at(store, &seeker(store, "miss-5").await, None, at(0)).await;
+    assert!(missed(0, both.to_vec()).await.is_empty());
+    claim(store, &taken, &bob, at(1)).await;
+    let lost = store
+        .claim_request(
+            &taken.id,
+            &ann.id,
+            &helpline_core::ConversationId::generate(),
+            &crate::fixtures::accepted_note(),
+            at(2),
+            helpline_core::request::ChatCap::none(),
+        )
+        .await
+        .expect("claim");
+    assert!(
+        matches!(lost, helpline_store::ClaimOutcome::Lost(_)),
+        "{lost:?}"
+    );
+    assert!(missed(1, both.to_vec()).await.is_empty());
+    let again = store
+        .record_missed_offers(&taken.id, std::slice::from_ref(&ann.id), 1)
+        .await
+        .expect("count");
+    assert!(again.is_empty(), "a lost claim counts as declined");
+}
