@@ -1,6 +1,7 @@
 //! The waiting line's rows, read alike on both backends: the pending
 //! requests with what each seeker was last told, and which standings
-//! changed since ([`helpline_core::queue`] works the standings out).
+//! changed since ([`helpline_core::queue`] works the standings out;
+//! decision 0030).
 
 use crate::StoreError;
 use crate::rows::Columns;

@@ -6,7 +6,7 @@
 //! handles its claim or expiry (each happens exactly once); answering an
 //! offer (accepting, declining, or trying to accept and losing: the store
 //! records those with the claim or decline) or choosing to be available
-//! starts it again.
+//! starts it again (decision 0031).
 //! The node that decides may not be the volunteer's: the change reaches
 //! the others as presence news ([`crate::presence::Presence::set_availability`]).
 

@@ -3,7 +3,8 @@
 //! or expired), each seeker whose standing changed hears
 //! `request:position`. The store decides what changed and records it as
 //! told in one serialised transaction, so across nodes each change is told
-//! once and in order; the line itself is [`helpline_core::queue`].
+//! once and in order (decision 0030);
+//! the line itself is [`helpline_core::queue`].
 
 use super::outbound::ServerEvent;
 use crate::app::App;

@@ -7,6 +7,10 @@ use crate::sql;
 use helpline_core::request::Topic;
 use helpline_core::{RequestId, UserId};
 
+/// Counts one more missed offer for each volunteer in `$1` who did not
+/// decline request `$2`; returns each with their new count.
+const COUNT_MISSED_OFFERS: &str = "INSERT INTO volunteer_missed_offers (volunteer_id, missed) SELECT v, 1 FROM unnest($1::text[]) AS v WHERE NOT EXISTS (SELECT 1 FROM request_offers o WHERE o.request_id = $2 AND o.volunteer_id = v AND o.declined = 1) ON CONFLICT (volunteer_id) DO UPDATE SET missed = volunteer_missed_offers.missed + 1 RETURNING volunteer_id, missed";
+
 #[async_trait::async_trait]
 impl crate::Volunteers for super::PostgresStore {
     async fn set_credentials(
@@ -74,20 +78,21 @@ impl crate::Volunteers for super::PostgresStore {
         if volunteers.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
+        let ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
         let mut tx = self.pool.begin().await?;
+        let counted: Vec<(String, i64)> = sqlx::query_as(COUNT_MISSED_OFFERS)
+            .bind(&ids)
+            .bind(request.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
         let mut reached = Vec::new();
-        for volunteer in volunteers {
-            let missed: Option<i64> = sqlx::query_scalar(sql::volunteers::COUNT_MISSED_OFFER)
-                .bind(volunteer.as_str())
-                .bind(request.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            if missed.is_some_and(|m| m >= i64::from(limit)) {
+        for (volunteer, missed) in counted {
+            if missed >= i64::from(limit) {
                 sqlx::query(sql::volunteers::RESET_MISSED_OFFERS)
-                    .bind(volunteer.as_str())
+                    .bind(&volunteer)
                     .execute(&mut *tx)
                     .await?;
-                reached.push(volunteer.clone());
+                reached.push(UserId::from_trusted(volunteer));
             }
         }
         tx.commit().await?;

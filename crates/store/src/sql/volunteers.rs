@@ -19,9 +19,5 @@ pub(crate) const CREDENTIALED_FOR: &str =
 pub(crate) const VOLUNTEER_LOADS: &str =
     "SELECT volunteer_id, active_chats FROM volunteer_load WHERE active_chats > 0";
 
-/// Counts one more missed offer for volunteer `$1` unless they declined
-/// request `$2`; returns the new count (no row when they declined).
-pub(crate) const COUNT_MISSED_OFFER: &str = "INSERT INTO volunteer_missed_offers (volunteer_id, missed) SELECT $1, 1 WHERE NOT EXISTS (SELECT 1 FROM request_offers WHERE request_id = $2 AND volunteer_id = $1 AND declined = 1) ON CONFLICT (volunteer_id) DO UPDATE SET missed = volunteer_missed_offers.missed + 1 RETURNING missed";
-
 pub(crate) const RESET_MISSED_OFFERS: &str =
     "DELETE FROM volunteer_missed_offers WHERE volunteer_id = $1";

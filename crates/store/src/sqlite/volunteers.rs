@@ -6,7 +6,11 @@ use crate::rows;
 use crate::sql;
 use helpline_core::request::Topic;
 use helpline_core::{RequestId, UserId};
-use rusqlite::OptionalExtension;
+use rusqlite::params;
+
+/// Counts one more missed offer for each volunteer in the JSON array `?1`
+/// who did not decline request `?2`; returns each with their new count.
+const COUNT_MISSED_OFFERS: &str = "INSERT INTO volunteer_missed_offers (volunteer_id, missed) SELECT j.value, 1 FROM json_each(?1) j WHERE NOT EXISTS (SELECT 1 FROM request_offers o WHERE o.request_id = ?2 AND o.volunteer_id = j.value AND o.declined = 1) ON CONFLICT (volunteer_id) DO UPDATE SET missed = volunteer_missed_offers.missed + 1 RETURNING volunteer_id, missed";
 
 #[async_trait::async_trait]
 impl crate::Volunteers for super::SqliteStore {
@@ -77,22 +81,26 @@ impl crate::Volunteers for super::SqliteStore {
         if volunteers.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let (request, volunteers) = (request.clone(), volunteers.to_vec());
+        let ids: Vec<&str> = volunteers.iter().map(UserId::as_str).collect();
+        let list =
+            serde_json::to_string(&ids).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let request = request.clone();
         self.writer
             .run_direct(move |conn| {
-                let mut count = conn.prepare_cached(sql::volunteers::COUNT_MISSED_OFFER)?;
+                // One statement for all of them (a race among a hundred
+                // volunteers counts ninety-nine).
+                let counted = conn
+                    .prepare_cached(COUNT_MISSED_OFFERS)?
+                    .query_map(params![list, request.as_str()], |row| {
+                        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
                 let mut reset = conn.prepare_cached(sql::volunteers::RESET_MISSED_OFFERS)?;
                 let mut reached = Vec::new();
-                for volunteer in &volunteers {
-                    let missed: Option<i64> = count
-                        .query_row(
-                            rusqlite::params![volunteer.as_str(), request.as_str()],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
-                    if missed.is_some_and(|m| m >= i64::from(limit)) {
-                        reset.execute(rusqlite::params![volunteer.as_str()])?;
-                        reached.push(volunteer.clone());
+                for (volunteer, missed) in counted {
+                    if missed >= i64::from(limit) {
+                        reset.execute(params![volunteer])?;
+                        reached.push(UserId::from_trusted(volunteer));
                     }
                 }
                 Ok(reached)
@@ -105,7 +113,7 @@ impl crate::Volunteers for super::SqliteStore {
         self.writer
             .run_direct(move |conn| {
                 conn.prepare_cached(sql::volunteers::RESET_MISSED_OFFERS)?
-                    .execute(rusqlite::params![volunteer.as_str()])?;
+                    .execute(params![volunteer.as_str()])?;
                 Ok(())
             })
             .await
