@@ -71,12 +71,7 @@ pub async fn request(
     AuthUser(user): AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<StatusOfRequest>, ApiError> {
-    let id = RequestId::from_trusted(id);
-    let request = app
-        .store
-        .request(&id)
-        .await?
-        .ok_or(DomainError::NotFound("no such request"))?;
+    let request = stored_request(&app, id).await?;
     let concerned = user.role == Role::Support
         || request.senior_id == user.id
         || request.volunteer_id.as_ref() == Some(&user.id)
@@ -102,12 +97,7 @@ pub async fn feedback(
     JsonBody(body): JsonBody,
 ) -> Result<Json<HelpRequest>, ApiError> {
     let feedback = Feedback::parse(&Fields::of(&body)?)?;
-    let id = RequestId::from_trusted(id);
-    let request = app
-        .store
-        .request(&id)
-        .await?
-        .ok_or(DomainError::NotFound("no such request"))?;
+    let request = stored_request(&app, id).await?;
     if request.senior_id != user.id {
         return Err(DomainError::Forbidden("only the seeker who asked can leave feedback").into());
     }
@@ -118,8 +108,16 @@ pub async fn feedback(
     }
     let rated = app
         .store
-        .set_feedback(&id, &feedback)
+        .set_feedback(&request.id, &feedback)
         .await?
         .ok_or(DomainError::Conflict("feedback was already given"))?;
     Ok(Json(rated))
+}
+
+/// The request named in a route's path, or `not_found`.
+async fn stored_request(app: &App, id: String) -> Result<HelpRequest, DomainError> {
+    app.store
+        .request(&RequestId::from_trusted(id))
+        .await?
+        .ok_or(DomainError::NotFound("no such request"))
 }

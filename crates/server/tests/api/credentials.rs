@@ -48,6 +48,17 @@ async fn nothing_but(client: &mut Client, sentinel: &Value) {
     assert_eq!(offer["requestId"], sentinel["requestId"], "{offer}");
 }
 
+/// `client` asks for a chat about `topic`; the ack.
+async fn ask(client: &Client, topic: &str) -> Value {
+    ok(client
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "topic": topic}),
+        )
+        .await
+        .unwrap())
+}
+
 async fn credentials_are_set_by_support_only(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let support = app.create_account(Role::Support).await;
@@ -135,26 +146,14 @@ async fn sensitive_requests_go_only_to_credentialed_volunteers(backend: Backend)
     );
 
     // Health: offered to Vic only.
-    let health = ok(a
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "topic": "health"}),
-        )
-        .await
-        .unwrap());
+    let health = ask(&a, "health").await;
     assert_eq!(health["onlineVolunteers"], 1);
     assert_eq!(
         v.event("seeker:incoming").await.unwrap()["requestId"],
         health["requestId"]
     );
     // Daily: offered to both; it is the first Val hears of.
-    let daily = ok(b
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "topic": "daily"}),
-        )
-        .await
-        .unwrap());
+    let daily = ask(&b, "daily").await;
     assert_eq!(daily["onlineVolunteers"], 2);
     nothing_but(&mut w, &daily).await;
 
@@ -225,13 +224,7 @@ async fn without_the_requirement_everyone_is_offered_everything(backend: Backend
     let mut w = app.connect(&val).await;
     let ann = app.register("seeker").await;
     let a = app.connect(&ann).await;
-    let health = ok(a
-        .ack(
-            "seeker:request",
-            json!({"requestType": "chat", "topic": "health"}),
-        )
-        .await
-        .unwrap());
+    let health = ask(&a, "health").await;
     assert_eq!(health["onlineVolunteers"], 1);
     nothing_but(&mut w, &health).await;
     ok(w.ack(
