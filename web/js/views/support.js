@@ -196,8 +196,10 @@ class SupportDashboard extends HTMLElement {
   credentialBoxes(v) {
     return h(
       "fieldset",
-      { class: "credentials" },
-      h("legend", { class: "visually-hidden" }, `${v.displayName}'s credentials`),
+      // Named by aria-label, not a visually hidden legend: an absolutely
+      // placed legend escapes the table's sideways scroller and widens the
+      // page on a phone.
+      { class: "credentials", "aria-label": `${v.displayName}'s credentials` },
       Object.entries(CREDENTIALS).map(([topic, label]) =>
         h(
           "label",
