@@ -71,7 +71,6 @@ async fn request_cancel(
         status: RequestStatus::Cancelled,
     });
     let app = &ctx.app;
-    super::queue::line_changed(app).await;
     let offered = app.store.offered_volunteers(&cancelled.id).await?;
     let to_volunteers = RequestCancelled::for_volunteers(&cancelled, None);
     app.fanout
@@ -87,6 +86,8 @@ async fn request_cancel(
         .to_user(&ctx.caller.id, &ServerEvent::RequestCancelled(to_seeker))
         .await;
     notices::request_closed(app, &cancelled).await;
+    // Last: the people concerned first, then the line (which may commit).
+    super::queue::line_changed(app).await;
     Ok(replied)
 }
 
@@ -284,7 +285,6 @@ async fn volunteer_reject(
         .await?
         .ok_or(DomainError::NotPending)?;
     let replied = ack.send(());
-    super::queue::line_changed(app).await;
     app.fanout
         .to_user(
             &rejected.senior_id,
@@ -294,6 +294,7 @@ async fn volunteer_reject(
         )
         .await;
     notices::request_closed(app, &rejected).await;
+    super::queue::line_changed(app).await;
     Ok(replied)
 }
 
