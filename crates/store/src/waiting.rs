@@ -54,3 +54,28 @@ pub(crate) fn changed(line: &WaitingLine, told: &[Told]) -> Vec<(Standing, Told)
         })
         .collect()
 }
+
+/// Reads the waiting line and what each seeker was last told through
+/// `$exec` (a pool, or `&mut *tx` inside a transaction) at `$now`, alike on
+/// both backends: sqlx's row types differ per database, so this is a macro
+/// rather than one generic function (as `push_steps!` is). Evaluates to a
+/// future of `StoreResult<(WaitingLine, Vec<Told>)>`.
+macro_rules! read_line {
+    ($exec:expr, $now:expr) => {
+        async {
+            let now: helpline_core::Timestamp = $now;
+            let found = sqlx::query(crate::sql::requests::WAITING_LINE)
+                .bind(now.millis())
+                .fetch_all($exec)
+                .await?;
+            let rows = crate::rows::all(&found, crate::waiting::waiting_row)?;
+            let mean: Option<i64> = sqlx::query_scalar(crate::sql::requests::MEAN_RECENT_WAIT)
+                .bind(helpline_core::queue::history_since(now).millis())
+                .bind(helpline_core::queue::RECENT_WAITS)
+                .fetch_one($exec)
+                .await?;
+            Ok::<_, crate::StoreError>(crate::waiting::line_of(rows, mean))
+        }
+    };
+}
+pub(crate) use read_line;

@@ -113,18 +113,20 @@ class SupportDashboard extends HTMLElement {
   }
 
   renderPending(pending) {
+    // Older servers send no place in the line: no such column.
+    const places = pending.some((r) => r.position !== undefined);
     keepFocus(this.pending, () =>
       fill(
         this.pending,
         pending.length
           ? table(
               "People waiting, longest first",
-              ["Place", "Name", "Asked for", "Note", "Waiting", "Actions"],
+              [places ? "Place" : null, "Name", "Asked for", "Note", "Waiting", "Actions"].filter(Boolean),
               pending.map((r) =>
                 h(
                   "tr",
                   { "data-request": r.id },
-                  h("td", { class: "place" }, r.position ? String(r.position) : "—"),
+                  places ? h("td", { class: "place" }, r.position ? String(r.position) : "—") : null,
                   h("th", { scope: "row" }, r.seekerName, r.escalatedAt ? h("span", { class: "badge urgent" }, "Waiting too long") : null),
                   h("td", null, [KINDS[r.requestType] ?? r.requestType, r.topic ? `, ${TOPICS[r.topic] ?? r.topic}` : "", r.targetVolunteerId ? " (one volunteer)" : ""].join("")),
                   h("td", null, r.note || "—"),

@@ -87,12 +87,18 @@ pub async fn on_call_for(
             return Vec::new();
         }
     };
-    let ids = found.iter().map(|v| v.volunteer.clone()).collect();
-    let eligible: HashSet<UserId> = match crate::credentials::eligible(app, topic, ids).await {
-        Ok(eligible) => eligible.into_iter().collect(),
-        Err(error) => {
-            tracing::error!(%error, "reading volunteers' credentials failed");
-            return Vec::new();
+    // Only a request that needs a credential reads who holds it.
+    let eligible: Option<HashSet<UserId>> = match crate::credentials::required(app, topic) {
+        None => None,
+        Some(_) => {
+            let ids = found.iter().map(|v| v.volunteer.clone()).collect();
+            match crate::credentials::eligible(app, topic, ids).await {
+                Ok(eligible) => Some(eligible.into_iter().collect()),
+                Err(error) => {
+                    tracing::error!(%error, "reading volunteers' credentials failed");
+                    return Vec::new();
+                }
+            }
         }
     };
     let at_cap = match app.store.volunteers_at_cap(app.settings.chat_cap()).await {
@@ -105,7 +111,7 @@ pub async fn on_call_for(
     found
         .into_iter()
         .filter(|v| !app.presence.is_online(&v.volunteer) && !at_cap.contains(&v.volunteer))
-        .filter(|v| eligible.contains(&v.volunteer))
+        .filter(|v| eligible.as_ref().is_none_or(|e| e.contains(&v.volunteer)))
         .filter(|v| {
             !v.settings
                 .quiet_hours

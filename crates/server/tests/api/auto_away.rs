@@ -78,7 +78,7 @@ async fn volunteers_who_let_offers_pass_are_set_away(backend: Backend) {
     assert_eq!(availability(&app, &val.token, &vic.id).await, "available");
 
     // A second in a row, this one expiring: Vic is set away and told.
-    let third = ask(&s[2], &mut [&mut v, &mut w]).await;
+    ask(&s[2], &mut [&mut v, &mut w]).await;
     app.clock
         .advance(Duration::from_secs(app.settings.request_timeout_secs + 1));
     s[2].event("request:expired").await.unwrap();
@@ -87,7 +87,6 @@ async fn volunteers_who_let_offers_pass_are_set_away(backend: Backend) {
     assert_eq!(availability(&app, &val.token, &vic.id).await, "away");
     // Val let it pass too, but had just answered: one miss only.
     assert_eq!(availability(&app, &vic.token, &val.id).await, "available");
-    assert_ne!(third["requestId"], Value::Null);
 
     // Away holds on a new connection, and nothing is offered to Vic.
     drop(v);

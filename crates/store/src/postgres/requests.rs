@@ -18,7 +18,7 @@ use crate::waiting;
 use crate::{OfferableRequest, OnWritten, OpenedRequest, StoreError, StoreResult};
 use helpline_core::ConversationId;
 use helpline_core::notice::SystemNote;
-use helpline_core::queue::{self, Standing, WaitingLine};
+use helpline_core::queue::{Standing, WaitingLine};
 use helpline_core::request::{ChatCap, Feedback, HelpRequest, NewHelpRequest, RequestStatus};
 use helpline_core::user::{Role, User};
 use helpline_core::{RequestId, Timestamp, UserId};
@@ -451,13 +451,13 @@ impl crate::Requests for super::PostgresStore {
     }
 
     async fn waiting_line(&self, now: Timestamp) -> StoreResult<WaitingLine> {
-        Ok(self.read_line(now).await?.0)
+        Ok(waiting::read_line!(&self.pool, now).await?.0)
     }
 
     async fn standings_to_tell(&self, now: Timestamp) -> StoreResult<Vec<Standing>> {
         // Most calls change nothing (a claim with nobody else waiting): a
         // read without the lock says so.
-        let (line, told) = self.read_line(now).await?;
+        let (line, told) = waiting::read_line!(&self.pool, now).await?;
         if waiting::changed(&line, &told).is_empty() {
             return Ok(Vec::new());
         }
@@ -468,17 +468,7 @@ impl crate::Requests for super::PostgresStore {
             .bind(WAITING_LINE_LOCK)
             .execute(&mut *tx)
             .await?;
-        let found = sqlx::query(sql::requests::WAITING_LINE)
-            .bind(now.millis())
-            .fetch_all(&mut *tx)
-            .await?;
-        let rows = rows::all(&found, waiting::waiting_row)?;
-        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
-            .bind(queue::history_since(now).millis())
-            .bind(queue::RECENT_WAITS)
-            .fetch_one(&mut *tx)
-            .await?;
-        let (line, told) = waiting::line_of(rows, mean);
+        let (line, told) = waiting::read_line!(&mut *tx, now).await?;
         let mut changed = Vec::new();
         for (standing, (position, wait)) in waiting::changed(&line, &told) {
             sqlx::query(sql::requests::SET_TOLD_STANDING)
@@ -506,23 +496,5 @@ impl crate::Requests for super::PostgresStore {
             .fetch_optional(pool)
             .await?;
         row.as_ref().map(rows::help_request).transpose()
-    }
-}
-
-impl super::PostgresStore {
-    /// The waiting line and what each seeker was last told, read without the lock.
-    async fn read_line(&self, now: Timestamp) -> StoreResult<(WaitingLine, Vec<waiting::Told>)> {
-        let pool = &self.pool;
-        let found = sqlx::query(sql::requests::WAITING_LINE)
-            .bind(now.millis())
-            .fetch_all(pool)
-            .await?;
-        let rows = rows::all(&found, waiting::waiting_row)?;
-        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
-            .bind(queue::history_since(now).millis())
-            .bind(queue::RECENT_WAITS)
-            .fetch_one(pool)
-            .await?;
-        Ok(waiting::line_of(rows, mean))
     }
 }

@@ -423,21 +423,10 @@ impl crate::Requests for super::SqliteStore {
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>> {
-        let writer = &self.writer;
-        writer
-        .run(move |conn| {
-            Box::pin(async move {
-                let found = sqlx::query("UPDATE help_requests SET status = 'expired' WHERE id IN ( \
-                       SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2) \
-                     AND status = 'pending' RETURNING *")
-                .bind(now.millis())
-                .bind(limit)
-                .fetch_all(conn)
-                .await?;
-                rows::all(&found, rows::help_request)
-            })
-        })
-        .await
+        let expire = "UPDATE help_requests SET status = 'expired' WHERE id IN ( \
+               SELECT id FROM help_requests WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2) \
+             AND status = 'pending' RETURNING *";
+        take_due(&self.writer, expire, vec![now.millis(), limit]).await
     }
 
     async fn escalate_due_requests(
@@ -446,36 +435,27 @@ impl crate::Requests for super::SqliteStore {
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>> {
-        let writer = &self.writer;
-        writer
-            .run(move |conn| {
-                Box::pin(async move {
-                    let found = sqlx::query(
-                        "UPDATE help_requests SET escalated_at = ?1 WHERE id IN ( \
-                           SELECT id FROM help_requests WHERE status = 'pending' AND escalated_at IS NULL \
-                           AND created_at <= ?2 ORDER BY created_at LIMIT ?3) \
-                         AND status = 'pending' AND escalated_at IS NULL RETURNING *",
-                    )
-                    .bind(now.millis())
-                    .bind(made_by.millis())
-                    .bind(limit)
-                    .fetch_all(conn)
-                    .await?;
-                    rows::all(&found, rows::help_request)
-                })
-            })
-            .await
+        let escalate = "UPDATE help_requests SET escalated_at = ?1 WHERE id IN ( \
+               SELECT id FROM help_requests WHERE status = 'pending' AND escalated_at IS NULL \
+               AND created_at <= ?2 ORDER BY created_at LIMIT ?3) \
+             AND status = 'pending' AND escalated_at IS NULL RETURNING *";
+        take_due(
+            &self.writer,
+            escalate,
+            vec![now.millis(), made_by.millis(), limit],
+        )
+        .await
     }
 
     async fn waiting_line(&self, now: Timestamp) -> StoreResult<WaitingLine> {
-        Ok(self.read_line(now).await?.0)
+        Ok(waiting::read_line!(&self.readers, now).await?.0)
     }
 
     async fn standings_to_tell(&self, now: Timestamp) -> StoreResult<Vec<Standing>> {
         // Most calls change nothing (a claim with nobody else waiting): a
         // read says so without a commit. The caller's own change is
         // committed, so the read sees it.
-        let (line, told) = self.read_line(now).await?;
+        let (line, told) = waiting::read_line!(&self.readers, now).await?;
         if waiting::changed(&line, &told).is_empty() {
             return Ok(Vec::new());
         }
@@ -529,20 +509,24 @@ impl crate::Requests for super::SqliteStore {
     }
 }
 
-impl super::SqliteStore {
-    /// The waiting line and what each seeker was last told, read on the reader pool.
-    async fn read_line(&self, now: Timestamp) -> StoreResult<(WaitingLine, Vec<waiting::Told>)> {
-        let readers = &self.readers;
-        let found = sqlx::query(sql::requests::WAITING_LINE)
-            .bind(now.millis())
-            .fetch_all(readers)
-            .await?;
-        let rows = rows::all(&found, waiting::waiting_row)?;
-        let mean: Option<i64> = sqlx::query_scalar(sql::requests::MEAN_RECENT_WAIT)
-            .bind(queue::history_since(now).millis())
-            .bind(queue::RECENT_WAITS)
-            .fetch_one(readers)
-            .await?;
-        Ok(waiting::line_of(rows, mean))
-    }
+/// Runs `update`, an `UPDATE help_requests … RETURNING *` that takes due
+/// pending requests (expiry, escalation), with integer `binds`, as one
+/// writer job: each request it returns is returned to this caller only.
+async fn take_due(
+    writer: &Writer,
+    update: &'static str,
+    binds: Vec<i64>,
+) -> StoreResult<Vec<HelpRequest>> {
+    writer
+        .run(move |conn| {
+            Box::pin(async move {
+                let mut query = sqlx::query(update);
+                for value in binds {
+                    query = query.bind(value);
+                }
+                let found = query.fetch_all(conn).await?;
+                rows::all(&found, rows::help_request)
+            })
+        })
+        .await
 }
