@@ -10,6 +10,7 @@ pub mod attachment;
 pub mod call;
 pub mod conversation;
 pub mod credentials;
+pub mod dispatch;
 pub mod error;
 pub mod ids;
 pub mod inbound;

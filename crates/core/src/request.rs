@@ -134,6 +134,9 @@ pub struct NewHelpRequest {
     pub created_at: Timestamp,
     /// Now plus the configured timeout.
     pub expires_at: Timestamp,
+    /// When the next batch is offered (batched dispatch, more eligible
+    /// volunteers than the first batch); `None` once everyone may have it.
+    pub widen_at: Option<Timestamp>,
 }
 
 /// A checked feedback body.

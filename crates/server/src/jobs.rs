@@ -1,6 +1,8 @@
 //! Background jobs. One sweeper, on a short interval:
 //! - moves pending requests whose stored deadline has passed to `expired`;
 //! - escalates pending requests that have waited long enough to support;
+//! - offers batched requests whose widening deadline passed to their next
+//!   batch;
 //! - deletes disappearing messages that are due (past their deadline, or
 //!   view-once and read by everyone else);
 //! - ends calls still ringing at their stored deadline (`missed`), and calls
@@ -55,6 +57,7 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
             Err(error) => tracing::error!(%error, "expiry sweep failed"),
         }
         crate::realtime::escalation::sweep(&app).await;
+        crate::realtime::batches::sweep(&app).await;
         let expired = match app
             .store
             .expire_messages(app.clock.now(), SWEEP_BATCH)

@@ -55,10 +55,15 @@ fn parsed<T>(value: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Resu
     parse(value).ok_or_else(|| StoreError::Corrupt(format!("{what}: {value:?}")))
 }
 
+/// A `users.languages` column (a JSON array).
+fn languages(row: &impl Columns) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(&row.text("languages")?)
+        .map_err(|e| StoreError::Corrupt(format!("languages: {e}")))
+}
+
 /// A `users` row.
 pub(crate) fn user(row: &impl Columns) -> Result<User, StoreError> {
-    let languages: Vec<String> = serde_json::from_str(&row.text("languages")?)
-        .map_err(|e| StoreError::Corrupt(format!("languages: {e}")))?;
+    let languages = languages(row)?;
     Ok(User {
         id: UserId::from_trusted(row.text("id")?),
         username: row.text("username")?,
@@ -293,6 +298,7 @@ pub(crate) fn user_settings(
     Ok(helpline_core::push::UserSettings {
         quiet_hours,
         push_show_names: row.int("push_show_names")? != 0,
+        prefer_familiar: row.int("prefer_familiar")? != 0,
     })
 }
 
@@ -346,4 +352,26 @@ pub(crate) fn credentials(
         topics.sort_by_key(order);
     }
     Ok(grouped)
+}
+
+/// A seeker's side of the ranking ([`crate::sql::volunteers::SEEKER_FACTS`]).
+pub(crate) fn seeker_facts(
+    row: &impl Columns,
+) -> Result<helpline_core::dispatch::SeekerFacts, StoreError> {
+    Ok(helpline_core::dispatch::SeekerFacts {
+        languages: languages(row)?,
+        prefer_familiar: row.int("prefer_familiar")? != 0,
+    })
+}
+
+/// A volunteer's side of the ranking ([`crate::sql::volunteers`]'s candidate facts).
+pub(crate) fn candidate_facts(
+    row: &impl Columns,
+) -> Result<helpline_core::dispatch::CandidateFacts, StoreError> {
+    Ok(helpline_core::dispatch::CandidateFacts {
+        volunteer: UserId::from_trusted(row.text("id")?),
+        rated_well: row.int("rated_well")? != 0,
+        languages: languages(row)?,
+        last_helped_at: row.opt_int("last_helped_at")?.map(Timestamp::from_millis),
+    })
 }

@@ -20,6 +20,8 @@ mod claims;
 mod conversations;
 #[path = "conformance/direct.rs"]
 mod direct;
+#[path = "conformance/dispatch.rs"]
+mod dispatch;
 #[path = "conformance/edits.rs"]
 mod edits;
 #[path = "conformance/fixtures.rs"]
@@ -87,6 +89,9 @@ conformance! {
     run(volunteers::credentials_are_set_whole_and_only_for_volunteers),
     run(volunteers::loads_count_active_chats),
     run(volunteers::missed_offers_reach_the_limit_once),
+    run(dispatch::the_ranking_reads_ratings_languages_and_recency),
+    run(dispatch::a_widening_request_reaches_only_its_batches),
+    run(dispatch::widening_is_taken_once),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),

@@ -101,12 +101,25 @@ impl Serialize for QuietHours {
 }
 
 /// A user's notification settings (`GET/PUT /api/me/settings`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserSettings {
     pub quiet_hours: Option<QuietHours>,
     /// Whether notices may name people (off by default: lock screens).
     pub push_show_names: bool,
+    /// A seeker's: whether companions they rated 4 or 5 are offered their
+    /// requests first under batched dispatch (on by default).
+    pub prefer_familiar: bool,
+}
+
+impl Default for UserSettings {
+    fn default() -> Self {
+        Self {
+            quiet_hours: None,
+            push_show_names: false,
+            prefer_familiar: true,
+        }
+    }
 }
 
 /// A `PUT /api/me/settings` body: only the keys given change;
@@ -115,6 +128,7 @@ pub struct UserSettings {
 pub struct SettingsPatch {
     pub quiet_hours: Option<Option<QuietHours>>,
     pub push_show_names: Option<bool>,
+    pub prefer_familiar: Option<bool>,
 }
 
 impl SettingsPatch {
@@ -123,9 +137,12 @@ impl SettingsPatch {
     pub fn parse(value: &Value) -> Result<Self, DomainError> {
         let fields = Fields::of(value)?;
         if let Value::Object(map) = value
-            && let Some(unknown) = map
-                .keys()
-                .find(|k| !matches!(k.as_str(), "quietHours" | "pushShowNames"))
+            && let Some(unknown) = map.keys().find(|k| {
+                !matches!(
+                    k.as_str(),
+                    "quietHours" | "pushShowNames" | "preferFamiliar"
+                )
+            })
         {
             return Err(DomainError::invalid(format!("unknown setting {unknown}")));
         }
@@ -153,6 +170,7 @@ impl SettingsPatch {
         Ok(Self {
             quiet_hours,
             push_show_names: fields.opt_bool("pushShowNames")?,
+            prefer_familiar: fields.opt_bool("preferFamiliar")?,
         })
     }
 
@@ -163,6 +181,9 @@ impl SettingsPatch {
         }
         if let Some(show) = self.push_show_names {
             settings.push_show_names = show;
+        }
+        if let Some(prefer) = self.prefer_familiar {
+            settings.prefer_familiar = prefer;
         }
         settings
     }
@@ -202,11 +223,15 @@ mod tests {
         let start = UserSettings {
             quiet_hours: Some(QuietHours::new("22:00", "07:00", "UTC").expect("valid")),
             push_show_names: false,
+            prefer_familiar: true,
         };
         let names = SettingsPatch::parse(&json!({"pushShowNames": true})).expect("valid");
         let after = names.apply(start.clone());
         assert!(after.push_show_names);
         assert_eq!(after.quiet_hours, start.quiet_hours);
+        assert!(after.prefer_familiar);
+        let familiar = SettingsPatch::parse(&json!({"preferFamiliar": false})).expect("valid");
+        assert!(!familiar.apply(after.clone()).prefer_familiar);
         let clear = SettingsPatch::parse(&json!({"quietHours": null})).expect("valid");
         assert_eq!(clear.apply(after).quiet_hours, None);
         assert!(SettingsPatch::parse(&json!({"quietHour": null})).is_err());

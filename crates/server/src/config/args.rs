@@ -62,6 +62,28 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_missed_offers: Option<u32>,
+    /// How open requests are offered: ring_all (every eligible volunteer at once) or batched (the best-ranked few first, widening) [default: ring_all].
+    #[arg(long, global = true, env = "HELPLINE_DISPATCH", value_name = "POLICY")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispatch: Option<String>,
+    /// Volunteers offered a request per batch under batched dispatch [default: 5].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_DISPATCH_BATCH_SIZE",
+        value_name = "N"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispatch_batch_size: Option<usize>,
+    /// Seconds before the next batch is offered a request nobody took, under batched dispatch [default: 30].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_DISPATCH_WIDEN_SECS",
+        value_name = "SECS"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispatch_widen_secs: Option<u64>,
     /// Offer health and emotional requests only to volunteers credentialed for the topic (true/false) [default: false].
     #[arg(
         long,

@@ -49,6 +49,12 @@ pub struct Settings {
     pub require_credentials: bool,
     /// Offers in a row a volunteer may let pass before being set away (0: never).
     pub max_missed_offers: u32,
+    /// How open requests are offered: `ring_all` or `batched` (see [`Settings::dispatch`]).
+    pub dispatch: String,
+    /// Volunteers per batch under `batched`.
+    pub dispatch_batch_size: usize,
+    /// Seconds between batches under `batched`.
+    pub dispatch_widen_secs: u64,
     /// Configured signing secret, if any.
     pub jwt_secret: Option<String>,
     /// Token lifetime.
@@ -139,6 +145,9 @@ impl fmt::Debug for Settings {
             .field("escalate_after_secs", &self.escalate_after_secs)
             .field("require_credentials", &self.require_credentials)
             .field("max_missed_offers", &self.max_missed_offers)
+            .field("dispatch", &self.dispatch)
+            .field("dispatch_batch_size", &self.dispatch_batch_size)
+            .field("dispatch_widen_secs", &self.dispatch_widen_secs)
             .field(
                 "jwt_secret",
                 &if self.jwt_secret.is_some() {
@@ -201,6 +210,9 @@ impl Default for Settings {
             escalate_after_secs: 120,
             require_credentials: false,
             max_missed_offers: 5,
+            dispatch: "ring_all".into(),
+            dispatch_batch_size: 5,
+            dispatch_widen_secs: 30,
             jwt_secret: None,
             token_ttl_secs: 86_400,
             sqlite_synchronous_full: true,
@@ -233,6 +245,17 @@ impl Settings {
     /// The cap on a volunteer's active chats from requests.
     pub fn chat_cap(&self) -> helpline_core::request::ChatCap {
         helpline_core::request::ChatCap::new(self.max_active_chats)
+    }
+
+    /// How open requests are offered (checked when the settings were
+    /// resolved; a bad value there falls back to `ring_all` here).
+    pub fn dispatch(&self) -> helpline_core::dispatch::Dispatch {
+        helpline_core::dispatch::Dispatch::new(
+            &self.dispatch,
+            self.dispatch_batch_size,
+            self.dispatch_widen_secs,
+        )
+        .unwrap_or(helpline_core::dispatch::Dispatch::RingAll)
     }
 
     /// The per-user event limit, `None` when switched off.
@@ -314,6 +337,11 @@ impl Settings {
 
     fn check(&self) -> Result<(), String> {
         self.calls.check()?;
+        helpline_core::dispatch::Dispatch::new(
+            &self.dispatch,
+            self.dispatch_batch_size,
+            self.dispatch_widen_secs,
+        )?;
         self.push.check()?;
         if self.request_timeout_secs == 0
             || self.token_ttl_secs == 0

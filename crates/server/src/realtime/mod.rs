@@ -7,6 +7,7 @@
 
 pub mod ack;
 mod auto_away;
+pub mod batches;
 mod calls;
 mod conversations;
 mod edits;

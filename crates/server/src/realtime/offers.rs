@@ -36,11 +36,12 @@ pub async fn offer_pending_to(
         if recorded.is_empty() {
             continue;
         }
-        let event = ServerEvent::SeekerIncoming(IncomingRequest::new(
-            &offer.request,
-            &offer.seeker_display_name,
-            app.clock.now(),
-        ));
+        let mut incoming =
+            IncomingRequest::new(&offer.request, &offer.seeker_display_name, app.clock.now());
+        if let Some(why) = super::batches::why_for(app, &offer.request, volunteer).await? {
+            incoming = incoming.because(why);
+        }
+        let event = ServerEvent::SeekerIncoming(incoming);
         match socket {
             Some(socket) => app.fanout.to_socket(socket, &event),
             None => app.fanout.to_user(volunteer, &event).await,

@@ -8,19 +8,22 @@
 //! after that commit); the seeker's ack waits until the request is durable.
 //! If the commit fails after all, the volunteers are told it is gone.
 //! Volunteers at the chat cap (`HELPLINE_MAX_ACTIVE_CHATS`) are left out
-//! by the store, in the same transaction.
+//! by the store, in the same transaction. Under batched dispatch an open
+//! request is offered to its first batch only ([`super::batches`]).
 
 use super::ack::{Ack, Context, Handlers, Replied};
+use super::batches;
 use super::offers::offer_pending_to;
-use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent};
+use super::outbound::{RequestCancelled, ServerEvent};
 use crate::app::App;
 use crate::push::notices;
+use helpline_core::dispatch::Reason;
 use helpline_core::inbound::{RequestOpened, SeekerRequest};
 use helpline_core::request::{NewHelpRequest, RequestStatus};
 use helpline_core::user::Role;
 use helpline_core::{DomainError, RequestId, UserId};
 use helpline_store::{OpenedRequest, StoreError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -47,32 +50,71 @@ async fn seeker_request(
         }
     }
     let now = app.clock.now();
-    let new = NewHelpRequest {
+    let mut new = NewHelpRequest {
         id: RequestId::generate(),
         seeker_id: ctx.caller.id.clone(),
         expires_at: now.plus(Duration::from_secs(app.settings.request_timeout_secs)),
         created_at: now,
         draft,
+        widen_at: None,
     };
     let arrivals = app.presence.arrivals_mark();
-    let candidates: Vec<UserId> = match &new.draft.target_volunteer_id {
-        Some(target) => Some(target.clone())
+    // Batched dispatch ranks the connected and the on-call volunteers
+    // together, so both are read before the request is stored.
+    let batching =
+        (app.settings.dispatch().batching()).filter(|_| new.draft.target_volunteer_id.is_none());
+    let batch = match batching {
+        Some(batching) => {
+            let first = batches::next_batch(
+                app,
+                batching,
+                &ctx.caller.id,
+                new.draft.topic,
+                &HashSet::new(),
+            )
+            .await?;
+            new.widen_at = first.more_left.then(|| now.plus(batching.widen_every));
+            Some(first)
+        }
+        None => None,
+    };
+    let candidates: Vec<UserId> = match (&batch, &new.draft.target_volunteer_id) {
+        (Some(batch), _) => batch.volunteers.clone(),
+        (None, Some(target)) => Some(target.clone())
             .filter(|t| app.presence.is_available_volunteer(t))
             .into_iter()
             .collect(),
-        None => app.presence.available_volunteers(),
+        (None, None) => app.presence.available_volunteers(),
     };
-    let candidates = crate::credentials::eligible(app, new.draft.topic, candidates).await?;
-    let opened = open_and_offer(&ctx, &new, &candidates).await?;
-    // Read once the volunteers online have their offers: the read must not
-    // compete with that fan-out.
-    let target = new.draft.target_volunteer_id.as_ref();
-    let on_call = notices::on_call_for(app, &ctx.caller.id, target, new.draft.topic).await;
+    let candidates = match batch {
+        Some(_) => candidates,
+        None => crate::credentials::eligible(app, new.draft.topic, candidates).await?,
+    };
+    let why = batch.as_ref().map(|b| &b.why);
+    let opened = open_and_offer(&ctx, &new, &candidates, why).await?;
     let (request, offered) = (opened.request, opened.offered);
+    let (on_call, told_now) = match batch {
+        // The batch's on-call volunteers were offered it with the rest.
+        Some(batch) => (
+            batch
+                .on_call
+                .into_iter()
+                .filter(|v| offered.contains(&v.volunteer))
+                .collect(),
+            offered.iter().filter(|v| app.presence.is_online(v)).count(),
+        ),
+        // Read once the volunteers online have their offers: the read must
+        // not compete with that fan-out.
+        None => {
+            let target = new.draft.target_volunteer_id.as_ref();
+            let on_call = notices::on_call_for(app, &ctx.caller.id, target, new.draft.topic);
+            (on_call.await, offered.len())
+        }
+    };
     let replied = ack.send(RequestOpened {
         request_id: request.id.clone(),
         status: RequestStatus::Pending,
-        online_volunteers: offered.len(),
+        online_volunteers: told_now,
         on_call_volunteers: on_call.len(),
         created_at: request.created_at,
         server_time: app.clock.now(),
@@ -85,7 +127,7 @@ async fn seeker_request(
     {
         tracing::warn!(%error, "offering a new request to volunteers who arrived meanwhile failed");
     }
-    if offered.is_empty() {
+    if told_now == 0 {
         let queued = ServerEvent::SeekerQueued {
             request_id: request.id,
         };
@@ -104,6 +146,7 @@ async fn open_and_offer(
     ctx: &Context,
     new: &NewHelpRequest,
     candidates: &[UserId],
+    why: Option<&HashMap<UserId, Vec<Reason>>>,
 ) -> Result<OpenedRequest, DomainError> {
     let app = &ctx.app;
     let (written, heard) = oneshot::channel::<OpenedRequest>();
@@ -121,7 +164,7 @@ async fn open_and_offer(
     let (told, outcome) = tokio::select! {
         biased;
         Ok(early) = heard => {
-            offer(ctx, &early).await;
+            offer(ctx, &early, why).await;
             (Some(early), opening.await)
         }
         outcome = &mut opening => (None, outcome),
@@ -129,7 +172,7 @@ async fn open_and_offer(
     match outcome {
         Ok(opened) => {
             if told.is_none() {
-                offer(ctx, &opened).await;
+                offer(ctx, &opened, why).await;
             }
             Ok(opened)
         }
@@ -147,14 +190,11 @@ async fn open_and_offer(
     }
 }
 
-/// `seeker:incoming` to everyone the request was offered to.
-async fn offer(ctx: &Context, opened: &OpenedRequest) {
-    let incoming = ServerEvent::SeekerIncoming(IncomingRequest::new(
-        &opened.request,
-        &ctx.caller.display_name,
-        ctx.app.clock.now(),
-    ));
-    ctx.app.fanout.to_users(&opened.offered, &incoming).await;
+/// `seeker:incoming` to everyone the request was offered to (under batched
+/// dispatch with why it came to each).
+async fn offer(ctx: &Context, opened: &OpenedRequest, why: Option<&HashMap<UserId, Vec<Reason>>>) {
+    let name = &ctx.caller.display_name;
+    batches::tell(&ctx.app, &opened.request, name, &opened.offered, why).await;
 }
 
 /// Takes back an offer whose request was not stored after all.

@@ -5,6 +5,7 @@
 use super::encoded::EncodedMessage;
 use helpline_core::call::{Call, CallStatus, EndReason, Media};
 use helpline_core::conversation::ConversationSummary;
+use helpline_core::dispatch::Reason;
 use helpline_core::inbound::StatusOfRequest;
 use helpline_core::message::{Message, Reaction};
 use helpline_core::queue::Standing;
@@ -49,6 +50,10 @@ pub struct IncomingRequest {
     /// The server's clock when the offer was sent, so a client can show
     /// waiting times whatever its own clock says.
     pub server_time: Timestamp,
+    /// Under batched dispatch, what put this volunteer in an early batch
+    /// (a familiar companion, a shared language); absent under ring_all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Vec<Reason>>,
 }
 
 impl IncomingRequest {
@@ -69,7 +74,14 @@ impl IncomingRequest {
             created_at: request.created_at,
             expires_at: request.expires_at,
             server_time: now,
+            why: None,
         }
+    }
+
+    /// The same offer, saying why it came to this volunteer.
+    pub fn because(mut self, why: Vec<Reason>) -> Self {
+        self.why = Some(why);
+        self
     }
 }
 

@@ -16,6 +16,7 @@ mod attachment_rules;
 mod attachments;
 mod auto_away;
 mod bad_input;
+mod batched_dispatch;
 mod broker;
 mod calls;
 mod calls_records;

@@ -55,9 +55,11 @@ pub trait Requests: Send + Sync {
     async fn reject_request(&self, id: &RequestId) -> StoreResult<Option<HelpRequest>>;
 
     /// Records that these volunteers are told about a request after it was
-    /// opened (one who became available while it was pending), and returns
-    /// those recorded: anyone on the other side of a block with the seeker
-    /// is left out, decided in the same transaction. Tell only them.
+    /// opened (one who became available while it was pending, or the next
+    /// batch), and returns those recorded: anyone on the other side of a
+    /// block with the seeker is left out, and nobody at all once the
+    /// request is no longer pending, decided in the same transaction. Tell
+    /// only them.
     async fn record_offers(
         &self,
         id: &RequestId,
@@ -79,7 +81,8 @@ pub trait Requests: Send + Sync {
     async fn offered_to(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<bool>;
 
     /// Pending, unexpired requests a volunteer may be offered now, oldest first:
-    /// those made to them, and open ones they have not declined, never from
+    /// those made to them, and open ones they have not declined (one still
+    /// widening in batches only if a batch reached them), never from
     /// a seeker on the other side of a block, whichever of them blocked;
     /// none while the volunteer is at `cap`.
     async fn offerable_requests(
@@ -133,6 +136,20 @@ pub trait Requests: Send + Sync {
         now: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>>;
+
+    /// Takes up to `limit` pending, unexpired requests whose next batch is
+    /// due at `now` (batched dispatch), moving their deadline to `next`,
+    /// and returns them; each due deadline is taken by exactly one caller.
+    async fn widen_due_requests(
+        &self,
+        now: Timestamp,
+        next: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>>;
+
+    /// Every eligible volunteer has the request now: no batch is due any
+    /// more, and whoever becomes available may be offered it.
+    async fn stop_widening(&self, id: &RequestId) -> StoreResult<()>;
 
     /// The waiting line at `now`: every unexpired pending request in the
     /// order they are served, and the mean wait of recent accepted ones

@@ -1,10 +1,11 @@
 //! What dispatch knows of volunteers beyond their accounts: the topics
 //! each is credentialed for, each one's load (active chats from requests),
-//! and the offers each let pass in a row.
+//! the offers each let pass in a row, and what dispatch ranks them by.
 
 use crate::StoreResult;
 use async_trait::async_trait;
-use helpline_core::request::Topic;
+use helpline_core::dispatch::{CandidateFacts, SeekerFacts};
+use helpline_core::request::{ChatCap, Topic};
 use helpline_core::{RequestId, UserId};
 
 /// Volunteers' credentials, load and missed offers.
@@ -41,6 +42,18 @@ pub trait Volunteers: Send + Sync {
         volunteers: &[UserId],
         limit: u32,
     ) -> StoreResult<Vec<UserId>>;
+
+    /// What batched dispatch ranks by ([`helpline_core::dispatch::rank`]):
+    /// the seeker's languages and choice, and, for each of `candidates` the
+    /// seeker may be offered to (no block between them either way, below
+    /// `cap`), whether the seeker rated them well, their languages and when
+    /// they last helped. One read, in no particular order.
+    async fn dispatch_facts(
+        &self,
+        seeker: &UserId,
+        candidates: &[UserId],
+        cap: ChatCap,
+    ) -> StoreResult<(SeekerFacts, Vec<CandidateFacts>)>;
 
     /// The volunteer answered an offer or chose to be available: their
     /// missed offers count from zero again.

@@ -121,6 +121,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 16,
         sql: include_str!("../../migrations/postgres/0016_missed_offers.sql"),
     },
+    Migration {
+        version: 17,
+        sql: include_str!("../../migrations/postgres/0017_batched_dispatch.sql"),
+    },
 ];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).

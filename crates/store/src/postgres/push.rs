@@ -123,6 +123,7 @@ impl crate::Push for super::PostgresStore {
             .bind(quiet.map(|q| q.to.to_string()))
             .bind(quiet.map(|q| q.time_zone.clone()))
             .bind(i64::from(settings.push_show_names))
+            .bind(i64::from(settings.prefer_familiar))
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -111,6 +111,7 @@ impl crate::Requests for super::PostgresStore {
             .bind(d.note.as_deref())
             .bind(new.created_at.millis())
             .bind(new.expires_at.millis())
+            .bind(new.widen_at.map(Timestamp::millis))
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| {
@@ -202,12 +203,15 @@ impl crate::Requests for super::PostgresStore {
         let mut tx = self.pool.begin().await?;
         // Shared with other offers, exclusive against a block being stored
         // (`set_block` locks the pair's pending requests): the parties read
-        // next include any block committed before this offer.
-        let seeker: Option<String> =
-            sqlx::query_scalar("SELECT senior_id FROM help_requests WHERE id = $1 FOR SHARE")
-                .bind(id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+        // next include any block committed before this offer. A claim or
+        // expiry holding the row is waited for, and then the request is no
+        // longer pending and offered to nobody.
+        let seeker: Option<String> = sqlx::query_scalar(
+            "SELECT senior_id FROM help_requests WHERE id = $1 AND status = 'pending' FOR SHARE",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(seeker) = seeker else {
             return Ok(Vec::new());
         };
@@ -279,7 +283,7 @@ impl crate::Requests for super::PostgresStore {
                 return Ok(Vec::new());
             }
         }
-        let found = sqlx::query(sql::requests::OFFERABLE_REQUESTS)
+        let found = sqlx::query(sql::requests::OFFERABLE_REQUESTS_POSTGRES)
             .bind(now.millis())
             .bind(volunteer.as_str())
             .fetch_all(pool)
@@ -448,6 +452,37 @@ impl crate::Requests for super::PostgresStore {
         .fetch_all(&self.pool)
         .await?;
         rows::all(&found, rows::help_request)
+    }
+
+    async fn widen_due_requests(
+        &self,
+        now: Timestamp,
+        next: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>> {
+        // As for expiry: rows another sweeper or a claim holds are skipped,
+        // so each deadline is taken by exactly one caller.
+        let found = sqlx::query(
+            "WITH due AS ( \
+               SELECT id FROM help_requests WHERE status = 'pending' AND widen_at <= $1 \
+               AND expires_at > $1 ORDER BY widen_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             UPDATE help_requests r SET widen_at = $2 FROM due \
+             WHERE r.id = due.id AND r.status = 'pending' AND r.widen_at <= $1 RETURNING r.*",
+        )
+        .bind(now.millis())
+        .bind(next.millis())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows::all(&found, rows::help_request)
+    }
+
+    async fn stop_widening(&self, id: &RequestId) -> StoreResult<()> {
+        sqlx::query(sql::requests::STOP_WIDENING)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn waiting_line(&self, now: Timestamp) -> StoreResult<WaitingLine> {

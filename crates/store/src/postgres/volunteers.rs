@@ -4,7 +4,8 @@
 use crate::StoreResult;
 use crate::rows;
 use crate::sql;
-use helpline_core::request::Topic;
+use helpline_core::dispatch::{CandidateFacts, SeekerFacts};
+use helpline_core::request::{ChatCap, Topic};
 use helpline_core::{RequestId, UserId};
 
 /// Counts one more missed offer for each volunteer in `$1` who did not
@@ -97,6 +98,35 @@ impl crate::Volunteers for super::PostgresStore {
         }
         tx.commit().await?;
         Ok(reached)
+    }
+
+    async fn dispatch_facts(
+        &self,
+        seeker: &UserId,
+        candidates: &[UserId],
+        cap: ChatCap,
+    ) -> StoreResult<(SeekerFacts, Vec<CandidateFacts>)> {
+        let pool = &self.pool;
+        let seeker_row = sqlx::query(sql::volunteers::SEEKER_FACTS)
+            .bind(seeker.as_str())
+            .fetch_optional(pool)
+            .await?;
+        let seeker_facts = seeker_row
+            .as_ref()
+            .map(rows::seeker_facts)
+            .transpose()?
+            .unwrap_or_default();
+        if candidates.is_empty() {
+            return Ok((seeker_facts, Vec::new()));
+        }
+        let ids: Vec<&str> = candidates.iter().map(UserId::as_str).collect();
+        let found = sqlx::query(sql::volunteers::CANDIDATE_FACTS_POSTGRES)
+            .bind(seeker.as_str())
+            .bind(ids)
+            .bind(cap.as_sql())
+            .fetch_all(pool)
+            .await?;
+        Ok((seeker_facts, rows::all(&found, rows::candidate_facts)?))
     }
 
     async fn reset_missed_offers(&self, volunteer: &UserId) -> StoreResult<()> {

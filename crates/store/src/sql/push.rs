@@ -34,16 +34,15 @@ pub(crate) const HELD_BY_OTHER: &str =
 /// Queued pushes follow the endpoint (`ON UPDATE CASCADE`).
 pub(crate) const RENEW_SUBSCRIPTION: &str = "UPDATE push_subscriptions SET endpoint = $1, p256dh = $2, auth = $3, renew_hash = $4, expiration_time = $5, updated_at = $6 WHERE endpoint = $7 RETURNING user_id, endpoint, expiration_time, created_at";
 
-pub(crate) const USER_SETTINGS: &str =
-    "SELECT quiet_from, quiet_to, quiet_tz, push_show_names FROM user_settings WHERE user_id = $1";
+pub(crate) const USER_SETTINGS: &str = "SELECT quiet_from, quiet_to, quiet_tz, push_show_names, prefer_familiar FROM user_settings WHERE user_id = $1";
 
-pub(crate) const UPSERT_USER_SETTINGS: &str = "INSERT INTO user_settings (user_id, quiet_from, quiet_to, quiet_tz, push_show_names) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, quiet_tz = excluded.quiet_tz, push_show_names = excluded.push_show_names";
+pub(crate) const UPSERT_USER_SETTINGS: &str = "INSERT INTO user_settings (user_id, quiet_from, quiet_to, quiet_tz, push_show_names, prefer_familiar) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO UPDATE SET quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, quiet_tz = excluded.quiet_tz, push_show_names = excluded.push_show_names, prefer_familiar = excluded.prefer_familiar";
 
 pub(crate) const SET_AVAILABILITY: &str = "UPDATE users SET availability = $1 WHERE id = $2";
 
 /// Driven by the subscriptions (few), not by the volunteers (many): with
 /// nobody subscribed it reads nothing.
-pub(crate) const ON_CALL_VOLUNTEERS: &str = "SELECT u.id, s.quiet_from, s.quiet_to, s.quiet_tz, COALESCE(s.push_show_names, 0) AS push_show_names FROM users u LEFT JOIN user_settings s ON s.user_id = u.id WHERE (CAST($1 AS TEXT) IS NULL OR u.id = $1) AND u.id IN (SELECT p.user_id FROM push_subscriptions p) AND u.role = 'volunteer' AND u.availability = 'available' AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = $2) OR (b.blocker_id = $2 AND b.blocked_id = u.id)) ORDER BY u.id";
+pub(crate) const ON_CALL_VOLUNTEERS: &str = "SELECT u.id, s.quiet_from, s.quiet_to, s.quiet_tz, COALESCE(s.push_show_names, 0) AS push_show_names, COALESCE(s.prefer_familiar, 1) AS prefer_familiar FROM users u LEFT JOIN user_settings s ON s.user_id = u.id WHERE (CAST($1 AS TEXT) IS NULL OR u.id = $1) AND u.id IN (SELECT p.user_id FROM push_subscriptions p) AND u.role = 'volunteer' AND u.availability = 'available' AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = $2) OR (b.blocker_id = $2 AND b.blocked_id = u.id)) ORDER BY u.id";
 
 /// One row per device of the user, due at `$6`; with `$8`, only while
 /// that request is pending.

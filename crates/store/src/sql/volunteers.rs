@@ -21,3 +21,36 @@ pub(crate) const VOLUNTEER_LOADS: &str =
 
 pub(crate) const RESET_MISSED_OFFERS: &str =
     "DELETE FROM volunteer_missed_offers WHERE volunteer_id = $1";
+
+/// The seeker's side of the ranking (`$1`); defaults when they have no settings.
+pub(crate) const SEEKER_FACTS: &str = "SELECT u.languages, COALESCE(s.prefer_familiar, 1) AS prefer_familiar \
+     FROM users u LEFT JOIN user_settings s ON s.user_id = u.id WHERE u.id = $1";
+
+/// What the ranking knows of each volunteer among `$2` that seeker `$1`
+/// may be offered to (no block either way; below the cap `$3`, 0 for
+/// none): whether `$1` rated them 4 or 5, their languages, and when they
+/// last accepted a request. `$in_list` says whether `u.id` is in `$2`.
+macro_rules! candidate_facts {
+    ($in_list:literal) => {
+        concat!(
+            "SELECT u.id, u.languages, \
+             CAST(CASE WHEN EXISTS (SELECT 1 FROM help_requests r WHERE r.senior_id = $1 \
+               AND r.volunteer_id = u.id AND r.rating >= 4) THEN 1 ELSE 0 END AS BIGINT) AS rated_well, \
+             (SELECT MAX(r.accepted_at) FROM help_requests r WHERE r.volunteer_id = u.id) AS last_helped_at \
+             FROM users u WHERE ",
+            $in_list,
+            " AND u.role = 'volunteer' \
+             AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = $1) \
+               OR (b.blocker_id = $1 AND b.blocked_id = u.id)) \
+             AND ($3 = 0 OR COALESCE((SELECT l.active_chats FROM volunteer_load l \
+               WHERE l.volunteer_id = u.id), 0) < $3)"
+        )
+    };
+}
+
+/// [`candidate_facts!`] on SQLite (`$2` a JSON array).
+pub(crate) const CANDIDATE_FACTS_SQLITE: &str =
+    candidate_facts!("u.id IN (SELECT value FROM json_each($2))");
+
+/// [`candidate_facts!`] on PostgreSQL (`$2` a text array).
+pub(crate) const CANDIDATE_FACTS_POSTGRES: &str = candidate_facts!("u.id = ANY ($2::TEXT[])");

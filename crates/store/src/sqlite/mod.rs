@@ -136,6 +136,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 19,
         sql: include_str!("../../migrations/sqlite/0019_missed_offers.sql"),
     },
+    Migration {
+        version: 20,
+        sql: include_str!("../../migrations/sqlite/0020_batched_dispatch.sql"),
+    },
 ];
 
 /// The migration that rebuilds `messages` around `dedup_key`: its keys are

@@ -137,6 +137,7 @@ impl crate::Push for super::SqliteStore {
                         .bind(quiet.map(|q| q.to.to_string()))
                         .bind(quiet.map(|q| q.time_zone.clone()))
                         .bind(i64::from(settings.push_show_names))
+                        .bind(i64::from(settings.prefer_familiar))
                         .execute(&mut *conn)
                         .await?;
                     Ok(())

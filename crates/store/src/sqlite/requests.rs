@@ -52,6 +52,7 @@ fn insert_request(conn: &rusqlite::Connection, new: &NewHelpRequest) -> StoreRes
             d.note.as_deref(),
             new.created_at.millis(),
             new.expires_at.millis(),
+            new.widen_at.map(Timestamp::millis),
         ])?
         .next()
         .map_err(|e| {
@@ -205,8 +206,12 @@ impl crate::Requests for super::SqliteStore {
         let (id, volunteers) = (id.clone(), volunteers.to_vec());
         self.writer
             .run_direct(move |conn| {
+                // A request no longer pending is offered to nobody: its
+                // end was (or is being) told to those it was offered to.
                 let seeker: Option<String> = conn
-                    .prepare_cached("SELECT senior_id FROM help_requests WHERE id = ?1")?
+                    .prepare_cached(
+                        "SELECT senior_id FROM help_requests WHERE id = ?1 AND status = 'pending'",
+                    )?
                     .query_row([id.as_str()], |row| row.get(0))
                     .optional()?;
                 let Some(seeker) = seeker else {
@@ -289,7 +294,7 @@ impl crate::Requests for super::SqliteStore {
                 return Ok(Vec::new());
             }
         }
-        let found = sqlx::query(sql::requests::OFFERABLE_REQUESTS)
+        let found = sqlx::query(sql::requests::OFFERABLE_REQUESTS_SQLITE)
             .bind(now.millis())
             .bind(volunteer.as_str())
             .fetch_all(readers)
@@ -445,6 +450,27 @@ impl crate::Requests for super::SqliteStore {
             vec![now.millis(), made_by.millis(), limit],
         )
         .await
+    }
+
+    async fn widen_due_requests(
+        &self,
+        now: Timestamp,
+        next: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<HelpRequest>> {
+        let binds = vec![now.millis(), next.millis(), limit];
+        take_due(&self.writer, sql::requests::WIDEN_DUE, binds).await
+    }
+
+    async fn stop_widening(&self, id: &RequestId) -> StoreResult<()> {
+        let id = id.clone();
+        self.writer
+            .run_direct(move |conn| {
+                conn.prepare_cached(sql::requests::STOP_WIDENING)?
+                    .execute([id.as_str()])?;
+                Ok(())
+            })
+            .await
     }
 
     async fn waiting_line(&self, now: Timestamp) -> StoreResult<WaitingLine> {

@@ -4,7 +4,8 @@
 use crate::StoreResult;
 use crate::rows;
 use crate::sql;
-use helpline_core::request::Topic;
+use helpline_core::dispatch::{CandidateFacts, SeekerFacts};
+use helpline_core::request::{ChatCap, Topic};
 use helpline_core::{RequestId, UserId};
 use rusqlite::params;
 
@@ -106,6 +107,37 @@ impl crate::Volunteers for super::SqliteStore {
                 Ok(reached)
             })
             .await
+    }
+
+    async fn dispatch_facts(
+        &self,
+        seeker: &UserId,
+        candidates: &[UserId],
+        cap: ChatCap,
+    ) -> StoreResult<(SeekerFacts, Vec<CandidateFacts>)> {
+        let readers = &self.readers;
+        let seeker_row = sqlx::query(sql::volunteers::SEEKER_FACTS)
+            .bind(seeker.as_str())
+            .fetch_optional(readers)
+            .await?;
+        let seeker_facts = seeker_row
+            .as_ref()
+            .map(rows::seeker_facts)
+            .transpose()?
+            .unwrap_or_default();
+        if candidates.is_empty() {
+            return Ok((seeker_facts, Vec::new()));
+        }
+        let ids: Vec<&str> = candidates.iter().map(UserId::as_str).collect();
+        let list =
+            serde_json::to_string(&ids).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let found = sqlx::query(sql::volunteers::CANDIDATE_FACTS_SQLITE)
+            .bind(seeker.as_str())
+            .bind(list)
+            .bind(cap.as_sql())
+            .fetch_all(readers)
+            .await?;
+        Ok((seeker_facts, rows::all(&found, rows::candidate_facts)?))
     }
 
     async fn reset_missed_offers(&self, volunteer: &UserId) -> StoreResult<()> {

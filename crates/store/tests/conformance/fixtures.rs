@@ -96,6 +96,7 @@ pub fn new_request(
         },
         created_at: created,
         expires_at: expires,
+        widen_at: None,
     }
 }
 

@@ -253,6 +253,7 @@ pub async fn on_call_volunteers_are_available_subscribed_and_unblocked(env: Env)
     let settings = UserSettings {
         quiet_hours: Some(QuietHours::new("22:00", "07:30", "Europe/Paris").expect("valid")),
         push_show_names: true,
+        prefer_familiar: false,
     };
     store
         .save_user_settings(&vic.id, &settings)

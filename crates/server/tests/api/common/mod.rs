@@ -286,12 +286,17 @@ impl TestApp {
 
     /// Registers a fresh account of `role`.
     pub async fn register(&self, role: &str) -> Account {
+        self.register_speaking(role, &[]).await
+    }
+
+    /// Registers a fresh account of `role` who speaks `languages`.
+    pub async fn register_speaking(&self, role: &str, languages: &[&str]) -> Account {
         let username = unique(&role[..3]);
         let (status, body) = self
             .post(
                 "/api/auth/register",
                 None,
-                json!({"username": username, "password": "password123", "displayName": format!("{role} {username}"), "role": role}),
+                json!({"username": username, "password": "password123", "displayName": format!("{role} {username}"), "role": role, "languages": languages}),
             )
             .await;
         assert_eq!(status, 201, "register: {body}");
