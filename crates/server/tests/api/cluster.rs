@@ -17,6 +17,7 @@ both_brokers!(
     escalation_once_across_nodes,
     the_waiting_line_across_nodes,
     auto_away_across_nodes,
+    batches_widen_once_across_nodes,
 );
 
 /// Nothing of `name` arrives within a short wait.
@@ -562,4 +563,78 @@ async fn auto_away_across_nodes(broker: Broker) {
         .unwrap());
     assert_eq!(next["onlineVolunteers"], 1);
     quiet(&mut v, "seeker:incoming").await;
+}
+
+/// Batched dispatch on two nodes: the first batch is ranked from the
+/// volunteers on both, each later batch is offered by exactly one node's
+/// sweeper (every volunteer hears of the request once), and the one who
+/// takes it on one node wins over the first batch on the other.
+async fn batches_widen_once_across_nodes(broker: Broker) {
+    let nodes = spawn_cluster_with(broker, 2, |s| {
+        s.dispatch = "batched".into();
+        s.dispatch_batch_size = 1;
+        s.dispatch_widen_secs = 30;
+        s.max_missed_offers = 0;
+    })
+    .await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let seeker = a.register_speaking("seeker", &["Polski"]).await;
+    let (pola, rest) = (
+        b.register_speaking("volunteer", &["polski"]).await,
+        b.register("volunteer").await,
+    );
+    let near = a.register("volunteer").await;
+    let mut p = b.connect(&pola).await;
+    let mut r = b.connect(&rest).await;
+    let mut n = a.connect(&near).await;
+    for volunteer in [&pola.id, &rest.id] {
+        await_availability(a, &near.token, volunteer, "available").await;
+    }
+    let s = a.connect(&seeker).await;
+    let asked = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(asked["onlineVolunteers"], 1, "{asked}");
+    let first = p.event("seeker:incoming").await.unwrap();
+    assert_eq!(
+        first["why"],
+        json!([{"kind": "language", "language": "polski"}])
+    );
+
+    // Both nodes sweep; each batch is offered once.
+    let (second, third) = if rest.id < near.id {
+        (&mut r, &mut n)
+    } else {
+        (&mut n, &mut r)
+    };
+    a.clock.advance(Duration::from_secs(30));
+    assert_eq!(
+        second.event("seeker:incoming").await.unwrap()["requestId"],
+        asked["requestId"]
+    );
+    quiet(third, "seeker:incoming").await;
+    a.clock.advance(Duration::from_secs(30));
+    assert_eq!(
+        third.event("seeker:incoming").await.unwrap()["requestId"],
+        asked["requestId"]
+    );
+    a.clock.advance(Duration::from_secs(30));
+    for client in [&mut p, &mut r, &mut n] {
+        quiet(client, "seeker:incoming").await;
+    }
+
+    ok(
+        n.ack("volunteer:accept", json!({"requestId": asked["requestId"]}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        p.event("request:claimed").await.unwrap()["requestId"],
+        asked["requestId"]
+    );
+    assert_eq!(
+        r.event("request:claimed").await.unwrap()["requestId"],
+        asked["requestId"]
+    );
 }

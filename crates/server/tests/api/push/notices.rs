@@ -16,6 +16,7 @@ both_backends!(
     calls_ring_and_are_missed,
     told_in_the_app_then_gone,
     escalations_reach_support_by_push,
+    batches_push_on_call_volunteers_in_turn,
 );
 both_brokers!(told_on_one_node_gone_from_another);
 
@@ -529,6 +530,78 @@ async fn escalations_reach_support_by_push(backend: Backend) {
     assert_eq!(closed.payload["tag"], push.payload["tag"]);
     for text in mock.all_plaintexts() {
         assert!(!text.contains(CANARY), "a note leaked into a push: {text}");
+    }
+    mock.assert_clean();
+}
+
+/// Under batched dispatch an on-call volunteer is ranked with the
+/// connected ones: pushed only when a batch reaches them, offered it when
+/// they open the app (with why), and told when it is taken.
+async fn batches_push_on_call_volunteers_in_turn(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        push_settings(s);
+        s.dispatch = "batched".into();
+        s.dispatch_batch_size = 1;
+        s.dispatch_widen_secs = 30;
+    })
+    .await;
+    let mock = push_service(&app).await;
+    let seeker = app.register_speaking("seeker", &["Urdu"]).await;
+    let (speaker, other, online) = (
+        app.register_speaking("volunteer", &["Urdu"]).await,
+        app.register("volunteer").await,
+        app.register("volunteer").await,
+    );
+    let speaker_device = subscribe(&app, &speaker, &mock).await;
+    let other_device = subscribe(&app, &other, &mock).await;
+    let mut o = app.connect(&online).await;
+    let s = app.connect(&seeker).await;
+
+    // First batch: the Urdu speaker, on call, pushed; nobody online told.
+    let ack = ok(s
+        .ack("seeker:request", json!({"requestType": "chat"}))
+        .await
+        .unwrap());
+    assert_eq!(
+        (
+            ack["onlineVolunteers"].clone(),
+            ack["onCallVolunteers"].clone()
+        ),
+        (json!(0), json!(1)),
+        "{ack}"
+    );
+    assert_eq!(mock.next(&speaker_device).await.payload["kind"], "request");
+    mock.quiet(&other_device, Duration::from_millis(300)).await;
+    // She opens the app: offered it, and why.
+    let mut sp = app.connect(&speaker).await;
+    let offer = sp.event("seeker:incoming").await.unwrap();
+    assert_eq!(offer["requestId"], ack["requestId"]);
+    assert_eq!(
+        offer["why"],
+        json!([{"kind": "language", "language": "Urdu"}])
+    );
+    sp.close();
+
+    // The next batch: one of the two never-helped, by id; the other after.
+    app.clock.advance(Duration::from_secs(30));
+    let online_first = online.id < other.id;
+    if online_first {
+        o.event("seeker:incoming").await.unwrap();
+        mock.quiet(&other_device, Duration::from_millis(300)).await;
+        app.clock.advance(Duration::from_secs(30));
+    }
+    assert_eq!(mock.next(&other_device).await.payload["kind"], "request");
+    if !online_first {
+        app.clock.advance(Duration::from_secs(30));
+        o.event("seeker:incoming").await.unwrap();
+    }
+    ok(
+        o.ack("volunteer:accept", json!({"requestId": ack["requestId"]}))
+            .await
+            .unwrap(),
+    );
+    for device in [&speaker_device, &other_device] {
+        assert_eq!(mock.next(device).await.payload["kind"], "request_closed");
     }
     mock.assert_clean();
 }
