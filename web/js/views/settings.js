@@ -2,9 +2,12 @@
 // from the top bar). "Comfort and privacy" (text size, high contrast,
 // blurred photos: this device only, applied at once, see comfort.js), then
 // "Notifications on this device" with the quiet hours and names; for
-// seekers it is where notifications are turned on.
+// seekers it is where notifications are turned on, and where they choose
+// whether volunteers they rated well hear of their requests first
+// (`preferFamiliar`, saved on the server at once).
 
 import { h, fill, announce } from "../dom.js";
+import { api } from "../api.js";
 import { store } from "../state.js";
 import { getComfort, setComfort, TEXT_SIZES } from "../comfort.js";
 import "./notifications.js";
@@ -16,9 +19,49 @@ class Settings extends HTMLElement {
       this,
       h("h1", { tabindex: "-1" }, "Settings"),
       h("p", { class: "lead" }, `Signed in as ${store.user.displayName}.`),
-      h("div", { class: "settings-columns" }, comfortCard(), h("hl-notifications")),
+      h("div", { class: "settings-columns" }, comfortCard(), store.user.role === "seeker" ? familiarCard() : null, h("hl-notifications")),
     );
   }
+}
+
+/** A seeker's choice: companions they rated 4 or 5 hear of their requests
+ *  first (on unless turned off). Hidden until the server says where it
+ *  stands, and on a server that does not know the setting. */
+function familiarCard() {
+  const saved = h("p", { class: "familiar-saved", role: "status" });
+  const box = h("input", { type: "checkbox", id: "prefer-familiar", "aria-describedby": "prefer-familiar-hint", onchange: () => save() });
+  const card = h(
+    "section",
+    { class: "card familiar-card", "aria-labelledby": "familiar-title", hidden: true },
+    h("h2", { id: "familiar-title" }, "Your companions"),
+    h("div", { class: "choice" }, box, h("label", { for: "prefer-familiar" }, "Ask volunteers I gave 4 or 5 stars first")),
+    h("p", { class: "hint", id: "prefer-familiar-hint" }, "When the helpline asks a few volunteers at a time, people you liked talking to hear of your requests first. Turn this off to give everyone the same chance."),
+    saved,
+  );
+  const save = async () => {
+    const wanted = box.checked;
+    box.disabled = true;
+    saved.textContent = "";
+    try {
+      const settings = await api("PUT", "/api/me/settings", { preferFamiliar: wanted });
+      box.checked = settings.preferFamiliar;
+      saved.textContent = settings.preferFamiliar ? "Saved. Volunteers you rated well are asked first." : "Saved. Everyone has the same chance.";
+    } catch (e) {
+      box.checked = !wanted;
+      saved.textContent = e.status === 0 ? e.message : `We could not save this: ${e.message}`;
+      announce(saved.textContent, true);
+    } finally {
+      box.disabled = false;
+    }
+  };
+  api("GET", "/api/me/settings")
+    .then((settings) => {
+      if (typeof settings.preferFamiliar !== "boolean") return;
+      box.checked = settings.preferFamiliar;
+      card.hidden = false;
+    })
+    .catch(() => {});
+  return card;
 }
 
 /** Text size, high contrast and blurred photos, saved on this device as

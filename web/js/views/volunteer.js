@@ -19,7 +19,7 @@ store.on("incoming", (offer) => {
   const text = forMe(offer)
     ? `${offer.seeker.displayName} asked for you (${kind.toLowerCase()}).`
     : `${offer.seeker.displayName} would like to talk (${kind.toLowerCase()}).`;
-  announce(`New request: ${text}`, true);
+  announce(`New request: ${text}${whyYou(offer) ? ` ${whyYou(offer)}` : ""}`, true);
   chime();
   notify("Someone would like to talk", offer.note ? `${text} “${offer.note}”` : text, offer.requestId);
 });
@@ -192,6 +192,7 @@ function offerCard(o, compact = false) {
     { class: `card offer${compact ? " compact" : ""}`, "data-request": o.requestId },
     h("h3", null, name),
     forMe(o) ? h("p", { class: "asked-for-you" }, `${name} asked for you`) : null,
+    whyYou(o) ? h("p", { class: "why-you" }, whyYou(o)) : null,
     h(
       "p",
       { class: "tags" },
@@ -208,6 +209,33 @@ function offerCard(o, compact = false) {
       h("button", { type: "button", class: "secondary", "data-key": `decline-${o.requestId}`, onclick: () => store.decline(o) }, "Decline", h("span", { class: "visually-hidden" }, ` ${name}`)),
     ),
   );
+}
+
+/** Why a request came to this volunteer early, in plain words (servers
+ *  that offer requests a few volunteers at a time say so in `why`), or
+ *  null. */
+function whyYou(o) {
+  const name = o.seeker.displayName;
+  const said = (o.why ?? []).map((reason) =>
+    reason.kind === "familiar" ? `you helped ${name} before` : reason.kind === "language" ? `${name} speaks ${languageName(reason.language)}` : null,
+  );
+  const parts = said.filter(Boolean);
+  if (!parts.length) return null;
+  return `Sent to you first: ${parts.join(", and ")}.`;
+}
+
+/** A language as people say it: "hi" is Hindi; a name is kept as written. */
+function languageName(language) {
+  const text = String(language ?? "").trim();
+  if (/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(text)) {
+    try {
+      const named = new Intl.DisplayNames(["en"], { type: "language" }).of(text);
+      if (named && named.toLowerCase() !== text.toLowerCase()) return named;
+    } catch {
+      // Not a code after all.
+    }
+  }
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** A request made to this volunteer by name (newer servers say whom). */
