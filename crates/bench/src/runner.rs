@@ -39,6 +39,8 @@ pub enum Job {
     /// S3's fixed rate on its own (msgs/s), for the repeated headline runs.
     ChatFixed(f64),
     Dispatch(usize),
+    /// S4 with the server's batched dispatch: volunteers, batch size.
+    DispatchBatched(usize, usize),
     Claim(usize),
     Storage,
     /// S6 through Helpline's store alone (R only; see `store_load`).
@@ -233,6 +235,10 @@ impl Runner {
             .get(&kind)
             .ok_or_else(|| format!("{} is not prepared", kind.letter()))?;
         let mut env = self.server_env();
+        if let Job::DispatchBatched(_, batch) = job {
+            env.push(("HELPLINE_DISPATCH", "batched".to_owned()));
+            env.push(("HELPLINE_DISPATCH_BATCH_SIZE", batch.to_string()));
+        }
         let mut pool = pool;
         let url = match (kind, db) {
             (Kind::F, _) => None,
@@ -470,7 +476,10 @@ impl Runner {
                 let n = s.chat_conversations;
                 scenarios::load::sweep(run, n, &[*rate], *rate, s.fixed_secs).await
             }
-            Job::Dispatch(v) => scenarios::dispatch::run(run, *v, s.dispatch_requests).await,
+            Job::Dispatch(v) => scenarios::dispatch::run(run, *v, s.dispatch_requests, None).await,
+            Job::DispatchBatched(v, batch) => {
+                scenarios::dispatch::run(run, *v, s.dispatch_requests, Some(*batch)).await
+            }
             Job::Claim(v) => scenarios::claim::run(run, *v, s.races).await,
             Job::Storage => {
                 let window = self.options.storage_window;

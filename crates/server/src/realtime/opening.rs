@@ -121,8 +121,11 @@ async fn seeker_request(
     });
     notices::request_opened(app, &request, &ctx.caller.display_name, &on_call).await;
     // The seeker has their ack: a failure here is logged, and the seeker
-    // still hears below that the request is queued.
+    // still hears below that the request is queued. A request still
+    // widening in batches is for its batches alone: a volunteer who
+    // arrived meanwhile is ranked with the next one.
     if app.presence.arrived_since(arrivals)
+        && new.widen_at.is_none()
         && let Err(error) = offer_to_arrivals(app, &candidates).await
     {
         tracing::warn!(%error, "offering a new request to volunteers who arrived meanwhile failed");

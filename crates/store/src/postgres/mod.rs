@@ -125,6 +125,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 17,
         sql: include_str!("../../migrations/postgres/0017_batched_dispatch.sql"),
     },
+    Migration {
+        version: 18,
+        sql: include_str!("../../migrations/postgres/0018_last_helped.sql"),
+    },
 ];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).

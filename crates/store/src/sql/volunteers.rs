@@ -30,13 +30,18 @@ pub(crate) const SEEKER_FACTS: &str = "SELECT u.languages, COALESCE(s.prefer_fam
 /// may be offered to (no block either way; below the cap `$3`, 0 for
 /// none): whether `$1` rated them 4 or 5, their languages, and when they
 /// last accepted a request. `$in_list` says whether `u.id` is in `$2`.
+/// The seeker's well-rated volunteers are one uncorrelated subquery (read
+/// once, not once per candidate: a seeker may have made hundreds of
+/// requests), and each last acceptance one seek in
+/// `help_requests_volunteer_accepted`.
 macro_rules! candidate_facts {
     ($in_list:literal) => {
         concat!(
             "SELECT u.id, u.languages, \
-             CAST(CASE WHEN EXISTS (SELECT 1 FROM help_requests r WHERE r.senior_id = $1 \
-               AND r.volunteer_id = u.id AND r.rating >= 4) THEN 1 ELSE 0 END AS BIGINT) AS rated_well, \
-             (SELECT MAX(r.accepted_at) FROM help_requests r WHERE r.volunteer_id = u.id) AS last_helped_at \
+             CAST(CASE WHEN u.id IN (SELECT r.volunteer_id FROM help_requests r WHERE r.senior_id = $1 \
+               AND r.rating >= 4) THEN 1 ELSE 0 END AS BIGINT) AS rated_well, \
+             (SELECT MAX(r.accepted_at) FROM help_requests r WHERE r.volunteer_id = u.id \
+               AND r.accepted_at IS NOT NULL) AS last_helped_at \
              FROM users u WHERE ",
             $in_list,
             " AND u.role = 'volunteer' \

@@ -140,6 +140,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 20,
         sql: include_str!("../../migrations/sqlite/0020_batched_dispatch.sql"),
     },
+    Migration {
+        version: 21,
+        sql: include_str!("../../migrations/sqlite/0021_last_helped.sql"),
+    },
 ];
 
 /// The migration that rebuilds `messages` around `dedup_key`: its keys are
