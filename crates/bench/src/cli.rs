@@ -128,6 +128,11 @@ pub struct Options {
     /// S4: requests per run [default: 200].
     #[arg(long)]
     pub dispatch_requests: Option<usize>,
+    /// S4: the batch size of the extra case on the largest fleet with
+    /// Helpline's `HELPLINE_DISPATCH=batched`; 0 leaves it out (for a
+    /// binary without batched dispatch) [default: 5].
+    #[arg(long, default_value_t = 5)]
+    pub dispatch_batch: usize,
     /// S5: racing volunteers per case [default: 10,100].
     #[arg(long, value_delimiter = ',')]
     pub race_volunteers: Option<Vec<usize>>,

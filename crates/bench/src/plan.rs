@@ -126,9 +126,10 @@ pub async fn execute(
                 // Helpline's batched dispatch beside its ring_all above, on
                 // the largest fleet: the peer has no such policy.
                 let largest = sizes.dispatch_volunteers.iter().copied().max();
-                if let Some(v) = largest.filter(|_| servers.contains(&Kind::R)) {
-                    let case = format!("{v} volunteers, batched by {DISPATCH_BATCH}");
-                    let job = Job::DispatchBatched(v, DISPATCH_BATCH);
+                let batch = options.dispatch_batch;
+                if let Some(v) = largest.filter(|_| servers.contains(&Kind::R) && batch > 0) {
+                    let case = format!("{v} volunteers, batched by {batch}");
+                    let job = Job::DispatchBatched(v, batch);
                     results.extend(
                         case_runs(&runner, "S4", &case, &job, Db::Default, &[Kind::R]).await,
                     );
@@ -264,9 +265,6 @@ async fn fixed_runs(runner: &Runner, fixed: f64, servers: &[Kind]) -> Vec<Record
     )
     .await
 }
-
-/// The batch size S4's batched case runs with (the server's default).
-const DISPATCH_BATCH: usize = 5;
 
 /// The disk's fsync distribution now, in the run directory (blocking, on a
 /// thread of its own, with no server running).

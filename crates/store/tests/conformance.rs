@@ -92,6 +92,7 @@ conformance! {
     run(dispatch::the_ranking_reads_ratings_languages_and_recency),
     run(dispatch::a_widening_request_reaches_only_its_batches),
     run(dispatch::widening_is_taken_once),
+    run(dispatch::declines_bring_the_next_batch_forward),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),

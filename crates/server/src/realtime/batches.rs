@@ -12,7 +12,8 @@
 //! volunteer is left after it, the deadline is cleared, and from then on
 //! whoever becomes available is offered it at once, as under ring_all.
 //! Until then a volunteer who connects is offered only what a batch
-//! reached (the store's offerable requests say so).
+//! reached (the store's offerable requests say so). When everyone reached
+//! so far has declined, the next batch is offered at once.
 
 use super::outbound::{IncomingRequest, ServerEvent};
 use crate::app::App;
@@ -140,6 +141,25 @@ pub async fn why_for(
             .map(|r| r.why)
             .unwrap_or_default(),
     ))
+}
+
+/// A volunteer declined `request`: if everyone its batches reached has
+/// declined, the next batch need not wait for the deadline.
+pub async fn declined(app: &App, request: &HelpRequest) {
+    if app.settings.dispatch().batching().is_none() {
+        return;
+    }
+    match app
+        .store
+        .widen_when_declined(&request.id, app.clock.now())
+        .await
+    {
+        Ok(true) => sweep(app).await,
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(%error, "bringing a declined request's next batch forward failed")
+        }
+    }
 }
 
 /// Offers the next batch of every request whose widening deadline has

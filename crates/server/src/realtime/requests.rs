@@ -277,7 +277,9 @@ async fn volunteer_reject(
         app.store
             .record_decline(&request.id, &ctx.caller.id)
             .await?;
-        return Ok(ack.send(()));
+        let replied = ack.send(());
+        super::batches::declined(app, &request).await;
+        return Ok(replied);
     }
     let rejected = app
         .store

@@ -16,6 +16,7 @@ use std::time::Duration;
 both_backends!(
     batches_widen_on_time_in_rank_order,
     a_seeker_may_turn_familiar_first_off,
+    a_batch_that_declines_passes_it_on_at_once,
 );
 
 const WIDEN: Duration = Duration::from_secs(30);
@@ -230,4 +231,30 @@ async fn a_seeker_may_turn_familiar_first_off(backend: Backend) {
         )
         .await;
     assert_eq!(status, 400, "{body}");
+}
+
+async fn a_batch_that_declines_passes_it_on_at_once(backend: Backend) {
+    let app = TestApp::spawn_with(backend, batched(1)).await;
+    let sam = app.register("seeker").await;
+    let (ann, bob) = (
+        app.register("volunteer").await,
+        app.register("volunteer").await,
+    );
+    let mut a = app.connect(&ann).await;
+    let mut b = app.connect(&bob).await;
+    let s = app.connect(&sam).await;
+    let asked = ask(&s).await;
+    // Whoever is first (both never helped: by id) declines; the other
+    // hears of it without waiting for the deadline.
+    let (first, second) = if ann.id < bob.id {
+        (&mut a, &mut b)
+    } else {
+        (&mut b, &mut a)
+    };
+    offered(first, &asked).await;
+    ok(first
+        .ack("volunteer:reject", json!({"requestId": asked["requestId"]}))
+        .await
+        .unwrap());
+    offered(second, &asked).await;
 }

@@ -147,6 +147,12 @@ pub trait Requests: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>>;
 
+    /// Everyone a request still widening was offered to has declined it:
+    /// its next batch is due at `now` rather than at its deadline. Whether
+    /// it was brought forward (never for a request not widening or no
+    /// longer pending).
+    async fn widen_when_declined(&self, id: &RequestId, now: Timestamp) -> StoreResult<bool>;
+
     /// Every eligible volunteer has the request now: no batch is due any
     /// more, and whoever becomes available may be offered it.
     async fn stop_widening(&self, id: &RequestId) -> StoreResult<()>;

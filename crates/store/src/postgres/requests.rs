@@ -477,6 +477,15 @@ impl crate::Requests for super::PostgresStore {
         rows::all(&found, rows::help_request)
     }
 
+    async fn widen_when_declined(&self, id: &RequestId, now: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query(sql::requests::WIDEN_WHEN_DECLINED_POSTGRES)
+            .bind(id.as_str())
+            .bind(now.millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn stop_widening(&self, id: &RequestId) -> StoreResult<()> {
         sqlx::query(sql::requests::STOP_WIDENING)
             .bind(id.as_str())

@@ -81,3 +81,33 @@ pub(crate) const WIDEN_DUE: &str = "UPDATE help_requests SET widen_at = $2 WHERE
      ORDER BY widen_at LIMIT $3) AND status = 'pending' AND widen_at <= $1 RETURNING *";
 
 pub(crate) const STOP_WIDENING: &str = "UPDATE help_requests SET widen_at = NULL WHERE id = $1";
+
+/// Brings request `$1`'s widening deadline forward to `$2` when everyone
+/// it was offered to declined it; `$unanswered` finds an opening offer
+/// not declined (its form differs per backend).
+macro_rules! widen_when_declined {
+    ($unanswered:literal) => {
+        concat!(
+            "UPDATE help_requests SET widen_at = $2 WHERE id = $1 AND status = 'pending' \
+             AND widen_at > $2 \
+             AND NOT EXISTS (SELECT 1 FROM request_offers o WHERE o.request_id = $1 AND o.declined = 0) \
+             AND NOT EXISTS (",
+            $unanswered,
+            ")"
+        )
+    };
+}
+
+/// [`widen_when_declined!`] on SQLite.
+pub(crate) const WIDEN_WHEN_DECLINED_SQLITE: &str = widen_when_declined!(
+    "SELECT 1 FROM request_offer_lists l, json_each(l.volunteer_ids) WHERE l.request_id = $1 \
+     AND json_each.value NOT IN (SELECT o.volunteer_id FROM request_offers o \
+       WHERE o.request_id = $1 AND o.declined = 1)"
+);
+
+/// [`widen_when_declined!`] on PostgreSQL.
+pub(crate) const WIDEN_WHEN_DECLINED_POSTGRES: &str = widen_when_declined!(
+    "SELECT 1 FROM request_offer_lists l, UNNEST(l.volunteer_ids) AS v (id) WHERE l.request_id = $1 \
+     AND v.id NOT IN (SELECT o.volunteer_id FROM request_offers o \
+       WHERE o.request_id = $1 AND o.declined = 1)"
+);

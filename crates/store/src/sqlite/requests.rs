@@ -462,6 +462,20 @@ impl crate::Requests for super::SqliteStore {
         take_due(&self.writer, sql::requests::WIDEN_DUE, binds).await
     }
 
+    async fn widen_when_declined(&self, id: &RequestId, now: Timestamp) -> StoreResult<bool> {
+        let id = id.clone();
+        self.writer
+            .run_direct(move |conn| {
+                // By name: `$2` comes first in the text, and positions
+                // follow first appearance.
+                let changed = conn
+                    .prepare_cached(sql::requests::WIDEN_WHEN_DECLINED_SQLITE)?
+                    .execute(rusqlite::named_params! {"$1": id.as_str(), "$2": now.millis()})?;
+                Ok(changed > 0)
+            })
+            .await
+    }
+
     async fn stop_widening(&self, id: &RequestId) -> StoreResult<()> {
         let id = id.clone();
         self.writer

@@ -241,3 +241,63 @@ pub async fn widening_is_taken_once(env: Env) {
         .collect();
     assert_eq!(offered, HashSet::from([vic.id.clone()]));
 }
+
+/// Once everyone a widening request reached (at opening or later) has
+/// declined it, its next batch is due at once; not before, and never for
+/// a request that is not widening.
+pub async fn declines_bring_the_next_batch_forward(env: Env) {
+    let store = &env.store;
+    let sam = seeker(store, "decl-sam").await;
+    let (ann, bea, cat) = (
+        volunteer(store, "decl-ann").await,
+        volunteer(store, "decl-bea").await,
+        volunteer(store, "decl-cat").await,
+    );
+    let request = batched(
+        store,
+        &sam,
+        &[ann.id.clone(), bea.id.clone()],
+        Some(at(30_000)),
+    )
+    .await;
+    let decline = |who: &User| {
+        let (id, who) = (request.id.clone(), who.id.clone());
+        async move { store.record_decline(&id, &who).await.expect("decline") }
+    };
+    let forward = || async {
+        store
+            .widen_when_declined(&request.id, at(100))
+            .await
+            .expect("widen")
+    };
+    decline(&ann).await;
+    assert!(!forward().await, "Bea has not answered");
+    store
+        .record_offers(&request.id, std::slice::from_ref(&cat.id))
+        .await
+        .expect("offer");
+    decline(&bea).await;
+    assert!(!forward().await, "Cat, of a later batch, has not answered");
+    decline(&cat).await;
+    assert!(forward().await);
+    assert!(!forward().await, "already due");
+    let due = store
+        .widen_due_requests(at(100), at(30_100), 10)
+        .await
+        .expect("sweep");
+    assert_eq!(due.len(), 1);
+
+    // Not widening: nothing to bring forward.
+    let tom = seeker(store, "decl-tom").await;
+    let plain = batched(store, &tom, std::slice::from_ref(&ann.id), None).await;
+    store
+        .record_decline(&plain.id, &ann.id)
+        .await
+        .expect("decline");
+    assert!(
+        !store
+            .widen_when_declined(&plain.id, at(100))
+            .await
+            .expect("widen")
+    );
+}
