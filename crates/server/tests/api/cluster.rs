@@ -18,6 +18,7 @@ both_brokers!(
     the_waiting_line_across_nodes,
     auto_away_across_nodes,
     batches_widen_once_across_nodes,
+    credentials_and_the_cap_across_nodes,
 );
 
 /// Nothing of `name` arrives within a short wait.
@@ -637,4 +638,76 @@ async fn batches_widen_once_across_nodes(broker: Broker) {
         r.event("request:claimed").await.unwrap()["requestId"],
         asked["requestId"]
     );
+}
+
+/// Credentials set through one node and the chat cap reached on another
+/// decide who is offered what on a third's request: both are read from
+/// the database, so every node agrees at once.
+async fn credentials_and_the_cap_across_nodes(broker: Broker) {
+    let nodes = spawn_cluster_with(broker, 2, |s| {
+        s.require_credentials = true;
+        s.max_active_chats = 1;
+    })
+    .await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let support = a.create_account(helpline_core::user::Role::Support).await;
+    let (vic, val) = (b.register("volunteer").await, b.register("volunteer").await);
+    let (code, body) = a
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/volunteers/{}/credentials", vic.id),
+            Some(&support.token),
+            json!({"topics": ["health"]}),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let mut v = b.connect(&vic).await;
+    let mut w = b.connect(&val).await;
+    for volunteer in [&vic.id, &val.id] {
+        await_availability(a, &support.token, volunteer, "available").await;
+    }
+    let (ann, bea) = (a.register("seeker").await, a.register("seeker").await);
+    let (sa, sb) = (a.connect(&ann).await, a.connect(&bea).await);
+
+    // Health, asked on node a: Vic alone, on node b.
+    let health = ok(sa
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "topic": "health"}),
+        )
+        .await
+        .unwrap());
+    assert_eq!(health["onlineVolunteers"], 1, "{health}");
+    assert_eq!(
+        v.event("seeker:incoming").await.unwrap()["requestId"],
+        health["requestId"]
+    );
+    quiet(&mut w, "seeker:incoming").await;
+    ok(v.ack(
+        "volunteer:accept",
+        json!({"requestId": health["requestId"]}),
+    )
+    .await
+    .unwrap());
+
+    // Vic is at the cap: the next request reaches Val only, and Vic may
+    // not take it even knowing its id.
+    let daily = ok(sb
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "topic": "daily"}),
+        )
+        .await
+        .unwrap());
+    assert_eq!(daily["onlineVolunteers"], 1, "{daily}");
+    assert_eq!(
+        w.event("seeker:incoming").await.unwrap()["requestId"],
+        daily["requestId"]
+    );
+    quiet(&mut v, "seeker:incoming").await;
+    let refused = v
+        .ack("volunteer:accept", json!({"requestId": daily["requestId"]}))
+        .await
+        .unwrap();
+    assert_eq!(refused["error"]["code"], "conflict", "{refused}");
 }
