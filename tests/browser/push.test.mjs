@@ -393,11 +393,11 @@ scenario("a volunteer turns on notifications; a request reaches the closed app a
   await snap(v.page, "notifications-volunteer");
   await card.getByRole("button", { name: "Save these settings" }).click();
   await card.getByText("Saved. Quiet hours from 22:30 until 07:15.").waitFor();
-  assert.deepEqual((await restAs(token, "GET", "/api/me/settings")).json, { quietHours: { from: "22:30", to: "07:15", timeZone: "Europe/London" }, pushShowNames: false });
+  assert.deepEqual((await restAs(token, "GET", "/api/me/settings")).json, { quietHours: { from: "22:30", to: "07:15", timeZone: "Europe/London" }, pushShowNames: false, preferFamiliar: true });
   await card.getByLabel("Quiet hours: no notifications of new requests between these times").uncheck();
   await card.getByRole("button", { name: "Save these settings" }).click();
   await card.getByText("Saved. No quiet hours.").waitFor();
-  assert.deepEqual((await restAs(token, "GET", "/api/me/settings")).json, { quietHours: null, pushShowNames: false });
+  assert.deepEqual((await restAs(token, "GET", "/api/me/settings")).json, { quietHours: null, pushShowNames: false, preferFamiliar: true });
 
   // Opened again with notifications already on, the home says so in one
   // line, linking to Settings for the rest.

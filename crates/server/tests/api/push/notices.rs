@@ -197,7 +197,7 @@ async fn quiet_hours_names_and_settings(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(
         settings,
-        json!({"quietHours": null, "pushShowNames": false})
+        json!({"quietHours": null, "pushShowNames": false, "preferFamiliar": true})
     );
     // Quiet from this hour (on the server's clock, in UTC) for two hours.
     let now_ms = helpline_core::Clock::now(&app.clock).millis();
