@@ -45,7 +45,7 @@ self.addEventListener("fetch", (event) => {
 // (the call was answered or declined on some device: the ringing one goes,
 // nothing is shown).
 
-const LOUD = new Set(["request", "call"]);
+const LOUD = new Set(["request", "call", "alert"]);
 /** Kinds that only take back the notification with their tag. */
 const CLOSING = new Set(["request_closed", "call_closed"]);
 

@@ -62,6 +62,10 @@ id_type!(
     CallId
 );
 id_type!(
+    /// Identifies a safety alert to staff.
+    AlertId
+);
+id_type!(
     /// Identifies an uploaded attachment.
     AttachmentId
 );

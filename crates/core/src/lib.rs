@@ -6,6 +6,7 @@
 //! edge (see [`input`]), so the rest of the server works with values that are
 //! already known to be valid.
 
+pub mod alerts;
 pub mod attachment;
 pub mod call;
 pub mod conversation;
@@ -29,5 +30,7 @@ pub mod user;
 mod wire;
 
 pub use error::DomainError;
-pub use ids::{AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, UserId};
+pub use ids::{
+    AlertId, AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, UserId,
+};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -30,13 +30,20 @@ pub enum RoleAction {
     SeeOverview,
     /// `PUT /api/volunteers/{id}/credentials`.
     ManageVolunteers,
+    /// `safety:alert`: seekers, and volunteers for a seeker in danger.
+    RaiseAlert,
+    /// `POST /api/alerts/{id}/ack` and `/resolve`, every alert listed.
+    HandleAlerts,
 }
 
 /// Whether `role` may perform `action`.
 pub fn role_may(role: Role, action: RoleAction) -> bool {
     matches!(
         (role, action),
-        (Role::Seeker, RoleAction::AskForHelp)
+        (
+            Role::Seeker,
+            RoleAction::AskForHelp | RoleAction::RaiseAlert
+        ) | (Role::Volunteer, RoleAction::RaiseAlert)
             | (
                 Role::Volunteer,
                 RoleAction::AnswerRequests | RoleAction::TakeRequests
@@ -47,6 +54,7 @@ pub fn role_may(role: Role, action: RoleAction) -> bool {
                 RoleAction::ModerateReports
                     | RoleAction::SeeOverview
                     | RoleAction::ManageVolunteers
+                    | RoleAction::HandleAlerts
             )
     )
 }
@@ -59,9 +67,11 @@ pub fn require_role(role: Role, action: RoleAction) -> Result<(), DomainError> {
         Err(DomainError::Forbidden(match action {
             RoleAction::AskForHelp => "only seekers can do this",
             RoleAction::AnswerRequests | RoleAction::TakeRequests => "only volunteers can do this",
+            RoleAction::RaiseAlert => "only seekers and volunteers raise alerts",
             RoleAction::ModerateReports
             | RoleAction::SeeOverview
-            | RoleAction::ManageVolunteers => "only support can do this",
+            | RoleAction::ManageVolunteers
+            | RoleAction::HandleAlerts => "only support can do this",
         }))
     }
 }

@@ -3,6 +3,7 @@
 //! - escalates pending requests that have waited long enough to support;
 //! - offers batched requests whose widening deadline passed to their next
 //!   batch;
+//! - raises again to support the safety alerts nobody acknowledged;
 //! - deletes disappearing messages that are due (past their deadline, or
 //!   view-once and read by everyone else);
 //! - ends calls still ringing at their stored deadline (`missed`), and calls
@@ -58,6 +59,7 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
         }
         crate::realtime::escalation::sweep(&app).await;
         crate::realtime::batches::sweep(&app).await;
+        crate::realtime::alerts::sweep(&app).await;
         let expired = match app
             .store
             .expire_messages(app.clock.now(), SWEEP_BATCH)

@@ -27,8 +27,8 @@ mod types;
 mod waiting;
 
 pub use areas::{
-    Accounts, Attachments, Calls, Conversations, Lifecycle, MessageSlot, Messages, OnCall, Push,
-    Requests, Safety, Support, Volunteers,
+    Accounts, AlertFilter, Alerts, Attachments, Calls, Conversations, Lifecycle, MessageSlot,
+    Messages, NewAlert, OnCall, Push, Requests, Safety, Support, Volunteers,
 };
 pub use calls::CallPlaced;
 pub use error::StoreError;
@@ -52,6 +52,7 @@ pub trait Store:
     + Messages
     + Attachments
     + Safety
+    + Alerts
     + Support
     + Volunteers
     + Calls
@@ -70,6 +71,7 @@ impl<T> Store for T where
         + Messages
         + Attachments
         + Safety
+        + Alerts
         + Support
         + Volunteers
         + Calls

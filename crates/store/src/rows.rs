@@ -375,3 +375,46 @@ pub(crate) fn candidate_facts(
         last_helped_at: row.opt_int("last_helped_at")?.map(Timestamp::from_millis),
     })
 }
+
+/// A person named by an alert, from its `<prefix>_name`/`<prefix>_role`
+/// columns and the id in `id_column`; `None` when the id is empty.
+fn alert_person(
+    row: &impl Columns,
+    id_column: &str,
+    prefix: &str,
+) -> Result<Option<helpline_core::safety::PersonRef>, StoreError> {
+    let Some(id) = row.opt_text(id_column)? else {
+        return Ok(None);
+    };
+    let role = row.opt_text(&format!("{prefix}_role"))?.unwrap_or_default();
+    Ok(Some(helpline_core::safety::PersonRef {
+        id: UserId::from_trusted(id),
+        display_name: row.opt_text(&format!("{prefix}_name"))?.unwrap_or_default(),
+        role: parsed(&role, Role::parse, "role")?,
+    }))
+}
+
+/// A `safety_alerts` row with its people's names
+/// ([`crate::sql::alerts`]'s selects).
+pub(crate) fn alert(row: &impl Columns) -> Result<helpline_core::alerts::Alert, StoreError> {
+    let acknowledged_at = row.opt_int("acknowledged_at")?.map(Timestamp::from_millis);
+    let resolved_at = row.opt_int("resolved_at")?.map(Timestamp::from_millis);
+    let raised_by = alert_person(row, "raised_by", "raised_by")?
+        .ok_or_else(|| StoreError::Corrupt("an alert without its raiser".into()))?;
+    Ok(helpline_core::alerts::Alert {
+        id: helpline_core::AlertId::from_trusted(row.text("id")?),
+        raised_by,
+        conversation_id: row
+            .opt_text("conversation_id")?
+            .map(ConversationId::from_trusted),
+        note: row.opt_text("note")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        last_raised_at: Timestamp::from_millis(row.int("last_raised_at")?),
+        status: helpline_core::alerts::status_of(acknowledged_at.is_some(), resolved_at.is_some()),
+        acknowledged_at,
+        acknowledged_by: alert_person(row, "acknowledged_by", "acknowledged_by")?,
+        resolved_at,
+        resolved_by: alert_person(row, "resolved_by", "resolved_by")?,
+        resolution: row.opt_text("resolution")?,
+    })
+}

@@ -8,6 +8,8 @@
 
 #[path = "conformance/accounts.rs"]
 mod accounts;
+#[path = "conformance/alerts.rs"]
+mod alerts;
 #[path = "conformance/attachments.rs"]
 mod attachments;
 #[path = "conformance/batches.rs"]
@@ -93,6 +95,9 @@ conformance! {
     run(dispatch::a_widening_request_reaches_only_its_batches),
     run(dispatch::widening_is_taken_once),
     run(dispatch::declines_bring_the_next_batch_forward),
+    run(alerts::alerts_are_acknowledged_and_resolved_once),
+    run(alerts::unacknowledged_alerts_are_raised_again_once),
+    run(alerts::an_alert_keeps_its_conversation),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),

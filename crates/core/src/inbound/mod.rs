@@ -13,6 +13,7 @@ mod calls;
 mod conversations;
 mod messages;
 mod requests;
+mod safety;
 
 pub use calls::{
     CallAccept, CallCancel, CallHangup, CallInvite, CallReject, CallReply, CallResume,
@@ -31,6 +32,7 @@ pub use requests::{
     RequestStatusQuery, RequestWithdrawn, SeekerRequest, StatusOfRequest, VolunteerAccept,
     VolunteerAvailability, VolunteerReject, VolunteersWatch, Watching,
 };
+pub use safety::{AlertRaised, SafetyAlert};
 
 use crate::error::DomainError;
 use crate::input::Fields;

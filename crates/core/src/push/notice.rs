@@ -1,7 +1,7 @@
 //! What is pushed: the kinds, the words and links of each notice, the
 //! RFC 8030 headers' values, and a push as queued and as claimed.
 
-use crate::ids::{CallId, ConversationId, RequestId};
+use crate::ids::{AlertId, CallId, ConversationId, RequestId};
 use crate::request::RequestType;
 use crate::time::Timestamp;
 use crate::wire::wire_enum;
@@ -25,6 +25,8 @@ wire_enum!(
         /// That call was answered or declined (on another device): take
         /// the ringing notice away.
         CallClosed = "call_closed",
+        /// A safety alert, to a support agent.
+        Alert = "alert",
     }
 );
 
@@ -79,6 +81,21 @@ impl Notice {
             body: "Nobody has answered yet. Open Helpline to help.".to_owned(),
             url: "/".to_owned(),
             tag: request_tag(request),
+        }
+    }
+
+    /// A safety alert, to a support agent (`name`: the person who raised
+    /// it, when the agent allows names).
+    pub fn alert(alert: &AlertId, name: Option<&str>) -> Self {
+        Self {
+            kind: PushKind::Alert,
+            title: match name {
+                Some(name) => format!("Safety alert from {name}"),
+                None => "Safety alert".to_owned(),
+            },
+            body: "Someone needs help now. Open Helpline.".to_owned(),
+            url: "/".to_owned(),
+            tag: format!("alert-{alert}"),
         }
     }
 

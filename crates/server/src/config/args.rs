@@ -62,6 +62,15 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_missed_offers: Option<u32>,
+    /// Seconds before a safety alert nobody has acknowledged is raised to support again (0: never) [default: 120].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_ALERT_REPEAT_SECS",
+        value_name = "SECS"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert_repeat_secs: Option<u64>,
     /// How open requests are offered: ring_all (every eligible volunteer at once) or batched (the best-ranked few first, widening) [default: ring_all].
     #[arg(long, global = true, env = "HELPLINE_DISPATCH", value_name = "POLICY")]
     #[serde(skip_serializing_if = "Option::is_none")]

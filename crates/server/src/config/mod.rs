@@ -49,6 +49,8 @@ pub struct Settings {
     pub require_credentials: bool,
     /// Offers in a row a volunteer may let pass before being set away (0: never).
     pub max_missed_offers: u32,
+    /// Seconds before an unacknowledged safety alert is raised again (0: never).
+    pub alert_repeat_secs: u64,
     /// How open requests are offered: `ring_all` or `batched` (see [`Settings::dispatch`]).
     pub dispatch: String,
     /// Volunteers per batch under `batched`.
@@ -145,6 +147,7 @@ impl fmt::Debug for Settings {
             .field("escalate_after_secs", &self.escalate_after_secs)
             .field("require_credentials", &self.require_credentials)
             .field("max_missed_offers", &self.max_missed_offers)
+            .field("alert_repeat_secs", &self.alert_repeat_secs)
             .field("dispatch", &self.dispatch)
             .field("dispatch_batch_size", &self.dispatch_batch_size)
             .field("dispatch_widen_secs", &self.dispatch_widen_secs)
@@ -210,6 +213,7 @@ impl Default for Settings {
             escalate_after_secs: 120,
             require_credentials: false,
             max_missed_offers: 5,
+            alert_repeat_secs: 120,
             dispatch: "ring_all".into(),
             dispatch_batch_size: 5,
             dispatch_widen_secs: 30,

@@ -3,6 +3,7 @@
 //! are JSON; errors go through [`error::ApiError`].
 
 mod accounts;
+mod alerts;
 mod attachments;
 mod calls;
 mod conversations;
@@ -89,6 +90,9 @@ pub fn routes() -> Router<App> {
         .route("/api/users/{id}/block", post(safety::block))
         .route("/api/users/{id}/unblock", post(safety::unblock))
         .route("/api/blocks", get(safety::blocks))
+        .route("/api/alerts", get(alerts::list))
+        .route("/api/alerts/{id}/ack", post(alerts::acknowledge))
+        .route("/api/alerts/{id}/resolve", post(alerts::resolve))
         .route("/api/reports", get(safety::list).post(safety::create))
         .route("/api/reports/{id}/resolve", post(safety::resolve))
         .route("/api/calls", get(calls::list))

@@ -16,6 +16,7 @@
 
 use super::told::{self, Told};
 use crate::app::App;
+use helpline_core::alerts::Alert;
 use helpline_core::call::{Call, CallStatus, Media};
 use helpline_core::push::{Notice, OutgoingPush, PushKind, Urgency, topic_of};
 use helpline_core::request::{HelpRequest, Topic};
@@ -32,6 +33,9 @@ const MESSAGE_TTL: Duration = Duration::from_secs(24 * 3600);
 /// How long a `request_closed` is worth delivering, at least: longer when
 /// the request notice it takes back could still arrive later.
 const CLOSE_TTL: Duration = Duration::from_secs(3600);
+/// How long a safety alert's notice is worth delivering (it is raised
+/// again anyway while nobody acknowledges it).
+const ALERT_TTL: Duration = Duration::from_secs(3600);
 /// Entries kept in the per-node message throttle before it is pruned.
 const RECENT_LIMIT: usize = 10_000;
 
@@ -182,6 +186,37 @@ pub async fn request_escalated(app: &App, request: &HelpRequest, seeker_name: &s
     if !users.is_empty() {
         push_about_request(app, request, users, &pushes).await;
     }
+}
+
+/// Pushes a safety alert to each support agent who is not connected (at
+/// once, high urgency, worth an hour).
+pub async fn alert_raised(app: &App, alert: &Alert) {
+    let agents = match app.store.support_agents().await {
+        Ok(agents) => agents,
+        Err(error) => {
+            tracing::error!(%error, "reading support agents failed");
+            return;
+        }
+    };
+    let now = app.clock.now();
+    let mut pushes = Vec::new();
+    for agent in agents {
+        if app.presence.is_online(&agent) {
+            continue;
+        }
+        let name = show_names(app, &agent)
+            .await
+            .then_some(alert.raised_by.display_name.as_str());
+        pushes.push(OutgoingPush {
+            user: agent,
+            notice: Notice::alert(&alert.id, name),
+            urgency: Urgency::High,
+            topic: Some(topic_of(alert.id.as_str())),
+            expires_at: now.plus(ALERT_TTL),
+            while_pending: None,
+        });
+    }
+    queue(app, &pushes).await;
 }
 
 /// Queues `pushes` about a pending `request` to `users`, marked so that

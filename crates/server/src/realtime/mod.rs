@@ -6,6 +6,7 @@
 //! (sessions, websocket, long-polling) is the `helpline-socketio` crate.
 
 pub mod ack;
+pub mod alerts;
 mod auto_away;
 pub mod batches;
 mod calls;
@@ -72,6 +73,7 @@ impl Realtime {
         let mut handlers = ack::Handlers::default();
         opening::register(&mut handlers);
         requests::register(&mut handlers);
+        alerts::register(&mut handlers);
         conversations::register(&mut handlers);
         edits::register(&mut handlers);
         timers::register(&mut handlers);

@@ -3,6 +3,7 @@
 //! builds a payload by hand. Sent only through [`super::fanout`].
 
 use super::encoded::EncodedMessage;
+use helpline_core::alerts::Alert;
 use helpline_core::call::{Call, CallStatus, EndReason, Media};
 use helpline_core::conversation::ConversationSummary;
 use helpline_core::dispatch::Reason;
@@ -128,6 +129,8 @@ pub enum SupportChange {
     Presence,
     /// Support changed a volunteer's credentials (**extension**).
     Credentials,
+    /// A safety alert was raised, acknowledged or resolved (**extension**).
+    Alerts,
 }
 
 /// A volunteer's availability as seekers and support see it
@@ -222,6 +225,24 @@ pub enum ServerEvent {
     VolunteerAutoAway {
         /// How many (`HELPLINE_MAX_MISSED_OFFERS`).
         missed_offers: u32,
+    },
+    /// A safety alert, to every support agent: raised, or raised again
+    /// while nobody acknowledged it (**extension**).
+    SupportAlert {
+        /// The alert.
+        alert: Alert,
+        /// Whether it was raised before and nobody acknowledged it.
+        repeated: bool,
+    },
+    /// Support is on the caller's alert (**extension**).
+    SafetyAcknowledged {
+        /// The alert, acknowledged.
+        alert: Alert,
+    },
+    /// Support resolved the caller's alert (**extension**).
+    SafetyResolved {
+        /// The alert, resolved.
+        alert: Alert,
     },
     /// Where the seeker's pending request stands in the waiting line, sent
     /// whenever its position or estimate changes (**extension**).
@@ -424,6 +445,9 @@ impl ServerEvent {
             Self::RequestStatusResponse(_) => "request:status:response",
             Self::RequestPosition(_) => "request:position",
             Self::VolunteerAutoAway { .. } => "volunteer:auto_away",
+            Self::SupportAlert { .. } => "support:alert",
+            Self::SafetyAcknowledged { .. } => "safety:acknowledged",
+            Self::SafetyResolved { .. } => "safety:resolved",
             Self::MessageNew(_) => "message:new",
             Self::MessageEdited(_) => "message:edited",
             Self::MessageDeleted { .. } => "message:deleted",

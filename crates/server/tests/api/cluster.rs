@@ -19,6 +19,7 @@ both_brokers!(
     auto_away_across_nodes,
     batches_widen_once_across_nodes,
     credentials_and_the_cap_across_nodes,
+    safety_alerts_across_nodes,
 );
 
 /// Nothing of `name` arrives within a short wait.
@@ -710,4 +711,44 @@ async fn credentials_and_the_cap_across_nodes(broker: Broker) {
         .await
         .unwrap();
     assert_eq!(refused["error"]["code"], "conflict", "{refused}");
+}
+
+/// A safety alert raised on one node reaches support on the other, is
+/// raised again once there (both nodes sweep), and its acknowledgement
+/// through that node reaches the seeker on the first.
+async fn safety_alerts_across_nodes(broker: Broker) {
+    let nodes = spawn_cluster(broker, 2).await;
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let agent = b.create_account(helpline_core::user::Role::Support).await;
+    let mut staff = b.connect(&agent).await;
+    let seeker = a.register("seeker").await;
+    let mut s = a.connect(&seeker).await;
+    let raised = ok(s
+        .ack("safety:alert", json!({"note": "Someone is at my door"}))
+        .await
+        .unwrap());
+    let id = raised["alert"]["id"].clone();
+    let told = staff.event("support:alert").await.unwrap();
+    assert_eq!(
+        (told["alert"]["id"].clone(), told["repeated"].clone()),
+        (id.clone(), json!(false))
+    );
+    a.clock
+        .advance(Duration::from_secs(a.settings.alert_repeat_secs));
+    let again = staff.event("support:alert").await.unwrap();
+    assert_eq!(
+        (again["alert"]["id"].clone(), again["repeated"].clone()),
+        (id.clone(), json!(true))
+    );
+    quiet(&mut staff, "support:alert").await;
+    let (code, _) = b
+        .post(
+            &format!("/api/alerts/{}/ack", id.as_str().unwrap_or_default()),
+            Some(&agent.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let heard = s.event("safety:acknowledged").await.unwrap();
+    assert_eq!(heard["alert"]["acknowledgedBy"]["id"], json!(agent.id));
 }

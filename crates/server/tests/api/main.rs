@@ -40,6 +40,7 @@ mod push_mock_selftest;
 mod race;
 mod receipts;
 mod safety;
+mod safety_alerts;
 mod search;
 mod support;
 mod system_messages;

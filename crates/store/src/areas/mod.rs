@@ -3,6 +3,7 @@
 //! implement each trait in the file of their own that holds that area.
 
 mod accounts;
+mod alerts;
 mod attachments;
 mod calls;
 mod conversations;
@@ -14,6 +15,7 @@ mod safety;
 mod support;
 mod volunteers;
 pub use accounts::Accounts;
+pub use alerts::{AlertFilter, Alerts, NewAlert};
 pub use attachments::Attachments;
 pub use calls::Calls;
 pub use conversations::Conversations;

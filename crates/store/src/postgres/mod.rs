@@ -31,6 +31,7 @@ macro_rules! select_messages {
 }
 
 mod accounts;
+mod alerts;
 mod append;
 mod attachments;
 mod batch;
@@ -128,6 +129,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 18,
         sql: include_str!("../../migrations/postgres/0018_last_helped.sql"),
+    },
+    Migration {
+        version: 19,
+        sql: include_str!("../../migrations/postgres/0019_safety_alerts.sql"),
     },
 ];
 

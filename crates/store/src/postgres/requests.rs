@@ -479,8 +479,8 @@ impl crate::Requests for super::PostgresStore {
 
     async fn widen_when_declined(&self, id: &RequestId, now: Timestamp) -> StoreResult<bool> {
         let done = sqlx::query(sql::requests::WIDEN_WHEN_DECLINED_POSTGRES)
-            .bind(id.as_str())
             .bind(now.millis())
+            .bind(id.as_str())
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)

@@ -4,6 +4,7 @@
 //! One module per backend file that uses it.
 
 pub(crate) mod accounts;
+pub(crate) mod alerts;
 pub(crate) mod append;
 pub(crate) mod attachments;
 pub(crate) mod calls;

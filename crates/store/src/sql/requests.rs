@@ -74,23 +74,23 @@ pub(crate) const MEAN_RECENT_WAIT: &str = "SELECT CAST(AVG(accepted_at - created
 /// estimate, for request `$3`.
 pub(crate) const SET_TOLD_STANDING: &str = "UPDATE help_requests SET told_position = $1, told_wait_secs = $2 WHERE id = $3 AND status = 'pending'";
 
-/// Takes the requests whose next batch is due at `$1`, setting the
-/// deadline after it to `$2`; `$3` at most.
-pub(crate) const WIDEN_DUE: &str = "UPDATE help_requests SET widen_at = $2 WHERE id IN ( \
-     SELECT id FROM help_requests WHERE status = 'pending' AND widen_at <= $1 AND expires_at > $1 \
-     ORDER BY widen_at LIMIT $3) AND status = 'pending' AND widen_at <= $1 RETURNING *";
+/// Takes the requests whose next batch is due at `$2`, setting the
+/// deadline after it to `$1`; `$3` at most.
+pub(crate) const WIDEN_DUE: &str = "UPDATE help_requests SET widen_at = $1 WHERE id IN ( \
+     SELECT id FROM help_requests WHERE status = 'pending' AND widen_at <= $2 AND expires_at > $2 \
+     ORDER BY widen_at LIMIT $3) AND status = 'pending' AND widen_at <= $2 RETURNING *";
 
 pub(crate) const STOP_WIDENING: &str = "UPDATE help_requests SET widen_at = NULL WHERE id = $1";
 
-/// Brings request `$1`'s widening deadline forward to `$2` when everyone
+/// Brings request `$2`'s widening deadline forward to `$1` when everyone
 /// it was offered to declined it; `$unanswered` finds an opening offer
 /// not declined (its form differs per backend).
 macro_rules! widen_when_declined {
     ($unanswered:literal) => {
         concat!(
-            "UPDATE help_requests SET widen_at = $2 WHERE id = $1 AND status = 'pending' \
-             AND widen_at > $2 \
-             AND NOT EXISTS (SELECT 1 FROM request_offers o WHERE o.request_id = $1 AND o.declined = 0) \
+            "UPDATE help_requests SET widen_at = $1 WHERE id = $2 AND status = 'pending' \
+             AND widen_at > $1 \
+             AND NOT EXISTS (SELECT 1 FROM request_offers o WHERE o.request_id = $2 AND o.declined = 0) \
              AND NOT EXISTS (",
             $unanswered,
             ")"
@@ -100,14 +100,14 @@ macro_rules! widen_when_declined {
 
 /// [`widen_when_declined!`] on SQLite.
 pub(crate) const WIDEN_WHEN_DECLINED_SQLITE: &str = widen_when_declined!(
-    "SELECT 1 FROM request_offer_lists l, json_each(l.volunteer_ids) WHERE l.request_id = $1 \
+    "SELECT 1 FROM request_offer_lists l, json_each(l.volunteer_ids) WHERE l.request_id = $2 \
      AND json_each.value NOT IN (SELECT o.volunteer_id FROM request_offers o \
-       WHERE o.request_id = $1 AND o.declined = 1)"
+       WHERE o.request_id = $2 AND o.declined = 1)"
 );
 
 /// [`widen_when_declined!`] on PostgreSQL.
 pub(crate) const WIDEN_WHEN_DECLINED_POSTGRES: &str = widen_when_declined!(
-    "SELECT 1 FROM request_offer_lists l, UNNEST(l.volunteer_ids) AS v (id) WHERE l.request_id = $1 \
+    "SELECT 1 FROM request_offer_lists l, UNNEST(l.volunteer_ids) AS v (id) WHERE l.request_id = $2 \
      AND v.id NOT IN (SELECT o.volunteer_id FROM request_offers o \
-       WHERE o.request_id = $1 AND o.declined = 1)"
+       WHERE o.request_id = $2 AND o.declined = 1)"
 );

@@ -27,6 +27,7 @@ macro_rules! select_messages {
 }
 
 mod accounts;
+mod alerts;
 mod append;
 mod attachments;
 mod calls;
@@ -143,6 +144,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 21,
         sql: include_str!("../../migrations/sqlite/0021_last_helped.sql"),
+    },
+    Migration {
+        version: 22,
+        sql: include_str!("../../migrations/sqlite/0022_safety_alerts.sql"),
     },
 ];
 

@@ -458,7 +458,7 @@ impl crate::Requests for super::SqliteStore {
         next: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>> {
-        let binds = vec![now.millis(), next.millis(), limit];
+        let binds = vec![next.millis(), now.millis(), limit];
         take_due(&self.writer, sql::requests::WIDEN_DUE, binds).await
     }
 
@@ -466,11 +466,9 @@ impl crate::Requests for super::SqliteStore {
         let id = id.clone();
         self.writer
             .run_direct(move |conn| {
-                // By name: `$2` comes first in the text, and positions
-                // follow first appearance.
                 let changed = conn
                     .prepare_cached(sql::requests::WIDEN_WHEN_DECLINED_SQLITE)?
-                    .execute(rusqlite::named_params! {"$1": id.as_str(), "$2": now.millis()})?;
+                    .execute(params![now.millis(), id.as_str()])?;
                 Ok(changed > 0)
             })
             .await

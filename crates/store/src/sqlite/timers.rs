@@ -34,7 +34,7 @@ pub(super) async fn set_auto_delete(
 }
 
 /// Turns due messages into tombstones: past their deadline, or view-once
-/// and read by every other participant; never under an open report.
+/// and read by every other participant; never under an open report or an unresolved safety alert.
 ///
 /// Two arms, one per partial index (`messages_due`, `messages_view_once`):
 /// SQLite does not split an OR across partial indexes, and with one WHERE
@@ -51,6 +51,7 @@ const EXPIRE_DUE_MESSAGES: &str = "UPDATE messages SET content = '', deleted_at 
                  WHERE p.conversation_id = m.conversation_id AND p.user_id <> m.sender_id \
                    AND p.last_read_seq < m.seq)) d \
         WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE r.conversation_id = d.conversation_id AND r.status = 'open') \
+          AND NOT EXISTS (SELECT 1 FROM safety_alerts a WHERE a.conversation_id = d.conversation_id AND a.resolved_at IS NULL) \
         LIMIT ?2) \
      RETURNING id";
 

@@ -1,0 +1,117 @@
+//! Safety alerts on PostgreSQL: each conditional move is one statement
+//! (raising again skips rows another sweeper holds), then a read of the
+//! alert with its people's names.
+
+use crate::rows;
+use crate::sql::alerts as sql;
+use crate::{AlertFilter, NewAlert, StoreError, StoreResult};
+use helpline_core::alerts::Alert;
+use helpline_core::{AlertId, Timestamp, UserId};
+use sqlx::PgPool;
+
+/// The alert `id`.
+async fn alert_in(pool: &PgPool, id: &str) -> StoreResult<Option<Alert>> {
+    let row = sqlx::query(sql::ALERT_BY_ID)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(rows::alert).transpose()
+}
+
+#[async_trait::async_trait]
+impl crate::Alerts for super::PostgresStore {
+    async fn raise_alert(&self, new: &NewAlert) -> StoreResult<Alert> {
+        sqlx::query(sql::INSERT_ALERT)
+            .bind(new.id.as_str())
+            .bind(new.raised_by.as_str())
+            .bind(new.conversation_id.as_ref().map(|c| c.as_str()))
+            .bind(new.note.as_deref())
+            .bind(new.now.millis())
+            .execute(&self.pool)
+            .await?;
+        alert_in(&self.pool, new.id.as_str())
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("an alert vanished as it was stored".into()))
+    }
+
+    async fn alert(&self, id: &AlertId) -> StoreResult<Option<Alert>> {
+        alert_in(&self.pool, id.as_str()).await
+    }
+
+    async fn alerts(&self, filter: &AlertFilter, limit: i64) -> StoreResult<Vec<Alert>> {
+        let query = match filter {
+            AlertFilter::All => sqlx::query(sql::ALL_ALERTS).bind(limit),
+            AlertFilter::Unresolved => sqlx::query(sql::UNRESOLVED_ALERTS).bind(limit),
+            AlertFilter::Resolved => sqlx::query(sql::RESOLVED_ALERTS).bind(limit),
+            AlertFilter::RaisedBy(user) => sqlx::query(sql::ALERTS_RAISED_BY)
+                .bind(user.as_str())
+                .bind(limit),
+        };
+        let found = query.fetch_all(&self.pool).await?;
+        rows::all(&found, rows::alert)
+    }
+
+    async fn acknowledge_alert(
+        &self,
+        id: &AlertId,
+        by: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Alert>> {
+        let done = sqlx::query(sql::ACKNOWLEDGE_ALERT)
+            .bind(now.millis())
+            .bind(by.as_str())
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        alert_in(&self.pool, id.as_str()).await
+    }
+
+    async fn resolve_alert(
+        &self,
+        id: &AlertId,
+        by: &UserId,
+        note: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Alert>> {
+        let done = sqlx::query(sql::RESOLVE_ALERT)
+            .bind(now.millis())
+            .bind(by.as_str())
+            .bind(note)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        alert_in(&self.pool, id.as_str()).await
+    }
+
+    async fn raise_unacknowledged_again(
+        &self,
+        due: Timestamp,
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Alert>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "WITH due AS ( \
+               SELECT id FROM safety_alerts WHERE acknowledged_at IS NULL AND resolved_at IS NULL \
+               AND last_raised_at <= $2 ORDER BY last_raised_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             UPDATE safety_alerts a SET last_raised_at = $1 FROM due \
+             WHERE a.id = due.id AND a.acknowledged_at IS NULL AND a.resolved_at IS NULL \
+             AND a.last_raised_at <= $2 RETURNING a.id",
+        )
+        .bind(now.millis())
+        .bind(due.millis())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut raised = Vec::with_capacity(ids.len());
+        for id in &ids {
+            raised.extend(alert_in(&self.pool, id).await?);
+        }
+        Ok(raised)
+    }
+}
