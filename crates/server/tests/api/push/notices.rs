@@ -17,6 +17,7 @@ both_backends!(
     told_in_the_app_then_gone,
     escalations_reach_support_by_push,
     batches_push_on_call_volunteers_in_turn,
+    safety_alerts_reach_support_by_push,
 );
 both_brokers!(told_on_one_node_gone_from_another);
 
@@ -602,6 +603,33 @@ async fn batches_push_on_call_volunteers_in_turn(backend: Backend) {
     );
     for device in [&speaker_device, &other_device] {
         assert_eq!(mock.next(device).await.payload["kind"], "request_closed");
+    }
+    mock.assert_clean();
+}
+
+/// A safety alert reaches a support agent whose app is closed at once, and
+/// again while nobody acknowledges it; never with the note.
+async fn safety_alerts_reach_support_by_push(backend: Backend) {
+    let (app, mock) = push_app(backend).await;
+    let support = app.create_account(helpline_core::user::Role::Support).await;
+    let device = subscribe(&app, &support, &mock).await;
+    let seeker = app.register("seeker").await;
+    let s = app.connect(&seeker).await;
+    let raised = ok(s
+        .ack("safety:alert", json!({"note": CANARY}))
+        .await
+        .unwrap());
+    let id = raised["alert"]["id"].as_str().expect("id").to_owned();
+    let push = mock.next(&device).await;
+    assert_eq!(push.payload["kind"], "alert");
+    assert_eq!(push.payload["title"], "Safety alert");
+    assert_eq!(push.payload["tag"], format!("alert-{id}"));
+    assert_eq!(push.urgency.as_deref(), Some("high"));
+    app.clock
+        .advance(Duration::from_secs(app.settings.alert_repeat_secs));
+    assert_eq!(mock.next(&device).await.payload["kind"], "alert");
+    for text in mock.all_plaintexts() {
+        assert!(!text.contains(CANARY), "a note leaked into a push: {text}");
     }
     mock.assert_clean();
 }
