@@ -80,12 +80,22 @@ pub enum Reason {
 }
 
 /// The seeker's side of the ranking.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SeekerFacts {
     /// The languages the seeker speaks.
     pub languages: Vec<String>,
     /// Whether companions the seeker rated well go first.
     pub prefer_familiar: bool,
+}
+
+impl Default for SeekerFacts {
+    /// No languages, familiar companions first (the setting's default).
+    fn default() -> Self {
+        Self {
+            languages: Vec::new(),
+            prefer_familiar: true,
+        }
+    }
 }
 
 /// What the ranking knows of one eligible volunteer.

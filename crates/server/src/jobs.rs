@@ -29,6 +29,7 @@ const SWEEP_BATCH: i64 = 500;
 
 /// Runs the sweeper until `stop` turns true.
 pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
+    crate::realtime::batches::clear_if_ring_all(&app).await;
     let mut tick = tokio::time::interval(Duration::from_millis(app.settings.sweep_interval_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

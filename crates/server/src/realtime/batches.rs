@@ -15,11 +15,11 @@
 //! reached (the store's offerable requests say so). When everyone reached
 //! so far has declined, the next batch is offered at once.
 
-use super::outbound::{IncomingRequest, ServerEvent};
+use super::outbound::{IncomingRequest, RequestCancelled, ServerEvent};
 use crate::app::App;
 use crate::push::notices;
 use helpline_core::dispatch::{Batching, Reason, rank};
-use helpline_core::request::{HelpRequest, Topic};
+use helpline_core::request::{HelpRequest, RequestStatus, Topic};
 use helpline_core::{DomainError, UserId};
 use helpline_store::OnCall;
 use std::collections::{HashMap, HashSet};
@@ -115,9 +115,11 @@ pub async fn tell(
     }
 }
 
-/// Under batched dispatch, why an open request reached `volunteer` (for
-/// an offer made again, when they connect): `None` under ring_all and for
-/// a request made to one volunteer.
+/// Under batched dispatch, why an open request reached `volunteer`, for
+/// an offer made again when they connect: the ranking's reasons if a batch
+/// reached them, nothing (an empty list) if they are offered it only
+/// because every batch has gone out. `None` under ring_all and for a
+/// request made to one volunteer. Ask before recording the new offer.
 pub async fn why_for(
     app: &App,
     request: &HelpRequest,
@@ -125,6 +127,9 @@ pub async fn why_for(
 ) -> Result<Option<Vec<Reason>>, DomainError> {
     if app.settings.dispatch().batching().is_none() || request.target_volunteer_id.is_some() {
         return Ok(None);
+    }
+    if !app.store.offered_to(&request.id, volunteer).await? {
+        return Ok(Some(Vec::new()));
     }
     let (seeker, facts) = app
         .store
@@ -141,6 +146,23 @@ pub async fn why_for(
             .map(|r| r.why)
             .unwrap_or_default(),
     ))
+}
+
+/// Under ring_all, no request waits for a batch: deadlines left by a
+/// batched run before (a restart with the policy changed) are cleared, or
+/// their requests would stay hidden from volunteers no batch reached.
+pub async fn clear_if_ring_all(app: &App) {
+    if app.settings.dispatch().batching().is_some() {
+        return;
+    }
+    match app.store.stop_all_widening().await {
+        Ok(0) => {}
+        Ok(cleared) => tracing::info!(
+            cleared,
+            "batched requests opened to everyone under ring_all"
+        ),
+        Err(error) => tracing::error!(%error, "clearing batched dispatch deadlines failed"),
+    }
 }
 
 /// A volunteer declined `request`: if everyone its batches reached has
@@ -185,38 +207,77 @@ pub async fn sweep(app: &App) {
 }
 
 /// Offers `request` to its next batch, and ends its widening when nobody
-/// eligible is left after it.
+/// eligible is left after it. Only volunteers never offered the request
+/// are told ([`helpline_store::Requests::record_batch`]), so a second
+/// sweep racing over the same request (its deadline brought forward by a
+/// decline meanwhile) tells nobody twice.
 async fn widen(app: &App, batching: Batching, request: &HelpRequest) -> Result<(), DomainError> {
+    let seeker_name = match app.store.user(&request.senior_id).await? {
+        Some(seeker) => seeker.display_name,
+        None => return Ok(()),
+    };
     let already: HashSet<UserId> = app
         .store
         .offered_volunteers(&request.id)
         .await?
         .into_iter()
         .collect();
+    // Who was available as the batch was chosen: after the last batch,
+    // anyone who arrived since is offered the request like an arrival at
+    // its opening.
+    let arrivals = app.presence.arrivals_mark();
+    let seen = app.presence.available_volunteers();
     let batch = next_batch(app, batching, &request.senior_id, request.topic, &already).await?;
     // A block or a close since the read is decided here: only those
     // recorded are told.
     let recorded = app
         .store
-        .record_offers(&request.id, &batch.volunteers)
+        .record_batch(&request.id, &batch.volunteers)
         .await?;
+    if !recorded.is_empty() {
+        tracing::debug!(request = %request.id, count = recorded.len(), "request offered to its next batch");
+        tell(app, request, &seeker_name, &recorded, Some(&batch.why)).await;
+        let on_call: Vec<OnCall> = batch
+            .on_call
+            .into_iter()
+            .filter(|v| recorded.contains(&v.volunteer))
+            .collect();
+        notices::request_opened(app, request, &seeker_name, &on_call).await;
+        closed_meanwhile(app, request, &recorded).await;
+    }
     if !batch.more_left {
         app.store.stop_widening(&request.id).await?;
+        if app.presence.arrived_since(arrivals) {
+            super::offers::offer_to_arrivals(app, &seen).await?;
+        }
     }
-    if recorded.is_empty() {
-        return Ok(());
-    }
-    tracing::debug!(request = %request.id, count = recorded.len(), "request offered to its next batch");
-    let seeker_name = match app.store.user(&request.senior_id).await? {
-        Some(seeker) => seeker.display_name,
-        None => return Ok(()),
-    };
-    tell(app, request, &seeker_name, &recorded, Some(&batch.why)).await;
-    let on_call: Vec<OnCall> = batch
-        .on_call
-        .into_iter()
-        .filter(|v| recorded.contains(&v.volunteer))
-        .collect();
-    notices::request_opened(app, request, &seeker_name, &on_call).await;
     Ok(())
+}
+
+/// The request may have been taken or closed while `told` heard of it
+/// (after their offers were recorded, before the offer reached them): if
+/// so they hear that too, so the offer does not linger on their screens.
+async fn closed_meanwhile(app: &App, request: &HelpRequest, told: &[UserId]) {
+    let now = match app.store.request(&request.id).await {
+        Ok(Some(now)) if now.status != RequestStatus::Pending => now,
+        Ok(_) => return,
+        Err(error) => {
+            tracing::warn!(%error, "re-reading a request offered to a batch failed");
+            return;
+        }
+    };
+    let event = match (now.status, now.volunteer_id.clone()) {
+        (RequestStatus::Accepted | RequestStatus::Completed, Some(volunteer_id)) => {
+            ServerEvent::RequestClaimed {
+                request_id: now.id.clone(),
+                senior_id: now.senior_id.clone(),
+                volunteer_id,
+            }
+        }
+        (RequestStatus::Expired, _) => {
+            ServerEvent::RequestCancelled(RequestCancelled::for_volunteers(&now, Some("expired")))
+        }
+        _ => ServerEvent::RequestCancelled(RequestCancelled::for_volunteers(&now, None)),
+    };
+    app.fanout.to_users(told, &event).await;
 }

@@ -28,6 +28,7 @@ pub async fn offer_pending_to(
         if credentialed.await?.is_empty() {
             continue;
         }
+        let why = super::batches::why_for(app, &offer.request, volunteer).await?;
         // A block stored since the read above leaves them out.
         let recorded = app
             .store
@@ -38,7 +39,7 @@ pub async fn offer_pending_to(
         }
         let mut incoming =
             IncomingRequest::new(&offer.request, &offer.seeker_display_name, app.clock.now());
-        if let Some(why) = super::batches::why_for(app, &offer.request, volunteer).await? {
+        if let Some(why) = why {
             incoming = incoming.because(why);
         }
         let event = ServerEvent::SeekerIncoming(incoming);
@@ -119,6 +120,21 @@ pub async fn withdraw_on_block(
             app.fanout.to_user(seeker, &to_seeker).await;
         }
         super::queue::line_changed(app).await;
+    }
+    Ok(())
+}
+
+/// A volunteer who became available after the snapshot a request was
+/// offered from may have read the pending requests before it was stored
+/// (or before its last batch cleared its deadline): they are offered what
+/// is pending for them now (a request they did see arrives twice, which
+/// the client shows once).
+pub(super) async fn offer_to_arrivals(app: &App, snapshot: &[UserId]) -> Result<(), DomainError> {
+    let before: std::collections::HashSet<&UserId> = snapshot.iter().collect();
+    for volunteer in app.presence.available_volunteers() {
+        if !before.contains(&volunteer) {
+            offer_pending_to(app, &volunteer, None).await?;
+        }
     }
     Ok(())
 }

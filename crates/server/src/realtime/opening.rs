@@ -13,7 +13,7 @@
 
 use super::ack::{Ack, Context, Handlers, Replied};
 use super::batches;
-use super::offers::offer_pending_to;
+use super::offers::offer_to_arrivals;
 use super::outbound::{RequestCancelled, ServerEvent};
 use crate::app::App;
 use crate::push::notices;
@@ -206,18 +206,4 @@ async fn withdraw(app: &App, opened: &OpenedRequest) {
     app.fanout
         .to_users(&opened.offered, &ServerEvent::RequestCancelled(gone))
         .await;
-}
-
-/// A volunteer who became available after the snapshot a request was
-/// offered from may have read the pending requests before it was stored:
-/// they are offered what is pending for them now (a request they did see
-/// arrives twice, which the client shows once).
-async fn offer_to_arrivals(app: &App, snapshot: &[UserId]) -> Result<(), DomainError> {
-    let before: HashSet<&UserId> = snapshot.iter().collect();
-    for volunteer in app.presence.available_volunteers() {
-        if !before.contains(&volunteer) {
-            offer_pending_to(app, &volunteer, None).await?;
-        }
-    }
-    Ok(())
 }

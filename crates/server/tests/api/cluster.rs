@@ -645,9 +645,11 @@ async fn batches_widen_once_across_nodes(broker: Broker) {
 /// decide who is offered what on a third's request: both are read from
 /// the database, so every node agrees at once.
 async fn credentials_and_the_cap_across_nodes(broker: Broker) {
+    // Under batched dispatch, whose ranking read applies both rules too.
     let nodes = spawn_cluster_with(broker, 2, |s| {
         s.require_credentials = true;
         s.max_active_chats = 1;
+        s.dispatch = "batched".into();
     })
     .await;
     let (a, b) = (&nodes[0], &nodes[1]);

@@ -66,6 +66,14 @@ pub trait Requests: Send + Sync {
         volunteers: &[UserId],
     ) -> StoreResult<Vec<UserId>>;
 
+    /// Like [`Requests::record_offers`] for a batch of batched dispatch,
+    /// but returns only the volunteers never offered the request before:
+    /// two sweeps racing over one request (a decline brought its deadline
+    /// forward while the batch was being offered) tell each volunteer
+    /// once.
+    async fn record_batch(&self, id: &RequestId, volunteers: &[UserId])
+    -> StoreResult<Vec<UserId>>;
+
     /// Records that a volunteer declined an open request: it is not
     /// offered to them again, and, an answer, it starts their missed offers
     /// ([`crate::Volunteers::record_missed_offers`]) from zero.
@@ -146,6 +154,10 @@ pub trait Requests: Send + Sync {
         next: Timestamp,
         limit: i64,
     ) -> StoreResult<Vec<HelpRequest>>;
+
+    /// Clears every pending request's widening deadline (the server runs
+    /// ring_all now); returns how many there were.
+    async fn stop_all_widening(&self) -> StoreResult<u64>;
 
     /// Everyone a request still widening was offered to has declined it:
     /// its next batch is due at `now` rather than at its deadline. Whether

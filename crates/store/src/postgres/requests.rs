@@ -197,42 +197,15 @@ impl crate::Requests for super::PostgresStore {
         id: &RequestId,
         volunteers: &[UserId],
     ) -> StoreResult<Vec<UserId>> {
-        if volunteers.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tx = self.pool.begin().await?;
-        // Shared with other offers, exclusive against a block being stored
-        // (`set_block` locks the pair's pending requests): the parties read
-        // next include any block committed before this offer. A claim or
-        // expiry holding the row is waited for, and then the request is no
-        // longer pending and offered to nobody.
-        let seeker: Option<String> = sqlx::query_scalar(
-            "SELECT senior_id FROM help_requests WHERE id = $1 AND status = 'pending' FOR SHARE",
-        )
-        .bind(id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(seeker) = seeker else {
-            return Ok(Vec::new());
-        };
-        let parties: Vec<String> = sqlx::query_scalar(BLOCK_PARTIES)
-            .bind(&seeker)
-            .fetch_all(&mut *tx)
-            .await?;
-        let offered = offer_targets(volunteers, &parties);
-        // Sorted, so two overlapping inserts take their row locks in the same order.
-        let mut ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
-        ids.sort_unstable();
-        sqlx::query(
-            "INSERT INTO request_offers (request_id, volunteer_id) SELECT $1, v FROM UNNEST($2::TEXT[]) AS v \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(id.as_str())
-        .bind(ids)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(offered)
+        record(&self.pool, id, volunteers, false).await
+    }
+
+    async fn record_batch(
+        &self,
+        id: &RequestId,
+        volunteers: &[UserId],
+    ) -> StoreResult<Vec<UserId>> {
+        record(&self.pool, id, volunteers, true).await
     }
 
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
@@ -486,6 +459,13 @@ impl crate::Requests for super::PostgresStore {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn stop_all_widening(&self) -> StoreResult<u64> {
+        let done = sqlx::query(sql::requests::STOP_ALL_WIDENING)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn stop_widening(&self, id: &RequestId) -> StoreResult<()> {
         sqlx::query(sql::requests::STOP_WIDENING)
             .bind(id.as_str())
@@ -541,4 +521,71 @@ impl crate::Requests for super::PostgresStore {
             .await?;
         row.as_ref().map(rows::help_request).transpose()
     }
+}
+
+/// Records later offers of request `id` to `volunteers` (see
+/// [`crate::Requests::record_offers`]); with `fresh_only`, returns only
+/// those never offered it before ([`crate::Requests::record_batch`]).
+async fn record(
+    pool: &sqlx::PgPool,
+    id: &RequestId,
+    volunteers: &[UserId],
+    fresh_only: bool,
+) -> StoreResult<Vec<UserId>> {
+    if volunteers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = pool.begin().await?;
+    // Shared with other offers, exclusive against a block being stored
+    // (`set_block` locks the pair's pending requests): the parties read
+    // next include any block committed before this offer. A claim or
+    // expiry holding the row is waited for, and then the request is no
+    // longer pending and offered to nobody. Two batches of one request
+    // are serialised here too (a shared lock each, then the inserts'
+    // conflicts decide who recorded whom).
+    let seeker: Option<String> = sqlx::query_scalar(
+        "SELECT senior_id FROM help_requests WHERE id = $1 AND status = 'pending' FOR SHARE",
+    )
+    .bind(id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(seeker) = seeker else {
+        return Ok(Vec::new());
+    };
+    let parties: Vec<String> = sqlx::query_scalar(BLOCK_PARTIES)
+        .bind(&seeker)
+        .fetch_all(&mut *tx)
+        .await?;
+    let offered = offer_targets(volunteers, &parties);
+    // Sorted, so two overlapping inserts take their row locks in the same order.
+    let mut ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
+    ids.sort_unstable();
+    if !fresh_only {
+        sqlx::query(
+            "INSERT INTO request_offers (request_id, volunteer_id) SELECT $1, v FROM UNNEST($2::TEXT[]) AS v \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id.as_str())
+        .bind(ids)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return Ok(offered);
+    }
+    let fresh: std::collections::HashSet<String> = sqlx::query_scalar(
+        "INSERT INTO request_offers (request_id, volunteer_id) SELECT $1, v FROM UNNEST($2::TEXT[]) AS v \
+         WHERE NOT EXISTS (SELECT 1 FROM request_offer_lists l WHERE l.request_id = $1 AND v = ANY (l.volunteer_ids)) \
+         ON CONFLICT DO NOTHING RETURNING volunteer_id",
+    )
+    .bind(id.as_str())
+    .bind(ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    tx.commit().await?;
+    Ok(offered
+        .into_iter()
+        .filter(|v| fresh.contains(v.as_str()))
+        .collect())
 }

@@ -111,3 +111,6 @@ pub(crate) const WIDEN_WHEN_DECLINED_POSTGRES: &str = widen_when_declined!(
      AND v.id NOT IN (SELECT o.volunteer_id FROM request_offers o \
        WHERE o.request_id = $2 AND o.declined = 1)"
 );
+
+pub(crate) const STOP_ALL_WIDENING: &str =
+    "UPDATE help_requests SET widen_at = NULL WHERE status = 'pending' AND widen_at IS NOT NULL";

@@ -67,6 +67,69 @@ fn insert_request(conn: &rusqlite::Connection, new: &NewHelpRequest) -> StoreRes
     inserted.ok_or_else(|| StoreError::Corrupt("request insert returned no row".into()))
 }
 
+/// Records later offers of request `id` to `volunteers` as one direct job
+/// (see [`crate::Requests::record_offers`]); with `fresh_only`, returns
+/// only those never offered it before ([`crate::Requests::record_batch`]).
+async fn record(
+    writer: &Writer,
+    id: &RequestId,
+    volunteers: &[UserId],
+    fresh_only: bool,
+) -> StoreResult<Vec<UserId>> {
+    if volunteers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (id, volunteers) = (id.clone(), volunteers.to_vec());
+    writer
+        .run_direct(move |conn| {
+            // A request no longer pending is offered to nobody: its end
+            // was (or is being) told to those it was offered to.
+            let seeker: Option<String> = conn
+                .prepare_cached(
+                    "SELECT senior_id FROM help_requests WHERE id = ?1 AND status = 'pending'",
+                )?
+                .query_row([id.as_str()], |row| row.get(0))
+                .optional()?;
+            let Some(seeker) = seeker else {
+                return Ok(Vec::new());
+            };
+            let parties = conn
+                .prepare_cached(BLOCK_PARTIES)?
+                .query_map([seeker.as_str()], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let offered = offer_targets(&volunteers, &parties);
+            // One statement for all of them: a thousand volunteers are one
+            // statement on the writer's own connection.
+            let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
+            let ids =
+                serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if !fresh_only {
+                // `WHERE true` tells the parser the upsert clause is not a join's ON.
+                conn.prepare_cached(
+                    "INSERT INTO request_offers (request_id, volunteer_id) \
+                     SELECT ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![id.as_str(), ids])?;
+                return Ok(offered);
+            }
+            let fresh = conn
+                .prepare_cached(
+                    "INSERT INTO request_offers (request_id, volunteer_id) \
+                     SELECT ?1, j.value FROM json_each(?2) j WHERE NOT EXISTS ( \
+                       SELECT 1 FROM request_offer_lists l, json_each(l.volunteer_ids) o \
+                        WHERE l.request_id = ?1 AND o.value = j.value) \
+                     ON CONFLICT DO NOTHING RETURNING volunteer_id",
+                )?
+                .query_map(params![id.as_str(), ids], |row| row.get::<_, String>(0))?
+                .collect::<Result<std::collections::HashSet<_>, _>>()?;
+            Ok(offered
+                .into_iter()
+                .filter(|v| fresh.contains(v.as_str()))
+                .collect())
+        })
+        .await
+}
+
 /// A conditional status move out of `pending`, as one direct writer job; returns
 /// the moved request. See [`crate::Requests::cancel_request`] and
 /// [`crate::Requests::reject_request`].
@@ -200,42 +263,15 @@ impl crate::Requests for super::SqliteStore {
         id: &RequestId,
         volunteers: &[UserId],
     ) -> StoreResult<Vec<UserId>> {
-        if volunteers.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (id, volunteers) = (id.clone(), volunteers.to_vec());
-        self.writer
-            .run_direct(move |conn| {
-                // A request no longer pending is offered to nobody: its
-                // end was (or is being) told to those it was offered to.
-                let seeker: Option<String> = conn
-                    .prepare_cached(
-                        "SELECT senior_id FROM help_requests WHERE id = ?1 AND status = 'pending'",
-                    )?
-                    .query_row([id.as_str()], |row| row.get(0))
-                    .optional()?;
-                let Some(seeker) = seeker else {
-                    return Ok(Vec::new());
-                };
-                let parties = conn
-                    .prepare_cached(BLOCK_PARTIES)?
-                    .query_map([seeker.as_str()], |row| row.get::<_, String>(0))?
-                    .collect::<Result<Vec<_>, _>>()?;
-                let offered = offer_targets(&volunteers, &parties);
-                // One statement for all of them: a thousand volunteers are
-                // one statement on the writer's own connection.
-                let ids: Vec<&str> = offered.iter().map(UserId::as_str).collect();
-                let ids =
-                    serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                // `WHERE true` tells the parser the upsert clause is not a join's ON.
-                conn.prepare_cached(
-                    "INSERT INTO request_offers (request_id, volunteer_id) \
-                     SELECT ?1, value FROM json_each(?2) WHERE true ON CONFLICT DO NOTHING",
-                )?
-                .execute(params![id.as_str(), ids])?;
-                Ok(offered)
-            })
-            .await
+        record(&self.writer, id, volunteers, false).await
+    }
+
+    async fn record_batch(
+        &self,
+        id: &RequestId,
+        volunteers: &[UserId],
+    ) -> StoreResult<Vec<UserId>> {
+        record(&self.writer, id, volunteers, true).await
     }
 
     async fn record_decline(&self, id: &RequestId, volunteer: &UserId) -> StoreResult<()> {
@@ -470,6 +506,17 @@ impl crate::Requests for super::SqliteStore {
                     .prepare_cached(sql::requests::WIDEN_WHEN_DECLINED_SQLITE)?
                     .execute(params![now.millis(), id.as_str()])?;
                 Ok(changed > 0)
+            })
+            .await
+    }
+
+    async fn stop_all_widening(&self) -> StoreResult<u64> {
+        self.writer
+            .run_direct(move |conn| {
+                let cleared = conn
+                    .prepare_cached(sql::requests::STOP_ALL_WIDENING)?
+                    .execute([])?;
+                Ok(u64::try_from(cleared).unwrap_or(0))
             })
             .await
     }
