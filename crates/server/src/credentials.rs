@@ -18,8 +18,19 @@ pub fn required(app: &App, topic: Option<Topic>) -> Option<Topic> {
 }
 
 /// Of `volunteers`, those who may be offered a request on `topic`, in
-/// their order.
+/// their order: credentialed when the topic needs it, and, for the
+/// emotional topic, below the wellbeing cap ([`crate::wellbeing`]).
 pub async fn eligible(
+    app: &App,
+    topic: Option<Topic>,
+    volunteers: Vec<UserId>,
+) -> Result<Vec<UserId>, DomainError> {
+    let volunteers = credentialed(app, topic, volunteers).await?;
+    crate::wellbeing::not_resting(app, topic, volunteers).await
+}
+
+/// Of `volunteers`, those credentialed for `topic` when it needs it.
+async fn credentialed(
     app: &App,
     topic: Option<Topic>,
     volunteers: Vec<UserId>,
@@ -39,17 +50,39 @@ pub async fn eligible(
         .collect())
 }
 
-/// Refuses (`forbidden`) a volunteer not credentialed for the request's topic.
+/// Why `volunteer` may not take a request on `topic` (made to them, or
+/// offered): not credentialed (`forbidden`), or resting after the day's
+/// emotional sessions (`conflict`); `None` if they may.
+pub async fn refusal(
+    app: &App,
+    topic: Option<Topic>,
+    volunteer: &UserId,
+) -> Result<Option<DomainError>, DomainError> {
+    if credentialed(app, topic, vec![volunteer.clone()])
+        .await?
+        .is_empty()
+    {
+        return Ok(Some(not_credentialed(topic)));
+    }
+    if crate::wellbeing::not_resting(app, topic, vec![volunteer.clone()])
+        .await?
+        .is_empty()
+    {
+        return Ok(Some(crate::wellbeing::resting_refusal()));
+    }
+    Ok(None)
+}
+
+/// Refuses a volunteer who may not take the request ([`refusal`]).
 pub async fn check_may_take(
     app: &App,
     volunteer: &UserId,
     request: &HelpRequest,
 ) -> Result<(), DomainError> {
-    let allowed = eligible(app, request.topic, vec![volunteer.clone()]).await?;
-    if allowed.is_empty() {
-        return Err(not_credentialed(request.topic));
+    match refusal(app, request.topic, volunteer).await? {
+        Some(refused) => Err(refused),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The refusal for a volunteer without the credential `topic` needs.

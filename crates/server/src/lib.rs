@@ -21,6 +21,7 @@ pub mod push;
 pub mod realtime;
 pub mod receipts;
 pub mod typing;
+pub mod wellbeing;
 
 use app::{App, AppParts};
 use auth::TokenKeys;

@@ -91,6 +91,7 @@ conformance! {
     run(volunteers::credentials_are_set_whole_and_only_for_volunteers),
     run(volunteers::loads_count_active_chats),
     run(volunteers::missed_offers_reach_the_limit_once),
+    run(volunteers::emotional_sessions_are_counted_since),
     run(dispatch::the_ranking_reads_ratings_languages_and_recency),
     run(dispatch::a_widening_request_reaches_only_its_batches),
     run(dispatch::widening_is_taken_once),

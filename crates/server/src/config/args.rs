@@ -62,6 +62,15 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_missed_offers: Option<u32>,
+    /// Sessions on the emotional topic a volunteer may take in 24 hours before such requests stop reaching them (0: no limit) [default: 3].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_MAX_EMOTIONAL_SESSIONS_PER_DAY",
+        value_name = "N"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_emotional_sessions_per_day: Option<u32>,
     /// Seconds before a safety alert nobody has acknowledged is raised to support again (0: never) [default: 120].
     #[arg(
         long,

@@ -49,6 +49,8 @@ pub struct Settings {
     pub require_credentials: bool,
     /// Offers in a row a volunteer may let pass before being set away (0: never).
     pub max_missed_offers: u32,
+    /// Emotional-topic sessions a volunteer may take in 24 hours (0: no limit).
+    pub max_emotional_sessions_per_day: u32,
     /// Seconds before an unacknowledged safety alert is raised again (0: never).
     pub alert_repeat_secs: u64,
     /// How open requests are offered: `ring_all` or `batched` (see [`Settings::dispatch`]).
@@ -147,6 +149,10 @@ impl fmt::Debug for Settings {
             .field("escalate_after_secs", &self.escalate_after_secs)
             .field("require_credentials", &self.require_credentials)
             .field("max_missed_offers", &self.max_missed_offers)
+            .field(
+                "max_emotional_sessions_per_day",
+                &self.max_emotional_sessions_per_day,
+            )
             .field("alert_repeat_secs", &self.alert_repeat_secs)
             .field("dispatch", &self.dispatch)
             .field("dispatch_batch_size", &self.dispatch_batch_size)
@@ -213,6 +219,7 @@ impl Default for Settings {
             escalate_after_secs: 120,
             require_credentials: false,
             max_missed_offers: 5,
+            max_emotional_sessions_per_day: 3,
             alert_repeat_secs: 120,
             dispatch: "ring_all".into(),
             dispatch_batch_size: 5,

@@ -91,15 +91,16 @@ pub async fn on_call_for(
             return Vec::new();
         }
     };
-    // Only a request that needs a credential reads who holds it.
-    let eligible: Option<HashSet<UserId>> = match crate::credentials::required(app, topic) {
-        None => None,
-        Some(_) => {
+    // Credentials and the wellbeing cap read the database only for the
+    // topics they concern.
+    let eligible: Option<HashSet<UserId>> = match crate::wellbeing::concerns(app, topic) {
+        false => None,
+        true => {
             let ids = found.iter().map(|v| v.volunteer.clone()).collect();
             match crate::credentials::eligible(app, topic, ids).await {
                 Ok(eligible) => Some(eligible.into_iter().collect()),
                 Err(error) => {
-                    tracing::error!(%error, "reading volunteers' credentials failed");
+                    tracing::error!(%error, "reading volunteers' credentials or sessions failed");
                     return Vec::new();
                 }
             }

@@ -44,9 +44,8 @@ async fn seeker_request(
             _ => return Err(DomainError::NotFound("no such volunteer")),
         }
         // Made to one volunteer who could never take it: say so now.
-        let eligible = crate::credentials::eligible(app, draft.topic, vec![target.clone()]).await?;
-        if eligible.is_empty() {
-            return Err(crate::credentials::not_credentialed(draft.topic));
+        if let Some(refused) = crate::credentials::refusal(app, draft.topic, target).await? {
+            return Err(refused);
         }
     }
     let now = app.clock.now();

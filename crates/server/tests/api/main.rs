@@ -48,3 +48,4 @@ mod timers;
 mod typing;
 mod waiting_line;
 mod web;
+mod wellbeing;

@@ -6,7 +6,7 @@ use crate::StoreResult;
 use async_trait::async_trait;
 use helpline_core::dispatch::{CandidateFacts, SeekerFacts};
 use helpline_core::request::{ChatCap, Topic};
-use helpline_core::{RequestId, UserId};
+use helpline_core::{RequestId, Timestamp, UserId};
 
 /// Volunteers' credentials, load and missed offers.
 #[async_trait]
@@ -42,6 +42,10 @@ pub trait Volunteers: Send + Sync {
         volunteers: &[UserId],
         limit: u32,
     ) -> StoreResult<Vec<UserId>>;
+
+    /// The volunteers who accepted at least `limit` requests on the
+    /// emotional topic at or after `since` (the wellbeing cap).
+    async fn volunteers_resting(&self, since: Timestamp, limit: u32) -> StoreResult<Vec<UserId>>;
 
     /// What batched dispatch ranks by ([`helpline_core::dispatch::rank`]):
     /// the seeker's languages and choice, and, for each of `candidates` the

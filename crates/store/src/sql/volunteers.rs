@@ -59,3 +59,9 @@ pub(crate) const CANDIDATE_FACTS_SQLITE: &str =
 
 /// [`candidate_facts!`] on PostgreSQL (`$2` a text array).
 pub(crate) const CANDIDATE_FACTS_POSTGRES: &str = candidate_facts!("u.id = ANY ($2::TEXT[])");
+
+/// Volunteers with at least `$2` emotional requests accepted since `$1`
+/// (`help_requests_accepted` finds the day's acceptances).
+pub(crate) const VOLUNTEERS_RESTING: &str = "SELECT volunteer_id FROM help_requests \
+     WHERE accepted_at >= $1 AND topic = 'emotional' AND volunteer_id IS NOT NULL \
+     GROUP BY volunteer_id HAVING COUNT(*) >= $2";

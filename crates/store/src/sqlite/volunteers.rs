@@ -6,7 +6,7 @@ use crate::rows;
 use crate::sql;
 use helpline_core::dispatch::{CandidateFacts, SeekerFacts};
 use helpline_core::request::{ChatCap, Topic};
-use helpline_core::{RequestId, UserId};
+use helpline_core::{RequestId, Timestamp, UserId};
 use rusqlite::params;
 
 /// Counts one more missed offer for each volunteer in the JSON array `?1`
@@ -107,6 +107,15 @@ impl crate::Volunteers for super::SqliteStore {
                 Ok(reached)
             })
             .await
+    }
+
+    async fn volunteers_resting(&self, since: Timestamp, limit: u32) -> StoreResult<Vec<UserId>> {
+        let found: Vec<String> = sqlx::query_scalar(sql::volunteers::VOLUNTEERS_RESTING)
+            .bind(since.millis())
+            .bind(i64::from(limit))
+            .fetch_all(&self.readers)
+            .await?;
+        Ok(found.into_iter().map(UserId::from_trusted).collect())
     }
 
     async fn dispatch_facts(

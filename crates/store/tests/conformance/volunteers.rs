@@ -168,3 +168,45 @@ pub async fn missed_offers_reach_the_limit_once(env: Env) {
         .expect("count");
     assert!(again.is_empty(), "a lost claim counts as declined");
 }
+
+/// Volunteers who accepted `limit` emotional requests since a time are
+/// resting; other topics and older acceptances do not count.
+pub async fn emotional_sessions_are_counted_since(env: Env) {
+    let store = &env.store;
+    let (vic, val) = (
+        volunteer(store, "rest-vic").await,
+        volunteer(store, "rest-val").await,
+    );
+    let take = |name: &'static str, topic: Topic, who: helpline_core::user::User, made: i64| async move {
+        let asker = seeker(store, name).await;
+        let mut new = crate::fixtures::new_request(&asker, None, at(made), at(made + 600_000));
+        new.draft.topic = Some(topic);
+        let request = store
+            .open_request(&new, &[], helpline_core::request::ChatCap::none(), None)
+            .await
+            .expect("open")
+            .request;
+        claim(store, &request, &who, at(made + 1)).await;
+    };
+    take("rest-1", Topic::Emotional, vic.clone(), 0).await;
+    take("rest-2", Topic::Emotional, vic.clone(), 100).await;
+    take("rest-3", Topic::Daily, val.clone(), 100).await;
+    take("rest-4", Topic::Emotional, val.clone(), 100).await;
+    assert_eq!(
+        store.volunteers_resting(at(0), 2).await.expect("read"),
+        std::slice::from_ref(&vic.id)
+    );
+    assert!(
+        store
+            .volunteers_resting(at(50), 2)
+            .await
+            .expect("read")
+            .is_empty(),
+        "Vic's first is older"
+    );
+    let mut one = store.volunteers_resting(at(0), 1).await.expect("read");
+    one.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    let mut both = vec![vic.id.clone(), val.id.clone()];
+    both.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    assert_eq!(one, both);
+}

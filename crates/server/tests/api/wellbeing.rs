@@ -1,0 +1,86 @@
+//! The wellbeing cap: a volunteer who has taken
+//! `HELPLINE_MAX_EMOTIONAL_SESSIONS_PER_DAY` emotional-support sessions in
+//! the last 24 hours is not offered another (other topics still reach
+//! them), may not take one (`conflict`) or be asked for one by name, and
+//! is offered them again a day later. On SQLite and PostgreSQL, with the
+//! controllable clock.
+
+use crate::common::{Backend, TestApp, ok, refused};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+both_backends!(a_volunteer_rests_after_the_days_emotional_sessions);
+
+async fn ask(client: &helpline_client::Client, topic: &str) -> Value {
+    ok(client
+        .ack(
+            "seeker:request",
+            json!({"requestType": "chat", "topic": topic}),
+        )
+        .await
+        .unwrap())
+}
+
+async fn a_volunteer_rests_after_the_days_emotional_sessions(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.max_emotional_sessions_per_day = 1;
+        s.max_active_chats = 0;
+        // Tokens outlive the day the test moves the clock by.
+        s.token_ttl_secs = 7 * 24 * 3600;
+    })
+    .await;
+    let vic = app.register("volunteer").await;
+    let mut v = app.connect(&vic).await;
+    let (ann, bea, cy) = (
+        app.register("seeker").await,
+        app.register("seeker").await,
+        app.register("seeker").await,
+    );
+    let (a, b, c) = (
+        app.connect(&ann).await,
+        app.connect(&bea).await,
+        app.connect(&cy).await,
+    );
+    let first = ask(&a, "emotional").await;
+    assert_eq!(first["onlineVolunteers"], 1);
+    v.event("seeker:incoming").await.unwrap();
+    ok(
+        v.ack("volunteer:accept", json!({"requestId": first["requestId"]}))
+            .await
+            .unwrap(),
+    );
+
+    // The day's one session is done: the next emotional request does not
+    // reach Vic, nor may she take it; a daily one still reaches her.
+    let second = ask(&b, "emotional").await;
+    assert_eq!(second["onlineVolunteers"], 0, "{second}");
+    refused(
+        &v.ack(
+            "volunteer:accept",
+            json!({"requestId": second["requestId"]}),
+        )
+        .await
+        .unwrap(),
+        "conflict",
+    );
+    refused(
+        &c.ack(
+            "seeker:request",
+            json!({"requestType": "chat", "topic": "emotional", "volunteerId": vic.id}),
+        )
+        .await
+        .unwrap(),
+        "conflict",
+    );
+    let daily = ask(&c, "daily").await;
+    assert_eq!(daily["onlineVolunteers"], 1);
+    let offer = v.event("seeker:incoming").await.unwrap();
+    assert_eq!(offer["requestId"], daily["requestId"]);
+
+    // A day after her session she may take emotional requests again.
+    app.clock.advance(Duration::from_secs(24 * 3600));
+    let dot = app.register("seeker").await;
+    let d = app.connect(&dot).await;
+    let again = ask(&d, "emotional").await;
+    assert_eq!(again["onlineVolunteers"], 1, "{again}");
+}
