@@ -260,3 +260,20 @@ mod tests {
         assert!(Feedback::parse(&Fields::of(&json!({"rating":"5"})).expect("obj")).is_err());
     }
 }
+
+/// A volunteer's last seven days (`GET /api/me/week`): what they took on,
+/// so the app can suggest rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolunteerWeek {
+    /// Requests they accepted.
+    pub sessions: i64,
+    /// Of those, on the emotional topic.
+    pub emotional_sessions: i64,
+    /// Minutes from each acceptance to its chat's end (or now).
+    pub minutes: i64,
+    /// `HELPLINE_WEEKLY_HOURS_HINT`; `null` when there is none.
+    pub weekly_hours_hint: Option<u32>,
+    /// Whether they are past it.
+    pub rest_suggested: bool,
+}

@@ -71,6 +71,15 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_emotional_sessions_per_day: Option<u32>,
+    /// Hours of sessions in seven days past which the volunteer's home suggests rest (0: never) [default: 10].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_WEEKLY_HOURS_HINT",
+        value_name = "HOURS"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weekly_hours_hint: Option<u32>,
     /// Seconds before a safety alert nobody has acknowledged is raised to support again (0: never) [default: 120].
     #[arg(
         long,

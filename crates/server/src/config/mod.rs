@@ -51,6 +51,8 @@ pub struct Settings {
     pub max_missed_offers: u32,
     /// Emotional-topic sessions a volunteer may take in 24 hours (0: no limit).
     pub max_emotional_sessions_per_day: u32,
+    /// Hours of sessions in seven days past which the app suggests rest (0: never).
+    pub weekly_hours_hint: u32,
     /// Seconds before an unacknowledged safety alert is raised again (0: never).
     pub alert_repeat_secs: u64,
     /// How open requests are offered: `ring_all` or `batched` (see [`Settings::dispatch`]).
@@ -153,6 +155,7 @@ impl fmt::Debug for Settings {
                 "max_emotional_sessions_per_day",
                 &self.max_emotional_sessions_per_day,
             )
+            .field("weekly_hours_hint", &self.weekly_hours_hint)
             .field("alert_repeat_secs", &self.alert_repeat_secs)
             .field("dispatch", &self.dispatch)
             .field("dispatch_batch_size", &self.dispatch_batch_size)
@@ -220,6 +223,7 @@ impl Default for Settings {
             require_credentials: false,
             max_missed_offers: 5,
             max_emotional_sessions_per_day: 3,
+            weekly_hours_hint: 10,
             alert_repeat_secs: 120,
             dispatch: "ring_all".into(),
             dispatch_batch_size: 5,

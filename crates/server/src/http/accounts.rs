@@ -51,3 +51,28 @@ pub async fn login(
 pub async fn me(AuthUser(user): AuthUser) -> Json<User> {
     Json(user)
 }
+
+/// `GET /api/me/week` (volunteers): the requests they took in the last
+/// seven days, the time those chats lasted, and whether that is past
+/// `HELPLINE_WEEKLY_HOURS_HINT`, so the app can suggest rest.
+pub async fn week(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<helpline_core::request::VolunteerWeek>, ApiError> {
+    if user.role != helpline_core::user::Role::Volunteer {
+        return Err(DomainError::Forbidden("only volunteers have a week of sessions").into());
+    }
+    const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+    let now = app.clock.now();
+    let since = helpline_core::Timestamp::from_millis(now.millis().saturating_sub(WEEK_MS));
+    let (sessions, emotional_sessions, busy_ms) = app.store.week_of(&user.id, since, now).await?;
+    let minutes = busy_ms.max(0) / 60_000;
+    let hint = Some(app.settings.weekly_hours_hint).filter(|h| *h > 0);
+    Ok(Json(helpline_core::request::VolunteerWeek {
+        sessions,
+        emotional_sessions,
+        minutes,
+        weekly_hours_hint: hint,
+        rest_suggested: hint.is_some_and(|h| minutes >= i64::from(h) * 60),
+    }))
+}

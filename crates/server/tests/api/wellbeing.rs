@@ -2,14 +2,19 @@
 //! `HELPLINE_MAX_EMOTIONAL_SESSIONS_PER_DAY` emotional-support sessions in
 //! the last 24 hours is not offered another (other topics still reach
 //! them), may not take one (`conflict`) or be asked for one by name, and
-//! is offered them again a day later. On SQLite and PostgreSQL, with the
+//! is offered them again a day later. `GET /api/me/week` sums a
+//! volunteer's last seven days and suggests rest past
+//! `HELPLINE_WEEKLY_HOURS_HINT`. On SQLite and PostgreSQL, with the
 //! controllable clock.
 
 use crate::common::{Backend, TestApp, ok, refused};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-both_backends!(a_volunteer_rests_after_the_days_emotional_sessions);
+both_backends!(
+    a_volunteer_rests_after_the_days_emotional_sessions,
+    a_volunteers_week_suggests_rest,
+);
 
 async fn ask(client: &helpline_client::Client, topic: &str) -> Value {
     ok(client
@@ -83,4 +88,62 @@ async fn a_volunteer_rests_after_the_days_emotional_sessions(backend: Backend) {
     let d = app.connect(&dot).await;
     let again = ask(&d, "emotional").await;
     assert_eq!(again["onlineVolunteers"], 1, "{again}");
+}
+
+async fn a_volunteers_week_suggests_rest(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.weekly_hours_hint = 1;
+        s.token_ttl_secs = 30 * 24 * 3600;
+    })
+    .await;
+    let vic = app.register("volunteer").await;
+    let mut v = app.connect(&vic).await;
+    let ann = app.register("seeker").await;
+    let a = app.connect(&ann).await;
+    let week = |token: String| {
+        let app = &app;
+        async move { app.get("/api/me/week", Some(&token)).await }
+    };
+    let (code, empty) = week(vic.token.clone()).await;
+    assert_eq!(code, 200, "{empty}");
+    assert_eq!(
+        empty,
+        json!({"sessions": 0, "emotionalSessions": 0, "minutes": 0, "weeklyHoursHint": 1, "restSuggested": false})
+    );
+    let (code, _) = week(ann.token.clone()).await;
+    assert_eq!(code, 403);
+
+    let asked = ask(&a, "emotional").await;
+    v.event("seeker:incoming").await.unwrap();
+    let taken = ok(v
+        .ack("volunteer:accept", json!({"requestId": asked["requestId"]}))
+        .await
+        .unwrap());
+    app.clock.advance(Duration::from_secs(30 * 60));
+    let (_, half) = week(vic.token.clone()).await;
+    assert_eq!(
+        (
+            half["sessions"].clone(),
+            half["minutes"].clone(),
+            half["restSuggested"].clone()
+        ),
+        (json!(1), json!(30), json!(false))
+    );
+    app.clock.advance(Duration::from_secs(31 * 60));
+    ok(v.ack(
+        "chat:end",
+        json!({"conversationId": taken["conversationId"]}),
+    )
+    .await
+    .unwrap());
+    app.clock.advance(Duration::from_secs(3600));
+    let (_, past) = week(vic.token.clone()).await;
+    assert_eq!(
+        past,
+        json!({"sessions": 1, "emotionalSessions": 1, "minutes": 61, "weeklyHoursHint": 1, "restSuggested": true}),
+        "ended chats stop counting time"
+    );
+    app.clock.advance(Duration::from_secs(7 * 24 * 3600));
+    let (_, later) = week(vic.token.clone()).await;
+    assert_eq!(later["sessions"], 0, "{later}");
 }

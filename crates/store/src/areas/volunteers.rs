@@ -47,6 +47,16 @@ pub trait Volunteers: Send + Sync {
     /// emotional topic at or after `since` (the wellbeing cap).
     async fn volunteers_resting(&self, since: Timestamp, limit: u32) -> StoreResult<Vec<UserId>>;
 
+    /// The requests `volunteer` accepted at or after `since`: how many,
+    /// how many on the emotional topic, and the milliseconds from each
+    /// acceptance to its end (or `now` while it lasts).
+    async fn week_of(
+        &self,
+        volunteer: &UserId,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<(i64, i64, i64)>;
+
     /// What batched dispatch ranks by ([`helpline_core::dispatch::rank`]):
     /// the seeker's languages and choice, and, for each of `candidates` the
     /// seeker may be offered to (no block between them either way, below

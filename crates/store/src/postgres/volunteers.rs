@@ -109,6 +109,20 @@ impl crate::Volunteers for super::PostgresStore {
         Ok(found.into_iter().map(UserId::from_trusted).collect())
     }
 
+    async fn week_of(
+        &self,
+        volunteer: &UserId,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<(i64, i64, i64)> {
+        Ok(sqlx::query_as(sql::volunteers::WEEK_OF)
+            .bind(volunteer.as_str())
+            .bind(since.millis())
+            .bind(now.millis())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     async fn dispatch_facts(
         &self,
         seeker: &UserId,

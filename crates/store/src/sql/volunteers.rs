@@ -65,3 +65,10 @@ pub(crate) const CANDIDATE_FACTS_POSTGRES: &str = candidate_facts!("u.id = ANY (
 pub(crate) const VOLUNTEERS_RESTING: &str = "SELECT volunteer_id FROM help_requests \
      WHERE accepted_at >= $1 AND topic = 'emotional' AND volunteer_id IS NOT NULL \
      GROUP BY volunteer_id HAVING COUNT(*) >= $2";
+
+/// `$1`'s requests accepted since `$2`: count, emotional count, and time
+/// from acceptance to completion (or `$3`).
+pub(crate) const WEEK_OF: &str = "SELECT CAST(COUNT(*) AS BIGINT) AS sessions, \
+     CAST(COALESCE(SUM(CASE WHEN topic = 'emotional' THEN 1 ELSE 0 END), 0) AS BIGINT) AS emotional, \
+     CAST(COALESCE(SUM(COALESCE(completed_at, $3) - accepted_at), 0) AS BIGINT) AS busy_ms \
+     FROM help_requests WHERE volunteer_id = $1 AND accepted_at >= $2";
