@@ -13,6 +13,8 @@
 //   topic for a volunteer on the dashboard, and such requests go to her
 //   alone; the dashboard shows the line and each volunteer's chats.
 //
+// - "Your week" on the volunteer's home (GET /api/me/week).
+//
 // - auto-away (HELPLINE_MAX_MISSED_OFFERS): a volunteer who let a request
 //   go to someone else is set away, told why in plain words, and turns
 //   availability back on.
@@ -171,4 +173,20 @@ scenario("a volunteer who lets a request go to someone else is set away and told
   if ((await w.locator("#auto-away").count()) !== 0) throw new Error("the explanation stayed");
   noProblems(w, wendy.page);
   for (const one of [walter, wendy, seeker]) await one.context.close();
+});
+
+scenario("a volunteer's home shows her week in plain words", async () => {
+  const wanda = await user(browser, "volunteer", "Wanda");
+  const w = wanda.page;
+  const week = w.locator("#week");
+  await week.getByRole("heading", { name: "Your week" }).waitFor();
+  await week.getByText("You have not talked with anyone in the last seven days.").waitFor();
+  const seeker = await user(browser, "seeker", "Gwen", { viewport: PHONE });
+  await seeker.page.locator(".person", { hasText: "Wanda" }).getByRole("button", { name: "Chat now with Wanda" }).click();
+  await w.locator(".offer", { hasText: "Gwen" }).getByRole("button", { name: "Accept Gwen" }).click();
+  await w.getByRole("heading", { name: "Gwen", level: 1 }).waitFor();
+  await w.getByRole("link", { name: "Home" }).first().click();
+  await week.getByText("In the last seven days you talked with 1 person, for less than a minute in all.").waitFor();
+  await checkA11y(w, "volunteer home with her week");
+  noProblems(w, seeker.page);
 });

@@ -4,6 +4,7 @@
 
 import { h, fill, go, keepFocus, waited, plural, TOPICS, KINDS, announce, icon, notice } from "../dom.js";
 import { store } from "../state.js";
+import { api } from "../api.js";
 import { unanswered } from "../requests.js";
 import { chime, notify } from "../alerts.js";
 import "./notifications.js";
@@ -41,7 +42,7 @@ class VolunteerHome extends HTMLElement {
       h(
         "div",
         { class: "columns" },
-        h("div", null, h("section", { class: "card", id: "availability" }), h("hl-notifications", { compact: "" })),
+        h("div", null, h("section", { class: "card", id: "availability" }), h("section", { class: "card week-card", id: "week", "aria-labelledby": "week-title", hidden: true }), h("hl-notifications", { compact: "" })),
         h("div", null, h("section", { id: "active-chats", "aria-labelledby": "chats-title" })),
       ),
     );
@@ -52,6 +53,31 @@ class VolunteerHome extends HTMLElement {
     this.renderAvailability();
     this.renderOffers();
     this.renderChats();
+    this.loadWeek();
+  }
+
+  /** "Your week" (newer servers' GET /api/me/week): chats taken and time
+   *  given in the last seven days, and a gentle word about rest past the
+   *  helpline's hint. Hidden on a server without it. */
+  async loadWeek() {
+    let week;
+    try {
+      week = await api("GET", "/api/me/week");
+    } catch {
+      return;
+    }
+    const box = this.querySelector("#week");
+    if (!box || typeof week?.sessions !== "number") return;
+    const hours = Math.floor(week.minutes / 60);
+    const minutes = week.minutes % 60;
+    const time = week.minutes < 1 ? "less than a minute" : [hours ? plural(hours, "hour") : null, minutes ? plural(minutes, "minute") : null].filter(Boolean).join(" ");
+    fill(
+      box,
+      h("h2", { id: "week-title" }, "Your week"),
+      h("p", null, week.sessions ? `In the last seven days you talked with ${week.sessions === 1 ? "1 person" : `${week.sessions} people`}, for ${time} in all.` : "You have not talked with anyone in the last seven days."),
+      week.restSuggested ? h("p", { class: "rest-hint" }, "That is a lot of time given. Thank you. Please remember to rest too: it is fine to switch to Away.") : null,
+    );
+    box.hidden = false;
   }
 
   disconnectedCallback() {
