@@ -76,3 +76,19 @@ pub async fn week(
         rest_suggested: hint.is_some_and(|h| minutes >= i64::from(h) * 60),
     }))
 }
+
+/// `POST /api/me/debrief` (volunteers): one tap to talk a hard session
+/// over with staff; `{"conversationId","staff":{"id","displayName"}}`.
+pub async fn debrief(
+    State(app): State<App>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Value>, ApiError> {
+    if user.role != helpline_core::user::Role::Volunteer {
+        return Err(DomainError::Forbidden("debriefs are for volunteers").into());
+    }
+    let (summary, staff) = crate::wellbeing::open_debrief(&app, &user).await?;
+    Ok(Json(json!({
+        "conversationId": summary.id,
+        "staff": {"id": staff.id, "displayName": staff.display_name},
+    })))
+}

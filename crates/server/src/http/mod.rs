@@ -42,6 +42,7 @@ pub fn routes() -> Router<App> {
         .route("/api/auth/login", post(accounts::login))
         .route("/api/me", get(accounts::me))
         .route("/api/me/week", get(accounts::week))
+        .route("/api/me/debrief", post(accounts::debrief))
         .route(
             "/api/me/settings",
             get(push::settings).put(push::update_settings),

@@ -72,12 +72,17 @@ async fn tell_support(app: &App, alert: Alert, repeated: bool) {
 }
 
 /// Support acknowledged or resolved `alert`: its raiser hears so on every
-/// device, and support's screens refresh.
+/// device, support's screens refresh, and once resolved the volunteers in
+/// it are offered a debrief.
 pub async fn handled(app: &App, alert: Alert) {
     let raiser = alert.raised_by.id.clone();
-    let event = match alert.status {
-        helpline_core::alerts::AlertStatus::Resolved => ServerEvent::SafetyResolved { alert },
-        _ => ServerEvent::SafetyAcknowledged { alert },
+    let resolved = alert.status == helpline_core::alerts::AlertStatus::Resolved;
+    if resolved {
+        crate::wellbeing::alert_resolved(app, &alert).await;
+    }
+    let event = match resolved {
+        true => ServerEvent::SafetyResolved { alert },
+        false => ServerEvent::SafetyAcknowledged { alert },
     };
     app.fanout.to_user(&raiser, &event).await;
     app.fanout.support_changed(SupportChange::Alerts).await;

@@ -286,6 +286,7 @@ async fn chat_end(
         if let Err(error) = super::offers::offer_after_chat(&ctx.app, request).await {
             tracing::warn!(%error, "offering pending requests after a chat ended failed");
         }
+        crate::wellbeing::chat_ended(&ctx.app, request, &conversation_id).await;
     }
     // The conversation's last message, "… ended the chat", before `chat:ended`.
     let notice = note.message(

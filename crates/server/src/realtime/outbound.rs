@@ -244,6 +244,15 @@ pub enum ServerEvent {
         /// The alert, resolved.
         alert: Alert,
     },
+    /// A hard session is over: the volunteer may talk it over with staff
+    /// (`POST /api/me/debrief`) (**extension**).
+    WellbeingDebrief {
+        /// `emotional` (an emotional-support chat ended) or `alert` (a
+        /// safety alert they were part of was resolved).
+        reason: &'static str,
+        /// The conversation it was about.
+        conversation_id: Option<ConversationId>,
+    },
     /// Where the seeker's pending request stands in the waiting line, sent
     /// whenever its position or estimate changes (**extension**).
     RequestPosition(Standing),
@@ -446,6 +455,7 @@ impl ServerEvent {
             Self::RequestPosition(_) => "request:position",
             Self::VolunteerAutoAway { .. } => "volunteer:auto_away",
             Self::SupportAlert { .. } => "support:alert",
+            Self::WellbeingDebrief { .. } => "wellbeing:debrief",
             Self::SafetyAcknowledged { .. } => "safety:acknowledged",
             Self::SafetyResolved { .. } => "safety:resolved",
             Self::MessageNew(_) => "message:new",

@@ -4,7 +4,8 @@
 //! them), may not take one (`conflict`) or be asked for one by name, and
 //! is offered them again a day later. `GET /api/me/week` sums a
 //! volunteer's last seven days and suggests rest past
-//! `HELPLINE_WEEKLY_HOURS_HINT`. On SQLite and PostgreSQL, with the
+//! `HELPLINE_WEEKLY_HOURS_HINT`. After an emotional chat or a resolved
+//! safety alert the volunteer is offered a debrief with staff. On SQLite and PostgreSQL, with the
 //! controllable clock.
 
 use crate::common::{Backend, TestApp, ok, refused};
@@ -14,6 +15,7 @@ use std::time::Duration;
 both_backends!(
     a_volunteer_rests_after_the_days_emotional_sessions,
     a_volunteers_week_suggests_rest,
+    hard_sessions_end_with_a_debrief_offered,
 );
 
 async fn ask(client: &helpline_client::Client, topic: &str) -> Value {
@@ -146,4 +148,104 @@ async fn a_volunteers_week_suggests_rest(backend: Backend) {
     app.clock.advance(Duration::from_secs(7 * 24 * 3600));
     let (_, later) = week(vic.token.clone()).await;
     assert_eq!(later["sessions"], 0, "{later}");
+}
+
+async fn hard_sessions_end_with_a_debrief_offered(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sue = app.create_account(helpline_core::user::Role::Support).await;
+    let mut staff = app.connect(&sue).await;
+    let vic = app.register("volunteer").await;
+    let mut v = app.connect(&vic).await;
+    let ann = app.register("seeker").await;
+    let mut a = app.connect(&ann).await;
+
+    // A daily chat ends: no debrief.
+    let daily = ask(&a, "daily").await;
+    v.event("seeker:incoming").await.unwrap();
+    let taken = ok(v
+        .ack("volunteer:accept", json!({"requestId": daily["requestId"]}))
+        .await
+        .unwrap());
+    ok(a.ack(
+        "chat:end",
+        json!({"conversationId": taken["conversationId"]}),
+    )
+    .await
+    .unwrap());
+    v.event("chat:ended").await.unwrap();
+    assert!(
+        v.event_within("wellbeing:debrief", Duration::from_millis(300))
+            .await
+            .is_err()
+    );
+
+    // An emotional one: offered, whoever ends it.
+    let hard = ask(&a, "emotional").await;
+    v.event("seeker:incoming").await.unwrap();
+    let taken = ok(v
+        .ack("volunteer:accept", json!({"requestId": hard["requestId"]}))
+        .await
+        .unwrap());
+    ok(a.ack(
+        "chat:end",
+        json!({"conversationId": taken["conversationId"]}),
+    )
+    .await
+    .unwrap());
+    let offered = v.event("wellbeing:debrief").await.unwrap();
+    assert_eq!(
+        offered,
+        json!({"reason": "emotional", "conversationId": taken["conversationId"]})
+    );
+
+    // One tap opens a conversation with staff, with a note.
+    let (code, _) = app
+        .post("/api/me/debrief", Some(&ann.token), json!({}))
+        .await;
+    assert_eq!(code, 403);
+    let (code, opened) = app
+        .post("/api/me/debrief", Some(&vic.token), json!({}))
+        .await;
+    assert_eq!(code, 200, "{opened}");
+    assert_eq!(opened["staff"]["id"], json!(sue.id));
+    let started = staff.event("conversation:started").await.unwrap();
+    assert_eq!(
+        started["conversation"]["id"], opened["conversationId"],
+        "{started}"
+    );
+    let note = staff.event("message:new").await.unwrap();
+    assert_eq!(note["type"], "system");
+    assert!(
+        note["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("would like to talk over a hard session"),
+        "{note}"
+    );
+
+    // A resolved alert in a chat Vic was part of: offered too.
+    let third = ask(&a, "daily").await;
+    v.event("seeker:incoming").await.unwrap();
+    let taken = ok(v
+        .ack("volunteer:accept", json!({"requestId": third["requestId"]}))
+        .await
+        .unwrap());
+    let raised = ok(a
+        .ack(
+            "safety:alert",
+            json!({"conversationId": taken["conversationId"]}),
+        )
+        .await
+        .unwrap());
+    let path = format!(
+        "/api/alerts/{}/resolve",
+        raised["alert"]["id"].as_str().unwrap_or_default()
+    );
+    let (code, _) = app
+        .post(&path, Some(&sue.token), json!({"note": "Talked to Ann"}))
+        .await;
+    assert_eq!(code, 200);
+    let offered = v.event("wellbeing:debrief").await.unwrap();
+    assert_eq!(offered["reason"], "alert");
+    a.event("safety:resolved").await.unwrap();
 }
