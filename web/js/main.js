@@ -20,6 +20,7 @@ import "./views/call-buttons.js";
 import "./views/call-incoming.js";
 import "./views/call-rejoin.js";
 import "./views/call-screen.js";
+import "./views/help-dialog.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
@@ -273,6 +274,8 @@ else route();
 
 document.body.append(h("hl-request-overlay"), h("hl-rating-dialog"), h("hl-call-incoming"), h("hl-call-screen"));
 document.body.prepend(h("hl-call-rejoin"));
+// Where the person's safety alert stands, under the top bar on every screen.
+banner.after(h("hl-help-status"));
 
 addEventListener("load", () => registerWorker());
 // A click on a notification, passed on by the service worker (sw.js).

@@ -8,8 +8,9 @@
 // opens instantly and works offline), and the volunteer's availability.
 // Whom this user blocked is not kept: it comes from the server on connect.
 //
-// The messages (history, edits, reactions), the outbox, the help request and
-// blocking/reporting live in their own modules, installed onto the Store.
+// The messages (history, edits, reactions), the outbox, the help request,
+// blocking/reporting and safety alerts live in their own modules, installed
+// onto the Store.
 
 import { Socket } from "./socket.js";
 import { api, tokenExpired } from "./api.js";
@@ -18,6 +19,7 @@ import { requestMethods } from "./requests.js";
 import { History } from "./messages.js";
 import { Outbox } from "./outbox.js";
 import { Safety } from "./safety.js";
+import { SafetyAlerts } from "./safety-alerts.js";
 import { Calls } from "./calls.js";
 
 const CACHED_MESSAGES = 60;
@@ -57,6 +59,7 @@ class Store {
     this.otherRead = this.load("read") ?? {};
     this.availability = this.load("availability") ?? "available";
     this.blocked = new Set();
+    this.myAlerts = [];
     this.expired = false;
     const cache = this.load("cache");
     for (const c of cache?.conversations ?? []) this.conversations.set(c.id, c);
@@ -75,6 +78,8 @@ class Store {
     this.socket?.close();
     this.socket = null;
     this.user = null;
+    this.myAlerts = [];
+    this.emit("help", { alert: null, why: "stopped" });
   }
 
   get connection() {
@@ -175,6 +180,7 @@ class Store {
     s.on("report:new", (report) => this.emit("reports", report));
     // Newer servers: a request waited too long (support only).
     s.on("support:escalation", (escalation) => this.emit("escalation", escalation));
+    this.bindAlerts(s);
     this.calls.bind(s);
   }
 
@@ -196,6 +202,7 @@ class Store {
     this.calls.resync();
     this.flush();
     this.refreshBlocks();
+    this.refreshMyAlerts();
     await this.refreshConversations();
     for (const id of this.messages.keys()) this.sync(id);
   }
@@ -368,5 +375,6 @@ Object.assign(Store.prototype, requestMethods);
 mixin(History);
 mixin(Outbox);
 mixin(Safety);
+mixin(SafetyAlerts);
 
 export const store = new Store();

@@ -2,12 +2,14 @@
 // the other person's audio (and video), this device's camera preview, and
 // Mute, Camera on/off and Hang up. After the call it says how it ended
 // ("Priya did not answer", "Call ended · 4 minutes") with a Close button.
+// A seeker also has "I need help" there (a safety alert about this call's chat).
 //
 // `element.pc` is the call's RTCPeerConnection (the browser tests read
 // getStats() through it).
 
 import { h, fill, icon, announce, duration, spokenDuration } from "../dom.js";
 import { store } from "../state.js";
+import "./help-dialog.js";
 
 const CONNECTION = {
   new: "Connecting…",
@@ -77,7 +79,17 @@ class CallScreen extends HTMLElement {
     this.controls = h("div", { class: "actions call-actions" });
     fill(
       this.dialog,
-      h("div", { class: "call-body", "data-call": call.id ?? "" }, this.heading, this.state, this.clock, h("div", { class: "call-media" }, this.avatar, this.remoteVideo, this.localVideo), this.remoteAudio, this.controls),
+      h(
+        "div",
+        { class: "call-body", "data-call": call.id ?? "" },
+        this.heading,
+        this.state,
+        this.clock,
+        h("div", { class: "call-media" }, this.avatar, this.remoteVideo, this.localVideo),
+        this.remoteAudio,
+        this.controls,
+        store.user?.role === "seeker" ? h("div", { class: "call-help" }, h("hl-help-button", { conversation: call.conversationId ?? "" })) : null,
+      ),
     );
     if (!this.dialog.open) this.dialog.showModal();
   }

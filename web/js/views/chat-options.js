@@ -1,11 +1,13 @@
 // The chat's menu (More in the header), in a dialog: a video call, search in
 // this chat, the disappearing-messages timer, blocking (or unblocking) the
-// other person, reporting them to support, and End chat.
+// other person, reporting them to support, for a volunteer getting help from
+// staff for the other person (a safety alert about this chat), and End chat.
 
 import { h, icon, modal, announce, notice, confirmBox, timerLabel } from "../dom.js";
 import { store } from "../state.js";
 import { chooseTimer } from "./timer-dialog.js";
 import { reportDialog } from "./report-dialog.js";
+import { helpDialog } from "./help-dialog.js";
 
 /** Lets the person set the chat's timer (conversation:settings). */
 export async function changeTimer(thread) {
@@ -77,6 +79,13 @@ export async function chatOptions(thread) {
         },
         `Report ${other.displayName} to support`,
       ),
+      store.user.role === "volunteer"
+        ? h(
+            "button",
+            { type: "button", class: "danger big", "data-key": "get-help", onclick: then(() => helpDialog({ conversationId: thread.cid, name: other.displayName, restore })) },
+            `Get help from staff for ${other.displayName}`,
+          )
+        : null,
       active ? h("button", { type: "button", class: "danger big", "data-key": "end", onclick: then(() => thread.confirmEnd()) }, "End chat") : null,
       h("button", { type: "button", class: "secondary big", onclick: () => dialog.close() }, "Close"),
     ),

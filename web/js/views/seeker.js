@@ -4,6 +4,7 @@
 import { h, fill, go, keepFocus, waited, plural, TOPICS, icon, announce } from "../dom.js";
 import { api } from "../api.js";
 import { store } from "../state.js";
+import "./help-dialog.js";
 
 const REFRESH_MS = 15_000;
 
@@ -67,6 +68,7 @@ class SeekerHome extends HTMLElement {
       h("h1", { tabindex: "-1" }, `Hello, ${name}`),
       h("p", { class: "lead" }, "Would you like to talk to someone? Our volunteers are here for you."),
       h("div", { id: "my-chats" }),
+      h("div", { class: "card help-card" }, h("p", null, "Do you feel unsafe, or is something wrong? Tell our staff straight away."), h("hl-help-button")),
       h(
         "div",
         { class: "columns" },

@@ -10,12 +10,14 @@
 // volunteer's open chats (against the cap) and the sensitive topics they
 // are credentialed for, which support changes here (PUT
 // /api/volunteers/{id}/credentials). Reports from members and volunteers
-// are listed below (<hl-reports>).
+// are listed below (<hl-reports>). Safety alerts, when any is not resolved,
+// come first (<hl-safety-alerts>).
 
 import { h, fill, keepFocus, plural, waited, notice, announce, go, TOPICS, KINDS } from "../dom.js";
 import { api } from "../api.js";
 import { store } from "../state.js";
 import "./reports.js";
+import "./safety-alerts.js";
 
 const DEBOUNCE_MS = 250;
 const TICK_MS = 5000;
@@ -37,6 +39,7 @@ class SupportDashboard extends HTMLElement {
     fill(
       this,
       h("h1", { tabindex: "-1" }, "Support dashboard"),
+      (this.alerts = h("hl-safety-alerts")),
       h("p", { class: "refresh" }, this.updated, h("button", { type: "button", class: "secondary", onclick: () => this.refresh() }, "Refresh now")),
       this.summary,
       h("section", { "aria-labelledby": "pending-title" }, this.pendingTitle, this.pending),
@@ -108,6 +111,7 @@ class SupportDashboard extends HTMLElement {
     this.sessionsTitle.textContent = sessions.length ? `Chats in progress (${sessions.length})` : "Chats in progress";
     this.renderPending(pending);
     this.renderSessions(sessions);
+    this.alerts.setSessions?.(sessions);
     this.renderVolunteers([...online, ...volunteers.filter((v) => !v.online)], overview);
     this.updated.textContent = `Updated at ${new Date().toLocaleTimeString()}. Updates live.`;
   }

@@ -14,6 +14,7 @@ import { messageOptions } from "./message-options.js";
 import { glyph } from "./glyphs.js";
 import { chatOptions, changeTimer } from "./chat-options.js";
 import "./composer.js";
+import "./help-dialog.js";
 import "./search.js";
 
 class Thread extends HTMLElement {
@@ -32,7 +33,10 @@ class Thread extends HTMLElement {
     this.searchPane.addEventListener("keydown", (e) => e.key === "Escape" && (e.preventDefault(), this.toggleSearch(false)));
     this.log = h("ol", { class: "log", "aria-label": "Messages" });
     this.older = h("button", { type: "button", class: "secondary older", hidden: true, onclick: () => this.loadOlder() }, "Show earlier messages");
-    this.scroller = h("div", { class: "messages", tabindex: "0", role: "region", "aria-label": "Conversation" }, this.older, h("div", { role: "log", "aria-live": "polite" }, this.log));
+    // A seeker's "I need help" floats at the top of the conversation (the
+    // header and the top bar have no room for it on a phone).
+    const help = store.user.role === "seeker" ? h("div", { class: "help-float" }, h("hl-help-button", { conversation: this.cid })) : null;
+    this.scroller = h("div", { class: "messages", tabindex: "0", role: "region", "aria-label": "Conversation" }, help, this.older, h("div", { role: "log", "aria-live": "polite" }, this.log));
     this.typingLine = h("p", { class: "typing", "aria-live": "polite" });
     this.foot = h("div", { class: "thread-foot" });
     fill(this, this.head, this.searchPane, this.scroller, this.typingLine, this.foot);
