@@ -7,6 +7,8 @@
 //   leaves the list, and the seeker's line goes.
 // - A volunteer gets help from staff for the seeker in their chat (the
 //   chat's options), and support sees who it is about.
+// - Once an alert is dealt with, the volunteer in its chat is offered a
+//   debrief (`wellbeing:debrief`) and one tap opens a chat with staff.
 // - The seeker's button on the home and on the call screen (with the
 //   call's chat), and a failed send (offline) keeps the dialog open.
 // - An alert nobody is on is raised again (HELPLINE_ALERT_REPEAT_SECS):
@@ -251,4 +253,26 @@ scenario("an alert nobody is on is raised again, until someone is", async () => 
   await resolveLeft(staff.page);
   noProblems(s.page, staff.page);
   for (const one of [s, staff]) await one.context.close();
+});
+
+scenario("after an alert is dealt with, the volunteer in the chat is offered a debrief with staff", async () => {
+  const staff = await dashboard("Dora Staff");
+  const { s, v } = await chatting("Agnes", "Vinnie");
+  await s.page.locator("hl-thread").getByRole("button", { name: "I need help" }).click();
+  const dialog = s.page.locator("dialog.help-dialog");
+  await dialog.getByRole("button", { name: "Tell staff now" }).click();
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await staff.page.locator("li[data-alert]", { hasText: "Agnes" }).waitFor();
+  await resolveLeft(staff.page);
+
+  // The card stays until Vinnie answers it.
+  const card = v.page.locator(".notice.debrief");
+  await card.getByRole("heading", { name: "Take a moment" }).waitFor();
+  await card.getByText("A safety alert you were part of has been dealt with. Would you like to talk it over with a member of staff?").waitFor();
+  await checkA11y(v.page, "the debrief offer");
+  await card.getByRole("button", { name: "Talk to staff" }).click();
+  await card.waitFor({ state: "detached" });
+  await v.page.waitForURL(/\/chats\//);
+  await v.page.getByText("Vinnie would like to talk over a hard session.").waitFor();
+  noProblems(v.page, s.page, staff.page);
 });

@@ -21,6 +21,7 @@ import "./views/call-incoming.js";
 import "./views/call-rejoin.js";
 import "./views/call-screen.js";
 import "./views/help-dialog.js";
+import "./views/debrief.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");

@@ -167,6 +167,8 @@ class Store {
       if (this.request?.requestId === requestId) this.setRequest({ position, estimate: estimatedWaitSecs ?? null });
     });
     s.on("volunteer:auto_away", ({ missedOffers }) => this.onAutoAway(missedOffers));
+    // Newer servers: a hard session ended; the volunteer may talk it over.
+    s.on("wellbeing:debrief", (offer) => this.emit("debrief", offer));
     s.on("request:rejected", ({ requestId }) => this.requestEnded(requestId, "declined"));
     s.on("request:expired", ({ requestId }) => this.requestEnded(requestId, "expired"));
     s.on("conversation:started", () => this.refreshConversations());
