@@ -64,6 +64,12 @@ async fn alerts_reach_support_and_come_back_handled(backend: Backend) {
     );
     let (_, all) = list(sue.token.clone(), "").await;
     assert_eq!(all, json!([]), "nothing stored");
+    let history = format!(
+        "/api/conversations/{}/messages",
+        conversation.as_str().unwrap_or_default()
+    );
+    let (code, _) = app.get(&history, Some(&sue.token)).await;
+    assert_eq!(code, 404, "support reads no chat without an alert on it");
 
     // The seeker raises one from the chat.
     let raised = ok(s
@@ -84,6 +90,10 @@ async fn alerts_reach_support_and_come_back_handled(backend: Backend) {
         (alert["id"].clone(), json!(false))
     );
     assert_eq!(told["alert"]["note"], "He keeps asking for my bank card");
+    // While it is unresolved, support may read the chat it names.
+    let (code, read) = app.get(&history, Some(&sue.token)).await;
+    assert_eq!(code, 200, "{read}");
+    assert_eq!(read["messages"][0]["seq"], 1);
 
     // Listings: support sees all, the raiser their own, others none.
     let (code, mine) = list(seeker.token.clone(), "").await;
@@ -159,6 +169,8 @@ async fn alerts_reach_support_and_come_back_handled(backend: Backend) {
     assert_eq!(code, 409);
     let (_, open) = list(sue.token.clone(), "?status=open").await;
     assert_eq!(open, json!([]));
+    let (code, _) = app.get(&history, Some(&sue.token)).await;
+    assert_eq!(code, 404, "resolved: the chat is the participants' again");
 
     // A volunteer raises one for the seeker in their chat.
     let by_volunteer: Value = ok(v

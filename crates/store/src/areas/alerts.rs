@@ -66,6 +66,10 @@ pub trait Alerts: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<Option<Alert>>;
 
+    /// Whether an unresolved alert names this conversation (support may
+    /// then read it).
+    async fn unresolved_alert_on(&self, conversation: &ConversationId) -> StoreResult<bool>;
+
     /// Takes up to `limit` alerts nobody has acknowledged and last raised
     /// at or before `due`, marks them raised again at `now`, and returns
     /// them; each due alert is returned by exactly one caller.

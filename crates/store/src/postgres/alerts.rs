@@ -6,7 +6,7 @@ use crate::rows;
 use crate::sql::alerts as sql;
 use crate::{AlertFilter, NewAlert, StoreError, StoreResult};
 use helpline_core::alerts::Alert;
-use helpline_core::{AlertId, Timestamp, UserId};
+use helpline_core::{AlertId, ConversationId, Timestamp, UserId};
 use sqlx::PgPool;
 
 /// The alert `id`.
@@ -87,6 +87,13 @@ impl crate::Alerts for super::PostgresStore {
             return Ok(None);
         }
         alert_in(&self.pool, id.as_str()).await
+    }
+
+    async fn unresolved_alert_on(&self, conversation: &ConversationId) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(sql::UNRESOLVED_ALERT_ON)
+            .bind(conversation.as_str())
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn raise_unacknowledged_again(

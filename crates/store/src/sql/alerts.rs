@@ -36,3 +36,5 @@ pub(crate) const ACKNOWLEDGE_ALERT: &str = "UPDATE safety_alerts SET acknowledge
 
 /// Resolving acknowledges too, if nobody had.
 pub(crate) const RESOLVE_ALERT: &str = "UPDATE safety_alerts SET resolved_at = $1, resolved_by = $2, resolution = $3, acknowledged_at = COALESCE(acknowledged_at, $1), acknowledged_by = COALESCE(acknowledged_by, $2) WHERE id = $4 AND resolved_at IS NULL";
+
+pub(crate) const UNRESOLVED_ALERT_ON: &str = "SELECT EXISTS (SELECT 1 FROM safety_alerts WHERE conversation_id = $1 AND resolved_at IS NULL)";

@@ -6,7 +6,7 @@ use crate::rows;
 use crate::sql::alerts as sql;
 use crate::{AlertFilter, NewAlert, StoreError, StoreResult};
 use helpline_core::alerts::Alert;
-use helpline_core::{AlertId, Timestamp, UserId};
+use helpline_core::{AlertId, ConversationId, Timestamp, UserId};
 use sqlx::SqliteConnection;
 
 /// The alert `id`, read on `conn`.
@@ -112,6 +112,13 @@ impl crate::Alerts for super::SqliteStore {
                 })
             })
             .await
+    }
+
+    async fn unresolved_alert_on(&self, conversation: &ConversationId) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(sql::UNRESOLVED_ALERT_ON)
+            .bind(conversation.as_str())
+            .fetch_one(&self.readers)
+            .await?)
     }
 
     async fn raise_unacknowledged_again(
