@@ -273,6 +273,6 @@ scenario("after an alert is dealt with, the volunteer in the chat is offered a d
   await card.getByRole("button", { name: "Talk to staff" }).click();
   await card.waitFor({ state: "detached" });
   await v.page.waitForURL(/\/chats\//);
-  await v.page.getByText("Vinnie would like to talk over a hard session.").waitFor();
+  await v.page.getByText("Vinnie would like to talk over a hard session.", { exact: true }).waitFor();
   noProblems(v.page, s.page, staff.page);
 });
