@@ -23,6 +23,7 @@ mod calls_records;
 mod calls_signaling;
 mod chaos;
 mod cluster;
+mod cluster_dispatch;
 mod credentials;
 mod direct;
 mod edits;
