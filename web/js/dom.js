@@ -52,13 +52,15 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "nu
 
 export const clock = (iso) => timeFormat.format(new Date(iso));
 
-/** "Today", "Yesterday" or the date. */
+/** "Today", "Yesterday", "Tomorrow" (an expiry) or the date. */
 export function dayLabel(iso) {
   const date = new Date(iso);
   const today = new Date();
   const yesterday = new Date(Date.now() - 86_400_000);
+  const tomorrow = new Date(Date.now() + 86_400_000);
   if (date.toDateString() === today.toDateString()) return "Today";
   if (date.toDateString() === yesterday.toDateString()) return "Yesterday";
+  if (date.toDateString() === tomorrow.toDateString()) return "Tomorrow";
   return dayFormat.format(date);
 }
 

@@ -36,7 +36,8 @@ export function expiry(m) {
   if (m.viewOnce) return "View once";
   if (!m.expiresAt) return null;
   const day = dayLabel(m.expiresAt);
-  return `Disappears ${day === "Today" ? "" : `${day} `}at ${clock(m.expiresAt)}`;
+  const when = day === "Today" ? "" : day === "Tomorrow" ? "tomorrow " : `${day} `;
+  return `Disappears ${when}at ${clock(m.expiresAt)}`;
 }
 
 /**
