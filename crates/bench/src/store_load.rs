@@ -165,6 +165,7 @@ async fn send_until_stopped(
                 attachment_id: None,
             },
             created_at: Timestamp::now(),
+            flags: Vec::new(),
         };
         match store.append_message(&new).await {
             Ok(Ok(done)) if done.created => {}

@@ -5,9 +5,10 @@
 //! is resolved with a note.
 
 use crate::error::DomainError;
-use crate::ids::{AlertId, ConversationId};
+use crate::ids::{AlertId, ConversationId, MessageId};
 use crate::input::Fields;
 use crate::safety::PersonRef;
+use crate::scam::ScamSign;
 use crate::time::Timestamp;
 use crate::wire::wire_enum;
 use serde::Serialize;
@@ -26,6 +27,42 @@ wire_enum!(
         Resolved = "resolved"
     }
 );
+
+wire_enum!(
+    /// Who or what raised an alert.
+    AlertKind {
+        /// A person tapped "I need help" (`safety:alert`).
+        Person = "person",
+        /// The scam guard flagged messages to a seeker ([`crate::scam`]);
+        /// `raisedBy` is the seeker it protects, who tapped nothing.
+        ScamGuard = "scam_guard"
+    }
+);
+
+/// One flagged message behind a scam-guard alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScamEvidence {
+    /// The flagged message.
+    pub message_id: MessageId,
+    /// Who wrote it.
+    pub sender: PersonRef,
+    /// What the guard saw in it.
+    pub signs: Vec<ScamSign>,
+    /// Its text when flagged (the first [`EVIDENCE_CHARS`] characters),
+    /// kept with the alert even if the message is later edited or deleted.
+    pub excerpt: String,
+    /// When it was flagged.
+    pub created_at: Timestamp,
+}
+
+/// Most characters of a flagged message kept as evidence.
+pub const EVIDENCE_CHARS: usize = 500;
+
+/// The evidence kept of a flagged message's `text`.
+pub fn evidence_excerpt(text: &str) -> String {
+    text.chars().take(EVIDENCE_CHARS).collect()
+}
 
 /// A checked `safety:alert` payload.
 #[derive(Debug, Clone, Default)]
@@ -93,6 +130,12 @@ pub struct Alert {
     pub resolved_by: Option<PersonRef>,
     /// What support did about it.
     pub resolution: Option<String>,
+    /// Raised by a person or by the scam guard.
+    pub kind: AlertKind,
+    /// The scam guard's flagged messages, oldest first (empty for a
+    /// person's alert, and then left out of the JSON).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<ScamEvidence>,
 }
 
 /// The status an alert's marks give it.

@@ -23,6 +23,7 @@ pub mod push;
 pub mod queue;
 pub mod request;
 pub mod safety;
+pub mod scam;
 pub mod search;
 pub mod sniff;
 pub mod time;

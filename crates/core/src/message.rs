@@ -75,6 +75,41 @@ pub struct Message {
     pub view_once: bool,
     /// The file an `image`, `file` or `voice` message carries (gone once deleted).
     pub attachment: Option<AttachmentInfo>,
+    /// What the server noticed about it (`scam_warning`); left out of the
+    /// JSON when empty, as it nearly always is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<MessageFlag>,
+}
+
+wire_enum!(
+    /// Something the server noticed about a message.
+    MessageFlag {
+        /// The scam guard saw signs of someone after a seeker's money or
+        /// accounts ([`crate::scam`]).
+        ScamWarning = "scam_warning"
+    }
+);
+
+impl MessageFlag {
+    /// The flag's bit in the stored `flags` column.
+    fn bit(self) -> i64 {
+        match self {
+            MessageFlag::ScamWarning => 1,
+        }
+    }
+
+    /// `flags` as the stored column.
+    pub fn to_bits(flags: &[MessageFlag]) -> i64 {
+        flags.iter().fold(0, |bits, f| bits | f.bit())
+    }
+
+    /// The stored column as flags.
+    pub fn from_bits(bits: i64) -> Vec<MessageFlag> {
+        [MessageFlag::ScamWarning]
+            .into_iter()
+            .filter(|f| bits & f.bit() != 0)
+            .collect()
+    }
 }
 
 /// What a reply shows of the message it answers.
@@ -208,6 +243,8 @@ pub struct NewMessage {
     pub draft: MessageDraft,
     /// Now.
     pub created_at: Timestamp,
+    /// What the server noticed about it before storing it.
+    pub flags: Vec<MessageFlag>,
 }
 
 impl NewMessage {
@@ -246,6 +283,7 @@ impl NewMessage {
             }),
             view_once: timer == Some(0),
             attachment,
+            flags: self.flags.clone(),
         }
     }
 }

@@ -64,6 +64,7 @@ impl SystemNote {
             expires_at: None,
             view_once: false,
             attachment: None,
+            flags: Vec::new(),
         }
     }
 }

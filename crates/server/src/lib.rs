@@ -20,6 +20,7 @@ pub mod presence;
 pub mod push;
 pub mod realtime;
 pub mod receipts;
+pub mod scam_guard;
 pub mod typing;
 pub mod wellbeing;
 

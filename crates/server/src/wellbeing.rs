@@ -164,6 +164,7 @@ pub async fn open_debrief(
             attachment_id: None,
         },
         created_at: app.clock.now(),
+        flags: Vec::new(),
     };
     match app.store.append_message(&note).await? {
         Ok(appended) => app.fanout.system_message(&appended.message).await,

@@ -28,7 +28,7 @@ mod waiting;
 
 pub use areas::{
     Accounts, AlertFilter, Alerts, Attachments, Calls, Conversations, Lifecycle, MessageSlot,
-    Messages, NewAlert, OnCall, Push, Requests, Safety, Support, Volunteers,
+    Messages, NewAlert, NewScamEvidence, OnCall, Push, Requests, Safety, Support, Volunteers,
 };
 pub use calls::CallPlaced;
 pub use error::StoreError;

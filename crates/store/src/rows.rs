@@ -3,12 +3,14 @@
 //! type implements it, so the mapping itself is written a single time.
 
 use crate::StoreError;
+use helpline_core::alerts::{AlertKind, ScamEvidence};
 use helpline_core::attachment::{Attachment, AttachmentInfo};
 use helpline_core::call::{Call, CallStats, CallStatus, EndReason, Media, StatsPair};
 use helpline_core::conversation::{Conversation, ConversationKind, ConversationStatus};
-use helpline_core::message::{Message, MessageType, Reaction, ReplyPreview};
+use helpline_core::message::{Message, MessageFlag, MessageType, Reaction, ReplyPreview};
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
 use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
+use helpline_core::scam::ScamSign;
 use helpline_core::user::{Role, User};
 use helpline_core::{
     AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId,
@@ -173,6 +175,7 @@ pub(crate) fn message(row: &impl Columns) -> Result<Message, StoreError> {
             }),
             None => None,
         },
+        flags: MessageFlag::from_bits(row.int("flags")?),
     })
 }
 
@@ -416,5 +419,27 @@ pub(crate) fn alert(row: &impl Columns) -> Result<helpline_core::alerts::Alert, 
         resolved_at,
         resolved_by: alert_person(row, "resolved_by", "resolved_by")?,
         resolution: row.opt_text("resolution")?,
+        kind: parsed(&row.text("kind")?, AlertKind::parse, "alert kind")?,
+        evidence: Vec::new(),
+    })
+}
+
+/// An `alert_evidence` row with its sender's name and role
+/// ([`crate::sql::alerts::EVIDENCE_OF`]).
+pub(crate) fn evidence(row: &impl Columns) -> Result<ScamEvidence, StoreError> {
+    let sender = alert_person(row, "sender_id", "sender")?
+        .ok_or_else(|| StoreError::Corrupt("evidence without its sender".into()))?;
+    let signs = row
+        .text("signs")?
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| parsed(s, ScamSign::parse, "scam sign"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ScamEvidence {
+        message_id: MessageId::from_trusted(row.text("message_id")?),
+        sender,
+        signs,
+        excerpt: row.text("excerpt")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
     })
 }

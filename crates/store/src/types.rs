@@ -174,3 +174,12 @@ impl Default for StoreOptions {
         }
     }
 }
+
+/// Scam signs as stored: their names joined by commas.
+pub(crate) fn signs_column(signs: &[helpline_core::scam::ScamSign]) -> String {
+    signs
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}

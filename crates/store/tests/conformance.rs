@@ -99,6 +99,8 @@ conformance! {
     run(alerts::alerts_are_acknowledged_and_resolved_once),
     run(alerts::unacknowledged_alerts_are_raised_again_once),
     run(alerts::an_alert_keeps_its_conversation),
+    run(alerts::scam_evidence_gathers_on_one_alert_per_conversation),
+    run(alerts::message_flags_are_kept_edited_and_cleared),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),

@@ -99,6 +99,21 @@ impl Notice {
         }
     }
 
+    /// A scam-guard alert, to a support agent (`name`: the seeker the
+    /// flagged messages were to, when the agent allows names).
+    pub fn scam_alert(alert: &AlertId, name: Option<&str>) -> Self {
+        Self {
+            kind: PushKind::Alert,
+            title: match name {
+                Some(name) => format!("Scam warning: messages to {name}"),
+                None => "Scam warning".to_owned(),
+            },
+            body: "Messages to a seeker look like a scam. Open Helpline.".to_owned(),
+            url: "/".to_owned(),
+            tag: format!("alert-{alert}"),
+        }
+    }
+
     /// The request was taken, cancelled or expired.
     pub fn request_closed(request: &RequestId) -> Self {
         Self {

@@ -83,6 +83,7 @@ pub async fn record_end(app: &App, call: &Call) -> Option<Message> {
             attachment_id: None,
         },
         created_at: app.clock.now(),
+        flags: Vec::new(),
     };
     match app.store.append_message(&note).await {
         Ok(Ok(appended)) if appended.created => Some(appended.message),

@@ -16,7 +16,7 @@
 
 use super::told::{self, Told};
 use crate::app::App;
-use helpline_core::alerts::Alert;
+use helpline_core::alerts::{Alert, AlertKind};
 use helpline_core::call::{Call, CallStatus, Media};
 use helpline_core::push::{Notice, OutgoingPush, PushKind, Urgency, topic_of};
 use helpline_core::request::{HelpRequest, Topic};
@@ -208,9 +208,13 @@ pub async fn alert_raised(app: &App, alert: &Alert) {
         let name = show_names(app, &agent)
             .await
             .then_some(alert.raised_by.display_name.as_str());
+        let notice = match alert.kind {
+            AlertKind::Person => Notice::alert(&alert.id, name),
+            AlertKind::ScamGuard => Notice::scam_alert(&alert.id, name),
+        };
         pushes.push(OutgoingPush {
             user: agent,
-            notice: Notice::alert(&alert.id, name),
+            notice,
             urgency: Urgency::High,
             topic: Some(topic_of(alert.id.as_str())),
             expires_at: now.plus(ALERT_TTL),

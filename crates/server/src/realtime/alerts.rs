@@ -11,7 +11,7 @@ use super::ack::{Ack, Context, Handlers, Replied};
 use super::outbound::{ServerEvent, SupportChange};
 use crate::app::App;
 use crate::push::notices;
-use helpline_core::alerts::Alert;
+use helpline_core::alerts::{Alert, AlertKind};
 use helpline_core::inbound::{AlertRaised, SafetyAlert};
 use helpline_core::{AlertId, DomainError, Timestamp};
 use helpline_store::NewAlert;
@@ -71,10 +71,27 @@ async fn tell_support(app: &App, alert: Alert, repeated: bool) {
     app.fanout.support_changed(SupportChange::Alerts).await;
 }
 
+/// The scam guard added evidence to `alert` ([`crate::scam_guard`]): a
+/// new alert reaches every support agent like a person's; more evidence
+/// on one they know of refreshes their screens.
+pub async fn evidence_added(app: &App, alert: Alert, raised: bool) {
+    if raised {
+        tell_support(app, alert, false).await;
+    } else {
+        app.fanout.support_changed(SupportChange::Alerts).await;
+    }
+}
+
 /// Support acknowledged or resolved `alert`: its raiser hears so on every
 /// device, support's screens refresh, and once resolved the volunteers in
-/// it are offered a debrief.
+/// it are offered a debrief. A scam-guard alert was raised by nobody (its
+/// seeker tapped nothing) and its volunteer is the one it was about: only
+/// support's screens change.
 pub async fn handled(app: &App, alert: Alert) {
+    if alert.kind == AlertKind::ScamGuard {
+        app.fanout.support_changed(SupportChange::Alerts).await;
+        return;
+    }
     let raiser = alert.raised_by.id.clone();
     let resolved = alert.status == helpline_core::alerts::AlertStatus::Resolved;
     if resolved {

@@ -8,6 +8,7 @@ use super::encoded::EncodedMessage;
 use super::outbound::{ServerEvent, SupportChange};
 use crate::app::App;
 use crate::push::notices;
+use crate::scam_guard::{self, Screened};
 use helpline_core::inbound::{
     ChatEnd, ConversationStart, ConversationStarted, MessageRead, MessageSend, MessageSync,
     ReadUpTo, SentMessage, SyncedMessages, TypingStart, TypingStop,
@@ -97,11 +98,13 @@ async fn message_send(
         )
         .await;
     }
+    let screened = scam_guard::screen(&ctx.app, &ctx.caller, &others, &draft.content).await;
     let new = NewMessage {
         id: MessageId::generate(),
         sender_id: ctx.caller.id.clone(),
         draft,
         created_at: ctx.app.clock.now(),
+        flags: Screened::flags(&screened),
     };
     let appended = match ctx.app.store.append_message(&new).await? {
         Ok(appended) => appended,
@@ -140,6 +143,9 @@ async fn message_send(
             &others,
         )
         .await;
+        if let Some(screened) = screened {
+            scam_guard::report(&ctx.app, message, screened).await;
+        }
     }
     Ok(replied)
 }

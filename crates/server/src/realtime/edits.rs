@@ -5,6 +5,7 @@
 
 use super::ack::{Ack, Context, Handlers, Replied};
 use super::outbound::ServerEvent;
+use crate::scam_guard::{self, Screened};
 use helpline_core::DomainError;
 use helpline_core::conversation::ConversationStatus;
 use helpline_core::inbound::{
@@ -61,19 +62,40 @@ async fn message_edit(
     ack: Ack<MessageEdited>,
 ) -> Result<Replied, DomainError> {
     checked_target(&ctx, &target, ConversationAction::Edit).await?;
+    // The new text is screened as a new message would be.
+    let participants = ctx
+        .app
+        .participants
+        .of(ctx.app.store.as_ref(), &target.conversation_id)
+        .await?;
+    let others: Vec<_> = participants
+        .iter()
+        .filter(|p| **p != ctx.caller.id)
+        .cloned()
+        .collect();
+    let screened = scam_guard::screen(&ctx.app, &ctx.caller, &others, &content).await;
     let edited = ctx
         .app
         .store
-        .edit_message(&target.message_id, &content, ctx.app.clock.now())
+        .edit_message(
+            &target.message_id,
+            &content,
+            &Screened::flags(&screened),
+            ctx.app.clock.now(),
+        )
         .await?
         .ok_or(DomainError::NotFound("no such message"))?;
     let replied = ack.send(MessageEdited {
         message: edited.clone(),
     });
+    let evidence = screened.map(|screened| (screened, edited.clone()));
     ctx.app
         .fanout
         .to_conversation(&target.conversation_id, &ServerEvent::MessageEdited(edited))
         .await;
+    if let Some((screened, edited)) = evidence {
+        scam_guard::report(&ctx.app, &edited, screened).await;
+    }
     Ok(replied)
 }
 

@@ -70,6 +70,7 @@ mod tests {
                 attachment_id: None,
             },
             created_at: Timestamp::from_millis(1_700_000_000_000),
+            flags: Vec::new(),
         };
         new.stored(3, None, None, None)
     }

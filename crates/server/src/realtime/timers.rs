@@ -68,6 +68,7 @@ async fn conversation_settings(
             attachment_id: None,
         },
         created_at: ctx.app.clock.now(),
+        flags: Vec::new(),
     };
     let appended = match store.append_message(&system).await? {
         Ok(appended) => appended,

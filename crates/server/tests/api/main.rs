@@ -42,6 +42,7 @@ mod race;
 mod receipts;
 mod safety;
 mod safety_alerts;
+mod scam_guard;
 mod search;
 mod support;
 mod system_messages;

@@ -4,7 +4,8 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use helpline_core::alerts::Alert;
-use helpline_core::{AlertId, ConversationId, Timestamp, UserId};
+use helpline_core::scam::ScamSign;
+use helpline_core::{AlertId, ConversationId, MessageId, Timestamp, UserId};
 
 /// A new alert's values.
 #[derive(Debug, Clone)]
@@ -17,6 +18,27 @@ pub struct NewAlert {
     pub conversation_id: Option<ConversationId>,
     /// What is happening.
     pub note: Option<String>,
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// What the scam guard flagged, to raise or add to its alert.
+#[derive(Debug, Clone)]
+pub struct NewScamEvidence {
+    /// The alert's id if this starts one.
+    pub id: AlertId,
+    /// The seeker the messages were to.
+    pub seeker: UserId,
+    /// Where.
+    pub conversation_id: ConversationId,
+    /// The flagged message.
+    pub message_id: MessageId,
+    /// Its sender.
+    pub sender_id: UserId,
+    /// What the guard saw.
+    pub signs: Vec<ScamSign>,
+    /// The kept text ([`helpline_core::alerts::evidence_excerpt`]).
+    pub excerpt: String,
     /// Now.
     pub now: Timestamp,
 }
@@ -40,6 +62,12 @@ pub enum AlertFilter {
 pub trait Alerts: Send + Sync {
     /// Stores a new open alert and returns it.
     async fn raise_alert(&self, new: &NewAlert) -> StoreResult<Alert>;
+
+    /// Adds `new` to the conversation's unresolved scam-guard alert,
+    /// raising one if there is none; returns the alert and whether it was
+    /// raised now. Across racing callers and nodes a conversation has at
+    /// most one unresolved scam-guard alert.
+    async fn add_scam_evidence(&self, new: &NewScamEvidence) -> StoreResult<(Alert, bool)>;
 
     /// The alert with this id.
     async fn alert(&self, id: &AlertId) -> StoreResult<Option<Alert>>;

@@ -3,7 +3,7 @@
 
 use crate::{AppendRefusal, StoreResult};
 use async_trait::async_trait;
-use helpline_core::message::{Appended, Message, NewMessage, Reaction};
+use helpline_core::message::{Appended, Message, MessageFlag, NewMessage, Reaction};
 use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 
@@ -29,11 +29,13 @@ pub trait Messages: Send + Sync {
     /// The message with this id (a deleted one as its tombstone).
     async fn message(&self, id: &MessageId) -> StoreResult<Option<Message>>;
 
-    /// Replaces the text of a message that is not deleted; `None` otherwise.
+    /// Replaces the text of a message that is not deleted, and what the
+    /// server noticed about the new text; `None` otherwise.
     async fn edit_message(
         &self,
         id: &MessageId,
         content: &str,
+        flags: &[MessageFlag],
         now: Timestamp,
     ) -> StoreResult<Option<Message>>;
 

@@ -15,7 +15,7 @@ mod safety;
 mod support;
 mod volunteers;
 pub use accounts::Accounts;
-pub use alerts::{AlertFilter, Alerts, NewAlert};
+pub use alerts::{AlertFilter, Alerts, NewAlert, NewScamEvidence};
 pub use attachments::Attachments;
 pub use calls::Calls;
 pub use conversations::Conversations;

@@ -4,8 +4,8 @@
 
 use crate::rows;
 use crate::sql::alerts as sql;
-use crate::{AlertFilter, NewAlert, StoreError, StoreResult};
-use helpline_core::alerts::Alert;
+use crate::{AlertFilter, NewAlert, NewScamEvidence, StoreError, StoreResult};
+use helpline_core::alerts::{Alert, AlertKind};
 use helpline_core::{AlertId, ConversationId, Timestamp, UserId};
 use sqlx::PgPool;
 
@@ -15,7 +15,23 @@ async fn alert_in(pool: &PgPool, id: &str) -> StoreResult<Option<Alert>> {
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    row.as_ref().map(rows::alert).transpose()
+    let Some(mut alert) = row.as_ref().map(rows::alert).transpose()? else {
+        return Ok(None);
+    };
+    with_evidence(pool, &mut alert).await?;
+    Ok(Some(alert))
+}
+
+/// Reads a scam-guard alert's evidence into it.
+async fn with_evidence(pool: &PgPool, alert: &mut Alert) -> StoreResult<()> {
+    if alert.kind == AlertKind::ScamGuard {
+        let found = sqlx::query(sql::EVIDENCE_OF)
+            .bind(alert.id.as_str())
+            .fetch_all(pool)
+            .await?;
+        alert.evidence = rows::all(&found, rows::evidence)?;
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -34,6 +50,37 @@ impl crate::Alerts for super::PostgresStore {
             .ok_or_else(|| StoreError::Corrupt("an alert vanished as it was stored".into()))
     }
 
+    async fn add_scam_evidence(&self, new: &NewScamEvidence) -> StoreResult<(Alert, bool)> {
+        let mut tx = self.pool.begin().await?;
+        // A racing caller's insert makes this wait for its commit, then do
+        // nothing; the select then sees that caller's alert.
+        sqlx::query(sql::INSERT_SCAM_ALERT)
+            .bind(new.id.as_str())
+            .bind(new.seeker.as_str())
+            .bind(new.conversation_id.as_str())
+            .bind(new.now.millis())
+            .execute(&mut *tx)
+            .await?;
+        let id: String = sqlx::query_scalar(sql::UNRESOLVED_SCAM_ALERT)
+            .bind(new.conversation_id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(sql::INSERT_EVIDENCE)
+            .bind(&id)
+            .bind(new.message_id.as_str())
+            .bind(new.sender_id.as_str())
+            .bind(crate::types::signs_column(&new.signs))
+            .bind(&new.excerpt)
+            .bind(new.now.millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let alert = alert_in(&self.pool, &id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("an alert vanished as it was stored".into()))?;
+        Ok((alert, id == new.id.as_str()))
+    }
+
     async fn alert(&self, id: &AlertId) -> StoreResult<Option<Alert>> {
         alert_in(&self.pool, id.as_str()).await
     }
@@ -48,7 +95,11 @@ impl crate::Alerts for super::PostgresStore {
                 .bind(limit),
         };
         let found = query.fetch_all(&self.pool).await?;
-        rows::all(&found, rows::alert)
+        let mut alerts = rows::all(&found, rows::alert)?;
+        for alert in &mut alerts {
+            with_evidence(&self.pool, alert).await?;
+        }
+        Ok(alerts)
     }
 
     async fn acknowledge_alert(

@@ -15,7 +15,7 @@ use crate::rows::{self, Columns};
 use crate::sql;
 use crate::types::{APPEND_ATTEMPTS, Unwritten};
 use crate::{AppendRefusal, StoreResult};
-use helpline_core::message::{Appended, NewMessage, ReplyPreview, preview_of};
+use helpline_core::message::{Appended, MessageFlag, NewMessage, ReplyPreview, preview_of};
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
 
@@ -32,8 +32,8 @@ const BUMP_SEQ: &str = "UPDATE conversations SET last_seq = last_seq + 1, last_a
 /// clientMessageId: a concurrent retry that committed while this waited for
 /// the conversation's row, which the bump's snapshot could not see.
 const INSERT_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, \
-     client_message_id, created_at, reply_to_id, expires_at, view_once) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+     client_message_id, created_at, reply_to_id, expires_at, view_once, flags) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
      ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING";
 
 /// See [`crate::Messages::append_message`].
@@ -100,6 +100,7 @@ async fn write_message(
         .bind(d.reply_to_id.as_ref().map(MessageId::as_str))
         .bind(message.expires_at.map(Timestamp::millis))
         .bind(i64::from(message.view_once))
+        .bind(MessageFlag::to_bits(&message.flags))
         .execute(&mut *tx)
         .await?;
     if inserted.rows_affected() == 0 {

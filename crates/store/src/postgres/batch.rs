@@ -33,7 +33,7 @@ use super::lanes::lane_of;
 use crate::rows;
 use crate::{AppendRefusal, StoreError, StoreResult};
 use helpline_core::Timestamp;
-use helpline_core::message::{Appended, Message, MessageType, NewMessage};
+use helpline_core::message::{Appended, Message, MessageFlag, MessageType, NewMessage};
 use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -54,9 +54,9 @@ const LOCK_CONVERSATIONS: &str = "SELECT c.id, c.last_seq, c.auto_delete_secs, c
 
 /// Stores the batch's new messages (never replies or attachments).
 const INSERT_MESSAGES: &str = "INSERT INTO messages (id, conversation_id, seq, sender_id, content, \
-       type, client_message_id, created_at, expires_at, view_once) \
+       type, client_message_id, created_at, expires_at, view_once, flags) \
      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
-       $7::text[], $8::bigint[], $9::bigint[], $10::bigint[])";
+       $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])";
 
 /// Sets each conversation's last seq and activity.
 const RAISE_SEQS: &str = "UPDATE conversations c SET last_seq = v.last_seq, last_activity_at = v.at \
@@ -189,6 +189,7 @@ struct Columns {
     created_at: Vec<i64>,
     expires_at: Vec<Option<i64>>,
     view_once: Vec<i64>,
+    flags: Vec<i64>,
 }
 
 impl Columns {
@@ -206,6 +207,7 @@ impl Columns {
         self.expires_at
             .push(message.expires_at.map(Timestamp::millis));
         self.view_once.push(i64::from(message.view_once));
+        self.flags.push(MessageFlag::to_bits(&message.flags));
     }
 }
 
@@ -358,6 +360,7 @@ async fn store(
         .bind(&columns.created_at)
         .bind(&columns.expires_at)
         .bind(&columns.view_once)
+        .bind(&columns.flags)
         .execute(&mut *tx)
         .await?;
     let (mut ids, mut seqs, mut ats, mut unarchive) =

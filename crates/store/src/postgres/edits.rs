@@ -8,7 +8,7 @@
 use crate::StoreResult;
 use crate::rows;
 use crate::sql;
-use helpline_core::message::{Message, Reaction};
+use helpline_core::message::{Message, MessageFlag, Reaction};
 use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 use sqlx::{PgConnection, PgPool};
@@ -52,12 +52,14 @@ pub(super) async fn edit_message(
     pool: &PgPool,
     id: &MessageId,
     content: &str,
+    flags: &[MessageFlag],
     now: Timestamp,
 ) -> StoreResult<Option<Message>> {
     let mut tx = pool.begin().await?;
     let changed = sqlx::query(sql::edits::EDIT_MESSAGE)
         .bind(content)
         .bind(now.millis())
+        .bind(MessageFlag::to_bits(flags))
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;

@@ -5,7 +5,7 @@
 //! [`super::timers`].
 
 use crate::{AppendRefusal, StoreResult};
-use helpline_core::message::{Appended, Message, NewMessage, Reaction};
+use helpline_core::message::{Appended, Message, MessageFlag, NewMessage, Reaction};
 use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 
@@ -30,9 +30,10 @@ impl crate::Messages for super::PostgresStore {
         &self,
         id: &MessageId,
         content: &str,
+        flags: &[MessageFlag],
         now: Timestamp,
     ) -> StoreResult<Option<Message>> {
-        super::edits::edit_message(&self.pool, id, content, now).await
+        super::edits::edit_message(&self.pool, id, content, flags, now).await
     }
 
     async fn delete_message(&self, id: &MessageId, now: Timestamp) -> StoreResult<Option<Message>> {

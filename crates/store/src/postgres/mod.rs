@@ -134,6 +134,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 19,
         sql: include_str!("../../migrations/postgres/0019_safety_alerts.sql"),
     },
+    Migration {
+        version: 21,
+        sql: include_str!("../../migrations/postgres/0021_scam_guard.sql"),
+    },
 ];
 
 /// The advisory lock key that serializes migrations ("Helpline" in ASCII).

@@ -46,7 +46,7 @@ pub(super) async fn expire_messages(
               AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.conversation_id = m.conversation_id AND r.status = 'open') \
               AND NOT EXISTS (SELECT 1 FROM safety_alerts a WHERE a.conversation_id = m.conversation_id AND a.resolved_at IS NULL) \
             LIMIT $2 FOR UPDATE OF m SKIP LOCKED) \
-         UPDATE messages SET content = '', deleted_at = $1 FROM due WHERE messages.id = due.id RETURNING messages.id",
+         UPDATE messages SET content = '', flags = 0, deleted_at = $1 FROM due WHERE messages.id = due.id RETURNING messages.id",
     )
     .bind(now.millis())
     .bind(limit)

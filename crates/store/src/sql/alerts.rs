@@ -38,3 +38,18 @@ pub(crate) const ACKNOWLEDGE_ALERT: &str = "UPDATE safety_alerts SET acknowledge
 pub(crate) const RESOLVE_ALERT: &str = "UPDATE safety_alerts SET resolved_at = $1, resolved_by = $2, resolution = $3, acknowledged_at = COALESCE(acknowledged_at, $1), acknowledged_by = COALESCE(acknowledged_by, $2) WHERE id = $4 AND resolved_at IS NULL";
 
 pub(crate) const UNRESOLVED_ALERT_ON: &str = "SELECT EXISTS (SELECT 1 FROM safety_alerts WHERE conversation_id = $1 AND resolved_at IS NULL)";
+
+/// Takes the conversation's unresolved scam-guard alert if there is none
+/// (the partial unique index `safety_alerts_one_scam_guard` makes racing
+/// callers, on any node, end up with one).
+pub(crate) const INSERT_SCAM_ALERT: &str = "INSERT INTO safety_alerts (id, raised_by, conversation_id, created_at, last_raised_at, kind) VALUES ($1, $2, $3, $4, $4, 'scam_guard') ON CONFLICT DO NOTHING";
+
+pub(crate) const UNRESOLVED_SCAM_ALERT: &str = "SELECT id FROM safety_alerts WHERE conversation_id = $1 AND kind = 'scam_guard' AND resolved_at IS NULL";
+
+/// A message flagged twice (an edit) is evidence once.
+pub(crate) const INSERT_EVIDENCE: &str = "INSERT INTO alert_evidence (alert_id, message_id, sender_id, signs, excerpt, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+
+/// An alert's evidence with its senders, oldest first.
+pub(crate) const EVIDENCE_OF: &str = "SELECT e.*, u.display_name AS sender_name, u.role AS sender_role \
+     FROM alert_evidence e JOIN users u ON u.id = e.sender_id \
+     WHERE e.alert_id = $1 ORDER BY e.created_at, e.message_id";

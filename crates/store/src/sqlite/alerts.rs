@@ -4,8 +4,8 @@
 
 use crate::rows;
 use crate::sql::alerts as sql;
-use crate::{AlertFilter, NewAlert, StoreError, StoreResult};
-use helpline_core::alerts::Alert;
+use crate::{AlertFilter, NewAlert, NewScamEvidence, StoreError, StoreResult};
+use helpline_core::alerts::{Alert, AlertKind};
 use helpline_core::{AlertId, ConversationId, Timestamp, UserId};
 use sqlx::SqliteConnection;
 
@@ -13,9 +13,25 @@ use sqlx::SqliteConnection;
 async fn alert_on(conn: &mut SqliteConnection, id: &str) -> StoreResult<Option<Alert>> {
     let row = sqlx::query(sql::ALERT_BY_ID)
         .bind(id)
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(rows::alert).transpose()
+    let Some(mut alert) = row.as_ref().map(rows::alert).transpose()? else {
+        return Ok(None);
+    };
+    with_evidence(conn, &mut alert).await?;
+    Ok(Some(alert))
+}
+
+/// Reads a scam-guard alert's evidence into it.
+async fn with_evidence(conn: &mut SqliteConnection, alert: &mut Alert) -> StoreResult<()> {
+    if alert.kind == AlertKind::ScamGuard {
+        let found = sqlx::query(sql::EVIDENCE_OF)
+            .bind(alert.id.as_str())
+            .fetch_all(conn)
+            .await?;
+        alert.evidence = rows::all(&found, rows::evidence)?;
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -42,6 +58,41 @@ impl crate::Alerts for super::SqliteStore {
             .await
     }
 
+    async fn add_scam_evidence(&self, new: &NewScamEvidence) -> StoreResult<(Alert, bool)> {
+        let new = new.clone();
+        self.writer
+            .run(move |conn| {
+                let new = new.clone();
+                Box::pin(async move {
+                    sqlx::query(sql::INSERT_SCAM_ALERT)
+                        .bind(new.id.as_str())
+                        .bind(new.seeker.as_str())
+                        .bind(new.conversation_id.as_str())
+                        .bind(new.now.millis())
+                        .execute(&mut *conn)
+                        .await?;
+                    let id: String = sqlx::query_scalar(sql::UNRESOLVED_SCAM_ALERT)
+                        .bind(new.conversation_id.as_str())
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    sqlx::query(sql::INSERT_EVIDENCE)
+                        .bind(&id)
+                        .bind(new.message_id.as_str())
+                        .bind(new.sender_id.as_str())
+                        .bind(crate::types::signs_column(&new.signs))
+                        .bind(&new.excerpt)
+                        .bind(new.now.millis())
+                        .execute(&mut *conn)
+                        .await?;
+                    let alert = alert_on(conn, &id).await?.ok_or_else(|| {
+                        StoreError::Corrupt("an alert vanished as it was stored".into())
+                    })?;
+                    Ok((alert, id == new.id.as_str()))
+                })
+            })
+            .await
+    }
+
     async fn alert(&self, id: &AlertId) -> StoreResult<Option<Alert>> {
         let mut conn = self.readers.acquire().await?;
         alert_on(&mut conn, id.as_str()).await
@@ -56,8 +107,13 @@ impl crate::Alerts for super::SqliteStore {
                 .bind(user.as_str().to_owned())
                 .bind(limit),
         };
-        let found = query.fetch_all(&self.readers).await?;
-        rows::all(&found, rows::alert)
+        let mut conn = self.readers.acquire().await?;
+        let found = query.fetch_all(&mut *conn).await?;
+        let mut alerts = rows::all(&found, rows::alert)?;
+        for alert in &mut alerts {
+            with_evidence(&mut conn, alert).await?;
+        }
+        Ok(alerts)
     }
 
     async fn acknowledge_alert(

@@ -18,7 +18,7 @@ use crate::sql;
 use crate::types::{APPEND_ATTEMPTS, Unwritten};
 use crate::{AppendRefusal, StoreResult};
 use helpline_core::attachment::AttachmentInfo;
-use helpline_core::message::{Appended, NewMessage, ReplyPreview, preview_of};
+use helpline_core::message::{Appended, MessageFlag, NewMessage, ReplyPreview, preview_of};
 use helpline_core::{MessageId, Timestamp, UserId};
 use rusqlite::params;
 use sqlx::SqlitePool;
@@ -50,8 +50,8 @@ const BUMPED: &str = "SELECT last_seq, auto_delete_secs, \
      FROM conversations WHERE id = ?1";
 
 const INSERT_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, \
-     client_message_id, created_at, reply_to_id, expires_at, view_once, dedup_key) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     client_message_id, created_at, reply_to_id, expires_at, view_once, dedup_key, flags) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 /// See [`crate::Messages::append_message`].
 pub(super) async fn append_message(
@@ -134,6 +134,7 @@ fn write_message(
         message.expires_at.map(Timestamp::millis),
         i64::from(message.view_once),
         key,
+        MessageFlag::to_bits(&message.flags),
     ])?;
     if let Some(attachment) = &message.attachment {
         conn.prepare_cached(sql::append::ATTACH_TO_MESSAGE)?

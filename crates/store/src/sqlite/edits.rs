@@ -9,7 +9,7 @@ use super::writer::Writer;
 use crate::StoreResult;
 use crate::rows;
 use crate::sql;
-use helpline_core::message::{Message, Reaction};
+use helpline_core::message::{Message, MessageFlag, Reaction};
 use helpline_core::search::SearchQuery;
 use helpline_core::{ConversationId, MessageId, Timestamp, UserId};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -57,15 +57,17 @@ pub(super) async fn edit_message(
     writer: &Writer,
     id: &MessageId,
     content: &str,
+    flags: &[MessageFlag],
     now: Timestamp,
 ) -> StoreResult<Option<Message>> {
-    let (id, content) = (id.clone(), content.to_owned());
+    let (id, content, bits) = (id.clone(), content.to_owned(), MessageFlag::to_bits(flags));
     writer
         .run(move |conn| {
             Box::pin(async move {
                 let changed = sqlx::query(sql::edits::EDIT_MESSAGE)
                     .bind(&content)
                     .bind(now.millis())
+                    .bind(bits)
                     .bind(id.as_str())
                     .execute(&mut *conn)
                     .await?;

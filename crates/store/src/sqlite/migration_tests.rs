@@ -96,6 +96,7 @@ fn text_message(conversation: &str, sender: &str, client_message_id: &str) -> Ne
             attachment_id: None,
         },
         created_at: Timestamp::now(),
+        flags: Vec::new(),
     }
 }
 

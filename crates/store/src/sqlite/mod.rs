@@ -149,6 +149,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 22,
         sql: include_str!("../../migrations/sqlite/0022_safety_alerts.sql"),
     },
+    Migration {
+        version: 24,
+        sql: include_str!("../../migrations/sqlite/0024_scam_guard.sql"),
+    },
 ];
 
 /// The migration that rebuilds `messages` around `dedup_key`: its keys are

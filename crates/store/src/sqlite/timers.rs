@@ -40,7 +40,7 @@ pub(super) async fn set_auto_delete(
 /// SQLite does not split an OR across partial indexes, and with one WHERE
 /// it scanned every message at every sweep tick, inside the write
 /// transaction (the test below holds it to its indexes).
-const EXPIRE_DUE_MESSAGES: &str = "UPDATE messages SET content = '', deleted_at = ?1 WHERE id IN ( \
+const EXPIRE_DUE_MESSAGES: &str = "UPDATE messages SET content = '', flags = 0, deleted_at = ?1 WHERE id IN ( \
        SELECT d.id FROM ( \
          SELECT m.id, m.conversation_id FROM messages m \
           WHERE m.deleted_at IS NULL AND m.expires_at IS NOT NULL AND m.expires_at <= ?1 \

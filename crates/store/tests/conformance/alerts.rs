@@ -4,10 +4,12 @@
 
 use crate::fixtures::{account, at, chat, new_message, seeker};
 use crate::harness::Env;
-use helpline_core::alerts::AlertStatus;
+use helpline_core::alerts::{AlertKind, AlertStatus};
+use helpline_core::message::MessageFlag;
+use helpline_core::scam::ScamSign;
 use helpline_core::user::Role;
 use helpline_core::{AlertId, UserId};
-use helpline_store::{AlertFilter, NewAlert};
+use helpline_store::{AlertFilter, NewAlert, NewScamEvidence};
 use std::sync::Arc;
 
 /// An alert's life: open, acknowledged by one agent (a second is
@@ -260,4 +262,178 @@ pub async fn an_alert_keeps_its_conversation(env: Env) {
             .len(),
         1
     );
+}
+
+/// The scam guard's evidence: racing callers (eight flagged messages at
+/// once) end up on one unresolved alert per conversation, exactly one of
+/// them raising it; the same message twice (an edit) is evidence once;
+/// once that alert is resolved, the next flagged message raises a new
+/// one; the evidence outlives the message.
+pub async fn scam_evidence_gathers_on_one_alert_per_conversation(env: Env) {
+    let store = &env.store;
+    let c = chat(store, "scam").await;
+    let sam = account(store, "scam-sam", "Sam", Role::Support).await;
+    let mut messages = Vec::new();
+    for i in 0..8 {
+        let sent = store
+            .append_message(&new_message(
+                &c.conversation,
+                &c.volunteer,
+                &format!("scam-{i}"),
+                &format!("Send me money {i}"),
+                at(10 + i),
+            ))
+            .await
+            .expect("append")
+            .expect("appended");
+        messages.push(sent.message);
+    }
+    let evidence = |m: &helpline_core::message::Message, now| NewScamEvidence {
+        id: AlertId::generate(),
+        seeker: c.seeker.id.clone(),
+        conversation_id: c.conversation.clone(),
+        message_id: m.id.clone(),
+        sender_id: c.volunteer.id.clone(),
+        signs: vec![ScamSign::Money, ScamSign::PhoneNumber],
+        excerpt: m.content.clone(),
+        now,
+    };
+    let racers = messages.iter().map(|m| {
+        let (store, new) = (Arc::clone(store), evidence(m, at(100)));
+        tokio::spawn(async move { store.add_scam_evidence(&new).await })
+    });
+    let mut raised = 0;
+    let mut alert_ids = Vec::new();
+    for racer in racers.collect::<Vec<_>>() {
+        let (alert, fresh) = racer.await.expect("join").expect("evidence");
+        raised += usize::from(fresh);
+        alert_ids.push(alert.id);
+    }
+    assert_eq!(raised, 1, "exactly one racer raised the alert");
+    alert_ids.dedup();
+    assert_eq!(alert_ids.len(), 1, "one alert for the conversation");
+    let (alert, fresh) = store
+        .add_scam_evidence(&evidence(&messages[0], at(200)))
+        .await
+        .expect("again");
+    assert!(!fresh);
+    assert_eq!(alert.kind, AlertKind::ScamGuard);
+    assert_eq!(alert.raised_by.id, c.seeker.id);
+    assert_eq!(alert.conversation_id.as_ref(), Some(&c.conversation));
+    assert_eq!(alert.evidence.len(), 8, "the same message is evidence once");
+    let first = &alert.evidence[0];
+    assert_eq!(first.sender.id, c.volunteer.id);
+    assert_eq!(first.sender.role, Role::Volunteer);
+    assert_eq!(first.signs, vec![ScamSign::Money, ScamSign::PhoneNumber]);
+    assert!(first.excerpt.starts_with("Send me money"));
+    // Listings carry the evidence too; a person's alert has none.
+    let listed = store
+        .alerts(&AlertFilter::Unresolved, 10)
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].evidence.len(), 8);
+    // The evidence outlives the message.
+    store
+        .delete_message(&messages[0].id, at(300))
+        .await
+        .expect("delete")
+        .expect("deleted");
+    let kept = store.alert(&alert.id).await.expect("read").expect("alert");
+    assert_eq!(kept.evidence.len(), 8);
+    // Resolved: the next flagged message raises a new alert.
+    store
+        .resolve_alert(&alert.id, &sam.id, "Spoke to both", at(400))
+        .await
+        .expect("resolve")
+        .expect("resolved");
+    let (next, fresh) = store
+        .add_scam_evidence(&evidence(&messages[1], at(500)))
+        .await
+        .expect("next");
+    assert!(fresh);
+    assert_ne!(next.id, alert.id);
+    assert_eq!(next.evidence.len(), 1);
+    // A person's alert on the same conversation is separate.
+    let person = store
+        .raise_alert(&NewAlert {
+            id: AlertId::generate(),
+            raised_by: c.seeker.id.clone(),
+            conversation_id: Some(c.conversation.clone()),
+            note: None,
+            now: at(600),
+        })
+        .await
+        .expect("raise");
+    assert_eq!(person.kind, AlertKind::Person);
+    assert!(person.evidence.is_empty());
+}
+
+/// A message's flags are stored with it, read back everywhere a message is
+/// read, replaced by an edit, and cleared when it is deleted.
+pub async fn message_flags_are_kept_edited_and_cleared(env: Env) {
+    let store = &env.store;
+    let c = chat(store, "flags").await;
+    let mut flagged = new_message(&c.conversation, &c.volunteer, "f1", "Your PIN?", at(10));
+    flagged.flags = vec![MessageFlag::ScamWarning];
+    let sent = store
+        .append_message(&flagged)
+        .await
+        .expect("append")
+        .expect("appended")
+        .message;
+    assert_eq!(sent.flags, vec![MessageFlag::ScamWarning]);
+    let plain = store
+        .append_message(&new_message(
+            &c.conversation,
+            &c.volunteer,
+            "f2",
+            "Hello",
+            at(11),
+        ))
+        .await
+        .expect("append")
+        .expect("appended")
+        .message;
+    assert!(plain.flags.is_empty());
+    let history = store
+        .messages_after(&c.conversation, 0, 10)
+        .await
+        .expect("history");
+    let flags: Vec<_> = history.iter().map(|m| m.flags.clone()).collect();
+    // The claim's system note first.
+    assert_eq!(flags, vec![vec![], vec![MessageFlag::ScamWarning], vec![]]);
+    let read = store.message(&sent.id).await.expect("read").expect("found");
+    assert_eq!(read.flags, vec![MessageFlag::ScamWarning]);
+    // An edit replaces them both ways.
+    let edited = store
+        .edit_message(
+            &plain.id,
+            "Your password?",
+            &[MessageFlag::ScamWarning],
+            at(20),
+        )
+        .await
+        .expect("edit")
+        .expect("edited");
+    assert_eq!(edited.flags, vec![MessageFlag::ScamWarning]);
+    let cleaned = store
+        .edit_message(&sent.id, "Sorry, ignore that", &[], at(21))
+        .await
+        .expect("edit")
+        .expect("edited");
+    assert!(cleaned.flags.is_empty());
+    // Deleted: nothing left to warn about.
+    let gone = store
+        .delete_message(&edited.id, at(30))
+        .await
+        .expect("delete")
+        .expect("deleted");
+    assert!(gone.flags.is_empty());
+    let read = store
+        .message(&edited.id)
+        .await
+        .expect("read")
+        .expect("found");
+    assert!(read.flags.is_empty());
 }

@@ -75,7 +75,7 @@ pub async fn edits_replace_text(env: Env) {
         .await
         .message;
     let edited = store
-        .edit_message(&m.id, "better words", at(5))
+        .edit_message(&m.id, "better words", &[], at(5))
         .await
         .expect("edit")
         .expect("live");
@@ -91,14 +91,14 @@ pub async fn edits_replace_text(env: Env) {
         .expect("live");
     assert_eq!(
         store
-            .edit_message(&m.id, "again", at(7))
+            .edit_message(&m.id, "again", &[], at(7))
             .await
             .expect("edit"),
         None
     );
     assert_eq!(
         store
-            .edit_message(&MessageId::generate(), "x", at(7))
+            .edit_message(&MessageId::generate(), "x", &[], at(7))
             .await
             .expect("edit"),
         None

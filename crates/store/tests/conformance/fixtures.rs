@@ -204,6 +204,7 @@ pub fn new_message(
             attachment_id: None,
         },
         created_at: now,
+        flags: Vec::new(),
     }
 }
 

@@ -142,7 +142,7 @@ pub async fn search_forgets_deleted_and_edited_text_and_pages(env: Env) {
         .await
         .expect("delete");
     store
-        .edit_message(&edited.id, "entirely different words", at(4))
+        .edit_message(&edited.id, "entirely different words", &[], at(4))
         .await
         .expect("edit");
     assert!(
