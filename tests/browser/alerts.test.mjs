@@ -11,6 +11,9 @@
 //   debrief (`wellbeing:debrief`) and one tap opens a chat with staff.
 // - The seeker's button on the home and on the call screen (with the
 //   call's chat), and a failed send (offline) keeps the dialog open.
+// - The scam guard: a volunteer asks for bank details; the seeker reads a
+//   plain warning beside the message with "I need help", and the
+//   dashboard shows a scam warning with the message as evidence.
 // - An alert nobody is on is raised again (HELPLINE_ALERT_REPEAT_SECS):
 //   the dashboard chimes and says so again.
 //
@@ -22,7 +25,7 @@ import assert from "node:assert/strict";
 import { startOwnServer } from "./own-server.mjs";
 
 const own = await startOwnServer("alerts", { HELPLINE_ALERT_REPEAT_SECS: "4" });
-const { scenario, launch, open, user, signIn, createWithCli, checkA11y, snap, noProblems, restGet, PHONE } = await import("./lib.mjs");
+const { scenario, launch, open, user, signIn, createWithCli, checkA11y, checkTextSize, snap, noProblems, restGet, PHONE } = await import("./lib.mjs");
 
 let browser;
 before(async () => {
@@ -275,4 +278,50 @@ scenario("after an alert is dealt with, the volunteer in the chat is offered a d
   await v.page.waitForURL(/\/chats\//);
   await v.page.getByText("Vinnie would like to talk over a hard session.", { exact: true }).waitFor();
   noProblems(v.page, s.page, staff.page);
+});
+
+scenario("the scam guard warns the seeker beside the message and tells staff, with the evidence", async () => {
+  const staff = await dashboard("Sid Staff");
+  const { s, v } = await chatting("Edna", "Rex");
+  const ask = "What are your bank details? I'll put the refund in";
+  await v.page.getByLabel("Message to Edna").fill(ask);
+  await v.page.getByLabel("Message to Edna").press("Enter");
+
+  // Edna's app: the message, then the warning and "I need help" beside it.
+  const flagged = s.page.locator(".msg", { has: s.page.locator(".text", { hasText: "bank details" }) });
+  const warning = flagged.getByRole("note", { name: "Warning about this message" });
+  await warning.getByText("Helpline volunteers never ask for money or bank details. If someone does, tap \u2018I need help\u2019.").waitFor();
+  await checkA11y(s.page, "a scam warning in the chat");
+  await checkTextSize(s.page, "a scam warning in the chat");
+  await snap(s.page, "scam-warning-seeker");
+  // Rex's own copy carries no warning.
+  await v.page.locator(".msg.mine", { hasText: "bank details" }).waitFor();
+  assert.equal(await v.page.locator(".scam-warning").count(), 0);
+  // A plain message gets none either.
+  await v.page.getByLabel("Message to Edna").fill("I paid for the bus, see you soon");
+  await v.page.getByLabel("Message to Edna").press("Enter");
+  await s.page.locator(".msg", { hasText: "paid for the bus" }).waitFor();
+  assert.equal(await s.page.locator(".scam-warning").count(), 1);
+
+  // Support: a scam warning at the top, with what Rex wrote and why.
+  const card = staff.page.locator("li[data-alert]", { hasText: "Scam warning: messages to Edna" });
+  await card.getByText(ask).waitFor();
+  await card.getByText("Signs: asks for bank or card details.").waitFor();
+  await card.getByText(/^Rex \(Volunteer\) at /).waitFor();
+  await card.getByRole("button", { name: "Message Rex" }).waitFor();
+  await staff.page.waitForFunction(() => document.getElementById("alert-region").textContent === "Scam warning: messages to Edna");
+  await checkA11y(staff.page, "the dashboard with a scam warning");
+
+  // "I need help" beside the warning opens the dialog about this chat.
+  await warning.getByRole("button", { name: "I need help" }).click();
+  await s.page.getByRole("dialog", { name: "Tell staff you need help now?" }).waitFor();
+  const dialog = s.page.locator("dialog.help-dialog");
+  await dialog.getByRole("button", { name: "Tell staff now" }).click();
+  await dialog.getByText("Staff have been told. Someone will be with you soon.").waitFor();
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await staff.page.locator("li[data-alert]", { hasText: "Edna (Member)" }).waitFor();
+
+  await resolveLeft(staff.page);
+  noProblems(s.page, v.page, staff.page);
+  for (const one of [s, v, staff]) await one.context.close();
 });

@@ -23,7 +23,7 @@ export const reactionName = (emoji) => REACTIONS.find(([e]) => e === emoji)?.[1]
 
 /** What changes a bubble's contents (a new signature rebuilds it). */
 export const signature = (m, extra = "") =>
-  JSON.stringify([m.content, m.editedAt, m.deletedAt, m.reactions, m.replyTo, m.expiresAt, m.viewOnce, m.attachment?.id, extra]);
+  JSON.stringify([m.content, m.editedAt, m.deletedAt, m.reactions, m.replyTo, m.expiresAt, m.viewOnce, m.attachment?.id, m.flags, extra]);
 
 /** What a message says in words: its text, or what it carries. */
 export const summary = (m) => m.content || attachmentLabel(m) || "";
@@ -42,8 +42,9 @@ export function expiry(m) {
 
 /**
  * Fills `li` with message `m`.
- * ctx: { me, name(userId) → display name, active (the chat can change),
- *        pending (an outbox item), onQuote(replyTo), onOptions(m), onReact(m, emoji) }
+ * ctx: { me, role (the reader's), name(userId) → display name, active (the chat can change),
+ *        pending (an outbox item), onQuote(replyTo), onOptions(m), onReact(m, emoji),
+ *        onHelp(m) (a seeker's "I need help" beside a scam warning) }
  */
 export function fillBubble(li, m, ctx) {
   const mine = m.senderId === ctx.me || ctx.pending;
@@ -57,6 +58,7 @@ export function fillBubble(li, m, ctx) {
   if (m.deletedAt) parts.push(h("p", { class: "text" }, h("span", { class: "visually-hidden" }, `${who}: `), h("em", null, "Message deleted")));
   else if (!attached || m.content) parts.push(h("p", { class: "text" }, h("span", { class: "visually-hidden" }, attached ? "Caption: " : `${who}: `), m.content));
   if (m.reactions?.length) parts.push(reactions(m, ctx));
+  if (!mine && !m.deletedAt && m.flags?.includes("scam_warning")) parts.push(scamWarning(m, ctx));
   const timer = expiry(m);
   parts.push(
     h(
@@ -84,6 +86,19 @@ export function fillBubble(li, m, ctx) {
     e.preventDefault();
     ctx.onOptions(m);
   };
+}
+
+/** The scam guard's warning beside a flagged message: plain advice and
+ *  "I need help" for the seeker; a label for support reading the chat. */
+function scamWarning(m, ctx) {
+  if (ctx.role === "support") return h("p", { class: "scam-warning" }, icon("help"), h("span", null, "Flagged by the scam guard"));
+  if (ctx.role !== "seeker") return null;
+  return h(
+    "div",
+    { class: "scam-warning", role: "note", "aria-label": "Warning about this message" },
+    h("p", null, icon("help"), h("span", null, "Helpline volunteers never ask for money or bank details. If someone does, tap ‘I need help’.")),
+    h("button", { type: "button", class: "danger", "data-key": "scam-help", "aria-haspopup": "dialog", onclick: () => ctx.onHelp(m) }, "I need help"),
+  );
 }
 
 function quote(replyTo, ctx) {

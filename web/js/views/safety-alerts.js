@@ -20,13 +20,31 @@ const FALLBACK_MS = 60_000;
 
 const nameOf = (alert) => alert.raisedBy?.displayName ?? "Someone";
 const roleOf = (person) => ROLES[person?.role] ?? person?.role ?? "";
+const scam = (alert) => alert.kind === "scam_guard";
+/** An alert's title: who raised it, or whom the scam guard protects. */
+const titleOf = (alert) => (scam(alert) ? `Scam warning: messages to ${nameOf(alert)}` : `Safety alert from ${nameOf(alert)}`);
+
+/** What the scam guard saw, in words. */
+const SIGNS = {
+  money: "asks for money",
+  bank_details: "asks for bank or card details",
+  card_number: "a card number",
+  iban: "a bank account number (IBAN)",
+  gift_card: "gift cards",
+  secret: "asks for a PIN, password or code",
+  crypto: "cryptocurrency",
+  other_app: "moving to another app",
+  phone_number: "a phone number",
+};
+const signsText = (signs) => (signs ?? []).map((s) => SIGNS[s] ?? s).join(", ");
 
 store.on("safety-alert", ({ alert, repeated }) => {
   if (store.user?.role !== "support") return;
-  const text = repeated ? `Safety alert from ${nameOf(alert)} is still open: nobody is on it yet.` : `Safety alert from ${nameOf(alert)}`;
+  const text = repeated ? `${titleOf(alert)} is still open: nobody is on it yet.` : titleOf(alert);
   announce(text, true);
   chime();
-  notify(repeated ? "A safety alert is still open" : "Safety alert", alert.note ? `${nameOf(alert)}: “${alert.note}”` : `${nameOf(alert)} needs help now.`, `alert-${alert.id}`);
+  const body = scam(alert) ? "Messages to a seeker look like a scam." : alert.note ? `${nameOf(alert)}: “${alert.note}”` : `${nameOf(alert)} needs help now.`;
+  notify(repeated ? "A safety alert is still open" : scam(alert) ? "Scam warning" : "Safety alert", body, `alert-${alert.id}`);
   if (!document.querySelector("hl-safety-alerts")) notice(`${repeated ? text : `${text}.`} See the dashboard.`);
 });
 
@@ -107,7 +125,7 @@ class SafetyAlerts extends HTMLElement {
     return h(
       "li",
       { class: `card alert-card alert-${a.status}`, "data-alert": a.id, "data-status": a.status },
-      h("h3", { id: titleId }, `${name} (${roleOf(a.raisedBy)})`),
+      h("h3", { id: titleId }, scam(a) ? titleOf(a) : `${name} (${roleOf(a.raisedBy)})`),
       h(
         "p",
         { class: "alert-state" },
@@ -121,7 +139,11 @@ class SafetyAlerts extends HTMLElement {
         `Raised at ${clock(a.createdAt)}, `,
         h("span", { "data-ago": a.createdAt }, `${waited(a.createdAt)} ago`),
       ),
-      a.note ? h("p", { class: "note alert-note" }, h("span", { class: "visually-hidden" }, "Note: "), a.note) : h("p", { class: "muted" }, "No note."),
+      scam(a)
+        ? this.evidence(a)
+        : a.note
+          ? h("p", { class: "note alert-note" }, h("span", { class: "visually-hidden" }, "Note: "), a.note)
+          : h("p", { class: "muted" }, "No note."),
       a.conversationId
         ? h(
             "p",
@@ -152,6 +174,23 @@ class SafetyAlerts extends HTMLElement {
         ),
         this.messageButton(a.raisedBy, a.id),
         other ? this.messageButton(other, a.id) : null,
+      ),
+    );
+  }
+
+  /** A scam-guard alert's flagged messages: who wrote what, and the signs. */
+  evidence(a) {
+    return h(
+      "ol",
+      { class: "plain alert-evidence", "aria-label": "Flagged messages" },
+      (a.evidence ?? []).map((e) =>
+        h(
+          "li",
+          null,
+          h("p", null, `${e.sender?.displayName ?? "Someone"} (${roleOf(e.sender)}) at ${clock(e.createdAt)}:`),
+          h("blockquote", { class: "note" }, e.excerpt),
+          h("p", { class: "muted" }, `Signs: ${signsText(e.signs)}.`),
+        ),
       ),
     );
   }

@@ -14,7 +14,7 @@ import { messageOptions } from "./message-options.js";
 import { glyph } from "./glyphs.js";
 import { chatOptions, changeTimer } from "./chat-options.js";
 import "./composer.js";
-import "./help-dialog.js";
+import { helpDialog } from "./help-dialog.js";
 import "./search.js";
 
 class Thread extends HTMLElement {
@@ -185,11 +185,13 @@ class Thread extends HTMLElement {
     const other = store.other(this.conversation);
     const ctx = {
       me,
+      role: store.user.role,
       active,
       name: (id) => (id === me ? "You" : (this.conversation?.participants?.find((p) => p.id === id) ?? other).displayName),
       onQuote: (replyTo) => this.reveal(replyTo.seq),
       onOptions: (m) => messageOptions(this, m),
       onReact: (m, emoji) => this.react(m, emoji),
+      onHelp: () => helpDialog({ conversationId: this.cid, restore: () => this.scroller }),
     };
     const wanted = [];
     let day = null;
