@@ -66,6 +66,10 @@ id_type!(
     AlertId
 );
 id_type!(
+    /// Identifies a seeker's invitation to a caregiver.
+    InvitationId
+);
+id_type!(
     /// Identifies an uploaded attachment.
     AttachmentId
 );

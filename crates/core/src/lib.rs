@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod attachment;
 pub mod call;
+pub mod caregiving;
 pub mod conversation;
 pub mod credentials;
 pub mod dispatch;
@@ -31,6 +32,7 @@ mod wire;
 
 pub use error::DomainError;
 pub use ids::{
-    AlertId, AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, UserId,
+    AlertId, AttachmentId, CallId, ConversationId, InvitationId, MessageId, ReportId, RequestId,
+    UserId,
 };
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

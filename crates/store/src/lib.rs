@@ -1,6 +1,6 @@
 //! Helpline's storage: one trait per area ([`Accounts`], [`Requests`],
 //! [`Conversations`], [`Messages`], [`Attachments`], [`Safety`],
-//! [`Support`], [`Volunteers`], [`Calls`], [`Push`], [`Lifecycle`], in `areas/`), together the
+//! [`Support`], [`Volunteers`], [`Calls`], [`Push`], [`Caregivers`], [`Lifecycle`], in `areas/`), together the
 //! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL
 //! (for several server processes sharing one database). Each backend
 //! implements each area's trait in the file of its own that holds that
@@ -15,6 +15,7 @@
 
 mod areas;
 mod calls;
+mod caregiving;
 mod error;
 mod migrate;
 mod offers;
@@ -27,8 +28,9 @@ mod types;
 mod waiting;
 
 pub use areas::{
-    Accounts, AlertFilter, Alerts, Attachments, Calls, Conversations, Lifecycle, MessageSlot,
-    Messages, NewAlert, OnCall, Push, Requests, Safety, Support, Volunteers,
+    Accounts, AlertFilter, Alerts, Attachments, Calls, Caregivers, Conversations, Lifecycle,
+    MessageSlot, Messages, NewAlert, NewInvitation, OnCall, Push, Redeemed, Requests, Safety,
+    Support, Volunteers,
 };
 pub use calls::CallPlaced;
 pub use error::StoreError;
@@ -57,6 +59,7 @@ pub trait Store:
     + Volunteers
     + Calls
     + Push
+    + Caregivers
     + Lifecycle
     + Send
     + Sync
@@ -76,6 +79,7 @@ impl<T> Store for T where
         + Volunteers
         + Calls
         + Push
+        + Caregivers
         + Lifecycle
         + Send
         + Sync

@@ -16,6 +16,8 @@ mod attachments;
 mod batches;
 #[path = "conformance/calls.rs"]
 mod calls;
+#[path = "conformance/caregivers.rs"]
+mod caregivers;
 #[path = "conformance/claims.rs"]
 mod claims;
 #[path = "conformance/conversations.rs"]
@@ -99,6 +101,9 @@ conformance! {
     run(alerts::alerts_are_acknowledged_and_resolved_once),
     run(alerts::unacknowledged_alerts_are_raised_again_once),
     run(alerts::an_alert_keeps_its_conversation),
+    run(caregivers::invitations_link_once),
+    run(caregivers::a_look_shows_facts_and_is_recorded),
+    run(caregivers::racing_redeemers_one_wins),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),
