@@ -19,9 +19,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use helpline_core::caregiving::{
-    CODE_ALPHABET, CODE_LEN, Caregiver, INVITATION_TTL, Invitation, Link,
-    MAX_PENDING_INVITATIONS, SUMMARY_WINDOW, SeekerSummary, VIEWS_LISTED, display_code,
-    redeem_body, show_names_body,
+    CODE_ALPHABET, CODE_LEN, Caregiver, INVITATION_TTL, Invitation, Link, MAX_PENDING_INVITATIONS,
+    SUMMARY_WINDOW, SeekerSummary, VIEWS_LISTED, display_code, redeem_body, show_names_body,
 };
 use helpline_core::input::Fields;
 use helpline_core::permissions::{RoleAction, require_role};

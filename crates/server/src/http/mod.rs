@@ -95,10 +95,7 @@ pub fn routes() -> Router<App> {
         .route("/api/users/{id}/block", post(safety::block))
         .route("/api/users/{id}/unblock", post(safety::unblock))
         .route("/api/blocks", get(safety::blocks))
-        .route(
-            "/api/caregivers",
-            get(caregivers::caregivers),
-        )
+        .route("/api/caregivers", get(caregivers::caregivers))
         .route(
             "/api/caregivers/invitations",
             get(caregivers::invitations).post(caregivers::invite),
