@@ -21,6 +21,7 @@ mod broker;
 mod calls;
 mod calls_records;
 mod calls_signaling;
+mod caregivers;
 mod chaos;
 mod checkins;
 mod cluster;
