@@ -25,6 +25,7 @@ mod caregivers;
 mod chaos;
 mod checkins;
 mod cluster;
+mod cluster_care;
 mod cluster_dispatch;
 mod credentials;
 mod direct;
