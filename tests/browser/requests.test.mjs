@@ -26,6 +26,11 @@ scenario("a seeker cancels, asks again, and a declined request offers anyone ins
   const offer = v.page.locator(".offer", { hasText: "Margaret" });
   await offer.getByText("Topic: Health").waitFor();
   await offer.getByText("My knee hurts").waitFor();
+  // "I need help" is there while she waits; it opens the dialog over it.
+  await overlay(s.page).getByRole("button", { name: "I need help" }).click();
+  const help = s.page.getByRole("dialog", { name: "Tell staff you need help now?" });
+  await help.getByRole("button", { name: "Cancel" }).click();
+  await help.waitFor({ state: "detached" });
 
   await s.page.getByRole("button", { name: "Cancel request" }).click();
   await overlay(s.page).getByRole("heading", { name: "Your request was cancelled" }).waitFor();

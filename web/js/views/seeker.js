@@ -301,6 +301,8 @@ class RequestOverlay extends HTMLElement {
           r.phase === "connected" ? h("button", { type: "button", class: "primary big", onclick: () => this.openChat(r) }, "Open the chat") : null,
           view.retry ? h("button", { type: "button", class: "primary big", onclick: () => this.retry(r) }, view.retry) : null,
           view.retry ? h("button", { type: "button", class: "secondary big", onclick: () => this.dismiss() }, "Close") : null,
+          // Staff stay one tap away while the seeker waits.
+          waitingPhase ? h("hl-help-button") : null,
         ),
       ),
     );
