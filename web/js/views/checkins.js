@@ -103,9 +103,9 @@ class CheckinsCard extends HTMLElement {
   item(c) {
     const name = nameOf(c);
     const theirs = c.status === "proposed" && c.proposedBy !== store.user.id;
-    const about = h("span", { class: "visually-hidden" }, ` the check-in with ${name}`);
-    const button = (label, key, cls, action) =>
-      h("button", { type: "button", class: cls, "data-key": `${key}-${c.id}`, onclick: (e) => this.act(c, action, e.currentTarget) }, label, about.cloneNode(true));
+    // Each button's name says which check-in: "Pause the check-in with Nadia".
+    const button = (label, key, cls, action, about = ` the check-in with ${name}`) =>
+      h("button", { type: "button", class: cls, "data-key": `${key}-${c.id}`, onclick: (e) => this.act(c, action, e.currentTarget) }, label, h("span", { class: "visually-hidden" }, about));
     return h(
       "li",
       { class: `checkin checkin-${c.status}`, "data-checkin": c.id, "data-status": c.status },
@@ -120,7 +120,7 @@ class CheckinsCard extends HTMLElement {
         "div",
         { class: "actions" },
         theirs ? button("Accept", "accept", "primary", "accept") : null,
-        theirs ? button("Not now", "decline", "secondary", "decline") : null,
+        theirs ? button("Not now", "decline", "secondary", "decline", ` (the check-in ${name} suggested)`) : null,
         c.status === "active" ? button("Pause", "pause", "secondary", "pause") : null,
         c.status === "paused" ? button("Resume", "resume", "primary", "resume") : null,
         theirs ? null : button("Cancel", "cancel", "secondary", "cancel"),
