@@ -71,7 +71,11 @@ class CheckinsCard extends HTMLElement {
     fill(this, this.section);
     this.off = [
       store.on("checkins", () => this.render()),
-      store.on("conversations", () => !this.formOpen && this.renderForm()),
+      // Someone new to talk with: the form's list of people changes.
+      store.on("conversations", () => {
+        if (this.formOpen || this.peopleSeen === this.people().map((p) => p.id).join()) return;
+        keepFocus(this.formBox, () => this.renderForm());
+      }),
     ];
     this.hidden = !store.checkinsSupported;
     this.render();
@@ -186,6 +190,7 @@ class CheckinsCard extends HTMLElement {
 
   renderForm() {
     const people = this.people();
+    this.peopleSeen = people.map((p) => p.id).join();
     if (!people.length) {
       this.formOpen = false;
       return fill(
