@@ -10,7 +10,7 @@
 // button opens the chat (POST …/start) and, for a call, calls her; the
 // seeker reads that the volunteer will be in touch.
 
-import { h, fill, keepFocus, announce, notice, confirmBox, go, clock } from "../dom.js";
+import { h, fill, keepFocus, announce, notice, confirmBox, go, clock, plural, serverNow } from "../dom.js";
 import { store } from "../state.js";
 
 export const WEEKDAYS = { monday: "Monday", tuesday: "Tuesday", wednesday: "Wednesday", thursday: "Thursday", friday: "Friday", saturday: "Saturday", sunday: "Sunday" };
@@ -313,8 +313,13 @@ store.on("checkin-changed", ({ checkin, before }) => {
   if (text) notice(text);
 });
 
+// Sent 10 minutes before, or at once when a check-in is agreed (or the
+// server comes back) with less time left: the words follow `nextAt`.
 store.on("checkin-reminder", (c) => {
-  const text = `Your check-in with ${nameOf(c)} is in 10 minutes.`;
+  const left = c.nextAt ? (Date.parse(c.nextAt) - serverNow()) / 60_000 : 10;
+  const minutes = Math.round(left);
+  const when = !Number.isFinite(left) || left >= 9.5 ? "in 10 minutes" : minutes >= 1 ? `in ${plural(minutes, "minute")}` : "in less than a minute";
+  const text = `Your check-in with ${nameOf(c)} is ${when}.`;
   notice(text);
   announce(text);
 });
