@@ -153,7 +153,7 @@ scenario("a check-in suggested, agreed, paused, resumed, kept by one tap at its 
   await v.page.locator("dialog.call-screen[data-connection=connected]").waitFor();
   await v.page.getByRole("button", { name: /^Hang up/ }).click();
   await v.page.getByRole("button", { name: "Close", exact: true }).click();
-  await s.page.locator("section.due-card").getByRole("button", { name: "OK", exact: true }).click();
+  await s.page.locator("section.due-card").getByRole("button", { name: "OK (the check-in with Nadia)" }).click();
 
   // Cancelled by the volunteer, with a confirmation; gone on both sides.
   await home(v.page);

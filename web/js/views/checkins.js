@@ -363,7 +363,7 @@ store.on("checkin-due", (c) => {
       "div",
       { class: "actions" },
       volunteer ? h("button", { type: "button", class: "primary big", onclick: (e) => start(e.currentTarget) }, label) : null,
-      h("button", { type: "button", class: "secondary big", onclick: () => card.remove() }, volunteer ? "Not now" : "OK"),
+      h("button", { type: "button", class: "secondary big", onclick: () => card.remove() }, volunteer ? "Not now" : "OK", h("span", { class: "visually-hidden" }, ` (the check-in with ${name})`)),
     ),
   );
   list.append(card);

@@ -9,7 +9,7 @@
 // `support:welfare` chimes and announces "Welfare check: Margaret" anywhere
 // in the app; `support:changed` with reason "welfare" refetches.
 
-import { h, fill, keepFocus, waited, clock, announce, notice, modal, go } from "../dom.js";
+import { h, fill, keepFocus, waited, clock, dayLabel, announce, notice, modal, go } from "../dom.js";
 import { store } from "../state.js";
 import { chime, notify } from "../alerts.js";
 
@@ -20,12 +20,18 @@ const FALLBACK_MS = 60_000;
 const seekerName = (task) => task.seeker?.displayName ?? "A member";
 const volunteerName = (task) => task.volunteer?.displayName ?? "their volunteer";
 
+/** "at 10:42" today, "yesterday at 10:42", "on Monday 3 June at 10:42". */
+function when(iso) {
+  const day = dayLabel(iso);
+  return day === "Today" ? `at ${clock(iso)}` : day === "Yesterday" ? `yesterday at ${clock(iso)}` : `on ${day} at ${clock(iso)}`;
+}
+
 /** What happened, in words. */
 export function welfareText(task) {
   const seeker = seekerName(task);
   const volunteer = volunteerName(task);
   if (task.cause === "checkins_missed") return `${seeker} missed two check-ins in a row with ${volunteer}.`;
-  if (task.cause === "call_dropped") return `${seeker}'s call with ${volunteer} dropped at ${clock(task.since)} and they have not been in touch since.`;
+  if (task.cause === "call_dropped") return `${seeker}'s call with ${volunteer} dropped ${when(task.since)} and they have not been in touch since.`;
   return `${seeker} and ${volunteer} may need someone to check on them.`;
 }
 
@@ -213,7 +219,7 @@ store.on("call-back", (event) => {
     { class: "call-back-dialog", "aria-labelledby": "call-back-title", "aria-describedby": "call-back-text" },
     h("h2", { id: "call-back-title" }, `Call ${name} back?`),
     h("p", { id: "call-back-text" }, `Your call with ${name} dropped: a phone or computer lost its connection. Please call ${name} back, so you both know all is well.`),
-    h("p", { class: "muted" }, "If you are not in touch again soon, our staff will check on them."),
+    h("p", { class: "muted" }, `If you are not in touch again soon, our staff will check on ${name}.`),
     error,
     h("div", { class: "actions" }, back, h("button", { type: "button", class: "secondary big", onclick: () => dialog.close() }, "Not now")),
   );
