@@ -66,6 +66,14 @@ id_type!(
     AlertId
 );
 id_type!(
+    /// Identifies a welfare check (a dropped call or missed check-ins).
+    WelfareId
+);
+id_type!(
+    /// Identifies a recurring check-in between a seeker and a volunteer.
+    CheckinId
+);
+id_type!(
     /// Identifies an uploaded attachment.
     AttachmentId
 );

@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod attachment;
 pub mod call;
+pub mod checkins;
 pub mod conversation;
 pub mod credentials;
 pub mod dispatch;
@@ -28,10 +29,12 @@ pub mod search;
 pub mod sniff;
 pub mod time;
 pub mod user;
+pub mod welfare;
 mod wire;
 
 pub use error::DomainError;
 pub use ids::{
-    AlertId, AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, UserId,
+    AlertId, AttachmentId, CallId, CheckinId, ConversationId, MessageId, ReportId, RequestId,
+    UserId, WelfareId,
 };
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

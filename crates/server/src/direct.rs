@@ -40,6 +40,17 @@ pub async fn start_direct(
         .await?
         .ok_or(DomainError::NotFound("no such user"))?;
     require_may_start(&caller.id, caller.role, &other.id, other.role)?;
+    open_direct(app, caller, &other).await
+}
+
+/// [`start_direct`] past the role rules, for a pair that agreed to talk
+/// (a volunteer starting an accepted check-in with its seeker); blocks
+/// still hold.
+pub async fn open_direct(
+    app: &App,
+    caller: &User,
+    other: &User,
+) -> Result<(ConversationSummary, bool), DomainError> {
     // Both ways: nor may the blocker open a conversation with the person
     // they blocked (who could not answer in it).
     if app.store.blocked_either_way(&caller.id, &other.id).await? {

@@ -61,6 +61,8 @@ pub async fn sweep(app: App, mut stop: watch::Receiver<bool>) {
         crate::realtime::escalation::sweep(&app).await;
         crate::realtime::batches::sweep(&app).await;
         crate::realtime::alerts::sweep(&app).await;
+        crate::welfare::sweep(&app).await;
+        crate::checkins::sweep(&app).await;
         let expired = match app
             .store
             .expire_messages(app.clock.now(), SWEEP_BATCH)

@@ -8,6 +8,7 @@ pub mod app;
 pub mod attachments;
 pub mod auth;
 pub mod calls;
+pub mod checkins;
 pub mod cluster;
 pub mod config;
 pub mod credentials;
@@ -22,6 +23,7 @@ pub mod realtime;
 pub mod receipts;
 pub mod scam_guard;
 pub mod typing;
+pub mod welfare;
 pub mod wellbeing;
 
 use app::{App, AppParts};

@@ -27,8 +27,9 @@ mod types;
 mod waiting;
 
 pub use areas::{
-    Accounts, AlertFilter, Alerts, Attachments, Calls, Conversations, Lifecycle, MessageSlot,
-    Messages, NewAlert, NewScamEvidence, OnCall, Push, Requests, Safety, Support, Volunteers,
+    Accounts, AlertFilter, Alerts, Attachments, Calls, CheckinStep, Checkins, Conversations,
+    Lifecycle, MessageSlot, Messages, NewAlert, NewCheckin, NewScamEvidence, NewWelfare, OnCall,
+    Push, Requests, Safety, Support, Volunteers, Welfare, WelfareFilter,
 };
 pub use calls::CallPlaced;
 pub use error::StoreError;
@@ -53,6 +54,8 @@ pub trait Store:
     + Attachments
     + Safety
     + Alerts
+    + Welfare
+    + Checkins
     + Support
     + Volunteers
     + Calls
@@ -72,6 +75,8 @@ impl<T> Store for T where
         + Attachments
         + Safety
         + Alerts
+        + Welfare
+        + Checkins
         + Support
         + Volunteers
         + Calls

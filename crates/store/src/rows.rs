@@ -6,15 +6,21 @@ use crate::StoreError;
 use helpline_core::alerts::{AlertKind, ScamEvidence};
 use helpline_core::attachment::{Attachment, AttachmentInfo};
 use helpline_core::call::{Call, CallStats, CallStatus, EndReason, Media, StatsPair};
+use helpline_core::checkins::{
+    Checkin, CheckinKind, CheckinOutcome, CheckinPerson, CheckinStatus, Weekday,
+};
 use helpline_core::conversation::{Conversation, ConversationKind, ConversationStatus};
 use helpline_core::message::{Message, MessageFlag, MessageType, Reaction, ReplyPreview};
+use helpline_core::push::TimeOfDay;
 use helpline_core::request::{HelpRequest, RequestStatus, RequestType, Topic};
 use helpline_core::safety::{BlockedPerson, Report, ReportStatus};
 use helpline_core::scam::ScamSign;
 use helpline_core::user::{Role, User};
+use helpline_core::welfare::{WelfareCause, WelfareTask};
 use helpline_core::{
     AttachmentId, CallId, ConversationId, MessageId, ReportId, RequestId, Timestamp, UserId,
 };
+use helpline_core::{CheckinId, WelfareId};
 use sqlx::Row;
 
 /// Typed column reads that both backends' rows provide.
@@ -440,6 +446,73 @@ pub(crate) fn evidence(row: &impl Columns) -> Result<ScamEvidence, StoreError> {
         sender,
         signs,
         excerpt: row.text("excerpt")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+    })
+}
+
+/// A `welfare_checks` row with its people's names
+/// ([`crate::sql::welfare`]'s selects).
+pub(crate) fn welfare(row: &impl Columns) -> Result<WelfareTask, StoreError> {
+    let raised_at = row.opt_int("raised_at")?.map(Timestamp::from_millis);
+    let cleared = row.opt_int("cleared_at")?.is_some();
+    let resolved_at = row.opt_int("resolved_at")?.map(Timestamp::from_millis);
+    let person = |column: &str, prefix: &str| {
+        alert_person(row, column, prefix)?
+            .ok_or_else(|| StoreError::Corrupt(format!("a welfare check without its {prefix}")))
+    };
+    Ok(WelfareTask {
+        id: WelfareId::from_trusted(row.text("id")?),
+        cause: parsed(&row.text("cause")?, WelfareCause::parse, "welfare cause")?,
+        seeker: person("seeker_id", "seeker")?,
+        volunteer: person("volunteer_id", "volunteer")?,
+        conversation_id: row
+            .opt_text("conversation_id")?
+            .map(ConversationId::from_trusted),
+        since: Timestamp::from_millis(row.int("since")?),
+        raised_at,
+        status: helpline_core::welfare::status_of(
+            raised_at.is_some(),
+            cleared,
+            resolved_at.is_some(),
+        ),
+        resolved_at,
+        resolved_by: alert_person(row, "resolved_by", "resolved_by")?,
+        resolution: row.opt_text("resolution")?,
+    })
+}
+
+/// A `checkins` row with its people's names ([`crate::sql::checkins`]).
+pub(crate) fn checkin(row: &impl Columns) -> Result<Checkin, StoreError> {
+    let minutes = u16::try_from(row.int("time_minutes")?).ok();
+    Ok(Checkin {
+        id: CheckinId::from_trusted(row.text("id")?),
+        seeker: CheckinPerson {
+            id: UserId::from_trusted(row.text("seeker_id")?),
+            display_name: row.text("seeker_name")?,
+        },
+        volunteer: CheckinPerson {
+            id: UserId::from_trusted(row.text("volunteer_id")?),
+            display_name: row.text("volunteer_name")?,
+        },
+        proposed_by: UserId::from_trusted(row.text("proposed_by")?),
+        weekday: parsed(&row.text("weekday")?, Weekday::parse, "weekday")?,
+        time: minutes
+            .and_then(TimeOfDay::from_minutes)
+            .ok_or_else(|| StoreError::Corrupt("a check-in's time".into()))?,
+        time_zone: row.text("time_zone")?,
+        kind: parsed(&row.text("kind")?, CheckinKind::parse, "check-in kind")?,
+        status: parsed(
+            &row.text("status")?,
+            CheckinStatus::parse,
+            "check-in status",
+        )?,
+        next_at: row.opt_int("next_at")?.map(Timestamp::from_millis),
+        missed_in_a_row: row.int("missed_in_a_row")?,
+        last_outcome: match row.opt_text("last_outcome")? {
+            Some(outcome) => Some(parsed(&outcome, CheckinOutcome::parse, "check-in outcome")?),
+            None => None,
+        },
+        last_at: row.opt_int("last_at")?.map(Timestamp::from_millis),
         created_at: Timestamp::from_millis(row.int("created_at")?),
     })
 }

@@ -16,6 +16,8 @@ mod attachments;
 mod batches;
 #[path = "conformance/calls.rs"]
 mod calls;
+#[path = "conformance/care.rs"]
+mod care;
 #[path = "conformance/claims.rs"]
 mod claims;
 #[path = "conformance/conversations.rs"]
@@ -101,6 +103,8 @@ conformance! {
     run(alerts::an_alert_keeps_its_conversation),
     run(alerts::scam_evidence_gathers_on_one_alert_per_conversation),
     run(alerts::message_flags_are_kept_edited_and_cleared),
+    run(care::welfare_checks_are_cleared_or_raised_once),
+    run(care::checkins_move_and_each_step_happens_once),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),

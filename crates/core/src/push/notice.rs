@@ -1,7 +1,7 @@
 //! What is pushed: the kinds, the words and links of each notice, the
 //! RFC 8030 headers' values, and a push as queued and as claimed.
 
-use crate::ids::{AlertId, CallId, ConversationId, RequestId};
+use crate::ids::{AlertId, CallId, CheckinId, ConversationId, RequestId, WelfareId};
 use crate::request::RequestType;
 use crate::time::Timestamp;
 use crate::wire::wire_enum;
@@ -25,8 +25,10 @@ wire_enum!(
         /// That call was answered or declined (on another device): take
         /// the ringing notice away.
         CallClosed = "call_closed",
-        /// A safety alert, to a support agent.
+        /// A safety alert or welfare check, to a support agent.
         Alert = "alert",
+        /// A check-in is soon.
+        Checkin = "checkin",
     }
 );
 
@@ -111,6 +113,36 @@ impl Notice {
             body: "Messages to a seeker look like a scam. Open Helpline.".to_owned(),
             url: "/".to_owned(),
             tag: format!("alert-{alert}"),
+        }
+    }
+
+    /// A welfare check, to a support agent (`name`: the seeker, when the
+    /// agent allows names).
+    pub fn welfare(task: &WelfareId, name: Option<&str>) -> Self {
+        Self {
+            kind: PushKind::Alert,
+            title: match name {
+                Some(name) => format!("Welfare check: {name}"),
+                None => "Welfare check".to_owned(),
+            },
+            body: "Someone may need a call from staff. Open Helpline.".to_owned(),
+            url: "/".to_owned(),
+            tag: format!("welfare-{task}"),
+        }
+    }
+
+    /// A check-in soon, to either person (`name`: the other person, when
+    /// names may show).
+    pub fn checkin_soon(checkin: &CheckinId, name: Option<&str>) -> Self {
+        Self {
+            kind: PushKind::Checkin,
+            title: "Your check-in is in 10 minutes".to_owned(),
+            body: match name {
+                Some(name) => format!("Your regular check-in with {name}. Open Helpline."),
+                None => "Your regular check-in. Open Helpline.".to_owned(),
+            },
+            url: "/".to_owned(),
+            tag: format!("checkin-{checkin}"),
         }
     }
 

@@ -27,6 +27,11 @@ impl TimeOfDay {
     pub fn minutes(self) -> u16 {
         self.0
     }
+
+    /// The time `minutes` after midnight (`None` past 23:59).
+    pub fn from_minutes(minutes: u16) -> Option<Self> {
+        (minutes < 24 * 60).then_some(Self(minutes))
+    }
 }
 
 impl std::fmt::Display for TimeOfDay {

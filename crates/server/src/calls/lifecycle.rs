@@ -106,6 +106,8 @@ pub async fn record_end(app: &App, call: &Call) -> Option<Message> {
 /// Tells every device of both people that the call ended, then the
 /// conversation its notice.
 pub async fn announce_end(app: &App, call: &Call, notice: Option<Message>) {
+    // A drop between a seeker and a volunteer starts a welfare check.
+    crate::welfare::call_ended(app, call).await;
     let ended = ServerEvent::CallEnded {
         call_id: call.id.clone(),
         status: call.status,

@@ -89,6 +89,15 @@ pub struct SettingsArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_repeat_secs: Option<u64>,
+    /// Seconds after a dropped call with a seeker before support gets a welfare check, unless the two were back in touch (0: at once) [default: 600].
+    #[arg(
+        long,
+        global = true,
+        env = "HELPLINE_WELFARE_AFTER_SECS",
+        value_name = "SECS"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub welfare_after_secs: Option<u64>,
     /// How open requests are offered: ring_all (every eligible volunteer at once) or batched (the best-ranked few first, widening) [default: ring_all].
     #[arg(long, global = true, env = "HELPLINE_DISPATCH", value_name = "POLICY")]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -55,6 +55,9 @@ pub struct Settings {
     pub weekly_hours_hint: u32,
     /// Seconds before an unacknowledged safety alert is raised again (0: never).
     pub alert_repeat_secs: u64,
+    /// Seconds after a dropped call before support gets a welfare check
+    /// unless the two were back in touch.
+    pub welfare_after_secs: u64,
     /// How open requests are offered: `ring_all` or `batched` (see [`Settings::dispatch`]).
     pub dispatch: String,
     /// Volunteers per batch under `batched`.
@@ -157,6 +160,7 @@ impl fmt::Debug for Settings {
             )
             .field("weekly_hours_hint", &self.weekly_hours_hint)
             .field("alert_repeat_secs", &self.alert_repeat_secs)
+            .field("welfare_after_secs", &self.welfare_after_secs)
             .field("dispatch", &self.dispatch)
             .field("dispatch_batch_size", &self.dispatch_batch_size)
             .field("dispatch_widen_secs", &self.dispatch_widen_secs)
@@ -225,6 +229,7 @@ impl Default for Settings {
             max_emotional_sessions_per_day: 3,
             weekly_hours_hint: 10,
             alert_repeat_secs: 120,
+            welfare_after_secs: 600,
             dispatch: "ring_all".into(),
             dispatch_batch_size: 5,
             dispatch_widen_secs: 30,

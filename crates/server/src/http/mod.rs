@@ -6,6 +6,7 @@ mod accounts;
 mod alerts;
 mod attachments;
 mod calls;
+mod checkins;
 mod conversations;
 pub mod error;
 pub mod linger;
@@ -14,6 +15,7 @@ mod reads;
 mod safety;
 mod support;
 mod web;
+mod welfare;
 
 use crate::app::App;
 use axum::Router;
@@ -22,7 +24,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use error::ApiError;
 use helpline_core::DomainError;
 use helpline_core::user::User;
@@ -95,6 +97,14 @@ pub fn routes() -> Router<App> {
         .route("/api/alerts", get(alerts::list))
         .route("/api/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/api/alerts/{id}/resolve", post(alerts::resolve))
+        .route("/api/welfare", get(welfare::list))
+        .route("/api/welfare/{id}/resolve", post(welfare::resolve))
+        .route("/api/checkins", get(checkins::list).post(checkins::propose))
+        .route("/api/checkins/{id}", delete(checkins::cancel))
+        .route("/api/checkins/{id}/accept", post(checkins::accept))
+        .route("/api/checkins/{id}/pause", post(checkins::pause))
+        .route("/api/checkins/{id}/resume", post(checkins::resume))
+        .route("/api/checkins/{id}/start", post(checkins::start))
         .route("/api/reports", get(safety::list).post(safety::create))
         .route("/api/reports/{id}/resolve", post(safety::resolve))
         .route("/api/calls", get(calls::list))

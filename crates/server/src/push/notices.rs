@@ -18,8 +18,10 @@ use super::told::{self, Told};
 use crate::app::App;
 use helpline_core::alerts::{Alert, AlertKind};
 use helpline_core::call::{Call, CallStatus, Media};
+use helpline_core::checkins::Checkin;
 use helpline_core::push::{Notice, OutgoingPush, PushKind, Urgency, topic_of};
 use helpline_core::request::{HelpRequest, Topic};
+use helpline_core::welfare::WelfareTask;
 use helpline_core::{ConversationId, RequestId, Timestamp, UserId};
 use helpline_store::{MessageSlot, OnCall};
 use std::collections::{HashMap, HashSet};
@@ -192,6 +194,52 @@ pub async fn request_escalated(app: &App, request: &HelpRequest, seeker_name: &s
 /// Pushes a safety alert to each support agent who is not connected (at
 /// once, high urgency, worth an hour).
 pub async fn alert_raised(app: &App, alert: &Alert) {
+    let name = alert.raised_by.display_name.as_str();
+    to_offline_support(app, alert.id.as_str(), |shown| match alert.kind {
+        AlertKind::Person => Notice::alert(&alert.id, shown.then_some(name)),
+        AlertKind::ScamGuard => Notice::scam_alert(&alert.id, shown.then_some(name)),
+    })
+    .await;
+}
+
+/// Pushes a welfare check to each support agent who is not connected.
+pub async fn welfare_raised(app: &App, task: &WelfareTask) {
+    let name = task.seeker.display_name.as_str();
+    to_offline_support(app, task.id.as_str(), |shown| {
+        Notice::welfare(&task.id, shown.then_some(name))
+    })
+    .await;
+}
+
+/// Pushes a check-in reminder to whichever of its two people is not
+/// connected (worth until the check-in's time).
+pub async fn checkin_soon(app: &App, checkin: &Checkin) {
+    let now = app.clock.now();
+    let until = checkin.next_at.unwrap_or(now);
+    let mut pushes = Vec::new();
+    for (user, other) in [
+        (&checkin.seeker.id, &checkin.volunteer.display_name),
+        (&checkin.volunteer.id, &checkin.seeker.display_name),
+    ] {
+        if app.presence.is_online(user) {
+            continue;
+        }
+        let name = show_names(app, user).await.then_some(other.as_str());
+        pushes.push(OutgoingPush {
+            user: user.clone(),
+            notice: Notice::checkin_soon(&checkin.id, name),
+            urgency: Urgency::Normal,
+            topic: Some(topic_of(checkin.id.as_str())),
+            expires_at: until,
+            while_pending: None,
+        });
+    }
+    queue(app, &pushes).await;
+}
+
+/// Pushes `notice(names shown)` to every support agent not connected (at
+/// once, high urgency, worth an hour), one topic per `key`.
+async fn to_offline_support(app: &App, key: &str, notice: impl Fn(bool) -> Notice) {
     let agents = match app.store.support_agents().await {
         Ok(agents) => agents,
         Err(error) => {
@@ -205,18 +253,12 @@ pub async fn alert_raised(app: &App, alert: &Alert) {
         if app.presence.is_online(&agent) {
             continue;
         }
-        let name = show_names(app, &agent)
-            .await
-            .then_some(alert.raised_by.display_name.as_str());
-        let notice = match alert.kind {
-            AlertKind::Person => Notice::alert(&alert.id, name),
-            AlertKind::ScamGuard => Notice::scam_alert(&alert.id, name),
-        };
+        let notice = notice(show_names(app, &agent).await);
         pushes.push(OutgoingPush {
             user: agent,
             notice,
             urgency: Urgency::High,
-            topic: Some(topic_of(alert.id.as_str())),
+            topic: Some(topic_of(key)),
             expires_at: now.plus(ALERT_TTL),
             while_pending: None,
         });

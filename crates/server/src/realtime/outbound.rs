@@ -5,6 +5,7 @@
 use super::encoded::EncodedMessage;
 use helpline_core::alerts::Alert;
 use helpline_core::call::{Call, CallStatus, EndReason, Media};
+use helpline_core::checkins::{Checkin, CheckinPerson};
 use helpline_core::conversation::ConversationSummary;
 use helpline_core::dispatch::Reason;
 use helpline_core::inbound::StatusOfRequest;
@@ -13,6 +14,7 @@ use helpline_core::queue::Standing;
 use helpline_core::request::{HelpRequest, RequestType, Topic};
 use helpline_core::safety::NamedReport;
 use helpline_core::user::Availability;
+use helpline_core::welfare::WelfareTask;
 use helpline_core::{CallId, ConversationId, MessageId, RequestId, Timestamp, UserId};
 use serde::Serialize;
 
@@ -131,6 +133,8 @@ pub enum SupportChange {
     Credentials,
     /// A safety alert was raised, acknowledged or resolved (**extension**).
     Alerts,
+    /// A welfare check was raised or resolved (**extension**).
+    Welfare,
 }
 
 /// A volunteer's availability as seekers and support see it
@@ -243,6 +247,46 @@ pub enum ServerEvent {
     SafetyResolved {
         /// The alert, resolved.
         alert: Alert,
+    },
+    /// A call with a seeker dropped: the volunteer is asked to call back
+    /// (**extension**).
+    WelfareCallBack {
+        /// The dropped call.
+        call_id: CallId,
+        /// Its conversation (where to call back).
+        conversation_id: ConversationId,
+        /// The seeker.
+        seeker: CheckinPerson,
+        /// Voice or video, as the call was.
+        media: Media,
+    },
+    /// A welfare check for support: nobody was in touch after a dropped
+    /// call, or a seeker missed two check-ins (**extension**).
+    SupportWelfare {
+        /// The task.
+        task: WelfareTask,
+    },
+    /// A check-in was proposed, accepted, paused, resumed or cancelled, to
+    /// both people (**extension**).
+    CheckinChanged {
+        /// The check-in as it is now.
+        checkin: Checkin,
+    },
+    /// A check-in is in [`helpline_core::checkins::REMIND_BEFORE`], to both
+    /// (**extension**).
+    CheckinReminder {
+        /// The check-in.
+        checkin: Checkin,
+    },
+    /// It is time for a check-in, to both (**extension**).
+    CheckinDue {
+        /// The check-in.
+        checkin: Checkin,
+    },
+    /// A check-in passed with no contact, to both (**extension**).
+    CheckinMissed {
+        /// The check-in, moved on to its next time.
+        checkin: Checkin,
     },
     /// A hard session is over: the volunteer may talk it over with staff
     /// (`POST /api/me/debrief`) (**extension**).
@@ -456,6 +500,12 @@ impl ServerEvent {
             Self::VolunteerAutoAway { .. } => "volunteer:auto_away",
             Self::SupportAlert { .. } => "support:alert",
             Self::WellbeingDebrief { .. } => "wellbeing:debrief",
+            Self::WelfareCallBack { .. } => "welfare:call_back",
+            Self::SupportWelfare { .. } => "support:welfare",
+            Self::CheckinChanged { .. } => "checkin:changed",
+            Self::CheckinReminder { .. } => "checkin:reminder",
+            Self::CheckinDue { .. } => "checkin:due",
+            Self::CheckinMissed { .. } => "checkin:missed",
             Self::SafetyAcknowledged { .. } => "safety:acknowledged",
             Self::SafetyResolved { .. } => "safety:resolved",
             Self::MessageNew(_) => "message:new",

@@ -36,6 +36,7 @@ mod append;
 mod attachments;
 mod batch;
 mod calls;
+mod checkins;
 mod conversations;
 mod edits;
 mod history;
@@ -48,6 +49,7 @@ mod safety;
 mod support;
 mod timers;
 mod volunteers;
+mod welfare;
 
 use crate::migrate::{Migration, statements};
 use crate::sql;
@@ -137,6 +139,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 21,
         sql: include_str!("../../migrations/postgres/0021_scam_guard.sql"),
+    },
+    Migration {
+        version: 22,
+        sql: include_str!("../../migrations/postgres/0022_welfare_checkins.sql"),
     },
 ];
 

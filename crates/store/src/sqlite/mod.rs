@@ -31,6 +31,7 @@ mod alerts;
 mod append;
 mod attachments;
 mod calls;
+mod checkins;
 mod checkpointer;
 mod conversations;
 mod dedup;
@@ -46,6 +47,7 @@ mod safety;
 mod support;
 mod timers;
 mod volunteers;
+mod welfare;
 mod writer;
 #[cfg(test)]
 mod writer_tests;
@@ -152,6 +154,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 24,
         sql: include_str!("../../migrations/sqlite/0024_scam_guard.sql"),
+    },
+    Migration {
+        version: 25,
+        sql: include_str!("../../migrations/sqlite/0025_welfare_checkins.sql"),
     },
 ];
 
