@@ -47,11 +47,13 @@ function standing(c) {
   return nextText(c) ?? "Active.";
 }
 
-/** Ids this device just acted on, so their echo is not told again. */
-const mine = new Set();
-const acted = (id) => {
-  mine.add(id);
-  setTimeout(() => mine.delete(id), 5000);
+/** What this device just did to a check-in (its id → the status it
+ *  asked for), so the echo of its own change is not told again, while
+ *  the other person's next change is. */
+const mine = new Map();
+const acted = (id, status) => {
+  mine.set(id, status);
+  setTimeout(() => mine.get(id) === status && mine.delete(id), 5000);
 };
 
 class CheckinsCard extends HTMLElement {
@@ -148,7 +150,7 @@ class CheckinsCard extends HTMLElement {
     const error = this.querySelector(`[data-error="${CSS.escape(c.id)}"]`);
     if (error) error.textContent = "";
     button.disabled = true;
-    acted(c.id);
+    acted(c.id, { accept: "active", pause: "paused", resume: "active" }[action] ?? "cancelled");
     try {
       if (action === "accept") await store.acceptCheckin(c.id);
       else if (action === "pause") await store.pauseCheckin(c.id);
@@ -276,7 +278,7 @@ class CheckinsCard extends HTMLElement {
     submit.disabled = true;
     try {
       const made = await store.proposeCheckin(fields);
-      acted(made.id);
+      acted(made.id, "proposed");
       this.formOpen = false;
       this.said = `Suggested to ${person}. We will tell you when ${person} agrees.`;
       this.renderForm();
@@ -302,7 +304,7 @@ customElements.define("hl-checkins", CheckinsCard);
 // -- told anywhere in the app ---------------------------------------------------
 
 store.on("checkin-changed", ({ checkin, before }) => {
-  if (mine.has(checkin.id)) return;
+  if (mine.get(checkin.id) === checkin.status) return mine.delete(checkin.id);
   const name = nameOf(checkin);
   let text = null;
   if (checkin.status === "proposed" && !before && checkin.proposedBy !== store.user?.id) text = `${name} suggested a regular check-in: ${checkinText(checkin)}. You can answer on your home screen.`;
