@@ -24,6 +24,7 @@ import "./views/help-dialog.js";
 import "./views/debrief.js";
 import "./views/checkins.js";
 import "./views/welfare.js";
+import "./views/caregiving.js";
 
 const main = document.getElementById("main");
 const topbar = document.getElementById("topbar");
@@ -45,13 +46,15 @@ function route() {
   const chat = /^\/chats\/([^/]+)$/.exec(path);
   const role = store.user.role;
   let view;
-  if (chat) view = h("hl-chats", { conversation: decodeURIComponent(chat[1]) });
+  // A caregiver has their home and Settings only.
+  if (role === "caregiver" && path !== "/settings") view = h("hl-caregiver-home");
+  else if (chat) view = h("hl-chats", { conversation: decodeURIComponent(chat[1]) });
   else if (path === "/chats") view = h("hl-chats");
   else if (path === "/settings") view = h("hl-settings");
   else if (role === "seeker") view = h("hl-seeker-home");
   else if (role === "volunteer") view = h("hl-volunteer-home");
   else view = h("hl-support-dashboard");
-  if (!chat && path !== "/chats" && path !== "/" && path !== "/settings") history.replaceState(null, "", "/");
+  if ((!chat && path !== "/chats" && path !== "/" && path !== "/settings") || (role === "caregiver" && path !== "/settings" && path !== "/")) history.replaceState(null, "", "/");
   menuOpen = false;
   show(view);
   followLink(chat ? decodeURIComponent(chat[1]) : null);
@@ -103,7 +106,8 @@ function renderTopbar() {
   const unread = store.unread;
   const badge = () => (unread ? h("span", { class: "badge" }, String(unread), h("span", { class: "visually-hidden" }, " unread")) : null);
   const links = [h("li", null, h("a", { href: "/", "data-link": true, "data-key": "home", "aria-current": here("/") }, user.role === "support" ? "Dashboard" : "Home"))];
-  links.push(h("li", null, h("a", { href: "/chats", "data-link": true, "data-key": "chats", "aria-current": here("/chats") }, "Chats", badge())));
+  const caregiver = user.role === "caregiver";
+  if (!caregiver) links.push(h("li", null, h("a", { href: "/chats", "data-link": true, "data-key": "chats", "aria-current": here("/chats") }, "Chats", badge())));
   topbar.classList.toggle("in-chat", location.pathname.startsWith("/chats/"));
   topbar.classList.toggle("menu-open", menuOpen);
   fill(
@@ -127,7 +131,8 @@ function renderTopbar() {
         h("button", { type: "button", class: "link", "data-key": "signout", onclick: signOutOnPurpose }, "Sign out"),
       ),
     ),
-    connectionPill(),
+    // A caregiver has no live connection, so no state to show.
+    caregiver ? null : connectionPill(),
   );
   if (focused) topbar.querySelector(`[data-key="${focused}"]`)?.focus();
 }
@@ -185,6 +190,14 @@ function renderConnection(state) {
 }
 
 function startApp(session) {
+  if (session.user.role === "caregiver") {
+    // No socket, chats or notifications: their home reads GET /api/caregiving.
+    store.user = session.user;
+    store.token = session.token;
+    store.myAlerts = [];
+    store.conversations = new Map();
+    return route();
+  }
   store.start(session);
   route();
   refreshSubscription(session.user.id, session.token).catch(() => {});

@@ -34,6 +34,10 @@ pub enum DomainError {
     QuotaExceeded,
     /// The caller is sending too fast.
     RateLimited,
+    /// A one-time code (a caregiver invitation) is past its expiry.
+    CodeExpired,
+    /// A one-time code was used already.
+    CodeUsed,
     /// Something failed inside the server; details are in the logs only.
     Internal,
 }
@@ -60,6 +64,8 @@ impl DomainError {
             Self::TooLarge(_) => "too_large",
             Self::QuotaExceeded => "quota_exceeded",
             Self::RateLimited => "rate_limited",
+            Self::CodeExpired => "code_expired",
+            Self::CodeUsed => "code_used",
             Self::Internal => "internal",
         }
     }
@@ -69,7 +75,7 @@ impl DomainError {
     pub fn ack_code(&self) -> &'static str {
         match self {
             Self::InvalidCredentials => "unauthorized",
-            Self::UsernameTaken => "conflict",
+            Self::UsernameTaken | Self::CodeExpired | Self::CodeUsed => "conflict",
             Self::TooLarge(_) | Self::QuotaExceeded => "invalid",
             other => other.code(),
         }
@@ -89,6 +95,8 @@ impl DomainError {
             Self::TooLarge(what) => format!("{what} is too large"),
             Self::QuotaExceeded => "this upload would exceed your attachment storage quota".into(),
             Self::RateLimited => "too many requests, slow down".into(),
+            Self::CodeExpired => "this code has expired; ask for a new one".into(),
+            Self::CodeUsed => "this code has been used already; ask for a new one".into(),
             Self::Internal => "internal server error".into(),
         }
     }

@@ -74,6 +74,10 @@ id_type!(
     CheckinId
 );
 id_type!(
+    /// Identifies a seeker's invitation to a caregiver.
+    InvitationId
+);
+id_type!(
     /// Identifies an uploaded attachment.
     AttachmentId
 );

@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod attachment;
 pub mod call;
+pub mod caregiving;
 pub mod checkins;
 pub mod conversation;
 pub mod credentials;
@@ -34,7 +35,7 @@ mod wire;
 
 pub use error::DomainError;
 pub use ids::{
-    AlertId, AttachmentId, CallId, CheckinId, ConversationId, MessageId, ReportId, RequestId,
-    UserId, WelfareId,
+    AlertId, AttachmentId, CallId, CheckinId, ConversationId, InvitationId, MessageId, ReportId,
+    RequestId, UserId, WelfareId,
 };
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -34,6 +34,16 @@ pub enum RoleAction {
     RaiseAlert,
     /// `POST /api/alerts/{id}/ack` and `/resolve`, every alert listed.
     HandleAlerts,
+    /// Everything of the helpline itself: requests, conversations,
+    /// messages, calls, attachments, reports, blocks, settings and the
+    /// live connection. Every role but caregivers.
+    UseHelpline,
+    /// `POST /api/caregivers/invitations` and the rest of
+    /// `/api/caregivers`: seekers choose who may look in on them.
+    InviteCaregivers,
+    /// `GET /api/caregiving`, `POST /api/caregiving/redeem`: caregivers
+    /// only.
+    GiveCare,
 }
 
 /// Whether `role` may perform `action`.
@@ -56,6 +66,12 @@ pub fn role_may(role: Role, action: RoleAction) -> bool {
                     | RoleAction::ManageVolunteers
                     | RoleAction::HandleAlerts
             )
+            | (
+                Role::Seeker | Role::Volunteer | Role::Support,
+                RoleAction::UseHelpline
+            )
+            | (Role::Seeker, RoleAction::InviteCaregivers)
+            | (Role::Caregiver, RoleAction::GiveCare)
     )
 }
 
@@ -72,6 +88,9 @@ pub fn require_role(role: Role, action: RoleAction) -> Result<(), DomainError> {
             | RoleAction::SeeOverview
             | RoleAction::ManageVolunteers
             | RoleAction::HandleAlerts => "only support can do this",
+            RoleAction::UseHelpline => "a caregiver account can only see the caregiving summary",
+            RoleAction::InviteCaregivers => "only seekers invite caregivers",
+            RoleAction::GiveCare => "only caregivers can do this",
         }))
     }
 }
@@ -79,12 +98,14 @@ pub fn require_role(role: Role, action: RoleAction) -> Result<(), DomainError> {
 /// Whether someone of role `caller` may open a direct conversation with
 /// someone of role `other`. Seekers may reach volunteers and support;
 /// volunteers may reach support but never a seeker (they meet seekers
-/// through requests only); support may reach anyone.
+/// through requests only); support may reach anyone but a caregiver;
+/// caregivers are in no conversation at all.
 pub fn may_start_conversation(caller: Role, other: Role) -> bool {
     match caller {
         Role::Seeker => matches!(other, Role::Volunteer | Role::Support),
         Role::Volunteer => other == Role::Support,
-        Role::Support => true,
+        Role::Support => other != Role::Caregiver,
+        Role::Caregiver => false,
     }
 }
 
@@ -244,6 +265,18 @@ mod tests {
             (Role::Seeker, RoleAction::SeeOverview, false),
             (Role::Volunteer, RoleAction::SeeOverview, false),
             (Role::Support, RoleAction::SeeOverview, true),
+            (Role::Seeker, RoleAction::UseHelpline, true),
+            (Role::Volunteer, RoleAction::UseHelpline, true),
+            (Role::Support, RoleAction::UseHelpline, true),
+            (Role::Caregiver, RoleAction::UseHelpline, false),
+            (Role::Seeker, RoleAction::InviteCaregivers, true),
+            (Role::Volunteer, RoleAction::InviteCaregivers, false),
+            (Role::Support, RoleAction::InviteCaregivers, false),
+            (Role::Caregiver, RoleAction::InviteCaregivers, false),
+            (Role::Seeker, RoleAction::GiveCare, false),
+            (Role::Volunteer, RoleAction::GiveCare, false),
+            (Role::Support, RoleAction::GiveCare, false),
+            (Role::Caregiver, RoleAction::GiveCare, true),
         ];
         for (role, action, allowed) in table {
             assert_eq!(role_may(role, action), allowed, "{role:?} {action:?}");
@@ -251,10 +284,42 @@ mod tests {
         }
     }
 
+    /// A caregiver may do nothing of the helpline itself: every action
+    /// but giving care is refused.
+    #[test]
+    fn a_caregiver_may_only_give_care() {
+        let table = [
+            (RoleAction::AskForHelp, false),
+            (RoleAction::AnswerRequests, false),
+            (RoleAction::TakeRequests, false),
+            (RoleAction::ModerateReports, false),
+            (RoleAction::SeeOverview, false),
+            (RoleAction::ManageVolunteers, false),
+            (RoleAction::RaiseAlert, false),
+            (RoleAction::HandleAlerts, false),
+            (RoleAction::UseHelpline, false),
+            (RoleAction::InviteCaregivers, false),
+            (RoleAction::GiveCare, true),
+        ];
+        for (action, allowed) in table {
+            assert_eq!(role_may(Role::Caregiver, action), allowed, "{action:?}");
+            let refused = require_role(Role::Caregiver, action).err();
+            assert_eq!(refused.is_none(), allowed, "{action:?}");
+            assert!(refused.is_none_or(|e| e.code() == "forbidden"));
+        }
+    }
+
     #[test]
     fn who_may_start_a_conversation_with_whom() {
-        use Role::{Seeker, Support, Volunteer};
+        use Role::{Caregiver, Seeker, Support, Volunteer};
         let table = [
+            (Seeker, Caregiver, false),
+            (Volunteer, Caregiver, false),
+            (Support, Caregiver, false),
+            (Caregiver, Caregiver, false),
+            (Caregiver, Seeker, false),
+            (Caregiver, Volunteer, false),
+            (Caregiver, Support, false),
             (Seeker, Seeker, false),
             (Seeker, Volunteer, true),
             (Seeker, Support, true),

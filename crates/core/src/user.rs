@@ -27,11 +27,19 @@ pub enum Role {
     Volunteer,
     /// Staff; created only from the command line.
     Support,
+    /// A family member or carer: sees, with a seeker's consent, when they
+    /// last had contact and any open safety alert, and does nothing else.
+    Caregiver,
 }
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 3] = [Role::Seeker, Role::Volunteer, Role::Support];
+    pub const ALL: [Role; 4] = [
+        Role::Seeker,
+        Role::Volunteer,
+        Role::Support,
+        Role::Caregiver,
+    ];
 
     /// The wire and storage name.
     pub fn as_str(self) -> &'static str {
@@ -39,6 +47,7 @@ impl Role {
             Role::Seeker => "seeker",
             Role::Volunteer => "volunteer",
             Role::Support => "support",
+            Role::Caregiver => "caregiver",
         }
     }
 
@@ -140,16 +149,21 @@ impl NewAccount {
         })
     }
 
-    /// Parses a self-registration body; only seekers and volunteers may register.
+    /// Parses a self-registration body; seekers, volunteers and caregivers
+    /// may register (support accounts come from the command line only).
     pub fn parse_registration(fields: &Fields<'_>) -> Result<Self, DomainError> {
         let username = fields.str("username", 0, 64)?;
         let password = fields.str("password", 0, 1024)?;
         let display_name = fields.str("displayName", 0, 1024)?;
         let role = fields
-            .opt_enum("role", &["seeker", "volunteer"], |r| match Role::parse(r) {
-                Some(Role::Support) | None => None,
-                some => some,
-            })?
+            .opt_enum(
+                "role",
+                &["seeker", "volunteer", "caregiver"],
+                |r| match Role::parse(r) {
+                    Some(Role::Support) | None => None,
+                    some => some,
+                },
+            )?
             .ok_or_else(|| DomainError::invalid("role is required"))?;
         let languages = fields
             .opt_str_list("languages", 20, 35)?
@@ -180,6 +194,9 @@ mod tests {
         let support =
             json!({"username":"ann","password":"longenough","displayName":"A","role":"support"});
         assert!(NewAccount::parse_registration(&Fields::of(&support).expect("obj")).is_err());
+        let carer = json!({"username":"kim","password":"longenough","displayName":"Kim","role":"caregiver"});
+        let carer = NewAccount::parse_registration(&Fields::of(&carer).expect("obj"));
+        assert_eq!(carer.map(|a| a.role).ok(), Some(Role::Caregiver));
         let short = json!({"username":"ann","password":"short","displayName":"A","role":"seeker"});
         assert!(NewAccount::parse_registration(&Fields::of(&short).expect("obj")).is_err());
         let blank =

@@ -177,7 +177,7 @@ async fn create_user(
         .strip_suffix('\n')
         .map(|p| p.strip_suffix('\r').unwrap_or(p))
         .unwrap_or(&password);
-    let role = Role::parse(role).ok_or("role must be seeker, volunteer or support")?;
+    let role = Role::parse(role).ok_or("role must be seeker, volunteer, support or caregiver")?;
     let account = NewAccount::new(
         username,
         password,

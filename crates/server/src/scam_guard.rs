@@ -1,4 +1,4 @@
-//! The scam guard at work (issue 24): who is screened, and what happens to
+//! The scam guard at work (issue 24, decision 0033): who is screened, and what happens to
 //! a flagged message. The rules themselves are pure
 //! ([`helpline_core::scam`]).
 //!

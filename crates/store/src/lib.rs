@@ -1,6 +1,6 @@
 //! Helpline's storage: one trait per area ([`Accounts`], [`Requests`],
 //! [`Conversations`], [`Messages`], [`Attachments`], [`Safety`],
-//! [`Support`], [`Volunteers`], [`Calls`], [`Push`], [`Lifecycle`], in `areas/`), together the
+//! [`Support`], [`Volunteers`], [`Calls`], [`Push`], [`Caregivers`], [`Lifecycle`], in `areas/`), together the
 //! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL
 //! (for several server processes sharing one database). Each backend
 //! implements each area's trait in the file of its own that holds that
@@ -15,6 +15,7 @@
 
 mod areas;
 mod calls;
+mod caregiving;
 mod error;
 mod migrate;
 mod offers;
@@ -27,9 +28,10 @@ mod types;
 mod waiting;
 
 pub use areas::{
-    Accounts, AlertFilter, Alerts, Attachments, Calls, CheckinStep, Checkins, Conversations,
-    Lifecycle, MessageSlot, Messages, NewAlert, NewCheckin, NewScamEvidence, NewWelfare, OnCall,
-    Push, Requests, Safety, Support, Volunteers, Welfare, WelfareFilter,
+    Accounts, AlertFilter, Alerts, Attachments, Calls, Caregivers, CheckinStep, Checkins,
+    Conversations, Lifecycle, MessageSlot, Messages, NewAlert, NewCheckin, NewInvitation,
+    NewScamEvidence, NewWelfare, OnCall, Push, Redeemed, Requests, Safety, Support, Volunteers,
+    Welfare, WelfareFilter,
 };
 pub use calls::CallPlaced;
 pub use error::StoreError;
@@ -60,6 +62,7 @@ pub trait Store:
     + Volunteers
     + Calls
     + Push
+    + Caregivers
     + Lifecycle
     + Send
     + Sync
@@ -81,6 +84,7 @@ impl<T> Store for T where
         + Volunteers
         + Calls
         + Push
+        + Caregivers
         + Lifecycle
         + Send
         + Sync

@@ -18,6 +18,8 @@ mod batches;
 mod calls;
 #[path = "conformance/care.rs"]
 mod care;
+#[path = "conformance/caregivers.rs"]
+mod caregivers;
 #[path = "conformance/claims.rs"]
 mod claims;
 #[path = "conformance/conversations.rs"]
@@ -105,6 +107,9 @@ conformance! {
     run(alerts::message_flags_are_kept_edited_and_cleared),
     run(care::welfare_checks_are_cleared_or_raised_once),
     run(care::checkins_move_and_each_step_happens_once),
+    run(caregivers::invitations_link_once),
+    run(caregivers::a_look_shows_facts_and_is_recorded),
+    run(caregivers::racing_redeemers_one_wins),
     run(offers::offers_and_declines_shape_what_is_offerable),
     run(offers::opening_offers_to_unblocked_candidates_once),
     run(offers::opening_announces_once_and_settles),

@@ -80,6 +80,7 @@ class Auth extends HTMLElement {
         h("legend", null, "How will you use Helpline?"),
         choice("role", "seeker", "I would like someone to talk to", true),
         choice("role", "volunteer", "I want to help as a volunteer"),
+        choice("role", "caregiver", "Family member or carer: I want to see how someone is doing, with their permission"),
       ),
       field("languages", "Languages you speak (optional)", { hint: "For example: English, French", autocomplete: "off" }),
       h("button", { class: "primary big", type: "submit" }, "Create my account"),

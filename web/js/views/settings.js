@@ -4,13 +4,15 @@
 // "Notifications on this device" with the quiet hours and names; for
 // seekers it is where notifications are turned on, and where they choose
 // whether volunteers they rated well hear of their requests first
-// (`preferFamiliar`, saved on the server at once).
+// (`preferFamiliar`, saved on the server at once) and "Your caregivers"
+// (views/caregiving.js). A caregiver has the comfort card only.
 
 import { h, fill, announce } from "../dom.js";
 import { api } from "../api.js";
 import { store } from "../state.js";
 import { getComfort, setComfort, TEXT_SIZES } from "../comfort.js";
 import "./notifications.js";
+import { caregiversCard } from "./caregiving.js";
 
 class Settings extends HTMLElement {
   connectedCallback() {
@@ -19,7 +21,15 @@ class Settings extends HTMLElement {
       this,
       h("h1", { tabindex: "-1" }, "Settings"),
       h("p", { class: "lead" }, `Signed in as ${store.user.displayName}.`),
-      h("div", { class: "settings-columns" }, comfortCard(), store.user.role === "seeker" ? familiarCard() : null, h("hl-notifications")),
+      h(
+        "div",
+        { class: "settings-columns" },
+        comfortCard(),
+        store.user.role === "seeker" ? familiarCard() : null,
+        store.user.role === "seeker" ? caregiversCard() : null,
+        // A caregiver has no notifications (nor anything else but their home).
+        store.user.role === "caregiver" ? null : h("hl-notifications"),
+      ),
     );
   }
 }

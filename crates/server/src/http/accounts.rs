@@ -47,8 +47,8 @@ pub async fn login(
     Ok(Json(json!({"token": token, "user": user})))
 }
 
-/// The caller's own account.
-pub async fn me(AuthUser(user): AuthUser) -> Json<User> {
+/// The caller's own account (any role, caregivers too).
+pub async fn me(super::AnyUser(user): super::AnyUser) -> Json<User> {
     Json(user)
 }
 

@@ -24,7 +24,9 @@ impl ApiError {
             | DomainError::UsernameTaken
             | DomainError::AlreadyClaimed
             | DomainError::NotPending
-            | DomainError::ConversationEnded => StatusCode::CONFLICT,
+            | DomainError::ConversationEnded
+            | DomainError::CodeUsed => StatusCode::CONFLICT,
+            DomainError::CodeExpired => StatusCode::GONE,
             DomainError::TooLarge(_) | DomainError::QuotaExceeded => StatusCode::PAYLOAD_TOO_LARGE,
             DomainError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             DomainError::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,11 +1,13 @@
 //! The REST API: accounts, reads of requests and conversations, feedback,
-//! call records and ICE servers, attachments, and the health check. Bodies
+//! call records and ICE servers, attachments, caregivers, and the health
+//! check. Bodies
 //! are JSON; errors go through [`error::ApiError`].
 
 mod accounts;
 mod alerts;
 mod attachments;
 mod calls;
+mod caregivers;
 mod checkins;
 mod conversations;
 pub mod error;
@@ -27,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use error::ApiError;
 use helpline_core::DomainError;
+use helpline_core::permissions::{RoleAction, require_role};
 use helpline_core::user::User;
 use serde_json::Value;
 
@@ -94,6 +97,21 @@ pub fn routes() -> Router<App> {
         .route("/api/users/{id}/block", post(safety::block))
         .route("/api/users/{id}/unblock", post(safety::unblock))
         .route("/api/blocks", get(safety::blocks))
+        .route("/api/caregivers", get(caregivers::caregivers))
+        .route(
+            "/api/caregivers/invitations",
+            get(caregivers::invitations).post(caregivers::invite),
+        )
+        .route(
+            "/api/caregivers/invitations/{id}",
+            delete(caregivers::cancel),
+        )
+        .route(
+            "/api/caregivers/{id}",
+            put(caregivers::update).delete(caregivers::remove),
+        )
+        .route("/api/caregiving", get(caregivers::caregiving))
+        .route("/api/caregiving/redeem", post(caregivers::redeem))
         .route("/api/alerts", get(alerts::list))
         .route("/api/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/api/alerts/{id}/resolve", post(alerts::resolve))
@@ -133,10 +151,28 @@ async fn refuse_nul(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// The user a request's bearer token names.
+/// The user a request's bearer token names, who may use the helpline
+/// itself: every role but caregivers, who are refused with `forbidden`
+/// here, once, so no route of the helpline can forget them (theirs take
+/// [`AnyUser`]).
 pub struct AuthUser(pub User);
 
 impl FromRequestParts<App> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let AnyUser(user) = AnyUser::from_request_parts(parts, app).await?;
+        require_role(user.role, RoleAction::UseHelpline)?;
+        Ok(Self(user))
+    }
+}
+
+/// The user a request's bearer token names, whatever their role: for
+/// `GET /api/me` and the caregivers' own routes, which check the role
+/// themselves.
+pub struct AnyUser(pub User);
+
+impl FromRequestParts<App> for AnyUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {

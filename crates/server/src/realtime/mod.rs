@@ -29,6 +29,7 @@ use crate::app::App;
 use crate::presence::Availability;
 use futures::future::BoxFuture;
 use helpline_core::UserId;
+use helpline_core::permissions::{RoleAction, role_may};
 use helpline_core::user::Role;
 use helpline_socketio::{Application, DisconnectReason, Event, Socket};
 use outbound::SupportChange;
@@ -57,8 +58,13 @@ pub struct Caller {
     pub receipts: bool,
 }
 
-/// The text of every refused connection's `connect_error`.
+/// The text of a refused connection's `connect_error` (a missing, bad or
+/// expired token, an unknown user, a failed read).
 const REFUSED: &str = "unauthorized";
+
+/// The `connect_error` of a caregiver: their account has no live
+/// connection (everything they see is `GET /api/caregiving`).
+const NO_LIVE_CONNECTION: &str = "forbidden";
 
 /// The Socket.IO application: who may connect, what their events do, and
 /// what happens when they leave.
@@ -99,7 +105,7 @@ impl Application for Realtime {
             admit(app, socket, auth)
                 .await
                 .map(Arc::new)
-                .map_err(|()| REFUSED.to_owned())
+                .map_err(str::to_owned)
         })
     }
 
@@ -142,21 +148,26 @@ impl Application for Realtime {
 /// connected, and puts it in its rooms so that nothing meant for it is
 /// missed from then on. Refusals carry no reason (the client sees
 /// "unauthorized"); store failures are logged.
-async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<Caller, ()> {
+async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<Caller, &'static str> {
     let token = auth
         .as_ref()
         .and_then(|a| a.get("token"))
         .and_then(Value::as_str)
-        .ok_or(())?;
-    let (user_id, token_expires) = app.tokens.verify_until(token).map_err(|_| ())?;
+        .ok_or(REFUSED)?;
+    let (user_id, token_expires) = app.tokens.verify_until(token).map_err(|_| REFUSED)?;
     let user = match app.store.user(&user_id).await {
         Ok(Some(user)) => user,
-        Ok(None) => return Err(()),
+        Ok(None) => return Err(REFUSED),
         Err(error) => {
             tracing::error!(%error, "loading the connecting user failed");
-            return Err(());
+            return Err(REFUSED);
         }
     };
+    if !role_may(user.role, RoleAction::UseHelpline) {
+        // A caregiver has nothing to hear or say live: refused plainly,
+        // not as `unauthorized` (their token is good for REST).
+        return Err(NO_LIVE_CONNECTION);
+    }
     let caller = Caller {
         id: user.id.clone(),
         role: user.role,
@@ -176,7 +187,7 @@ async fn admit(app: App, socket: SocketRef, auth: Option<Value>) -> Result<Calle
         Err(error) => {
             rooms.leave(&socket);
             tracing::error!(%error, "loading the connecting user's conversations failed");
-            return Err(());
+            return Err(REFUSED);
         }
     };
     rooms.join(&socket, &conversations);

@@ -68,6 +68,8 @@ impl Rooms {
             // Seekers hear `volunteer:presence` only once they ask
             // (`volunteers:watch`, [`Rooms::watch`]).
             Role::Seeker | Role::Volunteer => {}
+            // Refused at admission; nothing to hear if one got here.
+            Role::Caregiver => {}
         }
         registry.sockets.insert(
             socket.id().to_owned(),
@@ -170,7 +172,7 @@ impl Rooms {
             Role::Seeker => {
                 registry.seekers.remove(member.socket.id());
             }
-            Role::Volunteer => {}
+            Role::Volunteer | Role::Caregiver => {}
         }
     }
 

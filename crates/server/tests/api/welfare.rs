@@ -52,6 +52,23 @@ async fn a_dropped_call_asks_for_a_call_back_then_tells_support(backend: Backend
     let sue = app.create_account(Role::Support).await;
     let mut staff = app.connect(&sue).await;
     let (seeker, volunteer, s, mut v, conversation) = session(&app).await;
+    // The seeker's daughter looks after her (caregivers see open checks).
+    let (_, invitation) = app
+        .post(
+            "/api/caregivers/invitations",
+            Some(&seeker.token),
+            json!({}),
+        )
+        .await;
+    let kim = app.register("caregiver").await;
+    let (code, _) = app
+        .post(
+            "/api/caregiving/redeem",
+            Some(&kim.token),
+            json!({"code": invitation["code"]}),
+        )
+        .await;
+    assert_eq!(code, 201);
     let call = answered(&s, &mut v, &conversation).await;
     // The seeker's device is lost: after the grace period the call fails.
     drop(s);
@@ -80,6 +97,13 @@ async fn a_dropped_call_asks_for_a_call_back_then_tells_support(backend: Backend
             .is_err(),
         "raised once"
     );
+
+    // The caregiver sees that staff were told, and why — nothing more.
+    let (_, looked) = app.get("/api/caregiving", Some(&kim.token)).await;
+    let open = &looked[0]["openWelfare"];
+    assert_eq!(open.as_array().map(Vec::len), Some(1), "{looked}");
+    assert_eq!(open[0]["cause"], "call_dropped");
+    assert!(open[0].get("conversationId").is_none());
 
     // Listing and resolving: support only; a note is required; once.
     let (code, _) = app.get("/api/welfare", Some(&volunteer.token)).await;
@@ -121,6 +145,8 @@ async fn a_dropped_call_asks_for_a_call_back_then_tells_support(backend: Backend
     assert_eq!(code, 409);
     let (_, open) = app.get("/api/welfare?status=open", Some(&sue.token)).await;
     assert_eq!(open, json!([]));
+    let (_, looked) = app.get("/api/caregiving", Some(&kim.token)).await;
+    assert_eq!(looked[0]["openWelfare"], json!([]));
 }
 
 async fn a_hang_up_or_a_call_back_raises_nothing(backend: Backend) {

@@ -36,6 +36,7 @@ mod append;
 mod attachments;
 mod batch;
 mod calls;
+mod caregivers;
 mod checkins;
 mod conversations;
 mod edits;
@@ -135,6 +136,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 19,
         sql: include_str!("../../migrations/postgres/0019_safety_alerts.sql"),
+    },
+    Migration {
+        version: 20,
+        sql: include_str!("../../migrations/postgres/0020_caregivers.sql"),
     },
     Migration {
         version: 21,

@@ -8,6 +8,7 @@ pub(crate) mod alerts;
 pub(crate) mod append;
 pub(crate) mod attachments;
 pub(crate) mod calls;
+pub(crate) mod caregivers;
 pub(crate) mod checkins;
 pub(crate) mod conversations;
 pub(crate) mod edits;

@@ -1,7 +1,8 @@
 //! Migrations on databases written before them: 0012 rebuilds `messages`
 //! around `dedup_key` with every message, rowid, reply, search entry and
 //! clientMessageId still answering as before; 0015 counts each
-//! volunteer's active chats from the requests already accepted.
+//! volunteer's active chats from the requests already accepted; 0023
+//! rebuilds `users` (the caregiver role) keeping every account.
 
 #![allow(clippy::unwrap_used)]
 
@@ -241,4 +242,68 @@ async fn the_chat_count_starts_from_the_requests_already_accepted() {
         store.volunteers_at_cap(ChatCap::new(1)).await.unwrap(),
         [bob]
     );
+}
+
+/// Migration 0023 rebuilds `users` so its role may be `caregiver`: every
+/// account, its availability and every reference to it survive, and the
+/// foreign keys still hold.
+#[tokio::test]
+async fn the_users_rebuild_keeps_every_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let mut connection = migrated_before(&path, super::REBUILD_USERS).await;
+    let statement = format!(
+        "INSERT INTO users (id, username, password_hash, display_name, role, created_at, availability) VALUES \
+         ('{ALICE}', 'alice', 'x', 'Alice', 'seeker', 1, 'available'), ('{BOB}', 'bob', 'x', 'Bob', 'volunteer', 1, 'away'); \
+         INSERT INTO help_requests (id, senior_id, volunteer_id, request_type, status, created_at, expires_at) VALUES \
+         ('r1', '{ALICE}', '{BOB}', 'chat', 'accepted', 1, 2)"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    let refused = sqlx::query(
+        "INSERT INTO users (id, username, password_hash, display_name, role, created_at) \
+         VALUES ('c', 'carol', 'x', 'Carol', 'caregiver', 1)",
+    )
+    .execute(&mut connection)
+    .await;
+    assert!(refused.is_err(), "no caregivers before 0023");
+    connection.close().await.unwrap();
+    let store = SqliteStore::open(path.to_str().unwrap(), &StoreOptions::default())
+        .await
+        .unwrap();
+    let bob = store
+        .user(&UserId::from_trusted(BOB))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bob.display_name, "Bob");
+    assert_eq!(
+        bob.availability,
+        helpline_core::user::Availability::Away,
+        "availability kept"
+    );
+    let mut direct = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO users (id, username, password_hash, display_name, role, created_at) \
+         VALUES ('c', 'carol', 'x', 'Carol', 'caregiver', 1)",
+    )
+    .execute(&mut direct)
+    .await
+    .unwrap();
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut direct)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    let sql: String =
+        sqlx::query_scalar("SELECT sql FROM sqlite_schema WHERE name = 'help_requests'")
+            .fetch_one(&mut direct)
+            .await
+            .unwrap();
+    assert!(sql.contains("REFERENCES users"), "{sql}");
+    direct.close().await.unwrap();
 }

@@ -31,6 +31,7 @@ mod alerts;
 mod append;
 mod attachments;
 mod calls;
+mod caregivers;
 mod checkins;
 mod checkpointer;
 mod conversations;
@@ -152,6 +153,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0022_safety_alerts.sql"),
     },
     Migration {
+        version: REBUILD_USERS,
+        sql: include_str!("../../migrations/sqlite/0023_caregivers.sql"),
+    },
+    Migration {
         version: 24,
         sql: include_str!("../../migrations/sqlite/0024_scam_guard.sql"),
     },
@@ -165,6 +170,12 @@ const MIGRATIONS: &[Migration] = &[
 /// computed in Rust first ([`dedup::fill_key_table`]), and foreign keys are
 /// off around it (SQLite's procedure for rebuilding a table others refer to).
 const REBUILD_MESSAGES: i64 = 12;
+
+/// The migration that rebuilds `users` (its role CHECK gains
+/// `caregiver`, which SQLite cannot change in place), with foreign keys
+/// off around it and checked before it commits, like
+/// [`REBUILD_MESSAGES`].
+const REBUILD_USERS: i64 = 23;
 
 /// A `-wal` file larger than this (bytes) is truncated once the writes
 /// pause (`checkpointer.rs`); SQLite itself never cuts it
@@ -302,7 +313,7 @@ async fn migrate_through(
         .execute(&mut *connection)
         .await?;
     for migration in migrations {
-        let rebuild = migration.version == REBUILD_MESSAGES;
+        let rebuild = [REBUILD_MESSAGES, REBUILD_USERS].contains(&migration.version);
         if rebuild {
             // Only outside a transaction does this take effect.
             sqlx::query("PRAGMA foreign_keys = OFF")
@@ -321,8 +332,8 @@ async fn migrate_through(
 }
 
 /// Applies `migration` in a transaction of its own unless it already was.
-/// A `rebuild` computes the message keys first and checks every foreign
-/// key before committing.
+/// A `rebuild` (of messages: it computes the message keys first; of users)
+/// checks every foreign key before committing.
 async fn apply(
     connection: &mut SqliteConnection,
     migration: &Migration,
@@ -336,7 +347,7 @@ async fn apply(
     if applied.is_some() {
         return Ok(tx.commit().await?);
     }
-    if rebuild {
+    if migration.version == REBUILD_MESSAGES {
         dedup::fill_key_table(&mut tx).await?;
     }
     for statement in statements(migration.sql) {
