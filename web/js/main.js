@@ -22,6 +22,8 @@ import "./views/call-rejoin.js";
 import "./views/call-screen.js";
 import "./views/help-dialog.js";
 import "./views/debrief.js";
+import "./views/checkins.js";
+import "./views/welfare.js";
 import "./views/caregiving.js";
 
 const main = document.getElementById("main");

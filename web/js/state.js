@@ -9,8 +9,8 @@
 // Whom this user blocked is not kept: it comes from the server on connect.
 //
 // The messages (history, edits, reactions), the outbox, the help request,
-// blocking/reporting and safety alerts live in their own modules, installed
-// onto the Store.
+// blocking/reporting, safety alerts, check-ins and welfare checks live in
+// their own modules, installed onto the Store.
 
 import { Socket } from "./socket.js";
 import { api, tokenExpired } from "./api.js";
@@ -20,6 +20,8 @@ import { History } from "./messages.js";
 import { Outbox } from "./outbox.js";
 import { Safety } from "./safety.js";
 import { SafetyAlerts } from "./safety-alerts.js";
+import { Checkins } from "./checkins.js";
+import { Welfare } from "./welfare.js";
 import { Calls } from "./calls.js";
 
 const CACHED_MESSAGES = 60;
@@ -60,6 +62,8 @@ class Store {
     this.availability = this.load("availability") ?? "available";
     this.blocked = new Set();
     this.myAlerts = [];
+    this.checkins = new Map();
+    this.checkinsSupported = false;
     this.expired = false;
     const cache = this.load("cache");
     for (const c of cache?.conversations ?? []) this.conversations.set(c.id, c);
@@ -183,6 +187,8 @@ class Store {
     // Newer servers: a request waited too long (support only).
     s.on("support:escalation", (escalation) => this.emit("escalation", escalation));
     this.bindAlerts(s);
+    this.bindCheckins(s);
+    this.bindWelfare(s);
     this.calls.bind(s);
   }
 
@@ -205,6 +211,7 @@ class Store {
     this.flush();
     this.refreshBlocks();
     this.refreshMyAlerts();
+    this.refreshCheckins();
     await this.refreshConversations();
     for (const id of this.messages.keys()) this.sync(id);
   }
@@ -378,5 +385,7 @@ mixin(History);
 mixin(Outbox);
 mixin(Safety);
 mixin(SafetyAlerts);
+mixin(Checkins);
+mixin(Welfare);
 
 export const store = new Store();

@@ -1,10 +1,12 @@
-// The seeker's screens: home (talk to anyone, or to one volunteer), the
-// request overlay with its states, and the rating asked after a chat.
+// The seeker's screens: home (talk to anyone, or to one volunteer, and the
+// regular check-ins), the request overlay with its states, and the rating
+// asked after a chat.
 
 import { h, fill, go, keepFocus, waited, plural, TOPICS, icon, announce } from "../dom.js";
 import { api } from "../api.js";
 import { store } from "../state.js";
 import "./help-dialog.js";
+import "./checkins.js";
 
 const REFRESH_MS = 15_000;
 
@@ -103,6 +105,7 @@ class SeekerHome extends HTMLElement {
         ),
         h("section", { class: "volunteers", "aria-labelledby": "volunteers-title" }, h("h2", { id: "volunteers-title" }, "Our volunteers"), h("div", { id: "volunteer-list" })),
       ),
+      h("hl-checkins"),
     );
     this.renderChats();
     this.renderVolunteers();

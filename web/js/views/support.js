@@ -11,13 +11,15 @@
 // are credentialed for, which support changes here (PUT
 // /api/volunteers/{id}/credentials). Reports from members and volunteers
 // are listed below (<hl-reports>). Safety alerts, when any is not resolved,
-// come first (<hl-safety-alerts>).
+// come first (<hl-safety-alerts>), then open welfare checks
+// (<hl-welfare-checks>).
 
 import { h, fill, keepFocus, plural, waited, notice, announce, go, TOPICS, KINDS } from "../dom.js";
 import { api } from "../api.js";
 import { store } from "../state.js";
 import "./reports.js";
 import "./safety-alerts.js";
+import "./welfare.js";
 
 const DEBOUNCE_MS = 250;
 const TICK_MS = 5000;
@@ -40,6 +42,7 @@ class SupportDashboard extends HTMLElement {
       this,
       h("h1", { tabindex: "-1" }, "Support dashboard"),
       (this.alerts = h("hl-safety-alerts")),
+      h("hl-welfare-checks"),
       h("p", { class: "refresh" }, this.updated, h("button", { type: "button", class: "secondary", onclick: () => this.refresh() }, "Refresh now")),
       this.summary,
       h("section", { "aria-labelledby": "pending-title" }, this.pendingTitle, this.pending),

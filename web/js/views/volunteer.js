@@ -1,5 +1,6 @@
 // The volunteer's home: availability, notifications on this device,
-// incoming requests (Accept / Decline) and the list of active chats. A
+// incoming requests (Accept / Decline), the list of active chats and the
+// regular check-ins (<hl-checkins>). A
 // notification's link (/?request={id}) brings that request into view.
 
 import { h, fill, go, keepFocus, waited, plural, TOPICS, KINDS, announce, icon, notice } from "../dom.js";
@@ -8,6 +9,7 @@ import { api } from "../api.js";
 import { unanswered } from "../requests.js";
 import { chime, notify } from "../alerts.js";
 import "./notifications.js";
+import "./checkins.js";
 
 /** How long a request named by a notification's link may take to be
  *  offered again after connecting, before we say it is gone. */
@@ -43,7 +45,7 @@ class VolunteerHome extends HTMLElement {
         "div",
         { class: "columns" },
         h("div", null, h("section", { class: "card", id: "availability" }), h("section", { class: "card week-card", id: "week", "aria-labelledby": "week-title", hidden: true }), h("hl-notifications", { compact: "" })),
-        h("div", null, h("section", { id: "active-chats", "aria-labelledby": "chats-title" })),
+        h("div", null, h("section", { id: "active-chats", "aria-labelledby": "chats-title" }), h("hl-checkins")),
       ),
     );
     this.addEventListener("hl-push-state", (e) => {
