@@ -292,8 +292,8 @@ fn numbers(text: &str, found: &mut Vec<ScamSign>) {
         found.push(ScamSign::Iban);
     }
     for (start, run) in digit_runs(text) {
-        // An IBAN's digit groups are not a phone number.
-        if ibans.iter().any(|(s, e)| start >= *s && start < *e) {
+        // An IBAN's digit groups are not a phone number, nor is a date.
+        if ibans.iter().any(|(s, e)| start >= *s && start < *e) || is_date(run) {
             continue;
         }
         let digits: String = run.chars().filter(char::is_ascii_digit).collect();
@@ -303,6 +303,19 @@ fn numbers(text: &str, found: &mut Vec<ScamSign>) {
             _ => {}
         }
     }
+}
+
+/// Whether `run` is a date written with dashes or dots (`2026-12-08`,
+/// `08.12.2026`, `8-12-26`), not a number to call.
+fn is_date(run: &str) -> bool {
+    let parts: Vec<&str> = run.split(['-', '.']).collect();
+    let lengths: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+    parts.len() == 3
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && matches!(
+            lengths.as_slice(),
+            [4, 1..=2, 1..=2] | [1..=2, 1..=2, 2] | [1..=2, 1..=2, 4]
+        )
 }
 
 /// Runs of digits joined by single spaces, dashes, dots or brackets, with
@@ -461,6 +474,9 @@ mod tests {
         ("J'ai payé le bus", &[]),
         ("Mes vacances à la banque de France, quelle histoire", &[]),
         ("The year 2026 was good", &[]),
+        ("The appointment is on 2026-12-08 at the surgery", &[]),
+        ("Am 08.12.2026 komme ich vorbei", &[]),
+        ("See you 8-12-26", &[]),
         // Sixteen digits failing the Luhn check: neither a card nor a phone.
         ("4539 1488 0343 6468", &[]),
         ("Come for a cup of tea, and pay me a visit soon", &[]),

@@ -11,12 +11,13 @@
 use crate::app::App;
 use crate::push::notices;
 use crate::realtime::outbound::ServerEvent;
-use helpline_core::checkins::{Checkin, CheckinOutcome, KEPT_WITHIN, REMIND_BEFORE};
-use helpline_core::{DomainError, Timestamp};
+use helpline_core::checkins::{Checkin, CheckinOutcome, CheckinStatus, KEPT_WITHIN, REMIND_BEFORE};
+use helpline_core::{DomainError, Timestamp, UserId};
 use helpline_store::CheckinStep;
 
-/// Most check-ins looked at per sweep.
-const SWEEP_BATCH: i64 = 100;
+/// Most check-ins looked at per sweep (those with a step outstanding: a
+/// busy time slot's reminders and announcements all go in one tick).
+const SWEEP_BATCH: i64 = 1000;
 
 /// Missed occurrences in a row that start a welfare check.
 const MISSED_FOR_WELFARE: i64 = 2;
@@ -31,6 +32,36 @@ pub async fn tell_both(app: &App, checkin: &Checkin, event: &ServerEvent) {
         .await;
 }
 
+/// Cancels every check-in between `a` and `b` (one blocked the other),
+/// telling both.
+pub async fn cancel_between(app: &App, a: &UserId, b: &UserId) -> Result<(), DomainError> {
+    let open = [
+        CheckinStatus::Proposed,
+        CheckinStatus::Active,
+        CheckinStatus::Paused,
+    ];
+    for checkin in app.store.checkins_of(a).await? {
+        if !checkin.names(b) {
+            continue;
+        }
+        if let Some(cancelled) = app
+            .store
+            .move_checkin(&checkin.id, &open, CheckinStatus::Cancelled, None)
+            .await?
+        {
+            tell_both(
+                app,
+                &cancelled,
+                &ServerEvent::CheckinChanged {
+                    checkin: cancelled.clone(),
+                },
+            )
+            .await;
+        }
+    }
+    Ok(())
+}
+
 /// The next time of an agreed check-in from `now`.
 pub fn next_from(checkin: &Checkin, now: Timestamp) -> Result<Timestamp, DomainError> {
     checkin.schedule().next_after(now).ok_or_else(|| {
@@ -43,7 +74,8 @@ pub fn next_from(checkin: &Checkin, now: Timestamp) -> Result<Timestamp, DomainE
 pub async fn sweep(app: &App) {
     let now = app.clock.now();
     let soon = now.plus(REMIND_BEFORE);
-    let due = match app.store.checkins_due(soon, SWEEP_BATCH).await {
+    let settle_by = Timestamp::from_millis(now.millis() - KEPT_WITHIN.as_millis() as i64);
+    let due = match app.store.checkins_due(soon, settle_by, SWEEP_BATCH).await {
         Ok(due) => due,
         Err(error) => {
             tracing::error!(%error, "reading due check-ins failed");
@@ -64,11 +96,13 @@ async fn step(app: &App, checkin: &Checkin, now: Timestamp) -> Result<(), Domain
         return Ok(());
     };
     let settle_at = at.plus(KEPT_WITHIN);
-    if now.millis() < at.millis()
-        && app
-            .store
-            .mark_checkin_step(&checkin.id, at, CheckinStep::Reminded)
-            .await?
+    // A step is marked done even when its moment has passed (the server
+    // was down), so the check-in leaves the due set; it is then not told.
+    if app
+        .store
+        .mark_checkin_step(&checkin.id, at, CheckinStep::Reminded)
+        .await?
+        && now.millis() < at.millis()
     {
         notices::checkin_soon(app, checkin).await;
         tell_both(
@@ -81,11 +115,11 @@ async fn step(app: &App, checkin: &Checkin, now: Timestamp) -> Result<(), Domain
         .await;
     }
     if now.millis() >= at.millis()
-        && now.millis() < settle_at.millis()
         && app
             .store
             .mark_checkin_step(&checkin.id, at, CheckinStep::Announced)
             .await?
+        && now.millis() < settle_at.millis()
     {
         tell_both(
             app,

@@ -48,6 +48,7 @@ pub async fn call_ended(app: &App, call: &Call) {
         conversation_id: Some(call.conversation_id.clone()),
         since,
         due_at: Some(since.plus(Duration::from_secs(app.settings.welfare_after_secs))),
+        now: app.clock.now(),
     };
     if let Err(error) = app.store.watch_welfare(&new).await {
         tracing::error!(%error, call = %call.id, "storing a welfare check failed");
@@ -105,6 +106,7 @@ pub async fn checkins_missed(
         conversation_id: conversation,
         since,
         due_at: None,
+        now: app.clock.now(),
     };
     match app.store.watch_welfare(&new).await {
         Ok(task) => raised(app, task).await,

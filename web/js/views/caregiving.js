@@ -63,6 +63,14 @@ class CaregiverHome extends HTMLElement {
   }
 }
 
+/** What an open alert is, in words (never what anyone wrote). */
+function alertText(alert, name) {
+  const at = when(alert.raisedAt).toLowerCase();
+  if (alert.kind === "scam_guard") return `Messages to ${name} looked like a scam (${at}).`;
+  const who = alert.raisedBy === "seeker" ? name : alert.raisedBy === "support" ? "The helpline team" : "A volunteer";
+  return `${who} asked for urgent help ${at}.`;
+}
+
 /** One person's card: facts only. */
 function personCard(person) {
   const id = `person-${person.seekerId}`;
@@ -77,12 +85,19 @@ function personCard(person) {
           h(
             "p",
             { class: "banner help-banner person-alert", "data-status": alert.status },
-            `${alert.raisedBy === "seeker" ? `${person.name} asked` : "A volunteer asked"} for urgent help ${when(alert.raisedAt).toLowerCase()}. ${
+            `${alertText(alert, person.name)} ${
               alert.status === "acknowledged" ? "The helpline team is on it." : "The helpline team has been told."
             }`,
           ),
         )
       : null,
+    (person.openWelfare ?? []).map((check) =>
+      h(
+        "p",
+        { class: "banner help-banner person-welfare" },
+        `${check.cause === "checkins_missed" ? `${person.name} missed two regular check-ins in a row` : `A call with ${person.name} was cut off and nobody has been in touch since`} (${when(check.since).toLowerCase()}). The helpline team has been told and will check on ${person.name}.`,
+      ),
+    ),
     h("p", { class: "last-contact" }, last),
     h("p", { class: "week" }, week),
     person.contacts.length

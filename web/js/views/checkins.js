@@ -304,6 +304,9 @@ customElements.define("hl-checkins", CheckinsCard);
 // -- told anywhere in the app ---------------------------------------------------
 
 store.on("checkin-changed", ({ checkin, before }) => {
+  // Kept (moved on to its next time), paused or cancelled: the card for
+  // this time goes.
+  if (checkin.status !== "active" || (before && before.nextAt !== checkin.nextAt)) document.querySelector(`[data-due="${CSS.escape(checkin.id)}"]`)?.remove();
   if (mine.get(checkin.id) === checkin.status) return mine.delete(checkin.id);
   const name = nameOf(checkin);
   let text = null;

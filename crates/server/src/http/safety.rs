@@ -66,6 +66,10 @@ async fn set_block(
         if let Err(error) = crate::realtime::withdraw_on_block(&app, &user.id, &other).await {
             tracing::warn!(%error, "withdrawing requests after a block failed");
         }
+        // Nor do their check-ins go on.
+        if let Err(error) = crate::checkins::cancel_between(&app, &user.id, &other).await {
+            tracing::warn!(%error, "cancelling check-ins after a block failed");
+        }
     }
     Ok(Json(json!({"userId": other, "blocked": blocking})))
 }

@@ -12,7 +12,10 @@ use helpline_core::user::Role;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-both_backends!(checkins_are_agreed_reminded_missed_and_started);
+both_backends!(
+    checkins_are_agreed_reminded_missed_and_started,
+    a_checkin_keeps_its_local_time_across_daylight_saving
+);
 
 fn instant(value: &Value) -> i64 {
     let text = value.as_str().unwrap_or_default();
@@ -206,4 +209,67 @@ async fn checkins_are_agreed_reminded_missed_and_started(backend: Backend) {
     assert_eq!(code, 409);
     let (_, left) = app.get("/api/checkins", Some(&seeker.token)).await;
     assert_eq!(left, json!([]));
+
+    // A block ends their check-ins.
+    let (_, again) = app
+        .post("/api/checkins", Some(&volunteer.token), body(&seeker.id))
+        .await;
+    let (code, _) = app
+        .post(
+            &format!("/api/users/{}/block", volunteer.id),
+            Some(&seeker.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let (_, ended) = app.get("/api/checkins", Some(&volunteer.token)).await;
+    assert_eq!(ended, json!([]), "cancelled by the block");
+    let (code, _) = app
+        .post(
+            &format!("/api/checkins/{}/accept", again["id"].as_str().unwrap()),
+            Some(&seeker.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, 409);
+}
+
+/// A Sunday 10:00 London check-in falls at 10:00 GMT, then, once the
+/// clocks go forward (28 March 2027), at 10:00 BST: an hour earlier in UTC.
+async fn a_checkin_keeps_its_local_time_across_daylight_saving(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |settings| settings.token_ttl_secs = 400 * 86_400).await;
+    let (seeker, volunteer, mut s, _v, _) = session(&app).await;
+    // To Monday 15 March 2027, noon UTC.
+    let monday = instant(&json!("2027-03-15T12:00:00Z"));
+    let ahead = (monday - app.clock.now().millis()) / 1000;
+    app.clock.advance(Duration::from_secs(ahead as u64));
+    let (code, proposed) = app
+        .post(
+            "/api/checkins",
+            Some(&volunteer.token),
+            json!({"withUserId": seeker.id, "weekday": "sunday", "time": "10:00",
+                   "timeZone": "Europe/London", "kind": "chat"}),
+        )
+        .await;
+    assert_eq!(code, 201, "{proposed}");
+    let id = proposed["id"].as_str().unwrap();
+    let (code, active) = app
+        .post(
+            &format!("/api/checkins/{id}/accept"),
+            Some(&seeker.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(code, 200, "{active}");
+    assert_eq!(active["nextAt"], "2027-03-21T10:00:00.000Z", "10:00 GMT");
+    // Past it (missed): the next one is 10:00 BST.
+    app.clock.advance(Duration::from_secs(7 * 24 * 3600));
+    let missed = loop {
+        let event = s.event("checkin:missed").await.unwrap();
+        if event["checkin"]["id"] == json!(id) {
+            break event["checkin"].clone();
+        }
+    };
+    assert_eq!(missed["nextAt"], "2027-03-28T09:00:00.000Z", "10:00 BST");
+    assert_eq!(missed["lastAt"], "2027-03-21T10:00:00.000Z");
 }

@@ -58,9 +58,15 @@ pub trait Checkins: Send + Sync {
         next_at: Option<Timestamp>,
     ) -> StoreResult<Option<Checkin>>;
 
-    /// Active check-ins whose next time is at or before `until`, soonest
-    /// first, up to `limit`.
-    async fn checkins_due(&self, until: Timestamp, limit: i64) -> StoreResult<Vec<Checkin>>;
+    /// Active check-ins with a step outstanding, soonest first, up to
+    /// `limit`: next time at or before `until` and not yet reminded or
+    /// announced for it, or at or before `settle_by` (to be settled).
+    async fn checkins_due(
+        &self,
+        until: Timestamp,
+        settle_by: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Checkin>>;
 
     /// Marks `step` done for the occurrence at `at`; true for exactly one
     /// caller, and only while `at` is still the check-in's next time.

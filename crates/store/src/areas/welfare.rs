@@ -24,6 +24,8 @@ pub struct NewWelfare {
     /// When to look again (a task then unless they were in touch); `None`
     /// raises it to support at once.
     pub due_at: Option<Timestamp>,
+    /// Now (when a check with no `due_at` is raised).
+    pub now: Timestamp,
 }
 
 /// Which welfare tasks a listing holds (never those still watched or

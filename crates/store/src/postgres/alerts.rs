@@ -53,18 +53,28 @@ impl crate::Alerts for super::PostgresStore {
     async fn add_scam_evidence(&self, new: &NewScamEvidence) -> StoreResult<(Alert, bool)> {
         let mut tx = self.pool.begin().await?;
         // A racing caller's insert makes this wait for its commit, then do
-        // nothing; the select then sees that caller's alert.
-        sqlx::query(sql::INSERT_SCAM_ALERT)
-            .bind(new.id.as_str())
-            .bind(new.seeker.as_str())
-            .bind(new.conversation_id.as_str())
-            .bind(new.now.millis())
-            .execute(&mut *tx)
-            .await?;
-        let id: String = sqlx::query_scalar(sql::UNRESOLVED_SCAM_ALERT)
-            .bind(new.conversation_id.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+        // nothing; the select then sees that caller's alert. If support
+        // resolved that alert in between, there is none: insert again.
+        let mut found = None;
+        for _ in 0..3 {
+            sqlx::query(sql::INSERT_SCAM_ALERT)
+                .bind(new.id.as_str())
+                .bind(new.seeker.as_str())
+                .bind(new.conversation_id.as_str())
+                .bind(new.now.millis())
+                .execute(&mut *tx)
+                .await?;
+            found = sqlx::query_scalar(sql::UNRESOLVED_SCAM_ALERT)
+                .bind(new.conversation_id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if found.is_some() {
+                break;
+            }
+        }
+        let id: String = found.ok_or_else(|| {
+            StoreError::Corrupt("no unresolved scam-guard alert after raising one".into())
+        })?;
         sqlx::query(sql::INSERT_EVIDENCE)
             .bind(&id)
             .bind(new.message_id.as_str())

@@ -71,9 +71,15 @@ impl crate::Checkins for super::PostgresStore {
         checkin_in(&self.pool, id.as_str()).await
     }
 
-    async fn checkins_due(&self, until: Timestamp, limit: i64) -> StoreResult<Vec<Checkin>> {
+    async fn checkins_due(
+        &self,
+        until: Timestamp,
+        settle_by: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Checkin>> {
         let found = sqlx::query(sql::CHECKINS_DUE)
             .bind(until.millis())
+            .bind(settle_by.millis())
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;

@@ -19,7 +19,7 @@ async fn task_in(pool: &PgPool, id: &str) -> StoreResult<Option<WelfareTask>> {
 #[async_trait::async_trait]
 impl crate::Welfare for super::PostgresStore {
     async fn watch_welfare(&self, new: &NewWelfare) -> StoreResult<WelfareTask> {
-        let raised = new.due_at.is_none().then_some(new.since.millis());
+        let raised = new.due_at.is_none().then_some(new.now.millis());
         sqlx::query(sql::INSERT_WELFARE)
             .bind(new.id.as_str())
             .bind(new.cause.as_str())

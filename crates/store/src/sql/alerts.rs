@@ -29,8 +29,9 @@ pub(crate) const UNRESOLVED_ALERTS: &str =
 pub(crate) const RESOLVED_ALERTS: &str =
     select_alerts!("WHERE a.resolved_at IS NOT NULL ORDER BY a.resolved_at DESC, a.id LIMIT $1");
 
-pub(crate) const ALERTS_RAISED_BY: &str =
-    select_alerts!("WHERE a.raised_by = $1 ORDER BY a.created_at DESC, a.id LIMIT $2");
+pub(crate) const ALERTS_RAISED_BY: &str = select_alerts!(
+    "WHERE a.raised_by = $1 AND a.kind = 'person' ORDER BY a.created_at DESC, a.id LIMIT $2"
+);
 
 pub(crate) const ACKNOWLEDGE_ALERT: &str = "UPDATE safety_alerts SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3 AND acknowledged_at IS NULL AND resolved_at IS NULL";
 

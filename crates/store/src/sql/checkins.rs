@@ -21,8 +21,15 @@ pub(crate) const CHECKINS_OF: &str = select_checkins!(
      ORDER BY (c.next_at IS NULL), c.next_at, c.created_at, c.id"
 );
 
+/// Active check-ins with a step outstanding: their next time is at or
+/// before `$1` and they are not yet reminded or announced for it, or it is
+/// at or before `$2` (due to be settled). Done steps leave the set, so a
+/// busy time slot never keeps others waiting behind it.
 pub(crate) const CHECKINS_DUE: &str = select_checkins!(
-    "WHERE c.status = 'active' AND c.next_at <= $1 ORDER BY c.next_at, c.id LIMIT $2"
+    "WHERE c.status = 'active' AND c.next_at <= $1 \
+       AND (c.reminded_for IS NULL OR c.reminded_for <> c.next_at \
+            OR c.announced_for IS NULL OR c.announced_for <> c.next_at OR c.next_at <= $2) \
+     ORDER BY c.next_at, c.id LIMIT $3"
 );
 
 pub(crate) const MARK_REMINDED: &str = "UPDATE checkins SET reminded_for = $1 WHERE id = $2 AND status = 'active' AND next_at = $1 AND (reminded_for IS NULL OR reminded_for <> $1)";

@@ -88,9 +88,15 @@ impl crate::Checkins for super::SqliteStore {
             .await
     }
 
-    async fn checkins_due(&self, until: Timestamp, limit: i64) -> StoreResult<Vec<Checkin>> {
+    async fn checkins_due(
+        &self,
+        until: Timestamp,
+        settle_by: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<Checkin>> {
         let found = sqlx::query(sql::CHECKINS_DUE)
             .bind(until.millis())
+            .bind(settle_by.millis())
             .bind(limit)
             .fetch_all(&self.readers)
             .await?;

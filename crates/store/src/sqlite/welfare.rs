@@ -25,7 +25,7 @@ impl crate::Welfare for super::SqliteStore {
             .run(move |conn| {
                 let new = new.clone();
                 Box::pin(async move {
-                    let raised = new.due_at.is_none().then_some(new.since.millis());
+                    let raised = new.due_at.is_none().then_some(new.now.millis());
                     sqlx::query(sql::INSERT_WELFARE)
                         .bind(new.id.as_str())
                         .bind(new.cause.as_str())

@@ -28,6 +28,7 @@ pub async fn welfare_checks_are_cleared_or_raised_once(env: Env) {
         conversation_id: Some(c.conversation.clone()),
         since: at(100),
         due_at: Some(at(700)),
+        now: at(100),
     };
     let unheard = store.watch_welfare(&watch(&quiet)).await.expect("watch");
     assert_eq!(unheard.status, WelfareStatus::Watching);
@@ -148,13 +149,15 @@ pub async fn welfare_checks_are_cleared_or_raised_once(env: Env) {
         .watch_welfare(&NewWelfare {
             cause: WelfareCause::CheckinsMissed,
             due_at: None,
+            now: at(900),
             ..watch(&quiet)
         })
         .await
         .expect("watch");
     assert_eq!(
         (missed.status, missed.raised_at),
-        (WelfareStatus::Open, Some(at(100)))
+        (WelfareStatus::Open, Some(at(900))),
+        "raised when stored, since the miss"
     );
     let all = store
         .welfare_tasks(&WelfareFilter::All, 10)
@@ -243,13 +246,17 @@ pub async fn checkins_move_and_each_step_happens_once(env: Env) {
     // Due listing and steps.
     assert!(
         store
-            .checkins_due(at(999), 10)
+            .checkins_due(at(999), at(0), 10)
             .await
             .expect("due")
             .is_empty()
     );
     assert_eq!(
-        store.checkins_due(at(1000), 10).await.expect("due").len(),
+        store
+            .checkins_due(at(1000), at(0), 10)
+            .await
+            .expect("due")
+            .len(),
         1
     );
     let steps: Vec<_> = (0..6)
@@ -285,6 +292,22 @@ pub async fn checkins_move_and_each_step_happens_once(env: Env) {
             .await
             .expect("step"),
         "not its time"
+    );
+    // Both steps done: out of the due set until it is time to settle.
+    assert!(
+        store
+            .checkins_due(at(1000), at(999), 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .checkins_due(at(1000), at(1000), 10)
+            .await
+            .expect("due")
+            .len(),
+        1
     );
     // Settled once: missed twice counts two; kept starts again.
     let first = store
@@ -332,7 +355,7 @@ pub async fn checkins_move_and_each_step_happens_once(env: Env) {
     );
     assert!(
         store
-            .checkins_due(at(10_000), 10)
+            .checkins_due(at(10_000), at(10_000), 10)
             .await
             .expect("due")
             .is_empty()
